@@ -1,0 +1,71 @@
+//! The registry of diagnostic codes. Codes are stable: a code is never reused for another
+//! problem, so CI configurations and documentation can refer to them.
+//!
+//! `E` codes are errors, `W` codes warnings. The explanation of each code, with a wrong and a
+//! fixed example, is what `journeyc explain CODE` prints.
+
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub explanation: &'static str,
+}
+
+macro_rules! codes {
+    ($($konst:ident = $code:literal, $title:literal;)*) => {
+        $(pub const $konst: &str = $code;)*
+        /// Every code with its one-line title, in code order.
+        pub const ALL: &[(&str, &str)] = &[$(($code, $title)),*];
+    };
+}
+
+codes! {
+    SYNTAX = "E0001", "syntax error";
+    TOO_DEEP = "E0002", "nesting too deep";
+    BAD_LITERAL = "E0003", "invalid literal";
+    IMPORT_NOT_FOUND = "E0010", "imported file not found";
+    IMPORT_OUTSIDE_ROOT = "E0011", "import leaves the project root";
+    IMPORT_CYCLE = "E0012", "import cycle";
+    UNKNOWN_EVENT = "E0101", "unknown event";
+    UNKNOWN_TOUCHPOINT = "E0102", "unknown touchpoint";
+    UNKNOWN_CHANNEL = "E0103", "unknown channel";
+    UNKNOWN_ATTRIBUTE = "E0104", "unknown customer attribute";
+    UNKNOWN_TYPE = "E0105", "unknown type";
+    UNKNOWN_ENUM_VALUE = "E0106", "unknown enum value";
+    UNKNOWN_STAGE = "E0107", "unknown stage";
+    UNKNOWN_JOURNEY = "E0108", "unknown journey";
+    UNKNOWN_FIELD = "E0109", "unknown event field";
+    UNKNOWN_FUNCTION = "E0110", "unknown function";
+    UNKNOWN_MILESTONE = "E0111", "unknown milestone";
+    DUPLICATE = "E0120", "duplicate definition";
+    DUPLICATE_PROPERTY = "E0121", "property given twice";
+    MISSING_PROPERTY = "E0122", "required property missing";
+    TYPE_MISMATCH = "E0200", "type mismatch";
+    EVENT_FIELD_OUTSIDE_WAIT = "E0201", "`event.FIELD` used where no event was received";
+    NOT_A_CONDITION = "E0202", "condition is not a bool";
+    SPLIT_SUM = "E0300", "split shares do not sum to 100%";
+    UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
+    UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
+    INSTANT_LOOP = "E0303", "loop without time passing";
+    REQUIRES_NOT_MET = "E0304", "required event may not have happened";
+    CONSENT_NOT_CHECKED = "E0305", "consent not known on this path";
+    BAD_VALUE = "E0306", "value out of range";
+    EMPTY_JOURNEY = "E0307", "journey has no steps";
+    UNREACHABLE = "W0400", "unreachable step";
+    WAIT_FOREVER = "W0401", "wait without a timeout";
+    CAP_EXCEEDED = "W0402", "path sends more than the channel's cap";
+    GOAL_UNREACHABLE = "W0403", "goal can never be reached";
+    UNUSED = "W0404", "declared but never used";
+    NAMING = "W0405", "name is not snake_case";
+    SHADOWED_BRANCH = "W0406", "condition is always true or always false";
+    TEST_INVALID = "E0500", "invalid test";
+    SIMULATION_INVALID = "E0600", "invalid simulation";
+    SHARES_SUM = "E0601", "population shares do not sum to 100%";
+    RUNTIME_LOOP = "E0900", "customer took too many steps without time passing";
+}
+
+/// Looks up a code, case-insensitively.
+pub fn lookup(code: &str) -> Option<(&'static str, &'static str)> {
+    ALL.iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code))
+        .copied()
+}

@@ -1,0 +1,9 @@
+//! journeyc: the compiler, checker and interpreter of `.journey` customer-journey files.
+//!
+//! Data flows one way: source text ([`syntax`]) to a checked model ([`check`]) to the node graph
+//! ([`ir`]), which is either written as a JSON automation spec ([`spec`]) or run ([`interp`]).
+//! The library never prints; the `journeyc` binary renders what it returns.
+
+pub mod diagnostics;
+pub mod source;
+pub mod syntax;

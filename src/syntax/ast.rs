@@ -1,0 +1,491 @@
+//! The typed syntax tree of one `.journey` file.
+//!
+//! Every node carries the byte span it was parsed from. Spans never count in equality (see
+//! [`Span`]), so two trees compare by meaning; that is what the formatter's tests rely on.
+
+use crate::source::Span;
+
+/// A name as written, with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal with its escapes resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+/// A duration, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dur {
+    pub secs: u64,
+    pub span: Span,
+}
+
+/// A calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Str(String),
+    Int(i64),
+    Decimal(f64),
+    /// A percentage as written: `12.5%` is `12.5`.
+    Percent(f64),
+    /// Seconds.
+    Duration(u64),
+    /// Minutes after midnight.
+    Time(u32),
+    Date(Date),
+    Bool(bool),
+}
+
+/// A literal or a bare name (an enum value) where a constant is expected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueKind {
+    Lit(Literal),
+    Name(String),
+}
+
+/// A parsed file.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Module {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Import(Import),
+    Enum(EnumDecl),
+    Customer(CustomerDecl),
+    Event(EventDecl),
+    Channel(ChannelDecl),
+    Touchpoint(TouchpointDecl),
+    Journey(JourneyDecl),
+    Test(TestDecl),
+    Simulation(SimulationDecl),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Import(i) => i.span,
+            Item::Enum(i) => i.span,
+            Item::Customer(i) => i.span,
+            Item::Event(i) => i.span,
+            Item::Channel(i) => i.span,
+            Item::Touchpoint(i) => i.span,
+            Item::Journey(i) => i.span,
+            Item::Test(i) => i.span,
+            Item::Simulation(i) => i.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Import {
+    pub path: StrLit,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub values: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerDecl {
+    pub attrs: Vec<AttrDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttrDecl {
+    pub name: Ident,
+    pub ty: Ident,
+    pub default: Option<Value>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventDecl {
+    pub name: Ident,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub ty: Ident,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChannelDecl {
+    pub name: Ident,
+    pub props: Vec<ChannelProp>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChannelProp {
+    /// At most `count` sends per `per` window.
+    Cap { count: u64, per: Dur, span: Span },
+    /// Quiet hours from `from` to `to`, minutes after midnight; may cross midnight.
+    Quiet { from: u32, to: u32, span: Span },
+    /// A bool customer attribute that must be true before anything is sent on the channel.
+    Consent { attr: Ident, span: Span },
+}
+
+impl ChannelProp {
+    pub fn span(&self) -> Span {
+        match self {
+            ChannelProp::Cap { span, .. }
+            | ChannelProp::Quiet { span, .. }
+            | ChannelProp::Consent { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TouchpointDecl {
+    pub name: Ident,
+    pub props: Vec<TouchpointProp>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TouchpointProp {
+    Channel(Ident, Span),
+    Template(StrLit, Span),
+    Subject(StrLit, Span),
+    /// A conversion point: `event` within `within` of the send is credited to this touchpoint.
+    Converts { event: Ident, within: Dur, span: Span },
+    /// Events that must have happened, on every path, before this touchpoint is sent.
+    Requires(Vec<Ident>, Span),
+}
+
+impl TouchpointProp {
+    pub fn span(&self) -> Span {
+        match self {
+            TouchpointProp::Channel(_, s)
+            | TouchpointProp::Template(_, s)
+            | TouchpointProp::Subject(_, s)
+            | TouchpointProp::Requires(_, s) => *s,
+            TouchpointProp::Converts { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JourneyDecl {
+    pub name: Ident,
+    pub parts: Vec<JourneyPart>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum JourneyPart {
+    Trigger(Trigger),
+    Entry(Entry),
+    Goal(Goal),
+    Exit(ExitOn),
+    Section(Section),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub event: Ident,
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub rule: EntryRule,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum EntryRule {
+    /// A customer enters at most once, ever.
+    Once,
+    /// A customer may enter again whenever they are not in the journey.
+    Always,
+    /// A customer may enter again once this long has passed since their last entry.
+    Every(Dur),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Goal {
+    pub event: Ident,
+    pub condition: Option<Expr>,
+    pub within: Option<Dur>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExitOn {
+    pub event: Ident,
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    pub kind: SectionKind,
+    pub body: Block,
+    /// The header: `onboarding`, `stage NAME` or `upgrade ATTR a -> b`.
+    pub head_span: Span,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SectionKind {
+    Onboarding,
+    Stage(Ident),
+    Upgrade { attr: Ident, from: Ident, to: Ident },
+}
+
+impl SectionKind {
+    /// The name `goto` uses and reports show: `onboarding`, the stage's name, or
+    /// `upgrade_FROM_to_TO`.
+    pub fn name(&self) -> String {
+        match self {
+            SectionKind::Onboarding => "onboarding".to_string(),
+            SectionKind::Stage(n) => n.name.clone(),
+            SectionKind::Upgrade { from, to, .. } => format!("upgrade_{}_to_{}", from.name, to.name),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    Send(Ident),
+    Wait(Dur),
+    WaitEvent(WaitEvent),
+    If(IfStep),
+    Split(Vec<Variant>),
+    Milestone(Ident),
+    Set { attr: Ident, value: Expr },
+    Goto(Ident),
+    Exit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitEvent {
+    pub event: Ident,
+    pub condition: Option<Expr>,
+    pub up_to: Option<Dur>,
+    /// Steps run when the event arrives in time; `None` when no block was written.
+    pub on_event: Option<Block>,
+    /// Steps run when the wait times out; `None` when no `timeout` block was written.
+    pub on_timeout: Option<Block>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IfStep {
+    /// `if` and every `else if`, in order.
+    pub branches: Vec<(Expr, Block)>,
+    pub otherwise: Option<Block>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// The share as written: `45%` is `45.0`.
+    pub percent: f64,
+    pub percent_span: Span,
+    pub name: Ident,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Lit(Literal),
+    /// A customer attribute or an enum value; the checker decides which.
+    Name(String),
+    /// `event.FIELD`: a field of the event that ended the enclosing wait.
+    EventField(Ident),
+    /// `sent(t)`, `opened(t)`, `clicked(t)`.
+    Call { func: Ident, arg: Ident },
+    Unary { op: UnOp, expr: Box<Expr> },
+    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    In { expr: Box<Expr>, list: Vec<Expr> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestDecl {
+    pub name: StrLit,
+    pub parts: Vec<TestPart>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TestPart {
+    Journey(Ident, Span),
+    Customer(Vec<Assign>, Span),
+    /// `at T EVENT { field = value }`: the event arrives `at` after the test starts.
+    At { at: Dur, event: Ident, props: Vec<Assign>, span: Span },
+    Expect(Expect),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assign {
+    pub name: Ident,
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expect {
+    pub negated: bool,
+    pub kind: ExpectKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExpectKind {
+    Sent { touchpoint: Ident, at: Option<Dur> },
+    Suppressed(Ident),
+    Milestone(Ident),
+    Reached(Ident),
+    Converted,
+    Exited,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimulationDecl {
+    pub name: Ident,
+    pub parts: Vec<SimPart>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SimPart {
+    Journey(Ident, Span),
+    Customers(u64, Span),
+    Seed(u64, Span),
+    Population(Vec<PopAssign>, Span),
+    Behavior(Vec<BehaviorRule>, Span),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PopAssign {
+    pub attr: Ident,
+    pub value: PopValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PopValue {
+    Fixed(Value),
+    /// Weighted choices: each value with its share in percent.
+    Choices(Vec<(Value, f64, Span)>),
+    /// A uniform range, both ends included.
+    Range(Value, Value),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BehaviorRule {
+    pub subject: BehaviorSubject,
+    /// The probability in percent.
+    pub percent: f64,
+    pub timing: Option<Timing>,
+    /// `after TOUCHPOINT`: a response to a touchpoint rather than a base rate.
+    pub after: Option<Ident>,
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BehaviorSubject {
+    Event(Ident),
+    /// `opened(t)` or `clicked(t)`.
+    Engagement { func: Ident, touchpoint: Ident },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Timing {
+    /// `after 2h..2d` (or a single duration): uniform delay in the range.
+    After(Dur, Option<Dur>),
+    /// `within 3d`: uniform delay between zero and the duration.
+    Within(Dur),
+}

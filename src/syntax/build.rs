@@ -1,0 +1,828 @@
+//! From pest pairs to the typed AST: one function per rule.
+//!
+//! The grammar guarantees the shape of the pairs, so a missing child is a grammar bug, not a user
+//! error; such cases fall back to an empty value rather than panicking.
+
+use super::ast::*;
+use super::literals;
+use super::Rule;
+use crate::diagnostics::{codes, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::sync::OnceLock;
+
+type P<'i> = Pair<'i, Rule>;
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_and, Assoc::Left))
+            .op(Op::infix(Rule::op_eq, Assoc::Left)
+                | Op::infix(Rule::op_ne, Assoc::Left)
+                | Op::infix(Rule::op_lt, Assoc::Left)
+                | Op::infix(Rule::op_le, Assoc::Left)
+                | Op::infix(Rule::op_gt, Assoc::Left)
+                | Op::infix(Rule::op_ge, Assoc::Left))
+            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+            .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+            .op(Op::prefix(Rule::op_not) | Op::prefix(Rule::op_neg))
+            .op(Op::postfix(Rule::in_list))
+    })
+}
+
+/// Most operators one expression may hold; a longer chain would make a tree too deep to walk.
+const MAX_OPERATORS: usize = 256;
+
+pub struct Builder {
+    file: FileId,
+    /// Byte offset of the parsed text in the file.
+    offset: usize,
+    diags: Vec<Diagnostic>,
+}
+
+impl Builder {
+    pub fn new(file: FileId, offset: usize) -> Self {
+        Builder {
+            file,
+            offset,
+            diags: Vec::new(),
+        }
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.diags
+    }
+
+    fn span(&self, p: &P) -> Span {
+        let s = p.as_span();
+        Span::new(s.start() + self.offset, s.end() + self.offset)
+    }
+
+    fn bad_literal(&mut self, span: Span, message: String, help: &str) {
+        self.diags.push(
+            Diagnostic::error(codes::BAD_LITERAL, self.file, message)
+                .label(span, "invalid value")
+                .help(help.to_string()),
+        );
+    }
+
+    pub fn item(&mut self, p: P) -> Option<Item> {
+        Some(match p.as_rule() {
+            Rule::import_decl => Item::Import(self.import(p)),
+            Rule::enum_decl => Item::Enum(self.enum_decl(p)),
+            Rule::customer_decl => Item::Customer(self.customer(p)),
+            Rule::event_decl => Item::Event(self.event(p)),
+            Rule::channel_decl => Item::Channel(self.channel(p)),
+            Rule::touchpoint_decl => Item::Touchpoint(self.touchpoint(p)),
+            Rule::journey_decl => Item::Journey(self.journey(p)),
+            Rule::test_decl => Item::Test(self.test(p)),
+            Rule::simulation_decl => Item::Simulation(self.simulation(p)),
+            _ => return None,
+        })
+    }
+
+    fn ident(&self, p: P) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    fn next_ident(&self, it: &mut Pairs<Rule>) -> Ident {
+        match it.next() {
+            Some(p) => self.ident(p),
+            None => Ident {
+                name: String::new(),
+                span: Span::default(),
+            },
+        }
+    }
+
+    fn string(&mut self, p: P) -> StrLit {
+        let span = self.span(&p);
+        let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+        let value = match literals::string(inner) {
+            Ok(v) => v,
+            Err(msg) => {
+                self.bad_literal(span, msg, "escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0` and `\\u{...}`");
+                inner.to_string()
+            }
+        };
+        StrLit { value, span }
+    }
+
+    fn dur(&mut self, p: P) -> Dur {
+        let span = self.span(&p);
+        let secs = match literals::duration(p.as_str()) {
+            Ok(s) => s,
+            Err(msg) => {
+                self.bad_literal(span, msg, "write a duration like `30m`, `2h`, `3d`, `2w` or `1d12h`");
+                0
+            }
+        };
+        Dur { secs, span }
+    }
+
+    fn percent(&mut self, p: P) -> f64 {
+        let span = self.span(&p);
+        match literals::percent(p.as_str()) {
+            Ok(v) => v,
+            Err(msg) => {
+                self.bad_literal(span, msg, "write a percentage like `45%` or `12.5%`");
+                0.0
+            }
+        }
+    }
+
+    fn integer(&mut self, p: P) -> i64 {
+        let span = self.span(&p);
+        match literals::integer(p.as_str()) {
+            Ok(v) => v,
+            Err(msg) => {
+                self.bad_literal(span, msg, "whole numbers go up to 9223372036854775807");
+                0
+            }
+        }
+    }
+
+    fn count(&mut self, p: P) -> u64 {
+        let span = self.span(&p);
+        let v = self.integer(p);
+        u64::try_from(v).unwrap_or_else(|_| {
+            self.bad_literal(span, "a count cannot be negative".into(), "write a whole number of 0 or more");
+            0
+        })
+    }
+
+    fn literal(&mut self, p: P) -> Literal {
+        let Some(inner) = p.into_inner().next() else {
+            return Literal::Int(0);
+        };
+        let span = self.span(&inner);
+        let text = inner.as_str();
+        match inner.as_rule() {
+            Rule::string => Literal::Str(self.string(inner).value),
+            Rule::date => match literals::date(text) {
+                Ok(d) => Literal::Date(d),
+                Err(msg) => {
+                    self.bad_literal(span, msg, "write a date as YYYY-MM-DD, like `2026-12-01`");
+                    Literal::Date(Date { year: 1970, month: 1, day: 1 })
+                }
+            },
+            Rule::time => match literals::time(text) {
+                Ok(t) => Literal::Time(t),
+                Err(msg) => {
+                    self.bad_literal(span, msg, "write a time of day as HH:MM, like `21:00`");
+                    Literal::Time(0)
+                }
+            },
+            Rule::duration => Literal::Duration(self.dur(inner).secs),
+            Rule::percent => Literal::Percent(self.percent(inner)),
+            Rule::decimal => match literals::decimal(text) {
+                Ok(v) => Literal::Decimal(v),
+                Err(msg) => {
+                    self.bad_literal(span, msg, "write a decimal like `9.99`");
+                    Literal::Decimal(0.0)
+                }
+            },
+            Rule::integer => Literal::Int(self.integer(inner)),
+            Rule::bool_lit => Literal::Bool(text == "true"),
+            _ => Literal::Int(0),
+        }
+    }
+
+    fn value(&mut self, p: P) -> Value {
+        // literal_or_name or literal
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::literal => ValueKind::Lit(self.literal(p)),
+            Rule::ident => ValueKind::Name(p.as_str().to_string()),
+            _ => match p.into_inner().next() {
+                Some(inner) if inner.as_rule() == Rule::literal => ValueKind::Lit(self.literal(inner)),
+                Some(inner) => ValueKind::Name(inner.as_str().to_string()),
+                None => ValueKind::Lit(Literal::Int(0)),
+            },
+        };
+        Value { kind, span }
+    }
+
+    // ------------------------------------------------------------ declarations
+
+    fn import(&mut self, p: P) -> Import {
+        let span = self.span(&p);
+        let path = match p.into_inner().next() {
+            Some(s) => self.string(s),
+            None => StrLit { value: String::new(), span },
+        };
+        Import { path, span }
+    }
+
+    fn enum_decl(&mut self, p: P) -> EnumDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.next_ident(&mut it);
+        let values = it.map(|v| self.ident(v)).collect();
+        EnumDecl { name, values, span }
+    }
+
+    fn customer(&mut self, p: P) -> CustomerDecl {
+        let span = self.span(&p);
+        let attrs = p
+            .into_inner()
+            .map(|a| {
+                let span = self.span(&a);
+                let mut it = a.into_inner();
+                let name = self.next_ident(&mut it);
+                let ty = it
+                    .next()
+                    .and_then(|t| t.into_inner().next())
+                    .map(|t| self.ident(t))
+                    .unwrap_or(Ident { name: String::new(), span });
+                let default = it.next().map(|v| self.value(v));
+                AttrDecl { name, ty, default, span }
+            })
+            .collect();
+        CustomerDecl { attrs, span }
+    }
+
+    fn event(&mut self, p: P) -> EventDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.next_ident(&mut it);
+        let fields = it
+            .map(|f| {
+                let span = self.span(&f);
+                let mut it = f.into_inner();
+                let name = self.next_ident(&mut it);
+                let ty = it
+                    .next()
+                    .and_then(|t| t.into_inner().next())
+                    .map(|t| self.ident(t))
+                    .unwrap_or(Ident { name: String::new(), span });
+                FieldDecl { name, ty, span }
+            })
+            .collect();
+        EventDecl { name, fields, span }
+    }
+
+    fn channel(&mut self, p: P) -> ChannelDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.next_ident(&mut it);
+        let mut props = Vec::new();
+        for prop in it {
+            let span = self.span(&prop);
+            let rule = prop.as_rule();
+            let mut inner = prop.into_inner();
+            match rule {
+                Rule::cap_prop => {
+                    let count = inner.next().map(|c| self.count(c)).unwrap_or(0);
+                    let per = inner.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span });
+                    props.push(ChannelProp::Cap { count, per, span });
+                }
+                Rule::quiet_prop => {
+                    let mut t = |this: &mut Self| {
+                        inner.next().map(|t| {
+                            let s = this.span(&t);
+                            literals::time(t.as_str()).unwrap_or_else(|msg| {
+                                this.bad_literal(s, msg, "write a time of day as HH:MM, like `21:00`");
+                                0
+                            })
+                        })
+                    };
+                    let from = t(self).unwrap_or(0);
+                    let to = t(self).unwrap_or(0);
+                    props.push(ChannelProp::Quiet { from, to, span });
+                }
+                Rule::consent_prop => {
+                    let attr = self.next_ident(&mut inner);
+                    props.push(ChannelProp::Consent { attr, span });
+                }
+                _ => {}
+            }
+        }
+        ChannelDecl { name, props, span }
+    }
+
+    fn touchpoint(&mut self, p: P) -> TouchpointDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.next_ident(&mut it);
+        let mut props = Vec::new();
+        for prop in it {
+            let span = self.span(&prop);
+            let rule = prop.as_rule();
+            let mut inner = prop.into_inner();
+            let made = match rule {
+                Rule::tp_channel => TouchpointProp::Channel(self.next_ident(&mut inner), span),
+                Rule::tp_template | Rule::tp_subject => {
+                    let s = match inner.next() {
+                        Some(s) => self.string(s),
+                        None => StrLit { value: String::new(), span },
+                    };
+                    if rule == Rule::tp_template {
+                        TouchpointProp::Template(s, span)
+                    } else {
+                        TouchpointProp::Subject(s, span)
+                    }
+                }
+                Rule::tp_converts => {
+                    let event = self.next_ident(&mut inner);
+                    let within = inner.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span });
+                    TouchpointProp::Converts { event, within, span }
+                }
+                Rule::tp_requires => TouchpointProp::Requires(inner.map(|e| self.ident(e)).collect(), span),
+                _ => continue,
+            };
+            props.push(made);
+        }
+        TouchpointDecl { name, props, span }
+    }
+
+    // ------------------------------------------------------------ journeys
+
+    fn journey(&mut self, p: P) -> JourneyDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.next_ident(&mut it);
+        let parts = it.filter_map(|part| self.journey_part(part)).collect();
+        JourneyDecl { name, parts, span }
+    }
+
+    fn where_clause(&mut self, p: Option<P>) -> Option<Expr> {
+        p.and_then(|w| w.into_inner().next()).map(|e| self.expr(e))
+    }
+
+    fn journey_part(&mut self, p: P) -> Option<JourneyPart> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut it = p.into_inner();
+        Some(match rule {
+            Rule::trigger => {
+                let event = self.next_ident(&mut it);
+                let condition = self.where_clause(it.next());
+                JourneyPart::Trigger(Trigger { event, condition, span })
+            }
+            Rule::entry => {
+                let rule = it.next().and_then(|r| r.into_inner().next());
+                let rule = match rule {
+                    Some(r) if r.as_rule() == Rule::entry_always => EntryRule::Always,
+                    Some(r) if r.as_rule() == Rule::entry_every => {
+                        let d = r.into_inner().next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span });
+                        EntryRule::Every(d)
+                    }
+                    _ => EntryRule::Once,
+                };
+                JourneyPart::Entry(Entry { rule, span })
+            }
+            Rule::goal => {
+                let event = self.next_ident(&mut it);
+                let mut condition = None;
+                let mut within = None;
+                for rest in it {
+                    match rest.as_rule() {
+                        Rule::where_clause => condition = self.where_clause(Some(rest)),
+                        Rule::duration => within = Some(self.dur(rest)),
+                        _ => {}
+                    }
+                }
+                JourneyPart::Goal(Goal { event, condition, within, span })
+            }
+            Rule::exit_on => {
+                let event = self.next_ident(&mut it);
+                let condition = self.where_clause(it.next());
+                JourneyPart::Exit(ExitOn { event, condition, span })
+            }
+            Rule::onboarding => {
+                let body = self.block_opt(it.next(), span);
+                let head_span = Span::new(span.start, span.start + "onboarding".len());
+                JourneyPart::Section(Section { kind: SectionKind::Onboarding, body, head_span, span })
+            }
+            Rule::stage => {
+                let name = self.next_ident(&mut it);
+                let head_span = Span::new(span.start, name.span.end);
+                let body = self.block_opt(it.next(), span);
+                JourneyPart::Section(Section { kind: SectionKind::Stage(name), body, head_span, span })
+            }
+            Rule::upgrade => {
+                let attr = self.next_ident(&mut it);
+                let from = self.next_ident(&mut it);
+                let to = self.next_ident(&mut it);
+                let head_span = Span::new(span.start, to.span.end);
+                let body = self.block_opt(it.next(), span);
+                JourneyPart::Section(Section {
+                    kind: SectionKind::Upgrade { attr, from, to },
+                    body,
+                    head_span,
+                    span,
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn block_opt(&mut self, p: Option<P>, fallback: Span) -> Block {
+        match p {
+            Some(b) => self.block(b),
+            None => Block { steps: Vec::new(), span: fallback },
+        }
+    }
+
+    fn block(&mut self, p: P) -> Block {
+        let span = self.span(&p);
+        // `on_event_block` and `timeout_block` wrap a `block`.
+        if matches!(p.as_rule(), Rule::on_event_block | Rule::timeout_block) {
+            let inner = p.into_inner().next();
+            let mut b = self.block_opt(inner, span);
+            b.span = span;
+            return b;
+        }
+        let steps = p.into_inner().filter_map(|s| self.step(s)).collect();
+        Block { steps, span }
+    }
+
+    fn step(&mut self, p: P) -> Option<Step> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut it = p.into_inner();
+        let kind = match rule {
+            Rule::send => StepKind::Send(self.next_ident(&mut it)),
+            Rule::wait_delay => StepKind::Wait(it.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span })),
+            Rule::wait_event => {
+                let event = self.next_ident(&mut it);
+                let mut w = WaitEvent { event, condition: None, up_to: None, on_event: None, on_timeout: None };
+                for part in it {
+                    match part.as_rule() {
+                        Rule::where_clause => w.condition = self.where_clause(Some(part)),
+                        Rule::up_to => {
+                            w.up_to = part.into_inner().next().map(|d| self.dur(d));
+                        }
+                        Rule::on_event_block => w.on_event = Some(self.block(part)),
+                        Rule::timeout_block => w.on_timeout = Some(self.block(part)),
+                        _ => {}
+                    }
+                }
+                StepKind::WaitEvent(w)
+            }
+            Rule::if_step => {
+                let mut branches = Vec::new();
+                let mut otherwise = None;
+                let cond = it.next().map(|e| self.expr(e));
+                let body = it.next().map(|b| self.block(b));
+                if let (Some(c), Some(b)) = (cond, body) {
+                    branches.push((c, b));
+                }
+                for rest in it {
+                    match rest.as_rule() {
+                        Rule::else_if => {
+                            let mut inner = rest.into_inner();
+                            let c = inner.next().map(|e| self.expr(e));
+                            let b = inner.next().map(|b| self.block(b));
+                            if let (Some(c), Some(b)) = (c, b) {
+                                branches.push((c, b));
+                            }
+                        }
+                        Rule::else_block => {
+                            let s = self.span(&rest);
+                            otherwise = Some(self.block_opt(rest.into_inner().next(), s));
+                        }
+                        _ => {}
+                    }
+                }
+                StepKind::If(IfStep { branches, otherwise })
+            }
+            Rule::split => {
+                let variants = it
+                    .map(|v| {
+                        let span = self.span(&v);
+                        let mut inner = v.into_inner();
+                        let (percent, percent_span) = match inner.next() {
+                            Some(pc) => {
+                                let s = self.span(&pc);
+                                (self.percent(pc), s)
+                            }
+                            None => (0.0, span),
+                        };
+                        let name = self.next_ident(&mut inner);
+                        let body = self.block_opt(inner.next(), span);
+                        Variant { percent, percent_span, name, body, span }
+                    })
+                    .collect();
+                StepKind::Split(variants)
+            }
+            Rule::milestone => StepKind::Milestone(self.next_ident(&mut it)),
+            Rule::set_step => {
+                let attr = self.next_ident(&mut it);
+                let value = match it.next() {
+                    Some(e) => self.expr(e),
+                    None => Expr { kind: ExprKind::Lit(Literal::Int(0)), span },
+                };
+                StepKind::Set { attr, value }
+            }
+            Rule::goto => StepKind::Goto(self.next_ident(&mut it)),
+            Rule::exit_step => StepKind::Exit,
+            _ => return None,
+        };
+        Some(Step { kind, span })
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    pub fn expr(&mut self, p: P) -> Expr {
+        let span = self.span(&p);
+        let operators = p
+            .clone()
+            .into_inner()
+            .filter(|t| {
+                !matches!(
+                    t.as_rule(),
+                    Rule::paren | Rule::call | Rule::event_field | Rule::literal | Rule::ident
+                )
+            })
+            .count();
+        if operators > MAX_OPERATORS {
+            self.diags.push(
+                Diagnostic::error(codes::TOO_DEEP, self.file, format!("this expression has {operators} operators"))
+                    .label(span, format!("more than {MAX_OPERATORS} operators"))
+                    .help("split the condition into smaller ones, for instance with nested `if` steps"),
+            );
+            return Expr { kind: ExprKind::Lit(Literal::Bool(false)), span };
+        }
+        let offset = self.offset;
+        let file = self.file;
+        let builder = std::cell::RefCell::new(std::mem::replace(self, Builder::new(file, offset)));
+        let out = pratt()
+            .map_primary(|primary| builder.borrow_mut().primary(primary))
+            .map_prefix(|op, rhs| {
+                let b = builder.borrow();
+                let op_span = b.span(&op);
+                let op = if op.as_rule() == Rule::op_not { UnOp::Not } else { UnOp::Neg };
+                Expr { span: op_span.to(rhs.span), kind: ExprKind::Unary { op, expr: Box::new(rhs) } }
+            })
+            .map_postfix(|lhs, op| {
+                let mut b = builder.borrow_mut();
+                let op_span = b.span(&op);
+                let list = op.into_inner().map(|e| b.expr(e)).collect();
+                Expr { span: lhs.span.to(op_span), kind: ExprKind::In { expr: Box::new(lhs), list } }
+            })
+            .map_infix(|lhs, op, rhs| {
+                let op = match op.as_rule() {
+                    Rule::op_or => BinOp::Or,
+                    Rule::op_and => BinOp::And,
+                    Rule::op_eq => BinOp::Eq,
+                    Rule::op_ne => BinOp::Ne,
+                    Rule::op_lt => BinOp::Lt,
+                    Rule::op_le => BinOp::Le,
+                    Rule::op_gt => BinOp::Gt,
+                    Rule::op_ge => BinOp::Ge,
+                    Rule::op_add => BinOp::Add,
+                    Rule::op_sub => BinOp::Sub,
+                    Rule::op_mul => BinOp::Mul,
+                    _ => BinOp::Div,
+                };
+                Expr {
+                    span: lhs.span.to(rhs.span),
+                    kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+                }
+            })
+            .parse(p.into_inner());
+        *self = builder.into_inner();
+        out
+    }
+
+    fn primary(&mut self, p: P) -> Expr {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::paren => match p.into_inner().next() {
+                Some(e) => return Expr { span, ..self.expr(e) },
+                None => ExprKind::Lit(Literal::Bool(false)),
+            },
+            Rule::call => {
+                let mut it = p.into_inner();
+                let func = self.next_ident(&mut it);
+                let arg = self.next_ident(&mut it);
+                ExprKind::Call { func, arg }
+            }
+            Rule::event_field => {
+                let mut it = p.into_inner();
+                ExprKind::EventField(self.next_ident(&mut it))
+            }
+            Rule::literal => ExprKind::Lit(self.literal(p)),
+            Rule::ident => ExprKind::Name(p.as_str().to_string()),
+            _ => ExprKind::Lit(Literal::Bool(false)),
+        };
+        Expr { kind, span }
+    }
+
+    // ------------------------------------------------------------ tests
+
+    fn assigns(&mut self, pairs: Pairs<Rule>) -> Vec<Assign> {
+        pairs
+            .filter(|a| a.as_rule() == Rule::assign)
+            .map(|a| {
+                let span = self.span(&a);
+                let mut it = a.into_inner();
+                let name = self.next_ident(&mut it);
+                let value = match it.next() {
+                    Some(v) => self.value(v),
+                    None => Value { kind: ValueKind::Lit(Literal::Int(0)), span },
+                };
+                Assign { name, value, span }
+            })
+            .collect()
+    }
+
+    fn time_point(&mut self, p: P) -> Dur {
+        let span = self.span(&p);
+        match p.into_inner().next() {
+            Some(d) if d.as_rule() == Rule::duration => self.dur(d),
+            Some(n) => {
+                let v = self.integer(n);
+                if v != 0 {
+                    self.bad_literal(
+                        span,
+                        format!("`{v}` has no unit"),
+                        "a time in a test is `0` or a duration like `5h`",
+                    );
+                }
+                Dur { secs: 0, span }
+            }
+            None => Dur { secs: 0, span },
+        }
+    }
+
+    fn test(&mut self, p: P) -> TestDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = match it.next() {
+            Some(s) => self.string(s),
+            None => StrLit { value: String::new(), span },
+        };
+        let mut parts = Vec::new();
+        for part in it {
+            let span = self.span(&part);
+            let rule = part.as_rule();
+            let mut inner = part.into_inner();
+            match rule {
+                Rule::test_journey => parts.push(TestPart::Journey(self.next_ident(&mut inner), span)),
+                Rule::test_customer => parts.push(TestPart::Customer(self.assigns(inner), span)),
+                Rule::test_at => {
+                    let at = inner.next().map(|t| self.time_point(t)).unwrap_or(Dur { secs: 0, span });
+                    let event = self.next_ident(&mut inner);
+                    let props = self.assigns(inner);
+                    parts.push(TestPart::At { at, event, props, span });
+                }
+                Rule::test_expect => {
+                    let mut negated = false;
+                    let mut kind = None;
+                    for e in inner {
+                        match e.as_rule() {
+                            Rule::expect_not => negated = true,
+                            Rule::expect_sent => {
+                                let mut x = e.into_inner();
+                                let touchpoint = self.next_ident(&mut x);
+                                let at = x.next().map(|t| self.time_point(t));
+                                kind = Some(ExpectKind::Sent { touchpoint, at });
+                            }
+                            Rule::expect_suppressed => {
+                                kind = Some(ExpectKind::Suppressed(self.next_ident(&mut e.into_inner())))
+                            }
+                            Rule::expect_milestone => {
+                                kind = Some(ExpectKind::Milestone(self.next_ident(&mut e.into_inner())))
+                            }
+                            Rule::expect_reached => {
+                                kind = Some(ExpectKind::Reached(self.next_ident(&mut e.into_inner())))
+                            }
+                            Rule::expect_converted => kind = Some(ExpectKind::Converted),
+                            Rule::expect_exited => kind = Some(ExpectKind::Exited),
+                            _ => {}
+                        }
+                    }
+                    if let Some(kind) = kind {
+                        parts.push(TestPart::Expect(Expect { negated, kind, span }));
+                    }
+                }
+                _ => {}
+            }
+        }
+        TestDecl { name, parts, span }
+    }
+
+    // ------------------------------------------------------------ simulations
+
+    fn simulation(&mut self, p: P) -> SimulationDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.next_ident(&mut it);
+        let mut parts = Vec::new();
+        for part in it {
+            let span = self.span(&part);
+            let rule = part.as_rule();
+            let mut inner = part.into_inner();
+            match rule {
+                Rule::sim_journey => parts.push(SimPart::Journey(self.next_ident(&mut inner), span)),
+                Rule::sim_customers => {
+                    let n = inner.next().map(|n| self.count(n)).unwrap_or(0);
+                    parts.push(SimPart::Customers(n, span));
+                }
+                Rule::sim_seed => {
+                    let n = inner.next().map(|n| self.count(n)).unwrap_or(0);
+                    parts.push(SimPart::Seed(n, span));
+                }
+                Rule::sim_population => {
+                    let assigns = inner.map(|a| self.pop_assign(a)).collect();
+                    parts.push(SimPart::Population(assigns, span));
+                }
+                Rule::sim_behavior => {
+                    let rules = inner.map(|r| self.behavior_rule(r)).collect();
+                    parts.push(SimPart::Behavior(rules, span));
+                }
+                _ => {}
+            }
+        }
+        SimulationDecl { name, parts, span }
+    }
+
+    fn pop_assign(&mut self, p: P) -> PopAssign {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let attr = self.next_ident(&mut it);
+        let value = match it.next() {
+            Some(v) if v.as_rule() == Rule::pop_choices => PopValue::Choices(
+                v.into_inner()
+                    .map(|c| {
+                        let cspan = self.span(&c);
+                        let mut ci = c.into_inner();
+                        let value = match ci.next() {
+                            Some(v) => self.value(v),
+                            None => Value { kind: ValueKind::Lit(Literal::Int(0)), span: cspan },
+                        };
+                        let pct = ci.next().map(|pc| self.percent(pc)).unwrap_or(0.0);
+                        (value, pct, cspan)
+                    })
+                    .collect(),
+            ),
+            Some(v) if v.as_rule() == Rule::pop_range => {
+                let mut ri = v.into_inner();
+                let lo = ri.next().map(|x| self.value(x));
+                let hi = ri.next().map(|x| self.value(x));
+                match (lo, hi) {
+                    (Some(lo), Some(hi)) => PopValue::Range(lo, hi),
+                    _ => PopValue::Fixed(Value { kind: ValueKind::Lit(Literal::Int(0)), span }),
+                }
+            }
+            Some(v) => PopValue::Fixed(self.value(v)),
+            None => PopValue::Fixed(Value { kind: ValueKind::Lit(Literal::Int(0)), span }),
+        };
+        PopAssign { attr, value, span }
+    }
+
+    fn behavior_rule(&mut self, p: P) -> BehaviorRule {
+        let span = self.span(&p);
+        let mut rule = BehaviorRule {
+            subject: BehaviorSubject::Event(Ident { name: String::new(), span }),
+            percent: 0.0,
+            timing: None,
+            after: None,
+            condition: None,
+            span,
+        };
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::behavior_subject => {
+                    if let Some(s) = part.into_inner().next() {
+                        rule.subject = if s.as_rule() == Rule::call {
+                            let mut ci = s.into_inner();
+                            let func = self.next_ident(&mut ci);
+                            let touchpoint = self.next_ident(&mut ci);
+                            BehaviorSubject::Engagement { func, touchpoint }
+                        } else {
+                            BehaviorSubject::Event(self.ident(s))
+                        };
+                    }
+                }
+                Rule::percent => rule.percent = self.percent(part),
+                Rule::timing => {
+                    if let Some(t) = part.into_inner().next() {
+                        let tspan = self.span(&t);
+                        let rule_kind = t.as_rule();
+                        let mut ti = t.into_inner();
+                        let first = ti.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span: tspan });
+                        rule.timing = Some(if rule_kind == Rule::timing_within {
+                            Timing::Within(first)
+                        } else {
+                            Timing::After(first, ti.next().map(|d| self.dur(d)))
+                        });
+                    }
+                }
+                Rule::ident => rule.after = Some(self.ident(part)),
+                Rule::where_clause => rule.condition = self.where_clause(Some(part)),
+                _ => {}
+            }
+        }
+        rule
+    }
+}

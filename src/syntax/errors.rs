@@ -1,0 +1,279 @@
+//! Syntax errors in words a journey author understands.
+
+use super::Rule;
+use crate::diagnostics::{codes, Diagnostic};
+use crate::source::{FileId, Span};
+use pest::error::{ErrorVariant, InputLocation};
+
+/// What a rule is called in an error message. One exhaustive match, so a new rule cannot be
+/// added to the grammar without a name here.
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::WHITESPACE | Rule::COMMENT | Rule::line_comment | Rule::block_comment | Rule::trivia => {
+            "a comment"
+        }
+        Rule::file | Rule::single_item | Rule::item | Rule::top_keyword => {
+            "an item (`import`, `enum`, `customer`, `event`, `channel`, `touchpoint`, `journey`, `test` or `simulation`)"
+        }
+        Rule::ident_char | Rule::ident => "a name like `welcome`",
+        Rule::keyword => "a keyword",
+        Rule::string | Rule::string_inner => "a string like \"welcome-v2\"",
+        Rule::escape => "an escape like `\\n` or `\\\"`",
+        Rule::digits | Rule::integer => "a whole number like `3`",
+        Rule::date => "a date like `2026-12-01`",
+        Rule::time => "a time of day like `21:00`",
+        Rule::duration => "a duration like `3d`",
+        Rule::percent => "a percentage like `45%`",
+        Rule::decimal => "a decimal like `9.99`",
+        Rule::bool_lit => "`true` or `false`",
+        Rule::literal | Rule::literal_or_name => "a value (a number, string, duration, date, or name)",
+        Rule::import_decl => "an `import`",
+        Rule::enum_decl => "an `enum`",
+        Rule::customer_decl => "a `customer` block",
+        Rule::attr_decl => "an attribute like `seats: int = 1`",
+        Rule::type_name => "a type (`string`, `int`, `decimal`, `bool`, `duration`, `date`, `time` or an enum)",
+        Rule::event_decl => "an `event`",
+        Rule::field_decl => "a field like `plan: plan`",
+        Rule::channel_decl => "a `channel`",
+        Rule::channel_prop | Rule::cap_prop | Rule::quiet_prop | Rule::consent_prop => {
+            "a channel setting (`cap 3 per 1d`, `quiet 21:00..08:00` or `consent ATTRIBUTE`)"
+        }
+        Rule::touchpoint_decl => "a `touchpoint`",
+        Rule::touchpoint_prop
+        | Rule::tp_channel
+        | Rule::tp_template
+        | Rule::tp_subject
+        | Rule::tp_converts
+        | Rule::tp_requires => {
+            "a touchpoint setting (`channel`, `template`, `subject`, `converts` or `requires`)"
+        }
+        Rule::journey_decl => "a `journey`",
+        Rule::journey_part => {
+            "a journey part (`trigger`, `entry`, `goal`, `exit on`, `onboarding`, `stage` or `upgrade`)"
+        }
+        Rule::trigger => "a `trigger EVENT`",
+        Rule::where_clause => "`where CONDITION`",
+        Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {
+            "an entry rule (`once`, `always` or `every 30d`)"
+        }
+        Rule::goal => "a `goal EVENT within DURATION`",
+        Rule::exit_on => "an `exit on EVENT`",
+        Rule::onboarding => "an `onboarding` block",
+        Rule::stage => "a `stage NAME { ... }`",
+        Rule::upgrade => "an `upgrade ATTRIBUTE from -> to { ... }`",
+        Rule::block | Rule::on_event_block => "a block `{ ... }`",
+        Rule::step
+        | Rule::send
+        | Rule::wait_delay
+        | Rule::wait_event
+        | Rule::if_step
+        | Rule::split
+        | Rule::milestone
+        | Rule::set_step
+        | Rule::goto
+        | Rule::exit_step => {
+            "a step (`send`, `wait`, `if`, `split`, `milestone`, `set`, `goto` or `exit`)"
+        }
+        Rule::up_to => "`up to DURATION`",
+        Rule::timeout_block => "a `timeout { ... }` block",
+        Rule::else_if | Rule::else_block => "`else`",
+        Rule::variant => "a split variant like `50% offer_a { ... }`",
+        Rule::expr | Rule::primary | Rule::paren | Rule::prefix => "a condition or value",
+        Rule::infix
+        | Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div => "an operator (`and`, `or`, `==`, `!=`, `<`, `>`, ...)",
+        Rule::op_not | Rule::op_neg => "`not`",
+        Rule::postfix | Rule::in_list => "`in [ ... ]`",
+        Rule::call => "a function call like `opened(welcome)`",
+        Rule::event_field => "`event.FIELD`",
+        Rule::test_decl => "a `test`",
+        Rule::test_part
+        | Rule::test_journey
+        | Rule::test_customer
+        | Rule::test_at
+        | Rule::test_expect => "a test line (`journey`, `customer { }`, `at TIME EVENT` or `expect ...`)",
+        Rule::assign => "an assignment like `plan = trial`",
+        Rule::time_point => "a time like `0` or `5h`",
+        Rule::expect_not => "`not`",
+        Rule::expectation
+        | Rule::expect_sent
+        | Rule::expect_suppressed
+        | Rule::expect_milestone
+        | Rule::expect_reached
+        | Rule::expect_converted
+        | Rule::expect_exited => {
+            "an expectation (`sent`, `suppressed`, `milestone`, `reached`, `converted` or `exited`)"
+        }
+        Rule::simulation_decl => "a `simulation`",
+        Rule::sim_part
+        | Rule::sim_journey
+        | Rule::sim_customers
+        | Rule::sim_seed
+        | Rule::sim_population
+        | Rule::sim_behavior => {
+            "a simulation setting (`journey`, `customers`, `seed`, `population` or `behavior`)"
+        }
+        Rule::pop_assign => "a population line like `plan = trial`",
+        Rule::pop_value | Rule::pop_choices | Rule::pop_choice | Rule::pop_range => {
+            "a value, a range like `1..20`, or choices like `\"US\" 60% | \"DE\" 40%`"
+        }
+        Rule::behavior_rule | Rule::behavior_subject => "a behaviour like `project_created 65% after 2h..2d`",
+        Rule::timing | Rule::timing_after | Rule::timing_within => "`after DURATION` or `within DURATION`",
+    }
+}
+
+/// What is at `offset`: a word, a character, or the end of the file.
+fn found_at(text: &str, offset: usize) -> String {
+    let rest = &text[offset.min(text.len())..];
+    let Some(first) = rest.chars().next() else {
+        return "end of file".to_string();
+    };
+    if first.is_ascii_alphanumeric() || first == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '%')
+            .take(40)
+            .collect();
+        format!("`{word}`")
+    } else if first == '\n' || first == '\r' {
+        "end of line".to_string()
+    } else {
+        format!("`{first}`")
+    }
+}
+
+
+/// Rules that are parts of an expression: when several are expected at once, the message says
+/// "a condition or value" instead of listing each.
+fn is_expression_part(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::expr
+            | Rule::primary
+            | Rule::paren
+            | Rule::call
+            | Rule::event_field
+            | Rule::literal
+            | Rule::op_not
+            | Rule::op_neg
+            | Rule::prefix
+    )
+}
+
+/// What was expected at the farthest point the parser reached, in words.
+fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut tokens: Vec<String> = Vec::new();
+    if let Some(attempts) = err.parse_attempts().filter(|a| a.max_position == at) {
+        let mut parents = Vec::new();
+        for stack in attempts.call_stacks() {
+            match (stack.deepest.get_rule(), stack.parent) {
+                (Some(r), _) => rules.push(*r),
+                (None, Some(parent)) => parents.push(parent),
+                (None, None) => {}
+            }
+        }
+        for t in attempts.expected_tokens() {
+            // The token type is not exported; its text is enough.
+            let token = t.to_string();
+            let noise = token.trim().is_empty() || token == "//" || token == "/*" || token == "BUILTIN_RULE";
+            if !noise && !(token.len() > 2 && token.contains("..")) {
+                tokens.push(format!("`{token}`"));
+            }
+        }
+        // A rule named only as the parent of a literal token (`enum_decl` around a missing `,`)
+        // says less than the token itself.
+        if rules.is_empty() && tokens.is_empty() {
+            rules = parents;
+        }
+    }
+    if rules.is_empty() && tokens.is_empty() {
+        if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
+            rules.extend(positives.iter().copied());
+        }
+    }
+    rules.retain(|r| !matches!(r, Rule::WHITESPACE | Rule::COMMENT | Rule::EOI | Rule::top_keyword));
+    let expression = rules.iter().filter(|r| is_expression_part(**r)).count() > 1
+        || rules.contains(&Rule::expr);
+    let mut words: Vec<String> = Vec::new();
+    for r in rules {
+        if expression && (is_expression_part(r) || r == Rule::ident) {
+            words.push("a condition or value".to_string());
+        } else {
+            words.push(describe(r).to_string());
+        }
+    }
+    // Letters and quotes are the insides of a token a rule already describes (`d` of `3d`).
+    if !words.is_empty() {
+        tokens.retain(|t| !t.chars().any(|c| c.is_alphanumeric() || c == '_' || c == '"'));
+    }
+    words.extend(tokens);
+    words.sort();
+    words.dedup();
+    words
+}
+
+fn join_words(words: &[String]) -> String {
+    match words.len() {
+        0 => String::from("something else"),
+        1 => words[0].clone(),
+        n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
+    }
+}
+
+/// Converts pest's error for the item starting at `base` into a diagnostic over the whole file.
+pub fn syntax_error(file: FileId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+    let mut rel = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    // pest's plain error position counts only rules; the detailed one also counts literal tokens
+    // (`,`, `}`) and so lies further on. But it also records the `!ident_char` check that ends
+    // every word, which is never the real failure: skip a position just past a word.
+    if let Some(attempts) = err.parse_attempts() {
+        let max = attempts.max_position;
+        let item = &text[base.min(text.len())..];
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let after_word = item[..max.min(item.len())].chars().next_back().is_some_and(is_word)
+            && !item[max.min(item.len())..].chars().next().is_some_and(is_word);
+        if max > rel && !after_word {
+            rel = max;
+        }
+    }
+    let at = (base + rel).min(text.len());
+    let found = found_at(text, at);
+    let width = if found.starts_with('`') { found.len().saturating_sub(2).max(1) } else { 1 };
+    let end = (at + width).min(text.len().max(at));
+    let (message, label) = match &err.variant {
+        ErrorVariant::ParsingError { positives, negatives } if positives.is_empty() && negatives.contains(&Rule::keyword) => (
+            format!("{found} is a keyword and cannot be used as a name"),
+            "reserved word".to_string(),
+        ),
+        ErrorVariant::ParsingError { .. } => {
+            let expected = join_words(&expected_words(err, rel));
+            (format!("expected {expected}, found {found}"), format!("expected {expected}"))
+        }
+        ErrorVariant::CustomError { message } => (message.clone(), "here".to_string()),
+    };
+    let help = if found == "end of file" {
+        "the file ends in the middle of an item: is a closing `}` or `\"` missing?".to_string()
+    } else if found == "`}`" {
+        "something is missing before this `}`, or there is one `}` too many".to_string()
+    } else {
+        "see docs/language.md for the form of each item".to_string()
+    };
+    Diagnostic::error(codes::SYNTAX, file, message)
+        .label(Span::new(at, end), label)
+        .help(help)
+}
