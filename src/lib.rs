@@ -4,6 +4,8 @@
 //! ([`ir`]), which is either written as a JSON automation spec ([`spec`]) or run ([`interp`]).
 //! The library never prints; the `journeyc` binary renders what it returns.
 
+pub mod check;
 pub mod diagnostics;
+pub mod project;
 pub mod source;
 pub mod syntax;

@@ -1,10 +1,24 @@
-fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut sm = journeyc::source::SourceMap::new();
-    let id = sm.add(journeyc::source::SourceFile::new(path.clone(), path.clone(), text.clone()));
-    let (m, d) = journeyc::syntax::parse(id, &text);
-    println!("{} items", m.items.len());
-    for x in &d { print!("{}", journeyc::diagnostics::render::human(x, &sm, Default::default())); }
-    if std::env::args().nth(2).is_some() { println!("{:#?}", m); }
+//! The `journeyc` binary: parses arguments, runs a command of the library, renders what it
+//! returns and maps the outcome to an exit code (0 success, 1 problems found, 2 usage or I/O).
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    // Deeply nested input is rejected by the parser, but the checker and interpreter still
+    // recurse over the tree: give them a generous stack.
+    let worker = std::thread::Builder::new()
+        .name("journeyc".into())
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || cli::run(args));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: journeyc stopped unexpectedly; please report this with the input that caused it");
+            ExitCode::from(2)
+        }
+    }
 }

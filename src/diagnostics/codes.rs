@@ -69,3 +69,8 @@ pub fn lookup(code: &str) -> Option<(&'static str, &'static str)> {
         .find(|(c, _)| c.eq_ignore_ascii_case(code))
         .copied()
 }
+
+/// The long explanation of a code: what `journeyc explain` prints.
+pub fn explanation(code: &str) -> Option<&'static str> {
+    lookup(code).map(|(_, title)| title)
+}

@@ -1,0 +1,380 @@
+//! Types: resolving type names, checking constants against a type, and inferring the type of
+//! every expression (conditions, `set` values), with enum values resolved from context.
+
+use super::collect::{unknown_attr, unknown_touchpoint};
+use super::model::*;
+use super::usage::{Kind, Usage};
+use super::Sink;
+use crate::diagnostics::{codes, did_you_mean, Diagnostic};
+use crate::source::FileId;
+use crate::syntax::ast::{self, BinOp, ExprKind, Literal, UnOp, ValueKind};
+
+pub const BUILTIN_TYPES: &[&str] = &["string", "int", "decimal", "bool", "duration", "date", "time"];
+
+pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sink) -> Option<Type> {
+    Some(match ty.name.as_str() {
+        "string" => Type::Str,
+        "int" => Type::Int,
+        "decimal" => Type::Decimal,
+        "bool" => Type::Bool,
+        "duration" => Type::Duration,
+        "date" => Type::Date,
+        "time" => Type::Time,
+        name if model.enums.contains_key(name) => Type::Enum(name.to_string()),
+        name => {
+            let candidates = BUILTIN_TYPES.iter().copied().chain(model.enums.keys().map(String::as_str));
+            let help = match did_you_mean(name, candidates) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "use one of {}, or declare `enum {name} {{ ... }}`",
+                    BUILTIN_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            sink.push(
+                Diagnostic::error(codes::UNKNOWN_TYPE, file, format!("unknown type `{name}`"))
+                    .label(ty.span, "not a type")
+                    .help(help),
+            );
+            return None;
+        }
+    })
+}
+
+fn literal_type(l: &Literal) -> Type {
+    match l {
+        Literal::Str(_) => Type::Str,
+        Literal::Int(_) => Type::Int,
+        Literal::Decimal(_) | Literal::Percent(_) => Type::Decimal,
+        Literal::Duration(_) => Type::Duration,
+        Literal::Time(_) => Type::Time,
+        Literal::Date(_) => Type::Date,
+        Literal::Bool(_) => Type::Bool,
+    }
+}
+
+/// A value written for a known type (a default, a test attribute, a population value).
+pub fn const_of(model: &Model, file: FileId, v: &ast::Value, ty: &Type, sink: &mut Sink) -> Option<Const> {
+    let c = match (&v.kind, ty) {
+        (ValueKind::Lit(Literal::Str(s)), Type::Str) => Const::Str(s.clone()),
+        (ValueKind::Lit(Literal::Int(i)), Type::Int) => Const::Int(*i),
+        (ValueKind::Lit(Literal::Int(i)), Type::Decimal) => Const::Decimal(*i as f64),
+        (ValueKind::Lit(Literal::Decimal(d)), Type::Decimal) => Const::Decimal(*d),
+        (ValueKind::Lit(Literal::Bool(b)), Type::Bool) => Const::Bool(*b),
+        (ValueKind::Lit(Literal::Duration(d)), Type::Duration) => Const::Duration(*d),
+        (ValueKind::Lit(Literal::Int(0)), Type::Duration) => Const::Duration(0),
+        (ValueKind::Lit(Literal::Date(d)), Type::Date) => Const::Date(*d),
+        (ValueKind::Lit(Literal::Time(t)), Type::Time) => Const::Time(*t),
+        (ValueKind::Name(n), Type::Enum(e)) => match model.enum_index(e, n) {
+            Some(index) => Const::Enum { ty: e.clone(), value: n.clone(), index },
+            None => {
+                unknown_enum_value(model, file, n, e, v.span, sink);
+                return None;
+            }
+        },
+        (kind, ty) => {
+            let found = match kind {
+                ValueKind::Lit(l) => literal_type(l).name(),
+                ValueKind::Name(n) => format!("the name `{n}`"),
+            };
+            let hint = match ty {
+                Type::Enum(e) => {
+                    let vals = model.enums.get(e).map(|d| d.values.join(", ")).unwrap_or_default();
+                    format!("write one of the values of `{e}`: {vals}")
+                }
+                Type::Str => "write a string in double quotes, like \"US\"".to_string(),
+                Type::Int => "write a whole number, like `3`".to_string(),
+                Type::Decimal => "write a number, like `9.99`".to_string(),
+                Type::Bool => "write `true` or `false`".to_string(),
+                Type::Duration => "write a duration, like `3d`".to_string(),
+                Type::Date => "write a date, like `2026-12-01`".to_string(),
+                Type::Time => "write a time of day, like `09:00`".to_string(),
+            };
+            sink.push(
+                Diagnostic::error(codes::TYPE_MISMATCH, file, format!("expected a {}, found {found}", ty.name()))
+                    .label(v.span, format!("expected {}", ty.name()))
+                    .help(hint),
+            );
+            return None;
+        }
+    };
+    Some(c)
+}
+
+pub fn unknown_enum_value(model: &Model, file: FileId, name: &str, ty: &str, span: crate::source::Span, sink: &mut Sink) {
+    let values: Vec<&str> = model.enums.get(ty).map(|e| e.values.iter().map(String::as_str).collect()).unwrap_or_default();
+    let help = match did_you_mean(name, values.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("`{ty}` has the values {}", values.join(", ")),
+    };
+    sink.push(
+        Diagnostic::error(codes::UNKNOWN_ENUM_VALUE, file, format!("`{name}` is not a value of enum `{ty}`"))
+            .label(span, format!("not a `{ty}`"))
+            .help(help),
+    );
+}
+
+/// What an expression may refer to where it is written.
+pub struct Scope<'a> {
+    pub model: &'a Model,
+    pub file: FileId,
+    /// The event whose fields `event.FIELD` reads: inside a wait's block, or in a trigger, goal
+    /// or exit condition.
+    pub event: Option<&'a str>,
+}
+
+pub struct Typer<'a, 'b> {
+    pub scope: Scope<'a>,
+    pub sink: &'b mut Sink,
+    pub used: &'b mut Usage,
+}
+
+impl Typer<'_, '_> {
+    fn err(&mut self, d: Diagnostic) -> Option<Type> {
+        self.sink.push(d);
+        None
+    }
+
+    /// Checks a condition: its type must be bool.
+    pub fn condition(&mut self, e: &ast::Expr) {
+        if let Some(t) = self.infer(e, None) {
+            if t != Type::Bool {
+                self.sink.push(
+                    Diagnostic::error(codes::NOT_A_CONDITION, self.scope.file, format!("this condition is a {}, not a bool", t.name()))
+                        .label(e.span, format!("a {}", t.name()))
+                        .help("compare it with something, e.g. `seats > 5` or `plan == pro`"),
+                );
+            }
+        }
+    }
+
+    /// Checks that `e` has type `expected` (for `set` and similar).
+    pub fn expect(&mut self, e: &ast::Expr, expected: &Type) {
+        if let Some(t) = self.infer(e, Some(expected)) {
+            if !assignable(&t, expected) {
+                self.sink.push(
+                    Diagnostic::error(codes::TYPE_MISMATCH, self.scope.file, format!("expected a {}, found a {}", expected.name(), t.name()))
+                        .label(e.span, format!("a {}", t.name()))
+                        .help(format!("give a value of type {}", expected.name())),
+                );
+            }
+        }
+    }
+
+    /// The type of `e`; `hint` is the type the context expects, used to resolve bare enum values.
+    pub fn infer(&mut self, e: &ast::Expr, hint: Option<&Type>) -> Option<Type> {
+        let file = self.scope.file;
+        match &e.kind {
+            ExprKind::Lit(l) => Some(literal_type(l)),
+            ExprKind::Name(n) => self.name(n, e, hint),
+            ExprKind::EventField(f) => {
+                let Some(event) = self.scope.event else {
+                    return self.err(
+                        Diagnostic::error(codes::EVENT_FIELD_OUTSIDE_WAIT, file, format!("`event.{}` is used where no event was received", f.name))
+                            .label(e.span, "no event here")
+                            .help("`event.FIELD` reads the event that ended a wait: use it inside the block of `wait EVENT up to D { ... }`, or in a trigger, goal or exit condition"),
+                    );
+                };
+                match self.scope.model.field_type(event, &f.name) {
+                    Some(t) => Some(t.clone()),
+                    None => {
+                        let fields: Vec<&str> = self
+                            .scope
+                            .model
+                            .events
+                            .get(event)
+                            .map(|d| d.fields.iter().map(|(n, _)| n.as_str()).collect())
+                            .unwrap_or_default();
+                        let help = match did_you_mean(&f.name, fields.iter().copied()) {
+                            Some(s) => format!("did you mean `event.{s}`?"),
+                            None if fields.is_empty() => format!("`{event}` has no fields; declare one with `event {event} {{ {}: string }}`", f.name),
+                            None => format!("`{event}` has the fields {}", fields.join(", ")),
+                        };
+                        self.err(
+                            Diagnostic::error(codes::UNKNOWN_FIELD, file, format!("event `{event}` has no field `{}`", f.name))
+                                .label(f.span, "unknown field")
+                                .help(help),
+                        )
+                    }
+                }
+            }
+            ExprKind::Call { func, arg } => {
+                if !matches!(func.name.as_str(), "sent" | "opened" | "clicked") {
+                    let help = match did_you_mean(&func.name, ["sent", "opened", "clicked"]) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "the functions are `sent(t)`, `opened(t)` and `clicked(t)`".to_string(),
+                    };
+                    return self.err(
+                        Diagnostic::error(codes::UNKNOWN_FUNCTION, file, format!("unknown function `{}`", func.name))
+                            .label(func.span, "not a function")
+                            .help(help),
+                    );
+                }
+                if self.scope.model.touchpoints.contains_key(&arg.name) {
+                    self.used.mark(Kind::Touchpoint, &arg.name);
+                } else {
+                    unknown_touchpoint(self.scope.model, file, arg, self.sink);
+                }
+                Some(Type::Bool)
+            }
+            ExprKind::Unary { op: UnOp::Not, expr } => {
+                let t = self.infer(expr, Some(&Type::Bool))?;
+                if t != Type::Bool {
+                    return self.err(mismatch(file, expr, "`not` needs a bool", &t));
+                }
+                Some(Type::Bool)
+            }
+            ExprKind::Unary { op: UnOp::Neg, expr } => {
+                let t = self.infer(expr, hint)?;
+                if !(t.is_numeric() || t == Type::Duration) {
+                    return self.err(mismatch(file, expr, "`-` needs a number", &t));
+                }
+                Some(t)
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e),
+            ExprKind::In { expr, list } => {
+                let t = self.infer(expr, None);
+                for item in list {
+                    if let (Some(t), Some(it)) = (t.as_ref(), self.infer(item, t.as_ref())) {
+                        if !comparable(t, &it) {
+                            self.sink.push(
+                                Diagnostic::error(codes::TYPE_MISMATCH, file, format!("a list of {} values holds a {}", t.name(), it.name()))
+                                    .label(item.span, format!("a {}", it.name()))
+                                    .label(expr.span, format!("this is a {}", t.name()))
+                                    .help("every value in the list must have the type of the value being tested"),
+                            );
+                        }
+                    }
+                }
+                Some(Type::Bool)
+            }
+        }
+    }
+
+    fn name(&mut self, n: &str, e: &ast::Expr, hint: Option<&Type>) -> Option<Type> {
+        let model = self.scope.model;
+        if let Some(a) = model.attrs.get(n) {
+            self.used.mark(Kind::Attr, n);
+            return Some(a.ty.clone());
+        }
+        if let Some(Type::Enum(en)) = hint {
+            if model.enum_index(en, n).is_some() {
+                return Some(Type::Enum(en.clone()));
+            }
+            if !model.enums.values().any(|d| d.values.iter().any(|v| v == n)) {
+                unknown_enum_value(model, self.scope.file, n, en, e.span, self.sink);
+                return None;
+            }
+        }
+        let owners: Vec<&EnumDef> = model.enums.values().filter(|d| d.values.iter().any(|v| v == n)).collect();
+        if owners.len() == 1 {
+            return Some(Type::Enum(owners[0].name.clone()));
+        }
+        if owners.len() > 1 {
+            let names: Vec<String> = owners.iter().map(|d| format!("`{}`", d.name)).collect();
+            return self.err(
+                Diagnostic::error(codes::TYPE_MISMATCH, self.scope.file, format!("`{n}` is a value of several enums ({})", names.join(", ")))
+                    .label(e.span, "ambiguous value")
+                    .help("compare it with an attribute so its enum is known, e.g. `plan == trial`"),
+            );
+        }
+        let ident = ast::Ident { name: n.to_string(), span: e.span };
+        let candidates: Vec<&str> = model
+            .attrs
+            .keys()
+            .map(String::as_str)
+            .chain(model.enums.values().flat_map(|d| d.values.iter().map(String::as_str)))
+            .collect();
+        match did_you_mean(n, candidates.iter().copied()) {
+            Some(s) => self.sink.push(
+                Diagnostic::error(codes::UNKNOWN_ATTRIBUTE, self.scope.file, format!("unknown name `{n}`"))
+                    .label(e.span, "not an attribute or enum value")
+                    .help(format!("did you mean `{s}`?")),
+            ),
+            None => unknown_attr(model, self.scope.file, &ident, self.sink),
+        }
+        None
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, whole: &ast::Expr) -> Option<Type> {
+        let file = self.scope.file;
+        match op {
+            BinOp::And | BinOp::Or => {
+                let l = self.infer(lhs, Some(&Type::Bool));
+                let r = self.infer(rhs, Some(&Type::Bool));
+                for (t, side) in [(l, lhs), (r, rhs)] {
+                    if let Some(t) = t {
+                        if t != Type::Bool {
+                            self.sink.push(mismatch(file, side, &format!("`{}` joins conditions (bools)", op.symbol()), &t));
+                        }
+                    }
+                }
+                Some(Type::Bool)
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                // Infer the side that is not a bare name first, so `trial == plan` works too.
+                let (l, r) = if matches!(lhs.kind, ExprKind::Name(ref n) if !self.scope.model.attrs.contains_key(n)) {
+                    let r = self.infer(rhs, None);
+                    (self.infer(lhs, r.as_ref()), r)
+                } else {
+                    let l = self.infer(lhs, None);
+                    (l.clone(), self.infer(rhs, l.as_ref()))
+                };
+                let (l, r) = (l?, r?);
+                if !comparable(&l, &r) {
+                    return self.err(
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("cannot compare a {} with a {}", l.name(), r.name()))
+                            .label(lhs.span, format!("a {}", l.name()))
+                            .label(rhs.span, format!("a {}", r.name()))
+                            .help("both sides of a comparison must have the same type"),
+                    );
+                }
+                let ordered = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
+                if ordered && matches!(l, Type::Bool | Type::Str) {
+                    return self.err(
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("a {} has no order for `{}`", l.name(), op.symbol()))
+                            .label(whole.span, "no order")
+                            .help("use `==` or `!=`; numbers, durations, dates, times and enums (by declared order) can be ordered"),
+                    );
+                }
+                Some(Type::Bool)
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+                let l = self.infer(lhs, None)?;
+                let r = self.infer(rhs, Some(&l))?;
+                let out = match (op, &l, &r) {
+                    (_, Type::Int, Type::Int) => Some(Type::Int),
+                    (_, a, b) if a.is_numeric() && b.is_numeric() => Some(Type::Decimal),
+                    (BinOp::Add | BinOp::Sub, Type::Duration, Type::Duration) => Some(Type::Duration),
+                    (BinOp::Add | BinOp::Sub, Type::Date, Type::Duration) => Some(Type::Date),
+                    (BinOp::Mul, Type::Duration, Type::Int) | (BinOp::Mul, Type::Int, Type::Duration) => Some(Type::Duration),
+                    _ => None,
+                };
+                match out {
+                    Some(t) => Some(t),
+                    None => self.err(
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("cannot apply `{}` to a {} and a {}", op.symbol(), l.name(), r.name()))
+                            .label(lhs.span, format!("a {}", l.name()))
+                            .label(rhs.span, format!("a {}", r.name()))
+                            .help("arithmetic works on numbers, and `+`/`-` on durations and on a date plus a duration"),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+fn mismatch(file: FileId, e: &ast::Expr, what: &str, found: &Type) -> Diagnostic {
+    Diagnostic::error(codes::TYPE_MISMATCH, file, format!("{what}, found a {}", found.name()))
+        .label(e.span, format!("a {}", found.name()))
+        .help("check the operator and the types of its operands")
+}
+
+/// Whether values of the two types can be compared with `==` and friends.
+pub fn comparable(a: &Type, b: &Type) -> bool {
+    a == b || (a.is_numeric() && b.is_numeric())
+}
+
+/// Whether a value of type `from` can be stored where `to` is expected.
+pub fn assignable(from: &Type, to: &Type) -> bool {
+    from == to || (*from == Type::Int && *to == Type::Decimal)
+}

@@ -1,0 +1,70 @@
+//! The checker: resolves names and types and proves journey properties, reporting every problem
+//! it finds (never stopping at the first) as diagnostics sorted by position.
+//!
+//! Checking runs per compilation unit (a file and what it imports). Each pass pushes into one
+//! [`Sink`]; the declarations pass builds the [`Model`] the later passes resolve against.
+
+mod collect;
+mod expr;
+mod flow;
+mod journey;
+pub mod model;
+mod samples;
+mod usage;
+
+pub use model::*;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::project::Project;
+use crate::source::FileId;
+
+/// What checking a project produced. Models are returned even when there are errors (an editor
+/// still wants them); lowering must only be given models from a run without errors.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// One model per compilation unit, in the order of the files named.
+    pub models: Vec<Model>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Where passes report problems.
+pub(crate) struct Sink {
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Sink {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+}
+
+/// Checks every unit of a loaded project.
+pub fn check_project(project: &Project) -> Checked {
+    let mut diagnostics = project.diagnostics.clone();
+    let mut models = Vec::new();
+    for unit in &project.units {
+        let modules: Vec<(FileId, &crate::syntax::ast::Module)> = unit
+            .iter()
+            .filter_map(|f| project.module(*f).map(|m| (*f, m)))
+            .collect();
+        let mut sink = Sink { diags: Vec::new() };
+        let model = check_unit(&modules, &mut sink);
+        diagnostics.extend(sink.diags);
+        models.push(model);
+    }
+    diagnostics.sort();
+    Checked { models, diagnostics }
+}
+
+fn check_unit(modules: &[(FileId, &crate::syntax::ast::Module)], sink: &mut Sink) -> Model {
+    let mut used = usage::Usage::default();
+    let mut model = collect::declarations(modules, sink, &mut used);
+    for j in model.journeys.values() {
+        journey::check(j, &model, sink, &mut used);
+        flow::check(j, &model, sink);
+    }
+    samples::check(&model, sink, &mut used);
+    usage::report_unused(&model, &used, sink);
+    model.tests.sort_by_key(|t| (t.file, t.decl.span.start));
+    model
+}

@@ -1,0 +1,221 @@
+//! The checked model: what the checker hands to lowering once a project has no errors.
+//!
+//! Declarations are resolved into tables keyed by name (a `BTreeMap`, so iteration order is
+//! stable); journeys, tests and simulations keep their syntax trees, which the checker has
+//! validated: every name in them resolves and every expression has its expected type.
+
+use crate::source::{FileId, Span};
+use crate::syntax::ast;
+use std::collections::BTreeMap;
+
+/// The type of an attribute, an event field or an expression.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Str,
+    Int,
+    Decimal,
+    Bool,
+    Duration,
+    Date,
+    Time,
+    /// A value of the named enum.
+    Enum(String),
+}
+
+impl Type {
+    /// The name as written in a `.journey` file.
+    pub fn name(&self) -> String {
+        match self {
+            Type::Str => "string".into(),
+            Type::Int => "int".into(),
+            Type::Decimal => "decimal".into(),
+            Type::Bool => "bool".into(),
+            Type::Duration => "duration".into(),
+            Type::Date => "date".into(),
+            Type::Time => "time".into(),
+            Type::Enum(e) => e.clone(),
+        }
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Type::Int | Type::Decimal)
+    }
+}
+
+/// A constant value of a known type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    Str(String),
+    Int(i64),
+    Decimal(f64),
+    Bool(bool),
+    /// Seconds.
+    Duration(u64),
+    Date(ast::Date),
+    /// Minutes after midnight.
+    Time(u32),
+    /// An enum value by name, with its position in the enum's order.
+    Enum { ty: String, value: String, index: usize },
+}
+
+/// Where a declaration was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: FileId,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub name: String,
+    /// In declared order: the order an `upgrade` climbs.
+    pub values: Vec<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct AttrDef {
+    pub name: String,
+    pub ty: Type,
+    /// The value a customer has when nothing else set it.
+    pub default: Option<Const>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventDef {
+    pub name: String,
+    /// Fields in declared order.
+    pub fields: Vec<(String, Type)>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cap {
+    pub count: u64,
+    pub per_secs: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChannelDef {
+    pub name: String,
+    pub caps: Vec<Cap>,
+    /// Quiet hours as minutes after midnight, `from..to`; `from > to` crosses midnight.
+    pub quiet: Option<(u32, u32)>,
+    /// A bool attribute that must be true to send on this channel.
+    pub consent: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct TouchpointDef {
+    pub name: String,
+    pub channel: String,
+    pub template: String,
+    pub subject: Option<String>,
+    /// The conversion event credited to this touchpoint, and the window in seconds.
+    pub converts: Option<(String, u64)>,
+    /// Events that must have happened before this touchpoint is sent.
+    pub requires: Vec<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct JourneyDef {
+    pub name: String,
+    pub file: FileId,
+    pub decl: ast::JourneyDecl,
+}
+
+impl JourneyDef {
+    pub fn trigger(&self) -> Option<&ast::Trigger> {
+        self.decl.parts.iter().find_map(|p| match p {
+            ast::JourneyPart::Trigger(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The entry rule; `once` when none is written.
+    pub fn entry(&self) -> ast::EntryRule {
+        self.decl
+            .parts
+            .iter()
+            .find_map(|p| match p {
+                ast::JourneyPart::Entry(e) => Some(e.rule),
+                _ => None,
+            })
+            .unwrap_or(ast::EntryRule::Once)
+    }
+
+    pub fn goals(&self) -> impl Iterator<Item = &ast::Goal> {
+        self.decl.parts.iter().filter_map(|p| match p {
+            ast::JourneyPart::Goal(g) => Some(g),
+            _ => None,
+        })
+    }
+
+    pub fn exits(&self) -> impl Iterator<Item = &ast::ExitOn> {
+        self.decl.parts.iter().filter_map(|p| match p {
+            ast::JourneyPart::Exit(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// Sections (onboarding, stages, upgrades) in the order they run.
+    pub fn sections(&self) -> impl Iterator<Item = &ast::Section> {
+        self.decl.parts.iter().filter_map(|p| match p {
+            ast::JourneyPart::Section(s) => Some(s),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TestDef {
+    pub name: String,
+    pub file: FileId,
+    pub decl: ast::TestDecl,
+}
+
+#[derive(Clone, Debug)]
+pub struct SimulationDef {
+    pub name: String,
+    pub file: FileId,
+    pub decl: ast::SimulationDecl,
+}
+
+/// A whole checked project.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub enums: BTreeMap<String, EnumDef>,
+    pub attrs: BTreeMap<String, AttrDef>,
+    pub events: BTreeMap<String, EventDef>,
+    pub channels: BTreeMap<String, ChannelDef>,
+    pub touchpoints: BTreeMap<String, TouchpointDef>,
+    pub journeys: BTreeMap<String, JourneyDef>,
+    /// Tests in file order (names need not be unique across files).
+    pub tests: Vec<TestDef>,
+    pub simulations: BTreeMap<String, SimulationDef>,
+}
+
+impl Model {
+    /// The type of a customer attribute.
+    pub fn attr_type(&self, name: &str) -> Option<&Type> {
+        self.attrs.get(name).map(|a| &a.ty)
+    }
+
+    /// The position of `value` in enum `ty`'s declared order.
+    pub fn enum_index(&self, ty: &str, value: &str) -> Option<usize> {
+        self.enums.get(ty)?.values.iter().position(|v| v == value)
+    }
+
+    /// The type of field `field` of event `event`.
+    pub fn field_type(&self, event: &str, field: &str) -> Option<&Type> {
+        self.events
+            .get(event)?
+            .fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, t)| t)
+    }
+}

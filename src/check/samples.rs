@@ -1,0 +1,389 @@
+//! Checks of `test` and `simulation` blocks: the sample customers users try a journey on.
+
+use super::collect::{unknown_attr, unknown_event, unknown_touchpoint};
+use super::expr::{const_of, Scope, Typer};
+use super::journey::fmt_pct;
+use super::model::*;
+use super::usage::{Kind, Usage};
+use super::Sink;
+use crate::diagnostics::{codes, did_you_mean, Diagnostic};
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{self, ExpectKind, SimPart, StepKind, TestPart};
+use std::collections::BTreeMap;
+
+pub fn check(model: &Model, sink: &mut Sink, used: &mut Usage) {
+    for t in &model.tests {
+        test(model, t, sink, used);
+    }
+    for s in model.simulations.values() {
+        simulation(model, s, sink, used);
+    }
+}
+
+fn journey_ref<'m>(model: &'m Model, file: FileId, j: &ast::Ident, sink: &mut Sink) -> Option<&'m JourneyDef> {
+    if let Some(def) = model.journeys.get(&j.name) {
+        return Some(def);
+    }
+    let mut d = Diagnostic::error(codes::UNKNOWN_JOURNEY, file, format!("unknown journey `{}`", j.name)).label(j.span, "no journey has this name");
+    d = match did_you_mean(&j.name, model.journeys.keys().map(String::as_str)) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help("name a journey declared in this file or one it imports"),
+    };
+    sink.push(d);
+    None
+}
+
+/// Checks `name = value` lines against the customer schema.
+fn assigns(model: &Model, file: FileId, list: &[ast::Assign], sink: &mut Sink, used: &mut Usage) {
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for a in list {
+        if let Some(first) = seen.get(a.name.name.as_str()) {
+            sink.push(
+                Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("`{}` is given twice", a.name.name))
+                    .label(a.name.span, "given again here")
+                    .label(*first, "first given here")
+                    .help("give each attribute once"),
+            );
+            continue;
+        }
+        seen.insert(&a.name.name, a.name.span);
+        match model.attrs.get(&a.name.name) {
+            Some(def) => {
+                used.mark(Kind::Attr, &a.name.name);
+                const_of(model, file, &a.value, &def.ty, sink);
+            }
+            None => unknown_attr(model, file, &a.name, sink),
+        }
+    }
+}
+
+/// Milestone names and section names of a journey, for `expect milestone` and `expect reached`.
+fn milestones(b: &ast::Block, out: &mut Vec<String>) {
+    for s in &b.steps {
+        match &s.kind {
+            StepKind::Milestone(m) => out.push(m.name.clone()),
+            StepKind::WaitEvent(w) => {
+                for blk in w.on_event.iter().chain(w.on_timeout.iter()) {
+                    milestones(blk, out);
+                }
+            }
+            StepKind::If(i) => {
+                for (_, blk) in &i.branches {
+                    milestones(blk, out);
+                }
+                if let Some(o) = &i.otherwise {
+                    milestones(o, out);
+                }
+            }
+            StepKind::Split(vs) => {
+                for v in vs {
+                    milestones(&v.body, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
+    let file = t.file;
+    let mut journey: Option<&JourneyDef> = None;
+    let mut journey_span: Option<Span> = None;
+    let mut last_at: Option<(u64, Span)> = None;
+    for part in &t.decl.parts {
+        match part {
+            TestPart::Journey(j, span) => {
+                if let Some(first) = journey_span {
+                    sink.push(
+                        Diagnostic::error(codes::TEST_INVALID, file, "a test names its journey twice")
+                            .label(*span, "second `journey`")
+                            .label(first, "first `journey`")
+                            .help("a test tries one journey; write another test for the other"),
+                    );
+                    continue;
+                }
+                journey_span = Some(*span);
+                journey = journey_ref(model, file, j, sink);
+            }
+            TestPart::Customer(list, _) => assigns(model, file, list, sink, used),
+            TestPart::At { at, event, props, span } => {
+                if let Some((prev, prev_span)) = last_at {
+                    if at.secs < prev {
+                        sink.push(
+                            Diagnostic::error(codes::TEST_INVALID, file, "test events are out of order")
+                                .label(at.span, "earlier than the event before it")
+                                .label(prev_span, "this one comes later")
+                                .help("list `at` lines in time order, so the test reads as a timeline"),
+                        );
+                    }
+                }
+                last_at = Some((at.secs, *span));
+                if !model.events.contains_key(&event.name) {
+                    unknown_event(model, file, event, sink);
+                    continue;
+                }
+                used.mark(Kind::Event, &event.name);
+                let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+                for p in props {
+                    if let Some(first) = seen.get(p.name.name.as_str()) {
+                        sink.push(
+                            Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("field `{}` is given twice", p.name.name))
+                                .label(p.name.span, "given again here")
+                                .label(*first, "first given here")
+                                .help("give each field once"),
+                        );
+                        continue;
+                    }
+                    seen.insert(&p.name.name, p.name.span);
+                    match model.field_type(&event.name, &p.name.name) {
+                        Some(ty) => {
+                            const_of(model, file, &p.value, ty, sink);
+                        }
+                        None => {
+                            let fields: Vec<&str> = model.events[&event.name].fields.iter().map(|(n, _)| n.as_str()).collect();
+                            let help = match did_you_mean(&p.name.name, fields.iter().copied()) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None if fields.is_empty() => format!("`{}` has no fields", event.name),
+                                None => format!("`{}` has the fields {}", event.name, fields.join(", ")),
+                            };
+                            sink.push(
+                                Diagnostic::error(codes::UNKNOWN_FIELD, file, format!("event `{}` has no field `{}`", event.name, p.name.name))
+                                    .label(p.name.span, "unknown field")
+                                    .help(help),
+                            );
+                        }
+                    }
+                }
+            }
+            TestPart::Expect(_) => {}
+        }
+    }
+    let Some(span) = journey_span else {
+        sink.push(
+            Diagnostic::error(codes::TEST_INVALID, file, format!("test \"{}\" does not say which journey it tries", t.name))
+                .label(t.decl.name.span, "no `journey` line")
+                .help("add `journey NAME` as the test's first line"),
+        );
+        return;
+    };
+    let _ = span;
+    if !t.decl.parts.iter().any(|p| matches!(p, TestPart::At { .. })) {
+        sink.push(
+            Diagnostic::error(codes::TEST_INVALID, file, format!("test \"{}\" sends no events", t.name))
+                .label(t.decl.name.span, "nothing happens in this test")
+                .help("add the trigger event, e.g. `at 0 signed_up`"),
+        );
+    }
+    let Some(j) = journey else { return };
+    let mut ms = Vec::new();
+    for s in j.sections() {
+        milestones(&s.body, &mut ms);
+    }
+    let sections: Vec<String> = j.sections().map(|s| s.kind.name()).collect();
+    for part in &t.decl.parts {
+        let TestPart::Expect(e) = part else { continue };
+        match &e.kind {
+            ExpectKind::Sent { touchpoint, .. } | ExpectKind::Suppressed(touchpoint) => {
+                if model.touchpoints.contains_key(&touchpoint.name) {
+                    used.mark(Kind::Touchpoint, &touchpoint.name);
+                } else {
+                    unknown_touchpoint(model, file, touchpoint, sink);
+                }
+            }
+            ExpectKind::Milestone(m) => {
+                if !ms.contains(&m.name) {
+                    let mut d = Diagnostic::error(codes::UNKNOWN_MILESTONE, file, format!("journey `{}` has no milestone `{}`", j.name, m.name))
+                        .label(m.span, "no `milestone` step has this name");
+                    d = match did_you_mean(&m.name, ms.iter().map(String::as_str)) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        None if ms.is_empty() => d.help("the journey has no `milestone` steps"),
+                        None => d.help(format!("its milestones are {}", ms.join(", "))),
+                    };
+                    sink.push(d);
+                }
+            }
+            ExpectKind::Reached(s) => {
+                if !sections.contains(&s.name) {
+                    let mut d = Diagnostic::error(codes::UNKNOWN_STAGE, file, format!("journey `{}` has no stage `{}`", j.name, s.name))
+                        .label(s.span, "no stage has this name");
+                    d = match did_you_mean(&s.name, sections.iter().map(String::as_str)) {
+                        Some(x) => d.help(format!("did you mean `{x}`?")),
+                        None => d.help(format!("its stages are {}", sections.join(", "))),
+                    };
+                    sink.push(d);
+                }
+            }
+            ExpectKind::Converted | ExpectKind::Exited => {}
+        }
+    }
+}
+
+fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usage) {
+    let file = s.file;
+    let mut seen_parts: BTreeMap<&'static str, Span> = BTreeMap::new();
+    let mut journey: Option<&JourneyDef> = None;
+    for part in &s.decl.parts {
+        let (key, span) = match part {
+            SimPart::Journey(_, sp) => ("journey", *sp),
+            SimPart::Customers(_, sp) => ("customers", *sp),
+            SimPart::Seed(_, sp) => ("seed", *sp),
+            SimPart::Population(_, sp) => ("population", *sp),
+            SimPart::Behavior(_, sp) => ("behavior", *sp),
+        };
+        if let Some(first) = seen_parts.get(key) {
+            sink.push(
+                Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("`{key}` is given twice"))
+                    .label(span, "given again here")
+                    .label(*first, "first given here")
+                    .help(format!("keep one `{key}` in the simulation")),
+            );
+            continue;
+        }
+        seen_parts.insert(key, span);
+        match part {
+            SimPart::Journey(j, _) => journey = journey_ref(model, file, j, sink),
+            SimPart::Customers(n, sp) => {
+                if *n == 0 {
+                    sink.push(
+                        Diagnostic::error(codes::SIMULATION_INVALID, file, "a simulation needs at least one customer")
+                            .label(*sp, "zero customers")
+                            .help("write `customers 10_000`"),
+                    );
+                }
+            }
+            SimPart::Seed(..) => {}
+            SimPart::Population(list, _) => population(model, file, list, sink, used),
+            SimPart::Behavior(rules, _) => behavior(model, file, rules, sink, used),
+        }
+    }
+    if !seen_parts.contains_key("journey") {
+        sink.push(
+            Diagnostic::error(codes::SIMULATION_INVALID, file, format!("simulation `{}` does not say which journey it runs", s.name))
+                .label(s.decl.name.span, "no `journey` line")
+                .help("add `journey NAME`"),
+        );
+    }
+    let _ = journey;
+}
+
+fn population(model: &Model, file: FileId, list: &[ast::PopAssign], sink: &mut Sink, used: &mut Usage) {
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for a in list {
+        if let Some(first) = seen.get(a.attr.name.as_str()) {
+            sink.push(
+                Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("`{}` is given twice", a.attr.name))
+                    .label(a.attr.span, "given again here")
+                    .label(*first, "first given here")
+                    .help("give each attribute one line"),
+            );
+            continue;
+        }
+        seen.insert(&a.attr.name, a.attr.span);
+        let Some(def) = model.attrs.get(&a.attr.name) else {
+            unknown_attr(model, file, &a.attr, sink);
+            continue;
+        };
+        used.mark(Kind::Attr, &a.attr.name);
+        match &a.value {
+            ast::PopValue::Fixed(v) => {
+                const_of(model, file, v, &def.ty, sink);
+            }
+            ast::PopValue::Choices(choices) => {
+                for (v, _, _) in choices {
+                    const_of(model, file, v, &def.ty, sink);
+                }
+                let total: f64 = choices.iter().map(|c| c.1).sum();
+                if (total - 100.0).abs() > 1e-9 {
+                    sink.push(
+                        Diagnostic::error(codes::SHARES_SUM, file, format!("the shares of `{}` add up to {}%, not 100%", a.attr.name, fmt_pct(total)))
+                            .label(a.span, format!("{}% in all", fmt_pct(total)))
+                            .help("every customer gets one of the values, so the shares must add up to 100%"),
+                    );
+                }
+            }
+            ast::PopValue::Range(lo, hi) => {
+                if !matches!(def.ty, Type::Int | Type::Decimal | Type::Duration | Type::Date) {
+                    sink.push(
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("`{}` is a {}: it has no ranges", a.attr.name, def.ty.name()))
+                            .label(a.span, "a range")
+                            .help("ranges are for numbers, durations and dates; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
+                    );
+                    continue;
+                }
+                let l = const_of(model, file, lo, &def.ty, sink);
+                let h = const_of(model, file, hi, &def.ty, sink);
+                let backwards = match (l, h) {
+                    (Some(Const::Int(l)), Some(Const::Int(h))) => l > h,
+                    (Some(Const::Decimal(l)), Some(Const::Decimal(h))) => l > h,
+                    (Some(Const::Duration(l)), Some(Const::Duration(h))) => l > h,
+                    (Some(Const::Date(l)), Some(Const::Date(h))) => l > h,
+                    _ => false,
+                };
+                if backwards {
+                    sink.push(
+                        Diagnostic::error(codes::BAD_VALUE, file, "the range is backwards")
+                            .label(lo.span.to(hi.span), "the low end is above the high end")
+                            .help("write the low end first, like `1..20`"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn behavior(model: &Model, file: FileId, rules: &[ast::BehaviorRule], sink: &mut Sink, used: &mut Usage) {
+    for r in rules {
+        let mut event_scope: Option<&str> = None;
+        match &r.subject {
+            ast::BehaviorSubject::Event(e) => {
+                if model.events.contains_key(&e.name) {
+                    used.mark(Kind::Event, &e.name);
+                    event_scope = model.events.get_key_value(&e.name).map(|(k, _)| k.as_str());
+                } else {
+                    unknown_event(model, file, e, sink);
+                }
+            }
+            ast::BehaviorSubject::Engagement { func, touchpoint } => {
+                if !matches!(func.name.as_str(), "opened" | "clicked") {
+                    sink.push(
+                        Diagnostic::error(codes::UNKNOWN_FUNCTION, file, format!("`{}` is not an engagement", func.name))
+                            .label(func.span, "not `opened` or `clicked`")
+                            .help("a behaviour rule models `opened(t)` or `clicked(t)`, or an event by name"),
+                    );
+                }
+                if model.touchpoints.contains_key(&touchpoint.name) {
+                    used.mark(Kind::Touchpoint, &touchpoint.name);
+                } else {
+                    unknown_touchpoint(model, file, touchpoint, sink);
+                }
+            }
+        }
+        if !(0.0..=100.0).contains(&r.percent) {
+            sink.push(
+                Diagnostic::error(codes::BAD_VALUE, file, format!("a rate of {}% is not a probability", fmt_pct(r.percent)))
+                    .label(r.span, "rates go from 0% to 100%")
+                    .help("write the share of customers who do this, between 0% and 100%"),
+            );
+        }
+        if let Some(ast::Timing::After(lo, Some(hi))) = &r.timing {
+            if lo.secs > hi.secs {
+                sink.push(
+                    Diagnostic::error(codes::BAD_VALUE, file, "the delay range is backwards")
+                        .label(lo.span.to(hi.span), "the low end is above the high end")
+                        .help("write the shorter delay first, like `after 2h..2d`"),
+                );
+            }
+        }
+        if let Some(t) = &r.after {
+            if model.touchpoints.contains_key(&t.name) {
+                used.mark(Kind::Touchpoint, &t.name);
+            } else {
+                unknown_touchpoint(model, file, t, sink);
+            }
+        }
+        if let Some(c) = &r.condition {
+            let mut typer = Typer { scope: Scope { model, file, event: event_scope }, sink, used };
+            typer.condition(c);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Command-line interface: argument definitions and one module per command.
+
+mod check;
+mod explain;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// journeyc: check, build, test and simulate `.journey` customer-journey files.
+#[derive(Parser, Debug)]
+#[command(name = "journeyc", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check files for errors and warnings without building anything.
+    ///
+    /// Every problem in every file is reported at once, sorted by position. Exit code 0 when
+    /// clean, 1 when there are errors (or warnings with `--deny warnings`), 2 on usage or I/O
+    /// errors.
+    Check(check::CheckArgs),
+    /// Explain a diagnostic code, with a wrong and a fixed example.
+    Explain(explain::ExplainArgs),
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Explain(a) => explain::run(a),
+    }
+}

@@ -1,0 +1,87 @@
+//! Shared output helpers: loading a project with its diagnostics, printing diagnostics in the
+//! chosen format, and writing files atomically.
+
+use clap::ValueEnum;
+use journeyc::check::{check_project, Checked};
+use journeyc::diagnostics::render::{self, HumanStyle};
+use journeyc::diagnostics::Diagnostics;
+use journeyc::project::{self, Project};
+use journeyc::source::SourceMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Rendered reports with the source and labels, for people.
+    Human,
+    /// One JSON object per diagnostic per line on stdout, for CI steps and editors.
+    Json,
+}
+
+pub const EXIT_PROBLEMS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Whether to colour output on stderr: only on a terminal, and never with `NO_COLOR` set.
+pub fn color_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+pub fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Discovers, loads and checks the given paths (default: the current directory).
+pub fn load_and_check(paths: &[PathBuf]) -> Result<(Project, Checked), ExitCode> {
+    let paths: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
+    let files = project::discover(&paths).map_err(usage_error)?;
+    let project = project::load(&files).map_err(usage_error)?;
+    let checked = check_project(&project);
+    Ok((project, checked))
+}
+
+/// Prints every diagnostic in the chosen format.
+pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
+    match format {
+        MessageFormat::Human => {
+            let style = HumanStyle { color: color_stderr(), width: 100 };
+            let mut err = std::io::stderr().lock();
+            for d in diags.iter() {
+                let _ = write!(err, "{}", render::human(d, sources, style));
+                let _ = writeln!(err);
+            }
+        }
+        MessageFormat::Json => {
+            let mut out = std::io::stdout().lock();
+            for d in diags.iter() {
+                let _ = writeln!(out, "{}", render::json_line(d, sources));
+            }
+        }
+    }
+}
+
+/// "2 errors, 1 warning" style counts.
+pub fn summary(diags: &Diagnostics) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(diags.error_count(), "error"), plural(diags.warning_count(), "warning"))
+}
+
+/// Writes a file by writing a temporary file beside it and renaming it over the target, so an
+/// interrupted write never leaves a half-written file and the old content stays whole.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
