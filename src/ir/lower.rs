@@ -1,0 +1,1 @@
+//! Lowering a checked journey to the IR.

@@ -1,0 +1,290 @@
+//! The intermediate representation: one journey as a graph of nodes.
+//!
+//! This is the single artefact both consumers use: [`crate::spec`] writes it as the JSON
+//! automation spec, and [`crate::interp`] runs it. Everything a consumer needs is resolved here
+//! (touchpoints with their channels, caps, quiet hours and consent; enum values with their
+//! order); nothing is re-derived from the syntax tree.
+//!
+//! Node ids are readable paths derived from the structure (`onboarding.1.wait`,
+//! `upgrade_trial_to_pro.0.split.offer_a.0.send`), so a small edit changes few ids.
+
+pub mod lower;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the IR and of the JSON spec written from it.
+pub const SPEC_VERSION: u32 = 1;
+
+/// Where a node or declaration came from: a file path relative to the project and a 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub file: String,
+    pub line: usize,
+}
+
+/// One journey, lowered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Journey {
+    pub spec_version: u32,
+    pub name: String,
+    pub source: SourceRef,
+    pub trigger: Trigger,
+    pub entry: Entry,
+    pub goals: Vec<Goal>,
+    pub exits: Vec<ExitCriterion>,
+    /// The customer attributes the journey's conditions read, with types and defaults.
+    pub attributes: BTreeMap<String, Attribute>,
+    /// The events the journey listens to, with their fields.
+    pub events: BTreeMap<String, EventSchema>,
+    pub channels: BTreeMap<String, Channel>,
+    pub touchpoints: BTreeMap<String, Touchpoint>,
+    /// Sections in the order they run.
+    pub stages: Vec<Stage>,
+    /// The first node a customer reaches after entering; `None` for a journey without steps.
+    pub start: Option<NodeId>,
+    /// Every node, in source order.
+    pub nodes: Vec<Node>,
+}
+
+pub type NodeId = String;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub event: String,
+    pub condition: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Entry {
+    /// At most one entry per customer, ever.
+    Once,
+    /// A customer may enter again whenever they are not in the journey.
+    Always,
+    /// A customer may enter again when `period_secs` have passed since their last entry.
+    Every { period_secs: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    pub event: String,
+    pub condition: Option<Expr>,
+    /// Counted only within this long of entry; `None` for no limit.
+    pub within_secs: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExitCriterion {
+    pub event: String,
+    pub condition: Option<Expr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attribute {
+    #[serde(rename = "type")]
+    pub ty: Type,
+    pub default: Option<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventSchema {
+    /// Field name to type, sorted by name.
+    pub fields: BTreeMap<String, Type>,
+}
+
+/// A value type. Enums carry their values in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Type {
+    String,
+    Int,
+    Decimal,
+    Bool,
+    Duration,
+    Date,
+    Time,
+    Enum { name: String, values: Vec<String> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Channel {
+    pub caps: Vec<Cap>,
+    pub quiet: Option<Quiet>,
+    /// A bool attribute that must be true for a send on this channel.
+    pub consent: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cap {
+    pub count: u64,
+    pub per_secs: u64,
+}
+
+/// Quiet hours in minutes after midnight; `from > to` crosses midnight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quiet {
+    pub from_minute: u32,
+    pub to_minute: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Touchpoint {
+    pub channel: String,
+    pub template: String,
+    pub subject: Option<String>,
+    pub converts: Option<Conversion>,
+    pub requires: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversion {
+    pub event: String,
+    pub within_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: StageKind,
+    /// The stage's first node (its `enter_stage` node).
+    pub entry: NodeId,
+    pub source: SourceRef,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StageKind {
+    Onboarding,
+    Stage,
+    /// Runs only for customers whose `attribute` equals `from` on arrival.
+    Upgrade { attribute: String, from: String, to: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    pub id: NodeId,
+    /// The section the node belongs to.
+    pub stage: String,
+    pub source: SourceRef,
+    #[serde(flatten)]
+    pub kind: NodeKind,
+}
+
+/// What a node does. `next: None` means the customer completes the journey there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Marks arrival in a stage (for funnels and `expect reached`). For an upgrade stage,
+    /// `guard` must hold or the customer goes to `skip`.
+    EnterStage { guard: Option<Expr>, next: Option<NodeId>, skip: Option<NodeId> },
+    Send { touchpoint: String, next: Option<NodeId> },
+    Delay { secs: u64, next: Option<NodeId> },
+    /// Waits for `event` (matching `condition`) at most `timeout_secs` (for ever when `None`).
+    WaitEvent {
+        event: String,
+        condition: Option<Expr>,
+        timeout_secs: Option<u64>,
+        on_event: Option<NodeId>,
+        on_timeout: Option<NodeId>,
+    },
+    /// The first arm whose condition holds is taken, else `otherwise`.
+    Branch { arms: Vec<Arm>, otherwise: Option<NodeId> },
+    Split { variants: Vec<SplitVariant> },
+    Milestone { name: String, next: Option<NodeId> },
+    Set { attribute: String, value: Expr, next: Option<NodeId> },
+    /// `goto STAGE`: continues at that stage's entry node.
+    Goto { stage: String, next: NodeId },
+    /// `exit`: the customer leaves the journey.
+    Exit,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Arm {
+    pub condition: Expr,
+    pub next: Option<NodeId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitVariant {
+    pub name: String,
+    /// Share in basis points (1% = 100), summing to 10000 across variants.
+    pub weight_bp: u32,
+    /// The control group: the variant named `holdout`.
+    pub holdout: bool,
+    pub next: Option<NodeId>,
+}
+
+/// A constant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    String(String),
+    Int(i64),
+    Decimal(f64),
+    Bool(bool),
+    /// Seconds.
+    Duration(u64),
+    /// `YYYY-MM-DD`.
+    Date(String),
+    /// Minutes after midnight.
+    Time(u32),
+    Enum(EnumValue),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnumValue {
+    pub enum_name: String,
+    pub value: String,
+    /// Position in the enum's declared order.
+    pub index: usize,
+}
+
+/// An expression with every name resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Expr {
+    Const { value: Value },
+    Attr { name: String },
+    /// A field of the event that ended the enclosing wait (or the trigger/goal/exit event).
+    EventField { field: String },
+    /// `sent(t)`, `opened(t)`, `clicked(t)`: engagement with an earlier message of this entry.
+    Engagement { kind: Engagement, touchpoint: String },
+    Not { expr: Box<Expr> },
+    Neg { expr: Box<Expr> },
+    Binary { operator: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    In { expr: Box<Expr>, list: Vec<Expr> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engagement {
+    Sent,
+    Opened,
+    Clicked,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinOp {
+    And,
+    Or,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl Journey {
+    /// The node with this id.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+}
