@@ -30,10 +30,21 @@ pub struct Checked {
 /// Where passes report problems.
 pub(crate) struct Sink {
     pub diags: Vec<Diagnostic>,
+    /// Names offered as "did you mean" suggestions: the user meant to use them, so they are not
+    /// reported as unused on top of the misspelling.
+    pub suggested: std::collections::BTreeSet<String>,
 }
 
 impl Sink {
     pub fn push(&mut self, d: Diagnostic) {
+        if let Some(name) = d
+            .help
+            .as_deref()
+            .and_then(|h| h.strip_prefix("did you mean `"))
+            .and_then(|h| h.split('`').next())
+        {
+            self.suggested.insert(name.to_string());
+        }
         self.diags.push(d);
     }
 }
@@ -47,7 +58,7 @@ pub fn check_project(project: &Project) -> Checked {
             .iter()
             .filter_map(|f| project.module(*f).map(|m| (*f, m)))
             .collect();
-        let mut sink = Sink { diags: Vec::new() };
+        let mut sink = Sink { diags: Vec::new(), suggested: Default::default() };
         let model = check_unit(&modules, &mut sink);
         diagnostics.extend(sink.diags);
         models.push(model);

@@ -32,8 +32,9 @@ impl Usage {
 }
 
 pub fn report_unused(model: &Model, used: &Usage, sink: &mut Sink) {
+    let suggested = sink.suggested.clone();
     let mut warn = |kind: Kind, what: &str, name: &str, file, span, help: &str| {
-        if !used.is_used(kind, name) && !name.is_empty() {
+        if !used.is_used(kind, name) && !name.is_empty() && !suggested.contains(name) {
             sink.push(
                 Diagnostic::warning(codes::UNUSED, file, format!("{what} `{name}` is never used"))
                     .label(span, "declared here")

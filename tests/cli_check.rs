@@ -1,0 +1,154 @@
+//! Runs the real `journeyc` binary: exit codes and the JSON message format of `check`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn journeyc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the journeyc binary runs")
+}
+
+const CLEAN: &str = r#"
+event signed_up
+channel email
+touchpoint welcome { channel email  template "welcome" }
+journey onboarding_flow {
+  trigger signed_up
+  onboarding { send welcome }
+}
+"#;
+
+const BROKEN: &str = r#"
+event signed_up
+channel email
+touchpoint welcome { channel email  template "welcome" }
+journey onboarding_flow {
+  trigger signed_upp
+  onboarding { send welcom }
+}
+"#;
+
+const WARNS: &str = r#"
+event signed_up
+event never_used
+channel email
+touchpoint welcome { channel email  template "welcome" }
+journey onboarding_flow {
+  trigger signed_up
+  onboarding { send welcome }
+}
+"#;
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write fixture");
+    }
+    dir
+}
+
+#[test]
+fn clean_file_exits_zero() {
+    let dir = project(&[("a.journey", CLEAN)]);
+    let out = journeyc(&["check", "a.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no problems found"));
+}
+
+#[test]
+fn errors_exit_one_and_name_every_problem() {
+    let dir = project(&[("a.journey", BROKEN)]);
+    let out = journeyc(&["check", "a.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("E0101"), "{err}");
+    assert!(err.contains("E0102"), "{err}");
+    assert!(err.contains("did you mean `signed_up`?"), "{err}");
+    assert!(err.contains("did you mean `welcome`?"), "{err}");
+    assert!(err.contains("2 errors"), "{err}");
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = project(&[("a.journey", WARNS)]);
+    assert_eq!(journeyc(&["check", "a.journey"], dir.path()).status.code(), Some(0));
+    let denied = journeyc(&["check", "--deny", "warnings", "a.journey"], dir.path());
+    assert_eq!(denied.status.code(), Some(1));
+}
+
+#[test]
+fn json_format_has_one_object_per_diagnostic() {
+    let dir = project(&[("a.journey", BROKEN)]);
+    let out = journeyc(&["check", "--message-format", "json", "a.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let first = &lines[0];
+    assert_eq!(first["code"], "E0101");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["file"], "a.journey");
+    assert_eq!(first["line"], 6);
+    assert_eq!(first["column"], 11);
+    let start = first["span"]["start"].as_u64().expect("span start");
+    let end = first["span"]["end"].as_u64().expect("span end");
+    assert_eq!(&BROKEN[start as usize..end as usize], "signed_upp");
+    assert!(first["help"].as_str().is_some_and(|h| h.contains("signed_up")));
+    assert!(first["labels"].as_array().is_some_and(|l| !l.is_empty()));
+}
+
+#[test]
+fn directories_are_searched_recursively() {
+    let dir = project(&[("a.journey", CLEAN)]);
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/b.journey"), BROKEN).expect("write");
+    let out = journeyc(&["check", "."], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checked 2 files"));
+}
+
+#[test]
+fn missing_file_is_a_usage_error() {
+    let dir = project(&[]);
+    let out = journeyc(&["check", "nope.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `nope.journey`"));
+}
+
+#[test]
+fn bad_flag_is_a_usage_error() {
+    let dir = project(&[]);
+    let out = journeyc(&["check", "--message-format", "xml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn explain_knows_every_code_and_rejects_unknown_ones() {
+    let dir = project(&[]);
+    let list = journeyc(&["explain"], dir.path());
+    assert_eq!(list.status.code(), Some(0));
+    let listing = String::from_utf8_lossy(&list.stdout).to_string();
+    for line in listing.lines() {
+        let code = line.split_whitespace().next().expect("code column");
+        let out = journeyc(&["explain", code], dir.path());
+        assert_eq!(out.status.code(), Some(0), "explain {code}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(code), "explanation of {code} names it");
+    }
+    assert_eq!(journeyc(&["explain", "E9999"], dir.path()).status.code(), Some(2));
+}
+
+#[test]
+fn non_utf8_file_is_reported_not_a_crash() {
+    let dir = project(&[]);
+    std::fs::write(dir.path().join("bin.journey"), [0xff, 0xfe, 0x00, 0x41]).expect("write");
+    let out = journeyc(&["check", "bin.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
