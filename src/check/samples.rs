@@ -155,6 +155,31 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                     }
                 }
             }
+            TestPart::Engage { at, func, touchpoint, span } => {
+                if let Some((prev, prev_span)) = last_at {
+                    if at.secs < prev {
+                        sink.push(
+                            Diagnostic::error(codes::TEST_INVALID, file, "test events are out of order")
+                                .label(at.span, "earlier than the event before it")
+                                .label(prev_span, "this one comes later")
+                                .help("list `at` lines in time order, so the test reads as a timeline"),
+                        );
+                    }
+                }
+                last_at = Some((at.secs, *span));
+                if !matches!(func.name.as_str(), "opened" | "clicked") {
+                    sink.push(
+                        Diagnostic::error(codes::UNKNOWN_FUNCTION, file, format!("`{}` is not an engagement", func.name))
+                            .label(func.span, "not `opened` or `clicked`")
+                            .help("a test customer can `opened(t)` or `clicked(t)` a message they were sent"),
+                    );
+                }
+                if model.touchpoints.contains_key(&touchpoint.name) {
+                    used.mark(Kind::Touchpoint, &touchpoint.name);
+                } else {
+                    unknown_touchpoint(model, file, touchpoint, sink);
+                }
+            }
             TestPart::Expect(_) => {}
         }
     }

@@ -404,6 +404,8 @@ pub enum TestPart {
     Customer(Vec<Assign>, Span),
     /// `at T EVENT { field = value }`: the event arrives `at` after the test starts.
     At { at: Dur, event: Ident, props: Vec<Assign>, span: Span },
+    /// `at T opened(t)` / `at T clicked(t)`: the customer engages with a message.
+    Engage { at: Dur, func: Ident, touchpoint: Ident, span: Span },
     Expect(Expect),
 }
 

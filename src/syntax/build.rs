@@ -671,9 +671,19 @@ impl Builder {
                 Rule::test_customer => parts.push(TestPart::Customer(self.assigns(inner), span)),
                 Rule::test_at => {
                     let at = inner.next().map(|t| self.time_point(t)).unwrap_or(Dur { secs: 0, span });
-                    let event = self.next_ident(&mut inner);
-                    let props = self.assigns(inner);
-                    parts.push(TestPart::At { at, event, props, span });
+                    match inner.peek() {
+                        Some(c) if c.as_rule() == Rule::call => {
+                            let mut ci = c.into_inner();
+                            let func = self.next_ident(&mut ci);
+                            let touchpoint = self.next_ident(&mut ci);
+                            parts.push(TestPart::Engage { at, func, touchpoint, span });
+                        }
+                        _ => {
+                            let event = self.next_ident(&mut inner);
+                            let props = self.assigns(inner);
+                            parts.push(TestPart::At { at, event, props, span });
+                        }
+                    }
                 }
                 Rule::test_expect => {
                     let mut negated = false;
