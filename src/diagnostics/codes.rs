@@ -70,7 +70,53 @@ pub fn lookup(code: &str) -> Option<(&'static str, &'static str)> {
         .copied()
 }
 
-/// The long explanation of a code: what `journeyc explain` prints.
+/// The long explanation of a code: what `journeyc explain` prints. The texts live in
+/// `docs/codes/`, where they double as the user's reference; a test checks every code has one.
 pub fn explanation(code: &str) -> Option<&'static str> {
-    lookup(code).map(|(_, title)| title)
+    let (code, _) = lookup(code)?;
+    Some(match code {
+        "E0001" => include_str!("../../docs/codes/E0001.md"),
+        "E0002" => include_str!("../../docs/codes/E0002.md"),
+        "E0003" => include_str!("../../docs/codes/E0003.md"),
+        "E0010" => include_str!("../../docs/codes/E0010.md"),
+        "E0011" => include_str!("../../docs/codes/E0011.md"),
+        "E0012" => include_str!("../../docs/codes/E0012.md"),
+        "E0101" => include_str!("../../docs/codes/E0101.md"),
+        "E0102" => include_str!("../../docs/codes/E0102.md"),
+        "E0103" => include_str!("../../docs/codes/E0103.md"),
+        "E0104" => include_str!("../../docs/codes/E0104.md"),
+        "E0105" => include_str!("../../docs/codes/E0105.md"),
+        "E0106" => include_str!("../../docs/codes/E0106.md"),
+        "E0107" => include_str!("../../docs/codes/E0107.md"),
+        "E0108" => include_str!("../../docs/codes/E0108.md"),
+        "E0109" => include_str!("../../docs/codes/E0109.md"),
+        "E0110" => include_str!("../../docs/codes/E0110.md"),
+        "E0111" => include_str!("../../docs/codes/E0111.md"),
+        "E0120" => include_str!("../../docs/codes/E0120.md"),
+        "E0121" => include_str!("../../docs/codes/E0121.md"),
+        "E0122" => include_str!("../../docs/codes/E0122.md"),
+        "E0200" => include_str!("../../docs/codes/E0200.md"),
+        "E0201" => include_str!("../../docs/codes/E0201.md"),
+        "E0202" => include_str!("../../docs/codes/E0202.md"),
+        "E0300" => include_str!("../../docs/codes/E0300.md"),
+        "E0301" => include_str!("../../docs/codes/E0301.md"),
+        "E0302" => include_str!("../../docs/codes/E0302.md"),
+        "E0303" => include_str!("../../docs/codes/E0303.md"),
+        "E0304" => include_str!("../../docs/codes/E0304.md"),
+        "E0305" => include_str!("../../docs/codes/E0305.md"),
+        "E0306" => include_str!("../../docs/codes/E0306.md"),
+        "E0307" => include_str!("../../docs/codes/E0307.md"),
+        "W0400" => include_str!("../../docs/codes/W0400.md"),
+        "W0401" => include_str!("../../docs/codes/W0401.md"),
+        "W0402" => include_str!("../../docs/codes/W0402.md"),
+        "W0403" => include_str!("../../docs/codes/W0403.md"),
+        "W0404" => include_str!("../../docs/codes/W0404.md"),
+        "W0405" => include_str!("../../docs/codes/W0405.md"),
+        "W0406" => include_str!("../../docs/codes/W0406.md"),
+        "E0500" => include_str!("../../docs/codes/E0500.md"),
+        "E0600" => include_str!("../../docs/codes/E0600.md"),
+        "E0601" => include_str!("../../docs/codes/E0601.md"),
+        "E0900" => include_str!("../../docs/codes/E0900.md"),
+        _ => return None,
+    })
 }

@@ -20,16 +20,19 @@ fn pratt() -> &'static PrattParser<Rule> {
         PrattParser::new()
             .op(Op::infix(Rule::op_or, Assoc::Left))
             .op(Op::infix(Rule::op_and, Assoc::Left))
+            // `not` binds looser than comparisons: `not plan == trial` is `not (plan == trial)`.
+            .op(Op::prefix(Rule::op_not))
             .op(Op::infix(Rule::op_eq, Assoc::Left)
                 | Op::infix(Rule::op_ne, Assoc::Left)
                 | Op::infix(Rule::op_lt, Assoc::Left)
                 | Op::infix(Rule::op_le, Assoc::Left)
                 | Op::infix(Rule::op_gt, Assoc::Left)
                 | Op::infix(Rule::op_ge, Assoc::Left))
+            // `in` tests a whole arithmetic value: `seats + 1 in [2, 3]`.
+            .op(Op::postfix(Rule::in_list))
             .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
             .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
-            .op(Op::prefix(Rule::op_not) | Op::prefix(Rule::op_neg))
-            .op(Op::postfix(Rule::in_list))
+            .op(Op::prefix(Rule::op_neg))
     })
 }
 

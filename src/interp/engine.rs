@@ -1,0 +1,469 @@
+//! The step machine: how one customer moves through one journey.
+//!
+//! A customer runs through instantaneous steps until a wait, a delay, a deferred send, or the
+//! end. Events and timers drive everything; time is simulated, never slept. At one instant,
+//! events are handled before timers, so an event at exactly a wait's deadline is in time.
+//! The rules are written out in `docs/semantics.md`.
+
+use super::program::{CExpr, CNode, EventPayload, Next, Program};
+use super::time::{quiet_until, Instant};
+use super::value::{eval, Env, Val};
+use crate::ir::{Engagement, Entry};
+
+/// More steps than this without time passing means a loop the checker should have caught.
+pub const MAX_INSTANT_STEPS: usize = 10_000;
+
+/// Why a send did not go out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Suppression {
+    /// The channel's frequency cap was reached.
+    Cap,
+    /// The channel's consent attribute was not true.
+    Consent,
+}
+
+impl Suppression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suppression::Cap => "cap",
+            Suppression::Consent => "consent",
+        }
+    }
+}
+
+/// Why a customer left the journey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExitReason {
+    /// The goal was reached.
+    Converted,
+    /// An `exit on EVENT` criterion matched (index into the program's exits).
+    ExitCriterion(usize),
+    /// An `exit` step.
+    ExitStep,
+    /// The end of the last stage.
+    Completed,
+    /// Too many steps without time passing.
+    Runaway,
+}
+
+/// Something the journey did to a customer, in time order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Entered,
+    ReachedStage { stage: usize },
+    StageSkipped { stage: usize },
+    Sent { touchpoint: usize },
+    Suppressed { touchpoint: usize, reason: Suppression },
+    Deferred { touchpoint: usize, until: Instant },
+    Milestone { milestone: usize },
+    /// A conversion credited to a touchpoint sent within its `converts` window.
+    Credited { touchpoint: usize },
+    EventMatched { event: usize },
+    TimedOut,
+    Branch { arm: Option<usize> },
+    SplitAssigned { variant: usize },
+    Set { attr: usize, value: Val },
+    Left { reason: ExitReason },
+}
+
+/// Why an arriving event did not start the journey, for explanations.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NotEntered {
+    ConditionFalse,
+    AlreadyInJourney,
+    EnteredBefore,
+    TooSoon { next_allowed: Instant },
+}
+
+/// Receives what happens. Simulations count; replays write JSON; explanations keep everything.
+pub trait Observer {
+    fn action(&mut self, time: Instant, node: Option<usize>, action: &Action);
+    fn not_entered(&mut self, _time: Instant, _why: NotEntered) {}
+}
+
+/// Where a customer in the journey is parked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Park {
+    /// Running (only between steps of one instant).
+    Running,
+    /// `wait D`: continue at `next` at `until`.
+    Delay { next: Next, until: Instant },
+    /// `wait EVENT`: at node `node`, until the deadline (none: for ever).
+    Wait { node: usize, until: Option<Instant> },
+    /// A send deferred by quiet hours.
+    Deferred { node: usize, until: Instant },
+}
+
+/// One entry's state.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub entered_at: Instant,
+    pub park: Park,
+    /// The event that ended the innermost wait, which `event.FIELD` reads.
+    pub event: Option<EventPayload>,
+    /// Per touchpoint: the time of the last send in this entry.
+    pub last_sent: Vec<Option<Instant>>,
+    pub opened: Vec<bool>,
+    pub clicked: Vec<bool>,
+    pub milestones: Vec<bool>,
+}
+
+/// A customer's state for one journey: profile attributes persist across entries.
+#[derive(Clone, Debug)]
+pub struct Customer {
+    pub attrs: Vec<Val>,
+    pub entries: u32,
+    pub last_entry: Option<Instant>,
+    pub run: Option<Run>,
+    /// Per channel, send times within the longest cap window.
+    pub channel_log: Vec<Vec<Instant>>,
+    /// Split assignment key: the customer's id hashed once.
+    pub id_hash: u64,
+}
+
+impl Customer {
+    pub fn new(program: &Program, id: &str) -> Customer {
+        Customer {
+            attrs: program.attr_defaults.clone(),
+            entries: 0,
+            last_entry: None,
+            run: None,
+            channel_log: vec![Vec::new(); program.channels.len()],
+            id_hash: super::program::stable_hash(&[id]),
+        }
+    }
+
+    /// When the customer's next timer fires, if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        match &self.run.as_ref()?.park {
+            Park::Delay { until, .. } | Park::Deferred { until, .. } => Some(*until),
+            Park::Wait { until, .. } => *until,
+            Park::Running => None,
+        }
+    }
+
+    pub fn in_journey(&self) -> bool {
+        self.run.is_some()
+    }
+}
+
+pub struct Engine<'p> {
+    pub program: &'p Program,
+}
+
+fn env<'a>(attrs: &'a [Val], run: Option<&'a Run>, event: Option<&'a EventPayload>, f: &'a dyn Fn(Engagement, usize) -> bool) -> Env<'a> {
+    let _ = run;
+    Env { attrs, event, engagement: f }
+}
+
+impl<'p> Engine<'p> {
+    pub fn new(program: &'p Program) -> Self {
+        Engine { program }
+    }
+
+    fn holds(&self, c: &Customer, cond: &Option<CExpr>, event: Option<&EventPayload>) -> bool {
+        let Some(cond) = cond else { return true };
+        let run = c.run.as_ref();
+        let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
+        eval(cond, &env(&c.attrs, run, event, &f)).truthy()
+    }
+
+    /// Evaluates a condition for a customer in the journey, reading the bound event.
+    pub fn eval_in_run(&self, c: &Customer, e: &CExpr) -> Val {
+        let run = c.run.as_ref();
+        let event = run.and_then(|r| r.event.as_ref());
+        let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
+        eval(e, &env(&c.attrs, run, event, &f))
+    }
+
+    /// Fires every timer due at or before `until`.
+    pub fn advance(&self, c: &mut Customer, until: Instant, obs: &mut dyn Observer) {
+        while let Some(t) = c.deadline() {
+            if t > until {
+                break;
+            }
+            self.fire(c, t, obs);
+        }
+    }
+
+    fn fire(&self, c: &mut Customer, t: Instant, obs: &mut dyn Observer) {
+        let Some(run) = c.run.as_mut() else { return };
+        let park = std::mem::replace(&mut run.park, Park::Running);
+        match park {
+            Park::Delay { next, .. } => self.proceed(c, next, t, obs),
+            Park::Wait { node, .. } => {
+                obs.action(t, Some(node), &Action::TimedOut);
+                let next = match &self.program.nodes[node] {
+                    CNode::Wait { on_timeout, .. } => *on_timeout,
+                    _ => None,
+                };
+                self.proceed(c, next, t, obs);
+            }
+            Park::Deferred { node, .. } => {
+                let next = self.deliver(c, node, t, obs);
+                self.proceed(c, next, t, obs);
+            }
+            Park::Running => {}
+        }
+    }
+
+    /// Updates profile attributes (an identify call). Takes effect for later decisions.
+    pub fn identify(&self, c: &mut Customer, traits: &[(usize, Val)]) {
+        for (slot, v) in traits {
+            if let Some(a) = c.attrs.get_mut(*slot) {
+                *a = v.clone();
+            }
+        }
+    }
+
+    /// Records that the customer opened or clicked a message of this entry.
+    pub fn engage(&self, c: &mut Customer, t: Instant, kind: Engagement, touchpoint: usize, obs: &mut dyn Observer) {
+        self.advance(c, t - 1, obs);
+        if let Some(run) = c.run.as_mut() {
+            if run.last_sent.get(touchpoint).is_some_and(Option::is_some) {
+                match kind {
+                    Engagement::Opened => run.opened[touchpoint] = true,
+                    Engagement::Clicked => {
+                        run.opened[touchpoint] = true;
+                        run.clicked[touchpoint] = true;
+                    }
+                    Engagement::Sent => {}
+                }
+            }
+        }
+    }
+
+    /// Handles one event at time `t`: timers due before `t` fire first; then exit criteria, the
+    /// goal, conversion credit and a matching wait; then the trigger, if the customer was not in
+    /// the journey when the event arrived.
+    pub fn event(&self, c: &mut Customer, t: Instant, ev: &EventPayload, obs: &mut dyn Observer) {
+        self.advance(c, t - 1, obs);
+        let Some(event) = ev.event else { return };
+        let p = self.program;
+        if c.run.is_some() {
+            for (i, (e, cond)) in p.exits.iter().enumerate() {
+                if *e == event && self.holds(c, cond, Some(ev)) {
+                    self.leave(c, t, None, ExitReason::ExitCriterion(i), obs);
+                    return;
+                }
+            }
+            // Conversion credit: the last send of a touchpoint within its window.
+            for (tp, def) in p.touchpoints.iter().enumerate() {
+                if let (Some((ce, within)), Some(run)) = (def.converts, c.run.as_ref()) {
+                    if ce == event && run.last_sent[tp].is_some_and(|s| t - s <= within) {
+                        obs.action(t, None, &Action::Credited { touchpoint: tp });
+                    }
+                }
+            }
+            for (e, cond, within) in &p.goals {
+                let entered = c.run.as_ref().map(|r| r.entered_at).unwrap_or(t);
+                if *e == event && within.is_none_or(|w| t - entered <= w) && self.holds(c, cond, Some(ev)) {
+                    self.leave(c, t, None, ExitReason::Converted, obs);
+                    return;
+                }
+            }
+            if let Some(Park::Wait { node, .. }) = c.run.as_ref().map(|r| r.park.clone()) {
+                if let CNode::Wait { event: we, condition, on_event, .. } = &p.nodes[node] {
+                    if *we == event && self.holds(c, condition, Some(ev)) {
+                        if let Some(run) = c.run.as_mut() {
+                            run.park = Park::Running;
+                            run.event = Some(ev.clone());
+                        }
+                        obs.action(t, Some(node), &Action::EventMatched { event });
+                        self.proceed(c, *on_event, t, obs);
+                    }
+                }
+            }
+            return;
+        }
+        let (te, cond) = &p.trigger;
+        if *te != event {
+            return;
+        }
+        if !self.holds(c, cond, Some(ev)) {
+            obs.not_entered(t, NotEntered::ConditionFalse);
+            return;
+        }
+        let allowed = match p.ir.entry {
+            Entry::Once => {
+                if c.entries > 0 {
+                    obs.not_entered(t, NotEntered::EnteredBefore);
+                    false
+                } else {
+                    true
+                }
+            }
+            Entry::Always => true,
+            Entry::Every { period_secs } => {
+                let period = i64::try_from(period_secs).unwrap_or(i64::MAX);
+                match c.last_entry {
+                    Some(last) if t - last < period => {
+                        obs.not_entered(t, NotEntered::TooSoon { next_allowed: last.saturating_add(period) });
+                        false
+                    }
+                    _ => true,
+                }
+            }
+        };
+        if allowed {
+            self.enter(c, t, ev, obs);
+        }
+    }
+
+    fn enter(&self, c: &mut Customer, t: Instant, ev: &EventPayload, obs: &mut dyn Observer) {
+        let p = self.program;
+        c.entries += 1;
+        c.last_entry = Some(t);
+        let n_tp = p.touchpoints.len();
+        c.run = Some(Run {
+            entered_at: t,
+            park: Park::Running,
+            event: Some(ev.clone()),
+            last_sent: vec![None; n_tp],
+            opened: vec![false; n_tp],
+            clicked: vec![false; n_tp],
+            milestones: vec![false; p.milestone_names.len()],
+        });
+        obs.action(t, None, &Action::Entered);
+        self.proceed(c, p.start, t, obs);
+    }
+
+    fn leave(&self, c: &mut Customer, t: Instant, node: Option<usize>, reason: ExitReason, obs: &mut dyn Observer) {
+        c.run = None;
+        obs.action(t, node, &Action::Left { reason });
+    }
+
+    /// Runs instantaneous steps from `next` until the customer parks or leaves.
+    fn proceed(&self, c: &mut Customer, mut next: Next, t: Instant, obs: &mut dyn Observer) {
+        let p = self.program;
+        let mut steps = 0usize;
+        loop {
+            let Some(node) = next else {
+                self.leave(c, t, None, ExitReason::Completed, obs);
+                return;
+            };
+            steps += 1;
+            if steps > MAX_INSTANT_STEPS {
+                self.leave(c, t, Some(node), ExitReason::Runaway, obs);
+                return;
+            }
+            next = match &p.nodes[node] {
+                CNode::EnterStage { stage, guard, next, skip } => {
+                    if guard.as_ref().is_none_or(|g| self.eval_in_run(c, g).truthy()) {
+                        obs.action(t, Some(node), &Action::ReachedStage { stage: *stage });
+                        *next
+                    } else {
+                        obs.action(t, Some(node), &Action::StageSkipped { stage: *stage });
+                        *skip
+                    }
+                }
+                CNode::Send { touchpoint, next } => {
+                    let ch = &p.channels[p.touchpoints[*touchpoint].channel];
+                    if let Some((from, to)) = ch.quiet {
+                        if let Some(until) = quiet_until(t, from, to) {
+                            obs.action(t, Some(node), &Action::Deferred { touchpoint: *touchpoint, until });
+                            if let Some(run) = c.run.as_mut() {
+                                run.park = Park::Deferred { node, until };
+                            }
+                            return;
+                        }
+                    }
+                    self.deliver(c, node, t, obs);
+                    *next
+                }
+                CNode::Delay { secs, next } => {
+                    if let Some(run) = c.run.as_mut() {
+                        run.park = Park::Delay { next: *next, until: t.saturating_add(*secs) };
+                    }
+                    return;
+                }
+                CNode::Wait { timeout, .. } => {
+                    if let Some(run) = c.run.as_mut() {
+                        run.park = Park::Wait { node, until: timeout.map(|d| t.saturating_add(d)) };
+                    }
+                    return;
+                }
+                CNode::Branch { arms, otherwise } => {
+                    let taken = arms.iter().position(|(cond, _)| self.eval_in_run(c, cond).truthy());
+                    obs.action(t, Some(node), &Action::Branch { arm: taken });
+                    match taken {
+                        Some(i) => arms[i].1,
+                        None => *otherwise,
+                    }
+                }
+                CNode::Split { salt, variants } => {
+                    let bucket = (mix(c.id_hash ^ salt) % 10_000) as u32;
+                    let i = variants.iter().position(|(cum, _)| bucket < *cum).unwrap_or(variants.len().saturating_sub(1));
+                    obs.action(t, Some(node), &Action::SplitAssigned { variant: i });
+                    variants.get(i).and_then(|v| v.1)
+                }
+                CNode::Milestone { milestone, next } => {
+                    if let Some(run) = c.run.as_mut() {
+                        if !run.milestones[*milestone] {
+                            run.milestones[*milestone] = true;
+                            obs.action(t, Some(node), &Action::Milestone { milestone: *milestone });
+                        }
+                    }
+                    *next
+                }
+                CNode::Set { attr, value, next } => {
+                    let v = self.eval_in_run(c, value);
+                    obs.action(t, Some(node), &Action::Set { attr: *attr, value: v.clone() });
+                    c.attrs[*attr] = v;
+                    *next
+                }
+                CNode::Goto { next } => Some(*next),
+                CNode::Exit => {
+                    self.leave(c, t, Some(node), ExitReason::ExitStep, obs);
+                    return;
+                }
+            };
+        }
+    }
+
+    /// Sends the touchpoint of `node` now unless consent or a cap stops it; returns the next node.
+    fn deliver(&self, c: &mut Customer, node: usize, t: Instant, obs: &mut dyn Observer) -> Next {
+        let p = self.program;
+        let CNode::Send { touchpoint, next } = &p.nodes[node] else { return None };
+        let chi = p.touchpoints[*touchpoint].channel;
+        let ch = &p.channels[chi];
+        if let Some(slot) = ch.consent {
+            if !c.attrs[slot].truthy() {
+                obs.action(t, Some(node), &Action::Suppressed { touchpoint: *touchpoint, reason: Suppression::Consent });
+                return *next;
+            }
+        }
+        let log = &mut c.channel_log[chi];
+        let window = p.channel_window[chi];
+        log.retain(|s| t - s < window);
+        let over = ch.caps.iter().any(|(count, per)| log.iter().filter(|s| t - **s < *per).count() >= *count);
+        if over {
+            obs.action(t, Some(node), &Action::Suppressed { touchpoint: *touchpoint, reason: Suppression::Cap });
+            return *next;
+        }
+        if window > 0 {
+            log.push(t);
+        }
+        if let Some(run) = c.run.as_mut() {
+            run.last_sent[*touchpoint] = Some(t);
+        }
+        obs.action(t, Some(node), &Action::Sent { touchpoint: *touchpoint });
+        *next
+    }
+}
+
+fn engaged(run: Option<&Run>, kind: Engagement, tp: usize) -> bool {
+    let Some(run) = run else { return false };
+    match kind {
+        Engagement::Sent => run.last_sent.get(tp).is_some_and(Option::is_some),
+        Engagement::Opened => run.opened.get(tp).copied().unwrap_or(false),
+        Engagement::Clicked => run.clicked.get(tp).copied().unwrap_or(false),
+    }
+}
+
+/// A finaliser (splitmix64) so that nearby hashes land in unrelated buckets.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

@@ -1,0 +1,9 @@
+//! The interpreter: runs the IR on sample customers with a simulated clock.
+//!
+//! [`program`] compiles a journey's IR into indexed form, [`engine`] moves a customer through it,
+//! [`scenario`] runs `test` blocks and [`replay`] replays event logs.
+
+pub mod engine;
+pub mod program;
+pub mod time;
+pub mod value;

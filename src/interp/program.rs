@@ -1,0 +1,353 @@
+//! A journey's IR compiled for running: node ids become indices and names become slots, so the
+//! hot loop of a simulation does no string lookups. The IR stays beside it for names, ids and
+//! source lines in outputs.
+
+use super::value::Val;
+use crate::ir::{self, BinOp, Engagement, NodeKind};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub enum CExpr {
+    Const(Val),
+    Attr(usize),
+    /// A field of the bound event, by name.
+    Field(Arc<str>),
+    Engagement(Engagement, usize),
+    Not(Box<CExpr>),
+    Neg(Box<CExpr>),
+    Bin(BinOp, Box<CExpr>, Box<CExpr>),
+    In(Box<CExpr>, Vec<CExpr>),
+}
+
+/// An event as the interpreter sees it: its id in the program (if the journey knows it) and
+/// its fields.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventPayload {
+    pub event: Option<usize>,
+    pub fields: Vec<(Arc<str>, Val)>,
+}
+
+pub type Next = Option<usize>;
+
+#[derive(Clone, Debug)]
+pub enum CNode {
+    EnterStage { stage: usize, guard: Option<CExpr>, next: Next, skip: Next },
+    Send { touchpoint: usize, next: Next },
+    Delay { secs: i64, next: Next },
+    Wait { event: usize, condition: Option<CExpr>, timeout: Option<i64>, on_event: Next, on_timeout: Next },
+    Branch { arms: Vec<(CExpr, Next)>, otherwise: Next },
+    /// `salt` is a hash of the journey name and node id; `variants` hold cumulative basis points.
+    Split { salt: u64, variants: Vec<(u32, Next)> },
+    Milestone { milestone: usize, next: Next },
+    Set { attr: usize, value: CExpr, next: Next },
+    Goto { next: usize },
+    Exit,
+}
+
+#[derive(Clone, Debug)]
+pub struct CTouchpoint {
+    pub channel: usize,
+    pub converts: Option<(usize, i64)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CChannel {
+    pub caps: Vec<(usize, i64)>,
+    pub quiet: Option<(u32, u32)>,
+    pub consent: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub ir: ir::Journey,
+    pub nodes: Vec<CNode>,
+    pub start: Next,
+    pub attr_names: Vec<String>,
+    pub attr_defaults: Vec<Val>,
+    /// For each attribute of enum type, its values (to show them).
+    pub attr_enums: Vec<Option<Vec<String>>>,
+    pub event_names: Vec<String>,
+    pub touchpoint_names: Vec<String>,
+    pub touchpoints: Vec<CTouchpoint>,
+    pub channel_names: Vec<String>,
+    pub channels: Vec<CChannel>,
+    pub milestone_names: Vec<String>,
+    pub stage_names: Vec<String>,
+    pub trigger: (usize, Option<CExpr>),
+    pub goals: Vec<(usize, Option<CExpr>, Option<i64>)>,
+    pub exits: Vec<(usize, Option<CExpr>)>,
+    /// The longest cap window of each channel: how much send history to keep.
+    pub channel_window: Vec<i64>,
+}
+
+/// FNV-1a: a small, stable hash. Split assignment must never change between versions or
+/// machines, which rules out the standard library's randomly keyed hasher.
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Why an IR document cannot be run (only possible for a spec edited by hand).
+#[derive(Debug, thiserror::Error)]
+#[error("the journey spec is inconsistent: {0}")]
+pub struct ProgramError(pub String);
+
+struct Names<'a> {
+    ir: &'a ir::Journey,
+    node_index: HashMap<&'a str, usize>,
+    attrs: HashMap<&'a str, usize>,
+    events: HashMap<&'a str, usize>,
+    touchpoints: HashMap<&'a str, usize>,
+    milestones: Vec<String>,
+}
+
+impl Names<'_> {
+    fn next(&self, id: &Option<String>) -> Result<Next, ProgramError> {
+        match id {
+            None => Ok(None),
+            Some(id) => self
+                .node_index
+                .get(id.as_str())
+                .copied()
+                .map(Some)
+                .ok_or_else(|| ProgramError(format!("edge to unknown node `{id}`"))),
+        }
+    }
+
+    fn event(&self, name: &str) -> Result<usize, ProgramError> {
+        self.events
+            .get(name)
+            .copied()
+            .ok_or_else(|| ProgramError(format!("unknown event `{name}`")))
+    }
+
+    fn expr(&self, e: &ir::Expr) -> Result<CExpr, ProgramError> {
+        Ok(match e {
+            ir::Expr::Const { value } => CExpr::Const(Val::from_ir(value)),
+            ir::Expr::Attr { name } => CExpr::Attr(
+                *self
+                    .attrs
+                    .get(name.as_str())
+                    .ok_or_else(|| ProgramError(format!("unknown attribute `{name}`")))?,
+            ),
+            ir::Expr::EventField { field } => CExpr::Field(Arc::from(field.as_str())),
+            ir::Expr::Engagement { kind, touchpoint } => CExpr::Engagement(
+                *kind,
+                *self
+                    .touchpoints
+                    .get(touchpoint.as_str())
+                    .ok_or_else(|| ProgramError(format!("unknown touchpoint `{touchpoint}`")))?,
+            ),
+            ir::Expr::Not { expr } => CExpr::Not(Box::new(self.expr(expr)?)),
+            ir::Expr::Neg { expr } => CExpr::Neg(Box::new(self.expr(expr)?)),
+            ir::Expr::Binary { operator, lhs, rhs } => {
+                CExpr::Bin(*operator, Box::new(self.expr(lhs)?), Box::new(self.expr(rhs)?))
+            }
+            ir::Expr::In { expr, list } => CExpr::In(
+                Box::new(self.expr(expr)?),
+                list.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?,
+            ),
+        })
+    }
+
+    fn opt_expr(&self, e: &Option<ir::Expr>) -> Result<Option<CExpr>, ProgramError> {
+        e.as_ref().map(|e| self.expr(e)).transpose()
+    }
+}
+
+fn secs(s: u64) -> i64 {
+    i64::try_from(s).unwrap_or(i64::MAX)
+}
+
+impl Program {
+    pub fn compile(j: &ir::Journey) -> Result<Program, ProgramError> {
+        let attr_names: Vec<String> = j.attributes.keys().cloned().collect();
+        let mut event_names: Vec<String> = j.events.keys().cloned().collect();
+        // Events named only in the trigger, goals or exits are still events of the journey.
+        for e in std::iter::once(&j.trigger.event)
+            .chain(j.goals.iter().map(|g| &g.event))
+            .chain(j.exits.iter().map(|x| &x.event))
+        {
+            if !event_names.contains(e) {
+                event_names.push(e.clone());
+            }
+        }
+        let touchpoint_names: Vec<String> = j.touchpoints.keys().cloned().collect();
+        let channel_names: Vec<String> = j.channels.keys().cloned().collect();
+        let mut names = Names {
+            ir: j,
+            node_index: j.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect(),
+            attrs: attr_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect(),
+            events: event_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect(),
+            touchpoints: touchpoint_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect(),
+            milestones: Vec::new(),
+        };
+        for n in &j.nodes {
+            if let NodeKind::Milestone { name, .. } = &n.kind {
+                if !names.milestones.contains(name) {
+                    names.milestones.push(name.clone());
+                }
+            }
+        }
+        let stage_names: Vec<String> = j.stages.iter().map(|s| s.name.clone()).collect();
+        let mut nodes = Vec::with_capacity(j.nodes.len());
+        for n in &j.nodes {
+            nodes.push(match &n.kind {
+                NodeKind::EnterStage { guard, next, skip } => CNode::EnterStage {
+                    stage: stage_names.iter().position(|s| *s == n.stage).unwrap_or(0),
+                    guard: names.opt_expr(guard)?,
+                    next: names.next(next)?,
+                    skip: names.next(skip)?,
+                },
+                NodeKind::Send { touchpoint, next } => CNode::Send {
+                    touchpoint: *names
+                        .touchpoints
+                        .get(touchpoint.as_str())
+                        .ok_or_else(|| ProgramError(format!("unknown touchpoint `{touchpoint}`")))?,
+                    next: names.next(next)?,
+                },
+                NodeKind::Delay { secs: s, next } => CNode::Delay { secs: secs(*s), next: names.next(next)? },
+                NodeKind::WaitEvent { event, condition, timeout_secs, on_event, on_timeout } => CNode::Wait {
+                    event: names.event(event)?,
+                    condition: names.opt_expr(condition)?,
+                    timeout: timeout_secs.map(secs),
+                    on_event: names.next(on_event)?,
+                    on_timeout: names.next(on_timeout)?,
+                },
+                NodeKind::Branch { arms, otherwise } => CNode::Branch {
+                    arms: arms
+                        .iter()
+                        .map(|a| Ok((names.expr(&a.condition)?, names.next(&a.next)?)))
+                        .collect::<Result<_, ProgramError>>()?,
+                    otherwise: names.next(otherwise)?,
+                },
+                NodeKind::Split { variants } => {
+                    let mut cum = 0u32;
+                    let mut out = Vec::new();
+                    for v in variants {
+                        cum = cum.saturating_add(v.weight_bp);
+                        out.push((cum, names.next(&v.next)?));
+                    }
+                    CNode::Split { salt: stable_hash(&[&j.name, &n.id]), variants: out }
+                }
+                NodeKind::Milestone { name, next } => CNode::Milestone {
+                    milestone: names.milestones.iter().position(|m| m == name).unwrap_or(0),
+                    next: names.next(next)?,
+                },
+                NodeKind::Set { attribute, value, next } => CNode::Set {
+                    attr: *names
+                        .attrs
+                        .get(attribute.as_str())
+                        .ok_or_else(|| ProgramError(format!("unknown attribute `{attribute}`")))?,
+                    value: names.expr(value)?,
+                    next: names.next(next)?,
+                },
+                NodeKind::Goto { next, .. } => CNode::Goto {
+                    next: names.next(&Some(next.clone()))?.unwrap_or(0),
+                },
+                NodeKind::Exit => CNode::Exit,
+            });
+        }
+        let touchpoints = touchpoint_names
+            .iter()
+            .map(|t| {
+                let tp = &j.touchpoints[t];
+                let channel = channel_names
+                    .iter()
+                    .position(|c| *c == tp.channel)
+                    .ok_or_else(|| ProgramError(format!("touchpoint `{t}` uses unknown channel `{}`", tp.channel)))?;
+                let converts = match &tp.converts {
+                    Some(c) => Some((names.event(&c.event)?, secs(c.within_secs))),
+                    None => None,
+                };
+                Ok(CTouchpoint { channel, converts })
+            })
+            .collect::<Result<Vec<_>, ProgramError>>()?;
+        let channels: Vec<CChannel> = channel_names
+            .iter()
+            .map(|c| {
+                let ch = &j.channels[c];
+                CChannel {
+                    caps: ch.caps.iter().map(|cap| (cap.count as usize, secs(cap.per_secs))).collect(),
+                    quiet: ch.quiet.as_ref().map(|q| (q.from_minute, q.to_minute)),
+                    consent: ch.consent.as_ref().and_then(|a| names.attrs.get(a.as_str()).copied()),
+                }
+            })
+            .collect();
+        let channel_window = channels
+            .iter()
+            .map(|c| c.caps.iter().map(|(_, per)| *per).max().unwrap_or(0))
+            .collect();
+        let attr_defaults = attr_names
+            .iter()
+            .map(|a| j.attributes[a].default.as_ref().map(Val::from_ir).unwrap_or(Val::Missing))
+            .collect();
+        let attr_enums = attr_names
+            .iter()
+            .map(|a| match &j.attributes[a].ty {
+                ir::Type::Enum { values, .. } => Some(values.clone()),
+                _ => None,
+            })
+            .collect();
+        let trigger = (names.event(&j.trigger.event)?, names.opt_expr(&j.trigger.condition)?);
+        let goals = j
+            .goals
+            .iter()
+            .map(|g| Ok((names.event(&g.event)?, names.opt_expr(&g.condition)?, g.within_secs.map(secs))))
+            .collect::<Result<_, ProgramError>>()?;
+        let exits = j
+            .exits
+            .iter()
+            .map(|x| Ok((names.event(&x.event)?, names.opt_expr(&x.condition)?)))
+            .collect::<Result<_, ProgramError>>()?;
+        let start = names.next(&j.start)?;
+        let milestone_names = std::mem::take(&mut names.milestones);
+        let _ = names.ir;
+        Ok(Program {
+            ir: j.clone(),
+            nodes,
+            start,
+            attr_names,
+            attr_defaults,
+            attr_enums,
+            event_names,
+            touchpoint_names,
+            touchpoints,
+            channel_names,
+            channels,
+            milestone_names,
+            stage_names,
+            trigger,
+            goals,
+            exits,
+            channel_window,
+        })
+    }
+
+    pub fn attr(&self, name: &str) -> Option<usize> {
+        self.attr_names.iter().position(|a| a == name)
+    }
+
+    pub fn event(&self, name: &str) -> Option<usize> {
+        self.event_names.iter().position(|e| e == name)
+    }
+
+    pub fn touchpoint(&self, name: &str) -> Option<usize> {
+        self.touchpoint_names.iter().position(|t| t == name)
+    }
+
+    pub fn node_id(&self, node: usize) -> &str {
+        self.ir.nodes.get(node).map(|n| n.id.as_str()).unwrap_or("?")
+    }
+
+    pub fn node_line(&self, node: usize) -> usize {
+        self.ir.nodes.get(node).map(|n| n.source.line).unwrap_or(0)
+    }
+}

@@ -1,0 +1,172 @@
+//! Simulated time: seconds since the Unix epoch, in UTC. Nothing here reads the system clock,
+//! so runs are reproducible.
+
+/// A point in simulated time: seconds since 1970-01-01T00:00:00Z.
+pub type Instant = i64;
+
+pub const MINUTE: i64 = 60;
+pub const HOUR: i64 = 3_600;
+pub const DAY: i64 = 86_400;
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day number.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Formats as RFC 3339 in UTC, e.g. `2026-01-05T09:00:00Z`.
+pub fn format_rfc3339(t: Instant) -> String {
+    let days = t.div_euclid(DAY);
+    let secs = t.rem_euclid(DAY);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / HOUR,
+        (secs % HOUR) / MINUTE,
+        secs % MINUTE
+    )
+}
+
+/// Parses an RFC 3339 timestamp (`2026-01-05T09:00:00Z`, `2026-01-05T10:00:00.123+01:00`).
+/// Fractions of a second are dropped: the interpreter's clock ticks in seconds.
+pub fn parse_rfc3339(s: &str) -> Result<Instant, String> {
+    let bad = || format!("`{s}` is not an RFC 3339 timestamp like `2026-01-05T09:00:00Z`");
+    let b = s.as_bytes();
+    if b.len() < 20 {
+        return Err(bad());
+    }
+    let num = |from: usize, len: usize| -> Result<i64, String> {
+        s.get(from..from + len)
+            .filter(|p| p.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|p| p.parse::<i64>().ok())
+            .ok_or_else(bad)
+    };
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return Err(bad());
+    }
+    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > i64::from(days_in_month(y, mo as u32)) || h > 23 || mi > 59 || sec > 60 {
+        return Err(bad());
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return Err(bad());
+        }
+    }
+    let offset = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let oh = num(i + 1, 2)?;
+            let om = num(i + 4, 2)?;
+            if oh > 23 || om > 59 {
+                return Err(bad());
+            }
+            let o = oh * HOUR + om * MINUTE;
+            if *sign == b'+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => return Err(bad()),
+    };
+    let days = days_from_civil(y, mo as u32, d as u32);
+    Ok(days * DAY + h * HOUR + mi * MINUTE + sec.min(59) - offset)
+}
+
+/// Minutes after midnight (UTC) of an instant.
+pub fn minute_of_day(t: Instant) -> u32 {
+    (t.rem_euclid(DAY) / MINUTE) as u32
+}
+
+/// If `t` falls in the quiet window `from..to` (minutes after midnight UTC; `from > to` crosses
+/// midnight), the instant the window ends; otherwise `None`.
+pub fn quiet_until(t: Instant, from: u32, to: u32) -> Option<Instant> {
+    let m = minute_of_day(t);
+    let inside = if from < to { m >= from && m < to } else { m >= from || m < to };
+    if !inside {
+        return None;
+    }
+    let day_start = t - t.rem_euclid(DAY);
+    let mut end = day_start + i64::from(to) * MINUTE;
+    if end <= t {
+        end += DAY;
+    }
+    Some(end)
+}
+
+/// A duration in words for people: `3d`, `1d 12h`, `45m`.
+pub fn format_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0s".to_string();
+    }
+    let sign = if secs < 0 { "-" } else { "" };
+    let mut s = secs.unsigned_abs();
+    let mut parts = Vec::new();
+    for (unit, len) in [("d", 86_400u64), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if s >= len {
+            parts.push(format!("{}{unit}", s / len));
+            s %= len;
+        }
+    }
+    format!("{sign}{}", parts.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trips() {
+        let t = parse_rfc3339("2026-01-05T09:00:00Z").expect("valid");
+        assert_eq!(format_rfc3339(t), "2026-01-05T09:00:00Z");
+        assert_eq!(parse_rfc3339("2026-01-05T10:00:00.5+01:00"), Ok(t));
+        assert!(parse_rfc3339("2026-02-30T10:00:00Z").is_err());
+        assert!(parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn quiet_hours_cross_midnight() {
+        let day = parse_rfc3339("2026-01-05T00:00:00Z").expect("valid");
+        let (from, to) = (21 * 60, 8 * 60);
+        assert_eq!(quiet_until(day + 22 * HOUR, from, to), Some(day + DAY + 8 * HOUR));
+        assert_eq!(quiet_until(day + 7 * HOUR, from, to), Some(day + 8 * HOUR));
+        assert_eq!(quiet_until(day + 8 * HOUR, from, to), None);
+        assert_eq!(quiet_until(day + 21 * HOUR, from, to), Some(day + DAY + 8 * HOUR));
+    }
+}
