@@ -79,6 +79,12 @@ pub enum NotEntered {
 pub trait Observer {
     fn action(&mut self, time: Instant, node: Option<usize>, action: &Action);
     fn not_entered(&mut self, _time: Instant, _why: NotEntered) {}
+    /// Whether to compute explanations of decisions (costly; only `--explain` wants them).
+    fn wants_detail(&self) -> bool {
+        false
+    }
+    /// A decision explained: which condition held or not, with the values it read.
+    fn detail(&mut self, _time: Instant, _node: Option<usize>, _text: String) {}
 }
 
 /// Where a customer in the journey is parked.
@@ -151,8 +157,7 @@ pub struct Engine<'p> {
     pub program: &'p Program,
 }
 
-fn env<'a>(attrs: &'a [Val], run: Option<&'a Run>, event: Option<&'a EventPayload>, f: &'a dyn Fn(Engagement, usize) -> bool) -> Env<'a> {
-    let _ = run;
+fn env<'a>(attrs: &'a [Val], event: Option<&'a EventPayload>, f: &'a dyn Fn(Engagement, usize) -> bool) -> Env<'a> {
     Env { attrs, event, engagement: f }
 }
 
@@ -165,7 +170,28 @@ impl<'p> Engine<'p> {
         let Some(cond) = cond else { return true };
         let run = c.run.as_ref();
         let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
-        eval(cond, &env(&c.attrs, run, event, &f)).truthy()
+        eval(cond, &env(&c.attrs, event, &f)).truthy()
+    }
+
+    /// Reports a condition's outcome with the values it read, for explanations.
+    fn explain_condition(&self, c: &Customer, t: Instant, node: Option<usize>, e: &crate::ir::Expr, result: bool, event: Option<&EventPayload>, obs: &mut dyn Observer) {
+        let p = self.program;
+        let run = c.run.as_ref();
+        let event = event.or_else(|| run.and_then(|r| r.event.as_ref()));
+        let read = |i: &crate::ir::Expr| -> Val {
+            match i {
+                crate::ir::Expr::Attr { name } => p.attr(name).and_then(|a| c.attrs.get(a)).cloned().unwrap_or(Val::Missing),
+                crate::ir::Expr::EventField { field } => event
+                    .and_then(|ev| ev.fields.iter().find(|(n, _)| n.as_ref() == field.as_str()))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or(Val::Missing),
+                crate::ir::Expr::Engagement { kind, touchpoint } => {
+                    Val::Bool(p.touchpoint(touchpoint).is_some_and(|tp| engaged(run, *kind, tp)))
+                }
+                _ => Val::Missing,
+            }
+        };
+        obs.detail(t, node, super::explain::condition_report(p, e, result, &read));
     }
 
     /// Evaluates a condition for a customer in the journey, reading the bound event.
@@ -173,7 +199,7 @@ impl<'p> Engine<'p> {
         let run = c.run.as_ref();
         let event = run.and_then(|r| r.event.as_ref());
         let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
-        eval(e, &env(&c.attrs, run, event, &f))
+        eval(e, &env(&c.attrs, event, &f))
     }
 
     /// Fires every timer due at or before `until`.
@@ -264,7 +290,13 @@ impl<'p> Engine<'p> {
             }
             if let Some(Park::Wait { node, .. }) = c.run.as_ref().map(|r| r.park.clone()) {
                 if let CNode::Wait { event: we, condition, on_event, .. } = &p.nodes[node] {
-                    if *we == event && self.holds(c, condition, Some(ev)) {
+                    let holds = *we == event && self.holds(c, condition, Some(ev));
+                    if *we == event && obs.wants_detail() {
+                        if let Some(crate::ir::NodeKind::WaitEvent { condition: Some(e), .. }) = p.ir.nodes.get(node).map(|n| &n.kind) {
+                            self.explain_condition(c, t, Some(node), e, holds, Some(ev), obs);
+                        }
+                    }
+                    if holds {
                         if let Some(run) = c.run.as_mut() {
                             run.park = Park::Running;
                             run.event = Some(ev.clone());
@@ -280,7 +312,13 @@ impl<'p> Engine<'p> {
         if *te != event {
             return;
         }
-        if !self.holds(c, cond, Some(ev)) {
+        let holds = self.holds(c, cond, Some(ev));
+        if obs.wants_detail() {
+            if let Some(e) = &p.ir.trigger.condition {
+                self.explain_condition(c, t, None, e, holds, Some(ev), obs);
+            }
+        }
+        if !holds {
             obs.not_entered(t, NotEntered::ConditionFalse);
             return;
         }
@@ -349,7 +387,13 @@ impl<'p> Engine<'p> {
             }
             next = match &p.nodes[node] {
                 CNode::EnterStage { stage, guard, next, skip } => {
-                    if guard.as_ref().is_none_or(|g| self.eval_in_run(c, g).truthy()) {
+                    let pass = guard.as_ref().is_none_or(|g| self.eval_in_run(c, g).truthy());
+                    if obs.wants_detail() {
+                        if let Some(crate::ir::NodeKind::EnterStage { guard: Some(g), .. }) = p.ir.nodes.get(node).map(|n| &n.kind) {
+                            self.explain_condition(c, t, Some(node), g, pass, None, obs);
+                        }
+                    }
+                    if pass {
                         obs.action(t, Some(node), &Action::ReachedStage { stage: *stage });
                         *next
                     } else {
@@ -385,6 +429,14 @@ impl<'p> Engine<'p> {
                 }
                 CNode::Branch { arms, otherwise } => {
                     let taken = arms.iter().position(|(cond, _)| self.eval_in_run(c, cond).truthy());
+                    if obs.wants_detail() {
+                        if let Some(crate::ir::NodeKind::Branch { arms: ir_arms, .. }) = p.ir.nodes.get(node).map(|n| &n.kind) {
+                            let upto = taken.map(|i| i + 1).unwrap_or(ir_arms.len());
+                            for (i, arm) in ir_arms.iter().enumerate().take(upto) {
+                                self.explain_condition(c, t, Some(node), &arm.condition, taken == Some(i), None, obs);
+                            }
+                        }
+                    }
                     obs.action(t, Some(node), &Action::Branch { arm: taken });
                     match taken {
                         Some(i) => arms[i].1,

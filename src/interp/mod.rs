@@ -5,5 +5,10 @@
 
 pub mod engine;
 pub mod program;
+pub mod replay;
 pub mod time;
 pub mod value;
+pub mod describe;
+pub mod scenario;
+
+pub mod explain;

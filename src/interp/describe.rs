@@ -1,0 +1,134 @@
+//! Actions in words and as stable machine names, shared by test timelines, replay output and
+//! explanations.
+
+use super::engine::{Action, ExitReason};
+use super::program::Program;
+use super::time::format_rfc3339;
+
+/// The stable name of an action in JSON output.
+pub fn action_name(a: &Action) -> &'static str {
+    match a {
+        Action::Entered => "entered",
+        Action::ReachedStage { .. } => "reached_stage",
+        Action::StageSkipped { .. } => "skipped_stage",
+        Action::Sent { .. } => "sent",
+        Action::Suppressed { .. } => "suppressed",
+        Action::Deferred { .. } => "deferred",
+        Action::Milestone { .. } => "milestone",
+        Action::Credited { .. } => "credited",
+        Action::EventMatched { .. } => "event_matched",
+        Action::TimedOut => "timed_out",
+        Action::Branch { .. } => "branch",
+        Action::SplitAssigned { .. } => "split_assigned",
+        Action::Set { .. } => "set",
+        Action::Left { reason: ExitReason::Converted } => "converted",
+        Action::Left { reason: ExitReason::Completed } => "completed",
+        Action::Left { .. } => "exited",
+    }
+}
+
+/// The reason a customer left, as a stable word.
+pub fn exit_reason(p: &Program, r: ExitReason) -> String {
+    match r {
+        ExitReason::Converted => "goal".to_string(),
+        ExitReason::ExitCriterion(i) => format!("exit_on:{}", p.ir.exits.get(i).map(|x| x.event.as_str()).unwrap_or("?")),
+        ExitReason::ExitStep => "exit_step".to_string(),
+        ExitReason::Completed => "completed".to_string(),
+        ExitReason::Runaway => "runaway".to_string(),
+    }
+}
+
+fn tp(p: &Program, t: usize) -> String {
+    let name = p.touchpoint_names.get(t).map(String::as_str).unwrap_or("?");
+    let channel = p.touchpoints.get(t).and_then(|d| p.channel_names.get(d.channel)).map(String::as_str).unwrap_or("?");
+    format!("{name} ({channel})")
+}
+
+/// The action in words, for people.
+pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
+    match a {
+        Action::Entered => format!("entered journey `{}`", p.ir.name),
+        Action::ReachedStage { stage } => format!("reached stage `{}`", p.stage_names.get(*stage).map(String::as_str).unwrap_or("?")),
+        Action::StageSkipped { stage } => {
+            let name = p.stage_names.get(*stage).map(String::as_str).unwrap_or("?");
+            let why = p
+                .ir
+                .stages
+                .get(*stage)
+                .and_then(|s| match &s.kind {
+                    crate::ir::StageKind::Upgrade { attribute, from, .. } => Some(format!(" (`{attribute}` is not `{from}`)")),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            format!("skipped stage `{name}`{why}")
+        }
+        Action::Sent { touchpoint } => format!("sent {}", tp(p, *touchpoint)),
+        Action::Suppressed { touchpoint, reason } => {
+            let why = match reason {
+                super::engine::Suppression::Cap => {
+                    let ch = &p.channels[p.touchpoints[*touchpoint].channel];
+                    let caps: Vec<String> = ch
+                        .caps
+                        .iter()
+                        .map(|(n, per)| format!("cap {n} per {}", super::time::format_duration(*per)))
+                        .collect();
+                    format!("the channel's {} was reached", caps.join(", "))
+                }
+                super::engine::Suppression::Consent => {
+                    let ch = &p.channels[p.touchpoints[*touchpoint].channel];
+                    let attr = ch.consent.and_then(|a| p.attr_names.get(a)).map(String::as_str).unwrap_or("consent");
+                    format!("`{attr}` is not true")
+                }
+            };
+            format!("suppressed {}: {why}", tp(p, *touchpoint))
+        }
+        Action::Deferred { touchpoint, until } => {
+            format!("deferred {} to {} (quiet hours)", tp(p, *touchpoint), format_rfc3339(*until))
+        }
+        Action::Milestone { milestone } => format!("milestone `{}`", p.milestone_names.get(*milestone).map(String::as_str).unwrap_or("?")),
+        Action::Credited { touchpoint } => format!("conversion credited to {}", tp(p, *touchpoint)),
+        Action::EventMatched { event } => format!("`{}` arrived: the wait ends", p.event_names.get(*event).map(String::as_str).unwrap_or("?")),
+        Action::TimedOut => {
+            let what = node
+                .and_then(|n| match &p.nodes[n] {
+                    super::program::CNode::Wait { event, timeout, .. } => Some(format!(
+                        "no `{}` within {}",
+                        p.event_names.get(*event).map(String::as_str).unwrap_or("?"),
+                        timeout.map(super::time::format_duration).unwrap_or_default()
+                    )),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "the wait ran out".to_string());
+            format!("wait timed out: {what}")
+        }
+        Action::Branch { arm: Some(i) } => format!("condition {} holds", i + 1),
+        Action::Branch { arm: None } => "no condition holds: else".to_string(),
+        Action::SplitAssigned { variant } => {
+            let name = node
+                .and_then(|n| p.ir.nodes.get(n))
+                .and_then(|n| match &n.kind {
+                    crate::ir::NodeKind::Split { variants } => variants.get(*variant).map(|v| v.name.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "?".to_string());
+            format!("assigned to split variant `{name}`")
+        }
+        Action::Set { attr, value } => {
+            let enums = p.attr_enums.get(*attr).and_then(|e| e.as_deref());
+            format!("set {} = {}", p.attr_names.get(*attr).map(String::as_str).unwrap_or("?"), value.show(enums))
+        }
+        Action::Left { reason } => match reason {
+            ExitReason::Converted => "converted: the goal was reached".to_string(),
+            ExitReason::Completed => "completed the journey".to_string(),
+            ExitReason::ExitStep => "left at an `exit` step".to_string(),
+            ExitReason::ExitCriterion(i) => format!(
+                "exited: `exit on {}` matched",
+                p.ir.exits.get(*i).map(|x| x.event.as_str()).unwrap_or("?")
+            ),
+            ExitReason::Runaway => format!(
+                "stopped: more than {} steps without time passing (a loop the checker should have caught)",
+                super::engine::MAX_INSTANT_STEPS
+            ),
+        },
+    }
+}

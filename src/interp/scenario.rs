@@ -1,0 +1,132 @@
+//! Running `test` blocks: one sample customer, a timeline of events, and expectations checked
+//! against what the journey did.
+
+use super::engine::{Action, Customer, Engine, ExitReason, Observer};
+use super::program::{EventPayload, Program};
+use super::time::{format_duration, Instant, DAY};
+use super::value::Val;
+use crate::ir::scenario::{Expect, Expectation, Scenario, StepKind};
+use std::sync::Arc;
+
+/// Test time 0: Monday 2026-01-05 09:00 UTC, outside the usual quiet hours.
+pub const TEST_EPOCH: Instant = 1_767_603_600;
+
+/// After the last event, timers run for this long at most (a journey that loops with waits
+/// would otherwise run for ever).
+pub const HORIZON: Instant = 366 * DAY;
+
+/// One thing that happened, for the timeline of a failed test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Happening {
+    pub time: Instant,
+    pub node: Option<usize>,
+    pub action: Action,
+}
+
+#[derive(Default)]
+pub struct Recorder {
+    pub happenings: Vec<Happening>,
+}
+
+impl Observer for Recorder {
+    fn action(&mut self, time: Instant, node: Option<usize>, action: &Action) {
+        self.happenings.push(Happening { time, node, action: action.clone() });
+    }
+}
+
+/// A failed expectation and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub expectation: Expectation,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub failures: Vec<Failure>,
+    pub timeline: Vec<Happening>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Runs the scenario on the compiled journey.
+pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
+    let engine = Engine::new(program);
+    let mut customer = Customer::new(program, &format!("test:{}", scenario.name));
+    let traits: Vec<(usize, Val)> = scenario
+        .customer
+        .iter()
+        .filter_map(|(name, v)| Some((program.attr(name)?, Val::from_ir(v))))
+        .collect();
+    engine.identify(&mut customer, &traits);
+    let mut rec = Recorder::default();
+    let mut last = TEST_EPOCH;
+    for step in &scenario.steps {
+        let t = TEST_EPOCH.saturating_add(i64::try_from(step.at).unwrap_or(i64::MAX / 2));
+        last = t;
+        match &step.kind {
+            StepKind::Event { name, fields } => {
+                let payload = EventPayload {
+                    event: program.event(name),
+                    fields: fields.iter().map(|(f, v)| (Arc::from(f.as_str()), Val::from_ir(v))).collect(),
+                };
+                engine.event(&mut customer, t, &payload, &mut rec);
+            }
+            StepKind::Engage { kind, touchpoint } => {
+                if let Some(tp) = program.touchpoint(touchpoint) {
+                    engine.engage(&mut customer, t, *kind, tp, &mut rec);
+                }
+            }
+        }
+    }
+    engine.advance(&mut customer, last.saturating_add(HORIZON), &mut rec);
+    let failures = scenario
+        .expectations
+        .iter()
+        .filter_map(|e| check(program, e, &rec.happenings).map(|message| Failure { expectation: e.clone(), message }))
+        .collect();
+    Outcome { failures, timeline: rec.happenings }
+}
+
+/// `None` when the expectation holds, else what happened instead.
+fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String> {
+    let matches = |h: &Happening| -> bool {
+        match (&e.kind, &h.action) {
+            (Expect::Sent { touchpoint, at }, Action::Sent { touchpoint: t }) => {
+                p.touchpoint_names.get(*t) == Some(touchpoint)
+                    && at.is_none_or(|at| h.time - TEST_EPOCH == i64::try_from(at).unwrap_or(-1))
+            }
+            (Expect::Suppressed { touchpoint }, Action::Suppressed { touchpoint: t, .. }) => p.touchpoint_names.get(*t) == Some(touchpoint),
+            (Expect::Milestone { name }, Action::Milestone { milestone }) => p.milestone_names.get(*milestone) == Some(name),
+            (Expect::Reached { stage }, Action::ReachedStage { stage: s }) => p.stage_names.get(*s) == Some(stage),
+            (Expect::Converted, Action::Left { reason: ExitReason::Converted }) => true,
+            (Expect::Exited, Action::Left { reason: ExitReason::ExitCriterion(_) | ExitReason::ExitStep }) => true,
+            _ => false,
+        }
+    };
+    let found: Vec<&Happening> = timeline.iter().filter(|h| matches(h)).collect();
+    let when = |h: &Happening| format!("+{}", format_duration(h.time - TEST_EPOCH));
+    match (e.negated, found.first()) {
+        (false, Some(_)) | (true, None) => None,
+        (true, Some(h)) => Some(format!("it happened at {}", when(h))),
+        (false, None) => Some(match &e.kind {
+            Expect::Sent { touchpoint, at: Some(_) } => {
+                let other: Vec<String> = timeline
+                    .iter()
+                    .filter(|h| matches!(h.action, Action::Sent { touchpoint: t } if p.touchpoint_names.get(t) == Some(touchpoint)))
+                    .map(when)
+                    .collect();
+                if other.is_empty() {
+                    format!("`{touchpoint}` was never sent")
+                } else {
+                    format!("`{touchpoint}` was sent at {} instead", other.join(", "))
+                }
+            }
+            _ => "it never happened".to_string(),
+        }),
+    }
+}
