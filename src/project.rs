@@ -189,7 +189,13 @@ pub fn load_text(path: &Path, text: &str) -> Project {
     project
 }
 
-fn add_file(project: &mut Project, root: &Path, abs: PathBuf, text: String, stack: &mut Vec<PathBuf>) -> FileId {
+fn add_file(
+    project: &mut Project,
+    root: &Path,
+    abs: PathBuf,
+    text: String,
+    stack: &mut Vec<PathBuf>,
+) -> FileId {
     let id = project
         .sources
         .add(SourceFile::new(display_name(&abs), abs.clone(), text));

@@ -55,7 +55,12 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn clean_file_exits_zero() {
     let dir = project(&[("a.journey", CLEAN)]);
     let out = journeyc(&["check", "a.journey"], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("no problems found"));
 }
 
@@ -75,7 +80,10 @@ fn errors_exit_one_and_name_every_problem() {
 #[test]
 fn warnings_pass_unless_denied() {
     let dir = project(&[("a.journey", WARNS)]);
-    assert_eq!(journeyc(&["check", "a.journey"], dir.path()).status.code(), Some(0));
+    assert_eq!(
+        journeyc(&["check", "a.journey"], dir.path()).status.code(),
+        Some(0)
+    );
     let denied = journeyc(&["check", "--deny", "warnings", "a.journey"], dir.path());
     assert_eq!(denied.status.code(), Some(1));
 }
@@ -83,7 +91,10 @@ fn warnings_pass_unless_denied() {
 #[test]
 fn json_format_has_one_object_per_diagnostic() {
     let dir = project(&[("a.journey", BROKEN)]);
-    let out = journeyc(&["check", "--message-format", "json", "a.journey"], dir.path());
+    let out = journeyc(
+        &["check", "--message-format", "json", "a.journey"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<serde_json::Value> = stdout
@@ -100,7 +111,9 @@ fn json_format_has_one_object_per_diagnostic() {
     let start = first["span"]["start"].as_u64().expect("span start");
     let end = first["span"]["end"].as_u64().expect("span end");
     assert_eq!(&BROKEN[start as usize..end as usize], "signed_upp");
-    assert!(first["help"].as_str().is_some_and(|h| h.contains("signed_up")));
+    assert!(first["help"]
+        .as_str()
+        .is_some_and(|h| h.contains("signed_up")));
     assert!(first["labels"].as_array().is_some_and(|l| !l.is_empty()));
 }
 
@@ -142,7 +155,10 @@ fn explain_knows_every_code_and_rejects_unknown_ones() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(code), "explanation of {code} names it");
     }
-    assert_eq!(journeyc(&["explain", "E9999"], dir.path()).status.code(), Some(2));
+    assert_eq!(
+        journeyc(&["explain", "E9999"], dir.path()).status.code(),
+        Some(2)
+    );
 }
 
 #[test]

@@ -58,13 +58,19 @@ pub fn check_project(project: &Project) -> Checked {
             .iter()
             .filter_map(|f| project.module(*f).map(|m| (*f, m)))
             .collect();
-        let mut sink = Sink { diags: Vec::new(), suggested: Default::default() };
+        let mut sink = Sink {
+            diags: Vec::new(),
+            suggested: Default::default(),
+        };
         let model = check_unit(&modules, &mut sink);
         diagnostics.extend(sink.diags);
         models.push(model);
     }
     diagnostics.sort();
-    Checked { models, diagnostics }
+    Checked {
+        models,
+        diagnostics,
+    }
 }
 
 fn check_unit(modules: &[(FileId, &crate::syntax::ast::Module)], sink: &mut Sink) -> Model {

@@ -3,6 +3,8 @@
 mod check;
 mod explain;
 mod output;
+mod run;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,11 +27,25 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Explain a diagnostic code, with a wrong and a fixed example.
     Explain(explain::ExplainArgs),
+    /// Run every `test` block: one line per test, a summary, exit 1 on any failure.
+    ///
+    /// Each test is one sample customer: the events written with `at`, on a simulated clock
+    /// starting Monday 2026-01-05 09:00 UTC. A failure shows the expectation and the customer's
+    /// timeline.
+    Test(test::TestArgs),
+    /// Replay an event log through a journey and write what it would have done.
+    ///
+    /// The log is JSON lines in the Segment style: `{"type": "track", "userId": "u1",
+    /// "event": "signed_up", "timestamp": "2026-01-05T09:00:00Z", "properties": {...}}` and
+    /// `identify` calls with `traits`. Output: one JSON line per action.
+    Run(run::RunArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Test(a) => test::run(a),
+        Command::Run(a) => run::run(a),
     }
 }

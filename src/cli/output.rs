@@ -34,7 +34,11 @@ pub fn usage_error(message: impl std::fmt::Display) -> ExitCode {
 
 /// Discovers, loads and checks the given paths (default: the current directory).
 pub fn load_and_check(paths: &[PathBuf]) -> Result<(Project, Checked), ExitCode> {
-    let paths: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
     let files = project::discover(&paths).map_err(usage_error)?;
     let project = project::load(&files).map_err(usage_error)?;
     let checked = check_project(&project);
@@ -45,7 +49,10 @@ pub fn load_and_check(paths: &[PathBuf]) -> Result<(Project, Checked), ExitCode>
 pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
     match format {
         MessageFormat::Human => {
-            let style = HumanStyle { color: color_stderr(), width: 100 };
+            let style = HumanStyle {
+                color: color_stderr(),
+                width: 100,
+            };
             let mut err = std::io::stderr().lock();
             for d in diags.iter() {
                 let _ = write!(err, "{}", render::human(d, sources, style));
@@ -64,13 +71,20 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: Messa
 /// "2 errors, 1 warning" style counts.
 pub fn summary(diags: &Diagnostics) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(diags.error_count(), "error"), plural(diags.warning_count(), "warning"))
+    format!(
+        "{}, {}",
+        plural(diags.error_count(), "error"),
+        plural(diags.warning_count(), "warning")
+    )
 }
 
 /// Writes a file by writing a temporary file beside it and renaming it over the target, so an
 /// interrupted write never leaves a half-written file and the old content stays whole.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));

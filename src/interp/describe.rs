@@ -21,8 +21,12 @@ pub fn action_name(a: &Action) -> &'static str {
         Action::Branch { .. } => "branch",
         Action::SplitAssigned { .. } => "split_assigned",
         Action::Set { .. } => "set",
-        Action::Left { reason: ExitReason::Converted } => "converted",
-        Action::Left { reason: ExitReason::Completed } => "completed",
+        Action::Left {
+            reason: ExitReason::Converted,
+        } => "converted",
+        Action::Left {
+            reason: ExitReason::Completed,
+        } => "completed",
         Action::Left { .. } => "exited",
     }
 }
@@ -31,7 +35,10 @@ pub fn action_name(a: &Action) -> &'static str {
 pub fn exit_reason(p: &Program, r: ExitReason) -> String {
     match r {
         ExitReason::Converted => "goal".to_string(),
-        ExitReason::ExitCriterion(i) => format!("exit_on:{}", p.ir.exits.get(i).map(|x| x.event.as_str()).unwrap_or("?")),
+        ExitReason::ExitCriterion(i) => format!(
+            "exit_on:{}",
+            p.ir.exits.get(i).map(|x| x.event.as_str()).unwrap_or("?")
+        ),
         ExitReason::ExitStep => "exit_step".to_string(),
         ExitReason::Completed => "completed".to_string(),
         ExitReason::Runaway => "runaway".to_string(),
@@ -40,7 +47,12 @@ pub fn exit_reason(p: &Program, r: ExitReason) -> String {
 
 fn tp(p: &Program, t: usize) -> String {
     let name = p.touchpoint_names.get(t).map(String::as_str).unwrap_or("?");
-    let channel = p.touchpoints.get(t).and_then(|d| p.channel_names.get(d.channel)).map(String::as_str).unwrap_or("?");
+    let channel = p
+        .touchpoints
+        .get(t)
+        .and_then(|d| p.channel_names.get(d.channel))
+        .map(String::as_str)
+        .unwrap_or("?");
     format!("{name} ({channel})")
 }
 

@@ -50,20 +50,47 @@ pub enum ExitReason {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     Entered,
-    ReachedStage { stage: usize },
-    StageSkipped { stage: usize },
-    Sent { touchpoint: usize },
-    Suppressed { touchpoint: usize, reason: Suppression },
-    Deferred { touchpoint: usize, until: Instant },
-    Milestone { milestone: usize },
+    ReachedStage {
+        stage: usize,
+    },
+    StageSkipped {
+        stage: usize,
+    },
+    Sent {
+        touchpoint: usize,
+    },
+    Suppressed {
+        touchpoint: usize,
+        reason: Suppression,
+    },
+    Deferred {
+        touchpoint: usize,
+        until: Instant,
+    },
+    Milestone {
+        milestone: usize,
+    },
     /// A conversion credited to a touchpoint sent within its `converts` window.
-    Credited { touchpoint: usize },
-    EventMatched { event: usize },
+    Credited {
+        touchpoint: usize,
+    },
+    EventMatched {
+        event: usize,
+    },
     TimedOut,
-    Branch { arm: Option<usize> },
-    SplitAssigned { variant: usize },
-    Set { attr: usize, value: Val },
-    Left { reason: ExitReason },
+    Branch {
+        arm: Option<usize>,
+    },
+    SplitAssigned {
+        variant: usize,
+    },
+    Set {
+        attr: usize,
+        value: Val,
+    },
+    Left {
+        reason: ExitReason,
+    },
 }
 
 /// Why an arriving event did not start the journey, for explanations.
@@ -157,8 +184,16 @@ pub struct Engine<'p> {
     pub program: &'p Program,
 }
 
-fn env<'a>(attrs: &'a [Val], event: Option<&'a EventPayload>, f: &'a dyn Fn(Engagement, usize) -> bool) -> Env<'a> {
-    Env { attrs, event, engagement: f }
+fn env<'a>(
+    attrs: &'a [Val],
+    event: Option<&'a EventPayload>,
+    f: &'a dyn Fn(Engagement, usize) -> bool,
+) -> Env<'a> {
+    Env {
+        attrs,
+        event,
+        engagement: f,
+    }
 }
 
 impl<'p> Engine<'p> {
@@ -173,25 +208,58 @@ impl<'p> Engine<'p> {
         eval(cond, &env(&c.attrs, event, &f)).truthy()
     }
 
+    fn explain_trigger(
+        &self,
+        c: &Customer,
+        t: Instant,
+        ev: &EventPayload,
+        holds: bool,
+        obs: &mut dyn Observer,
+    ) {
+        if obs.wants_detail() {
+            if let Some(e) = &self.program.ir.trigger.condition {
+                self.explain_condition(c, t, None, e, holds, Some(ev), obs);
+            }
+        }
+    }
+
     /// Reports a condition's outcome with the values it read, for explanations.
-    fn explain_condition(&self, c: &Customer, t: Instant, node: Option<usize>, e: &crate::ir::Expr, result: bool, event: Option<&EventPayload>, obs: &mut dyn Observer) {
+    fn explain_condition(
+        &self,
+        c: &Customer,
+        t: Instant,
+        node: Option<usize>,
+        e: &crate::ir::Expr,
+        result: bool,
+        event: Option<&EventPayload>,
+        obs: &mut dyn Observer,
+    ) {
         let p = self.program;
         let run = c.run.as_ref();
         let event = event.or_else(|| run.and_then(|r| r.event.as_ref()));
         let read = |i: &crate::ir::Expr| -> Val {
             match i {
-                crate::ir::Expr::Attr { name } => p.attr(name).and_then(|a| c.attrs.get(a)).cloned().unwrap_or(Val::Missing),
+                crate::ir::Expr::Attr { name } => p
+                    .attr(name)
+                    .and_then(|a| c.attrs.get(a))
+                    .cloned()
+                    .unwrap_or(Val::Missing),
                 crate::ir::Expr::EventField { field } => event
                     .and_then(|ev| ev.fields.iter().find(|(n, _)| n.as_ref() == field.as_str()))
                     .map(|(_, v)| v.clone())
                     .unwrap_or(Val::Missing),
-                crate::ir::Expr::Engagement { kind, touchpoint } => {
-                    Val::Bool(p.touchpoint(touchpoint).is_some_and(|tp| engaged(run, *kind, tp)))
-                }
+                crate::ir::Expr::Engagement { kind, touchpoint } => Val::Bool(
+                    p.touchpoint(touchpoint)
+                        .is_some_and(|tp| engaged(run, *kind, tp)),
+                ),
                 _ => Val::Missing,
             }
         };
-        obs.detail(t, node, super::explain::condition_report(p, e, result, &read));
+        obs.detail(
+            t,
+            node,
+            super::explain::condition_report(p, e, result, &read),
+        );
     }
 
     /// Evaluates a condition for a customer in the journey, reading the bound event.
@@ -243,7 +311,14 @@ impl<'p> Engine<'p> {
     }
 
     /// Records that the customer opened or clicked a message of this entry.
-    pub fn engage(&self, c: &mut Customer, t: Instant, kind: Engagement, touchpoint: usize, obs: &mut dyn Observer) {
+    pub fn engage(
+        &self,
+        c: &mut Customer,
+        t: Instant,
+        kind: Engagement,
+        touchpoint: usize,
+        obs: &mut dyn Observer,
+    ) {
         self.advance(c, t - 1, obs);
         if let Some(run) = c.run.as_mut() {
             if run.last_sent.get(touchpoint).is_some_and(Option::is_some) {
@@ -283,25 +358,39 @@ impl<'p> Engine<'p> {
             }
             for (e, cond, within) in &p.goals {
                 let entered = c.run.as_ref().map(|r| r.entered_at).unwrap_or(t);
-                if *e == event && within.is_none_or(|w| t - entered <= w) && self.holds(c, cond, Some(ev)) {
+                if *e == event
+                    && within.is_none_or(|w| t - entered <= w)
+                    && self.holds(c, cond, Some(ev))
+                {
                     self.leave(c, t, None, ExitReason::Converted, obs);
                     return;
                 }
             }
             if let Some(Park::Wait { node, .. }) = c.run.as_ref().map(|r| r.park.clone()) {
-                if let CNode::Wait { event: we, condition, on_event, .. } = &p.nodes[node] {
+                if let CNode::Wait {
+                    event: we,
+                    condition,
+                    on_event,
+                    ..
+                } = &p.nodes[node]
+                {
                     let holds = *we == event && self.holds(c, condition, Some(ev));
-                    if *we == event && obs.wants_detail() {
-                        if let Some(crate::ir::NodeKind::WaitEvent { condition: Some(e), .. }) = p.ir.nodes.get(node).map(|n| &n.kind) {
-                            self.explain_condition(c, t, Some(node), e, holds, Some(ev), obs);
-                        }
-                    }
                     if holds {
                         if let Some(run) = c.run.as_mut() {
                             run.park = Park::Running;
                             run.event = Some(ev.clone());
                         }
                         obs.action(t, Some(node), &Action::EventMatched { event });
+                    }
+                    if *we == event && obs.wants_detail() {
+                        if let Some(crate::ir::NodeKind::WaitEvent {
+                            condition: Some(e), ..
+                        }) = p.ir.nodes.get(node).map(|n| &n.kind)
+                        {
+                            self.explain_condition(c, t, Some(node), e, holds, Some(ev), obs);
+                        }
+                    }
+                    if holds {
                         self.proceed(c, *on_event, t, obs);
                     }
                 }
@@ -312,14 +401,9 @@ impl<'p> Engine<'p> {
         if *te != event {
             return;
         }
-        let holds = self.holds(c, cond, Some(ev));
-        if obs.wants_detail() {
-            if let Some(e) = &p.ir.trigger.condition {
-                self.explain_condition(c, t, None, e, holds, Some(ev), obs);
-            }
-        }
-        if !holds {
+        if !self.holds(c, cond, Some(ev)) {
             obs.not_entered(t, NotEntered::ConditionFalse);
+            self.explain_trigger(c, t, ev, false, obs);
             return;
         }
         let allowed = match p.ir.entry {
@@ -336,7 +420,12 @@ impl<'p> Engine<'p> {
                 let period = i64::try_from(period_secs).unwrap_or(i64::MAX);
                 match c.last_entry {
                     Some(last) if t - last < period => {
-                        obs.not_entered(t, NotEntered::TooSoon { next_allowed: last.saturating_add(period) });
+                        obs.not_entered(
+                            t,
+                            NotEntered::TooSoon {
+                                next_allowed: last.saturating_add(period),
+                            },
+                        );
                         false
                     }
                     _ => true,
@@ -363,10 +452,18 @@ impl<'p> Engine<'p> {
             milestones: vec![false; p.milestone_names.len()],
         });
         obs.action(t, None, &Action::Entered);
+        self.explain_trigger(c, t, ev, true, obs);
         self.proceed(c, p.start, t, obs);
     }
 
-    fn leave(&self, c: &mut Customer, t: Instant, node: Option<usize>, reason: ExitReason, obs: &mut dyn Observer) {
+    fn leave(
+        &self,
+        c: &mut Customer,
+        t: Instant,
+        node: Option<usize>,
+        reason: ExitReason,
+        obs: &mut dyn Observer,
+    ) {
         c.run = None;
         obs.action(t, node, &Action::Left { reason });
     }
@@ -386,18 +483,31 @@ impl<'p> Engine<'p> {
                 return;
             }
             next = match &p.nodes[node] {
-                CNode::EnterStage { stage, guard, next, skip } => {
-                    let pass = guard.as_ref().is_none_or(|g| self.eval_in_run(c, g).truthy());
+                CNode::EnterStage {
+                    stage,
+                    guard,
+                    next,
+                    skip,
+                } => {
+                    let pass = guard
+                        .as_ref()
+                        .is_none_or(|g| self.eval_in_run(c, g).truthy());
+                    let action = if pass {
+                        Action::ReachedStage { stage: *stage }
+                    } else {
+                        Action::StageSkipped { stage: *stage }
+                    };
+                    obs.action(t, Some(node), &action);
                     if obs.wants_detail() {
-                        if let Some(crate::ir::NodeKind::EnterStage { guard: Some(g), .. }) = p.ir.nodes.get(node).map(|n| &n.kind) {
+                        if let Some(crate::ir::NodeKind::EnterStage { guard: Some(g), .. }) =
+                            p.ir.nodes.get(node).map(|n| &n.kind)
+                        {
                             self.explain_condition(c, t, Some(node), g, pass, None, obs);
                         }
                     }
                     if pass {
-                        obs.action(t, Some(node), &Action::ReachedStage { stage: *stage });
                         *next
                     } else {
-                        obs.action(t, Some(node), &Action::StageSkipped { stage: *stage });
                         *skip
                     }
                 }
@@ -405,7 +515,14 @@ impl<'p> Engine<'p> {
                     let ch = &p.channels[p.touchpoints[*touchpoint].channel];
                     if let Some((from, to)) = ch.quiet {
                         if let Some(until) = quiet_until(t, from, to) {
-                            obs.action(t, Some(node), &Action::Deferred { touchpoint: *touchpoint, until });
+                            obs.action(
+                                t,
+                                Some(node),
+                                &Action::Deferred {
+                                    touchpoint: *touchpoint,
+                                    until,
+                                },
+                            );
                             if let Some(run) = c.run.as_mut() {
                                 run.park = Park::Deferred { node, until };
                             }
@@ -417,27 +534,45 @@ impl<'p> Engine<'p> {
                 }
                 CNode::Delay { secs, next } => {
                     if let Some(run) = c.run.as_mut() {
-                        run.park = Park::Delay { next: *next, until: t.saturating_add(*secs) };
+                        run.park = Park::Delay {
+                            next: *next,
+                            until: t.saturating_add(*secs),
+                        };
                     }
                     return;
                 }
                 CNode::Wait { timeout, .. } => {
                     if let Some(run) = c.run.as_mut() {
-                        run.park = Park::Wait { node, until: timeout.map(|d| t.saturating_add(d)) };
+                        run.park = Park::Wait {
+                            node,
+                            until: timeout.map(|d| t.saturating_add(d)),
+                        };
                     }
                     return;
                 }
                 CNode::Branch { arms, otherwise } => {
-                    let taken = arms.iter().position(|(cond, _)| self.eval_in_run(c, cond).truthy());
+                    let taken = arms
+                        .iter()
+                        .position(|(cond, _)| self.eval_in_run(c, cond).truthy());
+                    obs.action(t, Some(node), &Action::Branch { arm: taken });
                     if obs.wants_detail() {
-                        if let Some(crate::ir::NodeKind::Branch { arms: ir_arms, .. }) = p.ir.nodes.get(node).map(|n| &n.kind) {
+                        if let Some(crate::ir::NodeKind::Branch { arms: ir_arms, .. }) =
+                            p.ir.nodes.get(node).map(|n| &n.kind)
+                        {
                             let upto = taken.map(|i| i + 1).unwrap_or(ir_arms.len());
                             for (i, arm) in ir_arms.iter().enumerate().take(upto) {
-                                self.explain_condition(c, t, Some(node), &arm.condition, taken == Some(i), None, obs);
+                                self.explain_condition(
+                                    c,
+                                    t,
+                                    Some(node),
+                                    &arm.condition,
+                                    taken == Some(i),
+                                    None,
+                                    obs,
+                                );
                             }
                         }
                     }
-                    obs.action(t, Some(node), &Action::Branch { arm: taken });
                     match taken {
                         Some(i) => arms[i].1,
                         None => *otherwise,
@@ -445,7 +580,10 @@ impl<'p> Engine<'p> {
                 }
                 CNode::Split { salt, variants } => {
                     let bucket = (mix(c.id_hash ^ salt) % 10_000) as u32;
-                    let i = variants.iter().position(|(cum, _)| bucket < *cum).unwrap_or(variants.len().saturating_sub(1));
+                    let i = variants
+                        .iter()
+                        .position(|(cum, _)| bucket < *cum)
+                        .unwrap_or(variants.len().saturating_sub(1));
                     obs.action(t, Some(node), &Action::SplitAssigned { variant: i });
                     variants.get(i).and_then(|v| v.1)
                 }
@@ -453,14 +591,27 @@ impl<'p> Engine<'p> {
                     if let Some(run) = c.run.as_mut() {
                         if !run.milestones[*milestone] {
                             run.milestones[*milestone] = true;
-                            obs.action(t, Some(node), &Action::Milestone { milestone: *milestone });
+                            obs.action(
+                                t,
+                                Some(node),
+                                &Action::Milestone {
+                                    milestone: *milestone,
+                                },
+                            );
                         }
                     }
                     *next
                 }
                 CNode::Set { attr, value, next } => {
                     let v = self.eval_in_run(c, value);
-                    obs.action(t, Some(node), &Action::Set { attr: *attr, value: v.clone() });
+                    obs.action(
+                        t,
+                        Some(node),
+                        &Action::Set {
+                            attr: *attr,
+                            value: v.clone(),
+                        },
+                    );
                     c.attrs[*attr] = v;
                     *next
                 }
@@ -476,21 +627,40 @@ impl<'p> Engine<'p> {
     /// Sends the touchpoint of `node` now unless consent or a cap stops it; returns the next node.
     fn deliver(&self, c: &mut Customer, node: usize, t: Instant, obs: &mut dyn Observer) -> Next {
         let p = self.program;
-        let CNode::Send { touchpoint, next } = &p.nodes[node] else { return None };
+        let CNode::Send { touchpoint, next } = &p.nodes[node] else {
+            return None;
+        };
         let chi = p.touchpoints[*touchpoint].channel;
         let ch = &p.channels[chi];
         if let Some(slot) = ch.consent {
             if !c.attrs[slot].truthy() {
-                obs.action(t, Some(node), &Action::Suppressed { touchpoint: *touchpoint, reason: Suppression::Consent });
+                obs.action(
+                    t,
+                    Some(node),
+                    &Action::Suppressed {
+                        touchpoint: *touchpoint,
+                        reason: Suppression::Consent,
+                    },
+                );
                 return *next;
             }
         }
         let log = &mut c.channel_log[chi];
         let window = p.channel_window[chi];
         log.retain(|s| t - s < window);
-        let over = ch.caps.iter().any(|(count, per)| log.iter().filter(|s| t - **s < *per).count() >= *count);
+        let over = ch
+            .caps
+            .iter()
+            .any(|(count, per)| log.iter().filter(|s| t - **s < *per).count() >= *count);
         if over {
-            obs.action(t, Some(node), &Action::Suppressed { touchpoint: *touchpoint, reason: Suppression::Cap });
+            obs.action(
+                t,
+                Some(node),
+                &Action::Suppressed {
+                    touchpoint: *touchpoint,
+                    reason: Suppression::Cap,
+                },
+            );
             return *next;
         }
         if window > 0 {
@@ -499,7 +669,13 @@ impl<'p> Engine<'p> {
         if let Some(run) = c.run.as_mut() {
             run.last_sent[*touchpoint] = Some(t);
         }
-        obs.action(t, Some(node), &Action::Sent { touchpoint: *touchpoint });
+        obs.action(
+            t,
+            Some(node),
+            &Action::Sent {
+                touchpoint: *touchpoint,
+            },
+        );
         *next
     }
 }

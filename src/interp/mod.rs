@@ -3,12 +3,12 @@
 //! [`program`] compiles a journey's IR into indexed form, [`engine`] moves a customer through it,
 //! [`scenario`] runs `test` blocks and [`replay`] replays event logs.
 
+pub mod describe;
 pub mod engine;
 pub mod program;
 pub mod replay;
+pub mod scenario;
 pub mod time;
 pub mod value;
-pub mod describe;
-pub mod scenario;
 
 pub mod explain;

@@ -32,16 +32,48 @@ pub type Next = Option<usize>;
 
 #[derive(Clone, Debug)]
 pub enum CNode {
-    EnterStage { stage: usize, guard: Option<CExpr>, next: Next, skip: Next },
-    Send { touchpoint: usize, next: Next },
-    Delay { secs: i64, next: Next },
-    Wait { event: usize, condition: Option<CExpr>, timeout: Option<i64>, on_event: Next, on_timeout: Next },
-    Branch { arms: Vec<(CExpr, Next)>, otherwise: Next },
+    EnterStage {
+        stage: usize,
+        guard: Option<CExpr>,
+        next: Next,
+        skip: Next,
+    },
+    Send {
+        touchpoint: usize,
+        next: Next,
+    },
+    Delay {
+        secs: i64,
+        next: Next,
+    },
+    Wait {
+        event: usize,
+        condition: Option<CExpr>,
+        timeout: Option<i64>,
+        on_event: Next,
+        on_timeout: Next,
+    },
+    Branch {
+        arms: Vec<(CExpr, Next)>,
+        otherwise: Next,
+    },
     /// `salt` is a hash of the journey name and node id; `variants` hold cumulative basis points.
-    Split { salt: u64, variants: Vec<(u32, Next)> },
-    Milestone { milestone: usize, next: Next },
-    Set { attr: usize, value: CExpr, next: Next },
-    Goto { next: usize },
+    Split {
+        salt: u64,
+        variants: Vec<(u32, Next)>,
+    },
+    Milestone {
+        milestone: usize,
+        next: Next,
+    },
+    Set {
+        attr: usize,
+        value: CExpr,
+        next: Next,
+    },
+    Goto {
+        next: usize,
+    },
     Exit,
 }
 
@@ -147,12 +179,16 @@ impl Names<'_> {
             ),
             ir::Expr::Not { expr } => CExpr::Not(Box::new(self.expr(expr)?)),
             ir::Expr::Neg { expr } => CExpr::Neg(Box::new(self.expr(expr)?)),
-            ir::Expr::Binary { operator, lhs, rhs } => {
-                CExpr::Bin(*operator, Box::new(self.expr(lhs)?), Box::new(self.expr(rhs)?))
-            }
+            ir::Expr::Binary { operator, lhs, rhs } => CExpr::Bin(
+                *operator,
+                Box::new(self.expr(lhs)?),
+                Box::new(self.expr(rhs)?),
+            ),
             ir::Expr::In { expr, list } => CExpr::In(
                 Box::new(self.expr(expr)?),
-                list.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?,
+                list.iter()
+                    .map(|x| self.expr(x))
+                    .collect::<Result<_, _>>()?,
             ),
         })
     }
@@ -183,10 +219,27 @@ impl Program {
         let channel_names: Vec<String> = j.channels.keys().cloned().collect();
         let mut names = Names {
             ir: j,
-            node_index: j.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect(),
-            attrs: attr_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect(),
-            events: event_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect(),
-            touchpoints: touchpoint_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect(),
+            node_index: j
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.id.as_str(), i))
+                .collect(),
+            attrs: attr_names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect(),
+            events: event_names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect(),
+            touchpoints: touchpoint_names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect(),
             milestones: Vec::new(),
         };
         for n in &j.nodes {
@@ -207,14 +260,22 @@ impl Program {
                     skip: names.next(skip)?,
                 },
                 NodeKind::Send { touchpoint, next } => CNode::Send {
-                    touchpoint: *names
-                        .touchpoints
-                        .get(touchpoint.as_str())
-                        .ok_or_else(|| ProgramError(format!("unknown touchpoint `{touchpoint}`")))?,
+                    touchpoint: *names.touchpoints.get(touchpoint.as_str()).ok_or_else(|| {
+                        ProgramError(format!("unknown touchpoint `{touchpoint}`"))
+                    })?,
                     next: names.next(next)?,
                 },
-                NodeKind::Delay { secs: s, next } => CNode::Delay { secs: secs(*s), next: names.next(next)? },
-                NodeKind::WaitEvent { event, condition, timeout_secs, on_event, on_timeout } => CNode::Wait {
+                NodeKind::Delay { secs: s, next } => CNode::Delay {
+                    secs: secs(*s),
+                    next: names.next(next)?,
+                },
+                NodeKind::WaitEvent {
+                    event,
+                    condition,
+                    timeout_secs,
+                    on_event,
+                    on_timeout,
+                } => CNode::Wait {
                     event: names.event(event)?,
                     condition: names.opt_expr(condition)?,
                     timeout: timeout_secs.map(secs),
@@ -235,13 +296,20 @@ impl Program {
                         cum = cum.saturating_add(v.weight_bp);
                         out.push((cum, names.next(&v.next)?));
                     }
-                    CNode::Split { salt: stable_hash(&[&j.name, &n.id]), variants: out }
+                    CNode::Split {
+                        salt: stable_hash(&[&j.name, &n.id]),
+                        variants: out,
+                    }
                 }
                 NodeKind::Milestone { name, next } => CNode::Milestone {
                     milestone: names.milestones.iter().position(|m| m == name).unwrap_or(0),
                     next: names.next(next)?,
                 },
-                NodeKind::Set { attribute, value, next } => CNode::Set {
+                NodeKind::Set {
+                    attribute,
+                    value,
+                    next,
+                } => CNode::Set {
                     attr: *names
                         .attrs
                         .get(attribute.as_str())
@@ -262,7 +330,12 @@ impl Program {
                 let channel = channel_names
                     .iter()
                     .position(|c| *c == tp.channel)
-                    .ok_or_else(|| ProgramError(format!("touchpoint `{t}` uses unknown channel `{}`", tp.channel)))?;
+                    .ok_or_else(|| {
+                        ProgramError(format!(
+                            "touchpoint `{t}` uses unknown channel `{}`",
+                            tp.channel
+                        ))
+                    })?;
                 let converts = match &tp.converts {
                     Some(c) => Some((names.event(&c.event)?, secs(c.within_secs))),
                     None => None,
@@ -275,9 +348,16 @@ impl Program {
             .map(|c| {
                 let ch = &j.channels[c];
                 CChannel {
-                    caps: ch.caps.iter().map(|cap| (cap.count as usize, secs(cap.per_secs))).collect(),
+                    caps: ch
+                        .caps
+                        .iter()
+                        .map(|cap| (cap.count as usize, secs(cap.per_secs)))
+                        .collect(),
                     quiet: ch.quiet.as_ref().map(|q| (q.from_minute, q.to_minute)),
-                    consent: ch.consent.as_ref().and_then(|a| names.attrs.get(a.as_str()).copied()),
+                    consent: ch
+                        .consent
+                        .as_ref()
+                        .and_then(|a| names.attrs.get(a.as_str()).copied()),
                 }
             })
             .collect();
@@ -287,7 +367,13 @@ impl Program {
             .collect();
         let attr_defaults = attr_names
             .iter()
-            .map(|a| j.attributes[a].default.as_ref().map(Val::from_ir).unwrap_or(Val::Missing))
+            .map(|a| {
+                j.attributes[a]
+                    .default
+                    .as_ref()
+                    .map(Val::from_ir)
+                    .unwrap_or(Val::Missing)
+            })
             .collect();
         let attr_enums = attr_names
             .iter()
@@ -296,11 +382,20 @@ impl Program {
                 _ => None,
             })
             .collect();
-        let trigger = (names.event(&j.trigger.event)?, names.opt_expr(&j.trigger.condition)?);
+        let trigger = (
+            names.event(&j.trigger.event)?,
+            names.opt_expr(&j.trigger.condition)?,
+        );
         let goals = j
             .goals
             .iter()
-            .map(|g| Ok((names.event(&g.event)?, names.opt_expr(&g.condition)?, g.within_secs.map(secs))))
+            .map(|g| {
+                Ok((
+                    names.event(&g.event)?,
+                    names.opt_expr(&g.condition)?,
+                    g.within_secs.map(secs),
+                ))
+            })
             .collect::<Result<_, ProgramError>>()?;
         let exits = j
             .exits
@@ -344,7 +439,11 @@ impl Program {
     }
 
     pub fn node_id(&self, node: usize) -> &str {
-        self.ir.nodes.get(node).map(|n| n.id.as_str()).unwrap_or("?")
+        self.ir
+            .nodes
+            .get(node)
+            .map(|n| n.id.as_str())
+            .unwrap_or("?")
     }
 
     pub fn node_line(&self, node: usize) -> usize {

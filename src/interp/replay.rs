@@ -59,9 +59,23 @@ pub struct Replay<'p> {
     pub summary: Summary,
 }
 
+/// What one step of a customer produced, in the order it happened.
+enum Item {
+    Record(Record),
+    Detail(usize, Instant, Option<usize>, String),
+}
+
+impl Item {
+    fn time(&self) -> Instant {
+        match self {
+            Item::Record(r) => r.time,
+            Item::Detail(_, t, _, _) => *t,
+        }
+    }
+}
+
 struct Collect<'a> {
-    records: &'a mut Vec<Record>,
-    details: &'a mut Vec<(usize, Instant, Option<usize>, String)>,
+    items: &'a mut Vec<Item>,
     customer: &'a str,
     journey: usize,
     explain: bool,
@@ -69,32 +83,54 @@ struct Collect<'a> {
 
 impl Observer for Collect<'_> {
     fn action(&mut self, time: Instant, node: Option<usize>, action: &Action) {
-        self.records.push(Record { customer: self.customer.to_string(), journey: self.journey, time, node, action: action.clone() });
+        self.items.push(Item::Record(Record {
+            customer: self.customer.to_string(),
+            journey: self.journey,
+            time,
+            node,
+            action: action.clone(),
+        }));
     }
     fn not_entered(&mut self, time: Instant, why: NotEntered) {
         if self.explain {
             let text = match why {
-                NotEntered::ConditionFalse => "did not enter: the trigger's condition was false".to_string(),
+                NotEntered::ConditionFalse => {
+                    "did not enter: the trigger's condition was false".to_string()
+                }
                 NotEntered::AlreadyInJourney => "did not enter: already in the journey".to_string(),
-                NotEntered::EnteredBefore => "did not enter: `entry once` and this customer entered before".to_string(),
+                NotEntered::EnteredBefore => {
+                    "did not enter: `entry once` and this customer entered before".to_string()
+                }
                 NotEntered::TooSoon { next_allowed } => {
-                    format!("did not enter: `entry every` allows the next entry at {}", format_rfc3339(next_allowed))
+                    format!(
+                        "did not enter: `entry every` allows the next entry at {}",
+                        format_rfc3339(next_allowed)
+                    )
                 }
             };
-            self.details.push((self.journey, time, None, text));
+            self.items
+                .push(Item::Detail(self.journey, time, None, text));
         }
     }
     fn wants_detail(&self) -> bool {
         self.explain
     }
     fn detail(&mut self, time: Instant, node: Option<usize>, text: String) {
-        self.details.push((self.journey, time, node, text));
+        self.items
+            .push(Item::Detail(self.journey, time, node, text));
     }
 }
 
 impl<'p> Replay<'p> {
     pub fn new(programs: &'p [Program], explain: Option<String>) -> Self {
-        Replay { programs, customers: HashMap::new(), timers: BinaryHeap::new(), last_time: None, explain, summary: Summary::default() }
+        Replay {
+            programs,
+            customers: HashMap::new(),
+            timers: BinaryHeap::new(),
+            last_time: None,
+            explain,
+            summary: Summary::default(),
+        }
     }
 
     fn customer_states(&mut self, id: &str) -> &mut Vec<Customer> {
@@ -107,43 +143,66 @@ impl<'p> Replay<'p> {
     }
 
     /// Runs `f` on every journey state of a customer, then files its next timer.
-    fn with_customer(&mut self, id: &str, sink: &mut dyn Sink, f: &mut dyn FnMut(&Engine, &mut Customer, &mut Collect)) -> std::io::Result<()> {
+    fn with_customer(
+        &mut self,
+        id: &str,
+        sink: &mut dyn Sink,
+        f: &mut dyn FnMut(&Engine, &mut Customer, &mut Collect),
+    ) -> std::io::Result<()> {
         let explain = self.explain.as_deref() == Some(id);
         let programs = self.programs;
-        let mut records = Vec::new();
-        let mut details = Vec::new();
+        let mut items = Vec::new();
         let states = self.customer_states(id);
         for (j, (program, state)) in programs.iter().zip(states.iter_mut()).enumerate() {
             let engine = Engine::new(program);
-            let mut obs = Collect { records: &mut records, details: &mut details, customer: id, journey: j, explain };
+            let mut obs = Collect {
+                items: &mut items,
+                customer: id,
+                journey: j,
+                explain,
+            };
             f(&engine, state, &mut obs);
         }
         let next = states.iter().filter_map(Customer::deadline).min();
         if let Some(t) = next {
             self.timers.push(Reverse((t, id.to_string())));
         }
-        records.sort_by_key(|r| r.time);
-        for r in &records {
-            if matches!(r.action, Action::Entered) {
-                self.summary.entered += 1;
+        // Several journeys may act at different instants of one step: keep time order, and
+        // within an instant the order things happened in.
+        items.sort_by_key(Item::time);
+        for item in items {
+            match item {
+                Item::Record(r) => {
+                    if matches!(r.action, Action::Entered) {
+                        self.summary.entered += 1;
+                    }
+                    sink.record(programs, &r)?;
+                }
+                Item::Detail(j, t, n, text) => sink.explain(j, t, n, text),
             }
-            sink.record(programs, r)?;
-        }
-        for (j, t, n, text) in details {
-            sink.explain(j, t, n, text);
         }
         Ok(())
     }
 
     /// Fires every timer due before `t` (or at it, when `inclusive`), in time order.
-    fn run_timers(&mut self, t: Instant, inclusive: bool, sink: &mut dyn Sink) -> std::io::Result<()> {
+    fn run_timers(
+        &mut self,
+        t: Instant,
+        inclusive: bool,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
         while let Some(Reverse((due, _))) = self.timers.peek() {
             let due = *due;
             if due > t || (!inclusive && due == t) {
                 break;
             }
-            let Some(Reverse((due, id))) = self.timers.pop() else { break };
-            let current = self.customers.get(&id).and_then(|s| s.iter().filter_map(Customer::deadline).min());
+            let Some(Reverse((due, id))) = self.timers.pop() else {
+                break;
+            };
+            let current = self
+                .customers
+                .get(&id)
+                .and_then(|s| s.iter().filter_map(Customer::deadline).min());
             if current != Some(due) {
                 continue; // a stale entry: the customer moved on since it was filed
             }
@@ -153,7 +212,12 @@ impl<'p> Replay<'p> {
     }
 
     /// Handles one line of the log. `Ok(Err(bad))` is a bad line; `Err` is an output error.
-    pub fn line(&mut self, number: usize, text: &str, sink: &mut dyn Sink) -> std::io::Result<Result<(), BadLine>> {
+    pub fn line(
+        &mut self,
+        number: usize,
+        text: &str,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<Result<(), BadLine>> {
         self.summary.lines += 1;
         if text.trim().is_empty() {
             return Ok(Ok(()));
@@ -182,14 +246,20 @@ impl<'p> Replay<'p> {
                 self.summary.identifies += 1;
                 self.with_customer(&parsed.user, sink, &mut |engine, c, obs| {
                     engine.advance(c, t - 1, obs);
-                    let slots: Vec<(usize, Val)> = traits.iter().filter_map(|(n, v)| Some((engine.program.attr(n)?, v.clone()))).collect();
+                    let slots: Vec<(usize, Val)> = traits
+                        .iter()
+                        .filter_map(|(n, v)| Some((engine.program.attr(n)?, v.clone())))
+                        .collect();
                     engine.identify(c, &slots);
                 })?;
             }
             LineKind::Track { name, fields } => {
                 self.summary.events += 1;
                 self.with_customer(&parsed.user, sink, &mut |engine, c, obs| {
-                    let payload = EventPayload { event: engine.program.event(&name), fields: fields.clone() };
+                    let payload = EventPayload {
+                        event: engine.program.event(&name),
+                        fields: fields.clone(),
+                    };
                     engine.event(c, t, &payload, obs);
                 })?;
             }
@@ -211,15 +281,25 @@ impl<'p> Replay<'p> {
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;
         }
-        self.summary.in_flight = self.customers.values().filter(|s| s.iter().any(Customer::in_journey)).count();
+        self.summary.in_flight = self
+            .customers
+            .values()
+            .filter(|s| s.iter().any(Customer::in_journey))
+            .count();
         Ok(())
     }
 }
 
 enum LineKind {
     Identify(Vec<(String, Val)>),
-    Track { name: String, fields: Vec<(Arc<str>, Val)> },
-    Engage { kind: Engagement, touchpoint: String },
+    Track {
+        name: String,
+        fields: Vec<(Arc<str>, Val)>,
+    },
+    Engage {
+        kind: Engagement,
+        touchpoint: String,
+    },
 }
 
 struct Parsed {
@@ -229,7 +309,10 @@ struct Parsed {
 }
 
 fn bad(line: usize, message: impl Into<String>) -> BadLine {
-    BadLine { line, message: message.into() }
+    BadLine {
+        line,
+        message: message.into(),
+    }
 }
 
 /// Converts a JSON value to a typed value, or says why it does not fit.
@@ -245,13 +328,18 @@ pub fn json_value(v: &Json, ty: &Type) -> Result<Val, String> {
         (Type::Date, Json::String(s)) => Val::Date(super::value::parse_date(s).ok_or_else(fail)?),
         (Type::Time, Json::String(s)) => {
             let (h, m) = s.split_once(':').ok_or_else(fail)?;
-            let (h, m): (u32, u32) = (h.parse().map_err(|_| fail())?, m.parse().map_err(|_| fail())?);
+            let (h, m): (u32, u32) = (
+                h.parse().map_err(|_| fail())?,
+                m.parse().map_err(|_| fail())?,
+            );
             if h > 23 || m > 59 {
                 return Err(fail());
             }
             Val::Time(h * 60 + m)
         }
-        (Type::Enum { values, .. }, Json::String(s)) => Val::Enum(values.iter().position(|x| x == s).ok_or_else(fail)? as u32),
+        (Type::Enum { values, .. }, Json::String(s)) => {
+            Val::Enum(values.iter().position(|x| x == s).ok_or_else(fail)? as u32)
+        }
         _ => return Err(fail()),
     })
 }
@@ -271,7 +359,9 @@ fn type_words(ty: &Type) -> String {
 
 fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Parsed, BadLine> {
     let v: Json = serde_json::from_str(text).map_err(|e| bad(n, format!("not valid JSON: {e}")))?;
-    let obj = v.as_object().ok_or_else(|| bad(n, "expected a JSON object"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| bad(n, "expected a JSON object"))?;
     let kind = obj.get("type").and_then(Json::as_str).unwrap_or("track");
     let user = match obj.get("userId").or_else(|| obj.get("anonymousId")) {
         Some(Json::String(s)) if !s.is_empty() => s.clone(),
@@ -294,9 +384,12 @@ fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Parsed, BadL
             let mut out = Vec::new();
             for (k, val) in &traits {
                 // Profiles carry many traits; only the ones a journey declares are read.
-                let ty = programs.iter().find_map(|p| p.ir.attributes.get(k).map(|a| a.ty.clone()));
+                let ty = programs
+                    .iter()
+                    .find_map(|p| p.ir.attributes.get(k).map(|a| a.ty.clone()));
                 if let Some(ty) = ty {
-                    let value = json_value(val, &ty).map_err(|e| bad(n, format!("trait `{k}`: {e}")))?;
+                    let value =
+                        json_value(val, &ty).map_err(|e| bad(n, format!("trait `{k}`: {e}")))?;
                     out.push((k.clone(), value));
                 }
             }
@@ -320,25 +413,53 @@ fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Parsed, BadL
                     let mut fields = Vec::new();
                     for (k, ty) in &schema.fields {
                         if let Some(val) = props.get(k) {
-                            let value = json_value(val, ty).map_err(|e| bad(n, format!("property `{k}` of `{name}`: {e}")))?;
+                            let value = json_value(val, ty)
+                                .map_err(|e| bad(n, format!("property `{k}` of `{name}`: {e}")))?;
                             fields.push((Arc::from(k.as_str()), value));
                         }
                     }
                     LineKind::Track { name, fields }
                 }
-                None if declared => LineKind::Track { name, fields: Vec::new() },
+                None if declared => LineKind::Track {
+                    name,
+                    fields: Vec::new(),
+                },
                 None if name == "opened" || name == "clicked" => {
                     let tp = props
                         .get("touchpoint")
                         .and_then(Json::as_str)
-                        .ok_or_else(|| bad(n, format!("`{name}` needs a `touchpoint` property naming the message")))?;
-                    let kind = if name == "opened" { Engagement::Opened } else { Engagement::Clicked };
-                    LineKind::Engage { kind, touchpoint: tp.to_string() }
+                        .ok_or_else(|| {
+                            bad(
+                                n,
+                                format!(
+                                    "`{name}` needs a `touchpoint` property naming the message"
+                                ),
+                            )
+                        })?;
+                    let kind = if name == "opened" {
+                        Engagement::Opened
+                    } else {
+                        Engagement::Clicked
+                    };
+                    LineKind::Engage {
+                        kind,
+                        touchpoint: tp.to_string(),
+                    }
                 }
-                None => return Err(bad(n, format!("unknown event `{name}`: no journey replayed here uses it"))),
+                None => {
+                    return Err(bad(
+                        n,
+                        format!("unknown event `{name}`: no journey replayed here uses it"),
+                    ))
+                }
             }
         }
-        other => return Err(bad(n, format!("`type` is `{other}`: only `track` and `identify` calls are replayed"))),
+        other => {
+            return Err(bad(
+                n,
+                format!("`type` is `{other}`: only `track` and `identify` calls are replayed"),
+            ))
+        }
     };
     Ok(Parsed { user, time, kind })
 }
@@ -350,11 +471,25 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
     m.insert("customer".into(), Json::String(r.customer.clone()));
     m.insert("time".into(), Json::String(format_rfc3339(r.time)));
     m.insert("journey".into(), Json::String(p.ir.name.clone()));
-    m.insert("node".into(), r.node.map(|n| Json::String(p.node_id(n).to_string())).unwrap_or(Json::Null));
-    m.insert("action".into(), Json::String(super::describe::action_name(&r.action).to_string()));
+    m.insert(
+        "node".into(),
+        r.node
+            .map(|n| Json::String(p.node_id(n).to_string()))
+            .unwrap_or(Json::Null),
+    );
+    m.insert(
+        "action".into(),
+        Json::String(super::describe::action_name(&r.action).to_string()),
+    );
     let tp = |m: &mut serde_json::Map<String, Json>, t: usize| {
-        m.insert("touchpoint".into(), Json::String(p.touchpoint_names[t].clone()));
-        m.insert("channel".into(), Json::String(p.channel_names[p.touchpoints[t].channel].clone()));
+        m.insert(
+            "touchpoint".into(),
+            Json::String(p.touchpoint_names[t].clone()),
+        );
+        m.insert(
+            "channel".into(),
+            Json::String(p.channel_names[p.touchpoints[t].channel].clone()),
+        );
     };
     match &r.action {
         Action::Sent { touchpoint } | Action::Credited { touchpoint } => tp(&mut m, *touchpoint),
@@ -371,16 +506,29 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
             m.insert("stage".into(), Json::String(p.stage_names[*stage].clone()));
         }
         Action::Milestone { milestone } => {
-            m.insert("milestone".into(), Json::String(p.milestone_names[*milestone].clone()));
+            m.insert(
+                "milestone".into(),
+                Json::String(p.milestone_names[*milestone].clone()),
+            );
         }
         Action::EventMatched { event } => {
             m.insert("event".into(), Json::String(p.event_names[*event].clone()));
         }
-        Action::SplitAssigned { .. } | Action::Branch { .. } | Action::Set { .. } | Action::TimedOut | Action::Entered => {
-            m.insert("detail".into(), Json::String(super::describe::describe(p, r.node, &r.action)));
+        Action::SplitAssigned { .. }
+        | Action::Branch { .. }
+        | Action::Set { .. }
+        | Action::TimedOut
+        | Action::Entered => {
+            m.insert(
+                "detail".into(),
+                Json::String(super::describe::describe(p, r.node, &r.action)),
+            );
         }
         Action::Left { reason } => {
-            m.insert("reason".into(), Json::String(super::describe::exit_reason(p, *reason)));
+            m.insert(
+                "reason".into(),
+                Json::String(super::describe::exit_reason(p, *reason)),
+            );
         }
     }
     Json::Object(m)

@@ -30,7 +30,11 @@ pub struct Recorder {
 
 impl Observer for Recorder {
     fn action(&mut self, time: Instant, node: Option<usize>, action: &Action) {
-        self.happenings.push(Happening { time, node, action: action.clone() });
+        self.happenings.push(Happening {
+            time,
+            node,
+            action: action.clone(),
+        });
     }
 }
 
@@ -72,7 +76,10 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
             StepKind::Event { name, fields } => {
                 let payload = EventPayload {
                     event: program.event(name),
-                    fields: fields.iter().map(|(f, v)| (Arc::from(f.as_str()), Val::from_ir(v))).collect(),
+                    fields: fields
+                        .iter()
+                        .map(|(f, v)| (Arc::from(f.as_str()), Val::from_ir(v)))
+                        .collect(),
                 };
                 engine.event(&mut customer, t, &payload, &mut rec);
             }
@@ -87,9 +94,17 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
     let failures = scenario
         .expectations
         .iter()
-        .filter_map(|e| check(program, e, &rec.happenings).map(|message| Failure { expectation: e.clone(), message }))
+        .filter_map(|e| {
+            check(program, e, &rec.happenings).map(|message| Failure {
+                expectation: e.clone(),
+                message,
+            })
+        })
         .collect();
-    Outcome { failures, timeline: rec.happenings }
+    Outcome {
+        failures,
+        timeline: rec.happenings,
+    }
 }
 
 /// `None` when the expectation holds, else what happened instead.
@@ -100,11 +115,27 @@ fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String>
                 p.touchpoint_names.get(*t) == Some(touchpoint)
                     && at.is_none_or(|at| h.time - TEST_EPOCH == i64::try_from(at).unwrap_or(-1))
             }
-            (Expect::Suppressed { touchpoint }, Action::Suppressed { touchpoint: t, .. }) => p.touchpoint_names.get(*t) == Some(touchpoint),
-            (Expect::Milestone { name }, Action::Milestone { milestone }) => p.milestone_names.get(*milestone) == Some(name),
-            (Expect::Reached { stage }, Action::ReachedStage { stage: s }) => p.stage_names.get(*s) == Some(stage),
-            (Expect::Converted, Action::Left { reason: ExitReason::Converted }) => true,
-            (Expect::Exited, Action::Left { reason: ExitReason::ExitCriterion(_) | ExitReason::ExitStep }) => true,
+            (Expect::Suppressed { touchpoint }, Action::Suppressed { touchpoint: t, .. }) => {
+                p.touchpoint_names.get(*t) == Some(touchpoint)
+            }
+            (Expect::Milestone { name }, Action::Milestone { milestone }) => {
+                p.milestone_names.get(*milestone) == Some(name)
+            }
+            (Expect::Reached { stage }, Action::ReachedStage { stage: s }) => {
+                p.stage_names.get(*s) == Some(stage)
+            }
+            (
+                Expect::Converted,
+                Action::Left {
+                    reason: ExitReason::Converted,
+                },
+            ) => true,
+            (
+                Expect::Exited,
+                Action::Left {
+                    reason: ExitReason::ExitCriterion(_) | ExitReason::ExitStep,
+                },
+            ) => true,
             _ => false,
         }
     };
@@ -114,7 +145,10 @@ fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String>
         (false, Some(_)) | (true, None) => None,
         (true, Some(h)) => Some(format!("it happened at {}", when(h))),
         (false, None) => Some(match &e.kind {
-            Expect::Sent { touchpoint, at: Some(_) } => {
+            Expect::Sent {
+                touchpoint,
+                at: Some(_),
+            } => {
                 let other: Vec<String> = timeline
                     .iter()
                     .filter(|h| matches!(h.action, Action::Sent { touchpoint: t } if p.touchpoint_names.get(t) == Some(touchpoint)))

@@ -69,12 +69,23 @@ pub fn parse_rfc3339(s: &str) -> Result<Instant, String> {
             .and_then(|p| p.parse::<i64>().ok())
             .ok_or_else(bad)
     };
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return Err(bad());
     }
     let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > i64::from(days_in_month(y, mo as u32)) || h > 23 || mi > 59 || sec > 60 {
+    if !(1..=12).contains(&mo)
+        || d < 1
+        || d > i64::from(days_in_month(y, mo as u32))
+        || h > 23
+        || mi > 59
+        || sec > 60
+    {
         return Err(bad());
     }
     let mut i = 19;
@@ -118,7 +129,11 @@ pub fn minute_of_day(t: Instant) -> u32 {
 /// midnight), the instant the window ends; otherwise `None`.
 pub fn quiet_until(t: Instant, from: u32, to: u32) -> Option<Instant> {
     let m = minute_of_day(t);
-    let inside = if from < to { m >= from && m < to } else { m >= from || m < to };
+    let inside = if from < to {
+        m >= from && m < to
+    } else {
+        m >= from || m < to
+    };
     if !inside {
         return None;
     }
@@ -164,9 +179,15 @@ mod tests {
     fn quiet_hours_cross_midnight() {
         let day = parse_rfc3339("2026-01-05T00:00:00Z").expect("valid");
         let (from, to) = (21 * 60, 8 * 60);
-        assert_eq!(quiet_until(day + 22 * HOUR, from, to), Some(day + DAY + 8 * HOUR));
+        assert_eq!(
+            quiet_until(day + 22 * HOUR, from, to),
+            Some(day + DAY + 8 * HOUR)
+        );
         assert_eq!(quiet_until(day + 7 * HOUR, from, to), Some(day + 8 * HOUR));
         assert_eq!(quiet_until(day + 8 * HOUR, from, to), None);
-        assert_eq!(quiet_until(day + 21 * HOUR, from, to), Some(day + DAY + 8 * HOUR));
+        assert_eq!(
+            quiet_until(day + 21 * HOUR, from, to),
+            Some(day + DAY + 8 * HOUR)
+        );
     }
 }

@@ -140,20 +140,33 @@ pub fn eval(e: &CExpr, env: &Env) -> Val {
         }
         CExpr::In(x, list) => {
             let v = eval(x, env);
-            Val::Bool(list.iter().any(|item| compare(&v, &eval(item, env)) == Some(Equal)))
+            Val::Bool(
+                list.iter()
+                    .any(|item| compare(&v, &eval(item, env)) == Some(Equal)),
+            )
         }
     }
 }
 
 fn arith(op: BinOp, a: &Val, b: &Val) -> Val {
     match (op, a, b) {
-        (BinOp::Add, Val::Int(x), Val::Int(y)) => x.checked_add(*y).map(Val::Int).unwrap_or(Val::Missing),
-        (BinOp::Sub, Val::Int(x), Val::Int(y)) => x.checked_sub(*y).map(Val::Int).unwrap_or(Val::Missing),
-        (BinOp::Mul, Val::Int(x), Val::Int(y)) => x.checked_mul(*y).map(Val::Int).unwrap_or(Val::Missing),
-        (BinOp::Div, Val::Int(x), Val::Int(y)) => x.checked_div(*y).map(Val::Int).unwrap_or(Val::Missing),
+        (BinOp::Add, Val::Int(x), Val::Int(y)) => {
+            x.checked_add(*y).map(Val::Int).unwrap_or(Val::Missing)
+        }
+        (BinOp::Sub, Val::Int(x), Val::Int(y)) => {
+            x.checked_sub(*y).map(Val::Int).unwrap_or(Val::Missing)
+        }
+        (BinOp::Mul, Val::Int(x), Val::Int(y)) => {
+            x.checked_mul(*y).map(Val::Int).unwrap_or(Val::Missing)
+        }
+        (BinOp::Div, Val::Int(x), Val::Int(y)) => {
+            x.checked_div(*y).map(Val::Int).unwrap_or(Val::Missing)
+        }
         (BinOp::Add, Val::Dur(x), Val::Dur(y)) => Val::Dur(x.saturating_add(*y)),
         (BinOp::Sub, Val::Dur(x), Val::Dur(y)) => Val::Dur(x.saturating_sub(*y)),
-        (BinOp::Mul, Val::Dur(x), Val::Int(y)) | (BinOp::Mul, Val::Int(y), Val::Dur(x)) => Val::Dur(x.saturating_mul(*y)),
+        (BinOp::Mul, Val::Dur(x), Val::Int(y)) | (BinOp::Mul, Val::Int(y), Val::Dur(x)) => {
+            Val::Dur(x.saturating_mul(*y))
+        }
         (BinOp::Add, Val::Date(d), Val::Dur(s)) => Val::Date(d + s.div_euclid(86_400)),
         (BinOp::Sub, Val::Date(d), Val::Dur(s)) => Val::Date(d - s.div_euclid(86_400)),
         _ => match (num(a), num(b)) {

@@ -160,7 +160,11 @@ pub enum StageKind {
     Onboarding,
     Stage,
     /// Runs only for customers whose `attribute` equals `from` on arrival.
-    Upgrade { attribute: String, from: String, to: String },
+    Upgrade {
+        attribute: String,
+        from: String,
+        to: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -179,9 +183,19 @@ pub struct Node {
 pub enum NodeKind {
     /// Marks arrival in a stage (for funnels and `expect reached`). For an upgrade stage,
     /// `guard` must hold or the customer goes to `skip`.
-    EnterStage { guard: Option<Expr>, next: Option<NodeId>, skip: Option<NodeId> },
-    Send { touchpoint: String, next: Option<NodeId> },
-    Delay { secs: u64, next: Option<NodeId> },
+    EnterStage {
+        guard: Option<Expr>,
+        next: Option<NodeId>,
+        skip: Option<NodeId>,
+    },
+    Send {
+        touchpoint: String,
+        next: Option<NodeId>,
+    },
+    Delay {
+        secs: u64,
+        next: Option<NodeId>,
+    },
     /// Waits for `event` (matching `condition`) at most `timeout_secs` (for ever when `None`).
     WaitEvent {
         event: String,
@@ -191,12 +205,27 @@ pub enum NodeKind {
         on_timeout: Option<NodeId>,
     },
     /// The first arm whose condition holds is taken, else `otherwise`.
-    Branch { arms: Vec<Arm>, otherwise: Option<NodeId> },
-    Split { variants: Vec<SplitVariant> },
-    Milestone { name: String, next: Option<NodeId> },
-    Set { attribute: String, value: Expr, next: Option<NodeId> },
+    Branch {
+        arms: Vec<Arm>,
+        otherwise: Option<NodeId>,
+    },
+    Split {
+        variants: Vec<SplitVariant>,
+    },
+    Milestone {
+        name: String,
+        next: Option<NodeId>,
+    },
+    Set {
+        attribute: String,
+        value: Expr,
+        next: Option<NodeId>,
+    },
     /// `goto STAGE`: continues at that stage's entry node.
-    Goto { stage: String, next: NodeId },
+    Goto {
+        stage: String,
+        next: NodeId,
+    },
     /// `exit`: the customer leaves the journey.
     Exit,
 }
@@ -246,16 +275,36 @@ pub struct EnumValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Expr {
-    Const { value: Value },
-    Attr { name: String },
+    Const {
+        value: Value,
+    },
+    Attr {
+        name: String,
+    },
     /// A field of the event that ended the enclosing wait (or the trigger/goal/exit event).
-    EventField { field: String },
+    EventField {
+        field: String,
+    },
     /// `sent(t)`, `opened(t)`, `clicked(t)`: engagement with an earlier message of this entry.
-    Engagement { kind: Engagement, touchpoint: String },
-    Not { expr: Box<Expr> },
-    Neg { expr: Box<Expr> },
-    Binary { operator: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    In { expr: Box<Expr>, list: Vec<Expr> },
+    Engagement {
+        kind: Engagement,
+        touchpoint: String,
+    },
+    Not {
+        expr: Box<Expr>,
+    },
+    Neg {
+        expr: Box<Expr>,
+    },
+    Binary {
+        operator: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    In {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,8 +27,14 @@ pub struct ScenarioStep {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
-    Event { name: String, fields: Vec<(String, Value)> },
-    Engage { kind: super::Engagement, touchpoint: String },
+    Event {
+        name: String,
+        fields: Vec<(String, Value)>,
+    },
+    Engage {
+        kind: super::Engagement,
+        touchpoint: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,12 +89,17 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
             TestPart::Journey(j, _) => journey = Some(j.name.clone()),
             TestPart::Customer(list, _) => {
                 for a in list {
-                    if let Some(v) = model.attr_type(&a.name.name).and_then(|t| value_of(model, &a.value, t)) {
+                    if let Some(v) = model
+                        .attr_type(&a.name.name)
+                        .and_then(|t| value_of(model, &a.value, t))
+                    {
                         customer.push((a.name.name.clone(), v));
                     }
                 }
             }
-            TestPart::At { at, event, props, .. } => {
+            TestPart::At {
+                at, event, props, ..
+            } => {
                 let fields = props
                     .iter()
                     .filter_map(|p| {
@@ -96,22 +107,56 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
                         Some((p.name.name.clone(), value_of(model, &p.value, ty)?))
                     })
                     .collect();
-                steps.push(ScenarioStep { at: at.secs, kind: StepKind::Event { name: event.name.clone(), fields } });
+                steps.push(ScenarioStep {
+                    at: at.secs,
+                    kind: StepKind::Event {
+                        name: event.name.clone(),
+                        fields,
+                    },
+                });
             }
-            TestPart::Engage { at, func, touchpoint, .. } => {
-                let kind = if func.name == "clicked" { super::Engagement::Clicked } else { super::Engagement::Opened };
-                steps.push(ScenarioStep { at: at.secs, kind: StepKind::Engage { kind, touchpoint: touchpoint.name.clone() } });
+            TestPart::Engage {
+                at,
+                func,
+                touchpoint,
+                ..
+            } => {
+                let kind = if func.name == "clicked" {
+                    super::Engagement::Clicked
+                } else {
+                    super::Engagement::Opened
+                };
+                steps.push(ScenarioStep {
+                    at: at.secs,
+                    kind: StepKind::Engage {
+                        kind,
+                        touchpoint: touchpoint.name.clone(),
+                    },
+                });
             }
             TestPart::Expect(e) => {
                 let kind = match &e.kind {
-                    ExpectKind::Sent { touchpoint, at } => Expect::Sent { touchpoint: touchpoint.name.clone(), at: at.map(|d| d.secs) },
-                    ExpectKind::Suppressed(t) => Expect::Suppressed { touchpoint: t.name.clone() },
-                    ExpectKind::Milestone(m) => Expect::Milestone { name: m.name.clone() },
-                    ExpectKind::Reached(s) => Expect::Reached { stage: s.name.clone() },
+                    ExpectKind::Sent { touchpoint, at } => Expect::Sent {
+                        touchpoint: touchpoint.name.clone(),
+                        at: at.map(|d| d.secs),
+                    },
+                    ExpectKind::Suppressed(t) => Expect::Suppressed {
+                        touchpoint: t.name.clone(),
+                    },
+                    ExpectKind::Milestone(m) => Expect::Milestone {
+                        name: m.name.clone(),
+                    },
+                    ExpectKind::Reached(s) => Expect::Reached {
+                        stage: s.name.clone(),
+                    },
                     ExpectKind::Converted => Expect::Converted,
                     ExpectKind::Exited => Expect::Exited,
                 };
-                expectations.push(Expectation { negated: e.negated, kind, span: e.span });
+                expectations.push(Expectation {
+                    negated: e.negated,
+                    kind,
+                    span: e.span,
+                });
             }
         }
     }

@@ -1,0 +1,264 @@
+//! `journeyc run FILE --events LOG`: replays an event log and writes what the automation would
+//! have done, or explains one customer's path.
+
+use super::output::{self, MessageFormat, EXIT_PROBLEMS};
+use clap::{Args, ValueEnum};
+use journeyc::interp::describe::describe;
+use journeyc::interp::program::Program;
+use journeyc::interp::replay::{record_json, Record, Replay, Sink};
+use journeyc::interp::time::{format_rfc3339, parse_rfc3339, Instant};
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnBadLine {
+    /// Stop at the first bad line and write nothing.
+    Fail,
+    /// Skip bad lines, report each one, and count them in the summary.
+    Skip,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The `.journey` file holding the journey (and what it imports).
+    pub journey_file: PathBuf,
+    /// The event log: JSON lines in the Segment style (`-` reads standard input).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub events: PathBuf,
+    /// Which journey to run, when the file has several (default: all of them).
+    #[arg(long, value_name = "NAME")]
+    pub journey: Option<String>,
+    /// Write the actions here (JSON lines) instead of standard output; the file is replaced
+    /// only when the replay succeeds.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub out: Option<PathBuf>,
+    /// What to do with a line that cannot be replayed.
+    #[arg(long, value_enum, default_value = "fail")]
+    pub on_bad_line: OnBadLine,
+    /// Print a readable account of this customer's path, with the reason for every decision.
+    #[arg(long, value_name = "CUSTOMER_ID")]
+    pub explain: Option<String>,
+    /// Run waits and delays up to this time (RFC 3339) after the last event; by default the
+    /// replay stops at the last event's time.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub until: Option<String>,
+}
+
+struct Output<W: Write> {
+    out: Option<W>,
+    explained: Vec<(Instant, String, String)>,
+    explain: Option<String>,
+}
+
+impl<W: Write> Sink for Output<W> {
+    fn record(&mut self, programs: &[Program], r: &Record) -> std::io::Result<()> {
+        if self.explain.as_deref() == Some(r.customer.as_str()) {
+            let p = &programs[r.journey];
+            self.explained
+                .push((r.time, describe(p, r.node, &r.action), place(p, r.node)));
+        }
+        if let Some(out) = self.out.as_mut() {
+            writeln!(out, "{}", record_json(programs, r))?;
+        }
+        Ok(())
+    }
+
+    fn explain(&mut self, _journey: usize, time: Instant, _node: Option<usize>, text: String) {
+        self.explained
+            .push((time, format!("  because {text}"), String::new()));
+    }
+}
+
+fn place(p: &Program, node: Option<usize>) -> String {
+    match node.and_then(|n| p.ir.nodes.get(n)) {
+        Some(n) => format!("{}:{} ({})", n.source.file, n.source.line, n.id),
+        None => format!("{}:{}", p.ir.source.file, p.ir.source.line),
+    }
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    let until = match args.until.as_deref().map(parse_rfc3339).transpose() {
+        Ok(u) => u,
+        Err(e) => return output::usage_error(format!("--until: {e}")),
+    };
+    let (project, checked) = match output::load_and_check(std::slice::from_ref(&args.journey_file))
+    {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    if checked.diagnostics.has_errors() {
+        output::print_diagnostics(&checked.diagnostics, &project.sources, MessageFormat::Human);
+        eprintln!(
+            "error: the journey has errors ({}); fix them before replaying",
+            output::summary(&checked.diagnostics)
+        );
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    let mut programs = Vec::new();
+    for model in &checked.models {
+        for j in model.journeys.values() {
+            if args.journey.as_deref().is_some_and(|n| n != j.name) {
+                continue;
+            }
+            let ir = journeyc::ir::lower::lower_journey(model, j, &project.sources);
+            match Program::compile(&ir) {
+                Ok(p) => programs.push(p),
+                Err(e) => return output::usage_error(e),
+            }
+        }
+    }
+    if programs.is_empty() {
+        let names: Vec<String> = checked
+            .models
+            .iter()
+            .flat_map(|m| m.journeys.keys().cloned())
+            .collect();
+        return match &args.journey {
+            Some(n) => output::usage_error(format!(
+                "no journey named `{n}` in `{}` (it has: {})",
+                args.journey_file.display(),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )),
+            None => output::usage_error(format!(
+                "`{}` has no journey to run",
+                args.journey_file.display()
+            )),
+        };
+    }
+    let reader: Box<dyn BufRead> = if args.events.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(&args.events) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Err(e) => {
+                return output::usage_error(format!("cannot read `{}`: {e}", args.events.display()))
+            }
+        }
+    };
+    // Actions go to a temporary file beside --out (renamed at the end), or to stdout.
+    let tmp_path = args.out.as_ref().map(|o| {
+        let dir = o
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let name = o.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        dir.join(format!(".{name}.{}.tmp", std::process::id()))
+    });
+    let writer: Box<dyn Write> = match &tmp_path {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(BufWriter::new(f)),
+            Err(e) => return output::usage_error(format!("cannot write `{}`: {e}", p.display())),
+        },
+        None if args.explain.is_some() => Box::new(std::io::sink()),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut sink = Output {
+        out: Some(writer),
+        explained: Vec::new(),
+        explain: args.explain.clone(),
+    };
+    let mut replay = Replay::new(&programs, args.explain.clone());
+    let cleanup = |code: ExitCode| {
+        if let Some(p) = &tmp_path {
+            let _ = std::fs::remove_file(p);
+        }
+        code
+    };
+    let mut bad_lines = 0usize;
+    for (i, line) in reader.lines().enumerate() {
+        let n = i + 1;
+        let text = match line {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!(
+                    "error: {}: line {n}: cannot read: {e}",
+                    args.events.display()
+                );
+                if args.on_bad_line == OnBadLine::Fail {
+                    return cleanup(ExitCode::from(EXIT_PROBLEMS));
+                }
+                bad_lines += 1;
+                continue;
+            }
+        };
+        match replay.line(n, &text, &mut sink) {
+            Err(e) => {
+                eprintln!("error: writing the output failed: {e}");
+                return cleanup(ExitCode::from(output::EXIT_USAGE));
+            }
+            Ok(Err(bad)) => {
+                eprintln!(
+                    "{}: {}:{}: {}",
+                    if args.on_bad_line == OnBadLine::Fail {
+                        "error"
+                    } else {
+                        "skipped"
+                    },
+                    args.events.display(),
+                    bad.line,
+                    bad.message
+                );
+                if args.on_bad_line == OnBadLine::Fail {
+                    eprintln!("help: fix the line, or pass `--on-bad-line skip` to skip bad lines and count them");
+                    return cleanup(ExitCode::from(EXIT_PROBLEMS));
+                }
+                bad_lines += 1;
+            }
+            Ok(Ok(())) => {}
+        }
+    }
+    if let Err(e) = replay.finish(until, &mut sink) {
+        eprintln!("error: writing the output failed: {e}");
+        return cleanup(ExitCode::from(output::EXIT_USAGE));
+    }
+    if let Some(mut w) = sink.out.take() {
+        if let Err(e) = w.flush() {
+            eprintln!("error: writing the output failed: {e}");
+            return cleanup(ExitCode::from(output::EXIT_USAGE));
+        }
+    }
+    if let (Some(tmp), Some(out)) = (&tmp_path, &args.out) {
+        if let Err(e) = std::fs::rename(tmp, out) {
+            eprintln!("error: cannot write `{}`: {e}", out.display());
+            return cleanup(ExitCode::from(output::EXIT_USAGE));
+        }
+    }
+    if let Some(id) = &args.explain {
+        print_explanation(id, &sink.explained);
+    }
+    let s = &replay.summary;
+    eprintln!(
+        "replayed {} lines: {} events, {} identify calls, {} customers, {} entries, {} still in a journey, {} bad lines skipped",
+        s.lines, s.events, s.identifies, s.customers, s.entered, s.in_flight, bad_lines
+    );
+    ExitCode::SUCCESS
+}
+
+fn print_explanation(id: &str, lines: &[(Instant, String, String)]) {
+    let mut out = std::io::stdout().lock();
+    if lines.is_empty() {
+        let _ = writeln!(out, "customer `{id}`: no event of this customer reached the journey (check the id and the trigger event)");
+        return;
+    }
+    let _ = writeln!(out, "customer `{id}`:");
+    let mut last_time = None;
+    for (t, text, place) in lines {
+        let when = if last_time == Some(*t) {
+            String::new()
+        } else {
+            format_rfc3339(*t)
+        };
+        last_time = Some(*t);
+        if place.is_empty() {
+            let _ = writeln!(out, "  {when:<22} {text}");
+        } else {
+            let _ = writeln!(out, "  {when:<22} {text}   [{place}]");
+        }
+    }
+}

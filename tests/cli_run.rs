@@ -1,0 +1,300 @@
+//! `journeyc run` and `journeyc test` through the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn journeyc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the journeyc binary runs")
+}
+
+const JOURNEY: &str = r#"
+enum plan { free, trial, pro }
+customer { plan: plan = trial  seats: int = 1 }
+event signed_up { source: string }
+event activated
+event upgraded { plan: plan }
+channel email { cap 3 per 1d }
+touchpoint welcome { channel email  template "welcome" }
+touchpoint nudge { channel email  template "nudge" }
+touchpoint team_tip { channel email  template "team" }
+journey trial {
+  trigger signed_up where plan == trial
+  goal upgraded within 14d
+  onboarding {
+    send welcome
+    wait activated up to 2d {
+      if seats > 5 { send team_tip }
+    } timeout {
+      send nudge
+    }
+  }
+}
+test "activation skips the nudge" {
+  journey trial
+  at 0 signed_up
+  at 5h activated
+  expect sent welcome at 0
+  expect not sent nudge
+}
+test "no activation gets the nudge" {
+  journey trial
+  at 0 signed_up
+  expect sent nudge at 2d
+}
+"#;
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write fixture");
+    }
+    dir
+}
+
+const LOG: &str = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"seats":8,"plan":"trial","email":"x@y.z"}}
+{"type":"track","userId":"u1","event":"signed_up","timestamp":"2026-01-05T09:00:00Z","properties":{"source":"ads"}}
+{"type":"track","userId":"u2","event":"signed_up","timestamp":"2026-01-05T09:30:00Z","properties":{"source":"ads"}}
+{"type":"track","userId":"u1","event":"activated","timestamp":"2026-01-05T12:00:00Z"}
+{"type":"track","userId":"u3","event":"signed_up","timestamp":"2026-01-08T09:00:00Z"}
+"#;
+
+#[test]
+fn replay_writes_one_json_line_per_action_in_time_order() {
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let times: Vec<&str> = lines.iter().filter_map(|l| l["time"].as_str()).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "actions come in time order");
+    let sent: Vec<(String, String)> = lines
+        .iter()
+        .filter(|l| l["action"] == "sent")
+        .map(|l| {
+            (
+                l["customer"].as_str().unwrap_or("").to_string(),
+                l["touchpoint"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        sent.contains(&("u1".into(), "team_tip".into())),
+        "identify traits reach conditions: {sent:?}"
+    );
+    assert!(
+        sent.contains(&("u2".into(), "nudge".into())),
+        "u2 timed out before u3's event: {sent:?}"
+    );
+    let nudge = lines
+        .iter()
+        .find(|l| l["action"] == "sent" && l["customer"] == "u2" && l["touchpoint"] == "nudge")
+        .expect("nudge");
+    assert_eq!(nudge["time"], "2026-01-07T09:30:00Z");
+    assert_eq!(nudge["channel"], "email");
+    assert_eq!(nudge["node"], "onboarding.1.wait.timeout.0.send");
+}
+
+#[test]
+fn bad_lines_fail_with_their_line_number_and_write_nothing() {
+    let log = format!("{LOG}not json\n");
+    let dir = project(&[
+        ("j.journey", JOURNEY),
+        ("log.jsonl", &log),
+        ("out.jsonl", "previous output\n"),
+    ]);
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--out",
+            "out.jsonl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("log.jsonl:6: not valid JSON"));
+    let kept = std::fs::read_to_string(dir.path().join("out.jsonl")).expect("out");
+    assert_eq!(
+        kept, "previous output\n",
+        "a failed replay leaves the old output whole"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind");
+}
+
+#[test]
+fn skipped_lines_are_counted_not_dropped_silently() {
+    let log = format!(
+        "{LOG}{}\n{}\n{}\n{}\n",
+        r#"{"type":"track","userId":"u4","event":"no_such_event","timestamp":"2026-01-09T09:00:00Z"}"#,
+        r#"{"type":"track","event":"signed_up","timestamp":"2026-01-09T09:00:00Z"}"#,
+        r#"{"type":"track","userId":"u5","event":"signed_up","timestamp":"2026-01-01T09:00:00Z"}"#,
+        r#"{"type":"track","userId":"u6","event":"upgraded","timestamp":"2026-01-09T10:00:00Z","properties":{"plan":"gold"}}"#,
+    );
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", &log)]);
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--on-bad-line",
+            "skip",
+            "--out",
+            "out.jsonl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":6: unknown event `no_such_event`"), "{err}");
+    assert!(err.contains(":7: missing `userId`"), "{err}");
+    assert!(
+        err.contains(":8: timestamp 2026-01-01T09:00:00Z is earlier"),
+        "{err}"
+    );
+    assert!(err.contains(":9: property `plan` of `upgraded`"), "{err}");
+    assert!(err.contains("4 bad lines skipped"), "{err}");
+    assert!(dir.path().join("out.jsonl").exists());
+}
+
+#[test]
+fn explain_tells_why() {
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "u1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("because `plan == trial` was true (plan = trial)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("because `seats > 5` was true (seats = 8)"),
+        "{text}"
+    );
+    assert!(text.contains("sent team_tip (email)"), "{text}");
+    assert!(
+        text.contains("j.journey:"),
+        "each decision names its source line: {text}"
+    );
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "u2",
+            "--until",
+            "2026-01-10T00:00:00Z",
+        ],
+        dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("wait timed out: no `activated` within 2d"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_journey_name_is_a_usage_error() {
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--journey",
+            "nope",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no journey named `nope`"));
+}
+
+#[test]
+fn test_command_reports_like_cargo_test() {
+    let dir = project(&[("j.journey", JOURNEY)]);
+    let out = journeyc(&["test", "j.journey"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("test j.journey: activation skips the nudge ... ok"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l == "2 passed, 0 failed"),
+        "{stdout}"
+    );
+    let filtered = journeyc(&["test", "j.journey", "--filter", "skips"], dir.path());
+    let stdout = String::from_utf8_lossy(&filtered.stdout);
+    assert!(stdout.contains("1 filtered out"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l == "1 passed, 0 failed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn failing_test_shows_the_expectation_and_the_timeline() {
+    let broken = JOURNEY.replace("expect sent nudge at 2d", "expect sent nudge at 1d");
+    let dir = project(&[("j.journey", &broken)]);
+    let out = journeyc(&["test", "j.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("test j.journey: no activation gets the nudge ... FAILED"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "expectation failed: `expect sent nudge at 1d`: `nudge` was sent at +2d instead"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--> j.journey:"), "{stdout}");
+    assert!(stdout.contains("+2d        onboarding.1.wait"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l == "1 passed, 1 failed"),
+        "{stdout}"
+    );
+}
