@@ -12,10 +12,20 @@ use std::collections::BTreeMap;
 
 fn duplicate(sink: &mut Sink, what: &str, name: &str, file: FileId, span: Span, first: Origin) {
     sink.push(
-        Diagnostic::error(codes::DUPLICATE, file, format!("{what} `{name}` is defined twice"))
-            .label(span, "defined again here")
-            .label_in(first.file, first.span, format!("`{name}` is first defined here"))
-            .help(format!("rename one of them or remove the second definition of `{name}`")),
+        Diagnostic::error(
+            codes::DUPLICATE,
+            file,
+            format!("{what} `{name}` is defined twice"),
+        )
+        .label(span, "defined again here")
+        .label_in(
+            first.file,
+            first.span,
+            format!("`{name}` is first defined here"),
+        )
+        .help(format!(
+            "rename one of them or remove the second definition of `{name}`"
+        )),
     );
 }
 
@@ -30,9 +40,15 @@ pub fn naming(sink: &mut Sink, file: FileId, ident: &ast::Ident, what: &str) {
     if !ok && !n.is_empty() {
         let snake = to_snake(n);
         sink.push(
-            Diagnostic::warning(codes::NAMING, file, format!("{what} `{n}` is not snake_case"))
-                .label(ident.span, format!("write `{snake}`"))
-                .help(format!("rename it `{snake}`: names are lower case words joined by `_`")),
+            Diagnostic::warning(
+                codes::NAMING,
+                file,
+                format!("{what} `{n}` is not snake_case"),
+            )
+            .label(ident.span, format!("write `{snake}`"))
+            .help(format!(
+                "rename it `{snake}`: names are lower case words joined by `_`"
+            )),
         );
     }
 }
@@ -54,7 +70,11 @@ fn to_snake(n: &str) -> String {
     out
 }
 
-pub fn declarations(modules: &[(FileId, &ast::Module)], sink: &mut Sink, used: &mut Usage) -> Model {
+pub fn declarations(
+    modules: &[(FileId, &ast::Module)],
+    sink: &mut Sink,
+    used: &mut Usage,
+) -> Model {
     let mut model = Model::default();
     // Enums first: attribute and field types refer to them.
     for (file, module) in modules {
@@ -70,7 +90,17 @@ pub fn declarations(modules: &[(FileId, &ast::Module)], sink: &mut Sink, used: &
                 for v in &e.values {
                     naming(sink, *file, v, "enum value");
                     if let Some(first) = seen.get(v.name.as_str()) {
-                        duplicate(sink, "enum value", &v.name, *file, v.span, Origin { file: *file, span: *first });
+                        duplicate(
+                            sink,
+                            "enum value",
+                            &v.name,
+                            *file,
+                            v.span,
+                            Origin {
+                                file: *file,
+                                span: *first,
+                            },
+                        );
                         continue;
                     }
                     seen.insert(&v.name, v.span);
@@ -85,7 +115,14 @@ pub fn declarations(modules: &[(FileId, &ast::Module)], sink: &mut Sink, used: &
                 }
                 model.enums.insert(
                     e.name.name.clone(),
-                    EnumDef { name: e.name.name.clone(), values, origin: Origin { file: *file, span: e.name.span } },
+                    EnumDef {
+                        name: e.name.name.clone(),
+                        values,
+                        origin: Origin {
+                            file: *file,
+                            span: e.name.span,
+                        },
+                    },
                 );
             }
         }
@@ -103,7 +140,10 @@ pub fn declarations(modules: &[(FileId, &ast::Module)], sink: &mut Sink, used: &
                                 .help("keep one `customer { ... }` block per project and put every attribute in it"),
                         );
                     }
-                    customer_seen.get_or_insert(Origin { file: *file, span: Span::new(c.span.start, c.span.start + 8) });
+                    customer_seen.get_or_insert(Origin {
+                        file: *file,
+                        span: Span::new(c.span.start, c.span.start + 8),
+                    });
                     for a in &c.attrs {
                         attribute(&mut model, *file, a, sink, used);
                     }
@@ -120,20 +160,44 @@ pub fn declarations(modules: &[(FileId, &ast::Module)], sink: &mut Sink, used: &
                 Item::Journey(j) => {
                     naming(sink, *file, &j.name, "journey");
                     if let Some(first) = model.journeys.get(&j.name.name) {
-                        let origin = Origin { file: first.file, span: first.decl.name.span };
+                        let origin = Origin {
+                            file: first.file,
+                            span: first.decl.name.span,
+                        };
                         duplicate(sink, "journey", &j.name.name, *file, j.name.span, origin);
                         continue;
                     }
-                    model.journeys.insert(j.name.name.clone(), JourneyDef { name: j.name.name.clone(), file: *file, decl: j.clone() });
+                    model.journeys.insert(
+                        j.name.name.clone(),
+                        JourneyDef {
+                            name: j.name.name.clone(),
+                            file: *file,
+                            decl: j.clone(),
+                        },
+                    );
                 }
-                Item::Test(t) => model.tests.push(TestDef { name: t.name.value.clone(), file: *file, decl: t.clone() }),
+                Item::Test(t) => model.tests.push(TestDef {
+                    name: t.name.value.clone(),
+                    file: *file,
+                    decl: t.clone(),
+                }),
                 Item::Simulation(s) => {
                     if let Some(first) = model.simulations.get(&s.name.name) {
-                        let origin = Origin { file: first.file, span: first.decl.name.span };
+                        let origin = Origin {
+                            file: first.file,
+                            span: first.decl.name.span,
+                        };
                         duplicate(sink, "simulation", &s.name.name, *file, s.name.span, origin);
                         continue;
                     }
-                    model.simulations.insert(s.name.name.clone(), SimulationDef { name: s.name.name.clone(), file: *file, decl: s.clone() });
+                    model.simulations.insert(
+                        s.name.name.clone(),
+                        SimulationDef {
+                            name: s.name.name.clone(),
+                            file: *file,
+                            decl: s.clone(),
+                        },
+                    );
                 }
                 _ => {}
             }
@@ -153,30 +217,68 @@ pub fn declarations(modules: &[(FileId, &ast::Module)], sink: &mut Sink, used: &
         if let Some(first) = test_names.get(t.name.as_str()) {
             duplicate(sink, "test", &t.name, t.file, t.decl.name.span, *first);
         } else {
-            test_names.insert(&t.name, Origin { file: t.file, span: t.decl.name.span });
+            test_names.insert(
+                &t.name,
+                Origin {
+                    file: t.file,
+                    span: t.decl.name.span,
+                },
+            );
         }
     }
     model
 }
 
-fn attribute(model: &mut Model, file: FileId, a: &ast::AttrDecl, sink: &mut Sink, used: &mut Usage) {
+fn attribute(
+    model: &mut Model,
+    file: FileId,
+    a: &ast::AttrDecl,
+    sink: &mut Sink,
+    used: &mut Usage,
+) {
     naming(sink, file, &a.name, "attribute");
-    let origin = Origin { file, span: a.name.span };
+    let origin = Origin {
+        file,
+        span: a.name.span,
+    };
     if let Some(first) = model.attrs.get(&a.name.name) {
-        duplicate(sink, "attribute", &a.name.name, file, a.name.span, first.origin);
+        duplicate(
+            sink,
+            "attribute",
+            &a.name.name,
+            file,
+            a.name.span,
+            first.origin,
+        );
         return;
     }
-    let Some(ty) = resolve_type(model, file, &a.ty, sink) else { return };
+    let Some(ty) = resolve_type(model, file, &a.ty, sink) else {
+        return;
+    };
     if let Type::Enum(e) = &ty {
         used.mark(Kind::Enum, e);
     }
-    let default = a.default.as_ref().and_then(|v| const_of(model, file, v, &ty, sink));
-    model.attrs.insert(a.name.name.clone(), AttrDef { name: a.name.name.clone(), ty, default, origin });
+    let default = a
+        .default
+        .as_ref()
+        .and_then(|v| const_of(model, file, v, &ty, sink));
+    model.attrs.insert(
+        a.name.name.clone(),
+        AttrDef {
+            name: a.name.name.clone(),
+            ty,
+            default,
+            origin,
+        },
+    );
 }
 
 fn event(model: &mut Model, file: FileId, e: &ast::EventDecl, sink: &mut Sink, used: &mut Usage) {
     naming(sink, file, &e.name, "event");
-    let origin = Origin { file, span: e.name.span };
+    let origin = Origin {
+        file,
+        span: e.name.span,
+    };
     if let Some(first) = model.events.get(&e.name.name) {
         duplicate(sink, "event", &e.name.name, file, e.name.span, first.origin);
         return;
@@ -186,7 +288,14 @@ fn event(model: &mut Model, file: FileId, e: &ast::EventDecl, sink: &mut Sink, u
     for f in &e.fields {
         naming(sink, file, &f.name, "field");
         if let Some(first) = seen.get(f.name.name.as_str()) {
-            duplicate(sink, "field", &f.name.name, file, f.name.span, Origin { file, span: *first });
+            duplicate(
+                sink,
+                "field",
+                &f.name.name,
+                file,
+                f.name.span,
+                Origin { file, span: *first },
+            );
             continue;
         }
         seen.insert(&f.name.name, f.name.span);
@@ -197,26 +306,59 @@ fn event(model: &mut Model, file: FileId, e: &ast::EventDecl, sink: &mut Sink, u
             fields.push((f.name.name.clone(), ty));
         }
     }
-    model.events.insert(e.name.name.clone(), EventDef { name: e.name.name.clone(), fields, origin });
+    model.events.insert(
+        e.name.name.clone(),
+        EventDef {
+            name: e.name.name.clone(),
+            fields,
+            origin,
+        },
+    );
 }
 
 fn twice(sink: &mut Sink, file: FileId, what: &str, span: Span, first: Span) {
     sink.push(
-        Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("`{what}` is given twice"))
-            .label(span, "given again here")
-            .label(first, "first given here")
-            .help(format!("keep one `{what}`")),
+        Diagnostic::error(
+            codes::DUPLICATE_PROPERTY,
+            file,
+            format!("`{what}` is given twice"),
+        )
+        .label(span, "given again here")
+        .label(first, "first given here")
+        .help(format!("keep one `{what}`")),
     );
 }
 
-fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sink, used: &mut Usage) {
+fn channel(
+    model: &mut Model,
+    file: FileId,
+    c: &ast::ChannelDecl,
+    sink: &mut Sink,
+    used: &mut Usage,
+) {
     naming(sink, file, &c.name, "channel");
-    let origin = Origin { file, span: c.name.span };
+    let origin = Origin {
+        file,
+        span: c.name.span,
+    };
     if let Some(first) = model.channels.get(&c.name.name) {
-        duplicate(sink, "channel", &c.name.name, file, c.name.span, first.origin);
+        duplicate(
+            sink,
+            "channel",
+            &c.name.name,
+            file,
+            c.name.span,
+            first.origin,
+        );
         return;
     }
-    let mut def = ChannelDef { name: c.name.name.clone(), caps: Vec::new(), quiet: None, consent: None, origin };
+    let mut def = ChannelDef {
+        name: c.name.name.clone(),
+        caps: Vec::new(),
+        quiet: None,
+        consent: None,
+        origin,
+    };
     let mut quiet_span: Option<Span> = None;
     let mut consent_span: Option<Span> = None;
     let mut cap_windows: BTreeMap<u64, Span> = BTreeMap::new();
@@ -236,7 +378,10 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
                     continue;
                 }
                 cap_windows.insert(per.secs, *span);
-                def.caps.push(Cap { count: *count, per_secs: per.secs });
+                def.caps.push(Cap {
+                    count: *count,
+                    per_secs: per.secs,
+                });
             }
             ast::ChannelProp::Quiet { from, to, span } => {
                 if let Some(first) = quiet_span {
@@ -266,10 +411,18 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
                         def.consent = Some(attr.name.clone());
                     }
                     Some(a) => sink.push(
-                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("consent attribute `{}` is a {}, not a bool", attr.name, a.ty.name()))
-                            .label(attr.span, "expected a bool attribute")
-                            .label_in(a.origin.file, a.origin.span, "declared here")
-                            .help("consent is a yes/no attribute such as `sms_consent: bool = false`"),
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            file,
+                            format!(
+                                "consent attribute `{}` is a {}, not a bool",
+                                attr.name,
+                                a.ty.name()
+                            ),
+                        )
+                        .label(attr.span, "expected a bool attribute")
+                        .label_in(a.origin.file, a.origin.span, "declared here")
+                        .help("consent is a yes/no attribute such as `sms_consent: bool = false`"),
                     ),
                     None => unknown_attr(model, file, attr, sink),
                 }
@@ -280,17 +433,29 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
 }
 
 pub fn unknown_attr(model: &Model, file: FileId, attr: &ast::Ident, sink: &mut Sink) {
-    let mut d = Diagnostic::error(codes::UNKNOWN_ATTRIBUTE, file, format!("unknown customer attribute `{}`", attr.name))
-        .label(attr.span, "not in the `customer` schema");
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_ATTRIBUTE,
+        file,
+        format!("unknown customer attribute `{}`", attr.name),
+    )
+    .label(attr.span, "not in the `customer` schema");
     d = match did_you_mean(&attr.name, model.attrs.keys().map(String::as_str)) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
-        None => d.help(format!("declare it in the `customer` block, e.g. `{}: bool = false`", attr.name)),
+        None => d.help(format!(
+            "declare it in the `customer` block, e.g. `{}: bool = false`",
+            attr.name
+        )),
     };
     sink.push(d);
 }
 
 pub fn unknown_event(model: &Model, file: FileId, e: &ast::Ident, sink: &mut Sink) {
-    let mut d = Diagnostic::error(codes::UNKNOWN_EVENT, file, format!("unknown event `{}`", e.name)).label(e.span, "no event has this name");
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_EVENT,
+        file,
+        format!("unknown event `{}`", e.name),
+    )
+    .label(e.span, "no event has this name");
     d = match did_you_mean(&e.name, model.events.keys().map(String::as_str)) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d.help(format!("declare it with `event {}`", e.name)),
@@ -299,20 +464,43 @@ pub fn unknown_event(model: &Model, file: FileId, e: &ast::Ident, sink: &mut Sin
 }
 
 pub fn unknown_touchpoint(model: &Model, file: FileId, t: &ast::Ident, sink: &mut Sink) {
-    let mut d = Diagnostic::error(codes::UNKNOWN_TOUCHPOINT, file, format!("unknown touchpoint `{}`", t.name))
-        .label(t.span, "no touchpoint has this name");
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_TOUCHPOINT,
+        file,
+        format!("unknown touchpoint `{}`", t.name),
+    )
+    .label(t.span, "no touchpoint has this name");
     d = match did_you_mean(&t.name, model.touchpoints.keys().map(String::as_str)) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
-        None => d.help(format!("declare it with `touchpoint {} {{ channel email  template \"...\" }}`", t.name)),
+        None => d.help(format!(
+            "declare it with `touchpoint {} {{ channel email  template \"...\" }}`",
+            t.name
+        )),
     };
     sink.push(d);
 }
 
-fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &mut Sink, used: &mut Usage) {
+fn touchpoint(
+    model: &mut Model,
+    file: FileId,
+    t: &ast::TouchpointDecl,
+    sink: &mut Sink,
+    used: &mut Usage,
+) {
     naming(sink, file, &t.name, "touchpoint");
-    let origin = Origin { file, span: t.name.span };
+    let origin = Origin {
+        file,
+        span: t.name.span,
+    };
     if let Some(first) = model.touchpoints.get(&t.name.name) {
-        duplicate(sink, "touchpoint", &t.name.name, file, t.name.span, first.origin);
+        duplicate(
+            sink,
+            "touchpoint",
+            &t.name.name,
+            file,
+            t.name.span,
+            first.origin,
+        );
         return;
     }
     let mut channel: Option<(String, Span)> = None;
@@ -331,8 +519,12 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
                 if model.channels.contains_key(&c.name) {
                     used.mark(Kind::Channel, &c.name);
                 } else {
-                    let mut d = Diagnostic::error(codes::UNKNOWN_CHANNEL, file, format!("unknown channel `{}`", c.name))
-                        .label(c.span, "no channel has this name");
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_CHANNEL,
+                        file,
+                        format!("unknown channel `{}`", c.name),
+                    )
+                    .label(c.span, "no channel has this name");
                     d = match did_you_mean(&c.name, model.channels.keys().map(String::as_str)) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => d.help(format!("declare it with `channel {}`", c.name)),
@@ -362,7 +554,11 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
                 }
                 subject = Some((s.value.clone(), *span));
             }
-            ast::TouchpointProp::Converts { event, within, span } => {
+            ast::TouchpointProp::Converts {
+                event,
+                within,
+                span,
+            } => {
                 if let Some((_, first)) = &converts {
                     twice(sink, file, "converts", *span, *first);
                     continue;
@@ -374,9 +570,13 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
                 }
                 if within.secs == 0 {
                     sink.push(
-                        Diagnostic::error(codes::BAD_VALUE, file, "a conversion window must be longer than zero")
-                            .label(within.span, "no conversion could be credited")
-                            .help("write a window like `converts upgraded within 3d`"),
+                        Diagnostic::error(
+                            codes::BAD_VALUE,
+                            file,
+                            "a conversion window must be longer than zero",
+                        )
+                        .label(within.span, "no conversion could be credited")
+                        .help("write a window like `converts upgraded within 3d`"),
                     );
                 }
                 converts = Some(((event.name.clone(), within.secs), *span));
@@ -401,16 +601,24 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
     let head = Span::new(t.span.start, t.name.span.end);
     if channel.is_none() {
         sink.push(
-            Diagnostic::error(codes::MISSING_PROPERTY, file, format!("touchpoint `{}` has no channel", t.name.name))
-                .label(head, "no `channel` in this touchpoint")
-                .help("say where it is delivered, e.g. `channel email`"),
+            Diagnostic::error(
+                codes::MISSING_PROPERTY,
+                file,
+                format!("touchpoint `{}` has no channel", t.name.name),
+            )
+            .label(head, "no `channel` in this touchpoint")
+            .help("say where it is delivered, e.g. `channel email`"),
         );
     }
     if template.is_none() {
         sink.push(
-            Diagnostic::error(codes::MISSING_PROPERTY, file, format!("touchpoint `{}` has no template", t.name.name))
-                .label(head, "no `template` in this touchpoint")
-                .help("name the message template, e.g. `template \"welcome-v2\"`"),
+            Diagnostic::error(
+                codes::MISSING_PROPERTY,
+                file,
+                format!("touchpoint `{}` has no template", t.name.name),
+            )
+            .label(head, "no `template` in this touchpoint")
+            .help("name the message template, e.g. `template \"welcome-v2\"`"),
         );
     }
     model.touchpoints.insert(
@@ -426,4 +634,3 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
         },
     );
 }
-

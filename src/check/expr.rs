@@ -9,7 +9,9 @@ use crate::diagnostics::{codes, did_you_mean, Diagnostic};
 use crate::source::FileId;
 use crate::syntax::ast::{self, BinOp, ExprKind, Literal, UnOp, ValueKind};
 
-pub const BUILTIN_TYPES: &[&str] = &["string", "int", "decimal", "bool", "duration", "date", "time"];
+pub const BUILTIN_TYPES: &[&str] = &[
+    "string", "int", "decimal", "bool", "duration", "date", "time",
+];
 
 pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sink) -> Option<Type> {
     Some(match ty.name.as_str() {
@@ -22,12 +24,19 @@ pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sin
         "time" => Type::Time,
         name if model.enums.contains_key(name) => Type::Enum(name.to_string()),
         name => {
-            let candidates = BUILTIN_TYPES.iter().copied().chain(model.enums.keys().map(String::as_str));
+            let candidates = BUILTIN_TYPES
+                .iter()
+                .copied()
+                .chain(model.enums.keys().map(String::as_str));
             let help = match did_you_mean(name, candidates) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!(
                     "use one of {}, or declare `enum {name} {{ ... }}`",
-                    BUILTIN_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                    BUILTIN_TYPES
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             sink.push(
@@ -53,7 +62,13 @@ fn literal_type(l: &Literal) -> Type {
 }
 
 /// A value written for a known type (a default, a test attribute, a population value).
-pub fn const_of(model: &Model, file: FileId, v: &ast::Value, ty: &Type, sink: &mut Sink) -> Option<Const> {
+pub fn const_of(
+    model: &Model,
+    file: FileId,
+    v: &ast::Value,
+    ty: &Type,
+    sink: &mut Sink,
+) -> Option<Const> {
     let c = match (&v.kind, ty) {
         (ValueKind::Lit(Literal::Str(s)), Type::Str) => Const::Str(s.clone()),
         (ValueKind::Lit(Literal::Int(i)), Type::Int) => Const::Int(*i),
@@ -65,7 +80,11 @@ pub fn const_of(model: &Model, file: FileId, v: &ast::Value, ty: &Type, sink: &m
         (ValueKind::Lit(Literal::Date(d)), Type::Date) => Const::Date(*d),
         (ValueKind::Lit(Literal::Time(t)), Type::Time) => Const::Time(*t),
         (ValueKind::Name(n), Type::Enum(e)) => match model.enum_index(e, n) {
-            Some(index) => Const::Enum { ty: e.clone(), value: n.clone(), index },
+            Some(index) => Const::Enum {
+                ty: e.clone(),
+                value: n.clone(),
+                index,
+            },
             None => {
                 unknown_enum_value(model, file, n, e, v.span, sink);
                 return None;
@@ -78,7 +97,11 @@ pub fn const_of(model: &Model, file: FileId, v: &ast::Value, ty: &Type, sink: &m
             };
             let hint = match ty {
                 Type::Enum(e) => {
-                    let vals = model.enums.get(e).map(|d| d.values.join(", ")).unwrap_or_default();
+                    let vals = model
+                        .enums
+                        .get(e)
+                        .map(|d| d.values.join(", "))
+                        .unwrap_or_default();
                     format!("write one of the values of `{e}`: {vals}")
                 }
                 Type::Str => "write a string in double quotes, like \"US\"".to_string(),
@@ -90,9 +113,13 @@ pub fn const_of(model: &Model, file: FileId, v: &ast::Value, ty: &Type, sink: &m
                 Type::Time => "write a time of day, like `09:00`".to_string(),
             };
             sink.push(
-                Diagnostic::error(codes::TYPE_MISMATCH, file, format!("expected a {}, found {found}", ty.name()))
-                    .label(v.span, format!("expected {}", ty.name()))
-                    .help(hint),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    file,
+                    format!("expected a {}, found {found}", ty.name()),
+                )
+                .label(v.span, format!("expected {}", ty.name()))
+                .help(hint),
             );
             return None;
         }
@@ -100,16 +127,31 @@ pub fn const_of(model: &Model, file: FileId, v: &ast::Value, ty: &Type, sink: &m
     Some(c)
 }
 
-pub fn unknown_enum_value(model: &Model, file: FileId, name: &str, ty: &str, span: crate::source::Span, sink: &mut Sink) {
-    let values: Vec<&str> = model.enums.get(ty).map(|e| e.values.iter().map(String::as_str).collect()).unwrap_or_default();
+pub fn unknown_enum_value(
+    model: &Model,
+    file: FileId,
+    name: &str,
+    ty: &str,
+    span: crate::source::Span,
+    sink: &mut Sink,
+) {
+    let values: Vec<&str> = model
+        .enums
+        .get(ty)
+        .map(|e| e.values.iter().map(String::as_str).collect())
+        .unwrap_or_default();
     let help = match did_you_mean(name, values.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("`{ty}` has the values {}", values.join(", ")),
     };
     sink.push(
-        Diagnostic::error(codes::UNKNOWN_ENUM_VALUE, file, format!("`{name}` is not a value of enum `{ty}`"))
-            .label(span, format!("not a `{ty}`"))
-            .help(help),
+        Diagnostic::error(
+            codes::UNKNOWN_ENUM_VALUE,
+            file,
+            format!("`{name}` is not a value of enum `{ty}`"),
+        )
+        .label(span, format!("not a `{ty}`"))
+        .help(help),
     );
 }
 
@@ -139,9 +181,13 @@ impl Typer<'_, '_> {
         if let Some(t) = self.infer(e, None) {
             if t != Type::Bool {
                 self.sink.push(
-                    Diagnostic::error(codes::NOT_A_CONDITION, self.scope.file, format!("this condition is a {}, not a bool", t.name()))
-                        .label(e.span, format!("a {}", t.name()))
-                        .help("compare it with something, e.g. `seats > 5` or `plan == pro`"),
+                    Diagnostic::error(
+                        codes::NOT_A_CONDITION,
+                        self.scope.file,
+                        format!("this condition is a {}, not a bool", t.name()),
+                    )
+                    .label(e.span, format!("a {}", t.name()))
+                    .help("compare it with something, e.g. `seats > 5` or `plan == pro`"),
                 );
             }
         }
@@ -152,9 +198,13 @@ impl Typer<'_, '_> {
         if let Some(t) = self.infer(e, Some(expected)) {
             if !assignable(&t, expected) {
                 self.sink.push(
-                    Diagnostic::error(codes::TYPE_MISMATCH, self.scope.file, format!("expected a {}, found a {}", expected.name(), t.name()))
-                        .label(e.span, format!("a {}", t.name()))
-                        .help(format!("give a value of type {}", expected.name())),
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        self.scope.file,
+                        format!("expected a {}, found a {}", expected.name(), t.name()),
+                    )
+                    .label(e.span, format!("a {}", t.name()))
+                    .help(format!("give a value of type {}", expected.name())),
                 );
             }
         }
@@ -190,9 +240,13 @@ impl Typer<'_, '_> {
                             None => format!("`{event}` has the fields {}", fields.join(", ")),
                         };
                         self.err(
-                            Diagnostic::error(codes::UNKNOWN_FIELD, file, format!("event `{event}` has no field `{}`", f.name))
-                                .label(f.span, "unknown field")
-                                .help(help),
+                            Diagnostic::error(
+                                codes::UNKNOWN_FIELD,
+                                file,
+                                format!("event `{event}` has no field `{}`", f.name),
+                            )
+                            .label(f.span, "unknown field")
+                            .help(help),
                         )
                     }
                 }
@@ -201,12 +255,18 @@ impl Typer<'_, '_> {
                 if !matches!(func.name.as_str(), "sent" | "opened" | "clicked") {
                     let help = match did_you_mean(&func.name, ["sent", "opened", "clicked"]) {
                         Some(s) => format!("did you mean `{s}`?"),
-                        None => "the functions are `sent(t)`, `opened(t)` and `clicked(t)`".to_string(),
+                        None => {
+                            "the functions are `sent(t)`, `opened(t)` and `clicked(t)`".to_string()
+                        }
                     };
                     return self.err(
-                        Diagnostic::error(codes::UNKNOWN_FUNCTION, file, format!("unknown function `{}`", func.name))
-                            .label(func.span, "not a function")
-                            .help(help),
+                        Diagnostic::error(
+                            codes::UNKNOWN_FUNCTION,
+                            file,
+                            format!("unknown function `{}`", func.name),
+                        )
+                        .label(func.span, "not a function")
+                        .help(help),
                     );
                 }
                 if self.scope.model.touchpoints.contains_key(&arg.name) {
@@ -216,14 +276,20 @@ impl Typer<'_, '_> {
                 }
                 Some(Type::Bool)
             }
-            ExprKind::Unary { op: UnOp::Not, expr } => {
+            ExprKind::Unary {
+                op: UnOp::Not,
+                expr,
+            } => {
                 let t = self.infer(expr, Some(&Type::Bool))?;
                 if t != Type::Bool {
                     return self.err(mismatch(file, expr, "`not` needs a bool", &t));
                 }
                 Some(Type::Bool)
             }
-            ExprKind::Unary { op: UnOp::Neg, expr } => {
+            ExprKind::Unary {
+                op: UnOp::Neg,
+                expr,
+            } => {
                 let t = self.infer(expr, hint)?;
                 if !(t.is_numeric() || t == Type::Duration) {
                     return self.err(mismatch(file, expr, "`-` needs a number", &t));
@@ -260,42 +326,72 @@ impl Typer<'_, '_> {
             if model.enum_index(en, n).is_some() {
                 return Some(Type::Enum(en.clone()));
             }
-            if !model.enums.values().any(|d| d.values.iter().any(|v| v == n)) {
+            if !model
+                .enums
+                .values()
+                .any(|d| d.values.iter().any(|v| v == n))
+            {
                 unknown_enum_value(model, self.scope.file, n, en, e.span, self.sink);
                 return None;
             }
         }
-        let owners: Vec<&EnumDef> = model.enums.values().filter(|d| d.values.iter().any(|v| v == n)).collect();
+        let owners: Vec<&EnumDef> = model
+            .enums
+            .values()
+            .filter(|d| d.values.iter().any(|v| v == n))
+            .collect();
         if owners.len() == 1 {
             return Some(Type::Enum(owners[0].name.clone()));
         }
         if owners.len() > 1 {
             let names: Vec<String> = owners.iter().map(|d| format!("`{}`", d.name)).collect();
             return self.err(
-                Diagnostic::error(codes::TYPE_MISMATCH, self.scope.file, format!("`{n}` is a value of several enums ({})", names.join(", ")))
-                    .label(e.span, "ambiguous value")
-                    .help("compare it with an attribute so its enum is known, e.g. `plan == trial`"),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    self.scope.file,
+                    format!("`{n}` is a value of several enums ({})", names.join(", ")),
+                )
+                .label(e.span, "ambiguous value")
+                .help("compare it with an attribute so its enum is known, e.g. `plan == trial`"),
             );
         }
-        let ident = ast::Ident { name: n.to_string(), span: e.span };
+        let ident = ast::Ident {
+            name: n.to_string(),
+            span: e.span,
+        };
         let candidates: Vec<&str> = model
             .attrs
             .keys()
             .map(String::as_str)
-            .chain(model.enums.values().flat_map(|d| d.values.iter().map(String::as_str)))
+            .chain(
+                model
+                    .enums
+                    .values()
+                    .flat_map(|d| d.values.iter().map(String::as_str)),
+            )
             .collect();
         match did_you_mean(n, candidates.iter().copied()) {
             Some(s) => self.sink.push(
-                Diagnostic::error(codes::UNKNOWN_ATTRIBUTE, self.scope.file, format!("unknown name `{n}`"))
-                    .label(e.span, "not an attribute or enum value")
-                    .help(format!("did you mean `{s}`?")),
+                Diagnostic::error(
+                    codes::UNKNOWN_ATTRIBUTE,
+                    self.scope.file,
+                    format!("unknown name `{n}`"),
+                )
+                .label(e.span, "not an attribute or enum value")
+                .help(format!("did you mean `{s}`?")),
             ),
             None => unknown_attr(model, self.scope.file, &ident, self.sink),
         }
         None
     }
 
-    fn binary(&mut self, op: BinOp, lhs: &ast::Expr, rhs: &ast::Expr, whole: &ast::Expr) -> Option<Type> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        whole: &ast::Expr,
+    ) -> Option<Type> {
         let file = self.scope.file;
         match op {
             BinOp::And | BinOp::Or => {
@@ -304,7 +400,12 @@ impl Typer<'_, '_> {
                 for (t, side) in [(l, lhs), (r, rhs)] {
                     if let Some(t) = t {
                         if t != Type::Bool {
-                            self.sink.push(mismatch(file, side, &format!("`{}` joins conditions (bools)", op.symbol()), &t));
+                            self.sink.push(mismatch(
+                                file,
+                                side,
+                                &format!("`{}` joins conditions (bools)", op.symbol()),
+                                &t,
+                            ));
                         }
                     }
                 }
@@ -312,7 +413,8 @@ impl Typer<'_, '_> {
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 // Infer the side that is not a bare name first, so `trial == plan` works too.
-                let (l, r) = if matches!(lhs.kind, ExprKind::Name(ref n) if !self.scope.model.attrs.contains_key(n)) {
+                let (l, r) = if matches!(lhs.kind, ExprKind::Name(ref n) if !self.scope.model.attrs.contains_key(n))
+                {
                     let r = self.infer(rhs, None);
                     (self.infer(lhs, r.as_ref()), r)
                 } else {
@@ -322,10 +424,14 @@ impl Typer<'_, '_> {
                 let (l, r) = (l?, r?);
                 if !comparable(&l, &r) {
                     return self.err(
-                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("cannot compare a {} with a {}", l.name(), r.name()))
-                            .label(lhs.span, format!("a {}", l.name()))
-                            .label(rhs.span, format!("a {}", r.name()))
-                            .help("both sides of a comparison must have the same type"),
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            file,
+                            format!("cannot compare a {} with a {}", l.name(), r.name()),
+                        )
+                        .label(lhs.span, format!("a {}", l.name()))
+                        .label(rhs.span, format!("a {}", r.name()))
+                        .help("both sides of a comparison must have the same type"),
                     );
                 }
                 let ordered = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
@@ -344,9 +450,12 @@ impl Typer<'_, '_> {
                 let out = match (op, &l, &r) {
                     (_, Type::Int, Type::Int) => Some(Type::Int),
                     (_, a, b) if a.is_numeric() && b.is_numeric() => Some(Type::Decimal),
-                    (BinOp::Add | BinOp::Sub, Type::Duration, Type::Duration) => Some(Type::Duration),
+                    (BinOp::Add | BinOp::Sub, Type::Duration, Type::Duration) => {
+                        Some(Type::Duration)
+                    }
                     (BinOp::Add | BinOp::Sub, Type::Date, Type::Duration) => Some(Type::Date),
-                    (BinOp::Mul, Type::Duration, Type::Int) | (BinOp::Mul, Type::Int, Type::Duration) => Some(Type::Duration),
+                    (BinOp::Mul, Type::Duration, Type::Int)
+                    | (BinOp::Mul, Type::Int, Type::Duration) => Some(Type::Duration),
                     _ => None,
                 };
                 match out {
@@ -364,9 +473,13 @@ impl Typer<'_, '_> {
 }
 
 fn mismatch(file: FileId, e: &ast::Expr, what: &str, found: &Type) -> Diagnostic {
-    Diagnostic::error(codes::TYPE_MISMATCH, file, format!("{what}, found a {}", found.name()))
-        .label(e.span, format!("a {}", found.name()))
-        .help("check the operator and the types of its operands")
+    Diagnostic::error(
+        codes::TYPE_MISMATCH,
+        file,
+        format!("{what}, found a {}", found.name()),
+    )
+    .label(e.span, format!("a {}", found.name()))
+    .help("check the operator and the types of its operands")
 }
 
 /// Whether values of the two types can be compared with `==` and friends.

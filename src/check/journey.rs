@@ -23,7 +23,15 @@ impl Ctx<'_, '_> {
     fn typer(&mut self, event: Option<&str>) -> Typer<'_, '_> {
         // `event` borrows from the model, which outlives the typer.
         let event = event.and_then(|e| self.model.events.get_key_value(e).map(|(k, _)| k.as_str()));
-        Typer { scope: Scope { model: self.model, file: self.file, event }, sink: self.sink, used: self.used }
+        Typer {
+            scope: Scope {
+                model: self.model,
+                file: self.file,
+                event,
+            },
+            sink: self.sink,
+            used: self.used,
+        }
     }
 
     fn event(&mut self, e: &ast::Ident) -> bool {
@@ -40,7 +48,13 @@ impl Ctx<'_, '_> {
 pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
     let file = j.file;
     let sections: Vec<String> = j.sections().map(|s| s.kind.name()).collect();
-    let mut cx = Ctx { model, file, sink, used, sections };
+    let mut cx = Ctx {
+        model,
+        file,
+        sink,
+        used,
+        sections,
+    };
     let mut trigger: Option<Span> = None;
     let mut entry: Option<Span> = None;
     for part in &j.decl.parts {
@@ -98,9 +112,13 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
     }
     if trigger.is_none() {
         cx.sink.push(
-            Diagnostic::error(codes::MISSING_PROPERTY, file, format!("journey `{}` has no trigger", j.name))
-                .label(j.decl.name.span, "no `trigger` in this journey")
-                .help("say which event starts it, e.g. `trigger signed_up where plan == trial`"),
+            Diagnostic::error(
+                codes::MISSING_PROPERTY,
+                file,
+                format!("journey `{}` has no trigger", j.name),
+            )
+            .label(j.decl.name.span, "no `trigger` in this journey")
+            .help("say which event starts it, e.g. `trigger signed_up where plan == trial`"),
         );
     }
     if j.sections().all(|s| s.body.steps.is_empty()) {
@@ -116,10 +134,14 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
         let name = s.kind.name();
         if let Some(first) = seen.get(&name) {
             cx.sink.push(
-                Diagnostic::error(codes::DUPLICATE, file, format!("stage `{name}` is defined twice in journey `{}`", j.name))
-                    .label(s.head_span, "defined again here")
-                    .label(*first, "first defined here")
-                    .help("give each stage its own name; `goto` needs to know which one it means"),
+                Diagnostic::error(
+                    codes::DUPLICATE,
+                    file,
+                    format!("stage `{name}` is defined twice in journey `{}`", j.name),
+                )
+                .label(s.head_span, "defined again here")
+                .label(*first, "first defined here")
+                .help("give each stage its own name; `goto` needs to know which one it means"),
             );
         } else {
             seen.insert(name, s.head_span);
@@ -129,10 +151,16 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
 
 fn twice(sink: &mut Sink, file: FileId, what: &str, span: Span, first: Span) {
     sink.push(
-        Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("a journey has one `{what}`, this one has two"))
-            .label(span, "second one")
-            .label(first, "first one")
-            .help(format!("keep one `{what}`; to start on several events, write a journey for each")),
+        Diagnostic::error(
+            codes::DUPLICATE_PROPERTY,
+            file,
+            format!("a journey has one `{what}`, this one has two"),
+        )
+        .label(span, "second one")
+        .label(first, "first one")
+        .help(format!(
+            "keep one `{what}`; to start on several events, write a journey for each"
+        )),
     );
 }
 
@@ -170,7 +198,12 @@ fn upgrade(cx: &mut Ctx, attr: &ast::Ident, from: &ast::Ident, to: &ast::Ident) 
     }
     if let (Some(f), Some(t)) = (f, t) {
         if t <= f {
-            let order = cx.model.enums.get(en).map(|e| e.values.join(" < ")).unwrap_or_default();
+            let order = cx
+                .model
+                .enums
+                .get(en)
+                .map(|e| e.values.join(" < "))
+                .unwrap_or_default();
             let d = Diagnostic::error(
                 codes::UPGRADE_DIRECTION,
                 cx.file,
@@ -197,9 +230,13 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
             StepKind::Wait(d) => {
                 if d.secs == 0 {
                     cx.sink.push(
-                        Diagnostic::error(codes::BAD_VALUE, cx.file, "`wait` needs a duration longer than zero")
-                            .label(d.span, "waits for nothing")
-                            .help("write a delay like `wait 2d`, or remove the step"),
+                        Diagnostic::error(
+                            codes::BAD_VALUE,
+                            cx.file,
+                            "`wait` needs a duration longer than zero",
+                        )
+                        .label(d.span, "waits for nothing")
+                        .help("write a delay like `wait 2d`, or remove the step"),
                     );
                 }
             }
@@ -212,9 +249,13 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
                 if let Some(d) = w.up_to {
                     if d.secs == 0 {
                         cx.sink.push(
-                            Diagnostic::error(codes::BAD_VALUE, cx.file, "`up to` needs a duration longer than zero")
-                                .label(d.span, "the wait would time out at once")
-                                .help("write a window like `up to 3d`"),
+                            Diagnostic::error(
+                                codes::BAD_VALUE,
+                                cx.file,
+                                "`up to` needs a duration longer than zero",
+                            )
+                            .label(d.span, "the wait would time out at once")
+                            .help("write a window like `up to 3d`"),
                         );
                     }
                 }
@@ -250,8 +291,12 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
             },
             StepKind::Goto(target) => {
                 if !cx.sections.contains(&target.name) {
-                    let mut d = Diagnostic::error(codes::UNKNOWN_STAGE, cx.file, format!("unknown stage `{}`", target.name))
-                        .label(target.span, "no stage of this journey has this name");
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_STAGE,
+                        cx.file,
+                        format!("unknown stage `{}`", target.name),
+                    )
+                    .label(target.span, "no stage of this journey has this name");
                     d = match did_you_mean(&target.name, cx.sections.iter().map(String::as_str)) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => d.help(format!("the stages are {}", cx.sections.join(", "))),
@@ -278,10 +323,14 @@ fn split(cx: &mut Ctx, span: Span, variants: &[ast::Variant], event: Option<&str
     for v in variants {
         if let Some(first) = seen.get(v.name.name.as_str()) {
             cx.sink.push(
-                Diagnostic::error(codes::DUPLICATE, cx.file, format!("split variant `{}` is defined twice", v.name.name))
-                    .label(v.name.span, "defined again here")
-                    .label(*first, "first defined here")
-                    .help("each variant needs its own name: reports and assignment use it"),
+                Diagnostic::error(
+                    codes::DUPLICATE,
+                    cx.file,
+                    format!("split variant `{}` is defined twice", v.name.name),
+                )
+                .label(v.name.span, "defined again here")
+                .label(*first, "first defined here")
+                .help("each variant needs its own name: reports and assignment use it"),
             );
         } else {
             seen.insert(&v.name.name, v.name.span);
@@ -289,22 +338,33 @@ fn split(cx: &mut Ctx, span: Span, variants: &[ast::Variant], event: Option<&str
         naming(cx.sink, cx.file, &v.name, "variant");
         if v.percent <= 0.0 {
             cx.sink.push(
-                Diagnostic::error(codes::BAD_VALUE, cx.file, format!("variant `{}` has no share", v.name.name))
-                    .label(v.percent_span, "no customer would get it")
-                    .help("give it a share above 0%, or remove it"),
+                Diagnostic::error(
+                    codes::BAD_VALUE,
+                    cx.file,
+                    format!("variant `{}` has no share", v.name.name),
+                )
+                .label(v.percent_span, "no customer would get it")
+                .help("give it a share above 0%, or remove it"),
             );
         }
         block(cx, &v.body, event);
     }
     let total: f64 = variants.iter().map(|v| v.percent).sum();
     if (total - 100.0).abs() > 1e-9 {
-        let mut d = Diagnostic::error(codes::SPLIT_SUM, cx.file, format!("split shares add up to {}%, not 100%", fmt_pct(total)))
-            .label(head, format!("{}% in all", fmt_pct(total)));
+        let mut d = Diagnostic::error(
+            codes::SPLIT_SUM,
+            cx.file,
+            format!("split shares add up to {}%, not 100%", fmt_pct(total)),
+        )
+        .label(head, format!("{}% in all", fmt_pct(total)));
         for v in variants {
             d = d.label(v.percent_span, "");
         }
         let help = if total < 100.0 {
-            format!("add {}% to a variant, or add a `holdout` variant with the rest", fmt_pct(100.0 - total))
+            format!(
+                "add {}% to a variant, or add a `holdout` variant with the rest",
+                fmt_pct(100.0 - total)
+            )
         } else {
             format!("take {}% off the variants", fmt_pct(total - 100.0))
         };

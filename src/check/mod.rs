@@ -53,7 +53,10 @@ pub fn check_project(project: &Project) -> Checked {
         models.push(model);
     }
     diagnostics.sort();
-    Checked { models, diagnostics }
+    Checked {
+        models,
+        diagnostics,
+    }
 }
 
 fn check_unit(modules: &[(FileId, &crate::syntax::ast::Module)], sink: &mut Sink) -> Model {

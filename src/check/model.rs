@@ -55,7 +55,11 @@ pub enum Const {
     /// Minutes after midnight.
     Time(u32),
     /// An enum value by name, with its position in the enum's order.
-    Enum { ty: String, value: String, index: usize },
+    Enum {
+        ty: String,
+        value: String,
+        index: usize,
+    },
 }
 
 /// Where a declaration was written.

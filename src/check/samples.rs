@@ -20,11 +20,21 @@ pub fn check(model: &Model, sink: &mut Sink, used: &mut Usage) {
     }
 }
 
-fn journey_ref<'m>(model: &'m Model, file: FileId, j: &ast::Ident, sink: &mut Sink) -> Option<&'m JourneyDef> {
+fn journey_ref<'m>(
+    model: &'m Model,
+    file: FileId,
+    j: &ast::Ident,
+    sink: &mut Sink,
+) -> Option<&'m JourneyDef> {
     if let Some(def) = model.journeys.get(&j.name) {
         return Some(def);
     }
-    let mut d = Diagnostic::error(codes::UNKNOWN_JOURNEY, file, format!("unknown journey `{}`", j.name)).label(j.span, "no journey has this name");
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_JOURNEY,
+        file,
+        format!("unknown journey `{}`", j.name),
+    )
+    .label(j.span, "no journey has this name");
     d = match did_you_mean(&j.name, model.journeys.keys().map(String::as_str)) {
         Some(s) => d.help(format!("did you mean `{s}`?")),
         None => d.help("name a journey declared in this file or one it imports"),
@@ -39,10 +49,14 @@ fn assigns(model: &Model, file: FileId, list: &[ast::Assign], sink: &mut Sink, u
     for a in list {
         if let Some(first) = seen.get(a.name.name.as_str()) {
             sink.push(
-                Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("`{}` is given twice", a.name.name))
-                    .label(a.name.span, "given again here")
-                    .label(*first, "first given here")
-                    .help("give each attribute once"),
+                Diagnostic::error(
+                    codes::DUPLICATE_PROPERTY,
+                    file,
+                    format!("`{}` is given twice", a.name.name),
+                )
+                .label(a.name.span, "given again here")
+                .label(*first, "first given here")
+                .help("give each attribute once"),
             );
             continue;
         }
@@ -95,10 +109,14 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
             TestPart::Journey(j, span) => {
                 if let Some(first) = journey_span {
                     sink.push(
-                        Diagnostic::error(codes::TEST_INVALID, file, "a test names its journey twice")
-                            .label(*span, "second `journey`")
-                            .label(first, "first `journey`")
-                            .help("a test tries one journey; write another test for the other"),
+                        Diagnostic::error(
+                            codes::TEST_INVALID,
+                            file,
+                            "a test names its journey twice",
+                        )
+                        .label(*span, "second `journey`")
+                        .label(first, "first `journey`")
+                        .help("a test tries one journey; write another test for the other"),
                     );
                     continue;
                 }
@@ -106,14 +124,23 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                 journey = journey_ref(model, file, j, sink);
             }
             TestPart::Customer(list, _) => assigns(model, file, list, sink, used),
-            TestPart::At { at, event, props, span } => {
+            TestPart::At {
+                at,
+                event,
+                props,
+                span,
+            } => {
                 if let Some((prev, prev_span)) = last_at {
                     if at.secs < prev {
                         sink.push(
-                            Diagnostic::error(codes::TEST_INVALID, file, "test events are out of order")
-                                .label(at.span, "earlier than the event before it")
-                                .label(prev_span, "this one comes later")
-                                .help("list `at` lines in time order, so the test reads as a timeline"),
+                            Diagnostic::error(
+                                codes::TEST_INVALID,
+                                file,
+                                "test events are out of order",
+                            )
+                            .label(at.span, "earlier than the event before it")
+                            .label(prev_span, "this one comes later")
+                            .help("list `at` lines in time order, so the test reads as a timeline"),
                         );
                     }
                 }
@@ -127,10 +154,14 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                 for p in props {
                     if let Some(first) = seen.get(p.name.name.as_str()) {
                         sink.push(
-                            Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("field `{}` is given twice", p.name.name))
-                                .label(p.name.span, "given again here")
-                                .label(*first, "first given here")
-                                .help("give each field once"),
+                            Diagnostic::error(
+                                codes::DUPLICATE_PROPERTY,
+                                file,
+                                format!("field `{}` is given twice", p.name.name),
+                            )
+                            .label(p.name.span, "given again here")
+                            .label(*first, "first given here")
+                            .help("give each field once"),
                         );
                         continue;
                     }
@@ -140,16 +171,31 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                             const_of(model, file, &p.value, ty, sink);
                         }
                         None => {
-                            let fields: Vec<&str> = model.events[&event.name].fields.iter().map(|(n, _)| n.as_str()).collect();
+                            let fields: Vec<&str> = model.events[&event.name]
+                                .fields
+                                .iter()
+                                .map(|(n, _)| n.as_str())
+                                .collect();
                             let help = match did_you_mean(&p.name.name, fields.iter().copied()) {
                                 Some(s) => format!("did you mean `{s}`?"),
-                                None if fields.is_empty() => format!("`{}` has no fields", event.name),
-                                None => format!("`{}` has the fields {}", event.name, fields.join(", ")),
+                                None if fields.is_empty() => {
+                                    format!("`{}` has no fields", event.name)
+                                }
+                                None => {
+                                    format!("`{}` has the fields {}", event.name, fields.join(", "))
+                                }
                             };
                             sink.push(
-                                Diagnostic::error(codes::UNKNOWN_FIELD, file, format!("event `{}` has no field `{}`", event.name, p.name.name))
-                                    .label(p.name.span, "unknown field")
-                                    .help(help),
+                                Diagnostic::error(
+                                    codes::UNKNOWN_FIELD,
+                                    file,
+                                    format!(
+                                        "event `{}` has no field `{}`",
+                                        event.name, p.name.name
+                                    ),
+                                )
+                                .label(p.name.span, "unknown field")
+                                .help(help),
                             );
                         }
                     }
@@ -160,18 +206,31 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
     }
     let Some(span) = journey_span else {
         sink.push(
-            Diagnostic::error(codes::TEST_INVALID, file, format!("test \"{}\" does not say which journey it tries", t.name))
-                .label(t.decl.name.span, "no `journey` line")
-                .help("add `journey NAME` as the test's first line"),
+            Diagnostic::error(
+                codes::TEST_INVALID,
+                file,
+                format!("test \"{}\" does not say which journey it tries", t.name),
+            )
+            .label(t.decl.name.span, "no `journey` line")
+            .help("add `journey NAME` as the test's first line"),
         );
         return;
     };
     let _ = span;
-    if !t.decl.parts.iter().any(|p| matches!(p, TestPart::At { .. })) {
+    if !t
+        .decl
+        .parts
+        .iter()
+        .any(|p| matches!(p, TestPart::At { .. }))
+    {
         sink.push(
-            Diagnostic::error(codes::TEST_INVALID, file, format!("test \"{}\" sends no events", t.name))
-                .label(t.decl.name.span, "nothing happens in this test")
-                .help("add the trigger event, e.g. `at 0 signed_up`"),
+            Diagnostic::error(
+                codes::TEST_INVALID,
+                file,
+                format!("test \"{}\" sends no events", t.name),
+            )
+            .label(t.decl.name.span, "nothing happens in this test")
+            .help("add the trigger event, e.g. `at 0 signed_up`"),
         );
     }
     let Some(j) = journey else { return };
@@ -192,8 +251,12 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
             }
             ExpectKind::Milestone(m) => {
                 if !ms.contains(&m.name) {
-                    let mut d = Diagnostic::error(codes::UNKNOWN_MILESTONE, file, format!("journey `{}` has no milestone `{}`", j.name, m.name))
-                        .label(m.span, "no `milestone` step has this name");
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_MILESTONE,
+                        file,
+                        format!("journey `{}` has no milestone `{}`", j.name, m.name),
+                    )
+                    .label(m.span, "no `milestone` step has this name");
                     d = match did_you_mean(&m.name, ms.iter().map(String::as_str)) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None if ms.is_empty() => d.help("the journey has no `milestone` steps"),
@@ -204,8 +267,12 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
             }
             ExpectKind::Reached(s) => {
                 if !sections.contains(&s.name) {
-                    let mut d = Diagnostic::error(codes::UNKNOWN_STAGE, file, format!("journey `{}` has no stage `{}`", j.name, s.name))
-                        .label(s.span, "no stage has this name");
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_STAGE,
+                        file,
+                        format!("journey `{}` has no stage `{}`", j.name, s.name),
+                    )
+                    .label(s.span, "no stage has this name");
                     d = match did_you_mean(&s.name, sections.iter().map(String::as_str)) {
                         Some(x) => d.help(format!("did you mean `{x}`?")),
                         None => d.help(format!("its stages are {}", sections.join(", "))),
@@ -232,10 +299,14 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
         };
         if let Some(first) = seen_parts.get(key) {
             sink.push(
-                Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("`{key}` is given twice"))
-                    .label(span, "given again here")
-                    .label(*first, "first given here")
-                    .help(format!("keep one `{key}` in the simulation")),
+                Diagnostic::error(
+                    codes::DUPLICATE_PROPERTY,
+                    file,
+                    format!("`{key}` is given twice"),
+                )
+                .label(span, "given again here")
+                .label(*first, "first given here")
+                .help(format!("keep one `{key}` in the simulation")),
             );
             continue;
         }
@@ -245,9 +316,13 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
             SimPart::Customers(n, sp) => {
                 if *n == 0 {
                     sink.push(
-                        Diagnostic::error(codes::SIMULATION_INVALID, file, "a simulation needs at least one customer")
-                            .label(*sp, "zero customers")
-                            .help("write `customers 10_000`"),
+                        Diagnostic::error(
+                            codes::SIMULATION_INVALID,
+                            file,
+                            "a simulation needs at least one customer",
+                        )
+                        .label(*sp, "zero customers")
+                        .help("write `customers 10_000`"),
                     );
                 }
             }
@@ -258,23 +333,37 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
     }
     if !seen_parts.contains_key("journey") {
         sink.push(
-            Diagnostic::error(codes::SIMULATION_INVALID, file, format!("simulation `{}` does not say which journey it runs", s.name))
-                .label(s.decl.name.span, "no `journey` line")
-                .help("add `journey NAME`"),
+            Diagnostic::error(
+                codes::SIMULATION_INVALID,
+                file,
+                format!("simulation `{}` does not say which journey it runs", s.name),
+            )
+            .label(s.decl.name.span, "no `journey` line")
+            .help("add `journey NAME`"),
         );
     }
     let _ = journey;
 }
 
-fn population(model: &Model, file: FileId, list: &[ast::PopAssign], sink: &mut Sink, used: &mut Usage) {
+fn population(
+    model: &Model,
+    file: FileId,
+    list: &[ast::PopAssign],
+    sink: &mut Sink,
+    used: &mut Usage,
+) {
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for a in list {
         if let Some(first) = seen.get(a.attr.name.as_str()) {
             sink.push(
-                Diagnostic::error(codes::DUPLICATE_PROPERTY, file, format!("`{}` is given twice", a.attr.name))
-                    .label(a.attr.span, "given again here")
-                    .label(*first, "first given here")
-                    .help("give each attribute one line"),
+                Diagnostic::error(
+                    codes::DUPLICATE_PROPERTY,
+                    file,
+                    format!("`{}` is given twice", a.attr.name),
+                )
+                .label(a.attr.span, "given again here")
+                .label(*first, "first given here")
+                .help("give each attribute one line"),
             );
             continue;
         }
@@ -302,7 +391,10 @@ fn population(model: &Model, file: FileId, list: &[ast::PopAssign], sink: &mut S
                 }
             }
             ast::PopValue::Range(lo, hi) => {
-                if !matches!(def.ty, Type::Int | Type::Decimal | Type::Duration | Type::Date) {
+                if !matches!(
+                    def.ty,
+                    Type::Int | Type::Decimal | Type::Duration | Type::Date
+                ) {
                     sink.push(
                         Diagnostic::error(codes::TYPE_MISMATCH, file, format!("`{}` is a {}: it has no ranges", a.attr.name, def.ty.name()))
                             .label(a.span, "a range")
@@ -331,7 +423,13 @@ fn population(model: &Model, file: FileId, list: &[ast::PopAssign], sink: &mut S
     }
 }
 
-fn behavior(model: &Model, file: FileId, rules: &[ast::BehaviorRule], sink: &mut Sink, used: &mut Usage) {
+fn behavior(
+    model: &Model,
+    file: FileId,
+    rules: &[ast::BehaviorRule],
+    sink: &mut Sink,
+    used: &mut Usage,
+) {
     for r in rules {
         let mut event_scope: Option<&str> = None;
         match &r.subject {
@@ -360,9 +458,13 @@ fn behavior(model: &Model, file: FileId, rules: &[ast::BehaviorRule], sink: &mut
         }
         if !(0.0..=100.0).contains(&r.percent) {
             sink.push(
-                Diagnostic::error(codes::BAD_VALUE, file, format!("a rate of {}% is not a probability", fmt_pct(r.percent)))
-                    .label(r.span, "rates go from 0% to 100%")
-                    .help("write the share of customers who do this, between 0% and 100%"),
+                Diagnostic::error(
+                    codes::BAD_VALUE,
+                    file,
+                    format!("a rate of {}% is not a probability", fmt_pct(r.percent)),
+                )
+                .label(r.span, "rates go from 0% to 100%")
+                .help("write the share of customers who do this, between 0% and 100%"),
             );
         }
         if let Some(ast::Timing::After(lo, Some(hi))) = &r.timing {
@@ -382,7 +484,15 @@ fn behavior(model: &Model, file: FileId, rules: &[ast::BehaviorRule], sink: &mut
             }
         }
         if let Some(c) = &r.condition {
-            let mut typer = Typer { scope: Scope { model, file, event: event_scope }, sink, used };
+            let mut typer = Typer {
+                scope: Scope {
+                    model,
+                    file,
+                    event: event_scope,
+                },
+                sink,
+                used,
+            };
             typer.condition(c);
         }
     }

@@ -24,9 +24,10 @@ pub fn run(args: ExplainArgs) -> ExitCode {
         }
         None => {
             let known: Vec<&str> = codes::ALL.iter().map(|(c, _)| *c).collect();
-            let hint = journeyc::diagnostics::did_you_mean(&code.to_uppercase(), known.iter().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
+            let hint =
+                journeyc::diagnostics::did_you_mean(&code.to_uppercase(), known.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
             eprintln!("error: `{code}` is not a journeyc diagnostic code{hint}; `journeyc explain` lists them all");
             ExitCode::from(super::output::EXIT_USAGE)
         }

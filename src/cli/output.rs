@@ -5,6 +5,7 @@ use clap::ValueEnum;
 use journeyc::check::{check_project, Checked};
 use journeyc::diagnostics::render::{self, HumanStyle};
 use journeyc::diagnostics::Diagnostics;
+use journeyc::ir::Journey;
 use journeyc::project::{self, Project};
 use journeyc::source::SourceMap;
 use std::io::{IsTerminal, Write};
@@ -34,7 +35,11 @@ pub fn usage_error(message: impl std::fmt::Display) -> ExitCode {
 
 /// Discovers, loads and checks the given paths (default: the current directory).
 pub fn load_and_check(paths: &[PathBuf]) -> Result<(Project, Checked), ExitCode> {
-    let paths: Vec<PathBuf> = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() };
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
     let files = project::discover(&paths).map_err(usage_error)?;
     let project = project::load(&files).map_err(usage_error)?;
     let checked = check_project(&project);
@@ -45,7 +50,10 @@ pub fn load_and_check(paths: &[PathBuf]) -> Result<(Project, Checked), ExitCode>
 pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: MessageFormat) {
     match format {
         MessageFormat::Human => {
-            let style = HumanStyle { color: color_stderr(), width: 100 };
+            let style = HumanStyle {
+                color: color_stderr(),
+                width: 100,
+            };
             let mut err = std::io::stderr().lock();
             for d in diags.iter() {
                 let _ = write!(err, "{}", render::human(d, sources, style));
@@ -64,13 +72,20 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: Messa
 /// "2 errors, 1 warning" style counts.
 pub fn summary(diags: &Diagnostics) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(diags.error_count(), "error"), plural(diags.warning_count(), "warning"))
+    format!(
+        "{}, {}",
+        plural(diags.error_count(), "error"),
+        plural(diags.warning_count(), "warning")
+    )
 }
 
 /// Writes a file by writing a temporary file beside it and renaming it over the target, so an
 /// interrupted write never leaves a half-written file and the old content stays whole.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
@@ -84,4 +99,58 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Loads, checks and lowers the given paths (default: the current directory).
+pub fn compile(paths: &[PathBuf]) -> Result<journeyc::Compiled, ExitCode> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    journeyc::compile(&paths).map_err(usage_error)
+}
+
+/// Prints a compilation's diagnostics. When stdout carries the command's own output (a spec, a
+/// graph), JSON diagnostics would corrupt it: they are then printed only when the command fails.
+pub fn print_compile_diagnostics(
+    compiled: &journeyc::Compiled,
+    format: MessageFormat,
+    stdout_is_output: bool,
+) {
+    let failed = compiled.diagnostics.has_errors();
+    if format == MessageFormat::Json && stdout_is_output && !failed {
+        return;
+    }
+    print_diagnostics(&compiled.diagnostics, &compiled.project.sources, format);
+    if failed && format == MessageFormat::Human {
+        eprintln!("{}: nothing was built", summary(&compiled.diagnostics));
+    }
+}
+
+/// The journey a single-journey command works on: the one named, or the only one there is.
+pub fn pick_journey<'a>(
+    journeys: &'a [Journey],
+    name: Option<&str>,
+) -> Result<&'a Journey, String> {
+    let names: Vec<&str> = journeys.iter().map(|j| j.name.as_str()).collect();
+    match name {
+        Some(n) => journeys.iter().find(|j| j.name == n).ok_or_else(|| {
+            let hint = match journeyc::diagnostics::did_you_mean(n, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if names.is_empty() => "the paths hold no journey".to_string(),
+                None => format!("the journeys are {}", names.join(", ")),
+            };
+            format!("no journey named `{n}`: {hint}")
+        }),
+        None => match journeys {
+            [one] => Ok(one),
+            [] => Err("the paths hold no journey".to_string()),
+            _ => Err(format!(
+                "the paths hold {} journeys ({}): pick one with `--journey NAME`",
+                journeys.len(),
+                names.join(", ")
+            )),
+        },
+    }
 }

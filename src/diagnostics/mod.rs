@@ -149,13 +149,20 @@ impl Diagnostics {
     /// Sorts by file, then position, then code, and drops exact repeats, so output is stable.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            (a.file, a.primary_span().start, a.primary_span().end, a.code, &a.message).cmp(&(
-                b.file,
-                b.primary_span().start,
-                b.primary_span().end,
-                b.code,
-                &b.message,
-            ))
+            (
+                a.file,
+                a.primary_span().start,
+                a.primary_span().end,
+                a.code,
+                &a.message,
+            )
+                .cmp(&(
+                    b.file,
+                    b.primary_span().start,
+                    b.primary_span().end,
+                    b.code,
+                    &b.message,
+                ))
         });
         self.items.dedup_by(|a, b| {
             a.file == b.file
@@ -179,7 +186,10 @@ impl IntoIterator for Diagnostics {
 }
 
 /// Suggests the closest of `candidates` to a misspelt `name`, if one is close enough.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         if c == name {

@@ -103,7 +103,10 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     for l in diag.labels.iter().filter(|l| l.file != diag.file) {
         let other = sources.get(l.file);
         let (line, col) = other.line_col(l.span.start);
-        footer_lines.push(format!("note: {} ({}:{}:{})", l.message, other.name, line, col));
+        footer_lines.push(format!(
+            "note: {} ({}:{}:{})",
+            l.message, other.name, line, col
+        ));
     }
     footer_lines.extend(diag.notes.iter().map(|n| format!("note: {n}")));
     let footer = (!footer_lines.is_empty()).then(|| footer_lines.join("\n"));
@@ -122,7 +125,12 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
         .with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &view).is_err() {
-        out = format!("{}[{}]: {}\n", severity_word(diag.severity), diag.code, diag.message);
+        out = format!(
+            "{}[{}]: {}\n",
+            severity_word(diag.severity),
+            diag.code,
+            diag.message
+        );
     }
     out
 }

@@ -178,7 +178,11 @@ pub enum TouchpointProp {
     Template(StrLit, Span),
     Subject(StrLit, Span),
     /// A conversion point: `event` within `within` of the send is credited to this touchpoint.
-    Converts { event: Ident, within: Dur, span: Span },
+    Converts {
+        event: Ident,
+        within: Dur,
+        span: Span,
+    },
     /// Events that must have happened, on every path, before this touchpoint is sent.
     Requires(Vec<Ident>, Span),
 }
@@ -272,7 +276,9 @@ impl SectionKind {
         match self {
             SectionKind::Onboarding => "onboarding".to_string(),
             SectionKind::Stage(n) => n.name.clone(),
-            SectionKind::Upgrade { from, to, .. } => format!("upgrade_{}_to_{}", from.name, to.name),
+            SectionKind::Upgrade { from, to, .. } => {
+                format!("upgrade_{}_to_{}", from.name, to.name)
+            }
         }
     }
 }
@@ -385,10 +391,23 @@ pub enum ExprKind {
     /// `event.FIELD`: a field of the event that ended the enclosing wait.
     EventField(Ident),
     /// `sent(t)`, `opened(t)`, `clicked(t)`.
-    Call { func: Ident, arg: Ident },
-    Unary { op: UnOp, expr: Box<Expr> },
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    In { expr: Box<Expr>, list: Vec<Expr> },
+    Call {
+        func: Ident,
+        arg: Ident,
+    },
+    Unary {
+        op: UnOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    In {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -403,7 +422,12 @@ pub enum TestPart {
     Journey(Ident, Span),
     Customer(Vec<Assign>, Span),
     /// `at T EVENT { field = value }`: the event arrives `at` after the test starts.
-    At { at: Dur, event: Ident, props: Vec<Assign>, span: Span },
+    At {
+        at: Dur,
+        event: Ident,
+        props: Vec<Assign>,
+        span: Span,
+    },
     Expect(Expect),
 }
 
@@ -479,7 +503,10 @@ pub struct BehaviorRule {
 pub enum BehaviorSubject {
     Event(Ident),
     /// `opened(t)` or `clicked(t)`.
-    Engagement { func: Ident, touchpoint: Ident },
+    Engagement {
+        func: Ident,
+        touchpoint: Ident,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

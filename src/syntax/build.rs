@@ -107,7 +107,11 @@ impl Builder {
         let value = match literals::string(inner) {
             Ok(v) => v,
             Err(msg) => {
-                self.bad_literal(span, msg, "escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0` and `\\u{...}`");
+                self.bad_literal(
+                    span,
+                    msg,
+                    "escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\0` and `\\u{...}`",
+                );
                 inner.to_string()
             }
         };
@@ -119,7 +123,11 @@ impl Builder {
         let secs = match literals::duration(p.as_str()) {
             Ok(s) => s,
             Err(msg) => {
-                self.bad_literal(span, msg, "write a duration like `30m`, `2h`, `3d`, `2w` or `1d12h`");
+                self.bad_literal(
+                    span,
+                    msg,
+                    "write a duration like `30m`, `2h`, `3d`, `2w` or `1d12h`",
+                );
                 0
             }
         };
@@ -152,7 +160,11 @@ impl Builder {
         let span = self.span(&p);
         let v = self.integer(p);
         u64::try_from(v).unwrap_or_else(|_| {
-            self.bad_literal(span, "a count cannot be negative".into(), "write a whole number of 0 or more");
+            self.bad_literal(
+                span,
+                "a count cannot be negative".into(),
+                "write a whole number of 0 or more",
+            );
             0
         })
     }
@@ -169,7 +181,11 @@ impl Builder {
                 Ok(d) => Literal::Date(d),
                 Err(msg) => {
                     self.bad_literal(span, msg, "write a date as YYYY-MM-DD, like `2026-12-01`");
-                    Literal::Date(Date { year: 1970, month: 1, day: 1 })
+                    Literal::Date(Date {
+                        year: 1970,
+                        month: 1,
+                        day: 1,
+                    })
                 }
             },
             Rule::time => match literals::time(text) {
@@ -201,7 +217,9 @@ impl Builder {
             Rule::literal => ValueKind::Lit(self.literal(p)),
             Rule::ident => ValueKind::Name(p.as_str().to_string()),
             _ => match p.into_inner().next() {
-                Some(inner) if inner.as_rule() == Rule::literal => ValueKind::Lit(self.literal(inner)),
+                Some(inner) if inner.as_rule() == Rule::literal => {
+                    ValueKind::Lit(self.literal(inner))
+                }
                 Some(inner) => ValueKind::Name(inner.as_str().to_string()),
                 None => ValueKind::Lit(Literal::Int(0)),
             },
@@ -215,7 +233,10 @@ impl Builder {
         let span = self.span(&p);
         let path = match p.into_inner().next() {
             Some(s) => self.string(s),
-            None => StrLit { value: String::new(), span },
+            None => StrLit {
+                value: String::new(),
+                span,
+            },
         };
         Import { path, span }
     }
@@ -240,9 +261,17 @@ impl Builder {
                     .next()
                     .and_then(|t| t.into_inner().next())
                     .map(|t| self.ident(t))
-                    .unwrap_or(Ident { name: String::new(), span });
+                    .unwrap_or(Ident {
+                        name: String::new(),
+                        span,
+                    });
                 let default = it.next().map(|v| self.value(v));
-                AttrDecl { name, ty, default, span }
+                AttrDecl {
+                    name,
+                    ty,
+                    default,
+                    span,
+                }
             })
             .collect();
         CustomerDecl { attrs, span }
@@ -261,7 +290,10 @@ impl Builder {
                     .next()
                     .and_then(|t| t.into_inner().next())
                     .map(|t| self.ident(t))
-                    .unwrap_or(Ident { name: String::new(), span });
+                    .unwrap_or(Ident {
+                        name: String::new(),
+                        span,
+                    });
                 FieldDecl { name, ty, span }
             })
             .collect();
@@ -280,7 +312,10 @@ impl Builder {
             match rule {
                 Rule::cap_prop => {
                     let count = inner.next().map(|c| self.count(c)).unwrap_or(0);
-                    let per = inner.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span });
+                    let per = inner
+                        .next()
+                        .map(|d| self.dur(d))
+                        .unwrap_or(Dur { secs: 0, span });
                     props.push(ChannelProp::Cap { count, per, span });
                 }
                 Rule::quiet_prop => {
@@ -288,7 +323,11 @@ impl Builder {
                         inner.next().map(|t| {
                             let s = this.span(&t);
                             literals::time(t.as_str()).unwrap_or_else(|msg| {
-                                this.bad_literal(s, msg, "write a time of day as HH:MM, like `21:00`");
+                                this.bad_literal(
+                                    s,
+                                    msg,
+                                    "write a time of day as HH:MM, like `21:00`",
+                                );
                                 0
                             })
                         })
@@ -321,7 +360,10 @@ impl Builder {
                 Rule::tp_template | Rule::tp_subject => {
                     let s = match inner.next() {
                         Some(s) => self.string(s),
-                        None => StrLit { value: String::new(), span },
+                        None => StrLit {
+                            value: String::new(),
+                            span,
+                        },
                     };
                     if rule == Rule::tp_template {
                         TouchpointProp::Template(s, span)
@@ -331,10 +373,19 @@ impl Builder {
                 }
                 Rule::tp_converts => {
                     let event = self.next_ident(&mut inner);
-                    let within = inner.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span });
-                    TouchpointProp::Converts { event, within, span }
+                    let within = inner
+                        .next()
+                        .map(|d| self.dur(d))
+                        .unwrap_or(Dur { secs: 0, span });
+                    TouchpointProp::Converts {
+                        event,
+                        within,
+                        span,
+                    }
                 }
-                Rule::tp_requires => TouchpointProp::Requires(inner.map(|e| self.ident(e)).collect(), span),
+                Rule::tp_requires => {
+                    TouchpointProp::Requires(inner.map(|e| self.ident(e)).collect(), span)
+                }
                 _ => continue,
             };
             props.push(made);
@@ -364,14 +415,22 @@ impl Builder {
             Rule::trigger => {
                 let event = self.next_ident(&mut it);
                 let condition = self.where_clause(it.next());
-                JourneyPart::Trigger(Trigger { event, condition, span })
+                JourneyPart::Trigger(Trigger {
+                    event,
+                    condition,
+                    span,
+                })
             }
             Rule::entry => {
                 let rule = it.next().and_then(|r| r.into_inner().next());
                 let rule = match rule {
                     Some(r) if r.as_rule() == Rule::entry_always => EntryRule::Always,
                     Some(r) if r.as_rule() == Rule::entry_every => {
-                        let d = r.into_inner().next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span });
+                        let d = r
+                            .into_inner()
+                            .next()
+                            .map(|d| self.dur(d))
+                            .unwrap_or(Dur { secs: 0, span });
                         EntryRule::Every(d)
                     }
                     _ => EntryRule::Once,
@@ -389,23 +448,42 @@ impl Builder {
                         _ => {}
                     }
                 }
-                JourneyPart::Goal(Goal { event, condition, within, span })
+                JourneyPart::Goal(Goal {
+                    event,
+                    condition,
+                    within,
+                    span,
+                })
             }
             Rule::exit_on => {
                 let event = self.next_ident(&mut it);
                 let condition = self.where_clause(it.next());
-                JourneyPart::Exit(ExitOn { event, condition, span })
+                JourneyPart::Exit(ExitOn {
+                    event,
+                    condition,
+                    span,
+                })
             }
             Rule::onboarding => {
                 let body = self.block_opt(it.next(), span);
                 let head_span = Span::new(span.start, span.start + "onboarding".len());
-                JourneyPart::Section(Section { kind: SectionKind::Onboarding, body, head_span, span })
+                JourneyPart::Section(Section {
+                    kind: SectionKind::Onboarding,
+                    body,
+                    head_span,
+                    span,
+                })
             }
             Rule::stage => {
                 let name = self.next_ident(&mut it);
                 let head_span = Span::new(span.start, name.span.end);
                 let body = self.block_opt(it.next(), span);
-                JourneyPart::Section(Section { kind: SectionKind::Stage(name), body, head_span, span })
+                JourneyPart::Section(Section {
+                    kind: SectionKind::Stage(name),
+                    body,
+                    head_span,
+                    span,
+                })
             }
             Rule::upgrade => {
                 let attr = self.next_ident(&mut it);
@@ -427,7 +505,10 @@ impl Builder {
     fn block_opt(&mut self, p: Option<P>, fallback: Span) -> Block {
         match p {
             Some(b) => self.block(b),
-            None => Block { steps: Vec::new(), span: fallback },
+            None => Block {
+                steps: Vec::new(),
+                span: fallback,
+            },
         }
     }
 
@@ -450,10 +531,20 @@ impl Builder {
         let mut it = p.into_inner();
         let kind = match rule {
             Rule::send => StepKind::Send(self.next_ident(&mut it)),
-            Rule::wait_delay => StepKind::Wait(it.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span })),
+            Rule::wait_delay => StepKind::Wait(
+                it.next()
+                    .map(|d| self.dur(d))
+                    .unwrap_or(Dur { secs: 0, span }),
+            ),
             Rule::wait_event => {
                 let event = self.next_ident(&mut it);
-                let mut w = WaitEvent { event, condition: None, up_to: None, on_event: None, on_timeout: None };
+                let mut w = WaitEvent {
+                    event,
+                    condition: None,
+                    up_to: None,
+                    on_event: None,
+                    on_timeout: None,
+                };
                 for part in it {
                     match part.as_rule() {
                         Rule::where_clause => w.condition = self.where_clause(Some(part)),
@@ -492,7 +583,10 @@ impl Builder {
                         _ => {}
                     }
                 }
-                StepKind::If(IfStep { branches, otherwise })
+                StepKind::If(IfStep {
+                    branches,
+                    otherwise,
+                })
             }
             Rule::split => {
                 let variants = it
@@ -508,7 +602,13 @@ impl Builder {
                         };
                         let name = self.next_ident(&mut inner);
                         let body = self.block_opt(inner.next(), span);
-                        Variant { percent, percent_span, name, body, span }
+                        Variant {
+                            percent,
+                            percent_span,
+                            name,
+                            body,
+                            span,
+                        }
                     })
                     .collect();
                 StepKind::Split(variants)
@@ -518,7 +618,10 @@ impl Builder {
                 let attr = self.next_ident(&mut it);
                 let value = match it.next() {
                     Some(e) => self.expr(e),
-                    None => Expr { kind: ExprKind::Lit(Literal::Int(0)), span },
+                    None => Expr {
+                        kind: ExprKind::Lit(Literal::Int(0)),
+                        span,
+                    },
                 };
                 StepKind::Set { attr, value }
             }
@@ -545,11 +648,18 @@ impl Builder {
             .count();
         if operators > MAX_OPERATORS {
             self.diags.push(
-                Diagnostic::error(codes::TOO_DEEP, self.file, format!("this expression has {operators} operators"))
-                    .label(span, format!("more than {MAX_OPERATORS} operators"))
-                    .help("split the condition into smaller ones, for instance with nested `if` steps"),
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    self.file,
+                    format!("this expression has {operators} operators"),
+                )
+                .label(span, format!("more than {MAX_OPERATORS} operators"))
+                .help("split the condition into smaller ones, for instance with nested `if` steps"),
             );
-            return Expr { kind: ExprKind::Lit(Literal::Bool(false)), span };
+            return Expr {
+                kind: ExprKind::Lit(Literal::Bool(false)),
+                span,
+            };
         }
         let offset = self.offset;
         let file = self.file;
@@ -559,14 +669,30 @@ impl Builder {
             .map_prefix(|op, rhs| {
                 let b = builder.borrow();
                 let op_span = b.span(&op);
-                let op = if op.as_rule() == Rule::op_not { UnOp::Not } else { UnOp::Neg };
-                Expr { span: op_span.to(rhs.span), kind: ExprKind::Unary { op, expr: Box::new(rhs) } }
+                let op = if op.as_rule() == Rule::op_not {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
+                Expr {
+                    span: op_span.to(rhs.span),
+                    kind: ExprKind::Unary {
+                        op,
+                        expr: Box::new(rhs),
+                    },
+                }
             })
             .map_postfix(|lhs, op| {
                 let mut b = builder.borrow_mut();
                 let op_span = b.span(&op);
                 let list = op.into_inner().map(|e| b.expr(e)).collect();
-                Expr { span: lhs.span.to(op_span), kind: ExprKind::In { expr: Box::new(lhs), list } }
+                Expr {
+                    span: lhs.span.to(op_span),
+                    kind: ExprKind::In {
+                        expr: Box::new(lhs),
+                        list,
+                    },
+                }
             })
             .map_infix(|lhs, op, rhs| {
                 let op = match op.as_rule() {
@@ -585,7 +711,11 @@ impl Builder {
                 };
                 Expr {
                     span: lhs.span.to(rhs.span),
-                    kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+                    kind: ExprKind::Binary {
+                        op,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
                 }
             })
             .parse(p.into_inner());
@@ -597,7 +727,12 @@ impl Builder {
         let span = self.span(&p);
         let kind = match p.as_rule() {
             Rule::paren => match p.into_inner().next() {
-                Some(e) => return Expr { span, ..self.expr(e) },
+                Some(e) => {
+                    return Expr {
+                        span,
+                        ..self.expr(e)
+                    }
+                }
                 None => ExprKind::Lit(Literal::Bool(false)),
             },
             Rule::call => {
@@ -628,7 +763,10 @@ impl Builder {
                 let name = self.next_ident(&mut it);
                 let value = match it.next() {
                     Some(v) => self.value(v),
-                    None => Value { kind: ValueKind::Lit(Literal::Int(0)), span },
+                    None => Value {
+                        kind: ValueKind::Lit(Literal::Int(0)),
+                        span,
+                    },
                 };
                 Assign { name, value, span }
             })
@@ -659,7 +797,10 @@ impl Builder {
         let mut it = p.into_inner();
         let name = match it.next() {
             Some(s) => self.string(s),
-            None => StrLit { value: String::new(), span },
+            None => StrLit {
+                value: String::new(),
+                span,
+            },
         };
         let mut parts = Vec::new();
         for part in it {
@@ -667,13 +808,23 @@ impl Builder {
             let rule = part.as_rule();
             let mut inner = part.into_inner();
             match rule {
-                Rule::test_journey => parts.push(TestPart::Journey(self.next_ident(&mut inner), span)),
+                Rule::test_journey => {
+                    parts.push(TestPart::Journey(self.next_ident(&mut inner), span))
+                }
                 Rule::test_customer => parts.push(TestPart::Customer(self.assigns(inner), span)),
                 Rule::test_at => {
-                    let at = inner.next().map(|t| self.time_point(t)).unwrap_or(Dur { secs: 0, span });
+                    let at = inner
+                        .next()
+                        .map(|t| self.time_point(t))
+                        .unwrap_or(Dur { secs: 0, span });
                     let event = self.next_ident(&mut inner);
                     let props = self.assigns(inner);
-                    parts.push(TestPart::At { at, event, props, span });
+                    parts.push(TestPart::At {
+                        at,
+                        event,
+                        props,
+                        span,
+                    });
                 }
                 Rule::test_expect => {
                     let mut negated = false;
@@ -688,13 +839,18 @@ impl Builder {
                                 kind = Some(ExpectKind::Sent { touchpoint, at });
                             }
                             Rule::expect_suppressed => {
-                                kind = Some(ExpectKind::Suppressed(self.next_ident(&mut e.into_inner())))
+                                kind = Some(ExpectKind::Suppressed(
+                                    self.next_ident(&mut e.into_inner()),
+                                ))
                             }
                             Rule::expect_milestone => {
-                                kind = Some(ExpectKind::Milestone(self.next_ident(&mut e.into_inner())))
+                                kind = Some(ExpectKind::Milestone(
+                                    self.next_ident(&mut e.into_inner()),
+                                ))
                             }
                             Rule::expect_reached => {
-                                kind = Some(ExpectKind::Reached(self.next_ident(&mut e.into_inner())))
+                                kind =
+                                    Some(ExpectKind::Reached(self.next_ident(&mut e.into_inner())))
                             }
                             Rule::expect_converted => kind = Some(ExpectKind::Converted),
                             Rule::expect_exited => kind = Some(ExpectKind::Exited),
@@ -702,7 +858,11 @@ impl Builder {
                         }
                     }
                     if let Some(kind) = kind {
-                        parts.push(TestPart::Expect(Expect { negated, kind, span }));
+                        parts.push(TestPart::Expect(Expect {
+                            negated,
+                            kind,
+                            span,
+                        }));
                     }
                 }
                 _ => {}
@@ -723,7 +883,9 @@ impl Builder {
             let rule = part.as_rule();
             let mut inner = part.into_inner();
             match rule {
-                Rule::sim_journey => parts.push(SimPart::Journey(self.next_ident(&mut inner), span)),
+                Rule::sim_journey => {
+                    parts.push(SimPart::Journey(self.next_ident(&mut inner), span))
+                }
                 Rule::sim_customers => {
                     let n = inner.next().map(|n| self.count(n)).unwrap_or(0);
                     parts.push(SimPart::Customers(n, span));
@@ -758,7 +920,10 @@ impl Builder {
                         let mut ci = c.into_inner();
                         let value = match ci.next() {
                             Some(v) => self.value(v),
-                            None => Value { kind: ValueKind::Lit(Literal::Int(0)), span: cspan },
+                            None => Value {
+                                kind: ValueKind::Lit(Literal::Int(0)),
+                                span: cspan,
+                            },
                         };
                         let pct = ci.next().map(|pc| self.percent(pc)).unwrap_or(0.0);
                         (value, pct, cspan)
@@ -771,11 +936,17 @@ impl Builder {
                 let hi = ri.next().map(|x| self.value(x));
                 match (lo, hi) {
                     (Some(lo), Some(hi)) => PopValue::Range(lo, hi),
-                    _ => PopValue::Fixed(Value { kind: ValueKind::Lit(Literal::Int(0)), span }),
+                    _ => PopValue::Fixed(Value {
+                        kind: ValueKind::Lit(Literal::Int(0)),
+                        span,
+                    }),
                 }
             }
             Some(v) => PopValue::Fixed(self.value(v)),
-            None => PopValue::Fixed(Value { kind: ValueKind::Lit(Literal::Int(0)), span }),
+            None => PopValue::Fixed(Value {
+                kind: ValueKind::Lit(Literal::Int(0)),
+                span,
+            }),
         };
         PopAssign { attr, value, span }
     }
@@ -783,7 +954,10 @@ impl Builder {
     fn behavior_rule(&mut self, p: P) -> BehaviorRule {
         let span = self.span(&p);
         let mut rule = BehaviorRule {
-            subject: BehaviorSubject::Event(Ident { name: String::new(), span }),
+            subject: BehaviorSubject::Event(Ident {
+                name: String::new(),
+                span,
+            }),
             percent: 0.0,
             timing: None,
             after: None,
@@ -810,7 +984,10 @@ impl Builder {
                         let tspan = self.span(&t);
                         let rule_kind = t.as_rule();
                         let mut ti = t.into_inner();
-                        let first = ti.next().map(|d| self.dur(d)).unwrap_or(Dur { secs: 0, span: tspan });
+                        let first = ti.next().map(|d| self.dur(d)).unwrap_or(Dur {
+                            secs: 0,
+                            span: tspan,
+                        });
                         rule.timing = Some(if rule_kind == Rule::timing_within {
                             Timing::Within(first)
                         } else {

@@ -153,7 +153,6 @@ fn found_at(text: &str, offset: usize) -> String {
     }
 }
 
-
 /// Rules that are parts of an expression: when several are expected at once, the message says
 /// "a condition or value" instead of listing each.
 fn is_expression_part(rule: Rule) -> bool {
@@ -187,7 +186,10 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
         for t in attempts.expected_tokens() {
             // The token type is not exported; its text is enough.
             let token = t.to_string();
-            let noise = token.trim().is_empty() || token == "//" || token == "/*" || token == "BUILTIN_RULE";
+            let noise = token.trim().is_empty()
+                || token == "//"
+                || token == "/*"
+                || token == "BUILTIN_RULE";
             if !noise && !(token.len() > 2 && token.contains("..")) {
                 tokens.push(format!("`{token}`"));
             }
@@ -203,9 +205,14 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
             rules.extend(positives.iter().copied());
         }
     }
-    rules.retain(|r| !matches!(r, Rule::WHITESPACE | Rule::COMMENT | Rule::EOI | Rule::top_keyword));
-    let expression = rules.iter().filter(|r| is_expression_part(**r)).count() > 1
-        || rules.contains(&Rule::expr);
+    rules.retain(|r| {
+        !matches!(
+            r,
+            Rule::WHITESPACE | Rule::COMMENT | Rule::EOI | Rule::top_keyword
+        )
+    });
+    let expression =
+        rules.iter().filter(|r| is_expression_part(**r)).count() > 1 || rules.contains(&Rule::expr);
     let mut words: Vec<String> = Vec::new();
     for r in rules {
         if expression && (is_expression_part(r) || r == Rule::ident) {
@@ -216,7 +223,10 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
     }
     // Letters and quotes are the insides of a token a rule already describes (`d` of `3d`).
     if !words.is_empty() {
-        tokens.retain(|t| !t.chars().any(|c| c.is_alphanumeric() || c == '_' || c == '"'));
+        tokens.retain(|t| {
+            !t.chars()
+                .any(|c| c.is_alphanumeric() || c == '_' || c == '"')
+        });
     }
     words.extend(tokens);
     words.sort();
@@ -233,7 +243,12 @@ fn join_words(words: &[String]) -> String {
 }
 
 /// Converts pest's error for the item starting at `base` into a diagnostic over the whole file.
-pub fn syntax_error(file: FileId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+pub fn syntax_error(
+    file: FileId,
+    text: &str,
+    base: usize,
+    err: &pest::error::Error<Rule>,
+) -> Diagnostic {
     let mut rel = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -245,24 +260,40 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, err: &pest::error::Er
         let max = attempts.max_position;
         let item = &text[base.min(text.len())..];
         let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let after_word = item[..max.min(item.len())].chars().next_back().is_some_and(is_word)
-            && !item[max.min(item.len())..].chars().next().is_some_and(is_word);
+        let after_word = item[..max.min(item.len())]
+            .chars()
+            .next_back()
+            .is_some_and(is_word)
+            && !item[max.min(item.len())..]
+                .chars()
+                .next()
+                .is_some_and(is_word);
         if max > rel && !after_word {
             rel = max;
         }
     }
     let at = (base + rel).min(text.len());
     let found = found_at(text, at);
-    let width = if found.starts_with('`') { found.len().saturating_sub(2).max(1) } else { 1 };
+    let width = if found.starts_with('`') {
+        found.len().saturating_sub(2).max(1)
+    } else {
+        1
+    };
     let end = (at + width).min(text.len().max(at));
     let (message, label) = match &err.variant {
-        ErrorVariant::ParsingError { positives, negatives } if positives.is_empty() && negatives.contains(&Rule::keyword) => (
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } if positives.is_empty() && negatives.contains(&Rule::keyword) => (
             format!("{found} is a keyword and cannot be used as a name"),
             "reserved word".to_string(),
         ),
         ErrorVariant::ParsingError { .. } => {
             let expected = join_words(&expected_words(err, rel));
-            (format!("expected {expected}, found {found}"), format!("expected {expected}"))
+            (
+                format!("expected {expected}, found {found}"),
+                format!("expected {expected}"),
+            )
         }
         ErrorVariant::CustomError { message } => (message.clone(), "here".to_string()),
     };

@@ -58,7 +58,9 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
                 // Re-parse with pest's detailed tracking, which knows the literal tokens that
                 // were expected (`}`, `,`); it costs time, so only failing items pay for it.
                 pest::set_error_detail(true);
-                let err = JourneyParser::parse(Rule::single_item, &text[pos..]).err().unwrap_or(err);
+                let err = JourneyParser::parse(Rule::single_item, &text[pos..])
+                    .err()
+                    .unwrap_or(err);
                 pest::set_error_detail(false);
                 let d = errors::syntax_error(file, text, pos, &err);
                 let err_at = d.primary_span().start;
