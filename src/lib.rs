@@ -5,9 +5,13 @@
 //! The library never prints; the `journeyc` binary renders what it returns.
 
 pub mod check;
+mod compile;
 pub mod diagnostics;
 pub mod interp;
 pub mod ir;
 pub mod project;
 pub mod source;
+pub mod spec;
 pub mod syntax;
+
+pub use compile::{compile, compile_text, Compiled};

@@ -244,7 +244,7 @@ impl<'p> Engine<'p> {
                     .and_then(|a| c.attrs.get(a))
                     .cloned()
                     .unwrap_or(Val::Missing),
-                crate::ir::Expr::EventField { field } => event
+                crate::ir::Expr::EventField { field, .. } => event
                     .and_then(|ev| ev.fields.iter().find(|(n, _)| n.as_ref() == field.as_str()))
                     .map(|(_, v)| v.clone())
                     .unwrap_or(Val::Missing),

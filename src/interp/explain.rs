@@ -42,7 +42,7 @@ pub fn expr_text(e: &ir::Expr) -> String {
     match e {
         ir::Expr::Const { value } => value_text(value),
         ir::Expr::Attr { name } => name.clone(),
-        ir::Expr::EventField { field } => format!("event.{field}"),
+        ir::Expr::EventField { field, .. } => format!("event.{field}"),
         ir::Expr::Engagement { kind, touchpoint } => {
             format!("{}({touchpoint})", engagement_name(*kind))
         }

@@ -169,7 +169,7 @@ impl Names<'_> {
                     .get(name.as_str())
                     .ok_or_else(|| ProgramError(format!("unknown attribute `{name}`")))?,
             ),
-            ir::Expr::EventField { field } => CExpr::Field(Arc::from(field.as_str())),
+            ir::Expr::EventField { field, .. } => CExpr::Field(Arc::from(field.as_str())),
             ir::Expr::Engagement { kind, touchpoint } => CExpr::Engagement(
                 *kind,
                 *self
