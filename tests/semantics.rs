@@ -534,7 +534,7 @@ fn exit_step_leaves() {
 
 #[test]
 fn upgrade_runs_only_from_its_value() {
-    let p = program("journey j { trigger signed_up  upgrade plan trial -> pro { send offer }  stage after { send tip } }");
+    let p = program("journey j { trigger signed_up  upgrade plan trial -> pro { send offer }  stage later { send tip } }");
     let mut trial = Run::new(&p);
     let t = trial.event("0", "signed_up").after("1d");
     assert!(has(&t, "sent offer"), "{t:?}");

@@ -21,9 +21,7 @@ pub fn action_name(a: &Action) -> &'static str {
         Action::Branch { .. } => "branch",
         Action::SplitAssigned { .. } => "split_assigned",
         Action::Set { .. } => "set",
-        Action::Left {
-            reason: ExitReason::Converted,
-        } => "converted",
+        Action::Converted { .. } => "converted",
         Action::Left {
             reason: ExitReason::Completed,
         } => "completed",
@@ -99,6 +97,10 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
         }
         Action::Milestone { milestone } => format!("milestone `{}`", p.milestone_names.get(*milestone).map(String::as_str).unwrap_or("?")),
         Action::Credited { touchpoint } => format!("conversion credited to {}", tp(p, *touchpoint)),
+        Action::Converted { goal } => format!(
+            "converted: goal `{}` reached",
+            p.ir.goals.get(*goal).map(|g| g.event.as_str()).unwrap_or("?")
+        ),
         Action::EventMatched { event } => format!("`{}` arrived: the wait ends", p.event_names.get(*event).map(String::as_str).unwrap_or("?")),
         Action::TimedOut => {
             let what = node
@@ -130,7 +132,7 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
             format!("set {} = {}", p.attr_names.get(*attr).map(String::as_str).unwrap_or("?"), value.show(enums))
         }
         Action::Left { reason } => match reason {
-            ExitReason::Converted => "converted: the goal was reached".to_string(),
+            ExitReason::Converted => "left the journey: converted".to_string(),
             ExitReason::Completed => "completed the journey".to_string(),
             ExitReason::ExitStep => "left at an `exit` step".to_string(),
             ExitReason::ExitCriterion(i) => format!(

@@ -74,6 +74,11 @@ pub enum Action {
     Credited {
         touchpoint: usize,
     },
+    /// A goal was reached (index into the program's goals): inside the journey, or after the
+    /// steps completed but within the goal's window.
+    Converted {
+        goal: usize,
+    },
     EventMatched {
         event: usize,
     },
@@ -152,6 +157,16 @@ pub struct Customer {
     pub channel_log: Vec<Vec<Instant>>,
     /// Split assignment key: the customer's id hashed once.
     pub id_hash: u64,
+    /// After the steps end, goals with a window and touchpoints' conversion windows still
+    /// count (as Braze's and Customer.io's conversion windows do).
+    pub watch: Option<Watch>,
+}
+
+/// What is still measured after a customer finished the steps of an entry.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    pub entered_at: Instant,
+    pub last_sent: Vec<Option<Instant>>,
 }
 
 impl Customer {
@@ -163,6 +178,7 @@ impl Customer {
             run: None,
             channel_log: vec![Vec::new(); program.channels.len()],
             id_hash: super::program::stable_hash(&[id]),
+            watch: None,
         }
     }
 
@@ -348,23 +364,15 @@ impl<'p> Engine<'p> {
                     return;
                 }
             }
-            // Conversion credit: the last send of a touchpoint within its window.
-            for (tp, def) in p.touchpoints.iter().enumerate() {
-                if let (Some((ce, within)), Some(run)) = (def.converts, c.run.as_ref()) {
-                    if ce == event && run.last_sent[tp].is_some_and(|s| t - s <= within) {
-                        obs.action(t, None, &Action::Credited { touchpoint: tp });
-                    }
-                }
-            }
-            for (e, cond, within) in &p.goals {
-                let entered = c.run.as_ref().map(|r| r.entered_at).unwrap_or(t);
-                if *e == event
-                    && within.is_none_or(|w| t - entered <= w)
-                    && self.holds(c, cond, Some(ev))
-                {
-                    self.leave(c, t, None, ExitReason::Converted, obs);
-                    return;
-                }
+            let (entered, last_sent) = match c.run.as_ref() {
+                Some(r) => (r.entered_at, r.last_sent.clone()),
+                None => (t, Vec::new()),
+            };
+            self.credit(&last_sent, event, t, obs);
+            if let Some(goal) = self.goal_reached(c, event, ev, t, entered, false) {
+                obs.action(t, None, &Action::Converted { goal });
+                self.leave(c, t, None, ExitReason::Converted, obs);
+                return;
             }
             if let Some(Park::Wait { node, .. }) = c.run.as_ref().map(|r| r.park.clone()) {
                 if let CNode::Wait {
@@ -396,6 +404,13 @@ impl<'p> Engine<'p> {
                 }
             }
             return;
+        }
+        if let Some(w) = c.watch.take() {
+            self.credit(&w.last_sent, event, t, obs);
+            match self.goal_reached(c, event, ev, t, w.entered_at, true) {
+                Some(goal) => obs.action(t, None, &Action::Converted { goal }),
+                None => c.watch = Some(w),
+            }
         }
         let (te, cond) = &p.trigger;
         if *te != event {
@@ -437,10 +452,33 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// Credits a conversion to each touchpoint sent within its `converts` window.
+    fn credit(&self, last_sent: &[Option<Instant>], event: usize, t: Instant, obs: &mut dyn Observer) {
+        for (tp, def) in self.program.touchpoints.iter().enumerate() {
+            if let Some((ce, within)) = def.converts {
+                if ce == event && last_sent.get(tp).copied().flatten().is_some_and(|s| t - s <= within) {
+                    obs.action(t, None, &Action::Credited { touchpoint: tp });
+                }
+            }
+        }
+    }
+
+    /// The first goal this event reaches. After the steps ended (`after`), only goals with a
+    /// window count.
+    fn goal_reached(&self, c: &Customer, event: usize, ev: &EventPayload, t: Instant, entered: Instant, after: bool) -> Option<usize> {
+        self.program.goals.iter().position(|(e, cond, within)| {
+            *e == event
+                && (!after || within.is_some())
+                && within.is_none_or(|w| t - entered <= w)
+                && self.holds(c, cond, Some(ev))
+        })
+    }
+
     fn enter(&self, c: &mut Customer, t: Instant, ev: &EventPayload, obs: &mut dyn Observer) {
         let p = self.program;
         c.entries += 1;
         c.last_entry = Some(t);
+        c.watch = None;
         let n_tp = p.touchpoints.len();
         c.run = Some(Run {
             entered_at: t,
@@ -464,7 +502,18 @@ impl<'p> Engine<'p> {
         reason: ExitReason,
         obs: &mut dyn Observer,
     ) {
-        c.run = None;
+        let run = c.run.take();
+        let keeps_watching = matches!(reason, ExitReason::Completed | ExitReason::ExitStep);
+        let p = self.program;
+        let anything = p.goals.iter().any(|g| g.2.is_some())
+            || p.touchpoints.iter().any(|tp| tp.converts.is_some());
+        c.watch = match run {
+            Some(r) if keeps_watching && anything => Some(Watch {
+                entered_at: r.entered_at,
+                last_sent: r.last_sent,
+            }),
+            _ => None,
+        };
         obs.action(t, node, &Action::Left { reason });
     }
 

@@ -124,12 +124,7 @@ fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String>
             (Expect::Reached { stage }, Action::ReachedStage { stage: s }) => {
                 p.stage_names.get(*s) == Some(stage)
             }
-            (
-                Expect::Converted,
-                Action::Left {
-                    reason: ExitReason::Converted,
-                },
-            ) => true,
+            (Expect::Converted, Action::Converted { .. }) => true,
             (
                 Expect::Exited,
                 Action::Left {
