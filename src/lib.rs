@@ -5,8 +5,12 @@
 //! The library never prints; the `journeyc` binary renders what it returns.
 
 pub mod check;
+mod compile;
 pub mod diagnostics;
 pub mod ir;
 pub mod project;
 pub mod source;
+pub mod spec;
 pub mod syntax;
+
+pub use compile::{compile, compile_text, Compiled};

@@ -145,7 +145,9 @@ fn display_name(abs: &Path) -> String {
         .unwrap_or_else(|_| abs.display().to_string())
 }
 
-fn project_root(file: &Path) -> PathBuf {
+/// The project root of a file: the nearest ancestor folder holding a `journey.toml` or `.git`, or
+/// else the file's own folder. Imports may not leave it, and specs name files relative to it.
+pub fn project_root(file: &Path) -> PathBuf {
     let mut dir = file.parent();
     while let Some(d) = dir {
         if d.join("journey.toml").exists() || d.join(".git").exists() {

@@ -5,6 +5,7 @@ use clap::ValueEnum;
 use journeyc::check::{check_project, Checked};
 use journeyc::diagnostics::render::{self, HumanStyle};
 use journeyc::diagnostics::Diagnostics;
+use journeyc::ir::Journey;
 use journeyc::project::{self, Project};
 use journeyc::source::SourceMap;
 use std::io::{IsTerminal, Write};
@@ -84,4 +85,58 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Loads, checks and lowers the given paths (default: the current directory).
+pub fn compile(paths: &[PathBuf]) -> Result<journeyc::Compiled, ExitCode> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    journeyc::compile(&paths).map_err(usage_error)
+}
+
+/// Prints a compilation's diagnostics. When stdout carries the command's own output (a spec, a
+/// graph), JSON diagnostics would corrupt it: they are then printed only when the command fails.
+pub fn print_compile_diagnostics(
+    compiled: &journeyc::Compiled,
+    format: MessageFormat,
+    stdout_is_output: bool,
+) {
+    let failed = compiled.diagnostics.has_errors();
+    if format == MessageFormat::Json && stdout_is_output && !failed {
+        return;
+    }
+    print_diagnostics(&compiled.diagnostics, &compiled.project.sources, format);
+    if failed && format == MessageFormat::Human {
+        eprintln!("{}: nothing was built", summary(&compiled.diagnostics));
+    }
+}
+
+/// The journey a single-journey command works on: the one named, or the only one there is.
+pub fn pick_journey<'a>(
+    journeys: &'a [Journey],
+    name: Option<&str>,
+) -> Result<&'a Journey, String> {
+    let names: Vec<&str> = journeys.iter().map(|j| j.name.as_str()).collect();
+    match name {
+        Some(n) => journeys.iter().find(|j| j.name == n).ok_or_else(|| {
+            let hint = match journeyc::diagnostics::did_you_mean(n, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if names.is_empty() => "the paths hold no journey".to_string(),
+                None => format!("the journeys are {}", names.join(", ")),
+            };
+            format!("no journey named `{n}`: {hint}")
+        }),
+        None => match journeys {
+            [one] => Ok(one),
+            [] => Err("the paths hold no journey".to_string()),
+            _ => Err(format!(
+                "the paths hold {} journeys ({}): pick one with `--journey NAME`",
+                journeys.len(),
+                names.join(", ")
+            )),
+        },
+    }
 }

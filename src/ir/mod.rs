@@ -8,6 +8,8 @@
 //! Node ids are readable paths derived from the structure (`onboarding.1.wait`,
 //! `upgrade_trial_to_pro.0.split.offer_a.0.send`), so a small edit changes few ids.
 
+pub mod display;
+pub mod graph;
 pub mod lower;
 
 use serde::{Deserialize, Serialize};
@@ -162,14 +164,16 @@ pub enum StageKind {
     Upgrade { attribute: String, from: String, to: String },
 }
 
+/// One step. In the spec the fields of `kind` (its `type` first) follow the id, so a node reads
+/// as what it is and where it leads, then where it came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     pub id: NodeId,
+    #[serde(flatten)]
+    pub kind: NodeKind,
     /// The section the node belongs to.
     pub stage: String,
     pub source: SourceRef,
-    #[serde(flatten)]
-    pub kind: NodeKind,
 }
 
 /// What a node does. `next: None` means the customer completes the journey there.
@@ -247,8 +251,10 @@ pub struct EnumValue {
 pub enum Expr {
     Const { value: Value },
     Attr { name: String },
-    /// A field of the event that ended the enclosing wait (or the trigger/goal/exit event).
-    EventField { field: String },
+    /// `event.FIELD`: a field of `event`, the event that ended the enclosing wait (or the
+    /// trigger, goal or exit event in their conditions). The event is named so a consumer can
+    /// keep the payload of each received event, and so the spec reads without the source.
+    EventField { event: String, field: String },
     /// `sent(t)`, `opened(t)`, `clicked(t)`: engagement with an earlier message of this entry.
     Engagement { kind: Engagement, touchpoint: String },
     Not { expr: Box<Expr> },

@@ -1,0 +1,234 @@
+//! `journeyc build`: one JSON automation spec per journey.
+
+use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
+use clap::Args;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// Files or directories to build; directories are searched recursively for `.journey`
+    /// files. Defaults to the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Where to write the specs, one `<journey>.json` per journey.
+    #[arg(long, default_value = "dist")]
+    pub out_dir: PathBuf,
+    /// Write nothing; exit 1 listing every spec in the output directory that is missing, stale or
+    /// orphaned (built by no journey), exit 0 when all are up to date. For CI.
+    #[arg(long, conflicts_with = "stdout")]
+    pub check: bool,
+    /// Print one journey's spec on stdout instead of writing files.
+    #[arg(long)]
+    pub stdout: bool,
+    /// The journey to print with `--stdout` when the paths hold several.
+    #[arg(long, requires = "stdout", value_name = "NAME")]
+    pub journey: Option<String>,
+    /// How to print diagnostics (and, with `--check`, the out-of-date specs).
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
+}
+
+pub fn run(args: BuildArgs) -> ExitCode {
+    let compiled = match output::compile(&args.paths) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    output::print_compile_diagnostics(&compiled, args.message_format, args.stdout);
+    if compiled.diagnostics.has_errors() {
+        return ExitCode::from(EXIT_PROBLEMS);
+    }
+    let mut specs: BTreeMap<String, String> = BTreeMap::new();
+    for j in &compiled.journeys {
+        match journeyc::spec::to_json(j) {
+            Ok(text) => {
+                specs.insert(format!("{}.json", j.name), text);
+            }
+            Err(e) => {
+                return output::usage_error(format!("cannot write the spec of `{}`: {e}", j.name))
+            }
+        }
+    }
+    if args.stdout {
+        return match output::pick_journey(&compiled.journeys, args.journey.as_deref()) {
+            Ok(j) => {
+                let text = specs
+                    .get(&format!("{}.json", j.name))
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                ExitCode::SUCCESS
+            }
+            Err(msg) => output::usage_error(msg),
+        };
+    }
+    let existing = match existing_specs(&args.out_dir) {
+        Ok(e) => e,
+        Err(e) => {
+            return output::usage_error(format!("cannot read `{}`: {e}", args.out_dir.display()))
+        }
+    };
+    if args.check {
+        check(&args.out_dir, &specs, &existing, args.message_format)
+    } else {
+        write(&args.out_dir, &specs, &existing, args.message_format)
+    }
+}
+
+/// The `*.json` files already in `dir`, sorted; none when the directory does not exist yet.
+fn existing_specs(dir: &Path) -> std::io::Result<Vec<String>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") && !name.starts_with('.') && entry.file_type()?.is_file() {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Missing,
+    Stale,
+    Orphaned,
+}
+
+impl Status {
+    fn word(self) -> &'static str {
+        match self {
+            Status::Missing => "missing",
+            Status::Stale => "stale",
+            Status::Orphaned => "orphaned",
+        }
+    }
+}
+
+fn check(
+    dir: &Path,
+    specs: &BTreeMap<String, String>,
+    existing: &[String],
+    format: MessageFormat,
+) -> ExitCode {
+    let mut problems: Vec<(Status, String)> = Vec::new();
+    for (file, text) in specs {
+        let path = dir.join(file);
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes == text.as_bytes() => {}
+            Ok(_) => problems.push((Status::Stale, file.clone())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                problems.push((Status::Missing, file.clone()))
+            }
+            Err(e) => return output::usage_error(format!("cannot read `{}`: {e}", path.display())),
+        }
+    }
+    for file in existing {
+        if !specs.contains_key(file) {
+            problems.push((Status::Orphaned, file.clone()));
+        }
+    }
+    problems.sort_by(|a, b| a.1.cmp(&b.1));
+    match format {
+        MessageFormat::Human => {
+            for (status, file) in &problems {
+                let why = match status {
+                    Status::Missing => "no spec written yet for this journey",
+                    Status::Stale => "differs from what the sources build",
+                    Status::Orphaned => "no journey builds this file",
+                };
+                eprintln!("{:>8}: {} ({why})", status.word(), dir.join(file).display());
+            }
+            if problems.is_empty() {
+                eprintln!(
+                    "{} up to date in {}",
+                    plural(specs.len(), "spec"),
+                    dir.display()
+                );
+            } else {
+                eprintln!(
+                    "{} out of date in {}: run `journeyc build` and commit the result{}",
+                    plural(problems.len(), "spec"),
+                    dir.display(),
+                    if problems.iter().any(|p| p.0 == Status::Orphaned) {
+                        ", and delete orphaned specs"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        MessageFormat::Json => {
+            let mut out = std::io::stdout().lock();
+            for (status, file) in &problems {
+                let line = serde_json::json!({
+                    "status": status.word(),
+                    "path": dir.join(file).display().to_string(),
+                    "journey": specs.contains_key(file).then(|| file.trim_end_matches(".json")),
+                });
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    }
+}
+
+fn write(
+    dir: &Path,
+    specs: &BTreeMap<String, String>,
+    existing: &[String],
+    format: MessageFormat,
+) -> ExitCode {
+    let mut written = 0;
+    for (file, text) in specs {
+        let path = dir.join(file);
+        // Leave an up-to-date spec alone, so its modification time says when it last changed.
+        if std::fs::read(&path).is_ok_and(|b| b == text.as_bytes()) {
+            continue;
+        }
+        if let Err(e) = output::write_atomic(&path, text.as_bytes()) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+        written += 1;
+    }
+    if format == MessageFormat::Human {
+        let orphans: Vec<&String> = existing
+            .iter()
+            .filter(|f| !specs.contains_key(*f))
+            .collect();
+        for o in &orphans {
+            eprintln!(
+                "warning: {} is built by no journey; delete it (`journeyc build --check` reports it)",
+                dir.join(o).display()
+            );
+        }
+        if specs.is_empty() {
+            eprintln!("no journeys found: nothing to build");
+        } else {
+            eprintln!(
+                "built {} in {} ({} written, {} unchanged)",
+                plural(specs.len(), "spec"),
+                dir.display(),
+                written,
+                specs.len() - written
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}

@@ -1,0 +1,386 @@
+//! The journey graph as Mermaid or Graphviz text, for a pull request or a doc.
+//!
+//! Both renderings share one description of the graph ([`describe`]): a trigger node, one
+//! cluster per stage holding that stage's nodes, a `completed` node when some path completes the
+//! journey, and labelled edges (the event or `timeout 3d` out of a wait, the condition or `else`
+//! out of an `if`, the share out of a split). Output is deterministic: nodes and edges come in
+//! the IR's order.
+
+use super::display::{duration, percent};
+use super::{Journey, Node, NodeKind, StageKind};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// An ordinary step.
+    Box,
+    /// Start, end, stage entries, milestones and exits.
+    Round,
+    /// A decision: `if`, `split`, an upgrade stage's guard.
+    Diamond,
+    /// A wait for an event.
+    Hexagon,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphNode {
+    /// The IR node id, or `start` / `completed` for the two synthetic nodes.
+    pub id: String,
+    pub label: String,
+    pub shape: Shape,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub label: Option<String>,
+    /// A jump (`goto`) rather than the flow of the steps.
+    pub jump: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    pub stage: String,
+    pub title: String,
+    pub nodes: Vec<GraphNode>,
+}
+
+/// A journey as a graph to draw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Graph {
+    pub name: String,
+    /// Nodes outside any stage: the trigger and the completion.
+    pub outer: Vec<GraphNode>,
+    pub clusters: Vec<Cluster>,
+    pub edges: Vec<Edge>,
+}
+
+const START: &str = "start";
+const DONE: &str = "completed";
+
+fn label_and_shape(n: &Node, j: &Journey) -> (String, Shape) {
+    match &n.kind {
+        NodeKind::EnterStage { guard: Some(g), .. } => (format!("{g}?"), Shape::Diamond),
+        NodeKind::EnterStage { guard: None, .. } => (format!("enter {}", n.stage), Shape::Round),
+        NodeKind::Send { touchpoint, .. } => {
+            let channel = j
+                .touchpoints
+                .get(touchpoint)
+                .map(|t| format!(" ({})", t.channel))
+                .unwrap_or_default();
+            (format!("send {touchpoint}{channel}"), Shape::Box)
+        }
+        NodeKind::Delay { secs, .. } => (format!("wait {}", duration(*secs)), Shape::Box),
+        NodeKind::WaitEvent {
+            event,
+            condition,
+            timeout_secs,
+            ..
+        } => {
+            let mut s = format!("wait {event}");
+            if let Some(c) = condition {
+                let _ = write!(s, " where {c}");
+            }
+            if let Some(t) = timeout_secs {
+                let _ = write!(s, " ≤ {}", duration(*t));
+            }
+            (s, Shape::Hexagon)
+        }
+        NodeKind::Branch { .. } => ("if".into(), Shape::Diamond),
+        NodeKind::Split { .. } => ("split".into(), Shape::Diamond),
+        NodeKind::Milestone { name, .. } => (format!("milestone {name}"), Shape::Round),
+        NodeKind::Set {
+            attribute, value, ..
+        } => (format!("set {attribute} = {value}"), Shape::Box),
+        NodeKind::Goto { stage, .. } => (format!("goto {stage}"), Shape::Box),
+        NodeKind::Exit => ("exit".into(), Shape::Round),
+    }
+}
+
+/// The edges out of a node, in a fixed order.
+fn edges_of(n: &Node) -> Vec<Edge> {
+    let edge = |to: &Option<String>, label: Option<String>| Edge {
+        from: n.id.clone(),
+        to: to.clone().unwrap_or_else(|| DONE.to_string()),
+        label,
+        jump: false,
+    };
+    match &n.kind {
+        NodeKind::EnterStage {
+            guard: Some(_),
+            next,
+            skip,
+        } => {
+            vec![
+                edge(next, Some("yes".into())),
+                edge(skip, Some("no: skip".into())),
+            ]
+        }
+        NodeKind::EnterStage {
+            guard: None, next, ..
+        }
+        | NodeKind::Send { next, .. }
+        | NodeKind::Delay { next, .. }
+        | NodeKind::Milestone { next, .. }
+        | NodeKind::Set { next, .. } => vec![edge(next, None)],
+        NodeKind::WaitEvent {
+            event,
+            timeout_secs,
+            on_event,
+            on_timeout,
+            ..
+        } => {
+            let mut out = vec![edge(on_event, Some(event.clone()))];
+            if let Some(t) = timeout_secs {
+                out.push(edge(on_timeout, Some(format!("timeout {}", duration(*t)))));
+            }
+            out
+        }
+        NodeKind::Branch { arms, otherwise } => {
+            let mut out: Vec<Edge> = arms
+                .iter()
+                .map(|a| edge(&a.next, Some(a.condition.to_string())))
+                .collect();
+            out.push(edge(otherwise, Some("else".into())));
+            out
+        }
+        NodeKind::Split { variants } => variants
+            .iter()
+            .map(|v| {
+                edge(
+                    &v.next,
+                    Some(format!("{} {}", percent(v.weight_bp), v.name)),
+                )
+            })
+            .collect(),
+        NodeKind::Goto { next, .. } => vec![Edge {
+            jump: true,
+            ..edge(&Some(next.clone()), None)
+        }],
+        NodeKind::Exit => Vec::new(),
+    }
+}
+
+/// The graph of a journey.
+pub fn describe(j: &Journey) -> Graph {
+    let mut trigger = format!("trigger {}", j.trigger.event);
+    if let Some(c) = &j.trigger.condition {
+        let _ = write!(trigger, " where {c}");
+    }
+    let mut outer = vec![GraphNode {
+        id: START.into(),
+        label: trigger,
+        shape: Shape::Round,
+    }];
+    let mut edges = Vec::new();
+    edges.push(Edge {
+        from: START.into(),
+        to: j.start.clone().unwrap_or_else(|| DONE.into()),
+        label: None,
+        jump: false,
+    });
+    let clusters: Vec<Cluster> = j
+        .stages
+        .iter()
+        .map(|s| {
+            let title = match &s.kind {
+                StageKind::Onboarding => "onboarding".to_string(),
+                StageKind::Stage => format!("stage {}", s.name),
+                StageKind::Upgrade {
+                    attribute,
+                    from,
+                    to,
+                } => format!("upgrade {attribute} {from} -> {to}"),
+            };
+            let nodes = j
+                .nodes
+                .iter()
+                .filter(|n| n.stage == s.name)
+                .map(|n| {
+                    let (label, shape) = label_and_shape(n, j);
+                    GraphNode {
+                        id: n.id.clone(),
+                        label,
+                        shape,
+                    }
+                })
+                .collect();
+            Cluster {
+                stage: s.name.clone(),
+                title,
+                nodes,
+            }
+        })
+        .collect();
+    for n in &j.nodes {
+        edges.extend(edges_of(n));
+    }
+    if edges.iter().any(|e| e.to == DONE) {
+        outer.push(GraphNode {
+            id: DONE.into(),
+            label: "completed".into(),
+            shape: Shape::Round,
+        });
+    }
+    Graph {
+        name: j.name.clone(),
+        outer,
+        clusters,
+        edges,
+    }
+}
+
+/// Mermaid ids allow letters, digits and `_`; node ids are made of those and dots. Collisions
+/// (possible only with contrived names) get a numeric suffix.
+struct MermaidIds {
+    taken: BTreeSet<String>,
+    map: std::collections::BTreeMap<String, String>,
+}
+
+impl MermaidIds {
+    fn get(&mut self, id: &str) -> String {
+        if let Some(m) = self.map.get(id) {
+            return m.clone();
+        }
+        let base: String = id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while self.taken.contains(&candidate) || candidate == "end" {
+            candidate = format!("{base}_{n}");
+            n += 1;
+        }
+        self.taken.insert(candidate.clone());
+        self.map.insert(id.to_string(), candidate.clone());
+        candidate
+    }
+}
+
+fn mermaid_text(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "#quot;"))
+}
+
+fn mermaid_node(ids: &mut MermaidIds, n: &GraphNode) -> String {
+    let id = ids.get(&n.id);
+    let text = mermaid_text(&n.label);
+    match n.shape {
+        Shape::Box => format!("{id}[{text}]"),
+        Shape::Round => format!("{id}([{text}])"),
+        Shape::Diamond => format!("{id}{{{text}}}"),
+        Shape::Hexagon => format!("{id}{{{{{text}}}}}"),
+    }
+}
+
+/// The graph as a Mermaid flowchart, stages as subgraphs.
+pub fn mermaid(j: &Journey) -> String {
+    let g = describe(j);
+    let mut ids = MermaidIds {
+        taken: BTreeSet::new(),
+        map: Default::default(),
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "---\ntitle: journey {}\n---\nflowchart TD", g.name);
+    let start = &g.outer[0];
+    let _ = writeln!(out, "    {}", mermaid_node(&mut ids, start));
+    for c in &g.clusters {
+        let cid = ids.get(&format!("stage.{}", c.stage));
+        let _ = writeln!(out, "    subgraph {cid} [{}]", mermaid_text(&c.title));
+        for n in &c.nodes {
+            let _ = writeln!(out, "        {}", mermaid_node(&mut ids, n));
+        }
+        let _ = writeln!(out, "    end");
+    }
+    for n in &g.outer[1..] {
+        let _ = writeln!(out, "    {}", mermaid_node(&mut ids, n));
+    }
+    for e in &g.edges {
+        let arrow = if e.jump { "-.->" } else { "-->" };
+        let from = ids.get(&e.from);
+        let to = ids.get(&e.to);
+        match &e.label {
+            Some(l) => {
+                let _ = writeln!(out, "    {from} {arrow}|{}| {to}", mermaid_text(l));
+            }
+            None => {
+                let _ = writeln!(out, "    {from} {arrow} {to}");
+            }
+        }
+    }
+    out
+}
+
+fn dot_text(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn dot_node(n: &GraphNode) -> String {
+    let shape = match n.shape {
+        Shape::Box => "box",
+        Shape::Round => "oval",
+        Shape::Diamond => "diamond",
+        Shape::Hexagon => "hexagon",
+    };
+    format!(
+        "{} [label={}, shape={shape}];",
+        dot_text(&n.id),
+        dot_text(&n.label)
+    )
+}
+
+/// The graph in Graphviz DOT, stages as `cluster_` subgraphs.
+pub fn dot(j: &Journey) -> String {
+    let g = describe(j);
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph {} {{", dot_text(&g.name));
+    let _ = writeln!(out, "    rankdir=TB;");
+    let _ = writeln!(out, "    node [fontname=\"Helvetica\"];");
+    let _ = writeln!(out, "    edge [fontname=\"Helvetica\"];");
+    let _ = writeln!(out, "    {}", dot_node(&g.outer[0]));
+    for c in &g.clusters {
+        let _ = writeln!(
+            out,
+            "    subgraph {} {{",
+            dot_text(&format!("cluster_{}", c.stage))
+        );
+        let _ = writeln!(out, "        label={};", dot_text(&c.title));
+        for n in &c.nodes {
+            let _ = writeln!(out, "        {}", dot_node(n));
+        }
+        let _ = writeln!(out, "    }}");
+    }
+    for n in &g.outer[1..] {
+        let _ = writeln!(out, "    {}", dot_node(n));
+    }
+    for e in &g.edges {
+        let mut attrs = Vec::new();
+        if let Some(l) = &e.label {
+            attrs.push(format!("label={}", dot_text(l)));
+        }
+        if e.jump {
+            attrs.push("style=dashed".to_string());
+        }
+        let attrs = if attrs.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", attrs.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "    {} -> {}{attrs};",
+            dot_text(&e.from),
+            dot_text(&e.to)
+        );
+    }
+    out.push_str("}\n");
+    out
+}
