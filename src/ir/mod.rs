@@ -198,8 +198,9 @@ pub enum NodeKind {
     Split { variants: Vec<SplitVariant> },
     Milestone { name: String, next: Option<NodeId> },
     Set { attribute: String, value: Expr, next: Option<NodeId> },
-    /// `goto STAGE`: continues at that stage's entry node.
-    Goto { stage: String, next: NodeId },
+    /// `goto STAGE`: continues at that stage's entry node. (Named `target`, not `stage`: a
+    /// node's own `stage` field sits beside it in the spec.)
+    Goto { target: String, next: NodeId },
     /// `exit`: the customer leaves the journey.
     Exit,
 }
