@@ -338,3 +338,19 @@ fn ids_follow_the_structure_of_the_source() {
         assert!(ids.contains(&id), "missing `{id}` in {ids:?}");
     }
 }
+
+/// The example in `docs/spec.md` is what `journeyc build` really writes for its source.
+#[test]
+fn the_documented_example_is_current() {
+    let doc = std::fs::read_to_string("docs/spec.md").expect("docs/spec.md");
+    let block = |lang: &str| -> String {
+        let start = doc.find(&format!("```{lang}\n")).expect("a fenced block") + lang.len() + 4;
+        let len = doc[start..].find("```").expect("a closing fence");
+        doc[start..start + len].to_string()
+    };
+    let compiled = compile_text(Path::new("trial_nudge.journey"), &block("journey"));
+    assert!(compiled.diagnostics.is_empty(), "the documented journey has no problems");
+    let spec = spec::to_json(&compiled.journeys[0]).expect("serialises");
+    assert_eq!(block("json"), spec, "update the JSON in docs/spec.md");
+    assert_valid(&validator(), &spec, "the documented spec");
+}

@@ -35,11 +35,16 @@ pub struct Journey {
     pub entry: Entry,
     pub goals: Vec<Goal>,
     pub exits: Vec<ExitCriterion>,
-    /// The customer attributes the journey's conditions read, with types and defaults.
+    /// The whole customer schema, with types and defaults: a customer record is one schema, and
+    /// whoever runs the journey needs every default to initialise it.
     pub attributes: BTreeMap<String, Attribute>,
-    /// The events the journey listens to, with their fields.
+    /// The events the journey refers to (trigger, goals, exits, waits, `event.FIELD`, and the
+    /// `converts` and `requires` of its touchpoints), with their fields. Only these, so that a
+    /// declaration added for another journey leaves this journey's spec unchanged.
     pub events: BTreeMap<String, EventSchema>,
+    /// The channels of the touchpoints below.
     pub channels: BTreeMap<String, Channel>,
+    /// The touchpoints the journey sends or reads (`opened(t)` and friends).
     pub touchpoints: BTreeMap<String, Touchpoint>,
     /// Sections in the order they run.
     pub stages: Vec<Stage>,
