@@ -312,3 +312,24 @@ fn a_missing_path_is_a_usage_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_journey_in_a_file_two_units_import_is_built_once() {
+    let shared = alpha();
+    let user = "import \"common.journey\"\n";
+    let dir = project(
+        "shared",
+        &[
+            ("flows/common.journey", &shared),
+            ("flows/a.journey", user),
+            ("flows/b.journey", user),
+        ],
+    );
+    let run = journeyc(&dir, &["build", "flows/a.journey", "flows/b.journey"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(listing(&dir.join("dist")), vec!["alpha.json"]);
+    let j =
+        journeyc::spec::from_json(&fs::read_to_string(dir.join("dist/alpha.json")).expect("alpha"))
+            .expect("a spec");
+    assert_eq!(j.source.file, "flows/common.journey");
+}

@@ -349,7 +349,10 @@ fn the_documented_example_is_current() {
         doc[start..start + len].to_string()
     };
     let compiled = compile_text(Path::new("trial_nudge.journey"), &block("journey"));
-    assert!(compiled.diagnostics.is_empty(), "the documented journey has no problems");
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "the documented journey has no problems"
+    );
     let spec = spec::to_json(&compiled.journeys[0]).expect("serialises");
     assert_eq!(block("json"), spec, "update the JSON in docs/spec.md");
     assert_valid(&validator(), &spec, "the documented spec");
