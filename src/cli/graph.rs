@@ -22,6 +22,7 @@ pub struct GraphArgs {
     /// The journey to draw when the file holds several.
     #[arg(long, value_name = "NAME")]
     pub journey: Option<String>,
+    /// The notation to write the graph in.
     #[arg(long, value_enum, default_value = "mermaid")]
     pub format: GraphFormat,
     /// How to print diagnostics.

@@ -94,7 +94,7 @@ fn label_and_shape(n: &Node, j: &Journey) -> (String, Shape) {
         NodeKind::Set {
             attribute, value, ..
         } => (format!("set {attribute} = {value}"), Shape::Box),
-        NodeKind::Goto { stage, .. } => (format!("goto {stage}"), Shape::Box),
+        NodeKind::Goto { target, .. } => (format!("goto {target}"), Shape::Box),
         NodeKind::Exit => ("exit".into(), Shape::Round),
     }
 }

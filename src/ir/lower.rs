@@ -447,7 +447,7 @@ impl<'a> Lowerer<'a> {
                 id.into(),
                 span,
                 NodeKind::Goto {
-                    stage: target.name.clone(),
+                    target: target.name.clone(),
                     next: enter_id(&target.name),
                 },
             ),
