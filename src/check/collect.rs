@@ -216,7 +216,7 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
         duplicate(sink, "channel", &c.name.name, file, c.name.span, first.origin);
         return;
     }
-    let mut def = ChannelDef { name: c.name.name.clone(), caps: Vec::new(), quiet: None, consent: None, origin };
+    let mut def = ChannelDef { name: c.name.name.clone(), caps: Vec::new(), quiet: None, consent: None, consent_span: None, origin };
     let mut quiet_span: Option<Span> = None;
     let mut consent_span: Option<Span> = None;
     let mut cap_windows: BTreeMap<u64, Span> = BTreeMap::new();
@@ -236,7 +236,7 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
                     continue;
                 }
                 cap_windows.insert(per.secs, *span);
-                def.caps.push(Cap { count: *count, per_secs: per.secs });
+                def.caps.push(Cap { count: *count, per_secs: per.secs, span: *span });
             }
             ast::ChannelProp::Quiet { from, to, span } => {
                 if let Some(first) = quiet_span {
@@ -264,6 +264,7 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
                     Some(a) if a.ty == Type::Bool => {
                         used.mark(Kind::Attr, &attr.name);
                         def.consent = Some(attr.name.clone());
+                        def.consent_span = Some(*span);
                     }
                     Some(a) => sink.push(
                         Diagnostic::error(codes::TYPE_MISMATCH, file, format!("consent attribute `{}` is a {}, not a bool", attr.name, a.ty.name()))
@@ -320,6 +321,7 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
     let mut subject: Option<(String, Span)> = None;
     let mut converts: Option<((String, u64), Span)> = None;
     let mut requires: Vec<String> = Vec::new();
+    let mut requires_spans: Vec<Span> = Vec::new();
     let mut requires_span: Option<Span> = None;
     for p in &t.props {
         match p {
@@ -391,6 +393,7 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
                     if model.events.contains_key(&e.name) {
                         used.mark(Kind::Event, &e.name);
                         requires.push(e.name.clone());
+                        requires_spans.push(e.span);
                     } else {
                         unknown_event(model, file, e, sink);
                     }
@@ -422,6 +425,7 @@ fn touchpoint(model: &mut Model, file: FileId, t: &ast::TouchpointDecl, sink: &m
             subject: subject.map(|s| s.0),
             converts: converts.map(|c| c.0),
             requires,
+            requires_spans,
             origin,
         },
     );

@@ -94,6 +94,8 @@ pub struct EventDef {
 pub struct Cap {
     pub count: u64,
     pub per_secs: u64,
+    /// Where `cap N per D` is written, for diagnostics.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -104,6 +106,8 @@ pub struct ChannelDef {
     pub quiet: Option<(u32, u32)>,
     /// A bool attribute that must be true to send on this channel.
     pub consent: Option<String>,
+    /// Where `consent ATTR` is written, for diagnostics.
+    pub consent_span: Option<Span>,
     pub origin: Origin,
 }
 
@@ -117,6 +121,8 @@ pub struct TouchpointDef {
     pub converts: Option<(String, u64)>,
     /// Events that must have happened before this touchpoint is sent.
     pub requires: Vec<String>,
+    /// Where each of `requires` is named, in the same order, for diagnostics.
+    pub requires_spans: Vec<Span>,
     pub origin: Origin,
 }
 

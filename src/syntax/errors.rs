@@ -188,7 +188,7 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
             // The token type is not exported; its text is enough.
             let token = t.to_string();
             let noise = token.trim().is_empty() || token == "//" || token == "/*" || token == "BUILTIN_RULE";
-            if !noise && !(token.len() > 2 && token.contains("..")) {
+            if !(noise || token.len() > 2 && token.contains("..")) {
                 tokens.push(format!("`{token}`"));
             }
         }
