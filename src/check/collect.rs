@@ -267,7 +267,7 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
                         def.consent_span = Some(*span);
                     }
                     Some(a) => sink.push(
-                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("consent attribute `{}` is a {}, not a bool", attr.name, a.ty.name()))
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("consent attribute `{}` is {}, not a bool", attr.name, a.ty.a()))
                             .label(attr.span, "expected a bool attribute")
                             .label_in(a.origin.file, a.origin.span, "declared here")
                             .help("consent is a yes/no attribute such as `sms_consent: bool = false`"),

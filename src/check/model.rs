@@ -37,6 +37,13 @@ impl Type {
         }
     }
 
+    /// The name with its article, for messages: "an int", "a string".
+    pub fn a(&self) -> String {
+        let name = self.name();
+        let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+        format!("{} {name}", if vowel { "an" } else { "a" })
+    }
+
     pub fn is_numeric(&self) -> bool {
         matches!(self, Type::Int | Type::Decimal)
     }

@@ -232,6 +232,23 @@ fn join_words(words: &[String]) -> String {
     }
 }
 
+/// The words the grammar reserves (rule `keyword`).
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "and" | "or" | "not" | "in" | "true" | "false" | "if" | "else" | "where" | "within" | "after"
+            | "timeout" | "send" | "wait" | "split" | "milestone" | "set" | "goto" | "exit" | "trigger"
+            | "entry" | "goal" | "stage" | "onboarding" | "upgrade" | "expect" | "at" | "event"
+    )
+}
+
+/// Whether `at` is the start of a line that begins a top-level item: an error there means the
+/// item before it ran on.
+fn starts_item(text: &str, at: usize) -> bool {
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    line_start == at && super::starts_with_top_keyword(&text[at..])
+}
+
 /// Converts pest's error for the item starting at `base` into a diagnostic over the whole file.
 pub fn syntax_error(file: FileId, text: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
     let mut rel = match err.location {
@@ -261,13 +278,26 @@ pub fn syntax_error(file: FileId, text: &str, base: usize, err: &pest::error::Er
             "reserved word".to_string(),
         ),
         ErrorVariant::ParsingError { .. } => {
-            let expected = join_words(&expected_words(err, rel));
-            (format!("expected {expected}, found {found}"), format!("expected {expected}"))
+            let words = expected_words(err, rel);
+            let wants_name = words.iter().any(|w| w == describe(Rule::ident));
+            if wants_name && is_keyword(found.trim_matches('`')) {
+                (
+                    format!("{found} is a keyword and cannot be used as a name"),
+                    "reserved word".to_string(),
+                )
+            } else {
+                let expected = join_words(&words);
+                (format!("expected {expected}, found {found}"), format!("expected {expected}"))
+            }
         }
         ErrorVariant::CustomError { message } => (message.clone(), "here".to_string()),
     };
     let help = if found == "end of file" {
         "the file ends in the middle of an item: is a closing `}` or `\"` missing?".to_string()
+    } else if message.ends_with("cannot be used as a name") {
+        format!("choose another name: keywords such as {found} are reserved")
+    } else if starts_item(text, at) {
+        "the item before this one is not finished: is a closing `}` missing?".to_string()
     } else if found == "`}`" {
         "something is missing before this `}`, or there is one `}` too many".to_string()
     } else {
