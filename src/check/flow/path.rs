@@ -13,13 +13,11 @@ use std::collections::{BTreeMap, VecDeque};
 /// the last node).
 pub type Path = Vec<(NodeId, Option<usize>)>;
 
-/// How a (node, state) pair was first reached: the pair before it and the edge taken from there
-/// (`None` for the start).
-type Parents<S> = BTreeMap<(NodeId, S), Option<((NodeId, S), usize)>>;
-
-/// The result of a search: every reachable (node, state) with how it was first reached.
+/// The result of a search: every reachable (node, state), each with the entry it was first
+/// reached from and the edge taken (`None` for the start).
 pub struct Search<S> {
-    parent: Parents<S>,
+    index: BTreeMap<(NodeId, S), usize>,
+    entries: Vec<((NodeId, S), Option<(usize, usize)>)>,
 }
 
 impl<S: Ord + Copy> Search<S> {
@@ -30,38 +28,47 @@ impl<S: Ord + Copy> Search<S> {
         start: (NodeId, S),
         mut step: impl FnMut(NodeId, usize, S) -> Option<S>,
     ) -> Self {
-        let mut parent = BTreeMap::new();
-        parent.insert(start, None);
-        let mut queue = VecDeque::from([start]);
-        while let Some((n, s)) = queue.pop_front() {
+        let mut search = Search {
+            index: BTreeMap::from([(start, 0)]),
+            entries: vec![(start, None)],
+        };
+        let mut queue = VecDeque::from([0usize]);
+        while let Some(at) = queue.pop_front() {
+            let (n, s) = search.entries[at].0;
             for (i, e) in g.nodes[n].succ.iter().enumerate() {
                 let Some(next) = step(n, i, s) else { continue };
                 let key = (e.to, next);
-                if let std::collections::btree_map::Entry::Vacant(v) = parent.entry(key) {
-                    v.insert(Some(((n, s), i)));
-                    queue.push_back(key);
+                if let std::collections::btree_map::Entry::Vacant(v) = search.index.entry(key) {
+                    v.insert(search.entries.len());
+                    queue.push_back(search.entries.len());
+                    search.entries.push((key, Some((at, i))));
                 }
             }
         }
-        Search { parent }
+        search
     }
 
     pub fn reached(&self, n: NodeId, s: S) -> bool {
-        self.parent.contains_key(&(n, s))
+        self.index.contains_key(&(n, s))
     }
 
     /// The path by which (n, s) was first reached, from the start.
     pub fn path_to(&self, n: NodeId, s: S) -> Path {
         let mut rev = vec![(n, None)];
-        let mut at = (n, s);
-        while let Some(Some((prev, edge))) = self.parent.get(&at) {
-            rev.push((prev.0, Some(*edge)));
-            at = *prev;
+        let mut at = self.index.get(&(n, s)).copied();
+        while let Some(Some((prev, edge))) = at.map(|a| self.entries[a].1) {
+            rev.push((self.entries[prev].0 .0, Some(edge)));
+            at = Some(prev);
         }
         rev.reverse();
         rev
     }
 }
+
+/// At most this many steps are named at each end of a long path; the middle is elided, since
+/// a note a screen long helps nobody and costs time on huge journeys.
+const HEAD: usize = 4;
+const TAIL: usize = 8;
 
 /// Describes a path in the words of the file: the sections it passes through, each decision
 /// (which outcome of a wait, which arm of an `if`, which split variant), each delay and `goto`,
@@ -72,20 +79,47 @@ pub fn describe(
     path: &[(NodeId, Option<usize>)],
     show: impl Fn(NodeId) -> bool,
 ) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut section: Option<usize> = None;
-    for (k, &(n, edge)) in path.iter().enumerate() {
+    let item = |k: usize| -> Option<(usize, String)> {
+        let (n, edge) = path[k];
         let node = &g.nodes[n];
         let last = k + 1 == path.len();
         let edge = edge.and_then(|i| node.succ.get(i)).map(|e| e.kind);
-        let Some(words) = words(g, n, edge, last || show(n)) else {
-            continue;
-        };
-        if section != Some(node.section) && !matches!(node.kind, NodeKind::End) {
-            section = Some(node.section);
-            parts.push(format!("{}: {words}", g.sections[node.section].name));
-        } else {
-            parts.push(words);
+        words(g, n, edge, last || show(n)).map(|w| (node.section, w))
+    };
+    let mut head: Vec<(usize, String)> = Vec::new();
+    let mut k = 0;
+    while k < path.len() && head.len() < HEAD {
+        head.extend(item(k));
+        k += 1;
+    }
+    let mut tail: Vec<(usize, String)> = Vec::new();
+    let mut j = path.len();
+    while j > k && tail.len() < TAIL {
+        j -= 1;
+        tail.extend(item(j));
+    }
+    tail.reverse();
+    // Whether a step between the two ends would have been named.
+    let skipped = (k..j).any(|m| item(m).is_some());
+    let middle = skipped.then_some(None);
+    let mut parts: Vec<String> = Vec::new();
+    let mut section: Option<usize> = None;
+    for it in head
+        .into_iter()
+        .map(Some)
+        .chain(middle)
+        .chain(tail.into_iter().map(Some))
+    {
+        match it {
+            Some((sec, words)) if section != Some(sec) => {
+                section = Some(sec);
+                parts.push(format!("{}: {words}", g.sections[sec].name));
+            }
+            Some((_, words)) => parts.push(words),
+            None => {
+                parts.push("...".to_string());
+                section = None;
+            }
         }
     }
     parts.join(" -> ")

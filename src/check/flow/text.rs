@@ -154,3 +154,48 @@ pub fn ordinal(n: usize) -> String {
     };
     format!("{n}{suffix}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::syntax::ast::{Item, JourneyPart};
+
+    /// The trigger condition of `journey j { trigger e where COND }`, printed back.
+    fn reprint(cond: &str) -> String {
+        let text = format!("journey j {{ trigger e where {cond} }}");
+        let (module, diags) = crate::syntax::parse(FileId(0), &text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let Some(Item::Journey(j)) = module.items.first() else {
+            panic!("no journey")
+        };
+        let Some(JourneyPart::Trigger(t)) = j.parts.first() else {
+            panic!("no trigger")
+        };
+        expr(t.condition.as_ref().expect("a condition"))
+    }
+
+    #[test]
+    fn durations_read_as_written_in_days_and_hours() {
+        assert_eq!(dur(14 * 86_400), "14d");
+        assert_eq!(dur(36 * 3_600), "1d12h");
+        assert_eq!(dur(90), "1m30s");
+        assert_eq!(dur(0), "0s");
+    }
+
+    #[test]
+    fn conditions_keep_their_meaning_when_printed() {
+        for src in [
+            "a and b or c",
+            "(a or b) and c",
+            "not (a and b)",
+            "not a == b",
+            "seats * (2 + 1) > 10",
+            "country in [\"US\", \"DE\"] and -seats < -3",
+            "opened(welcome) and event.plan >= pro",
+            "at_time == 09:05 and day > 2026-01-02 and wait_for == 1d12h and n == 1.5",
+        ] {
+            assert_eq!(reprint(src), src);
+        }
+    }
+}
