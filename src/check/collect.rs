@@ -166,7 +166,10 @@ fn attribute(model: &mut Model, file: FileId, a: &ast::AttrDecl, sink: &mut Sink
         duplicate(sink, "attribute", &a.name.name, file, a.name.span, first.origin);
         return;
     }
-    let Some(ty) = resolve_type(model, file, &a.ty, sink) else { return };
+    let Some(ty) = resolve_type(model, file, &a.ty, sink) else {
+        model.untyped_attrs.insert(a.name.name.clone());
+        return;
+    };
     if let Type::Enum(e) = &ty {
         used.mark(Kind::Enum, e);
     }
@@ -281,6 +284,9 @@ fn channel(model: &mut Model, file: FileId, c: &ast::ChannelDecl, sink: &mut Sin
 }
 
 pub fn unknown_attr(model: &Model, file: FileId, attr: &ast::Ident, sink: &mut Sink) {
+    if model.untyped_attrs.contains(&attr.name) {
+        return;
+    }
     let mut d = Diagnostic::error(codes::UNKNOWN_ATTRIBUTE, file, format!("unknown customer attribute `{}`", attr.name))
         .label(attr.span, "not in the `customer` schema");
     d = match did_you_mean(&attr.name, model.attrs.keys().map(String::as_str)) {

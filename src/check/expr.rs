@@ -277,6 +277,9 @@ impl Typer<'_, '_> {
                     .help("compare it with an attribute so its enum is known, e.g. `plan == trial`"),
             );
         }
+        if model.untyped_attrs.contains(n) {
+            return None;
+        }
         let ident = ast::Ident { name: n.to_string(), span: e.span };
         let candidates: Vec<&str> = model
             .attrs

@@ -209,6 +209,9 @@ pub struct Model {
     /// Tests in file order (names need not be unique across files).
     pub tests: Vec<TestDef>,
     pub simulations: BTreeMap<String, SimulationDef>,
+    /// Attributes declared with a type that does not exist: the declaration is reported once,
+    /// and uses of the name are not reported again as unknown.
+    pub untyped_attrs: std::collections::BTreeSet<String>,
 }
 
 impl Model {
