@@ -77,7 +77,10 @@ pub fn requires(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
     }
 }
 
-/// E0305: a send on a channel with `consent ATTR` happens only where `ATTR` is known true.
+/// E0305: a send on a channel with `consent ATTR` happens only where `ATTR` is known true: the
+/// trigger's `where`, an `if` arm (or the `else` of `if not ATTR`), a wait's `where` when the event
+/// came, or `set ATTR = true` said so, and no `set ATTR = ...` said otherwise since. Time passing
+/// does not undo it: as far as a journey can see, attributes change only through `set`.
 pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
     let mut attrs: BTreeSet<&str> = BTreeSet::new();
     for (n, node) in g.nodes.iter().enumerate() {
@@ -112,6 +115,12 @@ pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
                         || i.branches.iter().enumerate().any(|(j, (c, _))| {
                             j <= k && known_true(c, j == k, &is_bool).contains(attr)
                         })
+                }
+                (NodeKind::Wait(w), EdgeKind::Event) => {
+                    known
+                        || w.condition
+                            .as_ref()
+                            .is_some_and(|c| known_true(c, true, &is_bool).contains(attr))
                 }
                 (NodeKind::If(i), EdgeKind::Otherwise) => {
                     known
