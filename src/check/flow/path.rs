@@ -13,11 +13,14 @@ use std::collections::{BTreeMap, VecDeque};
 /// the last node).
 pub type Path = Vec<(NodeId, Option<usize>)>;
 
-/// The result of a search: every reachable (node, state), each with the entry it was first
-/// reached from and the edge taken (`None` for the start).
+/// A reached (node, state), with the entry it was first reached from and the edge taken from
+/// there (`None` for the start).
+type Entry<S> = ((NodeId, S), Option<(usize, usize)>);
+
+/// The result of a search: every reachable (node, state).
 pub struct Search<S> {
     index: BTreeMap<(NodeId, S), usize>,
-    entries: Vec<((NodeId, S), Option<(usize, usize)>)>,
+    entries: Vec<Entry<S>>,
 }
 
 impl<S: Ord + Copy> Search<S> {
