@@ -171,6 +171,22 @@ fn is_expression_part(rule: Rule) -> bool {
     )
 }
 
+/// Rules for whole items, which pest reports as "expected" while inside one.
+fn is_declaration(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::import_decl
+            | Rule::enum_decl
+            | Rule::customer_decl
+            | Rule::event_decl
+            | Rule::channel_decl
+            | Rule::touchpoint_decl
+            | Rule::journey_decl
+            | Rule::test_decl
+            | Rule::simulation_decl
+    )
+}
+
 /// What was expected at the farthest point the parser reached, in words.
 fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
     let mut rules: Vec<Rule> = Vec::new();
@@ -196,6 +212,11 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
         // says less than the token itself.
         if rules.is_empty() && tokens.is_empty() {
             rules = parents;
+        }
+        // pest names the declaration being read when what it wanted there are its keywords
+        // (`channel`, `template`, `}` inside a touchpoint): the keywords say more.
+        if !tokens.is_empty() && !rules.is_empty() && rules.iter().all(|r| is_declaration(*r)) {
+            rules.clear();
         }
     }
     if rules.is_empty() && tokens.is_empty() {
