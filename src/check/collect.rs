@@ -253,6 +253,7 @@ fn attribute(
         return;
     }
     let Some(ty) = resolve_type(model, file, &a.ty, sink) else {
+        model.untyped_attrs.insert(a.name.name.clone());
         return;
     };
     if let Type::Enum(e) = &ty {
@@ -357,6 +358,7 @@ fn channel(
         caps: Vec::new(),
         quiet: None,
         consent: None,
+        consent_span: None,
         origin,
     };
     let mut quiet_span: Option<Span> = None;
@@ -381,6 +383,7 @@ fn channel(
                 def.caps.push(Cap {
                     count: *count,
                     per_secs: per.secs,
+                    span: *span,
                 });
             }
             ast::ChannelProp::Quiet { from, to, span } => {
@@ -409,15 +412,16 @@ fn channel(
                     Some(a) if a.ty == Type::Bool => {
                         used.mark(Kind::Attr, &attr.name);
                         def.consent = Some(attr.name.clone());
+                        def.consent_span = Some(*span);
                     }
                     Some(a) => sink.push(
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
                             file,
                             format!(
-                                "consent attribute `{}` is a {}, not a bool",
+                                "consent attribute `{}` is {}, not a bool",
                                 attr.name,
-                                a.ty.name()
+                                a.ty.a()
                             ),
                         )
                         .label(attr.span, "expected a bool attribute")
@@ -433,6 +437,9 @@ fn channel(
 }
 
 pub fn unknown_attr(model: &Model, file: FileId, attr: &ast::Ident, sink: &mut Sink) {
+    if model.untyped_attrs.contains(&attr.name) {
+        return;
+    }
     let mut d = Diagnostic::error(
         codes::UNKNOWN_ATTRIBUTE,
         file,
@@ -508,6 +515,7 @@ fn touchpoint(
     let mut subject: Option<(String, Span)> = None;
     let mut converts: Option<((String, u64), Span)> = None;
     let mut requires: Vec<String> = Vec::new();
+    let mut requires_spans: Vec<Span> = Vec::new();
     let mut requires_span: Option<Span> = None;
     for p in &t.props {
         match p {
@@ -591,6 +599,7 @@ fn touchpoint(
                     if model.events.contains_key(&e.name) {
                         used.mark(Kind::Event, &e.name);
                         requires.push(e.name.clone());
+                        requires_spans.push(e.span);
                     } else {
                         unknown_event(model, file, e, sink);
                     }
@@ -630,6 +639,7 @@ fn touchpoint(
             subject: subject.map(|s| s.0),
             converts: converts.map(|c| c.0),
             requires,
+            requires_spans,
             origin,
         },
     );

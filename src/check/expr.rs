@@ -92,7 +92,7 @@ pub fn const_of(
         },
         (kind, ty) => {
             let found = match kind {
-                ValueKind::Lit(l) => literal_type(l).name(),
+                ValueKind::Lit(l) => literal_type(l).a(),
                 ValueKind::Name(n) => format!("the name `{n}`"),
             };
             let hint = match ty {
@@ -116,7 +116,7 @@ pub fn const_of(
                 Diagnostic::error(
                     codes::TYPE_MISMATCH,
                     file,
-                    format!("expected a {}, found {found}", ty.name()),
+                    format!("expected {}, found {found}", ty.a()),
                 )
                 .label(v.span, format!("expected {}", ty.name()))
                 .help(hint),
@@ -184,9 +184,9 @@ impl Typer<'_, '_> {
                     Diagnostic::error(
                         codes::NOT_A_CONDITION,
                         self.scope.file,
-                        format!("this condition is a {}, not a bool", t.name()),
+                        format!("this condition is {}, not a bool", t.a()),
                     )
-                    .label(e.span, format!("a {}", t.name()))
+                    .label(e.span, t.a())
                     .help("compare it with something, e.g. `seats > 5` or `plan == pro`"),
                 );
             }
@@ -201,9 +201,9 @@ impl Typer<'_, '_> {
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
                         self.scope.file,
-                        format!("expected a {}, found a {}", expected.name(), t.name()),
+                        format!("expected {}, found {}", expected.a(), t.a()),
                     )
-                    .label(e.span, format!("a {}", t.name()))
+                    .label(e.span, t.a())
                     .help(format!("give a value of type {}", expected.name())),
                 );
             }
@@ -237,7 +237,7 @@ impl Typer<'_, '_> {
                         let help = match did_you_mean(&f.name, fields.iter().copied()) {
                             Some(s) => format!("did you mean `event.{s}`?"),
                             None if fields.is_empty() => format!("`{event}` has no fields; declare one with `event {event} {{ {}: string }}`", f.name),
-                            None => format!("`{event}` has the fields {}", fields.join(", ")),
+                            None => format!("`{event}` has {}", field_list(&fields)),
                         };
                         self.err(
                             Diagnostic::error(
@@ -303,9 +303,9 @@ impl Typer<'_, '_> {
                     if let (Some(t), Some(it)) = (t.as_ref(), self.infer(item, t.as_ref())) {
                         if !comparable(t, &it) {
                             self.sink.push(
-                                Diagnostic::error(codes::TYPE_MISMATCH, file, format!("a list of {} values holds a {}", t.name(), it.name()))
-                                    .label(item.span, format!("a {}", it.name()))
-                                    .label(expr.span, format!("this is a {}", t.name()))
+                                Diagnostic::error(codes::TYPE_MISMATCH, file, format!("a list of {} values holds {}", t.name(), it.a()))
+                                    .label(item.span, it.a())
+                                    .label(expr.span, format!("this is {}", t.a()))
                                     .help("every value in the list must have the type of the value being tested"),
                             );
                         }
@@ -354,6 +354,9 @@ impl Typer<'_, '_> {
                 .label(e.span, "ambiguous value")
                 .help("compare it with an attribute so its enum is known, e.g. `plan == trial`"),
             );
+        }
+        if model.untyped_attrs.contains(n) {
+            return None;
         }
         let ident = ast::Ident {
             name: n.to_string(),
@@ -427,17 +430,17 @@ impl Typer<'_, '_> {
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
                             file,
-                            format!("cannot compare a {} with a {}", l.name(), r.name()),
+                            format!("cannot compare {} with {}", l.a(), r.a()),
                         )
-                        .label(lhs.span, format!("a {}", l.name()))
-                        .label(rhs.span, format!("a {}", r.name()))
+                        .label(lhs.span, l.a())
+                        .label(rhs.span, r.a())
                         .help("both sides of a comparison must have the same type"),
                     );
                 }
                 let ordered = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
                 if ordered && matches!(l, Type::Bool | Type::Str) {
                     return self.err(
-                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("a {} has no order for `{}`", l.name(), op.symbol()))
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("{} has no order for `{}`", l.a(), op.symbol()))
                             .label(whole.span, "no order")
                             .help("use `==` or `!=`; numbers, durations, dates, times and enums (by declared order) can be ordered"),
                     );
@@ -461,9 +464,9 @@ impl Typer<'_, '_> {
                 match out {
                     Some(t) => Some(t),
                     None => self.err(
-                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("cannot apply `{}` to a {} and a {}", op.symbol(), l.name(), r.name()))
-                            .label(lhs.span, format!("a {}", l.name()))
-                            .label(rhs.span, format!("a {}", r.name()))
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("cannot apply `{}` to {} and {}", op.symbol(), l.a(), r.a()))
+                            .label(lhs.span, l.a())
+                            .label(rhs.span, r.a())
                             .help("arithmetic works on numbers, and `+`/`-` on durations and on a date plus a duration"),
                     ),
                 }
@@ -476,9 +479,9 @@ fn mismatch(file: FileId, e: &ast::Expr, what: &str, found: &Type) -> Diagnostic
     Diagnostic::error(
         codes::TYPE_MISMATCH,
         file,
-        format!("{what}, found a {}", found.name()),
+        format!("{what}, found {}", found.a()),
     )
-    .label(e.span, format!("a {}", found.name()))
+    .label(e.span, found.a())
     .help("check the operator and the types of its operands")
 }
 
@@ -490,4 +493,13 @@ pub fn comparable(a: &Type, b: &Type) -> bool {
 /// Whether a value of type `from` can be stored where `to` is expected.
 pub fn assignable(from: &Type, to: &Type) -> bool {
     from == to || (*from == Type::Int && *to == Type::Decimal)
+}
+
+/// "the field `a`" or "the fields `a`, `b`", for helps that list an event's fields.
+pub fn field_list(fields: &[&str]) -> String {
+    let quoted: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    match quoted.len() {
+        1 => format!("the field {}", quoted[0]),
+        _ => format!("the fields {}", quoted.join(", ")),
+    }
 }

@@ -1,6 +1,46 @@
-//! Path-sensitive analyses of a journey (filled in by the flow analysis work).
+//! Path-sensitive analyses of a journey: what holds on every path a customer can take.
+//!
+//! The journey is turned into a control-flow graph ([`graph`]) once; each property is then a
+//! search over that graph ([`path`]) that, when it fails, names one concrete path in the words of
+//! the file, so the user sees how a customer gets there.
+
+mod cap;
+mod facts;
+mod graph;
+mod loops;
+mod path;
+mod reach;
+mod text;
 
 use super::model::{JourneyDef, Model};
 use super::Sink;
+use crate::source::FileId;
 
-pub fn check(_j: &JourneyDef, _model: &Model, _sink: &mut Sink) {}
+/// What every analysis reports against.
+struct Ctx<'a> {
+    model: &'a Model,
+    journey: &'a JourneyDef,
+    file: FileId,
+    sink: &'a mut Sink,
+}
+
+pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
+    let sections: Vec<_> = j.sections().collect();
+    let g = graph::Graph::build(&sections);
+    let reachable = g.reachable();
+    let mut cx = Ctx {
+        model,
+        journey: j,
+        file: j.file,
+        sink,
+    };
+    reach::sections(&mut cx, &g, &reachable);
+    for s in &sections {
+        reach::local(&mut cx, &s.body);
+    }
+    reach::goals(&mut cx, &g, &reachable);
+    loops::check(&mut cx, &g, &reachable);
+    facts::requires(&mut cx, &g, &reachable);
+    facts::consent(&mut cx, &g, &reachable);
+    cap::check(&mut cx, &g, &reachable);
+}

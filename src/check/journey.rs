@@ -181,7 +181,7 @@ fn upgrade(cx: &mut Ctx, attr: &ast::Ident, from: &ast::Ident, to: &ast::Ident) 
     cx.used.mark(Kind::Attr, &attr.name);
     let Type::Enum(en) = &a.ty else {
         cx.sink.push(
-            Diagnostic::error(codes::UPGRADE_NOT_ENUM, cx.file, format!("`{}` is a {}, not an enum", attr.name, a.ty.name()))
+            Diagnostic::error(codes::UPGRADE_NOT_ENUM, cx.file, format!("`{}` is {}, not an enum", attr.name, a.ty.a()))
                 .label(attr.span, "an upgrade climbs an enum")
                 .label_in(a.origin.file, a.origin.span, "declared here")
                 .help("declare the attribute with an enum type, e.g. `plan: plan` with `enum plan { free, trial, pro }`"),

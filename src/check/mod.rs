@@ -14,7 +14,7 @@ mod usage;
 
 pub use model::*;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{codes, Diagnostic, Diagnostics};
 use crate::project::Project;
 use crate::source::FileId;
 
@@ -53,6 +53,12 @@ impl Sink {
 pub fn check_project(project: &Project) -> Checked {
     let mut diagnostics = project.diagnostics.clone();
     let mut models = Vec::new();
+    let unparsed: Vec<FileId> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == codes::SYNTAX || d.code == codes::TOO_DEEP)
+        .map(|d| d.file)
+        .collect();
     for unit in &project.units {
         let modules: Vec<(FileId, &crate::syntax::ast::Module)> = unit
             .iter()
@@ -63,6 +69,11 @@ pub fn check_project(project: &Project) -> Checked {
             suggested: Default::default(),
         };
         let model = check_unit(&modules, &mut sink);
+        if unit.iter().any(|f| unparsed.contains(f)) {
+            // What uses a declaration may be in the item that failed to parse: "never used"
+            // would be wrong there, and is noise next to the syntax error anyway.
+            sink.diags.retain(|d| d.code != codes::UNUSED);
+        }
         diagnostics.extend(sink.diags);
         models.push(model);
     }

@@ -37,6 +37,13 @@ impl Type {
         }
     }
 
+    /// The name with its article, for messages: "an int", "a string".
+    pub fn a(&self) -> String {
+        let name = self.name();
+        let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+        format!("{} {name}", if vowel { "an" } else { "a" })
+    }
+
     pub fn is_numeric(&self) -> bool {
         matches!(self, Type::Int | Type::Decimal)
     }
@@ -98,6 +105,8 @@ pub struct EventDef {
 pub struct Cap {
     pub count: u64,
     pub per_secs: u64,
+    /// Where `cap N per D` is written, for diagnostics.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -108,6 +117,8 @@ pub struct ChannelDef {
     pub quiet: Option<(u32, u32)>,
     /// A bool attribute that must be true to send on this channel.
     pub consent: Option<String>,
+    /// Where `consent ATTR` is written, for diagnostics.
+    pub consent_span: Option<Span>,
     pub origin: Origin,
 }
 
@@ -121,6 +132,8 @@ pub struct TouchpointDef {
     pub converts: Option<(String, u64)>,
     /// Events that must have happened before this touchpoint is sent.
     pub requires: Vec<String>,
+    /// Where each of `requires` is named, in the same order, for diagnostics.
+    pub requires_spans: Vec<Span>,
     pub origin: Origin,
 }
 
@@ -200,6 +213,9 @@ pub struct Model {
     /// Tests in file order (names need not be unique across files).
     pub tests: Vec<TestDef>,
     pub simulations: BTreeMap<String, SimulationDef>,
+    /// Attributes declared with a type that does not exist: the declaration is reported once,
+    /// and uses of the name are not reported again as unknown.
+    pub untyped_attrs: std::collections::BTreeSet<String>,
 }
 
 impl Model {

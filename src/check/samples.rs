@@ -125,10 +125,7 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
             }
             TestPart::Customer(list, _) => assigns(model, file, list, sink, used),
             TestPart::At {
-                at,
-                event,
-                props,
-                span,
+                at, event, props, ..
             } => {
                 if let Some((prev, prev_span)) = last_at {
                     if at.secs < prev {
@@ -138,13 +135,14 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                                 file,
                                 "test events are out of order",
                             )
-                            .label(at.span, "earlier than the event before it")
-                            .label(prev_span, "this one comes later")
+                            .label(at.span, "earlier than the line before it")
+                            .label(prev_span, "this line's time is later")
                             .help("list `at` lines in time order, so the test reads as a timeline"),
                         );
                     }
                 }
-                last_at = Some((at.secs, *span));
+                // The time, not the whole line: the line's span runs on to the next one.
+                last_at = Some((at.secs, at.span));
                 if !model.events.contains_key(&event.name) {
                     unknown_event(model, file, event, sink);
                     continue;
@@ -181,9 +179,11 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                                 None if fields.is_empty() => {
                                     format!("`{}` has no fields", event.name)
                                 }
-                                None => {
-                                    format!("`{}` has the fields {}", event.name, fields.join(", "))
-                                }
+                                None => format!(
+                                    "`{}` has {}",
+                                    event.name,
+                                    super::expr::field_list(&fields)
+                                ),
                             };
                             sink.push(
                                 Diagnostic::error(
@@ -205,7 +205,7 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                 at,
                 func,
                 touchpoint,
-                span,
+                ..
             } => {
                 if let Some((prev, prev_span)) = last_at {
                     if at.secs < prev {
@@ -215,13 +215,13 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                                 file,
                                 "test events are out of order",
                             )
-                            .label(at.span, "earlier than the event before it")
-                            .label(prev_span, "this one comes later")
+                            .label(at.span, "earlier than the line before it")
+                            .label(prev_span, "this line's time is later")
                             .help("list `at` lines in time order, so the test reads as a timeline"),
                         );
                     }
                 }
-                last_at = Some((at.secs, *span));
+                last_at = Some((at.secs, at.span));
                 if !matches!(func.name.as_str(), "opened" | "clicked") {
                     sink.push(
                         Diagnostic::error(codes::UNKNOWN_FUNCTION, file, format!("`{}` is not an engagement", func.name))
@@ -430,7 +430,7 @@ fn population(
                     Type::Int | Type::Decimal | Type::Duration | Type::Date
                 ) {
                     sink.push(
-                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("`{}` is a {}: it has no ranges", a.attr.name, def.ty.name()))
+                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("`{}` is {}: it has no ranges", a.attr.name, def.ty.a()))
                             .label(a.span, "a range")
                             .help("ranges are for numbers, durations and dates; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
                     );

@@ -453,10 +453,22 @@ impl<'p> Engine<'p> {
     }
 
     /// Credits a conversion to each touchpoint sent within its `converts` window.
-    fn credit(&self, last_sent: &[Option<Instant>], event: usize, t: Instant, obs: &mut dyn Observer) {
+    fn credit(
+        &self,
+        last_sent: &[Option<Instant>],
+        event: usize,
+        t: Instant,
+        obs: &mut dyn Observer,
+    ) {
         for (tp, def) in self.program.touchpoints.iter().enumerate() {
             if let Some((ce, within)) = def.converts {
-                if ce == event && last_sent.get(tp).copied().flatten().is_some_and(|s| t - s <= within) {
+                if ce == event
+                    && last_sent
+                        .get(tp)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|s| t - s <= within)
+                {
                     obs.action(t, None, &Action::Credited { touchpoint: tp });
                 }
             }
@@ -465,7 +477,15 @@ impl<'p> Engine<'p> {
 
     /// The first goal this event reaches. After the steps ended (`after`), only goals with a
     /// window count.
-    fn goal_reached(&self, c: &Customer, event: usize, ev: &EventPayload, t: Instant, entered: Instant, after: bool) -> Option<usize> {
+    fn goal_reached(
+        &self,
+        c: &Customer,
+        event: usize,
+        ev: &EventPayload,
+        t: Instant,
+        entered: Instant,
+        after: bool,
+    ) -> Option<usize> {
         self.program.goals.iter().position(|(e, cond, within)| {
             *e == event
                 && (!after || within.is_some())

@@ -494,7 +494,15 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
     match &r.action {
         Action::Sent { touchpoint } | Action::Credited { touchpoint } => tp(&mut m, *touchpoint),
         Action::Converted { goal } => {
-            m.insert("goal".into(), Json::String(p.ir.goals.get(*goal).map(|g| g.event.clone()).unwrap_or_default()));
+            m.insert(
+                "goal".into(),
+                Json::String(
+                    p.ir.goals
+                        .get(*goal)
+                        .map(|g| g.event.clone())
+                        .unwrap_or_default(),
+                ),
+            );
         }
         Action::Suppressed { touchpoint, reason } => {
             tp(&mut m, *touchpoint);

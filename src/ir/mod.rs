@@ -167,7 +167,11 @@ pub enum StageKind {
     Onboarding,
     Stage,
     /// Runs only for customers whose `attribute` equals `from` on arrival.
-    Upgrade { attribute: String, from: String, to: String },
+    Upgrade {
+        attribute: String,
+        from: String,
+        to: String,
+    },
 }
 
 /// One step. In the spec the fields of `kind` (its `type` first) follow the id, so a node reads
@@ -188,9 +192,19 @@ pub struct Node {
 pub enum NodeKind {
     /// Marks arrival in a stage (for funnels and `expect reached`). For an upgrade stage,
     /// `guard` must hold or the customer goes to `skip`.
-    EnterStage { guard: Option<Expr>, next: Option<NodeId>, skip: Option<NodeId> },
-    Send { touchpoint: String, next: Option<NodeId> },
-    Delay { secs: u64, next: Option<NodeId> },
+    EnterStage {
+        guard: Option<Expr>,
+        next: Option<NodeId>,
+        skip: Option<NodeId>,
+    },
+    Send {
+        touchpoint: String,
+        next: Option<NodeId>,
+    },
+    Delay {
+        secs: u64,
+        next: Option<NodeId>,
+    },
     /// Waits for `event` (matching `condition`) at most `timeout_secs` (for ever when `None`).
     WaitEvent {
         event: String,
@@ -200,13 +214,28 @@ pub enum NodeKind {
         on_timeout: Option<NodeId>,
     },
     /// The first arm whose condition holds is taken, else `otherwise`.
-    Branch { arms: Vec<Arm>, otherwise: Option<NodeId> },
-    Split { variants: Vec<SplitVariant> },
-    Milestone { name: String, next: Option<NodeId> },
-    Set { attribute: String, value: Expr, next: Option<NodeId> },
+    Branch {
+        arms: Vec<Arm>,
+        otherwise: Option<NodeId>,
+    },
+    Split {
+        variants: Vec<SplitVariant>,
+    },
+    Milestone {
+        name: String,
+        next: Option<NodeId>,
+    },
+    Set {
+        attribute: String,
+        value: Expr,
+        next: Option<NodeId>,
+    },
     /// `goto STAGE`: continues at that stage's entry node. (Named `target`, not `stage`: a
     /// node's own `stage` field sits beside it in the spec.)
-    Goto { target: String, next: NodeId },
+    Goto {
+        target: String,
+        next: NodeId,
+    },
     /// `exit`: the customer leaves the journey.
     Exit,
 }
@@ -256,18 +285,39 @@ pub struct EnumValue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Expr {
-    Const { value: Value },
-    Attr { name: String },
+    Const {
+        value: Value,
+    },
+    Attr {
+        name: String,
+    },
     /// `event.FIELD`: a field of `event`, the event that ended the enclosing wait (or the
     /// trigger, goal or exit event in their conditions). The event is named so a consumer can
     /// keep the payload of each received event, and so the spec reads without the source.
-    EventField { event: String, field: String },
+    EventField {
+        event: String,
+        field: String,
+    },
     /// `sent(t)`, `opened(t)`, `clicked(t)`: engagement with an earlier message of this entry.
-    Engagement { kind: Engagement, touchpoint: String },
-    Not { expr: Box<Expr> },
-    Neg { expr: Box<Expr> },
-    Binary { operator: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    In { expr: Box<Expr>, list: Vec<Expr> },
+    Engagement {
+        kind: Engagement,
+        touchpoint: String,
+    },
+    Not {
+        expr: Box<Expr>,
+    },
+    Neg {
+        expr: Box<Expr>,
+    },
+    Binary {
+        operator: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    In {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

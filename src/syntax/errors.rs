@@ -170,6 +170,22 @@ fn is_expression_part(rule: Rule) -> bool {
     )
 }
 
+/// Rules for whole items, which pest reports as "expected" while inside one.
+fn is_declaration(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::import_decl
+            | Rule::enum_decl
+            | Rule::customer_decl
+            | Rule::event_decl
+            | Rule::channel_decl
+            | Rule::touchpoint_decl
+            | Rule::journey_decl
+            | Rule::test_decl
+            | Rule::simulation_decl
+    )
+}
+
 /// What was expected at the farthest point the parser reached, in words.
 fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
     let mut rules: Vec<Rule> = Vec::new();
@@ -190,7 +206,7 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
                 || token == "//"
                 || token == "/*"
                 || token == "BUILTIN_RULE";
-            if !noise && !(token.len() > 2 && token.contains("..")) {
+            if !(noise || token.len() > 2 && token.contains("..")) {
                 tokens.push(format!("`{token}`"));
             }
         }
@@ -198,6 +214,11 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
         // says less than the token itself.
         if rules.is_empty() && tokens.is_empty() {
             rules = parents;
+        }
+        // pest names the declaration being read when what it wanted there are its keywords
+        // (`channel`, `template`, `}` inside a touchpoint): the keywords say more.
+        if !tokens.is_empty() && !rules.is_empty() && rules.iter().all(|r| is_declaration(*r)) {
+            rules.clear();
         }
     }
     if rules.is_empty() && tokens.is_empty() {
@@ -240,6 +261,48 @@ fn join_words(words: &[String]) -> String {
         1 => words[0].clone(),
         n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
     }
+}
+
+/// The words the grammar reserves (rule `keyword`).
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "and"
+            | "or"
+            | "not"
+            | "in"
+            | "true"
+            | "false"
+            | "if"
+            | "else"
+            | "where"
+            | "within"
+            | "after"
+            | "timeout"
+            | "send"
+            | "wait"
+            | "split"
+            | "milestone"
+            | "set"
+            | "goto"
+            | "exit"
+            | "trigger"
+            | "entry"
+            | "goal"
+            | "stage"
+            | "onboarding"
+            | "upgrade"
+            | "expect"
+            | "at"
+            | "event"
+    )
+}
+
+/// Whether `at` is the start of a line that begins a top-level item: an error there means the
+/// item before it ran on.
+fn starts_item(text: &str, at: usize) -> bool {
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    line_start == at && super::starts_with_top_keyword(&text[at..])
 }
 
 /// Converts pest's error for the item starting at `base` into a diagnostic over the whole file.
@@ -289,16 +352,29 @@ pub fn syntax_error(
             "reserved word".to_string(),
         ),
         ErrorVariant::ParsingError { .. } => {
-            let expected = join_words(&expected_words(err, rel));
-            (
-                format!("expected {expected}, found {found}"),
-                format!("expected {expected}"),
-            )
+            let words = expected_words(err, rel);
+            let wants_name = words.iter().any(|w| w == describe(Rule::ident));
+            if wants_name && is_keyword(found.trim_matches('`')) {
+                (
+                    format!("{found} is a keyword and cannot be used as a name"),
+                    "reserved word".to_string(),
+                )
+            } else {
+                let expected = join_words(&words);
+                (
+                    format!("expected {expected}, found {found}"),
+                    format!("expected {expected}"),
+                )
+            }
         }
         ErrorVariant::CustomError { message } => (message.clone(), "here".to_string()),
     };
     let help = if found == "end of file" {
         "the file ends in the middle of an item: is a closing `}` or `\"` missing?".to_string()
+    } else if message.ends_with("cannot be used as a name") {
+        format!("choose another name: keywords such as {found} are reserved")
+    } else if starts_item(text, at) {
+        "the item before this one is not finished: is a closing `}` missing?".to_string()
     } else if found == "`}`" {
         "something is missing before this `}`, or there is one `}` too many".to_string()
     } else {

@@ -1,0 +1,201 @@
+//! Writing steps, conditions and durations back as a user would write them, for the paths and
+//! messages the flow checks show. The checker has the syntax tree, not the text, so these are
+//! re-printed; durations come back in days and smaller units (`14d`, never `2w`), the unit most
+//! journeys are written in.
+
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal, Step, StepKind, UnOp, WaitEvent};
+
+/// `1d12h`, `30m`, `0s`.
+pub fn dur(secs: u64) -> String {
+    if secs == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    let mut rest = secs;
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    out
+}
+
+/// Binding strength, loosest first, as the parser's table has it.
+fn prec(op: BinOp) -> u8 {
+    match op {
+        BinOp::Or => 1,
+        BinOp::And => 2,
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 3,
+        BinOp::Add | BinOp::Sub => 4,
+        BinOp::Mul | BinOp::Div => 5,
+    }
+}
+
+pub fn expr(e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(e, 0, &mut out);
+    out
+}
+
+/// Writes `e`, in parentheses when it binds more loosely than `min` requires.
+fn write_expr(e: &Expr, min: u8, out: &mut String) {
+    match &e.kind {
+        ExprKind::Lit(l) => out.push_str(&literal(l)),
+        ExprKind::Name(n) => out.push_str(n),
+        ExprKind::EventField(f) => {
+            out.push_str("event.");
+            out.push_str(&f.name);
+        }
+        ExprKind::Call { func, arg } => out.push_str(&format!("{}({})", func.name, arg.name)),
+        ExprKind::Unary { op, expr } => {
+            out.push_str(match op {
+                UnOp::Not => "not ",
+                UnOp::Neg => "-",
+            });
+            write_expr(expr, 6, out);
+        }
+        ExprKind::Binary { op, lhs, rhs } => {
+            let p = prec(*op);
+            let paren = p < min;
+            if paren {
+                out.push('(');
+            }
+            write_expr(lhs, p, out);
+            out.push_str(&format!(" {} ", op.symbol()));
+            write_expr(rhs, p + 1, out);
+            if paren {
+                out.push(')');
+            }
+        }
+        ExprKind::In { expr, list } => {
+            let paren = min > 3;
+            if paren {
+                out.push('(');
+            }
+            write_expr(expr, 4, out);
+            out.push_str(" in [");
+            for (i, item) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(item, 0, out);
+            }
+            out.push(']');
+            if paren {
+                out.push(')');
+            }
+        }
+    }
+}
+
+fn literal(l: &Literal) -> String {
+    match l {
+        Literal::Str(s) => format!("{s:?}"),
+        Literal::Int(i) => i.to_string(),
+        Literal::Decimal(d) => {
+            let s = d.to_string();
+            if s.contains('.') {
+                s
+            } else {
+                format!("{s}.0")
+            }
+        }
+        Literal::Percent(p) => format!("{p}%"),
+        Literal::Duration(s) => dur(*s),
+        Literal::Time(m) => format!("{:02}:{:02}", m / 60, m % 60),
+        Literal::Date(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+        Literal::Bool(b) => b.to_string(),
+    }
+}
+
+/// `wait order_delivered where ... up to 3d`, without its blocks.
+pub fn wait(w: &WaitEvent) -> String {
+    let mut s = format!("wait {}", w.event.name);
+    if let Some(c) = &w.condition {
+        s.push_str(&format!(" where {}", expr(c)));
+    }
+    if let Some(d) = w.up_to {
+        s.push_str(&format!(" up to {}", dur(d.secs)));
+    }
+    s
+}
+
+/// The first line of a step: the whole of a simple step, the part before the first block of a
+/// compound one. Labels go there, so a long `if` is not underlined from top to bottom.
+pub fn head(step: &Step) -> Span {
+    let s = step.span;
+    let end = match &step.kind {
+        StepKind::If(i) => i.branches.first().map_or(s.end, |(c, _)| c.span.end),
+        StepKind::WaitEvent(w) => {
+            let mut end = w.event.span.end;
+            if let Some(c) = &w.condition {
+                end = end.max(c.span.end);
+            }
+            if let Some(d) = w.up_to {
+                end = end.max(d.span.end);
+            }
+            end
+        }
+        StepKind::Split(_) => s.start + "split".len(),
+        _ => s.end,
+    };
+    Span::new(s.start, end.clamp(s.start, s.end))
+}
+
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::syntax::ast::{Item, JourneyPart};
+
+    /// The trigger condition of `journey j { trigger e where COND }`, printed back.
+    fn reprint(cond: &str) -> String {
+        let text = format!("journey j {{ trigger e where {cond} }}");
+        let (module, diags) = crate::syntax::parse(FileId(0), &text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let Some(Item::Journey(j)) = module.items.first() else {
+            panic!("no journey")
+        };
+        let Some(JourneyPart::Trigger(t)) = j.parts.first() else {
+            panic!("no trigger")
+        };
+        expr(t.condition.as_ref().expect("a condition"))
+    }
+
+    #[test]
+    fn durations_read_as_written_in_days_and_hours() {
+        assert_eq!(dur(14 * 86_400), "14d");
+        assert_eq!(dur(36 * 3_600), "1d12h");
+        assert_eq!(dur(90), "1m30s");
+        assert_eq!(dur(0), "0s");
+    }
+
+    #[test]
+    fn conditions_keep_their_meaning_when_printed() {
+        for src in [
+            "a and b or c",
+            "(a or b) and c",
+            "not (a and b)",
+            "not a == b",
+            "seats * (2 + 1) > 10",
+            "country in [\"US\", \"DE\"] and -seats < -3",
+            "opened(welcome) and event.plan >= pro",
+            "at_time == 09:05 and day > 2026-01-02 and wait_for == 1d12h and n == 1.5",
+        ] {
+            assert_eq!(reprint(src), src);
+        }
+    }
+}
