@@ -32,23 +32,24 @@ pub fn percent(bp: u32) -> String {
     }
 }
 
-/// Binding strength, loosest first, as in the parser: `or`, `and`, comparisons, `+ -`, `* /`,
-/// prefix `not -`, postfix `in`.
+/// Binding strength, loosest first, as in the parser: `or`, `and`, prefix `not`, comparisons,
+/// postfix `in`, `+ -`, `* /`, prefix `-`.
 fn precedence(e: &Expr) -> u8 {
     match e {
         Expr::Binary { operator, .. } => match operator {
             BinOp::Or => 1,
             BinOp::And => 2,
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 3,
-            BinOp::Add | BinOp::Sub => 4,
-            BinOp::Mul | BinOp::Div => 5,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 4,
+            BinOp::Add | BinOp::Sub => 6,
+            BinOp::Mul | BinOp::Div => 7,
         },
-        Expr::Not { .. } | Expr::Neg { .. } => 6,
-        Expr::In { .. } => 7,
+        Expr::Not { .. } => 3,
+        Expr::In { .. } => 5,
+        Expr::Neg { .. } => 8,
         Expr::Const { .. }
         | Expr::Attr { .. }
         | Expr::EventField { .. }
-        | Expr::Engagement { .. } => 8,
+        | Expr::Engagement { .. } => 9,
     }
 }
 
@@ -90,11 +91,11 @@ fn write_at(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
         }
         Expr::Not { expr } => {
             write!(f, "not ")?;
-            write_at(f, expr, 6)
+            write_at(f, expr, 3)
         }
         Expr::Neg { expr } => {
             write!(f, "-")?;
-            write_at(f, expr, 6)
+            write_at(f, expr, 8)
         }
         Expr::Binary { operator, lhs, rhs } => {
             let p = precedence(e);
@@ -103,7 +104,7 @@ fn write_at(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
             write_at(f, rhs, p + 1)
         }
         Expr::In { expr, list } => {
-            write_at(f, expr, 8)?;
+            write_at(f, expr, 6)?;
             write!(f, " in [")?;
             for (i, item) in list.iter().enumerate() {
                 if i > 0 {

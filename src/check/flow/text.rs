@@ -27,9 +27,11 @@ fn prec(op: BinOp) -> u8 {
     match op {
         BinOp::Or => 1,
         BinOp::And => 2,
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 3,
-        BinOp::Add | BinOp::Sub => 4,
-        BinOp::Mul | BinOp::Div => 5,
+        // 3 is `not`, which binds looser than comparisons.
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 4,
+        // 5 is `in`.
+        BinOp::Add | BinOp::Sub => 6,
+        BinOp::Mul | BinOp::Div => 7,
     }
 }
 
@@ -49,12 +51,26 @@ fn write_expr(e: &Expr, min: u8, out: &mut String) {
             out.push_str(&f.name);
         }
         ExprKind::Call { func, arg } => out.push_str(&format!("{}({})", func.name, arg.name)),
-        ExprKind::Unary { op, expr } => {
-            out.push_str(match op {
-                UnOp::Not => "not ",
-                UnOp::Neg => "-",
-            });
-            write_expr(expr, 6, out);
+        ExprKind::Unary {
+            op: UnOp::Not,
+            expr,
+        } => {
+            let paren = min > 3;
+            if paren {
+                out.push('(');
+            }
+            out.push_str("not ");
+            write_expr(expr, 3, out);
+            if paren {
+                out.push(')');
+            }
+        }
+        ExprKind::Unary {
+            op: UnOp::Neg,
+            expr,
+        } => {
+            out.push('-');
+            write_expr(expr, 8, out);
         }
         ExprKind::Binary { op, lhs, rhs } => {
             let p = prec(*op);
@@ -70,11 +86,11 @@ fn write_expr(e: &Expr, min: u8, out: &mut String) {
             }
         }
         ExprKind::In { expr, list } => {
-            let paren = min > 3;
+            let paren = min > 5;
             if paren {
                 out.push('(');
             }
-            write_expr(expr, 4, out);
+            write_expr(expr, 6, out);
             out.push_str(" in [");
             for (i, item) in list.iter().enumerate() {
                 if i > 0 {
@@ -190,6 +206,8 @@ mod tests {
             "(a or b) and c",
             "not (a and b)",
             "not a == b",
+            "(not a) == b",
+            "seats + 1 in [2, 3]",
             "seats * (2 + 1) > 10",
             "country in [\"US\", \"DE\"] and -seats < -3",
             "opened(welcome) and event.plan >= pro",
