@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod fmt;
 pub mod ir;
 pub mod project;
 pub mod source;

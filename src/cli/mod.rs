@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod fmt;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -25,11 +26,17 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Explain a diagnostic code, with a wrong and a fixed example.
     Explain(explain::ExplainArgs),
+    /// Format files in the one canonical layout, keeping every comment.
+    ///
+    /// Files are rewritten in place; with `--check` nothing is written and the files that would
+    /// change are listed (exit code 1 if any). Files with syntax errors are never touched.
+    Fmt(fmt::FmtArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Explain(a) => explain::run(a),
+        Command::Fmt(a) => fmt::run(a),
     }
 }
