@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and one module per command.
 
 mod check;
+mod completions;
 mod explain;
 mod fmt;
 mod output;
@@ -31,6 +32,14 @@ pub enum Command {
     /// Files are rewritten in place; with `--check` nothing is written and the files that would
     /// change are listed (exit code 1 if any). Files with syntax errors are never touched.
     Fmt(fmt::FmtArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
+    ///
+    /// For example `journeyc completions bash > ~/.local/share/bash-completion/completions/journeyc`.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page of journeyc or of one of its commands.
+    ///
+    /// For example `journeyc man | man -l -`, or `journeyc man check`.
+    Man(completions::ManArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -38,5 +47,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     }
 }
