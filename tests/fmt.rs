@@ -228,3 +228,38 @@ fn cli_stdin_to_stdout() {
     assert_eq!(code, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A comment or a line break after every token of a file that uses every construct (one kind
+/// after each token, in turn, to keep the test fast): formatting must keep the comment and the
+/// meaning, and be idempotent, wherever the edit is.
+#[test]
+fn a_comment_anywhere_is_kept() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/fixtures/fmt/every_construct.journey")).expect("fixture");
+    let (toks, _) = journeyc::fmt::lex::lex(&text);
+    let mut failures = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        let kinds = [" // c\n", " /* c */ ", "\n/* c\n   c */\n", "\n", "\n\n   "];
+        for comment in [kinds[i % kinds.len()]] {
+            let mut edited = text.clone();
+            edited.insert_str(t.span.end, comment);
+            let once = match format_source(FileId(0), &edited) {
+                Ok(o) => o,
+                Err(FormatError::Syntax(_)) => continue,
+                Err(e) => {
+                    failures.push(format!("after token {i} `{}` with {comment:?}: {e}", t.text));
+                    continue;
+                }
+            };
+            match format_source(FileId(0), &once) {
+                Ok(twice) if twice == once => {}
+                Ok(twice) => failures.push(format!(
+                    "after token {i} `{}` with {comment:?}: not idempotent\n--- once\n{once}\n--- twice\n{twice}",
+                    t.text
+                )),
+                Err(e) => failures.push(format!("after token {i} `{}` with {comment:?}: second pass: {e}", t.text)),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
