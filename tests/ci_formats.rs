@@ -11,14 +11,21 @@ fn check(format: &str) -> (i32, String) {
         .env("NO_COLOR", "1")
         .output()
         .expect("journeyc runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
 fn github_annotations() {
     let (code, out) = check("github");
     assert_eq!(code, 1);
-    assert!(out.lines().all(|l| l.starts_with("::error file=") || l.starts_with("::warning file=")), "{out}");
+    assert!(
+        out.lines()
+            .all(|l| l.starts_with("::error file=") || l.starts_with("::warning file=")),
+        "{out}"
+    );
     insta::assert_snapshot!(out);
 }
 
@@ -39,7 +46,9 @@ fn sarif_has_the_required_structure() {
 
     let log: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(log["version"], "2.1.0");
-    assert!(log["$schema"].as_str().is_some_and(|s| s.contains("sarif-schema-2.1.0")));
+    assert!(log["$schema"]
+        .as_str()
+        .is_some_and(|s| s.contains("sarif-schema-2.1.0")));
     let runs = log["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1);
     let driver = &runs[0]["tool"]["driver"];
@@ -59,9 +68,18 @@ fn sarif_has_the_required_structure() {
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], FIXTURE, "URIs are relative");
         for key in ["startLine", "startColumn", "endLine", "endColumn"] {
-            assert!(loc["region"][key].as_u64().is_some_and(|n| n >= 1), "{key} in {r}");
+            assert!(
+                loc["region"][key].as_u64().is_some_and(|n| n >= 1),
+                "{key} in {r}"
+            );
         }
     }
-    let duplicate = results.iter().find(|r| r["ruleId"] == "E0120").expect("the duplicate");
-    assert_eq!(duplicate["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 2);
+    let duplicate = results
+        .iter()
+        .find(|r| r["ruleId"] == "E0120")
+        .expect("the duplicate");
+    assert_eq!(
+        duplicate["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
 }

@@ -3,8 +3,14 @@
 use std::process::Command;
 
 fn journeyc(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_journeyc")).args(args).output().expect("journeyc runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .output()
+        .expect("journeyc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]

@@ -235,7 +235,8 @@ fn cli_stdin_to_stdout() {
 #[test]
 fn a_comment_anywhere_is_kept() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("tests/fixtures/fmt/every_construct.journey")).expect("fixture");
+    let text = std::fs::read_to_string(root.join("tests/fixtures/fmt/every_construct.journey"))
+        .expect("fixture");
     let (toks, _) = journeyc::fmt::lex::lex(&text);
     let mut failures = Vec::new();
     for (i, t) in toks.iter().enumerate() {
@@ -247,7 +248,10 @@ fn a_comment_anywhere_is_kept() {
                 Ok(o) => o,
                 Err(FormatError::Syntax(_)) => continue,
                 Err(e) => {
-                    failures.push(format!("after token {i} `{}` with {comment:?}: {e}", t.text));
+                    failures.push(format!(
+                        "after token {i} `{}` with {comment:?}: {e}",
+                        t.text
+                    ));
                     continue;
                 }
             };
@@ -261,5 +265,10 @@ fn a_comment_anywhere_is_kept() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -32,7 +32,9 @@ pub fn man(args: ManArgs) -> ExitCode {
         Some(name) => match cmd.find_subcommand(name) {
             // After `build`, a subcommand's display name is `journeyc-NAME`, which the page uses.
             Some(sub) => sub.clone(),
-            None => return super::output::usage_error(format!("`{name}` is not a journeyc command")),
+            None => {
+                return super::output::usage_error(format!("`{name}` is not a journeyc command"))
+            }
         },
     };
     let mut out = Vec::new();

@@ -38,7 +38,9 @@ pub fn github_line(diag: &Diagnostic, sources: &SourceMap) -> String {
 
 /// The message part of a workflow command: `%`, CR and LF are encoded so it stays on one line.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// A property value: also `:` and `,`, which would otherwise end the value.
@@ -53,6 +55,9 @@ mod tests {
     #[test]
     fn escapes_follow_the_runner_rules() {
         assert_eq!(escape_data("50%\r\ndone: a, b"), "50%25%0D%0Adone: a, b");
-        assert_eq!(escape_property("dir,a/b:c%.journey"), "dir%2Ca/b%3Ac%25.journey");
+        assert_eq!(
+            escape_property("dir,a/b:c%.journey"),
+            "dir%2Ca/b%3Ac%25.journey"
+        );
     }
 }

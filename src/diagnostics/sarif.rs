@@ -6,11 +6,15 @@ use crate::source::SourceMap;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The SARIF log of a run. File URIs are the names the user sees (relative to the working
 /// directory), which code scanning resolves against the repository root.
-pub fn sarif_log<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>, sources: &SourceMap) -> Value {
+pub fn sarif_log<'a>(
+    diags: impl IntoIterator<Item = &'a Diagnostic>,
+    sources: &SourceMap,
+) -> Value {
     let diags: Vec<&Diagnostic> = diags.into_iter().collect();
     let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
     for d in &diags {
@@ -22,7 +26,11 @@ pub fn sarif_log<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>, sources: &
         .map(|(i, (code, index))| {
             *index = i;
             let title = codes::lookup(code).map_or(*code, |(_, t)| t);
-            let level = if code.starts_with('W') { "warning" } else { "error" };
+            let level = if code.starts_with('W') {
+                "warning"
+            } else {
+                "error"
+            };
             json!({
                 "id": code,
                 "shortDescription": { "text": title },
@@ -69,7 +77,8 @@ fn result(d: &Diagnostic, sources: &SourceMap, rule_index: usize) -> Value {
         .map(|(id, (_, l))| {
             let mut loc = location(sources, l.file, l.span);
             loc["id"] = json!(id);
-            loc["message"] = json!({ "text": if l.message.is_empty() { "related" } else { &l.message } });
+            loc["message"] =
+                json!({ "text": if l.message.is_empty() { "related" } else { &l.message } });
             loc
         })
         .collect();
