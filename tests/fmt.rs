@@ -169,7 +169,7 @@ fn cli_check_lists_files_and_writes_nothing() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         stdout.trim(),
-        Path::new("./sub/messy.journey").display().to_string()
+        Path::new("sub/messy.journey").display().to_string()
     );
     assert_eq!(stderr.trim(), "1 of 2 files would be reformatted");
     assert_eq!(

@@ -75,7 +75,8 @@ pub fn run(args: FmtArgs) -> ExitCode {
 }
 
 fn format_one(path: &Path, text: &str, check: bool) -> Result<Outcome, ExitCode> {
-    let name = path.display().to_string();
+    // `journeyc fmt` searches `.`; its files read better as `a/b.journey` than `./a/b.journey`.
+    let name = path.strip_prefix(".").unwrap_or(path).display().to_string();
     let formatted = match format_source(FileId(0), text) {
         Ok(f) => f,
         Err(e) => {
