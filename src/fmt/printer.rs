@@ -399,3 +399,41 @@ fn space_between(prev2: Option<&str>, prev: Option<&str>, next: &str) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::space_between;
+
+    fn joined(tokens: &[&'static str]) -> String {
+        let mut out = String::new();
+        let (mut prev2, mut prev) = (None, None);
+        for t in tokens {
+            if space_between(prev2, prev, t) {
+                out.push(' ');
+            }
+            out.push_str(t);
+            (prev2, prev) = (prev, Some(*t));
+        }
+        out
+    }
+
+    #[test]
+    fn spacing_rules() {
+        assert_eq!(joined(&["set", "x", "=", "-", "1"]), "set x = -1");
+        assert_eq!(joined(&["a", "-", "-", "b"]), "a - -b");
+        assert_eq!(
+            joined(&["not", "(", "a", "or", "opened", "(", "w", ")", ")"]),
+            "not (a or opened(w))"
+        );
+        assert_eq!(joined(&["x", "in", "[", "a", ",", "b", "]"]), "x in [a, b]");
+        assert_eq!(joined(&["seats", ":", "int", "=", "1"]), "seats: int = 1");
+        assert_eq!(
+            joined(&["quiet", "21:00", "..", "08:00"]),
+            "quiet 21:00..08:00"
+        );
+        assert_eq!(
+            joined(&["set", "p", "=", "event", ".", "plan"]),
+            "set p = event.plan"
+        );
+    }
+}
