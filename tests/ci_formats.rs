@@ -83,3 +83,21 @@ fn sarif_has_the_required_structure() {
         2
     );
 }
+
+/// The typed check above has teeth: logs that break the schema do not deserialize.
+#[test]
+fn the_sarif_types_reject_invalid_logs() {
+    let (_, out) = check("sarif");
+    let log: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let mut no_runs = log.clone();
+    no_runs.as_object_mut().map(|o| o.remove("runs"));
+    let mut bad_level = log.clone();
+    bad_level["runs"][0]["results"][0]["level"] = "fatal".into();
+    let mut no_driver_name = log;
+    no_driver_name["runs"][0]["tool"]["driver"]
+        .as_object_mut()
+        .map(|o| o.remove("name"));
+    for bad in [no_runs, bad_level, no_driver_name] {
+        assert!(serde_json::from_value::<serde_sarif::sarif::Sarif>(bad).is_err());
+    }
+}
