@@ -7,6 +7,7 @@
 pub mod check;
 mod compile;
 pub mod diagnostics;
+pub mod fmt;
 pub mod interp;
 pub mod ir;
 pub mod project;

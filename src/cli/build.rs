@@ -137,7 +137,17 @@ fn check(
     }
     problems.sort_by(|a, b| a.1.cmp(&b.1));
     match format {
-        MessageFormat::Human => {
+        MessageFormat::Github => {
+            for (status, file) in &problems {
+                println!(
+                    "::error file={},title=journeyc build --check::spec is {}; run `journeyc build` and commit the result",
+                    dir.join(file).display(),
+                    status.word()
+                );
+            }
+        }
+        // SARIF describes source diagnostics; the spec listing stays human-readable.
+        MessageFormat::Human | MessageFormat::Sarif => {
             for (status, file) in &problems {
                 let why = match status {
                     Status::Missing => "no spec written yet for this journey",

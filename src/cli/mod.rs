@@ -2,7 +2,9 @@
 
 mod build;
 mod check;
+mod completions;
 mod explain;
+mod fmt;
 mod graph;
 mod output;
 mod run;
@@ -49,6 +51,19 @@ pub enum Command {
     /// "event": "signed_up", "timestamp": "2026-01-05T09:00:00Z", "properties": {...}}` and
     /// `identify` calls with `traits`. Output: one JSON line per action.
     Run(run::RunArgs),
+    /// Format files in the one canonical layout, keeping every comment.
+    ///
+    /// Files are rewritten in place; with `--check` nothing is written and the files that would
+    /// change are listed (exit code 1 if any). Files with syntax errors are never touched.
+    Fmt(fmt::FmtArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
+    ///
+    /// For example `journeyc completions bash > ~/.local/share/bash-completion/completions/journeyc`.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page of journeyc or of one of its commands.
+    ///
+    /// For example `journeyc man | man -l -`, or `journeyc man check`.
+    Man(completions::ManArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -59,5 +74,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Test(a) => test::run(a),
         Command::Run(a) => run::run(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     }
 }

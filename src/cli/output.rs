@@ -5,6 +5,7 @@ use clap::ValueEnum;
 use journeyc::check::{check_project, Checked};
 use journeyc::diagnostics::render::{self, HumanStyle};
 use journeyc::diagnostics::Diagnostics;
+use journeyc::diagnostics::{github, sarif};
 use journeyc::ir::Journey;
 use journeyc::project::{self, Project};
 use journeyc::source::SourceMap;
@@ -18,6 +19,10 @@ pub enum MessageFormat {
     Human,
     /// One JSON object per diagnostic per line on stdout, for CI steps and editors.
     Json,
+    /// GitHub Actions workflow commands on stdout: annotations on the exact lines of a pull request.
+    Github,
+    /// One SARIF 2.1.0 log on stdout, for code scanning.
+    Sarif,
 }
 
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -65,6 +70,17 @@ pub fn print_diagnostics(diags: &Diagnostics, sources: &SourceMap, format: Messa
             for d in diags.iter() {
                 let _ = writeln!(out, "{}", render::json_line(d, sources));
             }
+        }
+        MessageFormat::Github => {
+            let mut out = std::io::stdout().lock();
+            for d in diags.iter() {
+                let _ = writeln!(out, "{}", github::github_line(d, sources));
+            }
+        }
+        MessageFormat::Sarif => {
+            let log = sarif::sarif_log(diags.iter(), sources);
+            let text = serde_json::to_string_pretty(&log).unwrap_or_else(|_| String::from("{}"));
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
         }
     }
 }

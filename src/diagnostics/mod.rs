@@ -1,10 +1,13 @@
 //! Diagnostics shared by every stage: the checker, the parser, imports and the interpreter all
 //! report problems as [`Diagnostic`] values pushed into a list, never by printing or stopping.
 //!
-//! Rendering (human text through miette, or JSON) lives in [`render`].
+//! Rendering (human text through miette, or JSON) lives in [`render`]; the CI formats in
+//! [`github`] (workflow annotations) and [`sarif`] (code scanning).
 
 pub mod codes;
+pub mod github;
 pub mod render;
+pub mod sarif;
 
 use crate::source::{FileId, Span};
 use serde::Serialize;

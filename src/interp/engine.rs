@@ -234,7 +234,7 @@ impl<'p> Engine<'p> {
     ) {
         if obs.wants_detail() {
             if let Some(e) = &self.program.ir.trigger.condition {
-                self.explain_condition(c, t, None, e, holds, Some(ev), obs);
+                self.explain_condition(c, (t, None), e, holds, Some(ev), obs);
             }
         }
     }
@@ -243,8 +243,7 @@ impl<'p> Engine<'p> {
     fn explain_condition(
         &self,
         c: &Customer,
-        t: Instant,
-        node: Option<usize>,
+        (t, node): (Instant, Option<usize>),
         e: &crate::ir::Expr,
         result: bool,
         event: Option<&EventPayload>,
@@ -395,7 +394,7 @@ impl<'p> Engine<'p> {
                             condition: Some(e), ..
                         }) = p.ir.nodes.get(node).map(|n| &n.kind)
                         {
-                            self.explain_condition(c, t, Some(node), e, holds, Some(ev), obs);
+                            self.explain_condition(c, (t, Some(node)), e, holds, Some(ev), obs);
                         }
                     }
                     if holds {
@@ -571,7 +570,7 @@ impl<'p> Engine<'p> {
                         if let Some(crate::ir::NodeKind::EnterStage { guard: Some(g), .. }) =
                             p.ir.nodes.get(node).map(|n| &n.kind)
                         {
-                            self.explain_condition(c, t, Some(node), g, pass, None, obs);
+                            self.explain_condition(c, (t, Some(node)), g, pass, None, obs);
                         }
                     }
                     if pass {
@@ -632,8 +631,7 @@ impl<'p> Engine<'p> {
                             for (i, arm) in ir_arms.iter().enumerate().take(upto) {
                                 self.explain_condition(
                                     c,
-                                    t,
-                                    Some(node),
+                                    (t, Some(node)),
                                     &arm.condition,
                                     taken == Some(i),
                                     None,
