@@ -602,5 +602,11 @@ fn runaway_loop_is_stopped() {
         "{:?}",
         t.last()
     );
+    let stopped_at = r.rec.happenings.last().and_then(|h| h.node);
+    let message = journeyc::interp::scenario::runaway_message(&p, stopped_at);
+    assert!(
+        message.contains("E0900") && message.contains("semantics_test.journey:"),
+        "{message}"
+    );
     let _ = HOUR;
 }

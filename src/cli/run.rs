@@ -53,6 +53,16 @@ struct Output<W: Write> {
 
 impl<W: Write> Sink for Output<W> {
     fn record(&mut self, programs: &[Program], r: &Record) -> std::io::Result<()> {
+        if let journeyc::interp::engine::Action::Left {
+            reason: journeyc::interp::engine::ExitReason::Runaway,
+        } = r.action
+        {
+            eprintln!(
+                "customer `{}`: {}",
+                r.customer,
+                journeyc::interp::scenario::runaway_message(&programs[r.journey], r.node)
+            );
+        }
         if self.explain.as_deref() == Some(r.customer.as_str()) {
             let p = &programs[r.journey];
             self.explained

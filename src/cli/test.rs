@@ -128,6 +128,9 @@ fn print_failure(r: &Ran, program: &Program, sources: &SourceMap) {
         println!("expectation failed: `{text}`: {}", f.message);
         println!("  --> {}:{line}:{col}", file.name);
     }
+    for e in &r.outcome.runtime_errors {
+        println!("{e}");
+    }
     println!("timeline of the test customer:");
     if r.outcome.timeline.is_empty() {
         println!("  (nothing happened: did the trigger event arrive and its condition hold?)");

@@ -48,13 +48,29 @@ pub struct Failure {
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub failures: Vec<Failure>,
+    /// Runtime errors (`E0900`): a test with one fails whatever it expected.
+    pub runtime_errors: Vec<String>,
     pub timeline: Vec<Happening>,
 }
 
 impl Outcome {
     pub fn passed(&self) -> bool {
-        self.failures.is_empty()
+        self.failures.is_empty() && self.runtime_errors.is_empty()
     }
+}
+
+/// The runtime diagnostic for a customer stopped by the instant-step guard, with the place in
+/// the source where the loop was cut.
+pub fn runaway_message(program: &Program, node: Option<usize>) -> String {
+    let place = node
+        .and_then(|n| program.ir.nodes.get(n))
+        .map(|n| format!("{}:{} (node `{}`)", n.source.file, n.source.line, n.id))
+        .unwrap_or_else(|| program.ir.source.file.clone());
+    format!(
+        "error[E0900]: the customer took more than {} steps without time passing, at {place}; \
+         a `goto` loop needs a `wait` on the way (`journeyc explain E0900`)",
+        super::engine::MAX_INSTANT_STEPS
+    )
 }
 
 /// Runs the scenario on the compiled journey.
@@ -101,8 +117,22 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
             })
         })
         .collect();
+    let runtime_errors = rec
+        .happenings
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.action,
+                Action::Left {
+                    reason: ExitReason::Runaway
+                }
+            )
+        })
+        .map(|h| runaway_message(program, h.node))
+        .collect();
     Outcome {
         failures,
+        runtime_errors,
         timeline: rec.happenings,
     }
 }

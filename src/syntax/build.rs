@@ -59,9 +59,14 @@ impl Builder {
         self.diags
     }
 
+    /// The pair's span without the blank space pest's implicit whitespace leaves at the end of
+    /// a rule whose last part is optional (`trigger x` followed by a missing `where`), so labels
+    /// end on the last character written.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        let text = p.as_str();
+        let end = s.start() + text.trim_end().len();
+        Span::new(s.start() + self.offset, end.max(s.start()) + self.offset)
     }
 
     fn bad_literal(&mut self, span: Span, message: String, help: &str) {
