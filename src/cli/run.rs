@@ -75,8 +75,13 @@ impl<W: Write> Sink for Output<W> {
     }
 
     fn explain(&mut self, _journey: usize, time: Instant, _node: Option<usize>, text: String) {
-        self.explained
-            .push((time, format!("  because {text}"), String::new()));
+        // Decisions not to enter stand on their own; the others explain the line above.
+        let text = if text.starts_with("did not enter") {
+            text
+        } else {
+            format!("  because {text}")
+        };
+        self.explained.push((time, text, String::new()));
     }
 }
 
