@@ -14,5 +14,6 @@ pub mod project;
 pub mod source;
 pub mod spec;
 pub mod syntax;
+pub mod units;
 
 pub use compile::{compile, compile_text, Compiled};

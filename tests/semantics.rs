@@ -370,7 +370,7 @@ fn send_before_quiet_hours_goes_out() {
     let p = program("journey j { trigger signed_up  onboarding { send late } }");
     let mut r = Run::new(&p);
     let t = r.event("11h59m", "signed_up").after("1d");
-    assert!(has(&t, "+11h 59m sent late"), "{t:?}");
+    assert!(has(&t, "+11h59m sent late"), "{t:?}");
 }
 
 #[test]

@@ -99,6 +99,20 @@ fn milestones(b: &ast::Block, out: &mut Vec<String>) {
     }
 }
 
+/// Test lines go forward in time, so a test reads as a timeline.
+fn in_order(last: Option<(u64, Span)>, at: &ast::Dur, file: FileId, sink: &mut Sink) {
+    if let Some((prev, prev_span)) = last {
+        if at.secs < prev {
+            sink.push(
+                Diagnostic::error(codes::TEST_INVALID, file, "test events are out of order")
+                    .label(at.span, "earlier than the line before it")
+                    .label(prev_span, "this line's time is later")
+                    .help("list `at` lines in time order, so the test reads as a timeline"),
+            );
+        }
+    }
+}
+
 fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
     let file = t.file;
     let mut journey: Option<&JourneyDef> = None;
@@ -127,20 +141,7 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
             TestPart::At {
                 at, event, props, ..
             } => {
-                if let Some((prev, prev_span)) = last_at {
-                    if at.secs < prev {
-                        sink.push(
-                            Diagnostic::error(
-                                codes::TEST_INVALID,
-                                file,
-                                "test events are out of order",
-                            )
-                            .label(at.span, "earlier than the line before it")
-                            .label(prev_span, "this line's time is later")
-                            .help("list `at` lines in time order, so the test reads as a timeline"),
-                        );
-                    }
-                }
+                in_order(last_at, at, file, sink);
                 // The time, not the whole line: the line's span runs on to the next one.
                 last_at = Some((at.secs, at.span));
                 if !model.events.contains_key(&event.name) {
@@ -207,20 +208,7 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                 touchpoint,
                 ..
             } => {
-                if let Some((prev, prev_span)) = last_at {
-                    if at.secs < prev {
-                        sink.push(
-                            Diagnostic::error(
-                                codes::TEST_INVALID,
-                                file,
-                                "test events are out of order",
-                            )
-                            .label(at.span, "earlier than the line before it")
-                            .label(prev_span, "this line's time is later")
-                            .help("list `at` lines in time order, so the test reads as a timeline"),
-                        );
-                    }
-                }
+                in_order(last_at, at, file, sink);
                 last_at = Some((at.secs, at.span));
                 if !matches!(func.name.as_str(), "opened" | "clicked") {
                     sink.push(

@@ -145,22 +145,8 @@ pub fn quiet_until(t: Instant, from: u32, to: u32) -> Option<Instant> {
     Some(end)
 }
 
-/// A duration in words for people: `3d`, `1d 12h`, `45m`.
-pub fn format_duration(secs: i64) -> String {
-    if secs == 0 {
-        return "0s".to_string();
-    }
-    let sign = if secs < 0 { "-" } else { "" };
-    let mut s = secs.unsigned_abs();
-    let mut parts = Vec::new();
-    for (unit, len) in [("d", 86_400u64), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if s >= len {
-            parts.push(format!("{}{unit}", s / len));
-            s %= len;
-        }
-    }
-    format!("{sign}{}", parts.join(" "))
-}
+/// A signed duration as the source writes it (`1d12h`).
+pub use crate::units::signed_duration as format_duration;
 
 #[cfg(test)]
 mod tests {

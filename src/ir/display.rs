@@ -5,21 +5,7 @@
 use super::{BinOp, Engagement, Expr, Value};
 use std::fmt;
 
-/// `1d12h`, `3d`, `30m`; `0s` for zero.
-pub fn duration(secs: u64) -> String {
-    if secs == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    let mut rest = secs;
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out
-}
+pub use crate::units::duration;
 
 /// A share in basis points as a percentage: `4500` is `45%`, `1250` is `12.5%`.
 pub fn percent(bp: u32) -> String {

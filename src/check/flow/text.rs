@@ -6,21 +6,7 @@
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal, Step, StepKind, UnOp, WaitEvent};
 
-/// `1d12h`, `30m`, `0s`.
-pub fn dur(secs: u64) -> String {
-    if secs == 0 {
-        return "0s".to_string();
-    }
-    let mut out = String::new();
-    let mut rest = secs;
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
-        }
-    }
-    out
-}
+pub use crate::units::duration as dur;
 
 /// Binding strength, loosest first, as the parser's table has it.
 fn prec(op: BinOp) -> u8 {
