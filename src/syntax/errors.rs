@@ -202,7 +202,9 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
         for t in attempts.expected_tokens() {
             // The token type is not exported; its text is enough.
             let token = t.to_string();
-            let noise = token.trim().is_empty()
+            let noise = token
+                .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                .is_empty()
                 || token == "//"
                 || token == "/*"
                 || token == "BUILTIN_RULE";
@@ -380,7 +382,25 @@ pub fn syntax_error(
     } else {
         "see docs/language.md for the form of each item".to_string()
     };
+    if let Some(open) = unclosed_comment(text, base, at) {
+        return Diagnostic::error(codes::SYNTAX, file, "this block comment is never closed")
+            .label(Span::new(open, open + 2), "opened here")
+            .help("close it with `*/`");
+    }
     Diagnostic::error(codes::SYNTAX, file, message)
         .label(Span::new(at, end), label)
         .help(help)
+}
+
+/// The start of a `/*` that is never closed, when it explains an error at `at`: the comment
+/// opens at the error, or the error is the end of the file and the comment opened in this item.
+fn unclosed_comment(text: &str, base: usize, at: usize) -> Option<usize> {
+    let open = if text.get(at..)?.starts_with("/*") {
+        at
+    } else if at >= text.len() {
+        base + text.get(base..)?.rfind("/*")?
+    } else {
+        return None;
+    };
+    (!text[open + 2..].contains("*/")).then_some(open)
 }
