@@ -59,6 +59,12 @@ pub fn check_project(project: &Project) -> Checked {
         .filter(|d| d.code == codes::SYNTAX || d.code == codes::TOO_DEEP)
         .map(|d| d.file)
         .collect();
+    let bad_literals: Vec<(FileId, usize, usize)> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == codes::BAD_LITERAL)
+        .map(|d| (d.file, d.primary_span().start, d.primary_span().end))
+        .collect();
     for unit in &project.units {
         let modules: Vec<(FileId, &crate::syntax::ast::Module)> = unit
             .iter()
@@ -74,6 +80,12 @@ pub fn check_project(project: &Project) -> Checked {
             // would be wrong there, and is noise next to the syntax error anyway.
             sink.diags.retain(|d| d.code != codes::UNUSED);
         }
+        // A literal that could not be read stands in the AST as a zero; what the checker says
+        // about that zero ("needs a duration longer than zero") is a cascade of the E0003
+        // already reported at the very same place.
+        sink.diags.retain(|d| {
+            !bad_literals.contains(&(d.file, d.primary_span().start, d.primary_span().end))
+        });
         diagnostics.extend(sink.diags);
         models.push(model);
     }
