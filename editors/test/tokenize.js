@@ -2,7 +2,8 @@
 // Tokenises .journey files with editors/journey.tmLanguage.json, using the engine VS Code uses
 // (vscode-textmate on vscode-oniguruma), and fails when a keyword is not highlighted.
 //
-//   node editors/test/tokenize.js                  every example and every pass, fmt and build fixture
+//   node editors/test/tokenize.js                  every example, every pass, fmt and build fixture,
+//                                                  and names.journey
 //   node editors/test/tokenize.js FILE...          only these files
 //   node editors/test/tokenize.js --expect J.json  also check the exact positions in J.json
 //
@@ -45,6 +46,8 @@ function corpus() {
   walk(path.join(ROOT, 'tests', 'fixtures', 'pass'));
   walk(path.join(ROOT, 'tests', 'fixtures', 'fmt'));
   walk(path.join(ROOT, 'tests', 'fixtures', 'build'));
+  // Contextual keywords used as names, where they must not look like keywords.
+  files.push(path.join(__dirname, 'names.journey'));
   return files.sort();
 }
 
