@@ -41,7 +41,8 @@ async function start() {
     client = undefined;
     const message =
       `Journey: could not start the language server \`${command} lsp\` (${err && err.message ? err.message : err}). ` +
-      'Install journeyc (`cargo install --path . --locked` in its checkout) or set `journey.server.path`.';
+      'Install a journeyc that has the `lsp` command (`cargo install --path . --locked` in its checkout) ' +
+      'or set `journey.server.path`.';
     const choice = await vscode.window.showErrorMessage(message, 'Open Settings');
     if (choice === 'Open Settings') {
       vscode.commands.executeCommand('workbench.action.openSettings', 'journey.server.path');
