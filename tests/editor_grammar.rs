@@ -167,7 +167,7 @@ fn expectations(path: &Path, src: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn every_example_and_fixture_is_highlighted() {
-    let ci = std::env::var_os("CI").is_some();
+    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
     let modules = root().join("editors/test/node_modules");
     let node = Command::new("node").arg("--version").output().is_ok();
     if !modules.is_dir() || !node {
