@@ -295,6 +295,13 @@ fn a_session_answers_every_feature() {
     );
     assert_eq!(def["uri"], common);
     assert_eq!(def["range"]["start"], find(COMMON, "trial,", 0));
+    // The path of an import goes to the imported file.
+    let def = c.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": main }, "position": find(MAIN, "common.journey", 2) }),
+    );
+    assert_eq!(def["uri"], common);
+    assert_eq!(def["range"]["start"], pos(0, 0));
     // A comment has no definition.
     let none = c.request(
         "textDocument/definition",
@@ -484,4 +491,131 @@ fn an_open_import_is_read_from_the_editor_not_the_disk() {
     assert_eq!(c.request("shutdown", Value::Null), Value::Null);
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(0));
+}
+
+/// Half-typed input must never crash the server: every example, cut at many points, answers
+/// every request at many positions (in process, so a panic shows where).
+#[test]
+fn every_feature_answers_on_every_prefix_of_every_example() {
+    use journeyc::lsp::{analysis::Analysis, completion, documents::Documents, hover};
+    use journeyc::lsp::{diagnostics, navigation, outline, uri};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journeyc::project::normalize(&dir.path().join("cut.journey"));
+    let mut examples: Vec<_> = std::fs::read_dir("examples")
+        .expect("examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "journey"))
+        .collect();
+    examples.sort();
+    assert!(!examples.is_empty());
+    for example in examples {
+        let full = std::fs::read_to_string(&example).expect("read example");
+        let cuts = (0..full.len())
+            .step_by(97)
+            .chain([full.len()])
+            .filter(|c| full.is_char_boundary(*c));
+        for cut in cuts {
+            let text = &full[..cut];
+            let mut docs = Documents::default();
+            let u = uri::from_path(&path).expect("uri");
+            docs.open(path.clone(), u, text.to_string());
+            let a = Analysis::of(&path, &docs);
+            let f = a.file_id(&path).expect("the document is loaded");
+            let _ = diagnostics::for_file(&a, f);
+            if let Some(m) = a.project.module(f) {
+                let _ = outline::outline(text, m);
+            }
+            let model = a
+                .units_of(f)
+                .next()
+                .map(|u| u.model.clone())
+                .unwrap_or_default();
+            for offset in (0..=text.len()).step_by(5) {
+                let _ = hover::hover(&a, f, offset);
+                let _ = navigation::definition(&a, f, offset);
+                let _ = navigation::references(&a, f, offset, true);
+                let _ = completion::complete(text, offset, &model);
+            }
+        }
+    }
+}
+
+/// Completion on edits of a real example, in process: the item being typed does not parse, the
+/// rest of the file gives the names.
+#[test]
+fn completion_reads_the_context_of_half_typed_journeys() {
+    use journeyc::lsp::{analysis::Analysis, completion, documents::Documents, uri};
+    let full = std::fs::read_to_string("examples/saas_trial.journey").expect("example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journeyc::project::normalize(&dir.path().join("edit.journey"));
+    let labels = |from: &str, to: &str, cursor_after: &str| -> Vec<String> {
+        assert!(full.contains(from), "{from}");
+        let text = full.replacen(from, to, 1);
+        let mut docs = Documents::default();
+        docs.open(
+            path.clone(),
+            uri::from_path(&path).expect("uri"),
+            text.clone(),
+        );
+        let a = Analysis::of(&path, &docs);
+        let f = a.file_id(&path).expect("loaded");
+        let model = a
+            .units_of(f)
+            .next()
+            .map(|u| u.model.clone())
+            .unwrap_or_default();
+        let offset = text.find(cursor_after).expect("cursor") + cursor_after.len();
+        completion::complete(&text, offset, &model)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    };
+    // Stages declared after the cursor, the upgrade's name included.
+    assert_eq!(
+        labels("send activation_nudge", "goto ", "      goto "),
+        ["engagement", "onboarding", "upgrade_trial_to_pro"]
+    );
+    // The values of the attribute's enum after `upgrade plan trial ->`.
+    assert_eq!(
+        labels(
+            "upgrade plan trial -> pro {",
+            "upgrade plan trial -> ",
+            "trial -> "
+        ),
+        ["free", "trial", "pro", "team"]
+    );
+    // Enum values for an enum attribute in a test's customer block.
+    assert_eq!(
+        labels(
+            "customer { plan = trial,",
+            "customer { plan = t",
+            "plan = t"
+        ),
+        ["free", "trial", "pro", "team"]
+    );
+    // Milestones of the journey a test names.
+    assert_eq!(
+        labels(
+            "expect milestone activated",
+            "expect milestone ",
+            "expect milestone "
+        ),
+        ["activated", "team_invited"]
+    );
+    // Events after `exit on`; types after `name:`.
+    assert!(labels("exit on cancelled", "exit on c", "exit on c").contains(&"cancelled".into()));
+    let types = labels("source: string", "source: ", "source: ");
+    assert!(
+        types.contains(&"string".into()) && types.contains(&"plan".into()),
+        "{types:?}"
+    );
+    // Fields of the event the enclosing wait names.
+    assert_eq!(
+        labels(
+            "set mrr = event.mrr",
+            "set mrr = event.",
+            "set mrr = event."
+        ),
+        ["plan", "mrr"]
+    );
 }

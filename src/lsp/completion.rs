@@ -41,7 +41,7 @@ pub fn complete(text: &str, offset: usize, model: &Model) -> Vec<CompletionItem>
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let (item_start, _) = item_bounds(text, offset);
+    let (item_start, item_end) = item_bounds(text, offset);
     let before = &text[item_start..offset];
     // The word being typed is what the client filters on; the context is what precedes it.
     let partial = before
@@ -50,13 +50,21 @@ pub fn complete(text: &str, offset: usize, model: &Model) -> Vec<CompletionItem>
         .take_while(|b| super::context::is_word_byte(*b))
         .count();
     let toks = tokens(&before[..before.len() - partial]);
-    let c = Completer { model, toks: &toks };
+    let whole = tokens(&text[item_start..item_end]);
+    let c = Completer {
+        model,
+        toks: &toks,
+        whole: &whole,
+    };
     c.items()
 }
 
 struct Completer<'a> {
     model: &'a Model,
+    /// The tokens of the item before the cursor (without the word being typed).
     toks: &'a [Token<'a>],
+    /// The tokens of the whole item, for names declared after the cursor (stages).
+    whole: &'a [Token<'a>],
 }
 
 impl Completer<'_> {
@@ -98,7 +106,7 @@ impl Completer<'_> {
             "journey" if matches!(self.item_kind(), "test" | "simulation") => return journeys(m),
             "upgrade" => return enum_attributes(m),
             ":" if matches!(self.item_kind(), "customer" | "event") => return types(m),
-            "->" => return self.enum_values_of_attr(self.back(3)),
+            "->" => return self.enum_values_of_attr(self.back(2)),
             "expect" => {
                 return keywords(&[
                     "sent",
@@ -256,12 +264,18 @@ impl Completer<'_> {
     fn stages(&self) -> Vec<CompletionItem> {
         let mut names: Vec<String> = Vec::new();
         if self.item_kind() == "journey" {
-            for w in self.toks.windows(2) {
-                if w[0].text == "stage" && is_name(w[1].text) {
-                    names.push(w[1].text.to_string());
+            for w in self.whole.windows(4) {
+                match (w[0].text, w[1].text, w[2].text, w[3].text) {
+                    ("stage", name, _, _) if is_name(name) => names.push(name.to_string()),
+                    ("upgrade", _, from, "->") => {
+                        if let Some(to) = self.whole.iter().find(|t| t.start > w[3].start) {
+                            names.push(format!("upgrade_{from}_to_{}", to.text));
+                        }
+                    }
+                    _ => {}
                 }
             }
-            if self.toks.iter().any(|t| t.text == "onboarding") {
+            if self.whole.iter().any(|t| t.text == "onboarding") {
                 names.push("onboarding".into());
             }
         }

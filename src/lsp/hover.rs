@@ -67,7 +67,7 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
                 };
                 let extra = enum_values(m, &a.ty);
                 format!(
-                    "{}\n\nCustomer attribute{extra}",
+                    "{}\n\nA customer attribute.{extra}",
                     code(&format!("{name}: {}{default}", a.ty.name()))
                 )
             }
@@ -95,7 +95,7 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
         },
         Sym::Field { event, field } => match m.field_type(event, field) {
             Some(t) => format!(
-                "{}\n\nField of event `{event}`{}",
+                "{}\n\nA field of event `{event}`.{}",
                 code(&format!("{field}: {}", t.name())),
                 enum_values(m, t)
             ),
@@ -180,7 +180,7 @@ fn enum_values(m: &Model, ty: &crate::check::Type) -> String {
         crate::check::Type::Enum(e) => m
             .enums
             .get(e)
-            .map(|d| format!(" of enum `{e}`: {}", d.values.join(" < ")))
+            .map(|d| format!("\n\nValues of `{e}`: {}", d.values.join(" < ")))
             .unwrap_or_default(),
         _ => String::new(),
     }

@@ -120,7 +120,14 @@ impl Server<'_> {
                 return a.clone();
             }
         }
+        let started = std::time::Instant::now();
         let a = Rc::new(Analysis::of(doc, &self.docs));
+        (self.log)(&format!(
+            "checked {} file(s) around `{}` in {} ms",
+            a.project.sources.len(),
+            doc.display(),
+            started.elapsed().as_millis()
+        ));
         self.cache.insert(dir, a.clone());
         a
     }
