@@ -216,7 +216,7 @@ const BROKEN: &str = r#"event started
 journey broken {
   trigger started
   onboarding {
-    send nope
+    /* déjà 😀 */ send nope
   }
 }
 "#;

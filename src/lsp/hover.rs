@@ -205,7 +205,10 @@ fn hhmm(minutes: u32) -> String {
 
 /// The word (letters, digits, `_`) touching byte `offset`.
 pub fn word_at(text: &str, offset: usize) -> Option<(usize, usize)> {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let start = text[..offset]
         .char_indices()
@@ -292,5 +295,6 @@ mod tests {
         assert_eq!(word_at(text, 5), Some((5, 7)));
         assert_eq!(word_at(text, 7), Some((5, 7)));
         assert_eq!(word_at("é 3d", 0), None);
+        assert_eq!(word_at("é 3d", 1), None);
     }
 }
