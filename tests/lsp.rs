@@ -106,6 +106,17 @@ impl Client {
             .unwrap_or_default()
     }
 
+    /// Waits for a publication for `uri` whose diagnostics satisfy `pred` (earlier ones may
+    /// still be on their way).
+    fn diagnostics_until(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        loop {
+            let d = self.diagnostics(uri);
+            if pred(&d) {
+                return d;
+            }
+        }
+    }
+
     fn open(&mut self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -433,7 +444,7 @@ fn diagnostics_carry_codes_ranges_and_related_locations_and_clear_on_close() {
         BROKEN.replace("send nope", "send welcome")
     );
     c.change(&uri, 2, &edited);
-    let diags = c.diagnostics(&uri);
+    let diags = c.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == "E0200"));
     let mismatch = diags
         .iter()
         .find(|d| d["code"] == "E0200")
@@ -451,21 +462,34 @@ fn diagnostics_carry_codes_ranges_and_related_locations_and_clear_on_close() {
     assert_eq!(related["message"], "declared here");
     assert!(diags.iter().all(|d| d["code"] != "E0102"), "{diags:?}");
 
+    // A duplicate of an imported name is reported in the import (the importing file's
+    // declaration comes first in its unit): the server publishes the import's diagnostics too.
+    let dup = format!(
+        "import \"common.journey\"\nevent upgraded\n{}",
+        BROKEN.replace("send nope", "send welcome")
+    );
+    c.change(&uri, 3, &dup);
+    let common = uri_of(&dir.path().join("common.journey"));
+    let diags = c.diagnostics_until(&common, |d| d.iter().any(|d| d["code"] == "E0120"));
+    let twice = diags.iter().find(|d| d["code"] == "E0120").expect("E0120");
+    assert_eq!(twice["relatedInformation"][0]["location"]["uri"], uri);
+
     // A syntax error in the middle of typing: E0001, and the server keeps going.
     c.change(
         &uri,
-        3,
+        4,
         "event started\njourney broken {\n  trigger started\n  onboarding { send }\n}\n",
     );
-    let diags = c.diagnostics(&uri);
-    assert!(diags.iter().any(|d| d["code"] == "E0001"), "{diags:?}");
+    c.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == "E0001"));
 
     // Closing clears them.
     c.notify(
         "textDocument/didClose",
         json!({ "textDocument": { "uri": uri } }),
     );
-    assert_eq!(c.diagnostics(&uri), Vec::<Value>::new());
+    c.diagnostics_until(&uri, |d| d.is_empty());
+    // The import, which the last edit stopped bringing in, was cleared too.
+    c.diagnostics_until(&common, |d| d.is_empty());
 
     // `exit` without `shutdown` is an unclean stop.
     c.notify("exit", Value::Null);
@@ -486,8 +510,7 @@ fn an_open_import_is_read_from_the_editor_not_the_disk() {
         &common,
         &COMMON.replace("touchpoint welcome", "touchpoint hello"),
     );
-    let diags = c.diagnostics(&main);
-    assert!(diags.iter().any(|d| d["code"] == "E0102"), "{diags:?}");
+    c.diagnostics_until(&main, |d| d.iter().any(|d| d["code"] == "E0102"));
     assert_eq!(c.request("shutdown", Value::Null), Value::Null);
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(0));

@@ -9,6 +9,7 @@ use super::analysis::Analysis;
 use super::documents::Documents;
 use super::{completion, diagnostics, hover, navigation, outline, position, uri};
 use crate::check::Model;
+use crate::source::FileId;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
@@ -78,6 +79,7 @@ pub fn run(connection: &Connection, log: &dyn Fn(&str)) -> Result<Ending, Error>
         docs: Documents::default(),
         cache: BTreeMap::new(),
         shutting_down: false,
+        published: BTreeMap::new(),
     };
     for msg in &connection.receiver {
         match msg {
@@ -104,6 +106,9 @@ struct Server<'a> {
     /// Analyses by folder, dropped whenever any buffer changes.
     cache: BTreeMap<PathBuf, Rc<Analysis>>,
     shutting_down: bool,
+    /// The files whose diagnostics were last published (by URI text, as `Uri` has interior
+    /// mutability and makes a poor key), to clear those that drop out.
+    published: BTreeMap<String, Uri>,
 }
 
 impl Server<'_> {
@@ -277,7 +282,6 @@ impl Server<'_> {
                 if let Some(p) = note_params::<lsp_types::DidCloseTextDocumentParams>(self, &n) {
                     if let Some(path) = uri::to_path(&p.text_document.uri) {
                         self.docs.close(&path);
-                        self.publish(p.text_document.uri, Vec::new());
                         self.refresh();
                     }
                 }
@@ -287,30 +291,63 @@ impl Server<'_> {
         }
     }
 
-    /// Re-analyses and publishes the diagnostics of every open document: a change to one file
-    /// can change what the files importing it report.
+    /// Re-analyses and publishes diagnostics: for every open document, and for the other files
+    /// of its compilation units (its imports, the files importing it), since a problem there
+    /// (a duplicate of one of its names) is often caused by the file being edited. Files that
+    /// no longer qualify get an empty list, which clears them in the editor.
     fn refresh(&mut self) {
         self.cache.clear();
-        let open: Vec<(PathBuf, Uri)> = self
-            .docs
-            .iter()
-            .map(|(p, d)| (p.clone(), d.uri.clone()))
-            .collect();
-        for (path, uri) in open {
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                let a = self.analysis(&path);
-                a.file_id(&path)
-                    .map(|f| diagnostics::for_file(&a, f))
-                    .unwrap_or_default()
-            }));
-            match outcome {
-                Ok(diags) => self.publish(uri, diags),
-                Err(_) => (self.log)(&format!(
-                    "checking `{}` failed: the server hit a bug",
-                    path.display()
-                )),
+        let open: Vec<PathBuf> = self.docs.iter().map(|(p, _)| p.clone()).collect();
+        // Each file's diagnostics come from the analysis of the first open document that sees
+        // it: an open document's own first.
+        let mut targets: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+        for round in [true, false] {
+            for path in &open {
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    let a = self.analysis(path);
+                    let Some(f) = a.file_id(path) else {
+                        return Vec::new();
+                    };
+                    let files: Vec<FileId> = if round {
+                        vec![f]
+                    } else {
+                        a.units_of(f).flat_map(|u| u.files.clone()).collect()
+                    };
+                    files
+                        .into_iter()
+                        .map(|g| (a.path(g), diagnostics::for_file(&a, g)))
+                        .collect()
+                }));
+                match outcome {
+                    Ok(found) => {
+                        for (p, d) in found {
+                            targets.entry(p).or_insert(d);
+                        }
+                    }
+                    Err(_) => (self.log)(&format!(
+                        "checking `{}` failed: the server hit a bug",
+                        path.display()
+                    )),
+                }
             }
         }
+        let mut published = BTreeMap::new();
+        for (path, diags) in targets {
+            let uri = match self.docs.get(&path) {
+                Some(d) => Some(d.uri.clone()),
+                None => uri::from_path(&path),
+            };
+            if let Some(uri) = uri {
+                self.publish(uri.clone(), diags);
+                published.insert(uri.as_str().to_string(), uri);
+            }
+        }
+        for (key, stale) in &self.published {
+            if !published.contains_key(key) {
+                self.publish(stale.clone(), Vec::new());
+            }
+        }
+        self.published = published;
     }
 
     fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>) {
