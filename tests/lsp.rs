@@ -632,6 +632,36 @@ fn completion_reads_the_context_of_half_typed_journeys() {
         types.contains(&"string".into()) && types.contains(&"plan".into()),
         "{types:?}"
     );
+    // Attributes in a population, events in behaviour rules, touchpoints after `after`, the
+    // fields of a test event.
+    let attrs = labels("    seats = 1..20\n", "    s\n", "15%\n    s");
+    assert!(
+        attrs.contains(&"seats".into()) && attrs.contains(&"plan".into()),
+        "{attrs:?}"
+    );
+    let rules = labels(
+        "    cancelled 5% after 1d..14d\n",
+        "    c\n",
+        "offer_annual\n    c",
+    );
+    assert!(
+        rules.contains(&"cancelled".into()) && rules.contains(&"opened".into()),
+        "{rules:?}"
+    );
+    let after = labels(
+        "within 3d after offer_annual",
+        "within 3d after o",
+        "after o",
+    );
+    assert!(after.contains(&"offer_annual".into()), "{after:?}");
+    assert_eq!(
+        labels(
+            "cancelled { reason = \"too expensive\" }",
+            "cancelled { r",
+            "1d cancelled { r"
+        ),
+        ["reason"]
+    );
     // Fields of the event the enclosing wait names.
     assert_eq!(
         labels(

@@ -105,6 +105,7 @@ impl Completer<'_> {
             "channel" if self.item_kind() == "touchpoint" => return channels(m),
             "journey" if matches!(self.item_kind(), "test" | "simulation") => return journeys(m),
             "upgrade" => return enum_attributes(m),
+            "after" if self.item_kind() == "simulation" => return touchpoints(m),
             ":" if matches!(self.item_kind(), "customer" | "event") => return types(m),
             "->" => return self.enum_values_of_attr(self.back(2)),
             "expect" => {
@@ -145,6 +146,21 @@ impl Completer<'_> {
             return self.expression();
         }
         let d = depth(self.toks);
+        // Lists inside a block: test customers and populations name attributes, behaviour
+        // rules name events, a test's `at T EVENT { ... }` names the event's fields.
+        let head = self.block_head();
+        match (self.item_kind(), head) {
+            ("test", "customer") | ("simulation", "population") => return attributes(m),
+            ("simulation", "behavior") => {
+                let mut out = events(m);
+                out.extend(keywords(&["opened", "clicked"]));
+                return out;
+            }
+            ("test", event) if m.events.contains_key(event) => {
+                return self.fields_of(event);
+            }
+            _ => {}
+        }
         match (self.item_kind(), d) {
             (_, 0) => keywords(TOP_KEYWORDS),
             ("journey", 1) => keywords(JOURNEY_KEYWORDS),
@@ -159,6 +175,24 @@ impl Completer<'_> {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// The token before the innermost `{` still open at the cursor.
+    fn block_head(&self) -> &str {
+        let mut open: Vec<usize> = Vec::new();
+        for (i, t) in self.toks.iter().enumerate() {
+            match t.text {
+                "{" => open.push(i),
+                "}" => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        open.last()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.toks.get(i))
+            .map_or("", |t| t.text)
     }
 
     /// Whether the cursor follows `requires A, B,` on a touchpoint.
@@ -242,13 +276,22 @@ impl Completer<'_> {
     }
 
     fn fields(&self) -> Vec<CompletionItem> {
-        let events: Vec<String> = match self.event_in_scope() {
-            Some(e) => vec![e],
-            None => self.model.events.keys().cloned().collect(),
-        };
-        events
-            .iter()
-            .filter_map(|e| self.model.events.get(e))
+        match self.event_in_scope() {
+            Some(e) => self.fields_of(&e),
+            None => self
+                .model
+                .events
+                .keys()
+                .flat_map(|e| self.fields_of(e))
+                .collect(),
+        }
+    }
+
+    fn fields_of(&self, event: &str) -> Vec<CompletionItem> {
+        self.model
+            .events
+            .get(event)
+            .into_iter()
             .flat_map(|e| {
                 e.fields.iter().map(move |(f, t)| CompletionItem {
                     label: f.clone(),
