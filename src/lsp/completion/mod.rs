@@ -4,8 +4,11 @@
 //! cursor is. Names come from the checked model of the file's unit; the context comes from the
 //! text (see [`super::context`]), since the item being typed does not parse yet.
 
+mod items;
+
 use super::context::{depth, item_bounds, tokens, Token, TOP_KEYWORDS};
 use crate::check::{Model, Type};
+use items::*;
 use lsp_types::{CompletionItem, CompletionItemKind};
 
 const JOURNEY_KEYWORDS: &[&str] = &[
@@ -31,9 +34,6 @@ const STEP_KEYWORDS: &[&str] = &[
 ];
 const EXPR_KEYWORDS: &[&str] = &["and", "or", "not", "in", "true", "false"];
 const FUNCTIONS: &[&str] = &["sent", "opened", "clicked"];
-const TYPES: &[&str] = &[
-    "string", "int", "decimal", "bool", "duration", "date", "time",
-];
 
 /// Completion items for the cursor at byte `offset` of `text`.
 pub fn complete(text: &str, offset: usize, model: &Model) -> Vec<CompletionItem> {
@@ -360,131 +360,8 @@ impl Completer<'_> {
     }
 }
 
-fn milestones_in(b: &crate::syntax::ast::Block, out: &mut Vec<String>) {
-    use crate::syntax::ast::StepKind;
-    for s in &b.steps {
-        match &s.kind {
-            StepKind::Milestone(m) => out.push(m.name.clone()),
-            StepKind::WaitEvent(w) => {
-                for b in w.on_event.iter().chain(&w.on_timeout) {
-                    milestones_in(b, out);
-                }
-            }
-            StepKind::If(i) => {
-                for (_, b) in &i.branches {
-                    milestones_in(b, out);
-                }
-                if let Some(b) = &i.otherwise {
-                    milestones_in(b, out);
-                }
-            }
-            StepKind::Split(vs) => {
-                for v in vs {
-                    milestones_in(&v.body, out);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 fn is_name(t: &str) -> bool {
     t.bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-}
-
-fn item(label: String, kind: CompletionItemKind, detail: &str) -> CompletionItem {
-    CompletionItem {
-        label,
-        kind: Some(kind),
-        detail: Some(detail.to_string()),
-        ..Default::default()
-    }
-}
-
-fn keywords(words: &[&str]) -> Vec<CompletionItem> {
-    words
-        .iter()
-        .map(|w| item(w.to_string(), CompletionItemKind::KEYWORD, "keyword"))
-        .collect()
-}
-
-fn touchpoints(m: &Model) -> Vec<CompletionItem> {
-    m.touchpoints
-        .values()
-        .map(|t| {
-            let detail = format!("touchpoint on {} ({})", t.channel, t.template);
-            item(t.name.clone(), CompletionItemKind::CONSTANT, &detail)
-        })
-        .collect()
-}
-
-fn events(m: &Model) -> Vec<CompletionItem> {
-    m.events
-        .values()
-        .map(|e| item(e.name.clone(), CompletionItemKind::EVENT, "event"))
-        .collect()
-}
-
-fn attributes(m: &Model) -> Vec<CompletionItem> {
-    m.attrs
-        .values()
-        .map(|a| {
-            let detail = format!("{}: {}", a.name, a.ty.name());
-            item(a.name.clone(), CompletionItemKind::PROPERTY, &detail)
-        })
-        .collect()
-}
-
-fn enum_attributes(m: &Model) -> Vec<CompletionItem> {
-    attributes(m)
-        .into_iter()
-        .filter(|i| matches!(m.attr_type(&i.label), Some(Type::Enum(_))))
-        .collect()
-}
-
-fn channels(m: &Model) -> Vec<CompletionItem> {
-    m.channels
-        .values()
-        .map(|c| item(c.name.clone(), CompletionItemKind::MODULE, "channel"))
-        .collect()
-}
-
-fn journeys(m: &Model) -> Vec<CompletionItem> {
-    m.journeys
-        .values()
-        .map(|j| item(j.name.clone(), CompletionItemKind::CLASS, "journey"))
-        .collect()
-}
-
-fn types(m: &Model) -> Vec<CompletionItem> {
-    let mut out: Vec<CompletionItem> = TYPES
-        .iter()
-        .map(|t| item(t.to_string(), CompletionItemKind::TYPE_PARAMETER, "type"))
-        .collect();
-    out.extend(
-        m.enums
-            .values()
-            .map(|e| item(e.name.clone(), CompletionItemKind::ENUM, "enum")),
-    );
-    out
-}
-
-fn enum_values(m: &Model, ty: &str) -> Vec<CompletionItem> {
-    m.enums
-        .get(ty)
-        .map(|e| {
-            e.values
-                .iter()
-                .map(|v| {
-                    item(
-                        v.clone(),
-                        CompletionItemKind::ENUM_MEMBER,
-                        &format!("value of enum {ty}"),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
