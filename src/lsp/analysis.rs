@@ -14,9 +14,48 @@ use crate::project::{self, Project};
 use crate::source::{FileId, SourceFile};
 use std::path::{Path, PathBuf};
 
-/// More files than this in a folder and only the document and its imports are analysed, so that
-/// opening a file at the top of a large tree stays quick.
+/// More journey files than this in a folder, or more entries of any kind to look through, and
+/// only the document and its imports are analysed: a file opened at the top of a large tree
+/// (a home folder) must not make the server walk all of it on every keystroke.
 const MAX_FOLDER_FILES: usize = 200;
+const MAX_FOLDER_ENTRIES: usize = 5_000;
+
+/// The `.journey` files in `dir` and below, sorted, skipping what `journeyc check` skips
+/// (hidden folders, `target`, `node_modules`); `None` when the folder is too large to scan.
+fn folder_files(dir: &Path) -> Option<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_FOLDER_ENTRIES {
+                return None;
+            }
+            let path = e.path();
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            match e.file_type() {
+                Ok(t) if t.is_dir() => pending.push(path),
+                Ok(_) if path.extension().is_some_and(|x| x == "journey") => {
+                    out.push(project::normalize(&path));
+                    if out.len() > MAX_FOLDER_FILES {
+                        return None;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    Some(out)
+}
 
 /// A compilation unit with its checked model and symbol index.
 #[derive(Debug)]
@@ -37,11 +76,7 @@ impl Analysis {
     /// Analyses the folder of `doc` (which may exist only in the editor).
     pub fn of(doc: &Path, docs: &Documents) -> Analysis {
         let read = |p: &Path| docs.read(p);
-        let mut files = doc
-            .parent()
-            .and_then(|dir| project::discover(&[dir.to_path_buf()]).ok())
-            .filter(|f| f.len() <= MAX_FOLDER_FILES)
-            .unwrap_or_default();
+        let mut files = doc.parent().and_then(folder_files).unwrap_or_default();
         // Buffers not saved yet are not on disk; the document itself always belongs.
         for (path, _) in docs.iter() {
             if path.parent() == doc.parent() && !files.contains(path) {
@@ -132,5 +167,43 @@ impl Analysis {
         }
         out.sort_by_key(|o| (o.file, o.span.start));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_scan_skips_hidden_folders_and_gives_up_on_large_trees() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".hidden")).unwrap();
+        std::fs::write(dir.path().join("a.journey"), "").unwrap();
+        std::fs::write(dir.path().join("sub/b.journey"), "").unwrap();
+        std::fs::write(dir.path().join(".hidden/c.journey"), "").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+        let names: Vec<String> = folder_files(dir.path())
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        assert_eq!(names, ["a.journey", "b.journey"]);
+        for i in 0..=MAX_FOLDER_FILES {
+            std::fs::write(dir.path().join(format!("f{i}.journey")), "").unwrap();
+        }
+        assert_eq!(folder_files(dir.path()), None);
+    }
+
+    #[test]
+    fn a_document_in_a_large_folder_is_analysed_with_its_imports_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..=MAX_FOLDER_FILES {
+            std::fs::write(dir.path().join(format!("f{i}.journey")), "event x\n").unwrap();
+        }
+        let doc = project::normalize(&dir.path().join("f0.journey"));
+        let a = Analysis::of(&doc, &Documents::default());
+        assert_eq!(a.project.sources.len(), 1);
+        assert!(a.file_id(&doc).is_some());
     }
 }
