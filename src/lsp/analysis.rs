@@ -1,10 +1,10 @@
 //! One analysis of the files around an open document: loaded, checked and indexed, with open
 //! buffers read instead of the disk.
 //!
-//! The server analyses the document's whole folder (recursively), as `journeyc check FOLDER`
-//! does: a file that others import is then checked within their compilation unit, so its
-//! declarations are not reported as unused merely because the file is open on its own, and
-//! references are found in the files that import it.
+//! The server analyses the document's whole project (the files below its project root), as
+//! `journeyc check` run there in CI does: a file that others import is then checked within their
+//! compilation unit, so its declarations are not reported as unused merely because the file is
+//! open on its own, and references are found in the files that import it.
 
 use super::documents::Documents;
 use super::symbols::{Index, Occurrence, Sym};
@@ -73,14 +73,31 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Analyses the folder of `doc` (which may exist only in the editor).
+    /// The folder whose files are analysed with `doc`: its project root (the nearest folder
+    /// holding a `journey.toml` or `.git`, where CI runs `journeyc check`), else its own folder.
+    pub fn scope(doc: &Path) -> PathBuf {
+        project::project_root(doc)
+    }
+
+    /// Analyses `doc` (which may exist only in the editor) with the files of its scope; when
+    /// that is too large, with those of its folder; when that is too, with its imports alone.
     pub fn of(doc: &Path, docs: &Documents) -> Analysis {
         let read = |p: &Path| docs.read(p);
-        let mut files = doc.parent().and_then(folder_files).unwrap_or_default();
-        // Buffers not saved yet are not on disk; the document itself always belongs.
-        for (path, _) in docs.iter() {
-            if path.parent() == doc.parent() && !files.contains(path) {
-                files.push(path.clone());
+        let scope = Self::scope(doc);
+        let folder = doc.parent().map(Path::to_path_buf).unwrap_or_default();
+        let scanned = match folder_files(&scope) {
+            Some(found) => Some((scope, found)),
+            None if folder != scope => folder_files(&folder).map(|found| (folder, found)),
+            None => None,
+        };
+        let mut files = Vec::new();
+        if let Some((dir, found)) = scanned {
+            files = found;
+            // Buffers not saved yet are not on disk.
+            for (path, _) in docs.iter() {
+                if path.starts_with(&dir) && !files.contains(path) {
+                    files.push(path.clone());
+                }
             }
         }
         if !files.iter().any(|f| f == doc) {

@@ -103,7 +103,7 @@ struct Server<'a> {
     connection: &'a Connection,
     log: &'a dyn Fn(&str),
     docs: Documents,
-    /// Analyses by folder, dropped whenever any buffer changes.
+    /// Analyses by scope (project root), dropped whenever any buffer changes.
     cache: BTreeMap<PathBuf, Rc<Analysis>>,
     shutting_down: bool,
     /// The files whose diagnostics were last published (by URI text, as `Uri` has interior
@@ -119,7 +119,7 @@ impl Server<'_> {
     }
 
     fn analysis(&mut self, doc: &Path) -> Rc<Analysis> {
-        let dir = doc.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = Analysis::scope(doc);
         if let Some(a) = self.cache.get(&dir) {
             if a.file_id(doc).is_some() {
                 return a.clone();
