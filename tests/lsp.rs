@@ -672,3 +672,35 @@ fn completion_reads_the_context_of_half_typed_journeys() {
         ["plan", "mrr"]
     );
 }
+
+/// A file opened alone is checked within the project, as CI checks it: declarations that the
+/// importing file uses are not "never used", and their references reach into that file.
+#[test]
+fn an_import_opened_alone_is_checked_with_the_files_importing_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("journey.toml"), "").expect("write");
+    std::fs::create_dir_all(dir.path().join("lib")).expect("mkdir");
+    std::fs::write(dir.path().join("lib/common.journey"), COMMON).expect("write");
+    let main_text = MAIN.replace("\"common.journey\"", "\"lib/common.journey\"");
+    std::fs::write(dir.path().join("main.journey"), &main_text).expect("write");
+    let common = uri_of(&dir.path().join("lib/common.journey"));
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.open(&common, COMMON);
+    assert_eq!(c.diagnostics(&common), Vec::<Value>::new());
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": common }, "position": find(COMMON, "welcome {", 1),
+                "context": { "includeDeclaration": false } }),
+    );
+    let main = uri_of(&dir.path().join("main.journey"));
+    assert_eq!(refs[0]["uri"], main, "{refs}");
+    assert_eq!(
+        refs[0]["range"]["start"],
+        find(&main_text, "send welcome", 5)
+    );
+    assert_eq!(refs.as_array().map(Vec::len), Some(1));
+    assert_eq!(c.request("shutdown", Value::Null), Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.wait_exit(), Some(0));
+}
