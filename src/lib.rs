@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod fmt;
 pub mod interp;
 pub mod ir;
+pub mod lsp;
 pub mod project;
 pub mod source;
 pub mod spec;

@@ -117,8 +117,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Makes a path absolute and removes `.` and `..` without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
+/// Makes a path absolute and removes `.` and `..` without touching the file system. Files are
+/// keyed by this form, so the language server uses it to match editor buffers with imports.
+pub fn normalize(p: &Path) -> PathBuf {
     let abs = if p.is_absolute() {
         p.to_path_buf()
     } else {
@@ -158,8 +159,21 @@ pub fn project_root(file: &Path) -> PathBuf {
     file.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// How a file's text is read: from disk, or (in the language server) from the editor's buffer
+/// when the file is open there, so that imports see what the user is typing.
+pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
+fn read_disk(path: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
 /// Loads and parses the given files (already discovered) and everything they import.
 pub fn load(files: &[PathBuf]) -> Result<Project, LoadError> {
+    load_with(files, &read_disk)
+}
+
+/// Like [`load`], reading every file (named or imported) through `read`.
+pub fn load_with(files: &[PathBuf], read: Reader) -> Result<Project, LoadError> {
     let mut project = Project::default();
     let mut roots = Vec::new();
     for f in files {
@@ -168,13 +182,13 @@ pub fn load(files: &[PathBuf]) -> Result<Project, LoadError> {
             roots.push(id);
             continue;
         }
-        let text = std::fs::read_to_string(&abs).map_err(|e| LoadError::Io {
+        let text = read(&abs).map_err(|e| LoadError::Io {
             path: f.display().to_string(),
             source: e,
         })?;
         let root = project_root(&abs);
         let mut stack = Vec::new();
-        roots.push(add_file(&mut project, &root, abs, text, &mut stack));
+        roots.push(add_file(&mut project, &root, abs, text, &mut stack, read));
     }
     project.compute_units(&roots);
     Ok(project)
@@ -186,7 +200,14 @@ pub fn load_text(path: &Path, text: &str) -> Project {
     let mut project = Project::default();
     let abs = normalize(path);
     let root = project_root(&abs);
-    let id = add_file(&mut project, &root, abs, text.to_string(), &mut Vec::new());
+    let id = add_file(
+        &mut project,
+        &root,
+        abs,
+        text.to_string(),
+        &mut Vec::new(),
+        &read_disk,
+    );
     project.compute_units(&[id]);
     project
 }
@@ -197,6 +218,7 @@ fn add_file(
     abs: PathBuf,
     text: String,
     stack: &mut Vec<PathBuf>,
+    read: Reader,
 ) -> FileId {
     let id = project
         .sources
@@ -214,7 +236,7 @@ fn add_file(
         .collect();
     project.modules.push((id, module));
     for imp in imports {
-        resolve_import(project, root, id, &abs, &imp, stack);
+        resolve_import(project, root, id, &abs, &imp, stack, read);
     }
     stack.pop();
     id
@@ -227,6 +249,7 @@ fn resolve_import(
     from_path: &Path,
     imp: &ast::Import,
     stack: &mut Vec<PathBuf>,
+    read: Reader,
 ) {
     let dir = from_path.parent().unwrap_or(Path::new(""));
     let target = normalize(&dir.join(&imp.path.value));
@@ -264,9 +287,9 @@ fn resolve_import(
         project.imports.push((from, existing));
         return;
     }
-    match std::fs::read_to_string(&target) {
+    match read(&target) {
         Ok(text) => {
-            let id = add_file(project, root, target, text, stack);
+            let id = add_file(project, root, target, text, stack, read);
             project.imports.push((from, id));
         }
         Err(e) => {

@@ -6,6 +6,7 @@ mod completions;
 mod explain;
 mod fmt;
 mod graph;
+mod lsp;
 mod output;
 mod run;
 mod test;
@@ -64,6 +65,11 @@ pub enum Command {
     ///
     /// For example `journeyc man | man -l -`, or `journeyc man check`.
     Man(completions::ManArgs),
+    /// Run the language server on stdin and stdout, for editors (`docs/lsp.md`).
+    ///
+    /// Diagnostics as you type, hover, go to definition, find references, completion and the
+    /// outline of a file. Logs go to stderr.
+    Lsp(lsp::LspArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -77,5 +83,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Fmt(a) => fmt::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
+        Command::Lsp(a) => lsp::run(a),
     }
 }

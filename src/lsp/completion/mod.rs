@@ -1,0 +1,367 @@
+//! Completion in context: touchpoints after `send`, events after `wait`, `trigger`, `goal` and
+//! `exit on`, attributes after `set` and in conditions, enum values where an enum attribute is
+//! compared or assigned, fields after `event.`, and otherwise the keywords that fit where the
+//! cursor is. Names come from the checked model of the file's unit; the context comes from the
+//! text (see [`super::context`]), since the item being typed does not parse yet.
+
+mod items;
+
+use super::context::{depth, item_bounds, tokens, Token, TOP_KEYWORDS};
+use crate::check::{Model, Type};
+use items::*;
+use lsp_types::{CompletionItem, CompletionItemKind};
+
+const JOURNEY_KEYWORDS: &[&str] = &[
+    "trigger",
+    "entry",
+    "goal",
+    "exit on",
+    "onboarding",
+    "stage",
+    "upgrade",
+];
+const STEP_KEYWORDS: &[&str] = &[
+    "send",
+    "wait",
+    "if",
+    "else",
+    "split",
+    "milestone",
+    "set",
+    "goto",
+    "exit",
+    "timeout",
+];
+const EXPR_KEYWORDS: &[&str] = &["and", "or", "not", "in", "true", "false"];
+const FUNCTIONS: &[&str] = &["sent", "opened", "clicked"];
+
+/// Completion items for the cursor at byte `offset` of `text`.
+pub fn complete(text: &str, offset: usize, model: &Model) -> Vec<CompletionItem> {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let (item_start, item_end) = item_bounds(text, offset);
+    let before = &text[item_start..offset];
+    // The word being typed is what the client filters on; the context is what precedes it.
+    let partial = before
+        .bytes()
+        .rev()
+        .take_while(|b| super::context::is_word_byte(*b))
+        .count();
+    let toks = tokens(&before[..before.len() - partial]);
+    let whole = tokens(&text[item_start..item_end]);
+    let c = Completer {
+        model,
+        toks: &toks,
+        whole: &whole,
+    };
+    c.items()
+}
+
+struct Completer<'a> {
+    model: &'a Model,
+    /// The tokens of the item before the cursor (without the word being typed).
+    toks: &'a [Token<'a>],
+    /// The tokens of the whole item, for names declared after the cursor (stages).
+    whole: &'a [Token<'a>],
+}
+
+impl Completer<'_> {
+    /// The `n`th token before the cursor (0 = the last).
+    fn back(&self, n: usize) -> &str {
+        self.toks
+            .len()
+            .checked_sub(n + 1)
+            .and_then(|i| self.toks.get(i))
+            .map_or("", |t| t.text)
+    }
+
+    fn item_kind(&self) -> &str {
+        self.toks.first().map_or("", |t| t.text)
+    }
+
+    fn items(&self) -> Vec<CompletionItem> {
+        let m = self.model;
+        let last = self.back(0);
+        let prev = self.back(1);
+        if self.toks.is_empty() {
+            return keywords(TOP_KEYWORDS);
+        }
+        if last == "." && prev == "event" {
+            return self.fields();
+        }
+        match last {
+            "send" => return touchpoints(m),
+            "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
+            "on" if prev == "exit" => return events(m),
+            "," if self.in_requires() => return events(m),
+            "set" => return attributes(m),
+            "goto" => return self.stages(),
+            "reached" if matches!(prev, "expect" | "not") => return self.stages(),
+            "sent" | "suppressed" if matches!(prev, "expect" | "not") => return touchpoints(m),
+            "milestone" if matches!(prev, "expect" | "not") => return self.milestones(),
+            "(" if FUNCTIONS.contains(&prev) => return touchpoints(m),
+            "channel" if self.item_kind() == "touchpoint" => return channels(m),
+            "journey" if matches!(self.item_kind(), "test" | "simulation") => return journeys(m),
+            "upgrade" => return enum_attributes(m),
+            "after" if self.item_kind() == "simulation" => return touchpoints(m),
+            ":" if matches!(self.item_kind(), "customer" | "event") => return types(m),
+            "->" => return self.enum_values_of_attr(self.back(2)),
+            "expect" => {
+                return keywords(&[
+                    "sent",
+                    "suppressed",
+                    "milestone",
+                    "reached",
+                    "converted",
+                    "exited",
+                    "not",
+                ])
+            }
+            _ => {}
+        }
+        if prev == "upgrade" {
+            return self.enum_values_of_attr(last);
+        }
+        if matches!(last, "==" | "!=" | "<" | "<=" | ">" | ">=" | "=") {
+            let mut out = self.values_for(self.toks.len().saturating_sub(2));
+            if last == "=" && matches!(self.item_kind(), "customer" | "test" | "simulation") {
+                return out;
+            }
+            out.extend(self.expression());
+            return out;
+        }
+        if matches!(last, "[" | ",") {
+            if let Some(i) = self.open_list_operand() {
+                let mut out = self.values_for(i);
+                out.extend(self.expression());
+                return out;
+            }
+        }
+        if matches!(
+            last,
+            "where" | "if" | "and" | "or" | "not" | "(" | "+" | "-" | "*" | "/"
+        ) {
+            return self.expression();
+        }
+        let d = depth(self.toks);
+        // Lists inside a block: test customers and populations name attributes, behaviour
+        // rules name events, a test's `at T EVENT { ... }` names the event's fields.
+        let head = self.block_head();
+        match (self.item_kind(), head) {
+            ("test", "customer") | ("simulation", "population") => return attributes(m),
+            ("simulation", "behavior") => {
+                let mut out = events(m);
+                out.extend(keywords(&["opened", "clicked"]));
+                return out;
+            }
+            ("test", event) if m.events.contains_key(event) => {
+                return self.fields_of(event);
+            }
+            _ => {}
+        }
+        match (self.item_kind(), d) {
+            (_, 0) => keywords(TOP_KEYWORDS),
+            ("journey", 1) => keywords(JOURNEY_KEYWORDS),
+            ("journey", _) => keywords(STEP_KEYWORDS),
+            ("touchpoint", _) => {
+                keywords(&["channel", "template", "subject", "converts", "requires"])
+            }
+            ("channel", _) => keywords(&["cap", "quiet", "consent"]),
+            ("test", _) => keywords(&["journey", "customer", "at", "expect"]),
+            ("simulation", 1) => {
+                keywords(&["journey", "customers", "seed", "population", "behavior"])
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The token before the innermost `{` still open at the cursor.
+    fn block_head(&self) -> &str {
+        let mut open: Vec<usize> = Vec::new();
+        for (i, t) in self.toks.iter().enumerate() {
+            match t.text {
+                "{" => open.push(i),
+                "}" => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        open.last()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.toks.get(i))
+            .map_or("", |t| t.text)
+    }
+
+    /// Whether the cursor follows `requires A, B,` on a touchpoint.
+    fn in_requires(&self) -> bool {
+        let mut i = 1;
+        loop {
+            if !is_name(self.back(i)) {
+                return false;
+            }
+            match self.back(i + 1) {
+                "requires" => return true,
+                "," => i += 2,
+                _ => return false,
+            }
+        }
+    }
+
+    /// The values to offer after an operator whose left operand ends at token `i`: the values
+    /// of its enum, when it is an enum attribute or `event.FIELD` of an enum field.
+    fn values_for(&self, i: usize) -> Vec<CompletionItem> {
+        let Some(t) = self.toks.get(i) else {
+            return Vec::new();
+        };
+        let is_field = i >= 2 && self.toks[i - 1].text == "." && self.toks[i - 2].text == "event";
+        let ty = if is_field {
+            self.event_in_scope()
+                .and_then(|e| self.model.field_type(&e, t.text))
+                .or_else(|| {
+                    self.model
+                        .events
+                        .values()
+                        .find_map(|e| self.model.field_type(&e.name, t.text))
+                })
+        } else {
+            self.model.attr_type(t.text)
+        };
+        match ty {
+            Some(Type::Enum(e)) => enum_values(self.model, e),
+            _ if self.model.enums.contains_key(t.text) => enum_values(self.model, t.text),
+            _ => Vec::new(),
+        }
+    }
+
+    fn enum_values_of_attr(&self, attr: &str) -> Vec<CompletionItem> {
+        match self.model.attr_type(attr) {
+            Some(Type::Enum(e)) => enum_values(self.model, e),
+            _ => Vec::new(),
+        }
+    }
+
+    /// In `X in [a, b, ` the index of the token `X`.
+    fn open_list_operand(&self) -> Option<usize> {
+        let open = self.toks.iter().rposition(|t| t.text == "[")?;
+        if self.toks[open..].iter().any(|t| t.text == "]") || open < 2 {
+            return None;
+        }
+        (self.toks[open - 1].text == "in").then_some(open - 2)
+    }
+
+    fn expression(&self) -> Vec<CompletionItem> {
+        let mut out = attributes(self.model);
+        out.extend(FUNCTIONS.iter().map(|f| CompletionItem {
+            label: f.to_string(),
+            kind: Some(CompletionItemKind::FUNCTION),
+            detail: Some(format!("{f}(TOUCHPOINT): bool")),
+            ..Default::default()
+        }));
+        out.extend(keywords(EXPR_KEYWORDS));
+        out.extend(keywords(&["event"]));
+        out
+    }
+
+    /// The event `event.FIELD` reads at the cursor: the one named by the nearest `wait`,
+    /// `trigger`, `goal`, `exit on` or behaviour rule before it.
+    fn event_in_scope(&self) -> Option<String> {
+        self.toks.windows(2).rev().find_map(|w| {
+            let known = self.model.events.contains_key(w[1].text);
+            (known && matches!(w[0].text, "wait" | "trigger" | "goal" | "on"))
+                .then(|| w[1].text.to_string())
+        })
+    }
+
+    fn fields(&self) -> Vec<CompletionItem> {
+        match self.event_in_scope() {
+            Some(e) => self.fields_of(&e),
+            None => self
+                .model
+                .events
+                .keys()
+                .flat_map(|e| self.fields_of(e))
+                .collect(),
+        }
+    }
+
+    fn fields_of(&self, event: &str) -> Vec<CompletionItem> {
+        self.model
+            .events
+            .get(event)
+            .into_iter()
+            .flat_map(|e| {
+                e.fields.iter().map(move |(f, t)| CompletionItem {
+                    label: f.clone(),
+                    kind: Some(CompletionItemKind::FIELD),
+                    detail: Some(format!("{}: {} (event {})", f, t.name(), e.name)),
+                    ..Default::default()
+                })
+            })
+            .collect()
+    }
+
+    /// Section names of the journey being typed (or the one a test names), from its text.
+    fn stages(&self) -> Vec<CompletionItem> {
+        let mut names: Vec<String> = Vec::new();
+        if self.item_kind() == "journey" {
+            for w in self.whole.windows(4) {
+                match (w[0].text, w[1].text, w[2].text, w[3].text) {
+                    ("stage", name, _, _) if is_name(name) => names.push(name.to_string()),
+                    ("upgrade", _, from, "->") => {
+                        if let Some(to) = self.whole.iter().find(|t| t.start > w[3].start) {
+                            names.push(format!("upgrade_{from}_to_{}", to.text));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if self.whole.iter().any(|t| t.text == "onboarding") {
+                names.push("onboarding".into());
+            }
+        }
+        let journey = self
+            .toks
+            .windows(2)
+            .find(|w| w[0].text == "journey")
+            .map(|w| w[1].text);
+        if let Some(j) = journey.and_then(|j| self.model.journeys.get(j)) {
+            names.extend(j.sections().map(|s| s.kind.name()));
+        }
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|n| item(n, CompletionItemKind::MODULE, "stage"))
+            .collect()
+    }
+
+    fn milestones(&self) -> Vec<CompletionItem> {
+        let journey = self
+            .toks
+            .windows(2)
+            .find(|w| w[0].text == "journey")
+            .map(|w| w[1].text);
+        let Some(j) = journey.and_then(|j| self.model.journeys.get(j)) else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for s in j.sections() {
+            milestones_in(&s.body, &mut names);
+        }
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|n| item(n, CompletionItemKind::CONSTANT, "milestone"))
+            .collect()
+    }
+}
+
+fn is_name(t: &str) -> bool {
+    t.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+}

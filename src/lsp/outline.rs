@@ -1,0 +1,185 @@
+//! Document symbols: the outline of one file, from its syntax tree. Journeys hold their stages
+//! (and goals); enums their values; events their fields; the customer block its attributes.
+//! Items that do not parse are left out, the rest still show.
+
+use super::position;
+use crate::source::Span;
+use crate::syntax::ast::{self, Item, JourneyPart, SectionKind};
+use lsp_types::{DocumentSymbol, SymbolKind};
+
+pub fn outline(text: &str, module: &ast::Module) -> Vec<DocumentSymbol> {
+    let o = Outline { text };
+    module.items.iter().filter_map(|i| o.item(i)).collect()
+}
+
+struct Outline<'a> {
+    text: &'a str,
+}
+
+impl Outline<'_> {
+    #[allow(deprecated)] // `deprecated` is a required field of the struct.
+    fn symbol(
+        &self,
+        name: String,
+        detail: Option<String>,
+        kind: SymbolKind,
+        span: Span,
+        selection: Span,
+        children: Vec<DocumentSymbol>,
+    ) -> DocumentSymbol {
+        let range = position::range(self.text, span.start, span.end);
+        // The selection must lie inside the range.
+        let selection = if selection.start >= span.start && selection.end <= span.end {
+            position::range(self.text, selection.start, selection.end)
+        } else {
+            range
+        };
+        DocumentSymbol {
+            name: if name.is_empty() { "?".into() } else { name },
+            detail,
+            kind,
+            tags: None,
+            deprecated: None,
+            range,
+            selection_range: selection,
+            children: (!children.is_empty()).then_some(children),
+        }
+    }
+
+    fn leaf(
+        &self,
+        id: &ast::Ident,
+        detail: Option<String>,
+        kind: SymbolKind,
+        span: Span,
+    ) -> DocumentSymbol {
+        self.symbol(id.name.clone(), detail, kind, span, id.span, Vec::new())
+    }
+
+    fn item(&self, item: &Item) -> Option<DocumentSymbol> {
+        Some(match item {
+            Item::Import(i) => self.symbol(
+                i.path.value.clone(),
+                Some("import".into()),
+                SymbolKind::FILE,
+                i.span,
+                i.path.span,
+                Vec::new(),
+            ),
+            Item::Enum(e) => {
+                let values = e
+                    .values
+                    .iter()
+                    .map(|v| self.leaf(v, None, SymbolKind::ENUM_MEMBER, v.span))
+                    .collect();
+                self.symbol(
+                    e.name.name.clone(),
+                    None,
+                    SymbolKind::ENUM,
+                    e.span,
+                    e.name.span,
+                    values,
+                )
+            }
+            Item::Customer(c) => {
+                let attrs = c
+                    .attrs
+                    .iter()
+                    .map(|a| {
+                        self.leaf(
+                            &a.name,
+                            Some(a.ty.name.clone()),
+                            SymbolKind::PROPERTY,
+                            a.span,
+                        )
+                    })
+                    .collect();
+                let head = Span::new(c.span.start, c.span.start + "customer".len());
+                self.symbol(
+                    "customer".into(),
+                    None,
+                    SymbolKind::STRUCT,
+                    c.span,
+                    head,
+                    attrs,
+                )
+            }
+            Item::Event(e) => {
+                let fields = e
+                    .fields
+                    .iter()
+                    .map(|f| self.leaf(&f.name, Some(f.ty.name.clone()), SymbolKind::FIELD, f.span))
+                    .collect();
+                self.symbol(
+                    e.name.name.clone(),
+                    Some("event".into()),
+                    SymbolKind::EVENT,
+                    e.span,
+                    e.name.span,
+                    fields,
+                )
+            }
+            Item::Channel(c) => self.leaf(
+                &c.name,
+                Some("channel".into()),
+                SymbolKind::INTERFACE,
+                c.span,
+            ),
+            Item::Touchpoint(t) => self.leaf(
+                &t.name,
+                Some("touchpoint".into()),
+                SymbolKind::CONSTANT,
+                t.span,
+            ),
+            Item::Journey(j) => {
+                let children = j
+                    .parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        JourneyPart::Section(s) => {
+                            let name = s.kind.name();
+                            let sel = match &s.kind {
+                                SectionKind::Stage(id) => id.span,
+                                _ => s.head_span,
+                            };
+                            Some(self.symbol(
+                                name,
+                                Some("stage".into()),
+                                SymbolKind::NAMESPACE,
+                                s.span,
+                                sel,
+                                Vec::new(),
+                            ))
+                        }
+                        JourneyPart::Goal(g) => {
+                            Some(self.leaf(&g.event, Some("goal".into()), SymbolKind::KEY, g.span))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                self.symbol(
+                    j.name.name.clone(),
+                    Some("journey".into()),
+                    SymbolKind::CLASS,
+                    j.span,
+                    j.name.span,
+                    children,
+                )
+            }
+            Item::Test(t) => self.symbol(
+                t.name.value.clone(),
+                Some("test".into()),
+                SymbolKind::METHOD,
+                t.span,
+                t.name.span,
+                Vec::new(),
+            ),
+            Item::Simulation(s) => self.leaf(
+                &s.name,
+                Some("simulation".into()),
+                SymbolKind::OBJECT,
+                s.span,
+            ),
+        })
+    }
+}
