@@ -143,3 +143,33 @@ fn build_writes_and_checks_each_target() {
     let on_disk = std::fs::read(out.join("trial_to_paid.asl.json")).expect("read");
     assert_eq!(printed.stdout, on_disk);
 }
+
+#[test]
+fn long_node_ids_get_short_stable_state_names() {
+    let deep = "customer { a: bool = false }\nevent go\nchannel email\n\
+                touchpoint t { channel email  template \"t\" }\n\
+                journey j {\n  trigger go\n  stage a_rather_long_stage_name_for_a_journey {\n\
+                if a { if a { if a { if a { if a { if a { send t } } } } } }\n  }\n}\n";
+    let compiled = journeyc::compile_text(std::path::Path::new("j.journey"), deep);
+    assert!(
+        !compiled.diagnostics.has_errors(),
+        "{:?}",
+        compiled.diagnostics
+    );
+    let doc = journeyc::export::asl::document(&compiled.journeys[0], &AslOptions::default())
+        .expect("exports");
+    let states = doc["States"]["journey"]["Branches"][0]["States"]
+        .as_object()
+        .expect("states");
+    assert!(states.keys().all(|k| k.chars().count() <= 80));
+    let long: Vec<&String> = states.keys().filter(|k| k.len() == 80).collect();
+    assert!(!long.is_empty(), "the fixture has ids over 80 characters");
+    // Every transition still lands on a state.
+    let text = doc.to_string();
+    for k in &long {
+        assert!(
+            text.contains(&format!("\"Next\":\"{k}\"")),
+            "{k} is reached"
+        );
+    }
+}

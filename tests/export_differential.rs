@@ -2,7 +2,7 @@
 //! machine in moto's Step Functions executor and (c) the exported BPMN process in SpiffWorkflow.
 //! All three must send the same touchpoints at the same times in the same order, and end the
 //! same way. The customers are every example's `test` blocks plus generated ones (seeded, so a
-//! failure reproduces). A disagreement prints the customer, the three timelines and the first
+//! failure reproduces), and the same for `tests/fixtures/export`. A disagreement prints the customer, the three timelines and the first
 //! divergence.
 //!
 //! The engines are driven by `exports/test/differential.py`, which plays the services
@@ -333,8 +333,8 @@ fn generate(j: &Journey, i: usize, rng: &mut Rng) -> Scenario {
 
 /// The `test` blocks of the examples, lowered, by journey.
 fn example_tests() -> BTreeMap<String, Vec<Scenario>> {
-    let files = journeyc::project::discover(&[export_tools::root().join("examples")])
-        .expect("find the examples");
+    let dirs = ["examples", "tests/fixtures/export"].map(|d| export_tools::root().join(d));
+    let files = journeyc::project::discover(&dirs).expect("find the examples");
     let project = journeyc::project::load(&files).expect("load the examples");
     let checked = journeyc::check::check_project(&project);
     let mut out: BTreeMap<String, Vec<Scenario>> = BTreeMap::new();
@@ -404,7 +404,7 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() {
     let mut compared = 0;
     let mut endings: BTreeMap<String, usize> = BTreeMap::new();
     let mut sends = 0;
-    for j in export_tools::examples() {
+    for j in export_tools::export_journeys() {
         let program = Program::compile(&j).expect("the example compiles");
         let mut scenarios: Vec<Scenario> = tests.get(&j.name).cloned().unwrap_or_default();
         let mut rng =
@@ -495,7 +495,14 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() {
     eprintln!("compared {compared} customers, {sends} sends; endings and (steps): {endings:?}");
     assert!(compared > 20, "too few scenarios compared: {compared}");
     // The scenarios must exercise the journeys, not just fail to enter them.
-    for ending in ["completed", "converted", "exit_on"] {
+    for ending in [
+        "completed",
+        "converted",
+        "exit_on",
+        "exit_step",
+        "(suppressed)",
+        "(deferred)",
+    ] {
         assert!(
             endings.contains_key(ending),
             "no scenario ended `{ending}`: {endings:?}"

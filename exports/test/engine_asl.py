@@ -7,6 +7,7 @@ passed. Everything else is moto's: the state machine, the SQS queues the tasks p
 to, SendTaskSuccess / SendTaskFailure, and the DynamoDB table the engagement reads come from.
 """
 
+import itertools
 import json
 import os
 import threading
@@ -43,6 +44,7 @@ class Clock:
 
 
 CLOCK = Clock()
+MACHINES = itertools.count(1)
 
 
 def _wait_interval(self, env, wait_seconds):
@@ -90,7 +92,7 @@ class AslEngine:
         except self.ddb.exceptions.ResourceInUseException:
             pass
         self.arn = self.sfn.create_state_machine(
-            name=f"{spec['name']}-{abs(hash(scenario['name'])) % 10**8}",
+            name=f"{spec['name']}-{next(MACHINES)}",
             definition=json.dumps(definition),
             roleArn="arn:aws:iam::123456789012:role/journeys",
         )["stateMachineArn"]
@@ -107,7 +109,7 @@ class AslEngine:
             "splits": self.scenario["splits"],
         }
         self.execution = self.sfn.start_execution(
-            stateMachineArn=self.arn, input=json.dumps(payload)
+            stateMachineArn=self.arn, name="entry-1", input=json.dumps(payload)
         )["executionArn"]
 
     def _poll_queues(self):

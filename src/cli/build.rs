@@ -74,17 +74,32 @@ impl Target {
         }
     }
 
-    /// What one file is called in messages, singular and plural.
+    /// What one file is called in messages.
+    fn one(self) -> &'static str {
+        match self {
+            Target::Spec => "spec",
+            Target::Asl => "state machine",
+            Target::Bpmn => "process",
+        }
+    }
+
+    /// `n` files, in words: `1 spec`, `4 processes`.
     fn noun(self, n: usize) -> String {
-        let word = match (self, n == 1) {
-            (Target::Spec, true) => "spec",
-            (Target::Spec, false) => "specs",
-            (Target::Asl, true) => "state machine",
-            (Target::Asl, false) => "state machines",
-            (Target::Bpmn, true) => "process",
-            (Target::Bpmn, false) => "processes",
+        let many = match self {
+            Target::Spec => "specs",
+            Target::Asl => "state machines",
+            Target::Bpmn => "processes",
         };
-        format!("{n} {word}")
+        format!("{n} {}", if n == 1 { self.one() } else { many })
+    }
+
+    /// The command that rebuilds this target's files.
+    fn command(self) -> &'static str {
+        match self {
+            Target::Spec => "journeyc build",
+            Target::Asl => "journeyc build --target asl",
+            Target::Bpmn => "journeyc build --target bpmn",
+        }
     }
 
     fn render(self, j: &journeyc::ir::Journey, args: &BuildArgs) -> Result<String, String> {
@@ -232,17 +247,20 @@ fn check(
         MessageFormat::Github => {
             for (status, file) in &problems {
                 println!(
-                    "::error file={},title=journeyc build --check::spec is {}; run `journeyc build` and commit the result",
+                    "::error file={},title=journeyc build --check::{} is {}; run `{}` and commit the result",
                     dir.join(file).display(),
-                    status.word()
+                    target.one(),
+                    status.word(),
+                    target.command(),
                 );
             }
         }
         // SARIF describes source diagnostics; the spec listing stays human-readable.
         MessageFormat::Human | MessageFormat::Sarif => {
             for (status, file) in &problems {
+                let missing = format!("no {} written yet for this journey", target.one());
                 let why = match status {
-                    Status::Missing => "no spec written yet for this journey",
+                    Status::Missing => missing.as_str(),
                     Status::Stale => "differs from what the sources build",
                     Status::Orphaned => "no journey builds this file",
                 };
@@ -255,15 +273,19 @@ fn check(
                     dir.display()
                 );
             } else {
+                let orphans = if problems.iter().any(|p| p.0 == Status::Orphaned) {
+                    format!(
+                        ", and delete orphaned {}",
+                        target.noun(0).trim_start_matches("0 ")
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "{} out of date in {}: run `journeyc build` and commit the result{}",
+                    "{} out of date in {}: run `{}` and commit the result{orphans}",
                     target.noun(problems.len()),
                     dir.display(),
-                    if problems.iter().any(|p| p.0 == Status::Orphaned) {
-                        ", and delete orphaned specs"
-                    } else {
-                        ""
-                    }
+                    target.command(),
                 );
             }
         }

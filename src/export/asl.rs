@@ -105,10 +105,8 @@ pub fn document(journey: &Journey, options: &AslOptions) -> Result<J, ExportErro
         DONE.into(),
         json!({ "Type": "Fail", "Comment": "the end of the last stage", "Error": "Journey.Completed" }),
     );
-    if let Some(long) = steps.keys().find(|k| k.chars().count() > MAX_NAME) {
-        return Err(w.unsupported(long, "a state name longer than 80 characters"));
-    }
-    let start = journey.start.clone().unwrap_or_else(|| DONE.into());
+    let mut start = journey.start.clone().unwrap_or_else(|| DONE.into());
+    shorten_names(&mut steps, &mut start);
     let mut listen_body = Map::new();
     listen_body.insert("type".into(), J::from("listen"));
     listen_body.insert("journey".into(), J::from(journey.name.as_str()));
@@ -157,6 +155,49 @@ pub fn document(journey: &Journey, options: &AslOptions) -> Result<J, ExportErro
         "StartAt": RUN,
         "States": states,
     }))
+}
+
+/// Step Functions refuses state names over 80 characters, and deeply nested steps have long
+/// node ids. Such a name keeps its first 63 characters and gets `-` and 16 hex digits of a
+/// stable hash of the whole name, so it stays unique, readable and the same on every build; every
+/// `Next`, `Default` and the start that pointed to it follow.
+fn shorten_names(steps: &mut Map<String, J>, start: &mut String) {
+    let short = |name: &str| -> Option<String> {
+        if name.chars().count() <= MAX_NAME {
+            return None;
+        }
+        let head: String = name.chars().take(MAX_NAME - 17).collect();
+        let hash = crate::interp::program::stable_hash(&[name]);
+        Some(format!("{head}-{hash:016x}"))
+    };
+    if !steps.keys().any(|k| short(k).is_some()) {
+        return;
+    }
+    fn retarget(v: &mut J, short: &dyn Fn(&str) -> Option<String>) {
+        match v {
+            J::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if matches!(k.as_str(), "Next" | "Default") {
+                        if let Some(n) = x.as_str().and_then(short) {
+                            *x = J::String(n);
+                            continue;
+                        }
+                    }
+                    retarget(x, short);
+                }
+            }
+            J::Array(a) => a.iter_mut().for_each(|x| retarget(x, short)),
+            _ => {}
+        }
+    }
+    let old = std::mem::take(steps);
+    for (name, mut state) in old {
+        retarget(&mut state, &short);
+        steps.insert(short(&name).unwrap_or(name), state);
+    }
+    if let Some(n) = short(start) {
+        *start = n;
+    }
 }
 
 struct Writer<'a> {

@@ -47,12 +47,24 @@ pub fn python() -> Option<PathBuf> {
 
 /// The example journeys, compiled.
 pub fn examples() -> Vec<journeyc::ir::Journey> {
-    let compiled = journeyc::compile(&[root().join("examples")]).expect("load the examples");
-    assert!(
-        !compiled.diagnostics.has_errors(),
-        "the examples have errors"
-    );
-    compiled.journeys
+    journeys_in(&["examples"])
+}
+
+/// The journeys the exports are tested on: the examples, and `tests/fixtures/export`, which
+/// holds the constructs the examples leave out (caps that suppress, `clicked()`, a loop).
+pub fn export_journeys() -> Vec<journeyc::ir::Journey> {
+    journeys_in(&["examples", "tests/fixtures/export"])
+}
+
+/// The journeys of folders under the project root, compiled.
+pub fn journeys_in(dirs: &[&str]) -> Vec<journeyc::ir::Journey> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let compiled = journeyc::compile(&[root().join(dir)]).expect("load the journeys");
+        assert!(!compiled.diagnostics.has_errors(), "{dir} has errors");
+        out.extend(compiled.journeys);
+    }
+    out
 }
 
 /// A fresh scratch folder for one test.
