@@ -289,3 +289,96 @@ fn flip(op: BinOp) -> Option<BinOp> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Attribute;
+
+    fn journey() -> Journey {
+        let mut j: Journey = serde_json::from_value(json!({
+            "spec_version": 1, "name": "j", "source": {"file": "j.journey", "line": 1},
+            "trigger": {"event": "go", "condition": null}, "entry": {"rule": "once"},
+            "goals": [], "exits": [], "attributes": {}, "events": {}, "channels": {},
+            "touchpoints": {}, "stages": [], "start": null, "nodes": []
+        }))
+        .expect("a minimal journey");
+        for (name, ty) in [("seats", Type::Int), ("country", Type::String)] {
+            j.attributes
+                .insert(name.into(), Attribute { ty, default: None });
+        }
+        j
+    }
+
+    fn cmp(op: BinOp, name: &str, value: Value) -> Expr {
+        Expr::Binary {
+            operator: op,
+            lhs: Box::new(Expr::Attr { name: name.into() }),
+            rhs: Box::new(Expr::Const { value }),
+        }
+    }
+
+    #[test]
+    fn a_comparison_checks_presence_first() {
+        let j = journey();
+        let nullable = BTreeSet::new();
+        let ctx = Ctx {
+            journey: &j,
+            nullable: &nullable,
+        };
+        let rule = ctx.rule(&cmp(BinOp::Gt, "seats", Value::Int(5)));
+        assert_eq!(
+            rule,
+            Some(json!({ "And": [
+                { "Variable": "$.customer.seats", "IsPresent": true },
+                { "Variable": "$.customer.seats", "NumericGreaterThan": 5 },
+            ] }))
+        );
+    }
+
+    #[test]
+    fn not_equal_is_false_for_a_missing_value() {
+        let j = journey();
+        let nullable: BTreeSet<String> = ["country".to_string()].into();
+        let ctx = Ctx {
+            journey: &j,
+            nullable: &nullable,
+        };
+        let rule = ctx.rule(&cmp(BinOp::Ne, "country", Value::String("ZZ".into())));
+        assert_eq!(
+            rule,
+            Some(json!({ "And": [
+                { "Variable": "$.customer.country", "IsPresent": true },
+                { "Variable": "$.customer.country", "IsNull": false },
+                { "Not": { "Variable": "$.customer.country", "StringEquals": "ZZ" } },
+            ] }))
+        );
+    }
+
+    #[test]
+    fn arithmetic_in_a_condition_is_not_expressed() {
+        let j = journey();
+        let nullable = BTreeSet::new();
+        let ctx = Ctx {
+            journey: &j,
+            nullable: &nullable,
+        };
+        let sum = Expr::Binary {
+            operator: BinOp::Add,
+            lhs: Box::new(Expr::Attr {
+                name: "seats".into(),
+            }),
+            rhs: Box::new(Expr::Const {
+                value: Value::Int(1),
+            }),
+        };
+        let e = Expr::Binary {
+            operator: BinOp::Gt,
+            lhs: Box::new(sum),
+            rhs: Box::new(Expr::Const {
+                value: Value::Int(3),
+            }),
+        };
+        assert_eq!(ctx.rule(&e), None);
+    }
+}

@@ -185,3 +185,111 @@ pub fn value(e: &Expr) -> Option<String> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::{Attribute, EnumValue};
+
+    fn attr(n: &str) -> Box<Expr> {
+        Box::new(Expr::Attr { name: n.into() })
+    }
+
+    fn int(i: i64) -> Box<Expr> {
+        Box::new(Expr::Const {
+            value: Value::Int(i),
+        })
+    }
+
+    fn journey() -> Journey {
+        let mut j: Journey = serde_json::from_value(serde_json::json!({
+            "spec_version": 1, "name": "j", "source": {"file": "j.journey", "line": 1},
+            "trigger": {"event": "go", "condition": null}, "entry": {"rule": "once"},
+            "goals": [], "exits": [], "attributes": {}, "events": {}, "channels": {},
+            "touchpoints": {}, "stages": [], "start": null, "nodes": []
+        }))
+        .expect("a minimal journey");
+        j.attributes.insert(
+            "plan".into(),
+            Attribute {
+                ty: Type::Enum {
+                    name: "plan".into(),
+                    values: vec!["free".into(), "trial".into(), "pro".into()],
+                },
+                default: None,
+            },
+        );
+        j
+    }
+
+    #[test]
+    fn comparisons_are_guarded_so_not_of_a_missing_value_is_true() {
+        let e = Expr::Not {
+            expr: Box::new(Expr::Binary {
+                operator: BinOp::Gt,
+                lhs: attr("seats"),
+                rhs: int(5),
+            }),
+        };
+        assert_eq!(
+            condition(&journey(), &e).as_deref(),
+            Some("not((seats != null and seats > 5))")
+        );
+    }
+
+    #[test]
+    fn constants_on_the_left_are_flipped() {
+        let e = Expr::Binary {
+            operator: BinOp::Lt,
+            lhs: int(5),
+            rhs: attr("seats"),
+        };
+        assert_eq!(
+            condition(&journey(), &e).as_deref(),
+            Some("(seats != null and seats > 5)")
+        );
+    }
+
+    #[test]
+    fn enums_order_by_declaration() {
+        let e = Expr::Binary {
+            operator: BinOp::Ge,
+            lhs: attr("plan"),
+            rhs: Box::new(Expr::Const {
+                value: Value::Enum(EnumValue {
+                    enum_name: "plan".into(),
+                    value: "trial".into(),
+                    index: 1,
+                }),
+            }),
+        };
+        assert_eq!(
+            condition(&journey(), &e).as_deref(),
+            Some("(plan != null and list contains([\"trial\", \"pro\"], plan))")
+        );
+    }
+
+    #[test]
+    fn arithmetic_is_a_value_not_a_condition() {
+        let sum = Expr::Binary {
+            operator: BinOp::Add,
+            lhs: attr("a"),
+            rhs: int(1),
+        };
+        assert_eq!(value(&sum).as_deref(), Some("(a + 1)"));
+        let cmp = Expr::Binary {
+            operator: BinOp::Gt,
+            lhs: Box::new(sum),
+            rhs: int(2),
+        };
+        assert_eq!(condition(&journey(), &cmp), None);
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(
+            constant(&Value::String("a\"b\\c".into())),
+            "\"a\\\"b\\\\c\""
+        );
+    }
+}
