@@ -113,8 +113,8 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
             ("xmlns:xsi", XSI),
             ("id", &format!("{}.definitions", journey.name)),
             ("targetNamespace", &ns),
+            // No exporterVersion: a new journeyc must not change every committed process.
             ("exporter", "journeyc"),
-            ("exporterVersion", env!("CARGO_PKG_VERSION")),
             ("modeler:executionPlatform", "Camunda Cloud"),
             ("modeler:executionPlatformVersion", "8.5.0"),
         ],
