@@ -278,10 +278,14 @@ fn generate(j: &Journey, i: usize, rng: &mut Rng) -> Scenario {
         j.events
             .get(event)
             .map(|e| {
-                e.fields
-                    .iter()
-                    .map(|(f, ty)| (f.clone(), random_value(rng, ty, &pool)))
-                    .collect()
+                let mut out = Vec::new();
+                for (f, ty) in &e.fields {
+                    // Now and then a field is not sent, to exercise missing values.
+                    if rng.below(8) > 0 {
+                        out.push((f.clone(), random_value(rng, ty, &pool)));
+                    }
+                }
+                out
             })
             .unwrap_or_default()
     };
