@@ -1,7 +1,9 @@
-//! `journeyc build`: one JSON automation spec per journey.
+//! `journeyc build`: one file per journey: the JSON automation spec (default), or an export to a
+//! workflow engine (`--target asl`, `--target bpmn`).
 
 use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
-use clap::Args;
+use clap::{Args, ValueEnum};
+use journeyc::export::asl::AslOptions;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,9 +14,21 @@ pub struct BuildArgs {
     /// Files or directories to build; directories are searched recursively for `.journey`
     /// files. Defaults to the current directory.
     pub paths: Vec<PathBuf>,
-    /// Where to write the specs, one `<journey>.json` per journey.
+    /// Where to write the files: `<journey>.json` (spec), `<journey>.asl.json` (asl),
+    /// `<journey>.bpmn` (bpmn).
     #[arg(long, default_value = "dist")]
     pub out_dir: PathBuf,
+    /// What to build: the JSON automation spec, an AWS Step Functions state machine (Amazon
+    /// States Language) or a BPMN 2.0 process for Camunda 8 / Zeebe (docs/exports.md).
+    #[arg(long, value_enum, default_value = "spec")]
+    pub target: Target,
+    /// ASL: the prefix of the SQS queue URLs that sends (`send-<channel>`) and event waits
+    /// (`waits`) post their task tokens to.
+    #[arg(long, value_name = "URL", default_value_t = AslOptions::default().queue_url_prefix)]
+    pub asl_queue_prefix: String,
+    /// ASL: the DynamoDB table the engagement service writes opens and clicks to.
+    #[arg(long, value_name = "TABLE", default_value_t = AslOptions::default().engagement_table)]
+    pub asl_engagement_table: String,
     /// Write nothing; exit 1 listing every spec in the output directory that is missing, stale or
     /// orphaned (built by no journey), exit 0 when all are up to date. For CI.
     #[arg(long, conflicts_with = "stdout")]
@@ -30,6 +44,80 @@ pub struct BuildArgs {
     pub message_format: MessageFormat,
 }
 
+/// What `journeyc build` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// The JSON automation spec (docs/spec.md).
+    Spec,
+    /// Amazon States Language for AWS Step Functions.
+    Asl,
+    /// BPMN 2.0 for Camunda 8 / Zeebe.
+    Bpmn,
+}
+
+impl Target {
+    /// The file name ending of this target's files.
+    fn suffix(self) -> &'static str {
+        match self {
+            Target::Spec => ".json",
+            Target::Asl => ".asl.json",
+            Target::Bpmn => ".bpmn",
+        }
+    }
+
+    /// Whether a file in the output directory is one of this target's (a spec directory may
+    /// also hold `.asl.json` files, which are not specs).
+    fn owns(self, file: &str) -> bool {
+        match self {
+            Target::Spec => file.ends_with(".json") && !file.ends_with(".asl.json"),
+            Target::Asl | Target::Bpmn => file.ends_with(self.suffix()),
+        }
+    }
+
+    /// What one file is called in messages.
+    fn one(self) -> &'static str {
+        match self {
+            Target::Spec => "spec",
+            Target::Asl => "state machine",
+            Target::Bpmn => "process",
+        }
+    }
+
+    /// `n` files, in words: `1 spec`, `4 processes`.
+    fn noun(self, n: usize) -> String {
+        let many = match self {
+            Target::Spec => "specs",
+            Target::Asl => "state machines",
+            Target::Bpmn => "processes",
+        };
+        format!("{n} {}", if n == 1 { self.one() } else { many })
+    }
+
+    /// The command that rebuilds this target's files.
+    fn command(self) -> &'static str {
+        match self {
+            Target::Spec => "journeyc build",
+            Target::Asl => "journeyc build --target asl",
+            Target::Bpmn => "journeyc build --target bpmn",
+        }
+    }
+
+    fn render(self, j: &journeyc::ir::Journey, args: &BuildArgs) -> Result<String, String> {
+        match self {
+            Target::Spec => journeyc::spec::to_json(j)
+                .map_err(|e| format!("cannot write the spec of `{}`: {e}", j.name)),
+            Target::Asl => {
+                let options = AslOptions {
+                    queue_url_prefix: args.asl_queue_prefix.clone(),
+                    engagement_table: args.asl_engagement_table.clone(),
+                };
+                journeyc::export::asl::to_asl(j, &options).map_err(|e| e.to_string())
+            }
+            Target::Bpmn => journeyc::export::bpmn::to_bpmn(j).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 pub fn run(args: BuildArgs) -> ExitCode {
     let compiled = match output::compile(&args.paths) {
         Ok(c) => c,
@@ -40,21 +128,27 @@ pub fn run(args: BuildArgs) -> ExitCode {
         return ExitCode::from(EXIT_PROBLEMS);
     }
     let mut specs: BTreeMap<String, String> = BTreeMap::new();
+    let target = args.target;
+    let mut failures = Vec::new();
     for j in &compiled.journeys {
-        match journeyc::spec::to_json(j) {
+        match target.render(j, &args) {
             Ok(text) => {
-                specs.insert(format!("{}.json", j.name), text);
+                specs.insert(format!("{}{}", j.name, target.suffix()), text);
             }
-            Err(e) => {
-                return output::usage_error(format!("cannot write the spec of `{}`: {e}", j.name))
-            }
+            Err(e) => failures.push(e),
         }
+    }
+    if !failures.is_empty() {
+        for f in &failures {
+            eprintln!("error: {f}");
+        }
+        return ExitCode::from(EXIT_PROBLEMS);
     }
     if args.stdout {
         return match output::pick_journey(&compiled.journeys, args.journey.as_deref()) {
             Ok(j) => {
                 let text = specs
-                    .get(&format!("{}.json", j.name))
+                    .get(&format!("{}{}", j.name, target.suffix()))
                     .map(String::as_str)
                     .unwrap_or_default();
                 let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -63,21 +157,33 @@ pub fn run(args: BuildArgs) -> ExitCode {
             Err(msg) => output::usage_error(msg),
         };
     }
-    let existing = match existing_specs(&args.out_dir) {
+    let existing = match existing_specs(&args.out_dir, target) {
         Ok(e) => e,
         Err(e) => {
             return output::usage_error(format!("cannot read `{}`: {e}", args.out_dir.display()))
         }
     };
     if args.check {
-        check(&args.out_dir, &specs, &existing, args.message_format)
+        check(
+            &args.out_dir,
+            &specs,
+            &existing,
+            args.message_format,
+            target,
+        )
     } else {
-        write(&args.out_dir, &specs, &existing, args.message_format)
+        write(
+            &args.out_dir,
+            &specs,
+            &existing,
+            args.message_format,
+            target,
+        )
     }
 }
 
-/// The `*.json` files already in `dir`, sorted; none when the directory does not exist yet.
-fn existing_specs(dir: &Path) -> std::io::Result<Vec<String>> {
+/// The files of `target` already in `dir`, sorted; none when the directory does not exist yet.
+fn existing_specs(dir: &Path, target: Target) -> std::io::Result<Vec<String>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -87,7 +193,7 @@ fn existing_specs(dir: &Path) -> std::io::Result<Vec<String>> {
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".json") && !name.starts_with('.') && entry.file_type()?.is_file() {
+        if target.owns(&name) && !name.starts_with('.') && entry.file_type()?.is_file() {
             names.push(name);
         }
     }
@@ -117,6 +223,7 @@ fn check(
     specs: &BTreeMap<String, String>,
     existing: &[String],
     format: MessageFormat,
+    target: Target,
 ) -> ExitCode {
     let mut problems: Vec<(Status, String)> = Vec::new();
     for (file, text) in specs {
@@ -140,17 +247,20 @@ fn check(
         MessageFormat::Github => {
             for (status, file) in &problems {
                 println!(
-                    "::error file={},title=journeyc build --check::spec is {}; run `journeyc build` and commit the result",
+                    "::error file={},title=journeyc build --check::{} is {}; run `{}` and commit the result",
                     dir.join(file).display(),
-                    status.word()
+                    target.one(),
+                    status.word(),
+                    target.command(),
                 );
             }
         }
         // SARIF describes source diagnostics; the spec listing stays human-readable.
         MessageFormat::Human | MessageFormat::Sarif => {
             for (status, file) in &problems {
+                let missing = format!("no {} written yet for this journey", target.one());
                 let why = match status {
-                    Status::Missing => "no spec written yet for this journey",
+                    Status::Missing => missing.as_str(),
                     Status::Stale => "differs from what the sources build",
                     Status::Orphaned => "no journey builds this file",
                 };
@@ -159,19 +269,23 @@ fn check(
             if problems.is_empty() {
                 eprintln!(
                     "{} up to date in {}",
-                    plural(specs.len(), "spec"),
+                    target.noun(specs.len()),
                     dir.display()
                 );
             } else {
+                let orphans = if problems.iter().any(|p| p.0 == Status::Orphaned) {
+                    format!(
+                        ", and delete orphaned {}",
+                        target.noun(0).trim_start_matches("0 ")
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "{} out of date in {}: run `journeyc build` and commit the result{}",
-                    plural(problems.len(), "spec"),
+                    "{} out of date in {}: run `{}` and commit the result{orphans}",
+                    target.noun(problems.len()),
                     dir.display(),
-                    if problems.iter().any(|p| p.0 == Status::Orphaned) {
-                        ", and delete orphaned specs"
-                    } else {
-                        ""
-                    }
+                    target.command(),
                 );
             }
         }
@@ -181,7 +295,7 @@ fn check(
                 let line = serde_json::json!({
                     "status": status.word(),
                     "path": dir.join(file).display().to_string(),
-                    "journey": specs.contains_key(file).then(|| file.trim_end_matches(".json")),
+                    "journey": specs.contains_key(file).then(|| file.trim_end_matches(target.suffix())),
                 });
                 let _ = writeln!(out, "{line}");
             }
@@ -199,6 +313,7 @@ fn write(
     specs: &BTreeMap<String, String>,
     existing: &[String],
     format: MessageFormat,
+    target: Target,
 ) -> ExitCode {
     let mut written = 0;
     for (file, text) in specs {
@@ -229,7 +344,7 @@ fn write(
         } else {
             eprintln!(
                 "built {} in {} ({} written, {} unchanged)",
-                plural(specs.len(), "spec"),
+                target.noun(specs.len()),
                 dir.display(),
                 written,
                 specs.len() - written
@@ -237,8 +352,4 @@ fn write(
         }
     }
     ExitCode::SUCCESS
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

@@ -30,7 +30,8 @@ pub enum Command {
     /// clean, 1 when there are errors (or warnings with `--deny warnings`), 2 on usage or I/O
     /// errors.
     Check(check::CheckArgs),
-    /// Build one JSON automation spec per journey into `--out-dir` (default `dist/`).
+    /// Build one JSON automation spec per journey into `--out-dir` (default `dist/`), or with
+    /// `--target asl|bpmn` a Step Functions state machine or a BPMN 2.0 process per journey.
     ///
     /// Nothing is written when any file has errors. The same sources always give the same bytes,
     /// and each file is written whole (to a temporary file, then renamed). `--check` writes

@@ -646,7 +646,7 @@ impl<'p> Engine<'p> {
                     }
                 }
                 CNode::Split { salt, variants } => {
-                    let bucket = (mix(c.id_hash ^ salt) % 10_000) as u32;
+                    let bucket = bucket(c.id_hash, *salt);
                     let i = variants
                         .iter()
                         .position(|(cum, _)| bucket < *cum)
@@ -754,6 +754,12 @@ fn engaged(run: Option<&Run>, kind: Engagement, tp: usize) -> bool {
         Engagement::Opened => run.opened.get(tp).copied().unwrap_or(false),
         Engagement::Clicked => run.clicked.get(tp).copied().unwrap_or(false),
     }
+}
+
+/// The split bucket (0..10000) of a customer whose id hashes to `id_hash` at a split whose
+/// journey name and node id hash to `salt`. Public so that exports compute the same assignment.
+pub fn bucket(id_hash: u64, salt: u64) -> u32 {
+    (mix(id_hash ^ salt) % 10_000) as u32
 }
 
 /// A finaliser (splitmix64) so that nearby hashes land in unrelated buckets.

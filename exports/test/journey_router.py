@@ -1,0 +1,271 @@
+"""The services beside the engine, as docs/exports.md specifies them, for the differential tests.
+
+The event router (trigger, entry, exit criteria, goals, which waits an event completes), the
+channel senders (caps, quiet hours) and the engagement store are the same for both engines, so
+this module drives either one through an adapter, on a simulated clock:
+
+    park = engine.settle()      # run until the steps wait for something, or end
+    engine.start / send_done / deliver / time_out / release / stop
+
+A park is ("send", node, touchpoint, handle), ("wait", node, timeout or None, handle),
+("delay", deadline, handle) or ("ended", reason). Times are seconds after the scenario's start.
+"""
+
+from dataclasses import dataclass, field
+
+DAY = 86_400
+
+
+# ---------------------------------------------------------------- IR expressions (router side)
+
+def enum_index(spec, enum_name, value):
+    types = [a["type"] for a in spec["attributes"].values()]
+    types += [t for e in spec["events"].values() for t in e["fields"].values()]
+    for t in types:
+        if t.get("kind") == "enum" and t["name"] == enum_name:
+            return t["values"].index(value) if value in t["values"] else None
+    return None
+
+
+def const(spec, v):
+    t, val = v["type"], v["value"]
+    if t == "enum":
+        return ("enum", val["index"])
+    return val
+
+
+def read_value(spec, ty, v):
+    """A JSON value of type `ty` in the form expressions compare."""
+    if v is None:
+        return None
+    if ty.get("kind") == "enum":
+        i = ty["values"].index(v) if v in ty["values"] else None
+        return None if i is None else ("enum", i)
+    return v
+
+
+def evaluate(spec, e, attrs, fields, event_name):
+    """An IR expression with the interpreter's rules: missing values make comparisons false."""
+    op = e["op"]
+    if op == "const":
+        return const(spec, e["value"])
+    if op == "attr":
+        ty = spec["attributes"][e["name"]]["type"]
+        return read_value(spec, ty, attrs.get(e["name"]))
+    if op == "event_field":
+        ty = spec["events"].get(e["event"], {"fields": {}})["fields"].get(e["field"], {})
+        return read_value(spec, ty, (fields or {}).get(e["field"]))
+    if op == "not":
+        v = evaluate(spec, e["expr"], attrs, fields, event_name)
+        return (not v) if isinstance(v, bool) else True
+    if op == "in":
+        v = evaluate(spec, e["expr"], attrs, fields, event_name)
+        return v is not None and any(
+            v == evaluate(spec, x, attrs, fields, event_name) for x in e["list"]
+        )
+    if op == "binary":
+        o = e["operator"]
+        if o == "and":
+            return evaluate(spec, e["lhs"], attrs, fields, event_name) is True and \
+                evaluate(spec, e["rhs"], attrs, fields, event_name) is True
+        if o == "or":
+            return evaluate(spec, e["lhs"], attrs, fields, event_name) is True or \
+                evaluate(spec, e["rhs"], attrs, fields, event_name) is True
+        a = evaluate(spec, e["lhs"], attrs, fields, event_name)
+        b = evaluate(spec, e["rhs"], attrs, fields, event_name)
+        if a is None or b is None:
+            return False if o in ("eq", "ne", "lt", "le", "gt", "ge") else None
+        return {
+            "eq": lambda: a == b, "ne": lambda: a != b, "lt": lambda: a < b,
+            "le": lambda: a <= b, "gt": lambda: a > b, "ge": lambda: a >= b,
+        }.get(o, lambda: None)()
+    raise ValueError(f"the router does not evaluate `{op}`")
+
+
+def holds(spec, cond, attrs, fields, event_name):
+    return cond is None or evaluate(spec, cond, attrs, fields, event_name) is True
+
+
+# ---------------------------------------------------------------- channel senders
+
+def quiet_until(t_abs, quiet):
+    """The end of the quiet window if absolute time `t_abs` falls in it (as interp/time.rs)."""
+    if quiet is None:
+        return None
+    frm, to = quiet["from_minute"], quiet["to_minute"]
+    m = (t_abs % DAY) // 60
+    inside = (frm <= m < to) if frm < to else (m >= frm or m < to)
+    if not inside:
+        return None
+    end = t_abs - t_abs % DAY + to * 60
+    if end <= t_abs:
+        end += DAY
+    return end
+
+
+@dataclass
+class Senders:
+    spec: dict
+    log: dict = field(default_factory=dict)
+
+    def window(self, channel):
+        return max([c["per_secs"] for c in self.spec["channels"][channel]["caps"]] or [0])
+
+    def deliver(self, t, channel):
+        """`sent` or `suppressed` for a send at `t` (quiet hours already handled)."""
+        caps = self.spec["channels"][channel]["caps"]
+        window = self.window(channel)
+        log = [s for s in self.log.get(channel, []) if t - s < window]
+        over = any(sum(1 for s in log if t - s < c["per_secs"]) >= c["count"] for c in caps)
+        if over:
+            self.log[channel] = log
+            return "suppressed"
+        if window > 0:
+            log.append(t)
+        self.log[channel] = log
+        return "sent"
+
+
+# ---------------------------------------------------------------- the simulation
+
+def fmt(t):
+    d, r = divmod(t, DAY)
+    h, r = divmod(r, 3600)
+    m, s = divmod(r, 60)
+    out = (f"{d}d" if d else "") + (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{s}s" if s else "")
+    return "+" + (out or "0")
+
+
+def simulate(engine, spec, scenario, epoch, horizon):
+    """Runs one customer through `engine`; returns the timeline, the sends and the ending."""
+    attrs = dict(scenario["attributes"])
+    steps = sorted(scenario["steps"], key=lambda s: s["at"])  # stable: same-time order kept
+    timeline, sends = [], []
+    senders = Senders(spec)
+    state = {"entered": None, "park": None, "sent": set(), "ended": None}
+
+    def note(t, text):
+        timeline.append(f"{fmt(t)} {text}")
+
+    def settle(t):
+        engine.now(t)
+        while True:
+            park = engine.settle()
+            kind = park[0]
+            if kind == "ended":
+                state["ended"] = park[1]
+                note(t, f"ended: {park[1]}")
+                return
+            if kind == "send":
+                _, node, tp, handle = park
+                ch = spec["touchpoints"][tp]["channel"]
+                until = quiet_until(epoch + t, spec["channels"][ch]["quiet"])
+                if until is not None:
+                    note(t, f"deferred {tp} to {fmt(until - epoch)}")
+                    state["park"] = ("deferred", until - epoch, tp, handle)
+                    return
+                send(t, tp, handle)
+                continue
+            if kind == "wait":
+                _, node, deadline, handle = park
+                state["park"] = ("wait", None if deadline is None else t + deadline, node, handle)
+                return
+            if kind == "delay":
+                _, secs, handle = park
+                state["park"] = ("delay", t + secs, None, handle)
+                return
+            raise RuntimeError(f"unknown park {park}")
+
+    def send(t, tp, handle):
+        ch = spec["touchpoints"][tp]["channel"]
+        outcome = senders.deliver(epoch + t, ch)
+        if outcome == "sent":
+            sends.append([t, tp])
+            state["sent"].add(tp)
+        note(t, f"{outcome} {tp}")
+        engine.send_done(handle, tp, outcome)
+
+    def fire(t):
+        kind, _, node, handle = state["park"]
+        state["park"] = None
+        if kind == "delay":
+            note(t, "delay over")
+            engine.release(handle)
+        elif kind == "wait":
+            note(t, f"timeout at {node}")
+            engine.time_out(handle)
+        else:
+            send(t, node, handle)
+        settle(t)
+
+    def deadline():
+        p = state["park"]
+        return None if p is None else p[1]
+
+    for step in steps:
+        t = step["at"]
+        if state["ended"] is not None and state["entered"] is not None:
+            break
+        while state["entered"] is not None and state["ended"] is None \
+                and deadline() is not None and deadline() < t:
+            fire(deadline())
+        if state["ended"] is not None:
+            break
+        if "engage" in step:
+            if state["entered"] is not None and step["touchpoint"] in state["sent"]:
+                engine.engage(step["engage"], step["touchpoint"])
+                note(t, f"{step['engage']} {step['touchpoint']}")
+            continue
+        name, fields = step["event"], step.get("fields", {})
+        if state["entered"] is None:
+            trig = spec["trigger"]
+            if name == trig["event"] and holds(spec, trig["condition"], attrs, fields, name):
+                state["entered"] = t
+                note(t, f"entered on {name}")
+                engine.now(t)
+                engine.start(attrs, fields)
+                settle(t)
+            continue
+        # Exit criteria first, then goals, then the wait (docs/semantics.md).
+        if any(x["event"] == name and holds(spec, x["condition"], attrs, fields, name)
+               for x in spec["exits"]):
+            note(t, f"exit on {name}")
+            engine.stop("exit")
+            settle(t)
+            break
+        goal = any(
+            g["event"] == name
+            and (g["within_secs"] is None or t - state["entered"] <= g["within_secs"])
+            and holds(spec, g["condition"], attrs, fields, name)
+            for g in spec["goals"]
+        )
+        if goal:
+            note(t, f"goal {name}")
+            engine.stop("converted")
+            settle(t)
+            break
+        p = state["park"]
+        if p is not None and p[0] == "wait":
+            node = spec_node(spec, p[2])
+            if node["event"] == name and holds(spec, node["condition"], attrs, fields, name):
+                state["park"] = None
+                note(t, f"{name} reached {p[2]}")
+                engine.deliver(p[3], fields)
+                settle(t)
+    last = steps[-1]["at"] if steps else 0
+    while state["entered"] is not None and state["ended"] is None \
+            and deadline() is not None and deadline() <= last + horizon:
+        fire(deadline())
+    ended = state["ended"]
+    if state["entered"] is None:
+        ended = "not_entered"
+    elif ended is None:
+        ended = "in_journey"
+    return {"timeline": timeline, "sends": sends, "ended": ended}
+
+
+def spec_node(spec, node_id):
+    for n in spec["nodes"]:
+        if n["id"] == node_id:
+            return n
+    raise KeyError(node_id)

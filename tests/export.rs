@@ -1,0 +1,175 @@
+//! The exports as documents: snapshots of one example in each target, determinism, the `build`
+//! command's `--target`, and clean errors for what a target cannot express.
+
+mod export_tools;
+
+use journeyc::export::asl::{to_asl, AslOptions};
+use journeyc::export::bpmn::to_bpmn;
+use std::process::Command;
+
+fn trial() -> journeyc::ir::Journey {
+    export_tools::examples()
+        .into_iter()
+        .find(|j| j.name == "trial_to_paid")
+        .expect("the saas_trial example")
+}
+
+#[test]
+fn asl_of_the_trial_example() {
+    let text = to_asl(&trial(), &AslOptions::default()).expect("exports");
+    insta::assert_snapshot!("trial_to_paid.asl.json", text);
+}
+
+#[test]
+fn bpmn_of_the_trial_example() {
+    let text = to_bpmn(&trial()).expect("exports");
+    insta::assert_snapshot!("trial_to_paid.bpmn", text);
+}
+
+#[test]
+fn exports_are_byte_identical_across_runs() {
+    for j in export_tools::examples() {
+        let a = to_asl(&j, &AslOptions::default()).expect("asl");
+        assert_eq!(a, to_asl(&j, &AslOptions::default()).expect("asl"));
+        assert!(a.ends_with("}\n"));
+        let b = to_bpmn(&j).expect("bpmn");
+        assert_eq!(b, to_bpmn(&j).expect("bpmn"));
+        assert!(b.ends_with("</bpmn:definitions>\n"));
+    }
+}
+
+#[test]
+fn the_queue_prefix_option_reaches_every_send() {
+    let options = AslOptions {
+        queue_url_prefix: "https://sqs.eu-west-1.amazonaws.com/111122223333/acme-".into(),
+        ..AslOptions::default()
+    };
+    let text = to_asl(&trial(), &options).expect("exports");
+    assert!(text.contains("https://sqs.eu-west-1.amazonaws.com/111122223333/acme-send-email"));
+    assert!(!text.contains("123456789012"));
+}
+
+#[test]
+fn a_condition_asl_cannot_express_is_a_clean_error() {
+    let src = "customer { a: int = 1  b: int = 2 }\nevent go\nchannel email\n\
+               touchpoint t { channel email  template \"t\" }\n\
+               journey j {\n  trigger go\n  onboarding {\n    if a + b > 2 {\n      send t\n    }\n  }\n}\n";
+    let compiled = journeyc::compile_text(std::path::Path::new("j.journey"), src);
+    assert!(
+        !compiled.diagnostics.has_errors(),
+        "{:?}",
+        compiled.diagnostics
+    );
+    let j = &compiled.journeys[0];
+    let err = to_asl(j, &AslOptions::default()).expect_err("arithmetic in a condition");
+    assert_eq!(err.node, "onboarding.0.if");
+    assert!(
+        err.to_string().contains("cannot be expressed in ASL"),
+        "{err}"
+    );
+    let err = to_bpmn(j).expect_err("arithmetic in a condition");
+    assert!(
+        err.to_string().contains("cannot be expressed in BPMN"),
+        "{err}"
+    );
+}
+
+#[test]
+fn build_writes_and_checks_each_target() {
+    let out = export_tools::scratch("build_targets");
+    let journeyc = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_journeyc"))
+            .args(args)
+            .current_dir(export_tools::root())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run journeyc")
+    };
+    let dir = out.to_string_lossy().into_owned();
+    for target in ["spec", "asl", "bpmn"] {
+        let built = journeyc(&["build", "examples/", "--target", target, "--out-dir", &dir]);
+        assert!(
+            built.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+    }
+    for name in [
+        "trial_to_paid.json",
+        "trial_to_paid.asl.json",
+        "trial_to_paid.bpmn",
+    ] {
+        assert!(out.join(name).is_file(), "{name} written");
+    }
+    // One directory holds all three targets: none sees the others' files as orphans.
+    for target in ["spec", "asl", "bpmn"] {
+        let check = journeyc(&[
+            "build",
+            "examples/",
+            "--target",
+            target,
+            "--out-dir",
+            &dir,
+            "--check",
+        ]);
+        assert!(
+            check.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    std::fs::write(out.join("trial_to_paid.bpmn"), "stale").expect("overwrite");
+    let check = journeyc(&[
+        "build",
+        "examples/",
+        "--target",
+        "bpmn",
+        "--out-dir",
+        &dir,
+        "--check",
+    ]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("stale"));
+    let printed = journeyc(&[
+        "build",
+        "examples/",
+        "--target",
+        "asl",
+        "--stdout",
+        "--journey",
+        "trial_to_paid",
+    ]);
+    assert!(printed.status.success());
+    let on_disk = std::fs::read(out.join("trial_to_paid.asl.json")).expect("read");
+    assert_eq!(printed.stdout, on_disk);
+}
+
+#[test]
+fn long_node_ids_get_short_stable_state_names() {
+    let deep = "customer { a: bool = false }\nevent go\nchannel email\n\
+                touchpoint t { channel email  template \"t\" }\n\
+                journey j {\n  trigger go\n  stage a_rather_long_stage_name_for_a_journey {\n\
+                if a { if a { if a { if a { if a { if a { send t } } } } } }\n  }\n}\n";
+    let compiled = journeyc::compile_text(std::path::Path::new("j.journey"), deep);
+    assert!(
+        !compiled.diagnostics.has_errors(),
+        "{:?}",
+        compiled.diagnostics
+    );
+    let doc = journeyc::export::asl::document(&compiled.journeys[0], &AslOptions::default())
+        .expect("exports");
+    let states = doc["States"]["journey"]["Branches"][0]["States"]
+        .as_object()
+        .expect("states");
+    assert!(states.keys().all(|k| k.chars().count() <= 80));
+    let long: Vec<&String> = states.keys().filter(|k| k.len() == 80).collect();
+    assert!(!long.is_empty(), "the fixture has ids over 80 characters");
+    // Every transition still lands on a state.
+    let text = doc.to_string();
+    for k in &long {
+        assert!(
+            text.contains(&format!("\"Next\":\"{k}\"")),
+            "{k} is reached"
+        );
+    }
+}

@@ -1,0 +1,526 @@
+//! Differential tests: the same customers through (a) the interpreter, (b) the exported state
+//! machine in moto's Step Functions executor and (c) the exported BPMN process in SpiffWorkflow.
+//! All three must send the same touchpoints at the same times in the same order, and end the
+//! same way. The customers are every example's `test` blocks plus generated ones (seeded, so a
+//! failure reproduces), and the same for `tests/fixtures/export`. A disagreement prints the customer, the three timelines and the first
+//! divergence.
+//!
+//! The engines are driven by `exports/test/differential.py`, which plays the services
+//! `docs/exports.md` puts beside an engine (event router, channel senders, engagement store) on a
+//! simulated clock. Set `JOURNEYC_DIFF_CUSTOMERS` to change how many customers are generated per
+//! journey (default 8), and `JOURNEYC_DIFF_SEED` (a number) to generate other ones.
+
+mod export_tools;
+
+use journeyc::export::{json_value, split_bucket, splits};
+use journeyc::interp::engine::{Action, ExitReason};
+use journeyc::interp::program::Program;
+use journeyc::interp::scenario::{self, Happening, HORIZON, TEST_EPOCH};
+use journeyc::ir::scenario::{Scenario, ScenarioStep, StepKind};
+use journeyc::ir::{Engagement, Expr, Journey, NodeKind, Type, Value};
+use serde_json::{json, Value as J};
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// What a run produced that all three must agree on.
+#[derive(Debug, PartialEq)]
+struct Run {
+    sends: Vec<(i64, String)>,
+    ended: String,
+    timeline: Vec<String>,
+}
+
+fn when(t: i64) -> String {
+    format!("+{}", journeyc::units::signed_duration(t))
+}
+
+/// The interpreter's run of the first entry: sends and how it ended.
+fn interpret(program: &Program, sc: &Scenario) -> Run {
+    let outcome = scenario::run(program, sc);
+    let mut sends = Vec::new();
+    let mut timeline = Vec::new();
+    let mut ended = None;
+    let mut entered = false;
+    for Happening { time, node, action } in &outcome.timeline {
+        let t = time - TEST_EPOCH;
+        let at = node
+            .map(|n| program.node_id(n).to_string())
+            .unwrap_or_default();
+        let text = match action {
+            Action::Entered => {
+                entered = true;
+                "entered".to_string()
+            }
+            Action::Sent { touchpoint } => {
+                let name = program.touchpoint_names[*touchpoint].clone();
+                sends.push((t, name.clone()));
+                format!("sent {name}")
+            }
+            Action::Suppressed { touchpoint, reason } => format!(
+                "suppressed {} ({})",
+                program.touchpoint_names[*touchpoint],
+                reason.as_str()
+            ),
+            Action::Deferred { touchpoint, until } => format!(
+                "deferred {} to {}",
+                program.touchpoint_names[*touchpoint],
+                when(until - TEST_EPOCH)
+            ),
+            Action::EventMatched { event } => {
+                format!("{} reached {at}", program.event_names[*event])
+            }
+            Action::TimedOut => format!("timeout at {at}"),
+            Action::Converted { .. } => "goal".to_string(),
+            Action::Left { reason } => {
+                let r = match reason {
+                    ExitReason::Converted => "converted",
+                    ExitReason::ExitCriterion(_) => "exit_on",
+                    ExitReason::ExitStep => "exit_step",
+                    ExitReason::Completed => "completed",
+                    ExitReason::Runaway => "runaway",
+                };
+                ended = Some(r.to_string());
+                format!("ended: {r}")
+            }
+            _ => continue,
+        };
+        timeline.push(format!("{} {text}", when(t)));
+        if ended.is_some() {
+            break;
+        }
+    }
+    let ended = ended.unwrap_or_else(|| {
+        if entered {
+            "in_journey".into()
+        } else {
+            "not_entered".into()
+        }
+    });
+    Run {
+        sends,
+        ended,
+        timeline,
+    }
+}
+
+fn from_engine(v: &J) -> Run {
+    let sends = v["sends"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s[0].as_i64().unwrap_or(-1),
+                        s[1].as_str().unwrap_or("?").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let timeline = v["timeline"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().unwrap_or("?").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    Run {
+        sends,
+        ended: v["ended"].as_str().unwrap_or("?").to_string(),
+        timeline,
+    }
+}
+
+/// The first place two runs differ, or `None`.
+fn divergence(a: &Run, b: &Run) -> Option<String> {
+    for i in 0..a.sends.len().max(b.sends.len()) {
+        let (x, y) = (a.sends.get(i), b.sends.get(i));
+        if x != y {
+            let show = |s: Option<&(i64, String)>| {
+                s.map(|(t, n)| format!("{n} at {}", when(*t)))
+                    .unwrap_or_else(|| "nothing".into())
+            };
+            return Some(format!("send #{}: {} vs {}", i + 1, show(x), show(y)));
+        }
+    }
+    (a.ended != b.ended).then(|| format!("ending: {} vs {}", a.ended, b.ended))
+}
+
+/// A small deterministic generator (xorshift64*), so a failing customer can be regenerated.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len() as u64) as usize)
+    }
+}
+
+/// Constants the journey compares with, by type, so generated values hit both sides of them.
+fn constants(j: &Journey) -> Vec<Value> {
+    fn walk(e: &Expr, out: &mut Vec<Value>) {
+        match e {
+            Expr::Const { value } => out.push(value.clone()),
+            Expr::Not { expr } | Expr::Neg { expr } => walk(expr, out),
+            Expr::Binary { lhs, rhs, .. } => {
+                walk(lhs, out);
+                walk(rhs, out);
+            }
+            Expr::In { expr, list } => {
+                walk(expr, out);
+                list.iter().for_each(|x| walk(x, out));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let conds = j
+        .trigger
+        .condition
+        .iter()
+        .chain(j.goals.iter().filter_map(|g| g.condition.as_ref()))
+        .chain(j.exits.iter().filter_map(|x| x.condition.as_ref()));
+    for c in conds {
+        walk(c, &mut out);
+    }
+    for n in &j.nodes {
+        match &n.kind {
+            NodeKind::Branch { arms, .. } => arms.iter().for_each(|a| walk(&a.condition, &mut out)),
+            NodeKind::EnterStage { guard: Some(g), .. } => walk(g, &mut out),
+            NodeKind::Set { value, .. } => walk(value, &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
+    match ty {
+        Type::Enum { name, values } => {
+            let i = rng.below(values.len() as u64) as usize;
+            Value::Enum(journeyc::ir::EnumValue {
+                enum_name: name.clone(),
+                value: values.get(i).cloned().unwrap_or_default(),
+                index: i,
+            })
+        }
+        Type::Bool => Value::Bool(rng.below(2) == 0),
+        Type::Int => {
+            let near: Vec<i64> = pool
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            match rng.pick(&near) {
+                Some(i) if rng.below(3) > 0 => Value::Int(i + rng.below(3) as i64 - 1),
+                _ => Value::Int(rng.below(200) as i64),
+            }
+        }
+        Type::Decimal => {
+            let near: Vec<f64> = pool
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Decimal(d) => Some(*d),
+                    _ => None,
+                })
+                .collect();
+            match rng.pick(&near) {
+                Some(d) if rng.below(2) == 0 => Value::Decimal(*d),
+                _ => Value::Decimal(rng.below(4000) as f64 / 2.0),
+            }
+        }
+        Type::String => {
+            let strings: Vec<&String> = pool
+                .iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            match rng.pick(&strings) {
+                Some(s) if rng.below(4) > 0 => Value::String((*s).clone()),
+                _ => Value::String(format!("s{}", rng.below(5))),
+            }
+        }
+        Type::Duration => Value::Duration(rng.below(30) * 86_400),
+        Type::Date => Value::Date(format!("2026-0{}-1{}", 1 + rng.below(9), rng.below(10))),
+        Type::Time => Value::Time(rng.below(24 * 60) as u32),
+    }
+}
+
+/// A generated customer: random attributes, the trigger at 0, then events and opens over 40 days
+/// at half-hour steps (so quiet hours and wait deadlines are crossed at many times of day).
+fn generate(j: &Journey, i: usize, rng: &mut Rng) -> Scenario {
+    let pool = constants(j);
+    let mut customer = Vec::new();
+    for (name, a) in &j.attributes {
+        // Now and then an attribute is left unset, to exercise missing values.
+        if rng.below(8) > 0 {
+            customer.push((name.clone(), random_value(rng, &a.ty, &pool)));
+        }
+    }
+    let fields = |rng: &mut Rng, event: &str| -> Vec<(String, Value)> {
+        j.events
+            .get(event)
+            .map(|e| {
+                let mut out = Vec::new();
+                for (f, ty) in &e.fields {
+                    // Now and then a field is not sent, to exercise missing values.
+                    if rng.below(8) > 0 {
+                        out.push((f.clone(), random_value(rng, ty, &pool)));
+                    }
+                }
+                out
+            })
+            .unwrap_or_default()
+    };
+    // The trigger comes at any half hour of the first day, so later sends fall at every time
+    // of day, quiet hours included.
+    let start = rng.below(48) * 1_800;
+    let mut steps = vec![ScenarioStep {
+        at: start,
+        kind: StepKind::Event {
+            name: j.trigger.event.clone(),
+            fields: fields(rng, &j.trigger.event),
+        },
+    }];
+    let events: Vec<&String> = j.events.keys().collect();
+    let touchpoints: Vec<&String> = j.touchpoints.keys().collect();
+    for _ in 0..2 + rng.below(7) {
+        // Half the events come in the first week, where most waits are.
+        let days = if rng.below(2) == 0 { 7 } else { 40 };
+        let at = start + rng.below(days * 48) * 1_800;
+        let kind = if rng.below(4) == 0 {
+            match rng.pick(&touchpoints) {
+                Some(tp) => StepKind::Engage {
+                    kind: if rng.below(2) == 0 {
+                        Engagement::Opened
+                    } else {
+                        Engagement::Clicked
+                    },
+                    touchpoint: (*tp).clone(),
+                },
+                None => continue,
+            }
+        } else {
+            let Some(name) = rng.pick(&events).map(|e| (*e).clone()) else {
+                continue;
+            };
+            let f = fields(rng, &name);
+            StepKind::Event { name, fields: f }
+        };
+        steps.push(ScenarioStep { at, kind });
+    }
+    steps.sort_by_key(|s| s.at);
+    Scenario {
+        name: format!("generated {} #{i}", j.name),
+        journey: j.name.clone(),
+        customer,
+        steps,
+        expectations: Vec::new(),
+        span: journeyc::source::Span { start: 0, end: 0 },
+    }
+}
+
+/// The `test` blocks of the examples, lowered, by journey.
+fn example_tests() -> BTreeMap<String, Vec<Scenario>> {
+    let dirs = ["examples", "tests/fixtures/export"].map(|d| export_tools::root().join(d));
+    let files = journeyc::project::discover(&dirs).expect("find the examples");
+    let project = journeyc::project::load(&files).expect("load the examples");
+    let checked = journeyc::check::check_project(&project);
+    let mut out: BTreeMap<String, Vec<Scenario>> = BTreeMap::new();
+    for model in &checked.models {
+        for test in &model.tests {
+            if let Some(sc) = journeyc::ir::scenario::lower_test(model, test) {
+                out.entry(sc.journey.clone()).or_default().push(sc);
+            }
+        }
+    }
+    out
+}
+
+/// The scenario as the harness reads it: the customer's attributes with defaults filled in,
+/// the split buckets of the customer's id, and the steps.
+fn scenario_json(j: &Journey, sc: &Scenario) -> J {
+    let customer_id = format!("test:{}", sc.name);
+    let mut attrs = serde_json::Map::new();
+    for (name, a) in &j.attributes {
+        if let Some(d) = &a.default {
+            attrs.insert(name.clone(), json_value(d));
+        }
+    }
+    for (name, v) in &sc.customer {
+        attrs.insert(name.clone(), json_value(v));
+    }
+    let splits: serde_json::Map<String, J> = splits(j)
+        .into_iter()
+        .map(|(id, key)| (key, J::from(split_bucket(&j.name, id, &customer_id))))
+        .collect();
+    let steps: Vec<J> = sc
+        .steps
+        .iter()
+        .map(|s| match &s.kind {
+            StepKind::Event { name, fields } => {
+                let f: serde_json::Map<String, J> = fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json_value(v)))
+                    .collect();
+                json!({ "at": s.at, "event": name, "fields": f })
+            }
+            StepKind::Engage { kind, touchpoint } => {
+                let k = if *kind == Engagement::Clicked {
+                    "clicked"
+                } else {
+                    "opened"
+                };
+                json!({ "at": s.at, "engage": k, "touchpoint": touchpoint })
+            }
+        })
+        .collect();
+    json!({ "name": sc.name, "customer_id": customer_id, "attributes": attrs, "splits": splits, "steps": steps })
+}
+
+#[test]
+fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() {
+    let Some(python) = export_tools::python() else {
+        return;
+    };
+    let generated: usize = std::env::var("JOURNEYC_DIFF_CUSTOMERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    let seed: u64 = std::env::var("JOURNEYC_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let dir = export_tools::scratch("differential");
+    let tests = example_tests();
+    let mut reports = Vec::new();
+    let mut compared = 0;
+    let mut endings: BTreeMap<String, usize> = BTreeMap::new();
+    let mut sends = 0;
+    for j in export_tools::export_journeys() {
+        let program = Program::compile(&j).expect("the example compiles");
+        let mut scenarios: Vec<Scenario> = tests.get(&j.name).cloned().unwrap_or_default();
+        let mut rng = Rng(seed ^ journeyc::interp::program::stable_hash(&[&j.name]));
+        // Generated customers who never enter test little: keep one in four of them.
+        let mut made = 0;
+        for i in 0..generated * 10 {
+            if made == generated {
+                break;
+            }
+            let sc = generate(&j, i, &mut rng);
+            if interpret(&program, &sc).ended != "not_entered" || rng.below(4) == 0 {
+                scenarios.push(sc);
+                made += 1;
+            }
+        }
+        let bpmn_path = dir.join(format!("{}.bpmn", j.name));
+        std::fs::write(
+            &bpmn_path,
+            journeyc::export::bpmn::to_bpmn(&j).expect("bpmn"),
+        )
+        .expect("write the process");
+        let asl = journeyc::export::asl::document(&j, &Default::default()).expect("asl");
+        let case = json!({
+            "spec": serde_json::to_value(&j).expect("spec"),
+            "asl": asl,
+            "bpmn_path": bpmn_path.to_string_lossy(),
+            "epoch": TEST_EPOCH,
+            "horizon": HORIZON,
+            "scenarios": scenarios.iter().map(|s| scenario_json(&j, s)).collect::<Vec<_>>(),
+        });
+        let case_path = dir.join(format!("{}.case.json", j.name));
+        std::fs::write(&case_path, case.to_string()).expect("write the case");
+        let out = Command::new(&python)
+            .arg(export_tools::root().join("exports/test/differential.py"))
+            .arg(&case_path)
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "the harness failed on {}:\n{}",
+            j.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let results: Vec<J> = serde_json::from_slice(&out.stdout).expect("harness output is JSON");
+        assert_eq!(results.len(), scenarios.len());
+        for (sc, r) in scenarios.iter().zip(&results) {
+            compared += 1;
+            let interp = interpret(&program, sc);
+            *endings.entry(interp.ended.clone()).or_default() += 1;
+            sends += interp.sends.len();
+            for line in &interp.timeline {
+                for word in ["deferred", "suppressed", "timeout", "reached"] {
+                    if line.contains(word) {
+                        *endings.entry(format!("({word})")).or_default() += 1;
+                    }
+                }
+            }
+            let asl = from_engine(&r["asl"]);
+            let bpmn = from_engine(&r["bpmn"]);
+            let d_asl = divergence(&interp, &asl);
+            let d_bpmn = divergence(&interp, &bpmn);
+            if d_asl.is_some() || d_bpmn.is_some() {
+                let show = |run: &Run| {
+                    run.timeline
+                        .iter()
+                        .map(|l| format!("      {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                };
+                reports.push(format!(
+                    "journey {}, customer \"{}\"\n  customer: {}\n  first divergence: {}\n  interpreter:\n{}\n  step functions (moto):\n{}\n  bpmn (SpiffWorkflow):\n{}",
+                    j.name,
+                    sc.name,
+                    scenario_json(&j, sc),
+                    [d_asl.map(|d| format!("asl: {d}")), d_bpmn.map(|d| format!("bpmn: {d}"))]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    show(&interp),
+                    show(&asl),
+                    show(&bpmn),
+                ));
+            }
+        }
+    }
+    eprintln!("compared {compared} customers, {sends} sends; endings and (steps): {endings:?}");
+    assert!(compared > 20, "too few scenarios compared: {compared}");
+    // The scenarios must exercise the journeys, not just fail to enter them.
+    for ending in [
+        "completed",
+        "converted",
+        "exit_on",
+        "exit_step",
+        "(suppressed)",
+        "(deferred)",
+    ] {
+        assert!(
+            endings.contains_key(ending),
+            "no scenario ended `{ending}`: {endings:?}"
+        );
+    }
+    assert!(
+        reports.is_empty(),
+        "{} of {compared} scenarios disagree:\n\n{}",
+        reports.len(),
+        reports.join("\n\n")
+    );
+}

@@ -1,0 +1,63 @@
+//! Independent validation of the exports: every example's (and the export fixture's) state
+//! machine passes the `asl-validator` npm package, and every BPMN process parses and validates
+//! in SpiffWorkflow's BPMN parser. Neither tool was written by us.
+
+mod export_tools;
+
+use journeyc::export::asl::{to_asl, AslOptions};
+use std::process::Command;
+
+#[test]
+fn every_example_state_machine_passes_asl_validator() {
+    let Some(script) = export_tools::asl_validator() else {
+        return;
+    };
+    let dir = export_tools::scratch("asl_validate");
+    let mut files = Vec::new();
+    for j in export_tools::export_journeys() {
+        let text = to_asl(&j, &AslOptions::default()).expect("every example exports to ASL");
+        let path = dir.join(format!("{}.asl.json", j.name));
+        std::fs::write(&path, text).expect("write the state machine");
+        files.push(path);
+    }
+    assert!(files.len() >= 5, "all examples and the fixture exported");
+    let out = Command::new("node")
+        .arg(&script)
+        .args(&files)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "asl-validator rejected a state machine:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches(": valid").count(), files.len(), "{stdout}");
+}
+
+#[test]
+fn every_example_process_parses_and_validates_in_spiffworkflow() {
+    let Some(python) = export_tools::python() else {
+        return;
+    };
+    let dir = export_tools::scratch("bpmn_validate");
+    let mut files = Vec::new();
+    for j in export_tools::export_journeys() {
+        let text = journeyc::export::bpmn::to_bpmn(&j).expect("every example exports to BPMN");
+        let path = dir.join(format!("{}.bpmn", j.name));
+        std::fs::write(&path, text).expect("write the process");
+        files.push(path);
+    }
+    let out = Command::new(python)
+        .arg(export_tools::root().join("exports/test/validate_bpmn.py"))
+        .args(&files)
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "SpiffWorkflow rejected a process:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches(": valid").count(), files.len(), "{stdout}");
+}
