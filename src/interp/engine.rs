@@ -110,6 +110,9 @@ pub enum NotEntered {
 /// Receives what happens. Simulations count; replays write JSON; explanations keep everything.
 pub trait Observer {
     fn action(&mut self, time: Instant, node: Option<usize>, action: &Action);
+    /// The customer arrived at `node` (every step, including delays and waits, which report no
+    /// action): simulations count funnel steps with it.
+    fn visit(&mut self, _node: usize) {}
     fn not_entered(&mut self, _time: Instant, _why: NotEntered) {}
     /// Whether to compute explanations of decisions (costly; only `--explain` wants them).
     fn wants_detail(&self) -> bool {
@@ -550,6 +553,7 @@ impl<'p> Engine<'p> {
                 self.leave(c, t, Some(node), ExitReason::Runaway, obs);
                 return;
             }
+            obs.visit(node);
             next = match &p.nodes[node] {
                 CNode::EnterStage {
                     stage,

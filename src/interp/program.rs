@@ -426,6 +426,30 @@ impl Program {
         })
     }
 
+    /// Compiles an expression written against this journey's names (a simulation's `where`)
+    /// into the indexed form the engine evaluates.
+    pub fn compile_expr(&self, e: &ir::Expr) -> Result<CExpr, ProgramError> {
+        let names = Names {
+            ir: &self.ir,
+            node_index: HashMap::new(),
+            attrs: self
+                .attr_names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect(),
+            events: HashMap::new(),
+            touchpoints: self
+                .touchpoint_names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect(),
+            milestones: Vec::new(),
+        };
+        names.expr(e)
+    }
+
     pub fn attr(&self, name: &str) -> Option<usize> {
         self.attr_names.iter().position(|a| a == name)
     }
