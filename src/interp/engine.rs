@@ -163,6 +163,9 @@ pub struct Customer {
     /// After the steps end, goals with a window and touchpoints' conversion windows still
     /// count (as Braze's and Customer.io's conversion windows do).
     pub watch: Option<Watch>,
+    /// Buffers of a finished entry, reused by the next one so that simulating many customers
+    /// does not allocate per entry. Never read for decisions.
+    pub spare: Option<Run>,
 }
 
 /// What is still measured after a customer finished the steps of an entry.
@@ -182,6 +185,7 @@ impl Customer {
             channel_log: vec![Vec::new(); program.channels.len()],
             id_hash: super::program::stable_hash(&[id]),
             watch: None,
+            spare: None,
         }
     }
 
@@ -366,11 +370,13 @@ impl<'p> Engine<'p> {
                     return;
                 }
             }
-            let (entered, last_sent) = match c.run.as_ref() {
-                Some(r) => (r.entered_at, r.last_sent.clone()),
-                None => (t, Vec::new()),
+            let entered = match c.run.as_ref() {
+                Some(r) => {
+                    self.credit(&r.last_sent, event, t, obs);
+                    r.entered_at
+                }
+                None => t,
             };
-            self.credit(&last_sent, event, t, obs);
             if let Some(goal) = self.goal_reached(c, event, ev, t, entered, false) {
                 obs.action(t, None, &Action::Converted { goal });
                 self.leave(c, t, None, ExitReason::Converted, obs);
@@ -502,14 +508,27 @@ impl<'p> Engine<'p> {
         c.last_entry = Some(t);
         c.watch = None;
         let n_tp = p.touchpoints.len();
-        c.run = Some(Run {
-            entered_at: t,
-            park: Park::Running,
-            event: Some(ev.clone()),
-            last_sent: vec![None; n_tp],
-            opened: vec![false; n_tp],
-            clicked: vec![false; n_tp],
-            milestones: vec![false; p.milestone_names.len()],
+        // A simulation hands back the buffers of a finished entry: reuse them.
+        c.run = Some(match c.spare.take() {
+            Some(mut r) => {
+                r.entered_at = t;
+                r.park = Park::Running;
+                r.event = Some(ev.clone());
+                refill(&mut r.last_sent, n_tp, None);
+                refill(&mut r.opened, n_tp, false);
+                refill(&mut r.clicked, n_tp, false);
+                refill(&mut r.milestones, p.milestone_names.len(), false);
+                r
+            }
+            None => Run {
+                entered_at: t,
+                park: Park::Running,
+                event: Some(ev.clone()),
+                last_sent: vec![None; n_tp],
+                opened: vec![false; n_tp],
+                clicked: vec![false; n_tp],
+                milestones: vec![false; p.milestone_names.len()],
+            },
         });
         obs.action(t, None, &Action::Entered);
         self.explain_trigger(c, t, ev, true, obs);
@@ -530,11 +549,16 @@ impl<'p> Engine<'p> {
         let anything = p.goals.iter().any(|g| g.2.is_some())
             || p.touchpoints.iter().any(|tp| tp.converts.is_some());
         c.watch = match run {
-            Some(r) if keeps_watching && anything => Some(Watch {
-                entered_at: r.entered_at,
-                last_sent: r.last_sent,
-            }),
-            _ => None,
+            Some(mut r) => {
+                let watch = (keeps_watching && anything).then(|| Watch {
+                    entered_at: r.entered_at,
+                    last_sent: std::mem::take(&mut r.last_sent),
+                });
+                r.event = None;
+                c.spare = Some(r);
+                watch
+            }
+            None => None,
         };
         obs.action(t, node, &Action::Left { reason });
     }
@@ -749,6 +773,12 @@ impl<'p> Engine<'p> {
         );
         *next
     }
+}
+
+/// Sets `v` to `n` copies of `x`, keeping its allocation.
+fn refill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
 }
 
 fn engaged(run: Option<&Run>, kind: Engagement, tp: usize) -> bool {

@@ -77,8 +77,16 @@ impl<'p> Worker<'p> {
         c.attrs.clone_from_slice(&self.program.attr_defaults);
         c.entries = 0;
         c.last_entry = None;
-        c.run = None;
-        c.watch = None;
+        // Keep the last entry's buffers for the next customer's entry (see `Customer::spare`).
+        if let Some(run) = c.run.take() {
+            c.spare = Some(run);
+        }
+        if let Some(w) = c.watch.take() {
+            match c.spare.as_mut() {
+                Some(s) if s.last_sent.capacity() == 0 => s.last_sent = w.last_sent,
+                _ => {}
+            }
+        }
         for log in &mut c.channel_log {
             log.clear();
         }
