@@ -26,8 +26,12 @@ pub struct Comparison {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Change {
-    /// A step's id and label, a milestone's or channel's name, or `goal`.
+    /// A step's node id (the key steps are matched by); a milestone's or channel's name; `goal`.
     pub name: String,
+    /// The step as written (`send welcome`), or the name again.
+    pub label: String,
+    /// A step's nesting depth (0 for a stage).
+    pub depth: usize,
     /// Rates of entered customers (or mean messages for pressure); `null` where a version does
     /// not have the step.
     pub before: Option<f64>,
@@ -39,6 +43,8 @@ pub struct Change {
 
 fn change(name: String, before: Option<f64>, after: Option<f64>, d: Option<Diff>) -> Change {
     Change {
+        label: name.clone(),
+        depth: 0,
         name,
         before,
         after,
@@ -61,45 +67,43 @@ fn rate_change(name: String, a: Option<u64>, b: Option<u64>, na: u64, nb: u64) -
 impl Comparison {
     pub fn build(before: Report, after: Report) -> Comparison {
         let (na, nb) = (before.entered, after.entered);
-        let steps_of = |r: &Report| -> Vec<(String, String, u64)> {
+        // (id, label, depth, reached) of every stage and step, in journey order.
+        let steps_of = |r: &Report| -> Vec<(String, String, usize, u64)> {
             r.stages
                 .iter()
                 .flat_map(|s| {
-                    std::iter::once((
-                        format!("{}.enter", s.name),
-                        format!("stage {}", s.name),
-                        s.reached,
-                    ))
-                    .chain(
+                    let head = (format!("{}.enter", s.name), s.name.clone(), 0, s.reached);
+                    std::iter::once(head).chain(
                         s.steps
                             .iter()
-                            .map(|st| (st.id.clone(), st.label.clone(), st.reached)),
+                            .map(|st| (st.id.clone(), st.label.clone(), st.depth + 1, st.reached)),
                     )
                 })
                 .collect()
         };
         let (sa, sb) = (steps_of(&before), steps_of(&after));
-        let mut steps = Vec::new();
-        for (id, label, n) in &sa {
-            let other = sb.iter().find(|x| x.0 == *id).map(|x| x.2);
-            steps.push(rate_change(
-                format!("{id}  {label}"),
-                Some(*n),
-                other,
-                na,
-                nb,
-            ));
+        let mut steps: Vec<Change> = Vec::new();
+        for (id, label, depth, n) in &sa {
+            let other = sb.iter().find(|x| x.0 == *id).map(|x| x.3);
+            let mut c = rate_change(id.clone(), Some(*n), other, na, nb);
+            c.label = label.clone();
+            c.depth = *depth;
+            steps.push(c);
         }
-        for (id, label, n) in &sb {
-            if !sa.iter().any(|x| x.0 == *id) {
-                steps.push(rate_change(
-                    format!("{id}  {label}"),
-                    None,
-                    Some(*n),
-                    na,
-                    nb,
-                ));
+        // A step only `after` has goes right after the step that precedes it there.
+        for (k, (id, label, depth, n)) in sb.iter().enumerate() {
+            if sa.iter().any(|x| x.0 == *id) {
+                continue;
             }
+            let at = k
+                .checked_sub(1)
+                .and_then(|p| steps.iter().position(|c| c.name == sb[p].0))
+                .map(|i| i + 1)
+                .unwrap_or(steps.len());
+            let mut c = rate_change(id.clone(), None, Some(*n), na, nb);
+            c.label = label.clone();
+            c.depth = *depth;
+            steps.insert(at, c);
         }
         let mut milestones = Vec::new();
         for m in &before.milestones {
@@ -168,10 +172,11 @@ fn rate_line(o: &mut String, c: &Change) {
         }
         _ => format!("{:>10}", if c.before.is_none() { "new" } else { "removed" }),
     };
-    let name = if c.name.chars().count() > 52 {
-        format!("{}…", c.name.chars().take(51).collect::<String>())
+    let name = format!("{}{}", "  ".repeat(c.depth), c.label);
+    let name = if name.chars().count() > 52 {
+        format!("{}…", name.chars().take(51).collect::<String>())
     } else {
-        c.name.clone()
+        name
     };
     let _ = writeln!(
         o,
@@ -201,7 +206,7 @@ pub fn render(c: &Comparison) -> String {
     );
     let _ = writeln!(
         o,
-        "\nFunnel (% of entered)  {:>36} {:>7} {:>7} {:>10} (95% CI)",
+        "\nFunnel (% of entered)  {:>31} {:>7} {:>7} {:>10} (95% CI)",
         "", "before", "after", "change"
     );
     for s in &c.steps {

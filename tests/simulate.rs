@@ -1,0 +1,227 @@
+//! `journeyc simulate` through the real binary: the reports on a small fixed seed, their
+//! independence from `--threads`, `--compare`, the HTML page, and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn journeyc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the journeyc binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const SAAS: &str = "examples/saas_trial.journey";
+
+fn simulate(extra: &[&str]) -> Output {
+    let mut args = vec!["simulate", SAAS, "--customers", "3000", "--seed", "7"];
+    args.extend_from_slice(extra);
+    let out = journeyc(&args, &root());
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
+#[test]
+fn text_report() {
+    insta::assert_snapshot!(stdout(&simulate(&["--threads", "2"])));
+}
+
+#[test]
+fn json_report() {
+    let out = stdout(&simulate(&["--format", "json", "--threads", "2"]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("the report is JSON");
+    insta::assert_json_snapshot!(v);
+}
+
+#[test]
+fn threads_do_not_change_a_byte() {
+    for format in ["text", "json"] {
+        let one = simulate(&["--format", format, "--threads", "1"]).stdout;
+        let two = simulate(&["--format", format, "--threads", "2"]).stdout;
+        let five = simulate(&["--format", format, "--threads", "5"]).stdout;
+        assert_eq!(one, two, "{format}: 1 and 2 threads differ");
+        assert_eq!(one, five, "{format}: 1 and 5 threads differ");
+    }
+}
+
+#[test]
+fn the_seed_changes_the_draws() {
+    let a = simulate(&["--format", "json"]).stdout;
+    let out = journeyc(
+        &[
+            "simulate",
+            SAAS,
+            "--customers",
+            "3000",
+            "--seed",
+            "8",
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
+    assert_ne!(a, out.stdout);
+}
+
+#[test]
+fn json_agrees_with_text() {
+    let text = stdout(&simulate(&[]));
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&simulate(&["--format", "json"]))).expect("JSON");
+    let entered = json["entered"].as_u64().expect("entered is a count");
+    assert!(
+        text.contains(&format!("Entered: {}", fmt_count(entered))),
+        "{text}"
+    );
+    let converted = json["goal"]["converted"].as_u64().expect("a count");
+    assert!(text.contains(&format!("converted {}", fmt_count(converted))));
+    let steps: u64 = json["stages"][0]["steps"]
+        .as_array()
+        .map(|s| s.len() as u64)
+        .unwrap_or(0);
+    assert!(steps > 0);
+    for stage in json["stages"].as_array().expect("stages") {
+        for step in stage["steps"].as_array().expect("steps") {
+            assert!(step["reached"].as_u64() <= Some(entered));
+        }
+    }
+}
+
+fn fmt_count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn html_is_self_contained_and_agrees() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let page = dir.path().join("report.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    let json = stdout(&simulate(&["--format", "json", "--html", &page_arg]));
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg"), "the funnel is drawn");
+    assert!(!html.contains("<script"), "no script");
+    assert!(
+        !html.contains("src=\"http"),
+        "nothing is loaded from the network"
+    );
+    assert!(
+        !html.contains("href=\"http"),
+        "nothing is linked from the network"
+    );
+    let entered = json["entered"].as_u64().unwrap_or(0);
+    assert!(html.contains(&format!("<b>{}</b>", fmt_count(entered))));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("readable")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left");
+}
+
+#[test]
+fn compare_shows_the_effect_of_an_edit() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    // The edit: no activation nudge for customers who did not create a project.
+    let edited = source.replace("      send activation_nudge\n", "");
+    assert_ne!(source, edited);
+    let after = dir.path().join("saas_trial_after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let after_arg = after.to_string_lossy().into_owned();
+    let out = simulate(&["--compare", &after_arg, "--threads", "2"]);
+    let text = stdout(&out);
+    insta::assert_snapshot!(text);
+    assert!(text.contains("timeout: send activation_nudge"));
+    let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let email = v["pressure"]
+        .as_array()
+        .and_then(|p| p.iter().find(|c| c["name"] == "email"))
+        .expect("an email row");
+    assert!(
+        email["difference"].as_f64() < Some(0.0),
+        "fewer emails after the edit"
+    );
+    assert_eq!(email["significant"], true);
+    let same = simulate(&["--compare", SAAS, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&same)).expect("JSON");
+    assert_eq!(
+        v["goal"]["difference"].as_f64(),
+        Some(0.0),
+        "a file against itself"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_message() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["simulate", SAAS, "--simulation", "trial_cohrt"],
+            2,
+            "did you mean `trial_cohort`?",
+        ),
+        (&["simulate", SAAS, "--customers", "0"], 2, "--customers"),
+        (&["simulate", SAAS, "--threads", "0"], 2, "--threads"),
+        (&["simulate", SAAS, "--format", "yaml"], 2, "--format"),
+        (
+            &["simulate", "examples/missing.journey"],
+            2,
+            "missing.journey",
+        ),
+        (
+            &["simulate", SAAS, "--compare", "examples/missing.journey"],
+            2,
+            "missing.journey",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let out = journeyc(args, &root());
+        assert_eq!(out.status.code(), Some(*code), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+    let plain = dir.path().join("plain.journey");
+    std::fs::write(
+        &plain,
+        "event go\nchannel email\ntouchpoint hi { channel email template \"hi\" }\n\
+         journey j {\n  trigger go\n  onboarding {\n    send hi\n  }\n}\n",
+    )
+    .expect("writable");
+    let out = journeyc(&["simulate", &plain.to_string_lossy()], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no `simulation` block"),
+        "{}",
+        stderr(&out)
+    );
+    let broken = dir.path().join("broken.journey");
+    std::fs::write(&broken, "journey j {\n  trigger nothing_here\n}\n").expect("writable");
+    let out = journeyc(&["simulate", &broken.to_string_lossy()], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fix them before simulating"));
+}
