@@ -225,3 +225,139 @@ fn bad_input_gets_a_clear_message() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("fix them before simulating"));
 }
+
+/// Runs `source` (written to a temp file) and returns the JSON report.
+fn run_json(source: &str, extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("model.journey");
+    std::fs::write(&file, source).expect("writable");
+    let mut args = vec!["simulate", "model.journey", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = journeyc(&args, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("JSON")
+}
+
+const MODEL: &str = r#"
+customer { seats: int = 1 }
+event go
+event bought
+channel email
+channel push { quiet 00:00..12:00 }
+touchpoint offer { channel email  template "offer" }
+touchpoint ping { channel push  template "ping" }
+journey j {
+  trigger go
+  goal bought within 30d
+  onboarding {
+    if seats > 10 {
+      send offer
+    }
+    wait 1d
+    send ping
+    wait 20d
+  }
+}
+"#;
+
+fn rate(v: &serde_json::Value) -> f64 {
+    v["goal"]["rate"].as_f64().expect("a rate")
+}
+
+#[test]
+fn base_rates_and_responses_combine_as_independent_chances() {
+    let sim = "simulation s {\n  journey j\n  customers 20_000\n  seed 3\n  population { seats = 20 }\n  behavior {\n    bought 50% within 10d\n    bought 50% within 1d after offer\n  }\n}\n";
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    // 1 - (1 - 0.5)(1 - 0.5) = 0.75
+    assert!((rate(&v) - 0.75).abs() < 0.015, "{}", rate(&v));
+    // Nobody sent the offer: the response is never drawn.
+    let sim = sim.replace("seats = 20", "seats = 2");
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    assert!((rate(&v) - 0.5).abs() < 0.015, "{}", rate(&v));
+}
+
+#[test]
+fn where_restricts_a_rule_to_some_customers() {
+    let sim = "simulation s {\n  journey j\n  customers 10_000\n  seed 4\n  population { seats = 1 30% | 50 70% }\n  behavior {\n    bought 100% within 1d where seats > 10\n  }\n}\n";
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    assert!((rate(&v) - 0.7).abs() < 0.02, "{}", rate(&v));
+    let offer = v["touchpoints"]
+        .as_array()
+        .and_then(|t| t.iter().find(|x| x["name"] == "offer"))
+        .expect("offer");
+    assert_eq!(
+        offer["sent"], v["goal"]["converted"],
+        "exactly the big teams"
+    );
+}
+
+#[test]
+fn quiet_hours_defer_sends_in_the_report() {
+    let sim = "simulation s {\n  journey j\n  customers 4_000\n  seed 5\n}\n";
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    let ping = v["touchpoints"]
+        .as_array()
+        .and_then(|t| t.iter().find(|x| x["name"] == "ping"))
+        .expect("ping");
+    // Arrivals are spread over the day; half of them fall in 00:00..12:00.
+    let deferred = ping["deferred"].as_f64().unwrap_or(0.0) / 4000.0;
+    assert!((deferred - 0.5).abs() < 0.05, "{deferred}");
+    assert_eq!(ping["sent"], 4000);
+    assert_eq!(v["goal"]["converted"], 0, "no behaviour, no conversion");
+}
+
+#[test]
+fn several_simulations_need_a_name() {
+    let two = format!(
+        "{MODEL}simulation a {{\n  journey j\n  customers 10\n}}\nsimulation b {{\n  journey j\n  customers 20\n}}\n"
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("two.journey"), two).expect("writable");
+    let out = journeyc(&["simulate", "two.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pick one with `--simulation NAME`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = journeyc(
+        &[
+            "simulate",
+            "two.journey",
+            "--simulation",
+            "b",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["simulation"], "b");
+    assert_eq!(v["customers"], 20);
+}
+
+#[test]
+fn every_example_simulation_runs() {
+    for f in [
+        "examples/saas_trial.journey",
+        "examples/b2b_onboarding.journey",
+        "examples/ecommerce_order.journey",
+        "examples/subscription_winback.journey",
+    ] {
+        let out = journeyc(&["simulate", f, "--customers", "500"], &root());
+        assert!(out.status.success(), "{f}: {}", stderr(&out));
+        assert!(stdout(&out).contains("Funnel"), "{f}");
+    }
+}
+
+#[test]
+fn compare_html_has_both_versions() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let page = dir.path().join("cmp.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    simulate(&["--compare", SAAS, "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("written");
+    assert!(html.contains("<h1>Before</h1>") && html.contains("<h1>After</h1>"));
+    assert_eq!(html.matches("<svg").count(), 2);
+}

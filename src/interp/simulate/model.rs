@@ -23,6 +23,9 @@ pub enum Item {
     Ignored,
 }
 
+/// The longest delay a rule can draw (about 34,000 years: far past any horizon).
+const MAX_DELAY: u64 = 1 << 40;
+
 #[derive(Clone, Debug)]
 pub struct CRule {
     pub item: Item,
@@ -93,8 +96,9 @@ impl Model {
             let rule = CRule {
                 item,
                 ppm: r.ppm,
-                min_secs: i64::try_from(r.min_secs).unwrap_or(i64::MAX / 4),
-                span: r.max_secs.saturating_sub(r.min_secs),
+                // Delays beyond the horizon change nothing; bounding them keeps arithmetic safe.
+                min_secs: r.min_secs.min(MAX_DELAY) as i64,
+                span: r.max_secs.saturating_sub(r.min_secs).min(MAX_DELAY),
                 condition,
             };
             match &r.after {
