@@ -163,7 +163,7 @@ fn run_all(journeys: &[&Journey], sim: &Simulation, opts: Options) -> Result<Vec
         if show {
             let bar = indicatif::ProgressBar::new(total);
             if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} customers, {per_sec}, eta {eta}",
+                "{bar:30} {human_pos}/{human_len} customers, eta {eta}",
             ) {
                 bar.set_style(style);
             }

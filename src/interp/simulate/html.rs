@@ -210,7 +210,7 @@ pub fn render_compare(c: &Comparison) -> String {
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{change}</td></tr>",
-            esc(&ch.name),
+            esc(&format!("{}{}", "\u{a0}\u{a0}".repeat(ch.depth), ch.label)),
             fmt(ch.before),
             fmt(ch.after)
         );
