@@ -361,3 +361,23 @@ fn compare_html_has_both_versions() {
     assert!(html.contains("<h1>Before</h1>") && html.contains("<h1>After</h1>"));
     assert_eq!(html.matches("<svg").count(), 2);
 }
+
+#[test]
+fn nobody_entering_is_said_plainly() {
+    let source = "event go { source: string }\nevent bought\nchannel email\n\
+        touchpoint offer { channel email  template \"offer\" }\n\
+        journey j {\n  trigger go where event.source == \"ads\"\n  goal bought within 30d\n  \
+        onboarding {\n    split {\n      50% a { send offer }\n      50% b { }\n    }\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 100\n  behavior {\n    bought 50% within 1d after offer\n  }\n}\n";
+    let v = run_json(source, &[]);
+    assert_eq!(v["entered"], 0);
+    assert!(v["splits"][0]["variants"][0]["versus"].is_null());
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("none.journey"), source).expect("writable");
+    let out = journeyc(&["simulate", "none.journey"], dir.path());
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("Nobody entered"), "{text}");
+    assert!(!text.contains("inf"), "{text}");
+    assert!(!text.contains("NaN"), "{text}");
+}

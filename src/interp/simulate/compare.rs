@@ -58,7 +58,7 @@ fn rate_change(name: String, a: Option<u64>, b: Option<u64>, na: u64, nb: u64) -
     let ra = a.map(|x| wilson(x, na));
     let rb = b.map(|x| wilson(x, nb));
     let d = match (&ra, &rb) {
-        (Some(x), Some(y)) => Some(rate_diff(x, y)),
+        (Some(x), Some(y)) => rate_diff(x, y),
         _ => None,
     };
     change(name, ra.map(|r| r.rate), rb.map(|r| r.rate), d)
@@ -146,7 +146,7 @@ impl Comparison {
                 name.to_string(),
                 Some(x.0),
                 Some(y.0),
-                Some(mean_diff(x, y)),
+                mean_diff(x, y),
             ));
         }
         Comparison {
@@ -170,7 +170,14 @@ fn rate_line(o: &mut String, c: &Change) {
             let mark = if c.significant { "  *" } else { "" };
             format!("{:>10} ({} to {}){mark}", pts(d), pts(lo), pts(hi))
         }
-        _ => format!("{:>10}", if c.before.is_none() { "new" } else { "removed" }),
+        _ => format!(
+            "{:>10}",
+            match (c.before, c.after) {
+                (None, _) => "new",
+                (_, None) => "removed",
+                _ => "n/a",
+            }
+        ),
     };
     let name = format!("{}{}", "  ".repeat(c.depth), c.label);
     let name = if name.chars().count() > 52 {
@@ -222,16 +229,19 @@ pub fn render(c: &Comparison) -> String {
     rate_line(&mut o, &c.goal);
     let _ = writeln!(o, "\nContact pressure (mean messages per entered customer)");
     for p in &c.pressure {
-        let d = p.difference.unwrap_or(0.0);
-        let [lo, hi] = p.ci95.unwrap_or([0.0, 0.0]);
-        let mark = if p.significant { "  *" } else { "" };
+        let change = match (p.difference, p.ci95) {
+            (Some(d), Some([lo, hi])) => {
+                let mark = if p.significant { "  *" } else { "" };
+                format!("{d:>+10.2} ({lo:+.2} to {hi:+.2}){mark}")
+            }
+            _ => format!("{:>10}", "n/a"),
+        };
         let _ = writeln!(
             o,
-            "  {:<52} {:>7.2} {:>7.2} {:>+10.2} ({lo:+.2} to {hi:+.2}){mark}",
+            "  {:<52} {:>7.2} {:>7.2} {change}",
             p.name,
             p.before.unwrap_or(0.0),
             p.after.unwrap_or(0.0),
-            d
         );
     }
     let _ = writeln!(

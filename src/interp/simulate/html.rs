@@ -151,7 +151,8 @@ fn report_body(o: &mut String, r: &Report) {
                     if x.significant { "sig" } else { "ns" },
                     verdict(x, &s.reference),
                 ),
-                None => ("ns", "(reference)".to_string()),
+                None if v.reference => ("ns", "(reference)".to_string()),
+                None => ("ns", "no customers to compare".to_string()),
             };
             let _ = write!(
                 o,

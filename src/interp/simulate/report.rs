@@ -137,8 +137,11 @@ pub struct VariantRow {
     pub converted: u64,
     pub rate: f64,
     pub ci95: [f64; 2],
+    /// Whether this variant is the reference the others are compared with (the holdout).
+    pub reference: bool,
     /// Against the reference: the difference in conversion rate with its 95% interval, the
-    /// relative lift, and whether the interval leaves out zero. `null` for the holdout itself.
+    /// relative lift, and whether the interval leaves out zero. `null` for the reference itself
+    /// and when either side has no customers.
     pub versus: Option<Versus>,
 }
 
@@ -403,18 +406,19 @@ fn split_row(n: &ir::Node, assigned: &[u64], converted: &[u64]) -> SplitRow {
                     Some(wilson(c, n))
                 }
             };
-            let versus = reference.map(|base| {
-                let d = rate_diff(&base, &r);
-                Versus {
+            let versus = reference.and_then(|base| {
+                let d = rate_diff(&base, &r)?;
+                Some(Versus {
                     difference: d.diff,
                     ci95: [d.lo, d.hi],
                     lift: (base.rate > 0.0).then(|| r.rate / base.rate - 1.0),
                     significant: d.significant(),
-                }
+                })
             });
             VariantRow {
                 name: v.name.clone(),
                 share: crate::ir::display::percent(v.weight_bp),
+                reference: holdout == Some(i),
                 customers: r.n,
                 converted: r.hits,
                 rate: r.rate,

@@ -59,37 +59,31 @@ impl Diff {
     }
 }
 
-/// Newcombe's hybrid score interval for the difference of two independent proportions.
-pub fn rate_diff(a: &Rate, b: &Rate) -> Diff {
-    let d = b.rate - a.rate;
+/// Newcombe's hybrid score interval for the difference `b - a` of two independent proportions;
+/// `None` when either side has no one in it (there is nothing to compare).
+pub fn rate_diff(a: &Rate, b: &Rate) -> Option<Diff> {
     if a.n == 0 || b.n == 0 {
-        return Diff {
-            diff: d,
-            lo: f64::NEG_INFINITY,
-            hi: f64::INFINITY,
-        };
+        return None;
     }
+    let d = b.rate - a.rate;
     let lo = d - ((b.rate - b.lo).powi(2) + (a.hi - a.rate).powi(2)).sqrt();
     let hi = d + ((b.hi - b.rate).powi(2) + (a.rate - a.lo).powi(2)).sqrt();
-    Diff { diff: d, lo, hi }
+    Some(Diff { diff: d, lo, hi })
 }
 
-/// The difference of two means (Welch, normal approximation), from means, variances and sizes.
-pub fn mean_diff(a: (f64, f64, u64), b: (f64, f64, u64)) -> Diff {
-    let d = b.0 - a.0;
+/// The difference `b - a` of two means (Welch, normal approximation), from (mean, variance,
+/// size) of each; `None` when either side is empty.
+pub fn mean_diff(a: (f64, f64, u64), b: (f64, f64, u64)) -> Option<Diff> {
     if a.2 == 0 || b.2 == 0 {
-        return Diff {
-            diff: d,
-            lo: f64::NEG_INFINITY,
-            hi: f64::INFINITY,
-        };
+        return None;
     }
+    let d = b.0 - a.0;
     let se = (a.1 / a.2 as f64 + b.1 / b.2 as f64).sqrt();
-    Diff {
+    Some(Diff {
         diff: d,
         lo: d - Z95 * se,
         hi: d + Z95 * se,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -111,11 +105,12 @@ mod tests {
     #[test]
     fn newcombe_matches_a_known_value() {
         // 56/70 vs 48/80: difference 0.2, interval 0.0524..0.3339 (Newcombe 1998, method 10).
-        let d = rate_diff(&wilson(48, 80), &wilson(56, 70));
+        let d = rate_diff(&wilson(48, 80), &wilson(56, 70)).expect("both have customers");
         assert!(
             (d.lo - 0.0524).abs() < 5e-4 && (d.hi - 0.3339).abs() < 5e-4,
             "{d:?}"
         );
         assert!(d.significant());
+        assert!(rate_diff(&wilson(0, 0), &wilson(1, 2)).is_none());
     }
 }

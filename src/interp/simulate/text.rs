@@ -85,6 +85,13 @@ pub fn render(r: &Report) -> String {
         count(r.entered),
         pct(r.entered_rate)
     );
+    if r.entered == 0 {
+        let _ = writeln!(
+            o,
+            "Nobody entered: the trigger's condition never held for this population (if it \
+             reads `event.FIELD`: behaviour rules give events no fields, so it never holds)"
+        );
+    }
     let _ = writeln!(o, "\nFunnel (customers reaching each step, % of entered)");
     for s in &r.stages {
         let mut head = format!("  {}", s.name);
@@ -207,7 +214,8 @@ pub fn render(r: &Report) -> String {
         for v in &s.variants {
             let vs = match &v.versus {
                 Some(x) => verdict(x, &s.reference),
-                None => "(reference)".to_string(),
+                None if v.reference => "(reference)".to_string(),
+                None => "no customers to compare".to_string(),
             };
             let _ = writeln!(
                 o,
