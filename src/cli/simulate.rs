@@ -252,8 +252,29 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The report as JSON, with fractions rounded to 6 decimals: more digits carry no meaning
+/// and would make reports differ in their last digit between platforms' maths libraries.
 fn json<T: serde::Serialize>(v: &T) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| String::from("{}"));
+    let mut value = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+    round_floats(&mut value);
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_else(|_| String::from("{}"));
     s.push('\n');
     s
+}
+
+fn round_floats(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(r) = n
+                .as_f64()
+                .map(|x| (x * 1e6).round() / 1e6)
+                .and_then(serde_json::Number::from_f64)
+            {
+                *n = r;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(round_floats),
+        serde_json::Value::Object(map) => map.values_mut().for_each(round_floats),
+        _ => {}
+    }
 }
