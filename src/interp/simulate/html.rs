@@ -95,13 +95,16 @@ fn report_body(o: &mut String, r: &Report) {
             count(t.credited)
         );
     }
-    o.push_str("</table><h2>Contact pressure (messages per entered customer)</h2><table><tr><th>channel</th><th>sent</th><th>mean</th><th>p90</th><th>max</th></tr>");
+    o.push_str("</table><h2>By channel (mean, p90, max: messages per entered customer)</h2><table><tr><th>channel</th><th>sent</th><th>suppressed: cap</th><th>suppressed: consent</th><th>deferred</th><th>mean</th><th>p90</th><th>max</th></tr>");
     for c in &r.channels {
         let _ = write!(
             o,
-            "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
             esc(&c.name),
             count(c.sent),
+            count(c.suppressed_cap),
+            count(c.suppressed_consent),
+            count(c.deferred),
             c.per_customer.mean,
             c.per_customer.p90,
             c.per_customer.max

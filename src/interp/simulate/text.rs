@@ -135,18 +135,24 @@ pub fn render(r: &Report) -> String {
         );
     }
     let _ = writeln!(o, "  (cap and consent: suppressed sends; deferred: held for quiet hours, then sent or suppressed)");
-    let _ = writeln!(o, "\nContact pressure (messages per entered customer)");
     let _ = writeln!(
         o,
-        "  {:<22} {:>10} {:>8} {:>6} {:>6}",
-        "channel", "sent", "mean", "p90", "max"
+        "\nBy channel (mean, p90, max: messages per entered customer, the contact pressure)"
+    );
+    let _ = writeln!(
+        o,
+        "  {:<22} {:>10} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}",
+        "channel", "sent", "cap", "consent", "deferred", "mean", "p90", "max"
     );
     for c in &r.channels {
         let _ = writeln!(
             o,
-            "  {:<22} {:>10} {:>8.2} {:>6} {:>6}",
+            "  {:<22} {:>10} {:>8} {:>8} {:>8} {:>8.2} {:>6} {:>6}",
             c.name,
             count(c.sent),
+            count(c.suppressed_cap),
+            count(c.suppressed_consent),
+            count(c.deferred),
             c.per_customer.mean,
             c.per_customer.p90,
             c.per_customer.max
