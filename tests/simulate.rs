@@ -381,3 +381,51 @@ fn nobody_entering_is_said_plainly() {
     assert!(!text.contains("inf"), "{text}");
     assert!(!text.contains("NaN"), "{text}");
 }
+
+#[path = "../benches/support/native.rs"]
+mod native;
+
+/// The hand-written ceiling of `docs/performance.md` must be the same journey with the same
+/// draws: customers draw the same numbers in the same order, so who activates is identical;
+/// only the split (a different hash) differs, so conversions agree statistically.
+#[test]
+fn the_native_ceiling_simulates_the_same_journey() {
+    let path = root().join("benches/bench.journey");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let project = journeyc::project::load_text(&path, &text);
+    let checked = journeyc::check::check_project(&project);
+    assert!(!checked.diagnostics.has_errors());
+    let model = &checked.models[0];
+    let sim = journeyc::ir::simulation::lower_simulation(model, &model.simulations["bench_cohort"])
+        .expect("a journey");
+    let journey =
+        journeyc::ir::lower::lower_journey(model, &model.journeys["bench"], &project.sources);
+    let n = 40_000;
+    let opts = journeyc::interp::simulate::Options {
+        customers: n,
+        seed: 1,
+        threads: 2,
+    };
+    let progress = std::sync::atomic::AtomicU64::new(0);
+    let report = journeyc::interp::simulate::simulate(&journey, &sim, opts, &progress)
+        .expect("the simulation runs");
+    let hand = native::run(1, 0, n);
+    let sent = |name: &str| {
+        report
+            .touchpoints
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.sent)
+            .unwrap_or(0)
+    };
+    assert_eq!(report.entered, hand.entered);
+    assert_eq!(sent("welcome"), hand.welcome);
+    assert_eq!(sent("reminder"), hand.reminder);
+    assert_eq!(sent("offer_a") + sent("offer_b"), hand.activated);
+    let (a, b) = (report.goal.rate, hand.converted as f64 / n as f64);
+    assert!((a - b).abs() < 0.01, "journeyc {a}, by hand {b}");
+    assert!(
+        (a - 0.075).abs() < 0.01,
+        "0.6 × (10% + 15%) / 2 = 7.5%, got {a}"
+    );
+}
