@@ -30,11 +30,12 @@ fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
 
 /// Simulates customers `from..to` of the bench journey with `seed`.
 pub fn run(seed: u64, from: u64, to: u64) -> Counts {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let key = ChaCha8Rng::seed_from_u64(seed).get_seed();
     let mut c = Counts::default();
     for i in from..to {
+        // As in journeyc: a fresh generator on stream `i` computes its first block on first use.
+        let mut rng = ChaCha8Rng::from_seed(key);
         rng.set_stream(i);
-        rng.set_word_pos(0);
         let _arrival = below(&mut rng, 7 * DAY);
         c.entered += 1;
         c.welcome += 1;

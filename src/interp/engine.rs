@@ -508,9 +508,11 @@ impl<'p> Engine<'p> {
         c.last_entry = Some(t);
         c.watch = None;
         let n_tp = p.touchpoints.len();
-        // A simulation hands back the buffers of a finished entry: reuse them.
-        c.run = Some(match c.spare.take() {
-            Some(mut r) => {
+        // The buffers of a finished entry are reused (swapped in, not moved out and back).
+        // `c.run` is `None` here: a customer enters only when not in the journey.
+        std::mem::swap(&mut c.run, &mut c.spare);
+        match c.run.as_mut() {
+            Some(r) => {
                 r.entered_at = t;
                 r.park = Park::Running;
                 r.event = Some(ev.clone());
@@ -518,18 +520,19 @@ impl<'p> Engine<'p> {
                 refill(&mut r.opened, n_tp, false);
                 refill(&mut r.clicked, n_tp, false);
                 refill(&mut r.milestones, p.milestone_names.len(), false);
-                r
             }
-            None => Run {
-                entered_at: t,
-                park: Park::Running,
-                event: Some(ev.clone()),
-                last_sent: vec![None; n_tp],
-                opened: vec![false; n_tp],
-                clicked: vec![false; n_tp],
-                milestones: vec![false; p.milestone_names.len()],
-            },
-        });
+            None => {
+                c.run = Some(Run {
+                    entered_at: t,
+                    park: Park::Running,
+                    event: Some(ev.clone()),
+                    last_sent: vec![None; n_tp],
+                    opened: vec![false; n_tp],
+                    clicked: vec![false; n_tp],
+                    milestones: vec![false; p.milestone_names.len()],
+                })
+            }
+        }
         obs.action(t, None, &Action::Entered);
         self.explain_trigger(c, t, ev, true, obs);
         self.proceed(c, p.start, t, obs);

@@ -90,9 +90,7 @@ impl<'p> Worker<'p> {
         for log in &mut c.channel_log {
             log.clear();
         }
-        // The split key is the customer's id, `sim-<index>`, as a replay would hash it.
-        let mut buf = [0u8; 24];
-        c.id_hash = stable_hash(&[id_text(index, &mut buf)]);
+        c.id_hash = id_hash(index);
         self.queue.clear();
         self.seq = 0;
     }
@@ -236,8 +234,23 @@ impl<'p> Worker<'p> {
     }
 }
 
-/// `sim-<index>` in `buf`, without allocating.
-fn id_text(index: u64, buf: &mut [u8; 24]) -> &str {
+/// FNV-1a's state after `sim-`, the prefix every simulated customer id shares.
+const SIM_PREFIX_HASH: u64 = {
+    let prefix = b"sim-";
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < prefix.len() {
+        h ^= prefix[i] as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
+};
+
+/// The split key of customer `index`: [`stable_hash`] of its id `sim-<index>`, as a replay of
+/// that id would compute it, without building the string (this runs once per customer).
+fn id_hash(index: u64) -> u64 {
+    const FNV_PRIME: u64 = 0x0100_0000_01b3;
     let mut digits = [0u8; 20];
     let mut n = index;
     let mut len = 0;
@@ -249,11 +262,13 @@ fn id_text(index: u64, buf: &mut [u8; 24]) -> &str {
             break;
         }
     }
-    buf[..4].copy_from_slice(b"sim-");
-    for i in 0..len {
-        buf[4 + i] = digits[len - 1 - i];
+    let mut h = SIM_PREFIX_HASH;
+    for b in digits[..len].iter().rev() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(FNV_PRIME);
     }
-    std::str::from_utf8(&buf[..4 + len]).unwrap_or("sim")
+    // `stable_hash` ends each part with 0xff.
+    (h ^ 0xff).wrapping_mul(FNV_PRIME)
 }
 
 /// Runs `customers` customers on `threads` threads and merges their tallies.
@@ -315,10 +330,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_written_in_decimal() {
-        let mut buf = [0u8; 24];
-        assert_eq!(id_text(0, &mut buf), "sim-0");
-        assert_eq!(id_text(1234, &mut buf), "sim-1234");
-        assert_eq!(id_text(u64::MAX, &mut buf), "sim-18446744073709551615");
+    fn split_keys_hash_the_customer_id() {
+        for i in [0, 7, 1234, 999_999, u64::MAX] {
+            assert_eq!(id_hash(i), stable_hash(&[&format!("sim-{i}")]), "{i}");
+        }
     }
 }
