@@ -10,7 +10,7 @@ use super::rng::Stream;
 use super::tally::{Aggregate, Tally};
 use super::SimError;
 use crate::interp::engine::{Customer, Engine};
-use crate::interp::program::{stable_hash, EventPayload, Program};
+use crate::interp::program::{EventPayload, Program};
 use crate::interp::time::{Instant, DAY};
 use crate::interp::value::{eval, Env};
 use crate::ir::simulation::Simulation;
@@ -247,8 +247,9 @@ const SIM_PREFIX_HASH: u64 = {
     h
 };
 
-/// The split key of customer `index`: [`stable_hash`] of its id `sim-<index>`, as a replay of
-/// that id would compute it, without building the string (this runs once per customer).
+/// The split key of customer `index`: [`crate::interp::program::stable_hash`] of its id
+/// `sim-<index>`, as a replay of that id would compute it, without building the string (this
+/// runs once per customer).
 fn id_hash(index: u64) -> u64 {
     const FNV_PRIME: u64 = 0x0100_0000_01b3;
     let mut digits = [0u8; 20];
@@ -328,6 +329,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interp::program::stable_hash;
 
     #[test]
     fn split_keys_hash_the_customer_id() {
