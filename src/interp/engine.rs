@@ -468,6 +468,9 @@ impl<'p> Engine<'p> {
         t: Instant,
         obs: &mut dyn Observer,
     ) {
+        if !self.program.credits.get(event).copied().unwrap_or(false) {
+            return;
+        }
         for (tp, def) in self.program.touchpoints.iter().enumerate() {
             if let Some((ce, within)) = def.converts {
                 if ce == event
@@ -546,23 +549,23 @@ impl<'p> Engine<'p> {
         reason: ExitReason,
         obs: &mut dyn Observer,
     ) {
-        let run = c.run.take();
         let keeps_watching = matches!(reason, ExitReason::Completed | ExitReason::ExitStep);
-        let p = self.program;
-        let anything = p.goals.iter().any(|g| g.2.is_some())
-            || p.touchpoints.iter().any(|tp| tp.converts.is_some());
-        c.watch = match run {
-            Some(mut r) => {
-                let watch = (keeps_watching && anything).then(|| Watch {
+        let anything = self.program.watches;
+        c.watch = match c.run.as_mut() {
+            Some(r) => {
+                r.event = None;
+                (keeps_watching && anything).then(|| Watch {
                     entered_at: r.entered_at,
                     last_sent: std::mem::take(&mut r.last_sent),
-                });
-                r.event = None;
-                c.spare = Some(r);
-                watch
+                })
             }
             None => None,
         };
+        // The entry's buffers go to `spare` for the next entry (swapped, not moved).
+        if c.run.is_some() {
+            std::mem::swap(&mut c.run, &mut c.spare);
+            c.run = None;
+        }
         obs.action(t, node, &Action::Left { reason });
     }
 

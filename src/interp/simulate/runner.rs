@@ -149,13 +149,9 @@ impl<'p> Worker<'p> {
         self.tally.just_sent.clear();
     }
 
-    fn pop(&mut self) -> Option<Pending> {
-        let i = (0..self.queue.len()).min_by_key(|i| (self.queue[*i].time, self.queue[*i].seq))?;
-        Some(self.queue.swap_remove(i))
-    }
-
-    fn next_time(&self) -> Option<Instant> {
-        self.queue.iter().map(|p| p.time).min()
+    /// The index of the next pending item: the earliest, in drawing order among equals.
+    fn next(&self) -> Option<usize> {
+        (0..self.queue.len()).min_by_key(|i| (self.queue[*i].time, self.queue[*i].seq))
     }
 
     /// Simulates customer `index` from arrival to the end of the horizon.
@@ -191,12 +187,12 @@ impl<'p> Worker<'p> {
             {
                 break;
             }
-            let due = self.next_time().filter(|t| *t <= end);
+            let due = self.next().filter(|i| self.queue[*i].time <= end);
             let timer = self.customer.deadline().filter(|t| *t <= end);
             match (due, timer) {
-                (Some(te), Some(tt)) if tt < te => self.fire(tt),
-                (Some(_), _) => {
-                    let Some(p) = self.pop() else { break };
+                (Some(i), Some(tt)) if tt < self.queue[i].time => self.fire(tt),
+                (Some(i), _) => {
+                    let p = self.queue.swap_remove(i);
                     self.deliver(p);
                 }
                 (None, Some(tt)) => self.fire(tt),

@@ -166,7 +166,6 @@ impl Tally {
     pub fn begin_customer(&mut self) {
         self.stamp += 1;
         self.assigned.clear();
-        self.messages.fill(0);
         self.entered_at = None;
         self.converted = false;
         self.just_sent.clear();
@@ -174,18 +173,21 @@ impl Tally {
     }
 
     /// Folds the finished customer in; `inside` when they were still in the journey at the end.
+    /// Leaves the per-customer message counts at zero for the next customer.
     pub fn end_customer(&mut self, inside: bool) {
-        if self.entered_at.is_none() {
+        let entered = self.entered_at.is_some();
+        for (ch, n) in self.messages.iter_mut().enumerate() {
+            let n = std::mem::take(n);
+            if n > 0 && entered {
+                self.agg.per_customer[ch].add(n);
+            }
+        }
+        if !entered {
             return;
         }
         self.agg.entered += 1;
         if inside {
             self.agg.still_inside += 1;
-        }
-        for (ch, n) in self.messages.iter().enumerate() {
-            if *n > 0 {
-                self.agg.per_customer[ch].add(*n);
-            }
         }
     }
 
