@@ -45,6 +45,7 @@ pub struct Worker<'p> {
     payloads: Vec<EventPayload>,
     queue: Vec<Pending>,
     seq: u32,
+    ids: IdHasher,
 }
 
 impl<'p> Worker<'p> {
@@ -65,6 +66,7 @@ impl<'p> Worker<'p> {
                 .collect(),
             queue: Vec::with_capacity(64),
             seq: 0,
+            ids: IdHasher::default(),
         })
     }
 
@@ -90,7 +92,7 @@ impl<'p> Worker<'p> {
         for log in &mut c.channel_log {
             log.clear();
         }
-        c.id_hash = id_hash(index);
+        c.id_hash = self.ids.hash(index);
         self.queue.clear();
         self.seq = 0;
     }
@@ -237,35 +239,67 @@ const SIM_PREFIX_HASH: u64 = {
     let mut i = 0;
     while i < prefix.len() {
         h ^= prefix[i] as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+        h = h.wrapping_mul(FNV_PRIME);
         i += 1;
     }
     h
 };
 
-/// The split key of customer `index`: [`crate::interp::program::stable_hash`] of its id
-/// `sim-<index>`, as a replay of that id would compute it, without building the string (this
-/// runs once per customer).
-fn id_hash(index: u64) -> u64 {
-    const FNV_PRIME: u64 = 0x0100_0000_01b3;
-    let mut digits = [0u8; 20];
-    let mut n = index;
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut h = SIM_PREFIX_HASH;
-    for b in digits[..len].iter().rev() {
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a over `bytes`, from state `h`.
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(FNV_PRIME);
     }
-    // `stable_hash` ends each part with 0xff.
-    (h ^ 0xff).wrapping_mul(FNV_PRIME)
+    h
+}
+
+/// The decimal digits of `n` in `buf`, most significant first.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Split keys of simulated customers: [`crate::interp::program::stable_hash`] of the id
+/// `sim-<index>`, as a replay of that id would compute it, without building the string. This
+/// runs once per customer, and FNV is a chain of multiplications, so the state after all digits
+/// but the last is kept: consecutive customers share it nine times in ten.
+#[derive(Default)]
+struct IdHasher {
+    /// `index / 10` of the cached state, and FNV's state after `sim-` and its digits.
+    key: Option<(u64, u64)>,
+}
+
+impl IdHasher {
+    fn hash(&mut self, index: u64) -> u64 {
+        let high = index / 10;
+        let state = match self.key {
+            Some((k, state)) if k == high => state,
+            _ => {
+                let mut buf = [0u8; 20];
+                let prefix = SIM_PREFIX_HASH;
+                // Below 10 the id has no digits before its last one.
+                let state = if high == 0 {
+                    prefix
+                } else {
+                    fnv(prefix, decimal(high, &mut buf))
+                };
+                self.key = Some((high, state));
+                state
+            }
+        };
+        // The last digit, then the 0xff `stable_hash` ends each part with.
+        fnv(state, &[b'0' + (index % 10) as u8, 0xff])
+    }
 }
 
 /// Runs `customers` customers on `threads` threads and merges their tallies.
@@ -329,8 +363,10 @@ mod tests {
 
     #[test]
     fn split_keys_hash_the_customer_id() {
-        for i in [0, 7, 1234, 999_999, u64::MAX] {
-            assert_eq!(id_hash(i), stable_hash(&[&format!("sim-{i}")]), "{i}");
+        let mut ids = IdHasher::default();
+        let cases = (0..25).chain([1234, 999_999, 1_000_000, 7, u64::MAX - 1, u64::MAX]);
+        for i in cases {
+            assert_eq!(ids.hash(i), stable_hash(&[&format!("sim-{i}")]), "{i}");
         }
     }
 }
