@@ -103,7 +103,7 @@ impl<'p> Worker<'p> {
             seq: self.seq,
             item,
         });
-        self.seq += 1;
+        self.seq = self.seq.wrapping_add(1);
     }
 
     /// Draws whether a rule fires and its delay: always two numbers, so that the draws after it
