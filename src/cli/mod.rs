@@ -9,6 +9,7 @@ mod graph;
 mod lsp;
 mod output;
 mod run;
+mod simulate;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,13 @@ pub enum Command {
     /// "event": "signed_up", "timestamp": "2026-01-05T09:00:00Z", "properties": {...}}` and
     /// `identify` calls with `traits`. Output: one JSON line per action.
     Run(run::RunArgs),
+    /// Run a `simulation` block: a synthetic cohort through its journey, reported as a funnel.
+    ///
+    /// Prints entries, each stage and step reached, sends and suppressions, contact pressure,
+    /// milestones, goal conversion and each split variant's conversion with a 95% interval.
+    /// The same seed gives the same bytes for any `--threads`. Exit 1 on errors in the file,
+    /// 2 on usage errors.
+    Simulate(simulate::SimulateArgs),
     /// Format files in the one canonical layout, keeping every comment.
     ///
     /// Files are rewritten in place; with `--check` nothing is written and the files that would
@@ -81,6 +89,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Test(a) => test::run(a),
         Command::Run(a) => run::run(a),
+        Command::Simulate(a) => simulate::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),

@@ -110,6 +110,9 @@ pub enum NotEntered {
 /// Receives what happens. Simulations count; replays write JSON; explanations keep everything.
 pub trait Observer {
     fn action(&mut self, time: Instant, node: Option<usize>, action: &Action);
+    /// The customer arrived at `node` (every step, including delays and waits, which report no
+    /// action): simulations count funnel steps with it.
+    fn visit(&mut self, _node: usize) {}
     fn not_entered(&mut self, _time: Instant, _why: NotEntered) {}
     /// Whether to compute explanations of decisions (costly; only `--explain` wants them).
     fn wants_detail(&self) -> bool {
@@ -160,6 +163,9 @@ pub struct Customer {
     /// After the steps end, goals with a window and touchpoints' conversion windows still
     /// count (as Braze's and Customer.io's conversion windows do).
     pub watch: Option<Watch>,
+    /// Buffers of a finished entry, reused by the next one so that simulating many customers
+    /// does not allocate per entry. Never read for decisions.
+    pub spare: Option<Run>,
 }
 
 /// What is still measured after a customer finished the steps of an entry.
@@ -179,6 +185,7 @@ impl Customer {
             channel_log: vec![Vec::new(); program.channels.len()],
             id_hash: super::program::stable_hash(&[id]),
             watch: None,
+            spare: None,
         }
     }
 
@@ -363,11 +370,13 @@ impl<'p> Engine<'p> {
                     return;
                 }
             }
-            let (entered, last_sent) = match c.run.as_ref() {
-                Some(r) => (r.entered_at, r.last_sent.clone()),
-                None => (t, Vec::new()),
+            let entered = match c.run.as_ref() {
+                Some(r) => {
+                    self.credit(&r.last_sent, event, t, obs);
+                    r.entered_at
+                }
+                None => t,
             };
-            self.credit(&last_sent, event, t, obs);
             if let Some(goal) = self.goal_reached(c, event, ev, t, entered, false) {
                 obs.action(t, None, &Action::Converted { goal });
                 self.leave(c, t, None, ExitReason::Converted, obs);
@@ -459,6 +468,9 @@ impl<'p> Engine<'p> {
         t: Instant,
         obs: &mut dyn Observer,
     ) {
+        if !self.program.credits.get(event).copied().unwrap_or(false) {
+            return;
+        }
         for (tp, def) in self.program.touchpoints.iter().enumerate() {
             if let Some((ce, within)) = def.converts {
                 if ce == event
@@ -499,15 +511,31 @@ impl<'p> Engine<'p> {
         c.last_entry = Some(t);
         c.watch = None;
         let n_tp = p.touchpoints.len();
-        c.run = Some(Run {
-            entered_at: t,
-            park: Park::Running,
-            event: Some(ev.clone()),
-            last_sent: vec![None; n_tp],
-            opened: vec![false; n_tp],
-            clicked: vec![false; n_tp],
-            milestones: vec![false; p.milestone_names.len()],
-        });
+        // The buffers of a finished entry are reused (swapped in, not moved out and back).
+        // `c.run` is `None` here: a customer enters only when not in the journey.
+        std::mem::swap(&mut c.run, &mut c.spare);
+        match c.run.as_mut() {
+            Some(r) => {
+                r.entered_at = t;
+                r.park = Park::Running;
+                r.event = Some(ev.clone());
+                refill(&mut r.last_sent, n_tp, None);
+                refill(&mut r.opened, n_tp, false);
+                refill(&mut r.clicked, n_tp, false);
+                refill(&mut r.milestones, p.milestone_names.len(), false);
+            }
+            None => {
+                c.run = Some(Run {
+                    entered_at: t,
+                    park: Park::Running,
+                    event: Some(ev.clone()),
+                    last_sent: vec![None; n_tp],
+                    opened: vec![false; n_tp],
+                    clicked: vec![false; n_tp],
+                    milestones: vec![false; p.milestone_names.len()],
+                })
+            }
+        }
         obs.action(t, None, &Action::Entered);
         self.explain_trigger(c, t, ev, true, obs);
         self.proceed(c, p.start, t, obs);
@@ -521,18 +549,23 @@ impl<'p> Engine<'p> {
         reason: ExitReason,
         obs: &mut dyn Observer,
     ) {
-        let run = c.run.take();
         let keeps_watching = matches!(reason, ExitReason::Completed | ExitReason::ExitStep);
-        let p = self.program;
-        let anything = p.goals.iter().any(|g| g.2.is_some())
-            || p.touchpoints.iter().any(|tp| tp.converts.is_some());
-        c.watch = match run {
-            Some(r) if keeps_watching && anything => Some(Watch {
-                entered_at: r.entered_at,
-                last_sent: r.last_sent,
-            }),
-            _ => None,
+        let anything = self.program.watches;
+        c.watch = match c.run.as_mut() {
+            Some(r) => {
+                r.event = None;
+                (keeps_watching && anything).then(|| Watch {
+                    entered_at: r.entered_at,
+                    last_sent: std::mem::take(&mut r.last_sent),
+                })
+            }
+            None => None,
         };
+        // The entry's buffers go to `spare` for the next entry (swapped, not moved).
+        if c.run.is_some() {
+            std::mem::swap(&mut c.run, &mut c.spare);
+            c.run = None;
+        }
         obs.action(t, node, &Action::Left { reason });
     }
 
@@ -550,6 +583,7 @@ impl<'p> Engine<'p> {
                 self.leave(c, t, Some(node), ExitReason::Runaway, obs);
                 return;
             }
+            obs.visit(node);
             next = match &p.nodes[node] {
                 CNode::EnterStage {
                     stage,
@@ -745,6 +779,12 @@ impl<'p> Engine<'p> {
         );
         *next
     }
+}
+
+/// Sets `v` to `n` copies of `x`, keeping its allocation.
+fn refill<T: Copy>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
 }
 
 fn engaged(run: Option<&Run>, kind: Engagement, tp: usize) -> bool {

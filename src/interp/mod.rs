@@ -8,6 +8,7 @@ pub mod engine;
 pub mod program;
 pub mod replay;
 pub mod scenario;
+pub mod simulate;
 pub mod time;
 pub mod value;
 

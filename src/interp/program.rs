@@ -111,6 +111,11 @@ pub struct Program {
     pub exits: Vec<(usize, Option<CExpr>)>,
     /// The longest cap window of each channel: how much send history to keep.
     pub channel_window: Vec<i64>,
+    /// Per event: whether some touchpoint `converts` it (conversion credit is then looked for).
+    pub credits: Vec<bool>,
+    /// Whether anything is still measured after the steps end: a goal with a window or a
+    /// touchpoint with `converts`.
+    pub watches: bool,
 }
 
 /// FNV-1a: a small, stable hash. Split assignment must never change between versions or
@@ -386,7 +391,7 @@ impl Program {
             names.event(&j.trigger.event)?,
             names.opt_expr(&j.trigger.condition)?,
         );
-        let goals = j
+        let goals: Vec<(usize, Option<CExpr>, Option<i64>)> = j
             .goals
             .iter()
             .map(|g| {
@@ -405,6 +410,16 @@ impl Program {
         let start = names.next(&j.start)?;
         let milestone_names = std::mem::take(&mut names.milestones);
         let _ = names.ir;
+        let mut credits = vec![false; event_names.len()];
+        for tp in &touchpoints {
+            if let Some((e, _)) = tp.converts {
+                if let Some(c) = credits.get_mut(e) {
+                    *c = true;
+                }
+            }
+        }
+        let watches = goals.iter().any(|g| g.2.is_some())
+            || touchpoints.iter().any(|tp| tp.converts.is_some());
         Ok(Program {
             ir: j.clone(),
             nodes,
@@ -423,7 +438,33 @@ impl Program {
             goals,
             exits,
             channel_window,
+            credits,
+            watches,
         })
+    }
+
+    /// Compiles an expression written against this journey's names (a simulation's `where`)
+    /// into the indexed form the engine evaluates.
+    pub fn compile_expr(&self, e: &ir::Expr) -> Result<CExpr, ProgramError> {
+        let names = Names {
+            ir: &self.ir,
+            node_index: HashMap::new(),
+            attrs: self
+                .attr_names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect(),
+            events: HashMap::new(),
+            touchpoints: self
+                .touchpoint_names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect(),
+            milestones: Vec::new(),
+        };
+        names.expr(e)
     }
 
     pub fn attr(&self, name: &str) -> Option<usize> {

@@ -461,6 +461,13 @@ fn percent_to_bp(percent: f64) -> u32 {
     (percent * 100.0).round().clamp(0.0, 10_000.0) as u32
 }
 
+/// Lowers a checked condition or expression outside a journey (a simulation's `where`), with
+/// the same name resolution as the journey's own conditions: one lowerer for every stage.
+/// `event` is the event whose fields `event.FIELD` reads, if any.
+pub fn lower_expr(model: &Model, event: Option<&str>, e: &ast::Expr) -> Expr {
+    ExprCx { model, event }.expr(e, None)
+}
+
 /// Resolves the names of an expression. `event` is the event whose fields `event.FIELD` reads.
 struct ExprCx<'a, 'e> {
     model: &'a Model,

@@ -12,6 +12,7 @@ pub mod display;
 pub mod graph;
 pub mod lower;
 pub mod scenario;
+pub mod simulation;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

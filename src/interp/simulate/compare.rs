@@ -1,0 +1,252 @@
+//! `--compare`: the same population, behaviour and seed run through two versions of a journey
+//! (before and after an edit), reported side by side.
+//!
+//! Both runs draw the same random numbers for arrivals, attributes and base behaviour (common
+//! random numbers), so differences come from the edit, not from luck of the draw. Intervals are
+//! still computed as for independent samples, which is conservative: a difference called
+//! significant here is at least that significant.
+
+use super::report::Report;
+use super::stats::{mean_diff, rate_diff, wilson, Diff};
+use super::text::{count, pct, pts};
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    pub before: Report,
+    pub after: Report,
+    /// Steps by node id, in the order of `before`, then steps only `after` has.
+    pub steps: Vec<Change>,
+    pub milestones: Vec<Change>,
+    pub goal: Change,
+    /// Messages per entered customer, per channel.
+    pub pressure: Vec<Change>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Change {
+    /// A step's node id (the key steps are matched by); a milestone's or channel's name; `goal`.
+    pub name: String,
+    /// The step as written (`send welcome`), or the name again.
+    pub label: String,
+    /// A step's nesting depth (0 for a stage).
+    pub depth: usize,
+    /// Rates of entered customers (or mean messages for pressure); `null` where a version does
+    /// not have the step.
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+    pub difference: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    pub significant: bool,
+}
+
+fn change(name: String, before: Option<f64>, after: Option<f64>, d: Option<Diff>) -> Change {
+    Change {
+        label: name.clone(),
+        depth: 0,
+        name,
+        before,
+        after,
+        difference: d.map(|d| d.diff),
+        ci95: d.map(|d| [d.lo, d.hi]),
+        significant: d.is_some_and(|d| d.significant()),
+    }
+}
+
+fn rate_change(name: String, a: Option<u64>, b: Option<u64>, na: u64, nb: u64) -> Change {
+    let ra = a.map(|x| wilson(x, na));
+    let rb = b.map(|x| wilson(x, nb));
+    let d = match (&ra, &rb) {
+        (Some(x), Some(y)) => rate_diff(x, y),
+        _ => None,
+    };
+    change(name, ra.map(|r| r.rate), rb.map(|r| r.rate), d)
+}
+
+impl Comparison {
+    pub fn build(before: Report, after: Report) -> Comparison {
+        let (na, nb) = (before.entered, after.entered);
+        // (id, label, depth, reached) of every stage and step, in journey order.
+        let steps_of = |r: &Report| -> Vec<(String, String, usize, u64)> {
+            r.stages
+                .iter()
+                .flat_map(|s| {
+                    let head = (format!("{}.enter", s.name), s.name.clone(), 0, s.reached);
+                    std::iter::once(head).chain(
+                        s.steps
+                            .iter()
+                            .map(|st| (st.id.clone(), st.label.clone(), st.depth + 1, st.reached)),
+                    )
+                })
+                .collect()
+        };
+        let (sa, sb) = (steps_of(&before), steps_of(&after));
+        let mut steps: Vec<Change> = Vec::new();
+        for (id, label, depth, n) in &sa {
+            let other = sb.iter().find(|x| x.0 == *id).map(|x| x.3);
+            let mut c = rate_change(id.clone(), Some(*n), other, na, nb);
+            c.label = label.clone();
+            c.depth = *depth;
+            steps.push(c);
+        }
+        // A step only `after` has goes right after the step that precedes it there.
+        for (k, (id, label, depth, n)) in sb.iter().enumerate() {
+            if sa.iter().any(|x| x.0 == *id) {
+                continue;
+            }
+            let at = k
+                .checked_sub(1)
+                .and_then(|p| steps.iter().position(|c| c.name == sb[p].0))
+                .map(|i| i + 1)
+                .unwrap_or(steps.len());
+            let mut c = rate_change(id.clone(), None, Some(*n), na, nb);
+            c.label = label.clone();
+            c.depth = *depth;
+            steps.insert(at, c);
+        }
+        let mut milestones = Vec::new();
+        for m in &before.milestones {
+            let other = after
+                .milestones
+                .iter()
+                .find(|x| x.name == m.name)
+                .map(|x| x.reached);
+            milestones.push(rate_change(m.name.clone(), Some(m.reached), other, na, nb));
+        }
+        for m in &after.milestones {
+            if !before.milestones.iter().any(|x| x.name == m.name) {
+                milestones.push(rate_change(m.name.clone(), None, Some(m.reached), na, nb));
+            }
+        }
+        let goal = rate_change(
+            "goal".to_string(),
+            Some(before.goal.converted),
+            Some(after.goal.converted),
+            na,
+            nb,
+        );
+        let mut pressure = Vec::new();
+        let mut names: Vec<&str> = before.channels.iter().map(|c| c.name.as_str()).collect();
+        for c in &after.channels {
+            if !names.contains(&c.name.as_str()) {
+                names.push(&c.name);
+            }
+        }
+        for name in names {
+            let a = before.channels.iter().find(|c| c.name == name);
+            let b = after.channels.iter().find(|c| c.name == name);
+            // A channel a version does not use sends nothing there: zero messages each.
+            let stat = |c: Option<&super::report::ChannelRow>, n: u64| match c {
+                Some(c) => (c.per_customer.mean, c.per_customer.variance, n),
+                None => (0.0, 0.0, n),
+            };
+            let (x, y) = (stat(a, na), stat(b, nb));
+            pressure.push(change(
+                name.to_string(),
+                Some(x.0),
+                Some(y.0),
+                mean_diff(x, y),
+            ));
+        }
+        Comparison {
+            before,
+            after,
+            steps,
+            milestones,
+            goal,
+            pressure,
+        }
+    }
+}
+
+fn opt_pct(r: Option<f64>) -> String {
+    r.map(pct).unwrap_or_else(|| "-".to_string())
+}
+
+fn rate_line(o: &mut String, c: &Change) {
+    let diff = match (c.difference, c.ci95) {
+        (Some(d), Some([lo, hi])) => {
+            let mark = if c.significant { "  *" } else { "" };
+            format!("{:>10} ({} to {}){mark}", pts(d), pts(lo), pts(hi))
+        }
+        _ => format!(
+            "{:>10}",
+            match (c.before, c.after) {
+                (None, _) => "new",
+                (_, None) => "removed",
+                _ => "n/a",
+            }
+        ),
+    };
+    let name = format!("{}{}", "  ".repeat(c.depth), c.label);
+    let name = if name.chars().count() > 52 {
+        format!("{}…", name.chars().take(51).collect::<String>())
+    } else {
+        name
+    };
+    let _ = writeln!(
+        o,
+        "  {name:<52} {:>7} {:>7} {diff}",
+        opt_pct(c.before),
+        opt_pct(c.after)
+    );
+}
+
+pub fn render(c: &Comparison) -> String {
+    let (a, b) = (&c.before, &c.after);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Comparison of journey `{}`: simulation `{}`, {} customers, seed {}",
+        a.journey,
+        a.simulation,
+        count(a.customers),
+        a.seed
+    );
+    let _ = writeln!(o, "  before: this file   after: the --compare file");
+    let _ = writeln!(
+        o,
+        "  entered: {} before, {} after",
+        count(a.entered),
+        count(b.entered)
+    );
+    let _ = writeln!(
+        o,
+        "\nFunnel (% of entered)  {:>31} {:>7} {:>7} {:>10} (95% CI)",
+        "", "before", "after", "change"
+    );
+    for s in &c.steps {
+        rate_line(&mut o, s);
+    }
+    if !c.milestones.is_empty() {
+        let _ = writeln!(o, "\nMilestones");
+        for m in &c.milestones {
+            rate_line(&mut o, m);
+        }
+    }
+    let _ = writeln!(o, "\nGoal conversion");
+    rate_line(&mut o, &c.goal);
+    let _ = writeln!(o, "\nContact pressure (mean messages per entered customer)");
+    for p in &c.pressure {
+        let change = match (p.difference, p.ci95) {
+            (Some(d), Some([lo, hi])) => {
+                let mark = if p.significant { "  *" } else { "" };
+                format!("{d:>+10.2} ({lo:+.2} to {hi:+.2}){mark}")
+            }
+            _ => format!("{:>10}", "n/a"),
+        };
+        let _ = writeln!(
+            o,
+            "  {:<52} {:>7.2} {:>7.2} {change}",
+            p.name,
+            p.before.unwrap_or(0.0),
+            p.after.unwrap_or(0.0),
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n  * the change is significant: its 95% interval leaves out zero"
+    );
+    o
+}

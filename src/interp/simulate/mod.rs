@@ -1,0 +1,64 @@
+//! Monte Carlo simulation: a synthetic cohort run through a journey on the interpreter.
+//!
+//! [`model`] compiles the population and behaviour model to tables, [`rng`] gives each customer
+//! its own random stream, [`runner`] moves customers through the engine on worker threads,
+//! [`tally`] counts on the fly, [`report`] turns the counts into rates and intervals ([`stats`],
+//! [`hist`]), and [`text`], [`html`] and [`compare`] write them. JSON is the report serialised.
+//! The model is defined in `docs/simulation.md`.
+
+pub mod compare;
+pub mod hist;
+pub mod html;
+pub mod model;
+pub mod report;
+pub mod rng;
+pub mod runner;
+pub mod stats;
+pub mod tally;
+pub mod text;
+
+use crate::ir::simulation::Simulation;
+use crate::ir::Journey;
+use std::sync::atomic::AtomicU64;
+
+pub use report::Report;
+
+/// Why a simulation cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("a simulation needs at least one customer")]
+    NoCustomers,
+    #[error("{0}")]
+    Model(String),
+}
+
+/// How to run: the simulation block's values after command-line overrides.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub customers: u64,
+    pub seed: u64,
+    pub threads: usize,
+}
+
+/// Runs the simulation on `journey` and builds its report. `progress` counts customers done.
+pub fn simulate(
+    journey: &Journey,
+    sim: &Simulation,
+    opts: Options,
+    progress: &AtomicU64,
+) -> Result<Report, SimError> {
+    if opts.customers == 0 {
+        return Err(SimError::NoCustomers);
+    }
+    let agg = runner::run(
+        journey,
+        sim,
+        opts.customers,
+        opts.seed,
+        opts.threads,
+        progress,
+    )?;
+    let program = crate::interp::program::Program::compile(journey)
+        .map_err(|e| SimError::Model(e.to_string()))?;
+    Ok(Report::build(&program, &sim.name, opts.seed, &agg))
+}

@@ -1,0 +1,170 @@
+//! The behaviour model and population compiled against one journey's program: names become
+//! slots and indices, rates become integers, so drawing a customer does no lookup by name.
+//!
+//! Each worker compiles its own copy: values hold reference-counted strings, and sharing them
+//! between threads would make every clone fight over one counter.
+
+use super::rng::Stream;
+use super::SimError;
+use crate::interp::program::{CExpr, Program};
+use crate::interp::value::Val;
+use crate::ir::simulation::{DrawKind, Simulation, Subject};
+use crate::ir::Engagement;
+
+/// What a rule makes happen.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Item {
+    /// An event, by the program's event index.
+    Event(usize),
+    /// An open or click of a touchpoint, by the program's touchpoint index.
+    Engage(Engagement, usize),
+    /// An event the journey never reads: drawn (so every version of a journey sees the same
+    /// draws) and then dropped.
+    Ignored,
+}
+
+/// The longest delay a rule can draw (about 34,000 years: far past any horizon).
+const MAX_DELAY: u64 = 1 << 40;
+
+#[derive(Clone, Debug)]
+pub struct CRule {
+    pub item: Item,
+    pub ppm: u32,
+    pub min_secs: i64,
+    /// `max - min`: the delay is `min + below(span + 1)`.
+    pub span: u64,
+    pub condition: Option<CExpr>,
+}
+
+#[derive(Clone, Debug)]
+pub enum CDraw {
+    Fixed(Val),
+    /// Cumulative basis points, and the values.
+    Choices(Vec<u32>, Vec<Val>),
+    Int(i64, u64),
+    Dec(f64, f64),
+    Dur(i64, u64),
+    Date(i64, u64),
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub draws: Vec<(usize, CDraw)>,
+    /// Rules without `after`, drawn once at entry.
+    pub base: Vec<CRule>,
+    /// Per touchpoint of the program: the rules drawn each time it is sent.
+    pub responses: Vec<Vec<CRule>>,
+    /// Whether some rule produces the trigger event (customers may then enter again later).
+    pub retriggers: bool,
+}
+
+impl Model {
+    pub fn compile(program: &Program, sim: &Simulation) -> Result<Model, SimError> {
+        let mut draws = Vec::new();
+        for d in &sim.population {
+            let Some(slot) = program.attr(&d.attribute) else {
+                continue;
+            };
+            draws.push((slot, draw(&d.kind)));
+        }
+        let mut base = Vec::new();
+        let mut responses = vec![Vec::new(); program.touchpoints.len()];
+        let mut retriggers = false;
+        for r in &sim.behavior {
+            let item = match &r.subject {
+                Subject::Event(e) => match program.event(e) {
+                    Some(i) => {
+                        retriggers |= i == program.trigger.0;
+                        Item::Event(i)
+                    }
+                    None => Item::Ignored,
+                },
+                Subject::Engage { kind, touchpoint } => match program.touchpoint(touchpoint) {
+                    Some(tp) => Item::Engage(*kind, tp),
+                    None => Item::Ignored,
+                },
+            };
+            let condition = match &r.condition {
+                Some(c) => Some(program.compile_expr(c).map_err(|e| {
+                    SimError::Model(format!(
+                        "a behaviour rule's `where` cannot be read against journey `{}`: {e}",
+                        program.ir.name
+                    ))
+                })?),
+                None => None,
+            };
+            let rule = CRule {
+                item,
+                ppm: r.ppm,
+                // Delays beyond the horizon change nothing; bounding them keeps arithmetic safe.
+                min_secs: r.min_secs.min(MAX_DELAY) as i64,
+                span: r.max_secs.saturating_sub(r.min_secs).min(MAX_DELAY),
+                condition,
+            };
+            match &r.after {
+                None => base.push(rule),
+                // A response to a touchpoint this journey never sends is never drawn.
+                Some(t) => {
+                    if let Some(tp) = program.touchpoint(t) {
+                        responses[tp].push(rule);
+                    }
+                }
+            }
+        }
+        Ok(Model {
+            draws,
+            base,
+            responses,
+            retriggers,
+        })
+    }
+
+    /// Draws the population attributes into `attrs` (already reset to the defaults). Every
+    /// draw takes exactly one number from the stream, so later draws do not depend on values.
+    pub fn populate(&self, attrs: &mut [Val], rng: &mut Stream) {
+        for (slot, d) in &self.draws {
+            let v = match d {
+                CDraw::Fixed(v) => v.clone(),
+                CDraw::Choices(cum, vals) => {
+                    let x = rng.below(10_000) as u32;
+                    let i = cum.iter().position(|c| x < *c).unwrap_or(vals.len() - 1);
+                    vals[i].clone()
+                }
+                CDraw::Int(lo, span) => Val::Int(lo.wrapping_add(rng.below(span + 1) as i64)),
+                CDraw::Dec(lo, hi) => Val::Dec(lo + (hi - lo) * rng.unit()),
+                CDraw::Dur(lo, span) => Val::Dur(lo.wrapping_add(rng.below(span + 1) as i64)),
+                CDraw::Date(lo, span) => Val::Date(lo.wrapping_add(rng.below(span + 1) as i64)),
+            };
+            attrs[*slot] = v;
+        }
+    }
+}
+
+fn draw(kind: &DrawKind) -> CDraw {
+    match kind {
+        DrawKind::Fixed(v) => CDraw::Fixed(Val::from_ir(v)),
+        DrawKind::Choices(list) if !list.is_empty() => {
+            let mut cum = Vec::with_capacity(list.len());
+            let mut total = 0u32;
+            for (_, bp) in list {
+                total = total.saturating_add(*bp);
+                cum.push(total);
+            }
+            CDraw::Choices(cum, list.iter().map(|(v, _)| Val::from_ir(v)).collect())
+        }
+        DrawKind::Choices(_) => CDraw::Fixed(Val::Missing),
+        DrawKind::Range(lo, hi) => {
+            // Spans are computed in i128 so that extreme ends cannot overflow.
+            let span = |a: i64, b: i64| {
+                (i128::from(b) - i128::from(a)).clamp(0, i128::from(u32::MAX) * 1024) as u64
+            };
+            match (Val::from_ir(lo), Val::from_ir(hi)) {
+                (Val::Int(a), Val::Int(b)) => CDraw::Int(a, span(a, b)),
+                (Val::Dec(a), Val::Dec(b)) => CDraw::Dec(a, b),
+                (Val::Dur(a), Val::Dur(b)) => CDraw::Dur(a, span(a, b)),
+                (Val::Date(a), Val::Date(b)) => CDraw::Date(a, span(a, b)),
+                (a, _) => CDraw::Fixed(a),
+            }
+        }
+    }
+}

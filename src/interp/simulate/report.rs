@@ -1,0 +1,441 @@
+//! The report: what a simulation found, with names, rates and intervals, built once from the
+//! aggregate and then written as text, JSON or HTML. The JSON keys are this struct's field
+//! names and are documented in `docs/simulation.md`; changing one is a breaking change.
+
+use super::hist::Hist;
+use super::stats::{rate_diff, wilson, Rate};
+use super::tally::Aggregate;
+use crate::interp::program::Program;
+use crate::ir::{self, NodeKind};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub simulation: String,
+    pub journey: String,
+    pub customers: u64,
+    pub seed: u64,
+    /// Customers whose trigger held (the denominator of every percentage below).
+    pub entered: u64,
+    /// `entered / customers`.
+    pub entered_rate: f64,
+    pub stages: Vec<StageRow>,
+    pub touchpoints: Vec<TouchpointRow>,
+    pub channels: Vec<ChannelRow>,
+    pub milestones: Vec<MilestoneRow>,
+    pub goal: GoalRow,
+    pub outcomes: Outcomes,
+    pub splits: Vec<SplitRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StageRow {
+    pub name: String,
+    pub reached: u64,
+    pub rate: f64,
+    /// Customers who arrived at an `upgrade` section without its starting value.
+    pub skipped: u64,
+    pub steps: Vec<StepRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepRow {
+    /// The node id (stable across edits elsewhere: see `docs/spec.md`).
+    pub id: String,
+    /// The step as written, e.g. `send welcome`, with its block (`timeout: send nudge`).
+    pub label: String,
+    /// Nesting depth: 0 for a step of the section itself.
+    pub depth: usize,
+    pub reached: u64,
+    pub rate: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TouchpointRow {
+    pub name: String,
+    pub channel: String,
+    pub sent: u64,
+    /// Customers sent it at least once.
+    pub customers: u64,
+    pub suppressed_cap: u64,
+    pub suppressed_consent: u64,
+    pub deferred: u64,
+    /// Conversions credited to it (`converts EVENT within D`).
+    pub credited: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelRow {
+    pub name: String,
+    pub sent: u64,
+    pub suppressed_cap: u64,
+    pub suppressed_consent: u64,
+    pub deferred: u64,
+    /// Messages per entered customer on this channel.
+    pub per_customer: Pressure,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Pressure {
+    pub mean: f64,
+    pub variance: f64,
+    pub p90: u64,
+    pub max: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Timing {
+    /// Seconds from entry; `null` when nobody got there.
+    pub median_secs: Option<u64>,
+    pub p90_secs: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MilestoneRow {
+    pub name: String,
+    pub reached: u64,
+    pub rate: f64,
+    pub time: Timing,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GoalRow {
+    /// The goals as written, e.g. `upgraded within 14d`.
+    pub goals: Vec<String>,
+    pub converted: u64,
+    pub rate: f64,
+    pub ci95: [f64; 2],
+    pub time: Timing,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcomes {
+    pub converted: u64,
+    /// `exit on EVENT` criteria that removed customers, by event.
+    pub exit_on: Vec<(String, u64)>,
+    pub exit_step: u64,
+    pub completed: u64,
+    pub still_inside: u64,
+    pub runaway: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SplitRow {
+    pub id: String,
+    pub stage: String,
+    /// What each variant is compared with: `holdout`, or `others` (all other variants pooled)
+    /// when the split has no holdout.
+    pub reference: String,
+    pub variants: Vec<VariantRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantRow {
+    pub name: String,
+    pub share: String,
+    pub customers: u64,
+    pub converted: u64,
+    pub rate: f64,
+    pub ci95: [f64; 2],
+    /// Whether this variant is the reference the others are compared with (the holdout).
+    pub reference: bool,
+    /// Against the reference: the difference in conversion rate with its 95% interval, the
+    /// relative lift, and whether the interval leaves out zero. `null` for the reference itself
+    /// and when either side has no customers.
+    pub versus: Option<Versus>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Versus {
+    pub difference: f64,
+    pub ci95: [f64; 2],
+    /// `rate / reference rate - 1`; `null` when the reference converted nobody.
+    pub lift: Option<f64>,
+    pub significant: bool,
+}
+
+fn rate(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        n as f64 / of as f64
+    }
+}
+
+fn timing(h: &Hist) -> Timing {
+    Timing {
+        median_secs: h.quantile(0.5),
+        p90_secs: h.quantile(0.9),
+    }
+}
+
+/// The step as a journey author wrote it.
+fn label(node: &ir::Node) -> String {
+    let base = match &node.kind {
+        NodeKind::EnterStage { .. } => format!("stage {}", node.stage),
+        NodeKind::Send { touchpoint, .. } => format!("send {touchpoint}"),
+        NodeKind::Delay { secs, .. } => format!("wait {}", crate::units::duration(*secs)),
+        NodeKind::WaitEvent {
+            event,
+            condition,
+            timeout_secs,
+            ..
+        } => {
+            let mut s = format!("wait {event}");
+            if let Some(c) = condition {
+                s.push_str(&format!(" where {c}"));
+            }
+            if let Some(t) = timeout_secs {
+                s.push_str(&format!(" up to {}", crate::units::duration(*t)));
+            }
+            s
+        }
+        NodeKind::Branch { arms, .. } => match arms.first() {
+            Some(a) => format!("if {}", a.condition),
+            None => "if".to_string(),
+        },
+        NodeKind::Split { .. } => "split".to_string(),
+        NodeKind::Milestone { name, .. } => format!("milestone {name}"),
+        NodeKind::Set {
+            attribute, value, ..
+        } => format!("set {attribute} = {value}"),
+        NodeKind::Goto { target, .. } => format!("goto {target}"),
+        NodeKind::Exit => "exit".to_string(),
+    };
+    let segs: Vec<&str> = node.id.split('.').collect();
+    // `<block>.0.<kind>` is the first step of a nested block: name the block.
+    if segs.len() >= 6 && segs[segs.len() - 2] == "0" {
+        let block = segs[segs.len() - 3];
+        let block = match block {
+            "then" => "then".to_string(),
+            "else" => "else".to_string(),
+            b if b.starts_with("else_if_") => "else if".to_string(),
+            b => b.to_string(),
+        };
+        return format!("{block}: {base}");
+    }
+    base
+}
+
+fn depth(id: &str) -> usize {
+    id.split('.').count().saturating_sub(3) / 3
+}
+
+impl Report {
+    pub fn build(p: &Program, sim_name: &str, seed: u64, a: &Aggregate) -> Report {
+        let j = &p.ir;
+        let entered = a.entered;
+        let stages = j
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(si, s)| StageRow {
+                name: s.name.clone(),
+                reached: a.stage_reached.get(si).copied().unwrap_or(0),
+                rate: rate(a.stage_reached.get(si).copied().unwrap_or(0), entered),
+                skipped: a.stage_skipped.get(si).copied().unwrap_or(0),
+                steps: j
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| {
+                        n.stage == s.name && !matches!(n.kind, NodeKind::EnterStage { .. })
+                    })
+                    .map(|(ni, n)| StepRow {
+                        id: n.id.clone(),
+                        label: label(n),
+                        depth: depth(&n.id),
+                        reached: a.node_reached[ni],
+                        rate: rate(a.node_reached[ni], entered),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let touchpoints = p
+            .touchpoint_names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| TouchpointRow {
+                name: name.clone(),
+                channel: p.channel_names[p.touchpoints[i].channel].clone(),
+                sent: a.sent[i],
+                customers: a.sent_customers[i],
+                suppressed_cap: a.suppressed_cap[i],
+                suppressed_consent: a.suppressed_consent[i],
+                deferred: a.deferred[i],
+                credited: a.credited[i],
+            })
+            .collect();
+        let channels = p
+            .channel_names
+            .iter()
+            .enumerate()
+            .map(|(ci, name)| {
+                let of = |v: &[u64]| -> u64 {
+                    (0..p.touchpoints.len())
+                        .filter(|t| p.touchpoints[*t].channel == ci)
+                        .map(|t| v[t])
+                        .sum()
+                };
+                let h = &a.per_customer[ci];
+                ChannelRow {
+                    name: name.clone(),
+                    sent: of(&a.sent),
+                    suppressed_cap: of(&a.suppressed_cap),
+                    suppressed_consent: of(&a.suppressed_consent),
+                    deferred: of(&a.deferred),
+                    per_customer: Pressure {
+                        mean: h.mean_over(entered),
+                        variance: h.variance_over(entered),
+                        p90: h.quantile_over(0.9, entered).unwrap_or(0),
+                        max: h.max(),
+                    },
+                }
+            })
+            .collect();
+        let milestones = p
+            .milestone_names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let h = &a.milestone_time[i];
+                MilestoneRow {
+                    name: name.clone(),
+                    reached: h.count(),
+                    rate: rate(h.count(), entered),
+                    time: timing(h),
+                }
+            })
+            .collect();
+        let conv = wilson(a.goal_time.count(), entered);
+        let goal = GoalRow {
+            goals: j
+                .goals
+                .iter()
+                .map(|g| {
+                    let mut s = g.event.clone();
+                    if let Some(c) = &g.condition {
+                        s.push_str(&format!(" where {c}"));
+                    }
+                    if let Some(w) = g.within_secs {
+                        s.push_str(&format!(" within {}", crate::units::duration(w)));
+                    }
+                    s
+                })
+                .collect(),
+            converted: conv.hits,
+            rate: conv.rate,
+            ci95: [conv.lo, conv.hi],
+            time: timing(&a.goal_time),
+        };
+        let outcomes = Outcomes {
+            converted: a.goal_time.count(),
+            exit_on: j
+                .exits
+                .iter()
+                .zip(&a.exit_on)
+                .map(|(x, n)| (x.event.clone(), *n))
+                .collect(),
+            exit_step: a.exit_step,
+            completed: a.completed,
+            still_inside: a.still_inside,
+            runaway: a.runaway,
+        };
+        let split_nodes = j
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::Split { .. }));
+        let splits = split_nodes
+            .zip(a.split_assigned.iter().zip(&a.split_converted))
+            .map(|(n, (assigned, converted))| split_row(n, assigned, converted))
+            .collect();
+        Report {
+            simulation: sim_name.to_string(),
+            journey: j.name.clone(),
+            customers: a.customers,
+            seed,
+            entered,
+            entered_rate: rate(entered, a.customers),
+            stages,
+            touchpoints,
+            channels,
+            milestones,
+            goal,
+            outcomes,
+            splits,
+        }
+    }
+}
+
+fn split_row(n: &ir::Node, assigned: &[u64], converted: &[u64]) -> SplitRow {
+    let NodeKind::Split { variants } = &n.kind else {
+        return SplitRow {
+            id: n.id.clone(),
+            stage: n.stage.clone(),
+            reference: String::new(),
+            variants: Vec::new(),
+        };
+    };
+    let holdout = variants.iter().position(|v| v.holdout);
+    let rates: Vec<Rate> = assigned
+        .iter()
+        .zip(converted)
+        .map(|(n, c)| wilson(*c, *n))
+        .collect();
+    let rows = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let r = rates[i];
+            let reference = match holdout {
+                Some(h) if h == i => None,
+                Some(h) => Some(rates[h]),
+                None => {
+                    let n: u64 = assigned
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| *k != i)
+                        .map(|(_, x)| x)
+                        .sum();
+                    let c: u64 = converted
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| *k != i)
+                        .map(|(_, x)| x)
+                        .sum();
+                    Some(wilson(c, n))
+                }
+            };
+            let versus = reference.and_then(|base| {
+                let d = rate_diff(&base, &r)?;
+                Some(Versus {
+                    difference: d.diff,
+                    ci95: [d.lo, d.hi],
+                    lift: (base.rate > 0.0).then(|| r.rate / base.rate - 1.0),
+                    significant: d.significant(),
+                })
+            });
+            VariantRow {
+                name: v.name.clone(),
+                share: crate::ir::display::percent(v.weight_bp),
+                reference: holdout == Some(i),
+                customers: r.n,
+                converted: r.hits,
+                rate: r.rate,
+                ci95: [r.lo, r.hi],
+                versus,
+            }
+        })
+        .collect();
+    SplitRow {
+        id: n.id.clone(),
+        stage: n.stage.clone(),
+        reference: if holdout.is_some() {
+            "holdout"
+        } else {
+            "others"
+        }
+        .to_string(),
+        variants: rows,
+    }
+}

@@ -1,0 +1,372 @@
+//! Running customers: one worker per thread, each with its own program, model, customer buffer
+//! and tally, reused from one customer to the next (reset, never reallocated).
+//!
+//! Customers are handed out in fixed-size chunks by an atomic counter; each customer draws only
+//! from its own random stream, and the tallies hold integers, so the merged result is the same
+//! whichever thread ran which chunk.
+
+use super::model::{CRule, Item, Model};
+use super::rng::Stream;
+use super::tally::{Aggregate, Tally};
+use super::SimError;
+use crate::interp::engine::{Customer, Engine};
+use crate::interp::program::{EventPayload, Program};
+use crate::interp::time::{Instant, DAY};
+use crate::interp::value::{eval, Env};
+use crate::ir::simulation::Simulation;
+use crate::ir::Journey;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Monday 2026-01-05 00:00 UTC: the first day customers arrive.
+pub const SIM_EPOCH: Instant = 1_767_571_200;
+/// Customers arrive uniformly over this long, so quiet hours meet them at every hour of the day.
+pub const ARRIVAL_WINDOW: i64 = 7 * DAY;
+/// How long after arrival a customer is followed (timers and behaviour beyond it are dropped).
+pub const HORIZON: i64 = 366 * DAY;
+/// Customers per chunk of work.
+pub const CHUNK: u64 = 1024;
+
+/// Something the customer will do, in time order (`seq` breaks ties in drawing order).
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    time: Instant,
+    seq: u32,
+    item: Item,
+}
+
+pub struct Worker<'p> {
+    program: &'p Program,
+    model: Model,
+    engine: Engine<'p>,
+    customer: Customer,
+    tally: Tally,
+    rng: Stream,
+    /// One payload per event of the program (behaviour rules give events no fields).
+    payloads: Vec<EventPayload>,
+    queue: Vec<Pending>,
+    seq: u32,
+    ids: IdHasher,
+}
+
+impl<'p> Worker<'p> {
+    pub fn new(program: &'p Program, sim: &Simulation, seed: u64) -> Result<Self, SimError> {
+        let model = Model::compile(program, sim)?;
+        Ok(Worker {
+            program,
+            model,
+            engine: Engine::new(program),
+            customer: Customer::new(program, ""),
+            tally: Tally::new(program),
+            rng: Stream::new(seed),
+            payloads: (0..program.event_names.len())
+                .map(|e| EventPayload {
+                    event: Some(e),
+                    fields: Vec::new(),
+                })
+                .collect(),
+            queue: Vec::with_capacity(64),
+            seq: 0,
+            ids: IdHasher::default(),
+        })
+    }
+
+    pub fn into_aggregate(self) -> Aggregate {
+        self.tally.agg
+    }
+
+    fn reset(&mut self, index: u64) {
+        let c = &mut self.customer;
+        c.attrs.clone_from_slice(&self.program.attr_defaults);
+        c.entries = 0;
+        c.last_entry = None;
+        // Keep the last entry's buffers for the next customer's entry (see `Customer::spare`).
+        if let Some(run) = c.run.take() {
+            c.spare = Some(run);
+        }
+        if let Some(w) = c.watch.take() {
+            match c.spare.as_mut() {
+                Some(s) if s.last_sent.capacity() == 0 => s.last_sent = w.last_sent,
+                _ => {}
+            }
+        }
+        for log in &mut c.channel_log {
+            log.clear();
+        }
+        c.id_hash = self.ids.hash(index);
+        self.queue.clear();
+        self.seq = 0;
+    }
+
+    fn push(&mut self, time: Instant, item: Item) {
+        self.queue.push(Pending {
+            time,
+            seq: self.seq,
+            item,
+        });
+        self.seq = self.seq.wrapping_add(1);
+    }
+
+    /// Draws whether a rule fires and its delay: always two numbers, so that the draws after it
+    /// do not depend on the outcome.
+    fn roll(rng: &mut Stream, r: &CRule) -> Option<i64> {
+        let hit = rng.chance(r.ppm);
+        let delay = r.min_secs.saturating_add(rng.below(r.span + 1) as i64);
+        hit.then_some(delay)
+    }
+
+    fn holds(&self, cond: &Option<crate::interp::program::CExpr>) -> bool {
+        match cond {
+            None => true,
+            Some(c) if self.customer.run.is_some() => {
+                self.engine.eval_in_run(&self.customer, c).truthy()
+            }
+            Some(c) => {
+                let never = |_: crate::ir::Engagement, _: usize| false;
+                let env = Env {
+                    attrs: &self.customer.attrs,
+                    event: None,
+                    engagement: &never,
+                };
+                eval(c, &env).truthy()
+            }
+        }
+    }
+
+    /// Draws the responses to the touchpoints sent during the last engine call.
+    fn respond(&mut self) {
+        let mut i = 0;
+        while i < self.tally.just_sent.len() {
+            let (t, tp) = self.tally.just_sent[i];
+            i += 1;
+            for r in 0..self.model.responses[tp].len() {
+                let rule = &self.model.responses[tp][r];
+                if let Some(d) = Self::roll(&mut self.rng, rule) {
+                    if self.holds(&rule.condition) {
+                        let item = rule.item;
+                        self.push(t.saturating_add(d), item);
+                    }
+                }
+            }
+        }
+        self.tally.just_sent.clear();
+    }
+
+    /// The index of the next pending item: the earliest, in drawing order among equals.
+    fn next(&self) -> Option<usize> {
+        (0..self.queue.len()).min_by_key(|i| (self.queue[*i].time, self.queue[*i].seq))
+    }
+
+    /// Simulates customer `index` from arrival to the end of the horizon.
+    pub fn customer(&mut self, index: u64) {
+        self.reset(index);
+        self.rng.start(index);
+        self.tally.begin_customer();
+        let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
+        self.model.populate(&mut self.customer.attrs, &mut self.rng);
+        let trigger = self.program.trigger.0;
+        self.engine.event(
+            &mut self.customer,
+            t0,
+            &self.payloads[trigger],
+            &mut self.tally,
+        );
+        for r in 0..self.model.base.len() {
+            let rule = &self.model.base[r];
+            if let Some(d) = Self::roll(&mut self.rng, rule) {
+                if self.holds(&rule.condition) {
+                    let item = rule.item;
+                    self.push(t0.saturating_add(d), item);
+                }
+            }
+        }
+        self.respond();
+        let end = t0.saturating_add(HORIZON);
+        loop {
+            let c = &self.customer;
+            if c.run.is_none()
+                && c.watch.is_none()
+                && !(self.model.retriggers && self.reentry_possible())
+            {
+                break;
+            }
+            let due = self.next().filter(|i| self.queue[*i].time <= end);
+            let timer = self.customer.deadline().filter(|t| *t <= end);
+            match (due, timer) {
+                (Some(i), Some(tt)) if tt < self.queue[i].time => self.fire(tt),
+                (Some(i), _) => {
+                    let p = self.queue.swap_remove(i);
+                    self.deliver(p);
+                }
+                (None, Some(tt)) => self.fire(tt),
+                (None, None) => break,
+            }
+        }
+        let inside = self.customer.run.is_some();
+        self.tally.end_customer(inside);
+    }
+
+    fn reentry_possible(&self) -> bool {
+        self.customer.entries == 0 || !matches!(self.program.ir.entry, crate::ir::Entry::Once)
+    }
+
+    fn fire(&mut self, t: Instant) {
+        self.engine.advance(&mut self.customer, t, &mut self.tally);
+        self.respond();
+    }
+
+    fn deliver(&mut self, p: Pending) {
+        match p.item {
+            Item::Event(e) => self.engine.event(
+                &mut self.customer,
+                p.time,
+                &self.payloads[e],
+                &mut self.tally,
+            ),
+            Item::Engage(kind, tp) => {
+                self.engine
+                    .engage(&mut self.customer, p.time, kind, tp, &mut self.tally)
+            }
+            Item::Ignored => {}
+        }
+        self.respond();
+    }
+}
+
+/// FNV-1a's state after `sim-`, the prefix every simulated customer id shares.
+const SIM_PREFIX_HASH: u64 = {
+    let prefix = b"sim-";
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < prefix.len() {
+        h ^= prefix[i] as u64;
+        h = h.wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    h
+};
+
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a over `bytes`, from state `h`.
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// The decimal digits of `n` in `buf`, most significant first.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Split keys of simulated customers: [`crate::interp::program::stable_hash`] of the id
+/// `sim-<index>`, as a replay of that id would compute it, without building the string. This
+/// runs once per customer, and FNV is a chain of multiplications, so the state after all digits
+/// but the last is kept: consecutive customers share it nine times in ten.
+#[derive(Default)]
+struct IdHasher {
+    /// `index / 10` of the cached state, and FNV's state after `sim-` and its digits.
+    key: Option<(u64, u64)>,
+}
+
+impl IdHasher {
+    fn hash(&mut self, index: u64) -> u64 {
+        let high = index / 10;
+        let state = match self.key {
+            Some((k, state)) if k == high => state,
+            _ => {
+                let mut buf = [0u8; 20];
+                let prefix = SIM_PREFIX_HASH;
+                // Below 10 the id has no digits before its last one.
+                let state = if high == 0 {
+                    prefix
+                } else {
+                    fnv(prefix, decimal(high, &mut buf))
+                };
+                self.key = Some((high, state));
+                state
+            }
+        };
+        // The last digit, then the 0xff `stable_hash` ends each part with.
+        fnv(state, &[b'0' + (index % 10) as u8, 0xff])
+    }
+}
+
+/// Runs `customers` customers on `threads` threads and merges their tallies.
+pub fn run(
+    journey: &Journey,
+    sim: &Simulation,
+    customers: u64,
+    seed: u64,
+    threads: usize,
+    progress: &AtomicU64,
+) -> Result<Aggregate, SimError> {
+    let threads = threads.max(1);
+    let next = AtomicU64::new(0);
+    let chunks = customers.div_ceil(CHUNK);
+    let results: Vec<Result<Aggregate, SimError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let program =
+                        Program::compile(journey).map_err(|e| SimError::Model(e.to_string()))?;
+                    let mut w = Worker::new(&program, sim, seed)?;
+                    loop {
+                        let chunk = next.fetch_add(1, Ordering::Relaxed);
+                        if chunk >= chunks {
+                            break;
+                        }
+                        let from = chunk * CHUNK;
+                        let to = (from + CHUNK).min(customers);
+                        for i in from..to {
+                            w.customer(i);
+                        }
+                        progress.fetch_add(to - from, Ordering::Relaxed);
+                    }
+                    Ok(w.into_aggregate())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(SimError::Model("a worker thread stopped".into())))
+            })
+            .collect()
+    });
+    let mut total: Option<Aggregate> = None;
+    for r in results {
+        let agg = r?;
+        match &mut total {
+            None => total = Some(agg),
+            Some(t) => t.merge(&agg),
+        }
+    }
+    total.ok_or_else(|| SimError::Model("no worker ran".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::program::stable_hash;
+
+    #[test]
+    fn split_keys_hash_the_customer_id() {
+        let mut ids = IdHasher::default();
+        let cases = (0..25).chain([1234, 999_999, 1_000_000, 7, u64::MAX - 1, u64::MAX]);
+        for i in cases {
+            assert_eq!(ids.hash(i), stable_hash(&[&format!("sim-{i}")]), "{i}");
+        }
+    }
+}

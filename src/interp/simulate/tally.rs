@@ -1,0 +1,280 @@
+//! Counting what happens to simulated customers, on the fly.
+//!
+//! [`Tally`] observes one customer at a time and folds them into an [`Aggregate`] of integer
+//! counts and bounded histograms: memory does not grow with the number of customers, and since
+//! integer sums do not depend on order, aggregates merged from any number of threads are equal.
+//! "Reached" counts customers, not visits: a step visited twice by one customer counts once,
+//! which is what a funnel shows. Per-customer deduplication uses stamps (the customer's serial
+//! number) instead of clearing arrays for every customer.
+
+use super::hist::Hist;
+use crate::interp::engine::{Action, ExitReason, Observer, Suppression};
+use crate::interp::program::{CNode, Program};
+use crate::interp::time::Instant;
+
+/// Totals over all simulated customers.
+#[derive(Clone, Debug, Default)]
+pub struct Aggregate {
+    pub customers: u64,
+    /// Customers who entered at least once.
+    pub entered: u64,
+    pub entries: u64,
+    /// Per node: customers who reached it.
+    pub node_reached: Vec<u64>,
+    pub stage_reached: Vec<u64>,
+    pub stage_skipped: Vec<u64>,
+    /// Per touchpoint.
+    pub sent: Vec<u64>,
+    pub sent_customers: Vec<u64>,
+    pub suppressed_cap: Vec<u64>,
+    pub suppressed_consent: Vec<u64>,
+    pub deferred: Vec<u64>,
+    pub credited: Vec<u64>,
+    /// Per channel: messages per entered customer (customers with none are not added).
+    pub per_customer: Vec<Hist>,
+    /// Per milestone: customers reaching it, and the time from entry.
+    pub milestone_time: Vec<Hist>,
+    /// Customers who converted, with the time from entry to their first conversion.
+    pub goal_time: Hist,
+    /// Per goal: conversions.
+    pub goal_count: Vec<u64>,
+    pub exit_on: Vec<u64>,
+    pub exit_step: u64,
+    pub completed: u64,
+    pub runaway: u64,
+    /// Customers still in the journey when the simulation stopped (a wait with no timeout).
+    pub still_inside: u64,
+    /// Per split (in node order), per variant: customers assigned and customers converted.
+    pub split_assigned: Vec<Vec<u64>>,
+    pub split_converted: Vec<Vec<u64>>,
+}
+
+impl Aggregate {
+    pub fn new(p: &Program, splits: &[usize]) -> Aggregate {
+        let n_tp = p.touchpoints.len();
+        let variants = |node: &usize| match &p.nodes[*node] {
+            CNode::Split { variants, .. } => vec![0; variants.len()],
+            _ => Vec::new(),
+        };
+        Aggregate {
+            node_reached: vec![0; p.nodes.len()],
+            stage_reached: vec![0; p.stage_names.len()],
+            stage_skipped: vec![0; p.stage_names.len()],
+            sent: vec![0; n_tp],
+            sent_customers: vec![0; n_tp],
+            suppressed_cap: vec![0; n_tp],
+            suppressed_consent: vec![0; n_tp],
+            deferred: vec![0; n_tp],
+            credited: vec![0; n_tp],
+            per_customer: vec![Hist::default(); p.channels.len()],
+            milestone_time: vec![Hist::default(); p.milestone_names.len()],
+            goal_count: vec![0; p.goals.len()],
+            exit_on: vec![0; p.exits.len()],
+            split_assigned: splits.iter().map(variants).collect(),
+            split_converted: splits.iter().map(variants).collect(),
+            ..Aggregate::default()
+        }
+    }
+
+    pub fn merge(&mut self, o: &Aggregate) {
+        fn add(a: &mut [u64], b: &[u64]) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += *y;
+            }
+        }
+        self.customers += o.customers;
+        self.entered += o.entered;
+        self.entries += o.entries;
+        add(&mut self.node_reached, &o.node_reached);
+        add(&mut self.stage_reached, &o.stage_reached);
+        add(&mut self.stage_skipped, &o.stage_skipped);
+        add(&mut self.sent, &o.sent);
+        add(&mut self.sent_customers, &o.sent_customers);
+        add(&mut self.suppressed_cap, &o.suppressed_cap);
+        add(&mut self.suppressed_consent, &o.suppressed_consent);
+        add(&mut self.deferred, &o.deferred);
+        add(&mut self.credited, &o.credited);
+        for (a, b) in self.per_customer.iter_mut().zip(&o.per_customer) {
+            a.merge(b);
+        }
+        for (a, b) in self.milestone_time.iter_mut().zip(&o.milestone_time) {
+            a.merge(b);
+        }
+        self.goal_time.merge(&o.goal_time);
+        add(&mut self.goal_count, &o.goal_count);
+        add(&mut self.exit_on, &o.exit_on);
+        self.exit_step += o.exit_step;
+        self.completed += o.completed;
+        self.runaway += o.runaway;
+        self.still_inside += o.still_inside;
+        for (a, b) in self.split_assigned.iter_mut().zip(&o.split_assigned) {
+            add(a, b);
+        }
+        for (a, b) in self.split_converted.iter_mut().zip(&o.split_converted) {
+            add(a, b);
+        }
+    }
+}
+
+/// The observer of one worker: per-customer scratch state plus the worker's aggregate.
+pub struct Tally {
+    pub agg: Aggregate,
+    /// The current customer's serial number in this worker, from 1 (0 means "never").
+    stamp: u64,
+    node_stamp: Vec<u64>,
+    stage_stamp: Vec<u64>,
+    sent_stamp: Vec<u64>,
+    milestone_stamp: Vec<u64>,
+    /// Per node: its split's index in the aggregate, if it is a split.
+    split_of: Vec<Option<u32>>,
+    /// This customer's assignments: (split, variant).
+    assigned: Vec<(u32, u32)>,
+    channel_of: Vec<usize>,
+    messages: Vec<u64>,
+    entered_at: Option<Instant>,
+    converted: bool,
+    /// Touchpoints sent during the current engine call, for the behaviour model to respond to.
+    pub just_sent: Vec<(Instant, usize)>,
+}
+
+impl Tally {
+    pub fn new(p: &Program) -> Tally {
+        let splits: Vec<usize> = (0..p.nodes.len())
+            .filter(|n| matches!(p.nodes[*n], CNode::Split { .. }))
+            .collect();
+        let mut split_of = vec![None; p.nodes.len()];
+        for (i, n) in splits.iter().enumerate() {
+            split_of[*n] = Some(i as u32);
+        }
+        Tally {
+            agg: Aggregate::new(p, &splits),
+            stamp: 0,
+            node_stamp: vec![0; p.nodes.len()],
+            stage_stamp: vec![0; p.stage_names.len()],
+            sent_stamp: vec![0; p.touchpoints.len()],
+            milestone_stamp: vec![0; p.milestone_names.len()],
+            split_of,
+            assigned: Vec::new(),
+            channel_of: p.touchpoints.iter().map(|t| t.channel).collect(),
+            messages: vec![0; p.channels.len()],
+            entered_at: None,
+            converted: false,
+            just_sent: Vec::new(),
+        }
+    }
+
+    pub fn begin_customer(&mut self) {
+        self.stamp += 1;
+        self.assigned.clear();
+        self.entered_at = None;
+        self.converted = false;
+        self.just_sent.clear();
+        self.agg.customers += 1;
+    }
+
+    /// Folds the finished customer in; `inside` when they were still in the journey at the end.
+    /// Leaves the per-customer message counts at zero for the next customer.
+    pub fn end_customer(&mut self, inside: bool) {
+        let entered = self.entered_at.is_some();
+        for (ch, n) in self.messages.iter_mut().enumerate() {
+            let n = std::mem::take(n);
+            if n > 0 && entered {
+                self.agg.per_customer[ch].add(n);
+            }
+        }
+        if !entered {
+            return;
+        }
+        self.agg.entered += 1;
+        if inside {
+            self.agg.still_inside += 1;
+        }
+    }
+
+    fn first(stamps: &mut [u64], i: usize, stamp: u64) -> bool {
+        match stamps.get_mut(i) {
+            Some(s) if *s != stamp => {
+                *s = stamp;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Observer for Tally {
+    #[inline]
+    fn visit(&mut self, node: usize) {
+        if Self::first(&mut self.node_stamp, node, self.stamp) {
+            self.agg.node_reached[node] += 1;
+        }
+    }
+
+    fn action(&mut self, time: Instant, node: Option<usize>, action: &Action) {
+        let stamp = self.stamp;
+        let a = &mut self.agg;
+        match action {
+            Action::Entered => {
+                a.entries += 1;
+                self.entered_at = Some(time);
+            }
+            Action::ReachedStage { stage } => {
+                if Self::first(&mut self.stage_stamp, *stage, stamp) {
+                    a.stage_reached[*stage] += 1;
+                }
+            }
+            Action::StageSkipped { stage } => a.stage_skipped[*stage] += 1,
+            Action::Sent { touchpoint } => {
+                a.sent[*touchpoint] += 1;
+                if Self::first(&mut self.sent_stamp, *touchpoint, stamp) {
+                    a.sent_customers[*touchpoint] += 1;
+                }
+                self.messages[self.channel_of[*touchpoint]] += 1;
+                self.just_sent.push((time, *touchpoint));
+            }
+            Action::Suppressed { touchpoint, reason } => match reason {
+                Suppression::Cap => a.suppressed_cap[*touchpoint] += 1,
+                Suppression::Consent => a.suppressed_consent[*touchpoint] += 1,
+            },
+            Action::Deferred { touchpoint, .. } => a.deferred[*touchpoint] += 1,
+            Action::Milestone { milestone } => {
+                if Self::first(&mut self.milestone_stamp, *milestone, stamp) {
+                    let since = time - self.entered_at.unwrap_or(time);
+                    a.milestone_time[*milestone].add(since.max(0) as u64);
+                }
+            }
+            Action::Credited { touchpoint } => a.credited[*touchpoint] += 1,
+            Action::Converted { goal } => {
+                a.goal_count[*goal] += 1;
+                if !self.converted {
+                    self.converted = true;
+                    let since = time - self.entered_at.unwrap_or(time);
+                    a.goal_time.add(since.max(0) as u64);
+                    for (s, v) in &self.assigned {
+                        a.split_converted[*s as usize][*v as usize] += 1;
+                    }
+                }
+            }
+            Action::SplitAssigned { variant } => {
+                if let Some(s) = node.and_then(|n| self.split_of[n]) {
+                    let v = *variant as u32;
+                    if !self.assigned.contains(&(s, v)) {
+                        self.assigned.push((s, v));
+                        a.split_assigned[s as usize][*variant] += 1;
+                    }
+                }
+            }
+            Action::Left { reason } => match reason {
+                ExitReason::Converted => {}
+                ExitReason::ExitCriterion(i) => a.exit_on[*i] += 1,
+                ExitReason::ExitStep => a.exit_step += 1,
+                ExitReason::Completed => a.completed += 1,
+                ExitReason::Runaway => a.runaway += 1,
+            },
+            Action::EventMatched { .. }
+            | Action::TimedOut
+            | Action::Branch { .. }
+            | Action::Set { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! The plain-text report: what `journeyc simulate` prints, written for a marketer to read.
+
+use super::report::{Report, Timing, Versus};
+use std::fmt::Write;
+
+/// `12,345`.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `12.3%`.
+pub fn pct(r: f64) -> String {
+    format!("{:.1}%", r * 100.0)
+}
+
+/// A difference in percentage points with its sign: `+1.2 pts`.
+pub fn pts(d: f64) -> String {
+    format!("{:+.1} pts", d * 100.0)
+}
+
+/// A duration rounded for reading: to the hour from a day up, to the minute from an hour up.
+pub fn approx(secs: u64) -> String {
+    let rounded = if secs >= 86_400 {
+        (secs + 1_800) / 3_600 * 3_600
+    } else if secs >= 3_600 {
+        (secs + 30) / 60 * 60
+    } else {
+        secs
+    };
+    crate::units::duration(rounded)
+}
+
+fn timing(t: &Timing) -> String {
+    match (t.median_secs, t.p90_secs) {
+        (Some(m), Some(p)) => format!("median {}, p90 {}", approx(m), approx(p)),
+        _ => "-".to_string(),
+    }
+}
+
+/// "significant" or not, in words.
+pub fn verdict(v: &Versus, reference: &str) -> String {
+    let lift = v
+        .lift
+        .map(|l| format!(", lift {:+.0}%", l * 100.0))
+        .unwrap_or_default();
+    let head = format!(
+        "{} (95% CI {} to {}){lift}",
+        pts(v.difference),
+        pts(v.ci95[0]),
+        pts(v.ci95[1])
+    );
+    if v.significant {
+        let dir = if v.difference > 0.0 {
+            "better"
+        } else {
+            "worse"
+        };
+        format!("{head}: significantly {dir} than {reference}")
+    } else {
+        format!("{head}: not significant, could be chance")
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Simulation `{}` of journey `{}`: {} customers, seed {}",
+        r.simulation,
+        r.journey,
+        count(r.customers),
+        r.seed
+    );
+    let _ = writeln!(
+        o,
+        "Entered: {} ({} of customers; the trigger's condition held)",
+        count(r.entered),
+        pct(r.entered_rate)
+    );
+    if r.entered == 0 {
+        let _ = writeln!(
+            o,
+            "Nobody entered: the trigger's condition never held for this population (if it \
+             reads `event.FIELD`: behaviour rules give events no fields, so it never holds)"
+        );
+    }
+    let _ = writeln!(o, "\nFunnel (customers reaching each step, % of entered)");
+    for s in &r.stages {
+        let mut head = format!("  {}", s.name);
+        if s.skipped > 0 {
+            head.push_str(&format!(" (skipped by {})", count(s.skipped)));
+        }
+        let _ = writeln!(o, "{head:<56} {:>10} {:>7}", count(s.reached), pct(s.rate));
+        for st in &s.steps {
+            let line = format!("    {}{}", "  ".repeat(st.depth), st.label);
+            let line = if line.chars().count() > 56 {
+                let cut: String = line.chars().take(55).collect();
+                format!("{cut}…")
+            } else {
+                line
+            };
+            let _ = writeln!(
+                o,
+                "{line:<56} {:>10} {:>7}",
+                count(st.reached),
+                pct(st.rate)
+            );
+        }
+    }
+    let _ = writeln!(o, "\nMessages by touchpoint");
+    let _ = writeln!(
+        o,
+        "  {:<22} {:<12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "touchpoint", "channel", "sent", "cap", "consent", "deferred", "credited"
+    );
+    for t in &r.touchpoints {
+        let _ = writeln!(
+            o,
+            "  {:<22} {:<12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            t.name,
+            t.channel,
+            count(t.sent),
+            count(t.suppressed_cap),
+            count(t.suppressed_consent),
+            count(t.deferred),
+            count(t.credited)
+        );
+    }
+    let _ = writeln!(o, "  (cap and consent: suppressed sends; deferred: held for quiet hours, then sent or suppressed)");
+    let _ = writeln!(
+        o,
+        "\nBy channel (mean, p90, max: messages per entered customer, the contact pressure)"
+    );
+    let _ = writeln!(
+        o,
+        "  {:<22} {:>10} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}",
+        "channel", "sent", "cap", "consent", "deferred", "mean", "p90", "max"
+    );
+    for c in &r.channels {
+        let _ = writeln!(
+            o,
+            "  {:<22} {:>10} {:>8} {:>8} {:>8} {:>8.2} {:>6} {:>6}",
+            c.name,
+            count(c.sent),
+            count(c.suppressed_cap),
+            count(c.suppressed_consent),
+            count(c.deferred),
+            c.per_customer.mean,
+            c.per_customer.p90,
+            c.per_customer.max
+        );
+    }
+    if !r.milestones.is_empty() {
+        let _ = writeln!(o, "\nMilestones (time from entry)");
+        for m in &r.milestones {
+            let _ = writeln!(
+                o,
+                "  {:<22} {:>10} {:>7}   {}",
+                m.name,
+                count(m.reached),
+                pct(m.rate),
+                timing(&m.time)
+            );
+        }
+    }
+    let _ = writeln!(o, "\nGoal: {}", r.goal.goals.join(", "));
+    let _ = writeln!(
+        o,
+        "  converted {} of {}: {} (95% CI {} to {}); time to goal: {}",
+        count(r.goal.converted),
+        count(r.entered),
+        pct(r.goal.rate),
+        pct(r.goal.ci95[0]),
+        pct(r.goal.ci95[1]),
+        timing(&r.goal.time)
+    );
+    let oc = &r.outcomes;
+    let _ = writeln!(o, "\nHow customers left");
+    let _ = writeln!(o, "  {:<30} {:>10}", "converted", count(oc.converted));
+    for (e, n) in &oc.exit_on {
+        let _ = writeln!(o, "  {:<30} {:>10}", format!("exit on {e}"), count(*n));
+    }
+    let _ = writeln!(o, "  {:<30} {:>10}", "exit step", count(oc.exit_step));
+    let _ = writeln!(
+        o,
+        "  {:<30} {:>10}",
+        "completed the steps",
+        count(oc.completed)
+    );
+    if oc.still_inside > 0 {
+        let _ = writeln!(
+            o,
+            "  {:<30} {:>10}",
+            "still waiting at the end",
+            count(oc.still_inside)
+        );
+    }
+    if oc.runaway > 0 {
+        let _ = writeln!(
+            o,
+            "  {:<30} {:>10}",
+            "stopped (E0900 runaway)",
+            count(oc.runaway)
+        );
+    }
+    for s in &r.splits {
+        let _ = writeln!(
+            o,
+            "\nSplit {} (goal conversion by variant, vs {})",
+            s.id, s.reference
+        );
+        for v in &s.variants {
+            let vs = match &v.versus {
+                Some(x) => verdict(x, &s.reference),
+                None if v.reference => "(reference)".to_string(),
+                None => "no customers to compare".to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "  {:<12} {:>6} {:>9} {:>8} converted {:>6} (95% CI {} to {})  {vs}",
+                v.name,
+                v.share,
+                count(v.customers),
+                count(v.converted),
+                pct(v.rate),
+                pct(v.ci95[0]),
+                pct(v.ci95[1]),
+            );
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(12), "12");
+        assert_eq!(pct(0.1234), "12.3%");
+        assert_eq!(approx(86_400 + 3_599), "1d1h");
+        assert_eq!(approx(3_600 + 89), "1h1m");
+    }
+}

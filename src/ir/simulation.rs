@@ -1,0 +1,163 @@
+//! Lowering of `simulation` blocks: the population and the behaviour model, with every value
+//! typed and every condition lowered by the same lowerer as the journey's own conditions, so the
+//! simulator runs them without the syntax tree.
+//!
+//! The meaning of each rule is defined in `docs/simulation.md`.
+
+use super::lower::lower_expr;
+use super::scenario::value_of;
+use super::{Engagement, Expr, Value};
+use crate::check::{Model, SimulationDef, Type};
+use crate::source::Span;
+use crate::syntax::ast::{self, SimPart};
+
+/// A lowered `simulation` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Simulation {
+    pub name: String,
+    pub journey: String,
+    /// `customers N`; `None` when the block does not say (the command line then must).
+    pub customers: Option<u64>,
+    /// `seed N`; `None` when the block does not say (seed 0 unless the command line gives one).
+    pub seed: Option<u64>,
+    /// How attributes are drawn, in the order written. Attributes not listed keep their defaults.
+    pub population: Vec<Draw>,
+    /// Behaviour rules in the order written.
+    pub behavior: Vec<Rule>,
+    /// The span of the simulation's name, for messages.
+    pub span: Span,
+}
+
+/// How one attribute is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draw {
+    pub attribute: String,
+    pub kind: DrawKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DrawKind {
+    /// Everyone gets this value.
+    Fixed(Value),
+    /// Weighted choices: each value with its share in basis points (summing to 10,000).
+    Choices(Vec<(Value, u32)>),
+    /// Uniform between the two ends, both included (ints, decimals, durations, dates).
+    Range(Value, Value),
+}
+
+/// What a behaviour rule produces.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Subject {
+    /// The customer sends this event.
+    Event(String),
+    /// The customer opens or clicks a touchpoint they were sent.
+    Engage {
+        kind: Engagement,
+        touchpoint: String,
+    },
+}
+
+/// One behaviour rule: `SUBJECT P% [TIMING] [after TOUCHPOINT] [where COND]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    pub subject: Subject,
+    /// The probability in parts per million (`12.5%` is 125,000), so draws compare integers.
+    pub ppm: u32,
+    /// The delay is uniform in `min_secs..=max_secs` (equal for an exact delay).
+    pub min_secs: u64,
+    pub max_secs: u64,
+    /// `after TOUCHPOINT`: a response, drawn each time that touchpoint is sent and timed from
+    /// the send. An engagement rule without `after` responds to its own touchpoint.
+    pub after: Option<String>,
+    pub condition: Option<Expr>,
+}
+
+/// Lowers a checked simulation. `None` when it names no journey (the checker reported it).
+pub fn lower_simulation(model: &Model, sim: &SimulationDef) -> Option<Simulation> {
+    let mut out = Simulation {
+        name: sim.name.clone(),
+        journey: String::new(),
+        customers: None,
+        seed: None,
+        population: Vec::new(),
+        behavior: Vec::new(),
+        span: sim.decl.name.span,
+    };
+    let mut journey = None;
+    for part in &sim.decl.parts {
+        match part {
+            SimPart::Journey(j, _) => journey = Some(j.name.clone()),
+            SimPart::Customers(n, _) => out.customers = Some(*n),
+            SimPart::Seed(n, _) => out.seed = Some(*n),
+            SimPart::Population(list, _) => {
+                out.population = list.iter().filter_map(|a| draw(model, a)).collect();
+            }
+            SimPart::Behavior(rules, _) => {
+                out.behavior = rules.iter().filter_map(|r| rule(model, r)).collect();
+            }
+        }
+    }
+    out.journey = journey?;
+    Some(out)
+}
+
+fn draw(model: &Model, a: &ast::PopAssign) -> Option<Draw> {
+    let ty: &Type = model.attr_type(&a.attr.name)?;
+    let kind = match &a.value {
+        ast::PopValue::Fixed(v) => DrawKind::Fixed(value_of(model, v, ty)?),
+        ast::PopValue::Choices(list) => DrawKind::Choices(
+            list.iter()
+                .map(|(v, pct, _)| Some((value_of(model, v, ty)?, percent_to_bp(*pct))))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        ast::PopValue::Range(lo, hi) => {
+            DrawKind::Range(value_of(model, lo, ty)?, value_of(model, hi, ty)?)
+        }
+    };
+    Some(Draw {
+        attribute: a.attr.name.clone(),
+        kind,
+    })
+}
+
+fn rule(model: &Model, r: &ast::BehaviorRule) -> Option<Rule> {
+    let (subject, event) = match &r.subject {
+        ast::BehaviorSubject::Event(e) => (Subject::Event(e.name.clone()), Some(e.name.as_str())),
+        ast::BehaviorSubject::Engagement { func, touchpoint } => {
+            let kind = match func.name.as_str() {
+                "opened" => Engagement::Opened,
+                "clicked" => Engagement::Clicked,
+                _ => return None,
+            };
+            let subject = Subject::Engage {
+                kind,
+                touchpoint: touchpoint.name.clone(),
+            };
+            (subject, None)
+        }
+    };
+    let (min_secs, max_secs) = match &r.timing {
+        None => (0, 0),
+        Some(ast::Timing::After(lo, None)) => (lo.secs, lo.secs),
+        Some(ast::Timing::After(lo, Some(hi))) => (lo.secs.min(hi.secs), hi.secs.max(lo.secs)),
+        Some(ast::Timing::Within(d)) => (0, d.secs),
+    };
+    let after = match (&r.after, &subject) {
+        (Some(t), _) => Some(t.name.clone()),
+        (None, Subject::Engage { touchpoint, .. }) => Some(touchpoint.clone()),
+        (None, Subject::Event(_)) => None,
+    };
+    Some(Rule {
+        subject,
+        ppm: (r.percent * 10_000.0).round().clamp(0.0, 1_000_000.0) as u32,
+        min_secs,
+        max_secs,
+        after,
+        condition: r.condition.as_ref().map(|c| lower_expr(model, event, c)),
+    })
+}
+
+/// A share in percent (`12.5`) in basis points (`1250`); the checker bounds it to 0..=100.
+fn percent_to_bp(percent: f64) -> u32 {
+    (percent * 100.0).round().clamp(0.0, 10_000.0) as u32
+}

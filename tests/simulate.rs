@@ -1,0 +1,431 @@
+//! `journeyc simulate` through the real binary: the reports on a small fixed seed, their
+//! independence from `--threads`, `--compare`, the HTML page, and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn journeyc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the journeyc binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const SAAS: &str = "examples/saas_trial.journey";
+
+fn simulate(extra: &[&str]) -> Output {
+    let mut args = vec!["simulate", SAAS, "--customers", "3000", "--seed", "7"];
+    args.extend_from_slice(extra);
+    let out = journeyc(&args, &root());
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
+#[test]
+fn text_report() {
+    insta::assert_snapshot!(stdout(&simulate(&["--threads", "2"])));
+}
+
+#[test]
+fn json_report() {
+    let out = stdout(&simulate(&["--format", "json", "--threads", "2"]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("the report is JSON");
+    insta::assert_json_snapshot!(v);
+}
+
+#[test]
+fn threads_do_not_change_a_byte() {
+    for format in ["text", "json"] {
+        let one = simulate(&["--format", format, "--threads", "1"]).stdout;
+        let two = simulate(&["--format", format, "--threads", "2"]).stdout;
+        let five = simulate(&["--format", format, "--threads", "5"]).stdout;
+        assert_eq!(one, two, "{format}: 1 and 2 threads differ");
+        assert_eq!(one, five, "{format}: 1 and 5 threads differ");
+    }
+}
+
+#[test]
+fn the_seed_changes_the_draws() {
+    let a = simulate(&["--format", "json"]).stdout;
+    let out = journeyc(
+        &[
+            "simulate",
+            SAAS,
+            "--customers",
+            "3000",
+            "--seed",
+            "8",
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
+    assert_ne!(a, out.stdout);
+}
+
+#[test]
+fn json_agrees_with_text() {
+    let text = stdout(&simulate(&[]));
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&simulate(&["--format", "json"]))).expect("JSON");
+    let entered = json["entered"].as_u64().expect("entered is a count");
+    assert!(
+        text.contains(&format!("Entered: {}", fmt_count(entered))),
+        "{text}"
+    );
+    let converted = json["goal"]["converted"].as_u64().expect("a count");
+    assert!(text.contains(&format!("converted {}", fmt_count(converted))));
+    let steps: u64 = json["stages"][0]["steps"]
+        .as_array()
+        .map(|s| s.len() as u64)
+        .unwrap_or(0);
+    assert!(steps > 0);
+    for stage in json["stages"].as_array().expect("stages") {
+        for step in stage["steps"].as_array().expect("steps") {
+            assert!(step["reached"].as_u64() <= Some(entered));
+        }
+    }
+}
+
+fn fmt_count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn html_is_self_contained_and_agrees() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let page = dir.path().join("report.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    let json = stdout(&simulate(&["--format", "json", "--html", &page_arg]));
+    let json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg"), "the funnel is drawn");
+    assert!(!html.contains("<script"), "no script");
+    assert!(
+        !html.contains("src=\"http"),
+        "nothing is loaded from the network"
+    );
+    assert!(
+        !html.contains("href=\"http"),
+        "nothing is linked from the network"
+    );
+    let entered = json["entered"].as_u64().unwrap_or(0);
+    assert!(html.contains(&format!("<b>{}</b>", fmt_count(entered))));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("readable")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left");
+}
+
+#[test]
+fn compare_shows_the_effect_of_an_edit() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    // The edit: no activation nudge for customers who did not create a project.
+    let edited = source.replace("      send activation_nudge\n", "");
+    assert_ne!(source, edited);
+    let after = dir.path().join("saas_trial_after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let after_arg = after.to_string_lossy().into_owned();
+    let out = simulate(&["--compare", &after_arg, "--threads", "2"]);
+    let text = stdout(&out);
+    insta::assert_snapshot!(text);
+    assert!(text.contains("timeout: send activation_nudge"));
+    let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let email = v["pressure"]
+        .as_array()
+        .and_then(|p| p.iter().find(|c| c["name"] == "email"))
+        .expect("an email row");
+    assert!(
+        email["difference"].as_f64() < Some(0.0),
+        "fewer emails after the edit"
+    );
+    assert_eq!(email["significant"], true);
+    let same = simulate(&["--compare", SAAS, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&same)).expect("JSON");
+    assert_eq!(
+        v["goal"]["difference"].as_f64(),
+        Some(0.0),
+        "a file against itself"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_message() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["simulate", SAAS, "--simulation", "trial_cohrt"],
+            2,
+            "did you mean `trial_cohort`?",
+        ),
+        (&["simulate", SAAS, "--customers", "0"], 2, "--customers"),
+        (&["simulate", SAAS, "--threads", "0"], 2, "--threads"),
+        (&["simulate", SAAS, "--format", "yaml"], 2, "--format"),
+        (
+            &["simulate", "examples/missing.journey"],
+            2,
+            "missing.journey",
+        ),
+        (
+            &["simulate", SAAS, "--compare", "examples/missing.journey"],
+            2,
+            "missing.journey",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let out = journeyc(args, &root());
+        assert_eq!(out.status.code(), Some(*code), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{args:?}");
+    }
+    let plain = dir.path().join("plain.journey");
+    std::fs::write(
+        &plain,
+        "event go\nchannel email\ntouchpoint hi { channel email template \"hi\" }\n\
+         journey j {\n  trigger go\n  onboarding {\n    send hi\n  }\n}\n",
+    )
+    .expect("writable");
+    let out = journeyc(&["simulate", &plain.to_string_lossy()], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no `simulation` block"),
+        "{}",
+        stderr(&out)
+    );
+    let broken = dir.path().join("broken.journey");
+    std::fs::write(&broken, "journey j {\n  trigger nothing_here\n}\n").expect("writable");
+    let out = journeyc(&["simulate", &broken.to_string_lossy()], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fix them before simulating"));
+}
+
+/// Runs `source` (written to a temp file) and returns the JSON report.
+fn run_json(source: &str, extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("model.journey");
+    std::fs::write(&file, source).expect("writable");
+    let mut args = vec!["simulate", "model.journey", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = journeyc(&args, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).expect("JSON")
+}
+
+const MODEL: &str = r#"
+customer { seats: int = 1 }
+event go
+event bought
+channel email
+channel push { quiet 00:00..12:00 }
+touchpoint offer { channel email  template "offer" }
+touchpoint ping { channel push  template "ping" }
+journey j {
+  trigger go
+  goal bought within 30d
+  onboarding {
+    if seats > 10 {
+      send offer
+    }
+    wait 1d
+    send ping
+    wait 20d
+  }
+}
+"#;
+
+fn rate(v: &serde_json::Value) -> f64 {
+    v["goal"]["rate"].as_f64().expect("a rate")
+}
+
+#[test]
+fn base_rates_and_responses_combine_as_independent_chances() {
+    let sim = "simulation s {\n  journey j\n  customers 20_000\n  seed 3\n  population { seats = 20 }\n  behavior {\n    bought 50% within 10d\n    bought 50% within 1d after offer\n  }\n}\n";
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    // 1 - (1 - 0.5)(1 - 0.5) = 0.75
+    assert!((rate(&v) - 0.75).abs() < 0.015, "{}", rate(&v));
+    // Nobody sent the offer: the response is never drawn.
+    let sim = sim.replace("seats = 20", "seats = 2");
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    assert!((rate(&v) - 0.5).abs() < 0.015, "{}", rate(&v));
+}
+
+#[test]
+fn where_restricts_a_rule_to_some_customers() {
+    let sim = "simulation s {\n  journey j\n  customers 10_000\n  seed 4\n  population { seats = 1 30% | 50 70% }\n  behavior {\n    bought 100% within 1d where seats > 10\n  }\n}\n";
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    assert!((rate(&v) - 0.7).abs() < 0.02, "{}", rate(&v));
+    let offer = v["touchpoints"]
+        .as_array()
+        .and_then(|t| t.iter().find(|x| x["name"] == "offer"))
+        .expect("offer");
+    assert_eq!(
+        offer["sent"], v["goal"]["converted"],
+        "exactly the big teams"
+    );
+}
+
+#[test]
+fn quiet_hours_defer_sends_in_the_report() {
+    let sim = "simulation s {\n  journey j\n  customers 4_000\n  seed 5\n}\n";
+    let v = run_json(&format!("{MODEL}{sim}"), &[]);
+    let ping = v["touchpoints"]
+        .as_array()
+        .and_then(|t| t.iter().find(|x| x["name"] == "ping"))
+        .expect("ping");
+    // Arrivals are spread over the day; half of them fall in 00:00..12:00.
+    let deferred = ping["deferred"].as_f64().unwrap_or(0.0) / 4000.0;
+    assert!((deferred - 0.5).abs() < 0.05, "{deferred}");
+    assert_eq!(ping["sent"], 4000);
+    assert_eq!(v["goal"]["converted"], 0, "no behaviour, no conversion");
+}
+
+#[test]
+fn several_simulations_need_a_name() {
+    let two = format!(
+        "{MODEL}simulation a {{\n  journey j\n  customers 10\n}}\nsimulation b {{\n  journey j\n  customers 20\n}}\n"
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("two.journey"), two).expect("writable");
+    let out = journeyc(&["simulate", "two.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pick one with `--simulation NAME`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = journeyc(
+        &[
+            "simulate",
+            "two.journey",
+            "--simulation",
+            "b",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["simulation"], "b");
+    assert_eq!(v["customers"], 20);
+}
+
+#[test]
+fn every_example_simulation_runs() {
+    for f in [
+        "examples/saas_trial.journey",
+        "examples/b2b_onboarding.journey",
+        "examples/ecommerce_order.journey",
+        "examples/subscription_winback.journey",
+    ] {
+        let out = journeyc(&["simulate", f, "--customers", "500"], &root());
+        assert!(out.status.success(), "{f}: {}", stderr(&out));
+        assert!(stdout(&out).contains("Funnel"), "{f}");
+    }
+}
+
+#[test]
+fn compare_html_has_both_versions() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let page = dir.path().join("cmp.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    simulate(&["--compare", SAAS, "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("written");
+    assert!(html.contains("<h1>Before</h1>") && html.contains("<h1>After</h1>"));
+    assert_eq!(html.matches("<svg").count(), 2);
+}
+
+#[test]
+fn nobody_entering_is_said_plainly() {
+    let source = "event go { source: string }\nevent bought\nchannel email\n\
+        touchpoint offer { channel email  template \"offer\" }\n\
+        journey j {\n  trigger go where event.source == \"ads\"\n  goal bought within 30d\n  \
+        onboarding {\n    split {\n      50% a { send offer }\n      50% b { }\n    }\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 100\n  behavior {\n    bought 50% within 1d after offer\n  }\n}\n";
+    let v = run_json(source, &[]);
+    assert_eq!(v["entered"], 0);
+    assert!(v["splits"][0]["variants"][0]["versus"].is_null());
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("none.journey"), source).expect("writable");
+    let out = journeyc(&["simulate", "none.journey"], dir.path());
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("Nobody entered"), "{text}");
+    assert!(!text.contains("inf"), "{text}");
+    assert!(!text.contains("NaN"), "{text}");
+}
+
+#[path = "../benches/support/native.rs"]
+mod native;
+
+/// The hand-written ceiling of `docs/performance.md` must be the same journey with the same
+/// draws: customers draw the same numbers in the same order, so who activates is identical;
+/// only the split (a different hash) differs, so conversions agree statistically.
+#[test]
+fn the_native_ceiling_simulates_the_same_journey() {
+    let path = root().join("benches/bench.journey");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let project = journeyc::project::load_text(&path, &text);
+    let checked = journeyc::check::check_project(&project);
+    assert!(!checked.diagnostics.has_errors());
+    let model = &checked.models[0];
+    let sim = journeyc::ir::simulation::lower_simulation(model, &model.simulations["bench_cohort"])
+        .expect("a journey");
+    let journey =
+        journeyc::ir::lower::lower_journey(model, &model.journeys["bench"], &project.sources);
+    let n = 40_000;
+    let opts = journeyc::interp::simulate::Options {
+        customers: n,
+        seed: 1,
+        threads: 2,
+    };
+    let progress = std::sync::atomic::AtomicU64::new(0);
+    let report = journeyc::interp::simulate::simulate(&journey, &sim, opts, &progress)
+        .expect("the simulation runs");
+    let hand = native::run(1, 0, n);
+    let sent = |name: &str| {
+        report
+            .touchpoints
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.sent)
+            .unwrap_or(0)
+    };
+    assert_eq!(report.entered, hand.entered);
+    assert_eq!(sent("welcome"), hand.welcome);
+    assert_eq!(sent("reminder"), hand.reminder);
+    assert_eq!(sent("offer_a") + sent("offer_b"), hand.activated);
+    let (a, b) = (report.goal.rate, hand.converted as f64 / n as f64);
+    assert!((a - b).abs() < 0.01, "journeyc {a}, by hand {b}");
+    assert!(
+        (a - 0.075).abs() < 0.01,
+        "0.6 × (10% + 15%) / 2 = 7.5%, got {a}"
+    );
+}
