@@ -21,8 +21,9 @@ pub struct Project {
     /// The files each file imports (resolved ones only).
     pub imports: Vec<(FileId, FileId)>,
     /// Compilation units: a file named on the command line (and not imported by another one)
-    /// followed by every file it imports, directly or not. Names are shared within a unit only,
-    /// so two independent journey files may both declare `channel email`.
+    /// with every file it imports, directly or not, each import before the files importing it.
+    /// Names are shared within a unit only, so two independent journey files may both declare
+    /// `channel email`.
     pub units: Vec<Vec<FileId>>,
 }
 
@@ -37,17 +38,8 @@ impl Project {
             .iter()
             .filter(|r| !imported.contains(r))
             .map(|r| {
-                let mut unit = vec![*r];
-                let mut i = 0;
-                while i < unit.len() {
-                    let from = unit[i];
-                    for (f, to) in &self.imports {
-                        if *f == from && !unit.contains(to) {
-                            unit.push(*to);
-                        }
-                    }
-                    i += 1;
-                }
+                let mut unit = Vec::new();
+                self.imports_first(*r, &mut unit, &mut BTreeSet::new());
                 unit
             })
             .collect();
@@ -55,6 +47,23 @@ impl Project {
         if self.units.is_empty() {
             self.units = roots.iter().map(|r| vec![*r]).collect();
         }
+    }
+}
+
+impl Project {
+    /// Appends `file` after everything it imports (depth first, each file once): a name declared
+    /// in an import is then seen before the importer's, so a clash is reported where the importer
+    /// declares the name again, with the imported declaration as the original.
+    fn imports_first(&self, file: FileId, unit: &mut Vec<FileId>, visiting: &mut BTreeSet<FileId>) {
+        if unit.contains(&file) || !visiting.insert(file) {
+            return;
+        }
+        for (from, to) in &self.imports {
+            if *from == file {
+                self.imports_first(*to, unit, visiting);
+            }
+        }
+        unit.push(file);
     }
 }
 

@@ -183,3 +183,27 @@ fn deep_nesting_is_an_error_not_a_crash() {
         .iter()
         .any(|d| d.code == codes::TOO_DEEP));
 }
+
+/// Two journeys sharing one imported file: a declaration there is "never used" only when neither
+/// journey uses it, and it is reported once, not once per journey.
+#[test]
+fn a_shared_import_is_unused_only_where_no_importer_uses_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shared");
+    let files = match project::discover(&[relative(&dir).to_path_buf()]) {
+        Ok(files) => files,
+        Err(e) => panic!("cannot list {}: {e}", dir.display()),
+    };
+    let project = match project::load(&files) {
+        Ok(p) => p,
+        Err(e) => panic!("cannot load {}: {e}", dir.display()),
+    };
+    assert_eq!(project.units.len(), 2, "each journey file is its own unit");
+    let diags = check_project(&project).diagnostics.into_vec();
+    let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+    assert_eq!(
+        messages,
+        ["touchpoint `unused_by_all` is never used"],
+        "{}",
+        render(&project, &diags)
+    );
+}

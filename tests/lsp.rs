@@ -462,17 +462,18 @@ fn diagnostics_carry_codes_ranges_and_related_locations_and_clear_on_close() {
     assert_eq!(related["message"], "declared here");
     assert!(diags.iter().all(|d| d["code"] != "E0102"), "{diags:?}");
 
-    // A duplicate of an imported name is reported in the import (the importing file's
-    // declaration comes first in its unit): the server publishes the import's diagnostics too.
+    // A duplicate of an imported name is reported where the importing file declares it again,
+    // with the import's declaration as the original.
     let dup = format!(
         "import \"common.journey\"\nevent upgraded\n{}",
         BROKEN.replace("send nope", "send welcome")
     );
     c.change(&uri, 3, &dup);
     let common = uri_of(&dir.path().join("common.journey"));
-    let diags = c.diagnostics_until(&common, |d| d.iter().any(|d| d["code"] == "E0120"));
+    let diags = c.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == "E0120"));
     let twice = diags.iter().find(|d| d["code"] == "E0120").expect("E0120");
-    assert_eq!(twice["relatedInformation"][0]["location"]["uri"], uri);
+    assert_eq!(twice["range"]["start"], find(&dup, "upgraded", 0));
+    assert_eq!(twice["relatedInformation"][0]["location"]["uri"], common);
 
     // A syntax error in the middle of typing: E0001, and the server keeps going.
     c.change(

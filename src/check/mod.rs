@@ -17,6 +17,7 @@ pub use model::*;
 use crate::diagnostics::{codes, Diagnostic, Diagnostics};
 use crate::project::Project;
 use crate::source::FileId;
+use std::collections::BTreeMap;
 
 /// What checking a project produced. Models are returned even when there are errors (an editor
 /// still wants them); lowering must only be given models from a run without errors.
@@ -65,6 +66,9 @@ pub fn check_project(project: &Project) -> Checked {
         .filter(|d| d.code == codes::BAD_LITERAL)
         .map(|d| (d.file, d.primary_span().start, d.primary_span().end))
         .collect();
+    // A file imported by several units (a shared `events.journey`) declares names each unit may
+    // use or not: a name there is unused only when no unit uses it.
+    let mut unused: BTreeMap<(FileId, usize, usize), (Diagnostic, usize)> = BTreeMap::new();
     for unit in &project.units {
         let modules: Vec<(FileId, &crate::syntax::ast::Module)> = unit
             .iter()
@@ -86,8 +90,21 @@ pub fn check_project(project: &Project) -> Checked {
         sink.diags.retain(|d| {
             !bad_literals.contains(&(d.file, d.primary_span().start, d.primary_span().end))
         });
-        diagnostics.extend(sink.diags);
+        for d in sink.diags {
+            if d.code != codes::UNUSED {
+                diagnostics.push(d);
+            } else {
+                let at = (d.file, d.primary_span().start, d.primary_span().end);
+                unused.entry(at).or_insert((d, 0)).1 += 1;
+            }
+        }
         models.push(model);
+    }
+    for (d, units_reporting) in unused.into_values() {
+        let units_holding = project.units.iter().filter(|u| u.contains(&d.file)).count();
+        if units_reporting == units_holding {
+            diagnostics.push(d);
+        }
     }
     diagnostics.sort();
     Checked {
