@@ -705,3 +705,86 @@ fn an_import_opened_alone_is_checked_with_the_files_importing_it() {
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(0));
 }
+
+#[test]
+fn rename_changes_every_use_across_imports_and_refuses_what_would_break() {
+    let dir = project();
+    let main = uri_of(&dir.path().join("main.journey"));
+    let common = uri_of(&dir.path().join("common.journey"));
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.open(&main, MAIN);
+    c.diagnostics(&main);
+
+    let at = |needle: &str| json!({ "textDocument": { "uri": main }, "position": find(MAIN, needle, needle.len() - 1) });
+    let range = c.request("textDocument/prepareRename", at("send welcome"));
+    assert_eq!(range["start"], find(MAIN, "send welcome", 5));
+    assert_eq!(range["end"], find(MAIN, "send welcome", 12));
+
+    // The touchpoint is declared in the import and sent in main: both change.
+    let mut params = at("send welcome");
+    params["newName"] = json!("greeting");
+    let edit = c.request("textDocument/rename", params);
+    let in_main = edit["changes"][&main].as_array().expect("edits in main");
+    let in_common = edit["changes"][&common]
+        .as_array()
+        .expect("edits in common");
+    assert_eq!(in_main.len(), 1, "{edit}");
+    assert_eq!(in_main[0]["newText"], "greeting");
+    assert_eq!(in_main[0]["range"]["start"], find(MAIN, "send welcome", 5));
+    assert_eq!(in_common.len(), 1, "{edit}");
+    assert_eq!(
+        in_common[0]["range"]["start"],
+        find(COMMON, "touchpoint welcome", "touchpoint ".len())
+    );
+
+    // A keyword is not a name; a name already taken would clash; a section named by the
+    // language has no name to change.
+    let mut params = at("send welcome");
+    params["newName"] = json!("wait");
+    let refused = c.call("textDocument/rename", params);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not a name"),
+        "{refused}"
+    );
+    let mut params = at("wait upgraded");
+    params["newName"] = json!("signed_up");
+    let refused = c.call("textDocument/rename", params);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("would add"),
+        "{refused}"
+    );
+    let refused = c.call("textDocument/prepareRename", at("  onboarding"));
+    assert!(refused.get("error").is_some(), "{refused}");
+}
+
+#[test]
+fn a_misspelt_name_has_a_quick_fix() {
+    let dir = project();
+    let path = dir.path().join("typo.journey");
+    let text = MAIN.replace("send welcome", "send welcom");
+    std::fs::write(&path, &text).expect("write");
+    let uri = uri_of(&path);
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.open(&uri, &text);
+    c.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == "E0102"));
+    let at = find(&text, "welcom\n", 2);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": { "start": at, "end": at }, "context": { "diagnostics": [] } }),
+    );
+    let fix = &actions[0];
+    assert_eq!(fix["title"], "Replace with `welcome`", "{actions}");
+    assert_eq!(fix["kind"], "quickfix");
+    let edit = &fix["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "welcome");
+    assert_eq!(edit["range"]["start"], find(&text, "welcom\n", 0));
+    assert_eq!(edit["range"]["end"], find(&text, "welcom\n", 6));
+}

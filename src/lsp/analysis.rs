@@ -111,7 +111,7 @@ impl Analysis {
         Self::from_project(project)
     }
 
-    fn from_project(project: Project) -> Analysis {
+    pub(super) fn from_project(project: Project) -> Analysis {
         let checked = check_project(&project);
         let mut diagnostics = checked.diagnostics.clone();
         if !diagnostics.has_errors() {

@@ -18,7 +18,7 @@ pub fn for_file(analysis: &Analysis, file: FileId) -> Vec<lsp_types::Diagnostic>
         .collect()
 }
 
-fn convert(analysis: &Analysis, d: &Diagnostic) -> lsp_types::Diagnostic {
+pub(super) fn convert(analysis: &Analysis, d: &Diagnostic) -> lsp_types::Diagnostic {
     let text = &analysis.source(d.file).text;
     let span = d.primary_span();
     let primary = d.labels.iter().position(|l| l.file == d.file);

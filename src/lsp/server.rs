@@ -7,17 +7,19 @@
 
 use super::analysis::Analysis;
 use super::documents::Documents;
-use super::{completion, diagnostics, hover, navigation, outline, position, uri};
+use super::{actions, completion, diagnostics, hover, navigation, outline, position, rename, uri};
 use crate::check::Model;
 use crate::source::FileId;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
+    CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionProviderCapability,
     CompletionOptions, CompletionResponse, DocumentSymbolResponse, GotoDefinitionResponse,
-    HoverProviderCapability, InitializeResult, OneOf, PublishDiagnosticsParams, SaveOptions,
-    ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+    HoverProviderCapability, InitializeResult, OneOf, PrepareRenameResponse,
+    PublishDiagnosticsParams, RenameOptions, SaveOptions, ServerCapabilities, ServerInfo,
+    TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -56,6 +58,14 @@ pub fn capabilities() -> ServerCapabilities {
             trigger_characters: Some(vec![".".to_string()]),
             ..Default::default()
         }),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..Default::default()
+        })),
         ..Default::default()
     }
 }
@@ -238,6 +248,44 @@ impl Server<'_> {
                     symbols,
                 )))
             }
+            req::PrepareRenameRequest::METHOD => {
+                let p: TextDocumentPositionParams = params(&r)?;
+                match self.at(&p) {
+                    Some((a, f, o)) => {
+                        let range = rename::prepare(&a, f, o).map_err(refused)?;
+                        json(serde_json::to_value(PrepareRenameResponse::Range(range)))
+                    }
+                    None => Ok(Value::Null),
+                }
+            }
+            req::Rename::METHOD => {
+                let p: lsp_types::RenameParams = params(&r)?;
+                match self.at(&p.text_document_position) {
+                    Some((a, f, o)) => {
+                        let edit = rename::rename(&a, f, o, &p.new_name).map_err(refused)?;
+                        json(serde_json::to_value(edit))
+                    }
+                    None => Ok(Value::Null),
+                }
+            }
+            req::CodeActionRequest::METHOD => {
+                let p: lsp_types::CodeActionParams = params(&r)?;
+                let fixes = uri::to_path(&p.text_document.uri)
+                    .and_then(|path| {
+                        let a = self.analysis(&path);
+                        let f = a.file_id(&path)?;
+                        let text = &a.source(f).text;
+                        let start = position::offset(text, p.range.start);
+                        let end = position::offset(text, p.range.end);
+                        Some(actions::quick_fixes(&a, f, start, end))
+                    })
+                    .unwrap_or_default();
+                let out: Vec<CodeActionOrCommand> = fixes
+                    .into_iter()
+                    .map(CodeActionOrCommand::CodeAction)
+                    .collect();
+                json(serde_json::to_value(out))
+            }
             other => Err(Failure {
                 code: ErrorCode::MethodNotFound,
                 message: format!("journeyc does not handle `{other}`"),
@@ -383,5 +431,14 @@ fn note_params<P: DeserializeOwned>(server: &Server, n: &Notification) -> Option
             ));
             None
         }
+    }
+}
+
+/// A request the server understood but will not carry out (a rename that would break the
+/// journey): the editor shows the message.
+fn refused(message: String) -> Failure {
+    Failure {
+        code: ErrorCode::RequestFailed,
+        message,
     }
 }

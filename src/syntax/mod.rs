@@ -179,3 +179,13 @@ fn too_deep(text: &str) -> Option<usize> {
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
+
+/// Whether `text` is a name the grammar accepts where a name is declared (letters, digits and
+/// `_`, not starting with a digit, not a keyword): what a rename may write.
+pub fn is_identifier(text: &str) -> bool {
+    use pest::Parser;
+    parser::JourneyParser::parse(parser::Rule::ident, text)
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .is_some_and(|p| p.as_str().len() == text.len())
+}
