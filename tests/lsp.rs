@@ -57,6 +57,14 @@ impl Client {
         stdin.flush().expect("flush");
     }
 
+    /// Sends a framed body as it is, whatever it holds.
+    fn send_raw(&mut self, body: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write");
+        stdin.write_all(body).expect("write");
+        stdin.flush().expect("flush");
+    }
+
     fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
@@ -787,4 +795,28 @@ fn a_misspelt_name_has_a_quick_fix() {
     assert_eq!(edit["newText"], "welcome");
     assert_eq!(edit["range"]["start"], find(&text, "welcom\n", 0));
     assert_eq!(edit["range"]["end"], find(&text, "welcom\n", 6));
+}
+
+#[test]
+fn a_malformed_message_is_answered_and_the_session_goes_on() {
+    let dir = project();
+    let main = uri_of(&dir.path().join("main.journey"));
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.send_raw(b"{not json");
+    let parse_error = c.wait_for(|m| m["error"]["code"] == -32700);
+    assert_eq!(parse_error["id"], Value::Null);
+    c.send_raw(b"[1, 2, 3]");
+    let invalid = c.wait_for(|m| m["error"]["code"] == -32600);
+    assert_eq!(invalid["id"], Value::Null);
+    // Still serving.
+    c.open(&main, MAIN);
+    let hover = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": main }, "position": find(MAIN, "send welcome", 6) }),
+    );
+    assert!(hover["contents"].to_string().contains("email"), "{hover}");
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.wait_exit(), Some(0));
 }

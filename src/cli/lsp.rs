@@ -12,7 +12,11 @@ pub struct LspArgs {
 
 pub fn run(_args: LspArgs) -> ExitCode {
     let log = |line: &str| eprintln!("journeyc lsp: {line}");
-    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let (connection, io_threads) = journeyc::lsp::transport::connect(
+        std::io::BufReader::new(std::io::stdin()),
+        std::io::stdout(),
+        |line: &str| eprintln!("journeyc lsp: {line}"),
+    );
     let ending = journeyc::lsp::run(&connection, &log);
     // Dropping the connection closes the writer, so the I/O threads can finish.
     drop(connection);

@@ -19,6 +19,7 @@ pub mod position;
 pub mod rename;
 pub mod server;
 pub mod symbols;
+pub mod transport;
 pub mod uri;
 
 pub use server::{run, Ending};
