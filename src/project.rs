@@ -91,7 +91,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
         })?;
         if meta.is_dir() {
             let before = out.len();
-            walk(p, &mut out).map_err(|e| LoadError::Io {
+            walk(p, &mut out, &mut BTreeSet::new()).map_err(|e| LoadError::Io {
                 path: p.display().to_string(),
                 source: e,
             })?;
@@ -107,7 +107,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// `visited` holds the real paths of the folders walked, so a symbolic link back up the tree
+/// (or to a folder seen already) is not walked again.
+fn walk(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    visited: &mut BTreeSet<PathBuf>,
+) -> std::io::Result<()> {
+    if !visited.insert(std::fs::canonicalize(dir)?) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
@@ -118,7 +127,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             continue;
         }
         if e.is_dir() {
-            walk(&e, out)?;
+            walk(&e, out, visited)?;
         } else if e.extension().is_some_and(|x| x == "journey") {
             out.push(e);
         }

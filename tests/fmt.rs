@@ -199,6 +199,35 @@ fn cli_rewrites_in_place_then_check_passes() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Formatting through a symbolic link rewrites the file it names and keeps the link; a file's
+/// permissions survive the rewrite; a link back up the tree is walked once.
+#[cfg(unix)]
+#[test]
+fn cli_keeps_links_permissions_and_walks_a_link_loop_once() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = scratch("links");
+    let real = dir.join("sub/real.journey");
+    std::fs::write(&real, MESSY).expect("write");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    symlink("sub/real.journey", dir.join("link.journey")).expect("symlink");
+    symlink("..", dir.join("sub/up")).expect("symlink");
+    let (code, _, stderr) = journeyc(&["fmt", "link.journey"], &dir, None);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&real).ok().as_deref(), Some(TIDY));
+    let link = std::fs::symlink_metadata(dir.join("link.journey")).expect("link");
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    let mode = std::fs::metadata(&real).expect("file").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // `sub/up` leads back to the folder: `sub/real.journey` and `sub/up/link.journey` are
+    // found, not `sub/up/sub/real.journey`, `sub/up/sub/up/...` and so on.
+    let (code, _, stderr) = journeyc(&["fmt", "--check", "sub"], &dir, None);
+    assert_eq!(
+        (code, stderr.trim()),
+        (0, "0 of 2 files would be reformatted")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn cli_leaves_files_with_syntax_errors_alone() {
     let dir = scratch("syntax");

@@ -226,6 +226,52 @@ fn bad_input_gets_a_clear_message() {
     assert!(stderr(&out).contains("fix them before simulating"));
 }
 
+/// `--compare` runs one population on both versions: a version whose schema cannot hold it is
+/// refused with the reason, and `--html` never overwrites a journey.
+#[test]
+fn compare_refuses_a_schema_the_population_does_not_fit() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    let body = &source[..source.find("\ntest \"").expect("tests in the example")];
+    let dropped = body
+        .replace(
+            "enum plan { free, trial, pro, team }",
+            "enum plan { free, pro, team }",
+        )
+        .replace("plan == trial", "plan == free")
+        .replace("upgrade plan trial -> pro", "upgrade plan free -> pro");
+    assert_ne!(body, dropped);
+    let after = dir.path().join("after.journey");
+    std::fs::write(&after, dropped).expect("writable");
+    let out = journeyc(
+        &["simulate", SAAS, "--compare", &after.to_string_lossy()],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("gives `plan` the value `trial`"),
+        "{}",
+        stderr(&out)
+    );
+
+    let copy = dir.path().join("copy.journey");
+    std::fs::write(&copy, &source).expect("writable");
+    for target in [copy.clone(), dir.path().join("report.journey")] {
+        let out = journeyc(
+            &[
+                "simulate",
+                &copy.to_string_lossy(),
+                "--html",
+                &target.to_string_lossy(),
+            ],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("--html"), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&copy).expect("still there"), source);
+}
+
 /// Runs `source` (written to a temp file) and returns the JSON report.
 fn run_json(source: &str, extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().expect("a temp dir");

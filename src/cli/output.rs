@@ -98,6 +98,14 @@ pub fn summary(diags: &Diagnostics) -> String {
 /// Writes a file by writing a temporary file beside it and renaming it over the target, so an
 /// interrupted write never leaves a half-written file and the old content stays whole.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    // Through a symbolic link to the file it names, so the link stays a link; and with the
+    // permissions the file had, so `journeyc fmt` never widens a private file's mode.
+    let resolved = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)?,
+        _ => path.to_path_buf(),
+    };
+    let path = resolved.as_path();
+    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -108,6 +116,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(contents)?;
+        if let Some(p) = permissions {
+            f.set_permissions(p)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -115,6 +126,29 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Refuses an output path that would overwrite one of the command's inputs or any journey
+/// file: `--html v.journey` typed for `--compare v.journey` must not destroy the journey.
+pub fn refuse_overwrite(flag: &str, out: &Path, inputs: &[&Path]) -> Result<(), ExitCode> {
+    if out.extension().is_some_and(|x| x == "journey") {
+        return Err(usage_error(format!(
+            "{flag} `{}` would overwrite a journey file; write the output to another name",
+            out.display()
+        )));
+    }
+    let same = |input: &Path| match (std::fs::canonicalize(out), std::fs::canonicalize(input)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(input) = inputs.iter().find(|i| same(i)) {
+        return Err(usage_error(format!(
+            "{flag} `{}` is the input `{}`; write the output to another file",
+            out.display(),
+            input.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Loads, checks and lowers the given paths (default: the current directory).

@@ -155,6 +155,15 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         }
     };
+    if let Some(out) = &args.out {
+        if let Err(code) = output::refuse_overwrite(
+            "--out",
+            out,
+            &[args.journey_file.as_path(), args.events.as_path()],
+        ) {
+            return code;
+        }
+    }
     // Actions go to a temporary file beside --out (renamed at the end), or to stdout.
     let tmp_path = args.out.as_ref().map(|o| {
         let dir = o

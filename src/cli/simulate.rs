@@ -180,6 +180,14 @@ fn run_all(journeys: &[&Journey], sim: &Simulation, opts: Options) -> Result<Vec
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {
+    if let Some(html) = &args.html {
+        let inputs: Vec<&Path> = std::iter::once(args.file.as_path())
+            .chain(args.compare.as_deref())
+            .collect();
+        if let Err(code) = output::refuse_overwrite("--html", html, &inputs) {
+            return code;
+        }
+    }
     let (project, checked) = match load(&args.file) {
         Ok(v) => v,
         Err(code) => return code,
@@ -200,7 +208,23 @@ pub fn run(args: SimulateArgs) -> ExitCode {
                 Err(code) => return code,
             };
             match journey(&p2, &c2, &sim.journey, other) {
-                Ok(j) => Some(j),
+                Ok(j) => {
+                    let misfits = journeyc::ir::fit::misfits(&sim, &j);
+                    if !misfits.is_empty() {
+                        return fail(
+                            EXIT_PROBLEMS,
+                            format!(
+                                "simulation `{}` of {} cannot run on `{}` in {}:\n  {}\nhelp: --compare runs one population and behaviour on both versions, so the customer schema they use must be the same",
+                                sim.name,
+                                args.file.display(),
+                                sim.journey,
+                                other.display(),
+                                misfits.join("\n  ")
+                            ),
+                        );
+                    }
+                    Some(j)
+                }
                 Err(code) => return code,
             }
         }

@@ -9,6 +9,7 @@
 //! `upgrade_trial_to_pro.0.split.offer_a.0.send`), so a small edit changes few ids.
 
 pub mod display;
+pub mod fit;
 pub mod graph;
 pub mod lower;
 pub mod scenario;
