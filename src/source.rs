@@ -70,9 +70,26 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
 }
 
+/// Old Mac line ends (a lone `\r`) become `\n`, byte for byte, so offsets stay the same and
+/// every stage (comments running to the end of a line, line numbers) sees the lines an editor
+/// shows. `\r\n` is left alone: the grammar reads it as blank space.
+pub fn unify_line_ends(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes: the text is still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 impl SourceFile {
     pub fn new(name: impl Into<String>, path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        let text = text.into();
+        let text = unify_line_ends(text.into());
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {

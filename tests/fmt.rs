@@ -129,6 +129,13 @@ fn crlf_line_ends_become_lf() {
     );
 }
 
+/// A lone `\r` (old Mac line ends) ends a line too: the comment does not swallow `event f`.
+#[test]
+fn lone_cr_line_ends_become_lf() {
+    let out = format_source(FileId(0), "event e\r// c\revent f\r").ok();
+    assert_eq!(out.as_deref(), Some("event e\n// c\nevent f\n"));
+}
+
 // ---------------------------------------------------------------- command line
 
 fn journeyc(args: &[&str], dir: &Path, stdin: Option<&str>) -> (i32, String, String) {

@@ -85,10 +85,13 @@ pub fn check_project(project: &Project) -> Checked {
             sink.diags.retain(|d| d.code != codes::UNUSED);
         }
         // A literal that could not be read stands in the AST as a zero; what the checker says
-        // about that zero ("needs a duration longer than zero") is a cascade of the E0003
-        // already reported at the very same place.
+        // about that zero ("needs a duration longer than zero", "needs at least one customer")
+        // is a cascade of the E0003 already reported inside the same span.
         sink.diags.retain(|d| {
-            !bad_literals.contains(&(d.file, d.primary_span().start, d.primary_span().end))
+            let span = d.primary_span();
+            !bad_literals
+                .iter()
+                .any(|(f, s, e)| *f == d.file && span.start <= *s && *e <= span.end)
         });
         for d in sink.diags {
             if d.code != codes::UNUSED {

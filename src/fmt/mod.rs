@@ -29,6 +29,8 @@ pub enum FormatError {
 
 /// Formats one file's text.
 pub fn format_source(file: FileId, text: &str) -> Result<String, FormatError> {
+    let unified = crate::source::unify_line_ends(text.to_string());
+    let text = unified.as_str();
     let (module, diags) = syntax::parse(file, text);
     if !diags.is_empty() {
         return Err(FormatError::Syntax(diags));

@@ -17,6 +17,9 @@ pub struct Hist {
     count: u64,
     sum: u128,
     sum_sq: u128,
+    /// The extremes of the values added: a quantile read back as the middle of its bin is
+    /// clamped to them, so when every value is 367 the p90 is 367, not its bin's middle 366.
+    min: u64,
     max: u64,
 }
 
@@ -27,6 +30,7 @@ impl Default for Hist {
             count: 0,
             sum: 0,
             sum_sq: 0,
+            min: u64::MAX,
             max: 0,
         }
     }
@@ -59,6 +63,7 @@ impl Hist {
         self.count += 1;
         self.sum += u128::from(v);
         self.sum_sq += u128::from(v) * u128::from(v);
+        self.min = self.min.min(v);
         self.max = self.max.max(v);
     }
 
@@ -69,6 +74,7 @@ impl Hist {
         self.count += other.count;
         self.sum += other.sum;
         self.sum_sq += other.sum_sq;
+        self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
 
@@ -117,7 +123,7 @@ impl Hist {
             seen += c;
             if seen >= rank {
                 let (lo, width) = bin_range(b);
-                return Some((lo + width / 2).min(self.max));
+                return Some((lo + width / 2).clamp(self.min.min(self.max), self.max));
             }
         }
         Some(self.max)
@@ -151,5 +157,15 @@ mod tests {
         assert!((median - 300_000.0).abs() / 300_000.0 < 0.02, "{median}");
         assert_eq!(h.quantile_over(0.5, 30_000), Some(0));
         assert_eq!(h.max(), 600_000);
+    }
+
+    #[test]
+    fn a_quantile_never_leaves_the_values_seen() {
+        let mut h = Hist::default();
+        for _ in 0..3 {
+            h.add(367);
+        }
+        assert_eq!(h.quantile(0.9), Some(367));
+        assert_eq!(h.quantile(0.5), Some(367));
     }
 }
