@@ -200,7 +200,15 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
             None => w.empty("bpmn:sequenceFlow", &attrs),
         }
     }
-    Ok(w.finish())
+    w.finish().map_err(|u| ExportError {
+        journey: journey.name.clone(),
+        node: u.element,
+        what: format!(
+            "the text {:?} (it holds a control character XML cannot write)",
+            u.text
+        ),
+        target: "BPMN",
+    })
 }
 
 /// An interrupting event subprocess: message `message` ends the instance at `end`.
