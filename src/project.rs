@@ -182,7 +182,21 @@ pub fn project_root(file: &Path) -> PathBuf {
 pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
 
 fn read_disk(path: &Path) -> std::io::Result<String> {
-    std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is not UTF-8 text: the byte 0x{:02x} at line {line}, column {column} (byte offset {at}) is not part of a UTF-8 character; save the file as UTF-8",
+                e.as_bytes()[at]
+            ),
+        )
+    })
 }
 
 /// Loads and parses the given files (already discovered) and everything they import.

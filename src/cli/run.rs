@@ -1,7 +1,7 @@
 //! `journeyc run FILE --events LOG`: replays an event log and writes what the automation would
 //! have done, or explains one customer's path.
 
-use super::output::{self, MessageFormat, EXIT_PROBLEMS};
+use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use journeyc::interp::describe::describe;
 use journeyc::interp::program::Program;
@@ -199,6 +199,11 @@ pub fn run(args: RunArgs) -> ExitCode {
         let n = i + 1;
         let text = match line {
             Ok(t) => t,
+            Err(e) if e.kind() != std::io::ErrorKind::InvalidData => {
+                // Not a bad line but a file that cannot be read (a folder, a device error).
+                eprintln!("error: cannot read `{}`: {e}", args.events.display());
+                return cleanup(ExitCode::from(EXIT_USAGE));
+            }
             Err(e) => {
                 eprintln!(
                     "error: {}: line {n}: cannot read: {e}",
