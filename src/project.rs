@@ -159,9 +159,12 @@ pub fn normalize(p: &Path) -> PathBuf {
 /// The name shown to users: relative to the working directory when the file is below it.
 fn display_name(abs: &Path) -> String {
     let cwd = normalize(Path::new("."));
-    abs.strip_prefix(&cwd)
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| abs.display().to_string())
+    match abs.strip_prefix(&cwd) {
+        // The working directory itself.
+        Ok(p) if p.as_os_str().is_empty() => ".".to_string(),
+        Ok(p) => p.display().to_string(),
+        Err(_) => abs.display().to_string(),
+    }
 }
 
 /// The project root of a file: the nearest ancestor folder holding a `journey.toml` or `.git`, or

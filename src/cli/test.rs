@@ -76,7 +76,11 @@ pub fn run(args: TestArgs) -> ExitCode {
                 }
             };
             let outcome = scenario::run(&programs[index], &sc);
-            let label = format!("{}: {}", project.sources.get(test.file).name, test.name);
+            let label = format!(
+                "{}: {}",
+                project.sources.get(test.file).name,
+                one_line(&test.name)
+            );
             ran.push(Ran {
                 label,
                 file: test.file,
@@ -116,6 +120,20 @@ pub fn run(args: TestArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_PROBLEMS)
     }
+}
+
+/// A test name as one line: control characters (a `\n` in the name) are shown escaped, so
+/// each test keeps its one line of output.
+fn one_line(name: &str) -> String {
+    name.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn print_failure(r: &Ran, program: &Program, sources: &SourceMap) {

@@ -171,17 +171,24 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(o, "\nGoal: {}", r.goal.goals.join(", "));
-    let _ = writeln!(
-        o,
-        "  converted {} of {}: {} (95% CI {} to {}); time to goal: {}",
-        count(r.goal.converted),
-        count(r.entered),
-        pct(r.goal.rate),
-        pct(r.goal.ci95[0]),
-        pct(r.goal.ci95[1]),
-        timing(&r.goal.time)
-    );
+    if r.goal.goals.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nGoal: none (the journey has no `goal`, so nobody converts)"
+        );
+    } else {
+        let _ = writeln!(o, "\nGoal: {}", r.goal.goals.join(", "));
+        let _ = writeln!(
+            o,
+            "  converted {} of {}: {} (95% CI {} to {}); time to goal: {}",
+            count(r.goal.converted),
+            count(r.entered),
+            pct(r.goal.rate),
+            pct(r.goal.ci95[0]),
+            pct(r.goal.ci95[1]),
+            timing(&r.goal.time)
+        );
+    }
     let oc = &r.outcomes;
     let _ = writeln!(o, "\nHow customers left");
     let _ = writeln!(o, "  {:<30} {:>10}", "converted", count(oc.converted));
