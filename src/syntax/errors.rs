@@ -17,6 +17,7 @@ fn describe(rule: Rule) -> &'static str {
             "an item (`import`, `enum`, `customer`, `event`, `channel`, `touchpoint`, `journey`, `test` or `simulation`)"
         }
         Rule::ident_char | Rule::ident => "a name like `welcome`",
+        Rule::onboarding_ref | Rule::section_ref => "`onboarding`",
         Rule::keyword => "a keyword",
         Rule::string | Rule::string_inner => "a string like \"welcome-v2\"",
         Rule::escape => "an escape like `\\n` or `\\\"`",
