@@ -272,6 +272,25 @@ fn compare_refuses_a_schema_the_population_does_not_fit() {
     assert_eq!(std::fs::read_to_string(&copy).expect("still there"), source);
 }
 
+/// A step edited in place (same node id, new text) is shown as it is now, marked as edited.
+#[test]
+fn compare_marks_a_step_edited_in_place() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    let edited = source.replace(
+        "offer_a { send offer_discount }",
+        "offer_a { send offer_annual }",
+    );
+    assert_ne!(source, edited);
+    let after = dir.path().join("after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let text = stdout(&simulate(&["--compare", &after.to_string_lossy()]));
+    assert!(
+        text.contains("offer_a: send offer_annual (edited)"),
+        "{text}"
+    );
+}
+
 /// Runs `source` (written to a temp file) and returns the JSON report.
 fn run_json(source: &str, extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().expect("a temp dir");

@@ -84,9 +84,13 @@ impl Comparison {
         let (sa, sb) = (steps_of(&before), steps_of(&after));
         let mut steps: Vec<Change> = Vec::new();
         for (id, label, depth, n) in &sa {
-            let other = sb.iter().find(|x| x.0 == *id).map(|x| x.3);
-            let mut c = rate_change(id.clone(), Some(*n), other, na, nb);
-            c.label = label.clone();
+            let twin = sb.iter().find(|x| x.0 == *id);
+            let mut c = rate_change(id.clone(), Some(*n), twin.map(|x| x.3), na, nb);
+            // A step edited in place keeps its id: show what it is now, marked as edited.
+            c.label = match twin {
+                Some(t) if t.1 != *label => format!("{} (edited)", t.1),
+                _ => label.clone(),
+            };
             c.depth = *depth;
             steps.push(c);
         }
