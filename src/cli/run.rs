@@ -242,6 +242,14 @@ pub fn run(args: RunArgs) -> ExitCode {
             Ok(Ok(())) => {}
         }
     }
+    if let (Some(u), Some(last)) = (until, replay.last_event_time()) {
+        if u < last {
+            eprintln!(
+                "warning: --until {} is before the log's last event; the replay ran to the last event",
+                args.until.as_deref().unwrap_or_default()
+            );
+        }
+    }
     if let Err(e) = replay.finish(until, &mut sink) {
         eprintln!("error: writing the output failed: {e}");
         return cleanup(ExitCode::from(output::EXIT_USAGE));

@@ -277,6 +277,11 @@ impl<'p> Replay<'p> {
 
     /// Runs the timers due up to `until` (default: the last event's time) and counts the
     /// customers still in a journey.
+    /// The time of the last event read, if any.
+    pub fn last_event_time(&self) -> Option<Instant> {
+        self.last_time.map(|(t, _)| t)
+    }
+
     pub fn finish(&mut self, until: Option<Instant>, sink: &mut dyn Sink) -> std::io::Result<()> {
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;
