@@ -146,11 +146,12 @@ fn bad_lines_fail_with_their_line_number_and_write_nothing() {
 #[test]
 fn skipped_lines_are_counted_not_dropped_silently() {
     let log = format!(
-        "{LOG}{}\n{}\n{}\n{}\n",
+        "{LOG}{}\n{}\n{}\n{}\n{}\n",
         r#"{"type":"track","userId":"u4","event":"no_such_event","timestamp":"2026-01-09T09:00:00Z"}"#,
         r#"{"type":"track","event":"signed_up","timestamp":"2026-01-09T09:00:00Z"}"#,
         r#"{"type":"track","userId":"u5","event":"signed_up","timestamp":"2026-01-01T09:00:00Z"}"#,
         r#"{"type":"track","userId":"u6","event":"upgraded","timestamp":"2026-01-09T10:00:00Z","properties":{"plan":"gold"}}"#,
+        r#"{"type":"track","userId":"u7","event":"signed_up","timestamp":"9999-12-31T23:59:00Z"}"#,
     );
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", &log)]);
     let out = journeyc(
@@ -180,7 +181,11 @@ fn skipped_lines_are_counted_not_dropped_silently() {
         "{err}"
     );
     assert!(err.contains(":9: property `plan` of `upgraded`"), "{err}");
-    assert!(err.contains("4 bad lines skipped"), "{err}");
+    assert!(
+        err.contains(":10: `9999-12-31T23:59:00Z` is outside the years journeyc replays"),
+        "{err}"
+    );
+    assert!(err.contains("5 bad lines skipped"), "{err}");
     assert!(dir.path().join("out.jsonl").exists());
 }
 

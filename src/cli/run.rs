@@ -271,8 +271,14 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     let s = &replay.summary;
     eprintln!(
-        "replayed {} lines: {} events, {} identify calls, {} customers, {} entries, {} still in a journey, {} bad lines skipped",
-        s.lines, s.events, s.identifies, s.customers, s.entered, s.in_flight, bad_lines
+        "replayed {}: {}, {}, {}, {}, {} still in a journey, {} skipped",
+        count(s.lines, "line", "lines"),
+        count(s.events, "event", "events"),
+        count(s.identifies, "identify call", "identify calls"),
+        count(s.customers, "customer", "customers"),
+        count(s.entered, "entry", "entries"),
+        s.in_flight,
+        count(bad_lines, "bad line", "bad lines"),
     );
     ExitCode::SUCCESS
 }
@@ -298,4 +304,9 @@ fn print_explanation(id: &str, lines: &[(Instant, String, String)]) {
             let _ = writeln!(out, "  {when:<22} {text}   [{place}]");
         }
     }
+}
+
+/// `n` things in words: `1 line`, `3 lines`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -117,8 +117,19 @@ pub fn parse_rfc3339(s: &str) -> Result<Instant, String> {
         _ => return Err(bad()),
     };
     let days = days_from_civil(y, mo as u32, d as u32);
-    Ok(days * DAY + h * HOUR + mi * MINUTE + sec.min(59) - offset)
+    let t = days * DAY + h * HOUR + mi * MINUTE + sec.min(59) - offset;
+    // A timer may run up to a century (the longest duration) past the last event, and every
+    // time written out must still be an RFC 3339 timestamp, whose year has four digits.
+    if t < days_from_civil(1, 1, 1) * DAY || t >= days_from_civil(LAST_YEAR + 1, 1, 1) * DAY {
+        return Err(format!(
+            "`{s}` is outside the years journeyc replays (0001 to {LAST_YEAR}): a journey's timers may run a century past an event, and every time written must keep a four-digit year"
+        ));
+    }
+    Ok(t)
 }
+
+/// The last year an event may carry (9999 less the century a timer may add).
+const LAST_YEAR: i64 = 9899;
 
 /// Minutes after midnight (UTC) of an instant.
 pub fn minute_of_day(t: Instant) -> u32 {
@@ -159,6 +170,10 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-01-05T10:00:00.5+01:00"), Ok(t));
         assert!(parse_rfc3339("2026-02-30T10:00:00Z").is_err());
         assert!(parse_rfc3339("yesterday").is_err());
+        assert!(parse_rfc3339("9899-12-31T23:59:59Z").is_ok());
+        assert!(parse_rfc3339("9900-01-01T00:00:00Z").is_err());
+        assert!(parse_rfc3339("0001-01-01T00:00:00Z").is_ok());
+        assert!(parse_rfc3339("0001-01-01T00:00:00+01:00").is_err());
     }
 
     #[test]
