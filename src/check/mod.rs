@@ -79,6 +79,10 @@ pub fn check_project(project: &Project) -> Checked {
             suggested: Default::default(),
         };
         let model = check_unit(&modules, &mut sink);
+        let broken: Vec<&crate::syntax::ast::Unparsed> =
+            modules.iter().flat_map(|(_, m)| &m.unparsed).collect();
+        sink.diags
+            .retain(|d| !refers_to_unparsed(d, &broken, &project.sources.get(d.file).text));
         if unit.iter().any(|f| unparsed.contains(f)) {
             // What uses a declaration may be in the item that failed to parse: "never used"
             // would be wrong there, and is noise next to the syntax error anyway.
@@ -114,6 +118,34 @@ pub fn check_project(project: &Project) -> Checked {
         models,
         diagnostics,
     }
+}
+
+/// Whether `d` only says that a name is unknown where the name's declaration is an item that
+/// failed to parse (or, for attributes, where the `customer` block did): a cascade of the syntax
+/// error already reported, with a fix that is wrong (declare what is declared).
+fn refers_to_unparsed(
+    d: &Diagnostic,
+    broken: &[&crate::syntax::ast::Unparsed],
+    text: &str,
+) -> bool {
+    let keyword = match d.code {
+        c if c == codes::UNKNOWN_EVENT => "event",
+        c if c == codes::UNKNOWN_TOUCHPOINT => "touchpoint",
+        c if c == codes::UNKNOWN_CHANNEL => "channel",
+        c if c == codes::UNKNOWN_TYPE => "enum",
+        c if c == codes::UNKNOWN_JOURNEY => "journey",
+        c if c == codes::UNKNOWN_ATTRIBUTE => {
+            return broken.iter().any(|b| b.keyword == "customer");
+        }
+        _ => return false,
+    };
+    let span = d.primary_span();
+    let Some(name) = text.get(span.start..span.end) else {
+        return false;
+    };
+    broken
+        .iter()
+        .any(|b| b.keyword == keyword && b.name.as_deref() == Some(name))
 }
 
 fn check_unit(modules: &[(FileId, &crate::syntax::ast::Module)], sink: &mut Sink) -> Model {

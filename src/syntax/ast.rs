@@ -66,6 +66,17 @@ pub enum ValueKind {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Module {
     pub items: Vec<Item>,
+    /// The items that failed to parse, so that the checker can keep quiet about references to
+    /// them: "unknown journey `j`" next to a syntax error inside `journey j` is only noise.
+    pub unparsed: Vec<Unparsed>,
+}
+
+/// An item with a syntax error: its keyword (`journey`, `customer`) and its name, when the name
+/// itself could be read.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Unparsed {
+    pub keyword: String,
+    pub name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

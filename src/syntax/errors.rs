@@ -308,6 +308,21 @@ fn starts_item(text: &str, at: usize) -> bool {
     line_start == at && super::starts_with_top_keyword(&text[at..])
 }
 
+/// The top-level keyword opening the line of `at`, when that line is not the first of the item
+/// starting at `base`: an error there usually means the item above lacks its `}` and the parser
+/// read the next item as part of it.
+fn inside_next_item(text: &str, base: usize, at: usize) -> Option<&str> {
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    if line_start <= base {
+        return None;
+    }
+    let line = &text[line_start..];
+    super::TOP_KEYWORDS
+        .iter()
+        .copied()
+        .find(|k| super::starts_with_top_keyword(line) && line.starts_with(k))
+}
+
 /// Converts pest's error for the item starting at `base` into a diagnostic over the whole file.
 pub fn syntax_error(
     file: FileId,
@@ -378,6 +393,8 @@ pub fn syntax_error(
         format!("choose another name: keywords such as {found} are reserved")
     } else if starts_item(text, at) {
         "the item before this one is not finished: is a closing `}` missing?".to_string()
+    } else if let Some(word) = inside_next_item(text, base, at) {
+        format!("`{word}` at the start of this line begins a new item, but the one above is not finished: is a closing `}}` missing?")
     } else if found == "`}`" {
         "something is missing before this `}`, or there is one `}` too many".to_string()
     } else {

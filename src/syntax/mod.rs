@@ -32,6 +32,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         return (Module::default(), diags);
     }
     let mut items = Vec::new();
+    let mut unparsed = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
         pos += skip_trivia(&text[pos..]);
@@ -65,11 +66,27 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
                 let d = errors::syntax_error(file, text, pos, &err);
                 let err_at = d.primary_span().start;
                 diags.push(d);
+                unparsed.push(unparsed_item(&text[pos..]));
                 pos = next_item_start(text, pos, err_at);
             }
         }
     }
-    (Module { items }, diags)
+    (Module { items, unparsed }, diags)
+}
+
+/// The keyword and name at the start of an item that failed to parse, read word by word: the
+/// grammar has already said the item is broken, so this only looks for what it would declare.
+fn unparsed_item(text: &str) -> ast::Unparsed {
+    let word = |t: &str| -> usize {
+        t.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(t.len())
+    };
+    let k = word(text);
+    let keyword = text[..k].to_string();
+    let rest = text[k..].trim_start_matches([' ', '\t', '\r', '\n']);
+    let n = word(rest);
+    let name = (n > 0 && is_identifier(&rest[..n])).then(|| rest[..n].to_string());
+    ast::Unparsed { keyword, name }
 }
 
 /// Length of the blank space and comments at the start of `text`.

@@ -20,13 +20,15 @@ pub struct Rate {
 }
 
 pub fn wilson(hits: u64, n: u64) -> Rate {
+    // With no one to count, every rate is possible: the interval is all of [0, 1], not a
+    // confident zero.
     if n == 0 {
         return Rate {
             hits,
             n,
             rate: 0.0,
             lo: 0.0,
-            hi: 0.0,
+            hi: 1.0,
         };
     }
     let nf = n as f64;
@@ -89,6 +91,12 @@ pub fn mean_diff(a: (f64, f64, u64), b: (f64, f64, u64)) -> Option<Diff> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_one_counted_leaves_every_rate_possible() {
+        let r = wilson(0, 0);
+        assert_eq!((r.lo, r.hi), (0.0, 1.0));
+    }
 
     #[test]
     fn wilson_matches_a_known_value() {
