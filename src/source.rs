@@ -120,6 +120,35 @@ impl SourceFile {
     pub fn line(&self, offset: usize) -> usize {
         self.line_col(offset).0
     }
+
+    /// Number of lines (a file ending in a line break has an empty last line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte range of the 0-based line `i`, without its line break.
+    pub fn line_range(&self, i: usize) -> (usize, usize) {
+        let start = self.line_starts.get(i).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let end = if self.text[start..end.max(start)].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        (start, end.max(start))
+    }
 }
 
 /// All files of one run, in the order they were loaded.

@@ -5,6 +5,7 @@
 //! [`github`] (workflow annotations) and [`sarif`] (code scanning).
 
 pub mod codes;
+mod excerpt;
 pub mod github;
 pub mod render;
 pub mod sarif;

@@ -1,8 +1,9 @@
 //! Turning diagnostics into text a person reads (through miette) or JSON a CI step consumes.
 
+use super::excerpt::Excerpt;
 use super::{Diagnostic, Severity};
 use crate::source::SourceMap;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde::Serialize;
 use std::fmt;
 
@@ -22,10 +23,10 @@ impl Default for HumanStyle {
     }
 }
 
-/// Adapter that lets miette draw one of our diagnostics over its whole file.
+/// Adapter that lets miette draw one of our diagnostics over the excerpt of its file it needs.
 struct MietteView<'a> {
     diag: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: Excerpt,
     footer: Option<String>,
 }
 
@@ -70,7 +71,6 @@ impl miette::Diagnostic for MietteView<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let file = self.diag.file;
-        let len = self.source.inner().len();
         let labels = self
             .diag
             .labels
@@ -78,8 +78,8 @@ impl miette::Diagnostic for MietteView<'_> {
             .filter(move |l| l.file == file)
             .enumerate()
             .map(move |(i, l)| {
-                let start = l.span.start.min(len);
-                let end = l.span.end.clamp(start, len);
+                let start = self.source.map(l.span.start);
+                let end = self.source.map(l.span.end).max(start);
                 let span = SourceSpan::new(start.into(), end - start);
                 let text = if l.message.is_empty() {
                     None
@@ -112,7 +112,15 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     let footer = (!footer_lines.is_empty()).then(|| footer_lines.join("\n"));
     let view = MietteView {
         diag,
-        source: NamedSource::new(file.name.clone(), file.text.clone()),
+        source: Excerpt::new(
+            file,
+            &diag
+                .labels
+                .iter()
+                .filter(|l| l.file == diag.file)
+                .map(|l| l.span)
+                .collect::<Vec<_>>(),
+        ),
         footer,
     };
     let theme = if style.color {

@@ -1,0 +1,277 @@
+//! The part of a file a rendered diagnostic shows.
+//!
+//! miette draws a report from the file it is given, reading every line it quotes in full and
+//! scanning the file from the start for each span. For a minified file of one long line, or a
+//! huge file with many problems, that prints megabytes per diagnostic. An [`Excerpt`] holds only
+//! the lines around the labels (the others stay as empty lines, so line numbers do not move),
+//! and cuts a long line to a window around its labels, marked with `…`.
+
+use crate::source::{SourceFile, Span};
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// Lines kept around each label: labels this close share one block of the report, showing the
+/// lines between them; labels further apart get a block each.
+const NEAR: usize = 12;
+/// A line longer than this (in bytes) is cut to a window around its labels.
+const LONG_LINE: usize = 160;
+/// Bytes kept on each side of a label in a cut line.
+const MARGIN: usize = 40;
+/// The most of one label a cut line shows.
+const MAX_LABEL: usize = 80;
+const ELLIPSIS: &str = "…";
+
+/// A run of original bytes copied into the excerpt.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    /// Original byte range.
+    from: usize,
+    to: usize,
+    /// Excerpt offset where it was copied.
+    at: usize,
+}
+
+/// One original line as it appears in the excerpt.
+#[derive(Debug)]
+struct Kept {
+    /// Original byte range of the line, without its line break.
+    line: (usize, usize),
+    /// What was kept of it, in order (one piece for a short line; none for a line far from
+    /// every label).
+    pieces: Vec<Piece>,
+    /// Excerpt offsets of the line's start and of its line break.
+    at: usize,
+    end: usize,
+}
+
+#[derive(Debug)]
+pub struct Excerpt {
+    name: String,
+    text: String,
+    /// 0-based index of the excerpt's first line in the file.
+    first_line: usize,
+    /// Every line from `first_line` on, in order.
+    lines: Vec<Kept>,
+}
+
+impl Excerpt {
+    pub fn new(file: &SourceFile, spans: &[Span]) -> Self {
+        let len = file.text.len();
+        let spans: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|s| {
+                let start = s.start.min(len);
+                (start, s.end.clamp(start, len))
+            })
+            .collect();
+        let mut excerpt = Excerpt {
+            name: file.name.clone(),
+            text: String::new(),
+            first_line: 0,
+            lines: Vec::new(),
+        };
+        let Some(first) = spans.iter().map(|s| file.line_index(s.0)).min() else {
+            return excerpt;
+        };
+        let lines_of: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|s| (file.line_index(s.0), file.line_index(s.1)))
+            .collect();
+        excerpt.first_line = first.saturating_sub(NEAR);
+        let last_line = lines_of
+            .iter()
+            .map(|l| l.1)
+            .max()
+            .unwrap_or(first)
+            .saturating_add(NEAR)
+            .min(file.line_count().saturating_sub(1));
+        for i in excerpt.first_line..=last_line {
+            let line = file.line_range(i);
+            let near = lines_of
+                .iter()
+                .any(|&(a, b)| i + NEAR >= a && i <= b + NEAR);
+            let windows = if !near {
+                Vec::new()
+            } else if line.1 - line.0 <= LONG_LINE {
+                vec![line]
+            } else {
+                windows(&file.text, line, &spans)
+            };
+            let at = excerpt.text.len();
+            let mut pieces = Vec::new();
+            for (from, to) in windows {
+                if from > line.0 || !pieces.is_empty() {
+                    excerpt.text.push_str(ELLIPSIS);
+                }
+                pieces.push(Piece {
+                    from,
+                    to,
+                    at: excerpt.text.len(),
+                });
+                excerpt.text.push_str(&file.text[from..to]);
+            }
+            if pieces.last().is_some_and(|p| p.to < line.1) {
+                excerpt.text.push_str(ELLIPSIS);
+            }
+            let end = excerpt.text.len();
+            if i + 1 < file.line_count() {
+                excerpt.text.push('\n');
+            }
+            excerpt.lines.push(Kept {
+                line,
+                pieces,
+                at,
+                end,
+            });
+        }
+        excerpt
+    }
+
+    /// The excerpt offset showing the file's byte `offset` (the nearest kept byte when that one
+    /// was cut).
+    pub fn map(&self, offset: usize) -> usize {
+        let i = self.lines.partition_point(|k| k.line.0 <= offset);
+        let Some(k) = i.checked_sub(1).and_then(|i| self.lines.get(i)) else {
+            return 0;
+        };
+        if offset > k.line.1 {
+            return k.end;
+        }
+        let j = k.pieces.partition_point(|p| p.from <= offset);
+        match j.checked_sub(1).and_then(|j| k.pieces.get(j)) {
+            Some(p) => p.at + (offset.min(p.to) - p.from),
+            None => k.pieces.first().map_or(k.at, |p| p.at),
+        }
+    }
+
+    /// The file's byte offset shown at excerpt offset `at`, with the line it is on.
+    fn unmap(&self, at: usize) -> Option<(usize, &Kept)> {
+        let i = self.lines.partition_point(|k| k.at <= at);
+        let k = i.checked_sub(1).and_then(|i| self.lines.get(i))?;
+        let j = k.pieces.partition_point(|p| p.at <= at);
+        let offset = match j.checked_sub(1).and_then(|j| k.pieces.get(j)) {
+            Some(p) => p.from + (at - p.at).min(p.to - p.from),
+            None => k.line.0,
+        };
+        Some((offset, k))
+    }
+}
+
+/// The parts of a long line that show its labels: a margin either side of each label that
+/// starts or ends on it (at most [`MAX_LABEL`] of one label), overlapping parts merged.
+fn windows(text: &str, line: (usize, usize), spans: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut parts: Vec<(usize, usize)> = spans
+        .iter()
+        .filter(|&&(a, b)| b >= line.0 && a <= line.1)
+        .map(|&(a, b)| {
+            let a = a.max(line.0);
+            let b = b.min(line.1).min(a + MAX_LABEL);
+            let from = floor_boundary(text, a.saturating_sub(MARGIN).max(line.0));
+            let to = floor_boundary(text, (b + MARGIN).min(line.1));
+            (from, to.max(from))
+        })
+        .collect();
+    parts.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for p in parts {
+        match merged.last_mut() {
+            Some(last) if p.0 <= last.1 => last.1 = last.1.max(p.1),
+            _ => merged.push(p),
+        }
+    }
+    merged
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette numbers lines and columns from the start of what it reads: put back the lines
+        // left out before the excerpt and the bytes cut from the start of the line.
+        let column = match self.unmap(span.offset()) {
+            Some((offset, k)) if context_lines_before == 0 => offset - k.line.0,
+            _ => inner.column(),
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            column,
+            // miette merges two labels into one block when the first one's line plus this count
+            // reaches the second one's line. Over a whole file the count is the lines from the
+            // file's start (so what merges depends on where the labels are): keep that, as
+            // reports always looked, but never merge labels more than `NEAR` lines apart, whose
+            // lines between are not in the excerpt.
+            (inner.line_count() + self.first_line)
+                .min(inner.line_count().saturating_sub(inner.line()) + NEAR),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn excerpt(text: &str, spans: &[(usize, usize)]) -> (SourceFile, Excerpt) {
+        let file = SourceFile::new("f.journey", "f.journey", text);
+        let spans: Vec<Span> = spans.iter().map(|&(a, b)| Span::new(a, b)).collect();
+        let e = Excerpt::new(&file, &spans);
+        (file, e)
+    }
+
+    #[test]
+    fn a_long_line_keeps_a_window_around_each_label() {
+        let text = format!(
+            "{}needle{}haystack{}",
+            "x".repeat(500),
+            "y".repeat(500),
+            "z".repeat(500)
+        );
+        let needle = text.find("needle").unwrap_or(0);
+        let hay = text.find("haystack").unwrap_or(0);
+        let (_, e) = excerpt(&text, &[(needle, needle + 6), (hay, hay + 8)]);
+        assert!(e.text.len() < 300, "{}", e.text);
+        assert!(e.text.starts_with('…') && e.text.ends_with('…'));
+        let at = e.map(needle);
+        assert_eq!(&e.text[at..at + 6], "needle");
+        let at = e.map(hay);
+        assert_eq!(&e.text[at..at + 8], "haystack");
+        assert_eq!(e.unmap(e.map(hay)).map(|(o, _)| o), Some(hay));
+    }
+
+    #[test]
+    fn lines_far_from_labels_are_left_empty_but_keep_their_numbers() {
+        let text: String = (1..=100).map(|i| format!("line {i}\n")).collect();
+        let at = text.find("line 50").unwrap_or(0);
+        let (_, e) = excerpt(&text, &[(at, at + 7)]);
+        assert_eq!(e.first_line, 49 - NEAR);
+        let shown = e.map(at);
+        assert_eq!(&e.text[shown..shown + 7], "line 50");
+        let contents = e
+            .read_span(&SourceSpan::new(shown.into(), 7), 0, 0)
+            .ok()
+            .map(|c| (c.line(), c.column()));
+        assert_eq!(contents, Some((49, 0)));
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        let text = format!("{}é{}", "é".repeat(300), "é".repeat(300));
+        let (_, e) = excerpt(&text, &[(600, 602)]);
+        let at = e.map(600);
+        assert_eq!(&e.text[at..at + 2], "é");
+    }
+}
