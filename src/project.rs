@@ -345,7 +345,8 @@ fn resolve_import(
             project.diagnostics.push(
                 Diagnostic::error(codes::IMPORT_NOT_FOUND, from, message)
                     .label(span, "imported here")
-                    .help(help),
+                    .help(help)
+                    .note("until it can be read, names it would declare are not reported as unknown, nor declarations as unused"),
             );
         }
     }

@@ -60,6 +60,13 @@ pub fn check_project(project: &Project) -> Checked {
         .filter(|d| d.code == codes::SYNTAX || d.code == codes::TOO_DEEP)
         .map(|d| d.file)
         .collect();
+    // An import that could not be loaded may declare any name, and may use any declaration.
+    let lost_imports: Vec<FileId> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == codes::IMPORT_NOT_FOUND || d.code == codes::IMPORT_OUTSIDE_ROOT)
+        .map(|d| d.file)
+        .collect();
     let bad_literals: Vec<(FileId, usize, usize)> = project
         .diagnostics
         .iter()
@@ -83,6 +90,12 @@ pub fn check_project(project: &Project) -> Checked {
             modules.iter().flat_map(|(_, m)| &m.unparsed).collect();
         sink.diags
             .retain(|d| !refers_to_unparsed(d, &broken, &project.sources.get(d.file).text));
+        if unit.iter().any(|f| lost_imports.contains(f)) {
+            // "unknown event" for a name the missing file would declare is a cascade of the
+            // E0010 already reported, and its fix (declare it) would be wrong.
+            sink.diags
+                .retain(|d| !UNKNOWN_DECLARATIONS.contains(&d.code) && d.code != codes::UNUSED);
+        }
         if unit.iter().any(|f| unparsed.contains(f)) {
             // What uses a declaration may be in the item that failed to parse: "never used"
             // would be wrong there, and is noise next to the syntax error anyway.
@@ -119,6 +132,16 @@ pub fn check_project(project: &Project) -> Checked {
         diagnostics,
     }
 }
+
+/// Codes saying a name declared at the top level of some file is unknown.
+const UNKNOWN_DECLARATIONS: [&str; 6] = [
+    codes::UNKNOWN_EVENT,
+    codes::UNKNOWN_TOUCHPOINT,
+    codes::UNKNOWN_CHANNEL,
+    codes::UNKNOWN_ATTRIBUTE,
+    codes::UNKNOWN_TYPE,
+    codes::UNKNOWN_JOURNEY,
+];
 
 /// Whether `d` only says that a name is unknown where the name's declaration is an item that
 /// failed to parse (or, for attributes, where the `customer` block did): a cascade of the syntax
