@@ -303,3 +303,30 @@ fn failing_test_shows_the_expectation_and_the_timeline() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_byte_order_mark_and_other_segment_calls_are_not_bad_lines() {
+    let log = format!(
+        "\u{FEFF}{LOG}{}\n{}\n",
+        r#"{"type":"page","userId":"u1","name":"Pricing","timestamp":"2026-01-09T09:00:00Z"}"#,
+        r#"{"type":"screen","userId":"u1","name":"Home","timestamp":"2026-01-09T09:00:00Z"}"#,
+    );
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", &log)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("0 bad lines skipped"), "{err}");
+    assert!(err.contains("ignored 2 calls (`page`"), "{err}");
+    std::fs::write(dir.path().join("plain.jsonl"), LOG).expect("write log");
+    let plain = journeyc(&["run", "j.journey", "--events", "plain.jsonl"], dir.path());
+    assert!(!plain.stdout.is_empty());
+    assert_eq!(out.stdout, plain.stdout, "the same actions as without them");
+    let unknown = format!(
+        "{LOG}{}\n",
+        r#"{"type":"purchase","userId":"u1","timestamp":"2026-01-09T09:00:00Z"}"#
+    );
+    std::fs::write(dir.path().join("log.jsonl"), unknown).expect("write log");
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":6: `type` is `purchase`"));
+}

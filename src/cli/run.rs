@@ -280,6 +280,12 @@ pub fn run(args: RunArgs) -> ExitCode {
         s.in_flight,
         count(bad_lines, "bad line", "bad lines"),
     );
+    if s.ignored > 0 {
+        eprintln!(
+            "ignored {} (`page`, `screen`, `group`, `alias`): journeys read only `track` and `identify`",
+            count(s.ignored, "call", "calls")
+        );
+    }
     ExitCode::SUCCESS
 }
 

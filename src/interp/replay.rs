@@ -45,6 +45,8 @@ pub struct Summary {
     pub events: usize,
     pub identifies: usize,
     pub skipped: usize,
+    /// Segment calls that say nothing a journey reads (`page`, `screen`, `group`, `alias`).
+    pub ignored: usize,
     pub customers: usize,
     pub entered: usize,
     pub in_flight: usize,
@@ -219,11 +221,17 @@ impl<'p> Replay<'p> {
         sink: &mut dyn Sink,
     ) -> std::io::Result<Result<(), BadLine>> {
         self.summary.lines += 1;
+        // A log written by a Windows tool may start with a byte order mark.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         if text.trim().is_empty() {
             return Ok(Ok(()));
         }
         let parsed = match parse_line(self.programs, number, text) {
-            Ok(p) => p,
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                self.summary.ignored += 1;
+                return Ok(Ok(()));
+            }
             Err(bad) => return Ok(Err(bad)),
         };
         if let Some((prev, prev_line)) = self.last_time {
@@ -362,12 +370,20 @@ fn type_words(ty: &Type) -> String {
     }
 }
 
-fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Parsed, BadLine> {
+/// The line's call, or `None` for a Segment call that journeys do not read.
+fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Option<Parsed>, BadLine> {
     let v: Json = serde_json::from_str(text).map_err(|e| bad(n, format!("not valid JSON: {e}")))?;
     let obj = v
         .as_object()
         .ok_or_else(|| bad(n, "expected a JSON object"))?;
-    let kind = obj.get("type").and_then(Json::as_str).unwrap_or("track");
+    let kind = match obj.get("type") {
+        None | Some(Json::Null) => "track",
+        Some(Json::String(k)) => k.as_str(),
+        Some(_) => return Err(bad(n, "`type` must be a string such as \"track\"")),
+    };
+    if matches!(kind, "page" | "screen" | "group" | "alias") {
+        return Ok(None);
+    }
     let user = match obj.get("userId").or_else(|| obj.get("anonymousId")) {
         Some(Json::String(s)) if !s.is_empty() => s.clone(),
         Some(Json::Number(num)) => num.to_string(),
@@ -462,11 +478,11 @@ fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Parsed, BadL
         other => {
             return Err(bad(
                 n,
-                format!("`type` is `{other}`: only `track` and `identify` calls are replayed"),
+                format!("`type` is `{other}`: only `track` and `identify` calls are replayed (`page`, `screen`, `group` and `alias` are ignored)"),
             ))
         }
     };
-    Ok(Parsed { user, time, kind })
+    Ok(Some(Parsed { user, time, kind }))
 }
 
 /// The JSON line for a record.
