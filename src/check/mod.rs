@@ -54,19 +54,18 @@ impl Sink {
 pub fn check_project(project: &Project) -> Checked {
     let mut diagnostics = project.diagnostics.clone();
     let mut models = Vec::new();
-    let unparsed: Vec<FileId> = project
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == codes::SYNTAX || d.code == codes::TOO_DEEP)
-        .map(|d| d.file)
-        .collect();
+    // Files whose loader already reported a problem of one of these kinds.
+    let files_with = |kinds: &[&str]| -> Vec<FileId> {
+        project
+            .diagnostics
+            .iter()
+            .filter(|d| kinds.contains(&d.code))
+            .map(|d| d.file)
+            .collect()
+    };
+    let unparsed = files_with(&[codes::SYNTAX, codes::TOO_DEEP]);
     // An import that could not be loaded may declare any name, and may use any declaration.
-    let lost_imports: Vec<FileId> = project
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == codes::IMPORT_NOT_FOUND || d.code == codes::IMPORT_OUTSIDE_ROOT)
-        .map(|d| d.file)
-        .collect();
+    let lost_imports = files_with(&[codes::IMPORT_NOT_FOUND, codes::IMPORT_OUTSIDE_ROOT]);
     let bad_literals: Vec<(FileId, usize, usize)> = project
         .diagnostics
         .iter()
