@@ -48,6 +48,9 @@ use std::path::Path;
 /// error, with both declarations labelled. Journeys come back sorted by name.
 pub fn lower_all(checked: &Checked, sources: &SourceMap) -> Result<Vec<Journey>, Vec<Diagnostic>> {
     let mut seen: BTreeMap<&str, (FileId, Span)> = BTreeMap::new();
+    // A file's name in specs is found by looking for the project root on disk: once per file,
+    // not once per journey.
+    let mut file_names: BTreeMap<FileId, String> = BTreeMap::new();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for model in &checked.models {
@@ -66,7 +69,11 @@ pub fn lower_all(checked: &Checked, sources: &SourceMap) -> Result<Vec<Journey>,
                 ),
                 None => {
                     seen.insert(&j.name, here);
-                    out.push(lower_journey(model, j, sources));
+                    let file_name = file_names
+                        .entry(j.file)
+                        .or_insert_with(|| project_relative_name(sources.get(j.file)))
+                        .clone();
+                    out.push(lower_journey_in(model, j, sources, file_name));
                 }
             }
         }
@@ -80,11 +87,22 @@ pub fn lower_all(checked: &Checked, sources: &SourceMap) -> Result<Vec<Journey>,
 
 /// Lowers one journey of a model without errors.
 pub fn lower_journey(model: &Model, journey: &JourneyDef, sources: &SourceMap) -> Journey {
+    let file_name = project_relative_name(sources.get(journey.file));
+    lower_journey_in(model, journey, sources, file_name)
+}
+
+/// [`lower_journey`], given the name its file has in specs.
+fn lower_journey_in(
+    model: &Model,
+    journey: &JourneyDef,
+    sources: &SourceMap,
+    file_name: String,
+) -> Journey {
     let file = sources.get(journey.file);
     let mut lw = Lowerer {
         model,
         file,
-        file_name: project_relative_name(file),
+        file_name,
         nodes: Vec::new(),
         stage: String::new(),
     };
