@@ -192,7 +192,27 @@ fn lower_journey_in(
 
 /// The id of a section's `enter_stage` node.
 fn enter_id(stage: &str) -> NodeId {
-    format!("{stage}.enter")
+    concat(&[stage, ".enter"])
+}
+
+// Node ids are built by hand rather than with `format!`, whose machinery cost more than the rest
+// of building a node: they are the same strings.
+
+/// The strings one after the other.
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Appends `n` in decimal, as `{n}` would.
+fn push_decimal(s: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(s, n / 10);
+    }
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 fn step_keyword(k: &StepKind) -> &'static str {
@@ -209,7 +229,13 @@ fn step_keyword(k: &StepKind) -> &'static str {
 }
 
 fn step_id(prefix: &str, index: usize, step: &ast::Step) -> NodeId {
-    format!("{prefix}.{index}.{}", step_keyword(&step.kind))
+    let mut id = String::with_capacity(prefix.len() + 16);
+    id.push_str(prefix);
+    id.push('.');
+    push_decimal(&mut id, index);
+    id.push('.');
+    id.push_str(step_keyword(&step.kind));
+    id
 }
 
 /// The node a customer reaches on entering a block: its first step, or `cont` for an empty block.
@@ -358,8 +384,8 @@ impl<'a> Lowerer<'a> {
             ),
             StepKind::Wait(d) => self.push(id.into(), span, NodeKind::Delay { secs: d.secs, next }),
             StepKind::WaitEvent(w) => {
-                let on_prefix = format!("{id}.event");
-                let to_prefix = format!("{id}.timeout");
+                let on_prefix = concat(&[id, ".event"]);
+                let to_prefix = concat(&[id, ".timeout"]);
                 let on_event = match &w.on_event {
                     Some(b) => block_entry(&on_prefix, b, &next),
                     None => next.clone(),
@@ -392,9 +418,11 @@ impl<'a> Lowerer<'a> {
                 let prefixes: Vec<String> = (0..i.branches.len())
                     .map(|k| {
                         if k == 0 {
-                            format!("{id}.then")
+                            concat(&[id, ".then"])
                         } else {
-                            format!("{id}.else_if_{k}")
+                            let mut p = concat(&[id, ".else_if_"]);
+                            push_decimal(&mut p, k);
+                            p
                         }
                     })
                     .collect();
@@ -407,7 +435,7 @@ impl<'a> Lowerer<'a> {
                         next: block_entry(prefix, body, &next),
                     })
                     .collect();
-                let else_prefix = format!("{id}.else");
+                let else_prefix = concat(&[id, ".else"]);
                 let otherwise = match &i.otherwise {
                     Some(b) => block_entry(&else_prefix, b, &next),
                     None => next.clone(),
@@ -423,7 +451,7 @@ impl<'a> Lowerer<'a> {
             StepKind::Split(variants) => {
                 let prefixes: Vec<String> = variants
                     .iter()
-                    .map(|v| format!("{id}.{}", v.name.name))
+                    .map(|v| concat(&[id, ".", &v.name.name]))
                     .collect();
                 let list = variants
                     .iter()
