@@ -118,7 +118,12 @@ impl SourceFile {
 
     /// 1-based line of a byte offset.
     pub fn line(&self, offset: usize) -> usize {
-        self.line_col(offset).0
+        // As `line_col`, without counting the column's characters.
+        let offset = offset.min(self.text.len());
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
     }
 
     /// Number of lines (a file ending in a line break has an empty last line).

@@ -48,6 +48,9 @@ use std::path::Path;
 /// error, with both declarations labelled. Journeys come back sorted by name.
 pub fn lower_all(checked: &Checked, sources: &SourceMap) -> Result<Vec<Journey>, Vec<Diagnostic>> {
     let mut seen: BTreeMap<&str, (FileId, Span)> = BTreeMap::new();
+    // A file's name in specs is found by looking for the project root on disk: once per file,
+    // not once per journey.
+    let mut file_names: BTreeMap<FileId, String> = BTreeMap::new();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for model in &checked.models {
@@ -66,7 +69,11 @@ pub fn lower_all(checked: &Checked, sources: &SourceMap) -> Result<Vec<Journey>,
                 ),
                 None => {
                     seen.insert(&j.name, here);
-                    out.push(lower_journey(model, j, sources));
+                    let file_name = file_names
+                        .entry(j.file)
+                        .or_insert_with(|| project_relative_name(sources.get(j.file)))
+                        .clone();
+                    out.push(lower_journey_in(model, j, sources, file_name));
                 }
             }
         }
@@ -80,11 +87,22 @@ pub fn lower_all(checked: &Checked, sources: &SourceMap) -> Result<Vec<Journey>,
 
 /// Lowers one journey of a model without errors.
 pub fn lower_journey(model: &Model, journey: &JourneyDef, sources: &SourceMap) -> Journey {
+    let file_name = project_relative_name(sources.get(journey.file));
+    lower_journey_in(model, journey, sources, file_name)
+}
+
+/// [`lower_journey`], given the name its file has in specs.
+fn lower_journey_in(
+    model: &Model,
+    journey: &JourneyDef,
+    sources: &SourceMap,
+    file_name: String,
+) -> Journey {
     let file = sources.get(journey.file);
     let mut lw = Lowerer {
         model,
         file,
-        file_name: project_relative_name(file),
+        file_name,
         nodes: Vec::new(),
         stage: String::new(),
     };
@@ -174,7 +192,27 @@ pub fn lower_journey(model: &Model, journey: &JourneyDef, sources: &SourceMap) -
 
 /// The id of a section's `enter_stage` node.
 fn enter_id(stage: &str) -> NodeId {
-    format!("{stage}.enter")
+    concat(&[stage, ".enter"])
+}
+
+// Node ids are built by hand rather than with `format!`, whose machinery cost more than the rest
+// of building a node: they are the same strings.
+
+/// The strings one after the other.
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Appends `n` in decimal, as `{n}` would.
+fn push_decimal(s: &mut String, n: usize) {
+    if n >= 10 {
+        push_decimal(s, n / 10);
+    }
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 fn step_keyword(k: &StepKind) -> &'static str {
@@ -191,7 +229,13 @@ fn step_keyword(k: &StepKind) -> &'static str {
 }
 
 fn step_id(prefix: &str, index: usize, step: &ast::Step) -> NodeId {
-    format!("{prefix}.{index}.{}", step_keyword(&step.kind))
+    let mut id = String::with_capacity(prefix.len() + 16);
+    id.push_str(prefix);
+    id.push('.');
+    push_decimal(&mut id, index);
+    id.push('.');
+    id.push_str(step_keyword(&step.kind));
+    id
 }
 
 /// The node a customer reaches on entering a block: its first step, or `cont` for an empty block.
@@ -340,8 +384,8 @@ impl<'a> Lowerer<'a> {
             ),
             StepKind::Wait(d) => self.push(id.into(), span, NodeKind::Delay { secs: d.secs, next }),
             StepKind::WaitEvent(w) => {
-                let on_prefix = format!("{id}.event");
-                let to_prefix = format!("{id}.timeout");
+                let on_prefix = concat(&[id, ".event"]);
+                let to_prefix = concat(&[id, ".timeout"]);
                 let on_event = match &w.on_event {
                     Some(b) => block_entry(&on_prefix, b, &next),
                     None => next.clone(),
@@ -374,9 +418,11 @@ impl<'a> Lowerer<'a> {
                 let prefixes: Vec<String> = (0..i.branches.len())
                     .map(|k| {
                         if k == 0 {
-                            format!("{id}.then")
+                            concat(&[id, ".then"])
                         } else {
-                            format!("{id}.else_if_{k}")
+                            let mut p = concat(&[id, ".else_if_"]);
+                            push_decimal(&mut p, k);
+                            p
                         }
                     })
                     .collect();
@@ -389,7 +435,7 @@ impl<'a> Lowerer<'a> {
                         next: block_entry(prefix, body, &next),
                     })
                     .collect();
-                let else_prefix = format!("{id}.else");
+                let else_prefix = concat(&[id, ".else"]);
                 let otherwise = match &i.otherwise {
                     Some(b) => block_entry(&else_prefix, b, &next),
                     None => next.clone(),
@@ -405,7 +451,7 @@ impl<'a> Lowerer<'a> {
             StepKind::Split(variants) => {
                 let prefixes: Vec<String> = variants
                     .iter()
-                    .map(|v| format!("{id}.{}", v.name.name))
+                    .map(|v| concat(&[id, ".", &v.name.name]))
                     .collect();
                 let list = variants
                     .iter()

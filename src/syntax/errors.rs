@@ -10,7 +10,7 @@ use pest::error::{ErrorVariant, InputLocation};
 fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
-        Rule::WHITESPACE | Rule::COMMENT | Rule::line_comment | Rule::block_comment | Rule::trivia => {
+        Rule::WHITESPACE | Rule::line_comment | Rule::block_comment | Rule::trivia => {
             "a comment"
         }
         Rule::file | Rule::single_item | Rule::item | Rule::top_keyword => {
@@ -229,12 +229,7 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
             rules.extend(positives.iter().copied());
         }
     }
-    rules.retain(|r| {
-        !matches!(
-            r,
-            Rule::WHITESPACE | Rule::COMMENT | Rule::EOI | Rule::top_keyword
-        )
-    });
+    rules.retain(|r| !matches!(r, Rule::WHITESPACE | Rule::EOI | Rule::top_keyword));
     let expression =
         rules.iter().filter(|r| is_expression_part(**r)).count() > 1 || rules.contains(&Rule::expr);
     let mut words: Vec<String> = Vec::new();

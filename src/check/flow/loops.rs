@@ -11,6 +11,15 @@ use super::Ctx;
 use crate::diagnostics::{codes, Diagnostic};
 
 pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
+    // Every cycle passes through a `goto` (sections otherwise only run forwards), and a cycle
+    // without one is never reported below: a journey without `goto` needs no search.
+    if !g
+        .nodes
+        .iter()
+        .any(|node| matches!(node.kind, NodeKind::Goto(_)))
+    {
+        return;
+    }
     let n = g.nodes.len();
     // The graph without time passing, restricted to what customers can reach.
     let live = |a: NodeId| reachable[a] && !g.passes_time(a);
