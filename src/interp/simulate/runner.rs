@@ -32,6 +32,10 @@ struct Pending {
     time: Instant,
     seq: u32,
     item: Item,
+    /// The rule that produced it (its draw site) and how many events that rule had produced
+    /// for this customer before: together they pick the sub-stream its fields are drawn from.
+    site: u32,
+    nth: u32,
 }
 
 pub struct Worker<'p> {
@@ -41,8 +45,13 @@ pub struct Worker<'p> {
     customer: Customer,
     tally: Tally,
     rng: Stream,
-    /// One payload per event of the program (behaviour rules give events no fields).
+    /// One payload per event of the program, without fields: what a rule without a field
+    /// block sends.
     payloads: Vec<EventPayload>,
+    /// The payload of an event with drawn fields, refilled for each such event.
+    drawn: EventPayload,
+    /// Per draw site: how many events it has produced for the current customer.
+    produced: Vec<u32>,
     queue: Vec<Pending>,
     seq: u32,
     ids: IdHasher,
@@ -64,6 +73,11 @@ impl<'p> Worker<'p> {
                     fields: Vec::new(),
                 })
                 .collect(),
+            drawn: EventPayload {
+                event: None,
+                fields: Vec::new(),
+            },
+            produced: vec![0; sim.behavior.len() + 1],
             queue: Vec::with_capacity(64),
             seq: 0,
             ids: IdHasher::default(),
@@ -95,15 +109,41 @@ impl<'p> Worker<'p> {
         c.id_hash = self.ids.hash(index);
         self.queue.clear();
         self.seq = 0;
+        self.produced.fill(0);
     }
 
-    fn push(&mut self, time: Instant, item: Item) {
+    fn push(&mut self, time: Instant, item: Item, site: u32) {
+        let nth = match self.produced.get_mut(site as usize) {
+            Some(n) => {
+                *n = n.wrapping_add(1);
+                n.wrapping_sub(1)
+            }
+            None => 0,
+        };
         self.queue.push(Pending {
             time,
             seq: self.seq,
             item,
+            site,
+            nth,
         });
         self.seq = self.seq.wrapping_add(1);
+    }
+
+    /// Fills `self.drawn` with event `event` and the fields drawn at `site` for its `nth`
+    /// event. `false` when the site draws no fields (the shared empty payload serves).
+    fn draw_fields(&mut self, event: usize, site: u32, nth: u32) -> bool {
+        let fields = self.model.fields_at(site);
+        if fields.is_empty() {
+            return false;
+        }
+        let mut sub = self.rng.sub(site, nth);
+        self.drawn.event = Some(event);
+        self.drawn.fields.clear();
+        for (name, d) in fields {
+            self.drawn.fields.push((name.clone(), d.sample(&mut sub)));
+        }
+        true
     }
 
     /// Draws whether a rule fires and its delay: always two numbers, so that the draws after it
@@ -142,8 +182,8 @@ impl<'p> Worker<'p> {
                 let rule = &self.model.responses[tp][r];
                 if let Some(d) = Self::roll(&mut self.rng, rule) {
                     if self.holds(&rule.condition) {
-                        let item = rule.item;
-                        self.push(t.saturating_add(d), item);
+                        let (item, site) = (rule.item, rule.site);
+                        self.push(t.saturating_add(d), item, site);
                     }
                 }
             }
@@ -164,18 +204,19 @@ impl<'p> Worker<'p> {
         let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
         self.model.populate(&mut self.customer.attrs, &mut self.rng);
         let trigger = self.program.trigger.0;
-        self.engine.event(
-            &mut self.customer,
-            t0,
-            &self.payloads[trigger],
-            &mut self.tally,
-        );
+        let payload = if self.draw_fields(trigger, 0, 0) {
+            &self.drawn
+        } else {
+            &self.payloads[trigger]
+        };
+        self.engine
+            .event(&mut self.customer, t0, payload, &mut self.tally);
         for r in 0..self.model.base.len() {
             let rule = &self.model.base[r];
             if let Some(d) = Self::roll(&mut self.rng, rule) {
                 if self.holds(&rule.condition) {
-                    let item = rule.item;
-                    self.push(t0.saturating_add(d), item);
+                    let (item, site) = (rule.item, rule.site);
+                    self.push(t0.saturating_add(d), item, site);
                 }
             }
         }
@@ -216,12 +257,15 @@ impl<'p> Worker<'p> {
 
     fn deliver(&mut self, p: Pending) {
         match p.item {
-            Item::Event(e) => self.engine.event(
-                &mut self.customer,
-                p.time,
-                &self.payloads[e],
-                &mut self.tally,
-            ),
+            Item::Event(e) => {
+                let payload = if self.draw_fields(e, p.site, p.nth) {
+                    &self.drawn
+                } else {
+                    &self.payloads[e]
+                };
+                self.engine
+                    .event(&mut self.customer, p.time, payload, &mut self.tally)
+            }
             Item::Engage(kind, tp) => {
                 self.engine
                     .engage(&mut self.customer, p.time, kind, tp, &mut self.tally)
