@@ -11,16 +11,28 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use std::collections::BTreeMap;
 
-/// Checks the value of one drawn line against `ty`. `who` names what each draw is for
-/// ("customer" or "event"), for the help of a share that does not add up.
+/// What a drawn line sets, for messages.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Drawn {
+    /// A population line: one value per customer.
+    Attribute,
+    /// A field line: one value per event.
+    Field,
+}
+
+/// Checks the value of one drawn line against `ty`, the type of what it sets.
 pub fn drawn_value(
     model: &Model,
     file: FileId,
     a: &ast::PopAssign,
     ty: &Type,
-    who: &str,
+    drawn: Drawn,
     sink: &mut Sink,
 ) {
+    let (who, name) = match drawn {
+        Drawn::Attribute => ("customer", format!("`{}`", a.attr.name)),
+        Drawn::Field => ("event", format!("field `{}`", a.attr.name)),
+    };
     match &a.value {
         ast::PopValue::Fixed(v) => {
             const_of(model, file, v, ty, sink);
@@ -54,7 +66,7 @@ pub fn drawn_value(
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
                         file,
-                        format!("`{}` is {}: it has no ranges", a.attr.name, ty.a()),
+                        format!("{name} is {}: it has no ranges", ty.a()),
                     )
                     .label(a.span, "a range")
                     .help("ranges are for numbers, durations and dates; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
@@ -136,7 +148,7 @@ pub fn field_lines(
         }
         seen.insert(&a.attr.name, a.attr.span);
         match model.field_type(event, &a.attr.name) {
-            Some(ty) => drawn_value(model, file, a, ty, "event", sink),
+            Some(ty) => drawn_value(model, file, a, ty, Drawn::Field, sink),
             None => unknown_field(model, file, event, &a.attr, sink),
         }
     }

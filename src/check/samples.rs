@@ -1,7 +1,7 @@
 //! Checks of `test` and `simulation` blocks: the sample customers users try a journey on.
 
 use super::collect::{unknown_attr, unknown_event, unknown_touchpoint};
-use super::draws::{drawn_value, rule_fields, trigger_fields, unknown_field};
+use super::draws::{drawn_value, rule_fields, trigger_fields, unknown_field, Drawn};
 use super::expr::{const_of, Scope, Typer};
 use super::journey::fmt_pct;
 use super::model::*;
@@ -377,7 +377,7 @@ fn population(
             continue;
         };
         used.mark(Kind::Attr, &a.attr.name);
-        drawn_value(model, file, a, &def.ty, "customer", sink);
+        drawn_value(model, file, a, &def.ty, Drawn::Attribute, sink);
     }
 }
 

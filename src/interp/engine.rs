@@ -292,6 +292,15 @@ impl<'p> Engine<'p> {
         eval(e, &env(&c.attrs, event, &f))
     }
 
+    /// Evaluates `e` on the customer's attributes and engagement, with no event: a behaviour
+    /// rule's `where` is decided before the event it produces exists, so its `event.FIELD`
+    /// must not read the fields of whatever event the run took last.
+    pub fn eval_without_event(&self, c: &Customer, e: &CExpr) -> Val {
+        let run = c.run.as_ref();
+        let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
+        eval(e, &env(&c.attrs, None, &f))
+    }
+
     /// Fires every timer due at or before `until`.
     pub fn advance(&self, c: &mut Customer, until: Instant, obs: &mut dyn Observer) {
         while let Some(t) = c.deadline() {

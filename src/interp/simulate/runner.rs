@@ -158,7 +158,7 @@ impl<'p> Worker<'p> {
         match cond {
             None => true,
             Some(c) if self.customer.run.is_some() => {
-                self.engine.eval_in_run(&self.customer, c).truthy()
+                self.engine.eval_without_event(&self.customer, c).truthy()
             }
             Some(c) => {
                 let never = |_: crate::ir::Engagement, _: usize| false;
