@@ -12,7 +12,7 @@ use super::SimError;
 use crate::interp::engine::{Customer, Engine};
 use crate::interp::program::{EventPayload, Program};
 use crate::interp::time::{Instant, DAY};
-use crate::interp::value::{eval, Env};
+use crate::interp::value::{eval, Env, Val};
 use crate::ir::simulation::Simulation;
 use crate::ir::Journey;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,8 +48,9 @@ pub struct Worker<'p> {
     /// One payload per event of the program, without fields: what a rule without a field
     /// block sends.
     payloads: Vec<EventPayload>,
-    /// The payload of an event with drawn fields, refilled for each such event.
-    drawn: EventPayload,
+    /// Per draw site that draws fields: its payload, with the field names in place, so that
+    /// drawing an event's fields only overwrites values (no allocation, no name cloned).
+    drawn: Vec<Option<EventPayload>>,
     /// Per draw site: how many events it has produced for the current customer.
     produced: Vec<u32>,
     queue: Vec<Pending>,
@@ -60,6 +61,18 @@ pub struct Worker<'p> {
 impl<'p> Worker<'p> {
     pub fn new(program: &'p Program, sim: &Simulation, seed: u64) -> Result<Self, SimError> {
         let model = Model::compile(program, sim)?;
+        let drawn = (0..=sim.behavior.len())
+            .map(|site| {
+                let fields = model.fields_at(u32::try_from(site).unwrap_or(u32::MAX));
+                (!fields.is_empty()).then(|| EventPayload {
+                    event: None,
+                    fields: fields
+                        .iter()
+                        .map(|(name, _)| (name.clone(), Val::Missing))
+                        .collect(),
+                })
+            })
+            .collect();
         Ok(Worker {
             program,
             model,
@@ -73,10 +86,7 @@ impl<'p> Worker<'p> {
                     fields: Vec::new(),
                 })
                 .collect(),
-            drawn: EventPayload {
-                event: None,
-                fields: Vec::new(),
-            },
+            drawn,
             produced: vec![0; sim.behavior.len() + 1],
             queue: Vec::with_capacity(64),
             seq: 0,
@@ -130,20 +140,22 @@ impl<'p> Worker<'p> {
         self.seq = self.seq.wrapping_add(1);
     }
 
-    /// Fills `self.drawn` with event `event` and the fields drawn at `site` for its `nth`
-    /// event. `false` when the site draws no fields (the shared empty payload serves).
-    fn draw_fields(&mut self, event: usize, site: u32, nth: u32) -> bool {
-        let fields = self.model.fields_at(site);
-        if fields.is_empty() {
-            return false;
-        }
-        let mut sub = self.rng.sub(site, nth);
-        self.drawn.event = Some(event);
-        self.drawn.fields.clear();
-        for (name, d) in fields {
-            self.drawn.fields.push((name.clone(), d.sample(&mut sub)));
-        }
-        true
+    /// Delivers event `event` at `t`: with the shared payload without fields, or, when `site`
+    /// draws fields, with its own payload refilled with the fields drawn for its `nth` event.
+    fn send_event(&mut self, t: Instant, event: usize, site: u32, nth: u32) {
+        let payload = match self.drawn.get_mut(site as usize) {
+            Some(Some(p)) => {
+                let mut sub = self.rng.sub(site, nth);
+                p.event = Some(event);
+                for (slot, (_, d)) in p.fields.iter_mut().zip(self.model.fields_at(site)) {
+                    slot.1 = d.sample(&mut sub);
+                }
+                &*p
+            }
+            _ => &self.payloads[event],
+        };
+        self.engine
+            .event(&mut self.customer, t, payload, &mut self.tally);
     }
 
     /// Draws whether a rule fires and its delay: always two numbers, so that the draws after it
@@ -203,14 +215,7 @@ impl<'p> Worker<'p> {
         self.tally.begin_customer();
         let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
         self.model.populate(&mut self.customer.attrs, &mut self.rng);
-        let trigger = self.program.trigger.0;
-        let payload = if self.draw_fields(trigger, 0, 0) {
-            &self.drawn
-        } else {
-            &self.payloads[trigger]
-        };
-        self.engine
-            .event(&mut self.customer, t0, payload, &mut self.tally);
+        self.send_event(t0, self.program.trigger.0, 0, 0);
         for r in 0..self.model.base.len() {
             let rule = &self.model.base[r];
             if let Some(d) = Self::roll(&mut self.rng, rule) {
@@ -257,15 +262,7 @@ impl<'p> Worker<'p> {
 
     fn deliver(&mut self, p: Pending) {
         match p.item {
-            Item::Event(e) => {
-                let payload = if self.draw_fields(e, p.site, p.nth) {
-                    &self.drawn
-                } else {
-                    &self.payloads[e]
-                };
-                self.engine
-                    .event(&mut self.customer, p.time, payload, &mut self.tally)
-            }
+            Item::Event(e) => self.send_event(p.time, e, p.site, p.nth),
             Item::Engage(kind, tp) => {
                 self.engine
                     .engage(&mut self.customer, p.time, kind, tp, &mut self.tally)
