@@ -170,3 +170,57 @@ simulation s {
     assert_ne!(plain, with_fields);
     assert_eq!(run(plain, &[]), run(&with_fields, &[]));
 }
+
+#[test]
+fn compare_refuses_a_version_whose_event_fields_do_not_fit() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("before.journey"), format!("{MODEL}{SIM}")).expect("writable");
+    let after = MODEL
+        .replace("mrr: decimal", "mrr: int")
+        .replace("event.mrr >= 50.0", "event.mrr >= 50");
+    assert_ne!(after, MODEL);
+    std::fs::write(dir.path().join("after.journey"), after).expect("writable");
+    let out = journeyc(
+        &["simulate", "before.journey", "--compare", "after.journey"],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("gives `upgraded.mrr` the value"), "{err}");
+}
+
+/// The IR carries every field draw, typed, so the interpreter never reads the syntax tree.
+#[test]
+fn field_blocks_are_lowered_into_the_simulation() {
+    use journeyc::ir::simulation::{DrawKind, Subject};
+    use journeyc::ir::Value;
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pass/simulation_fields.journey");
+    let text = std::fs::read_to_string(&path).expect("readable");
+    let project = journeyc::project::load_text(&path, &text);
+    let checked = journeyc::check::check_project(&project);
+    assert!(!checked.diagnostics.has_errors());
+    let model = &checked.models[0];
+    let sim = journeyc::ir::simulation::lower_simulation(model, &model.simulations["order_cohort"])
+        .expect("a journey");
+    let names: Vec<&str> = sim.trigger.iter().map(|d| d.attribute.as_str()).collect();
+    assert_eq!(names, ["amount", "coupon", "placed"]);
+    assert_eq!(
+        sim.trigger[0].kind,
+        DrawKind::Range(Value::Decimal(50.0), Value::Decimal(250.0))
+    );
+    let first = &sim.behavior[0];
+    assert_eq!(first.subject, Subject::Event("upgraded".into()));
+    match &first.fields[0].kind {
+        DrawKind::Choices(cs) => {
+            let shares: Vec<u32> = cs.iter().map(|c| c.1).collect();
+            assert_eq!(shares, [8000, 2000]);
+        }
+        other => panic!("plan is drawn from choices, not {other:?}"),
+    }
+    assert_eq!(sim.behavior[1].fields.len(), 3);
+    assert!(
+        sim.behavior[2].fields.is_empty(),
+        "an engagement has no fields"
+    );
+}
