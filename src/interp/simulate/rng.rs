@@ -17,8 +17,9 @@ use rand_core::{RngCore, SeedableRng};
 pub struct Stream {
     key: <ChaCha8Rng as SeedableRng>::Seed,
     rng: ChaCha8Rng,
-    /// The seed mixed with the current customer's index: the root of its sub-streams.
-    sub_root: u64,
+    /// The current customer's index, and the seed mixed: the roots of its sub-streams,
+    /// combined only when one is taken, so customers without fields pay nothing.
+    index: u64,
     seed_mix: u64,
 }
 
@@ -85,7 +86,7 @@ impl Stream {
         Stream {
             key: rng.get_seed(),
             rng,
-            sub_root: seed_mix,
+            index: 0,
             seed_mix,
         }
     }
@@ -95,8 +96,9 @@ impl Stream {
     /// depends on nothing else, and taking it draws nothing from the customer's stream.
     pub fn sub(&self, site: u32, nth: u32) -> SubStream {
         let key = (u64::from(site) << 32) | u64::from(nth);
+        let root = mix(self.seed_mix ^ mix(self.index.wrapping_add(GOLDEN)));
         SubStream {
-            state: mix(self.sub_root ^ mix(key.wrapping_add(GOLDEN))),
+            state: mix(root ^ mix(key.wrapping_add(GOLDEN))),
         }
     }
 
@@ -107,7 +109,7 @@ impl Stream {
     pub fn start(&mut self, index: u64) {
         self.rng = ChaCha8Rng::from_seed(self.key);
         self.rng.set_stream(index);
-        self.sub_root = mix(self.seed_mix ^ mix(index.wrapping_add(GOLDEN)));
+        self.index = index;
     }
 
     /// Uniform in `0..n` (`n > 0`), by the multiply-shift method: no division and no loop; the

@@ -72,7 +72,12 @@ impl<'p> Worker<'p> {
                         .collect(),
                 })
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let produced = if drawn.iter().any(Option::is_some) {
+            vec![0; sim.behavior.len() + 1]
+        } else {
+            Vec::new()
+        };
         Ok(Worker {
             program,
             model,
@@ -87,7 +92,7 @@ impl<'p> Worker<'p> {
                 })
                 .collect(),
             drawn,
-            produced: vec![0; sim.behavior.len() + 1],
+            produced,
             queue: Vec::with_capacity(64),
             seq: 0,
             ids: IdHasher::default(),
@@ -119,10 +124,13 @@ impl<'p> Worker<'p> {
         c.id_hash = self.ids.hash(index);
         self.queue.clear();
         self.seq = 0;
-        self.produced.fill(0);
+        if !self.produced.is_empty() {
+            self.produced.fill(0);
+        }
     }
 
     fn push(&mut self, time: Instant, item: Item, site: u32) {
+        // Counted only when some site draws fields (`produced` is empty otherwise).
         let nth = match self.produced.get_mut(site as usize) {
             Some(n) => {
                 *n = n.wrapping_add(1);
