@@ -32,7 +32,7 @@ struct Pending {
     time: Instant,
     seq: u32,
     item: Item,
-    /// The rule that produced it (its draw site) and how many events that rule had produced
+    /// The rule that scheduled it (its draw site) and how many events that rule had scheduled
     /// for this customer before: together they pick the sub-stream its fields are drawn from.
     site: u32,
     nth: u32,
@@ -51,7 +51,7 @@ pub struct Worker<'p> {
     /// Per draw site that draws fields: its payload, with the field names in place, so that
     /// drawing an event's fields only overwrites values (no allocation, no name cloned).
     drawn: Vec<Option<EventPayload>>,
-    /// Per draw site: how many events it has produced for the current customer.
+    /// Per draw site: how many events it has scheduled for the current customer.
     produced: Vec<u32>,
     queue: Vec<Pending>,
     seq: u32,
