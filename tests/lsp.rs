@@ -651,7 +651,7 @@ fn completion_reads_the_context_of_half_typed_journeys() {
     let rules = labels(
         "    cancelled 5% after 1d..14d\n",
         "    c\n",
-        "offer_annual\n    c",
+        "mrr = 24.0..79.0 }\n    c",
     );
     assert!(
         rules.contains(&"cancelled".into()) && rules.contains(&"opened".into()),
@@ -670,6 +670,23 @@ fn completion_reads_the_context_of_half_typed_journeys() {
             "1d cancelled { r"
         ),
         ["reason"]
+    );
+    // Fields of a simulation's trigger event, and of the event a behaviour rule produces.
+    assert_eq!(
+        labels(
+            "trigger { source = \"ads\" 35%",
+            "trigger { s",
+            "trigger { s"
+        ),
+        ["source"]
+    );
+    assert_eq!(
+        labels(
+            "after offer_annual { plan = pro 70% | team 30%, mrr",
+            "after offer_annual { plan = pro 70% | team 30%, m",
+            "team 30%, m"
+        ),
+        ["plan", "mrr"]
     );
     // Fields of the event the enclosing wait names.
     assert_eq!(

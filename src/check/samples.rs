@@ -1,6 +1,7 @@
 //! Checks of `test` and `simulation` blocks: the sample customers users try a journey on.
 
 use super::collect::{unknown_attr, unknown_event, unknown_touchpoint};
+use super::draws::{drawn_value, rule_fields, trigger_fields, unknown_field, Drawn};
 use super::expr::{const_of, Scope, Typer};
 use super::journey::fmt_pct;
 use super::model::*;
@@ -169,36 +170,7 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                         Some(ty) => {
                             const_of(model, file, &p.value, ty, sink);
                         }
-                        None => {
-                            let fields: Vec<&str> = model.events[&event.name]
-                                .fields
-                                .iter()
-                                .map(|(n, _)| n.as_str())
-                                .collect();
-                            let help = match did_you_mean(&p.name.name, fields.iter().copied()) {
-                                Some(s) => format!("did you mean `{s}`?"),
-                                None if fields.is_empty() => {
-                                    format!("`{}` has no fields", event.name)
-                                }
-                                None => format!(
-                                    "`{}` has {}",
-                                    event.name,
-                                    super::expr::field_list(&fields)
-                                ),
-                            };
-                            sink.push(
-                                Diagnostic::error(
-                                    codes::UNKNOWN_FIELD,
-                                    file,
-                                    format!(
-                                        "event `{}` has no field `{}`",
-                                        event.name, p.name.name
-                                    ),
-                                )
-                                .label(p.name.span, "unknown field")
-                                .help(help),
-                            );
-                        }
+                        None => unknown_field(model, file, &event.name, &p.name, sink),
                     }
                 }
             }
@@ -316,6 +288,7 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
             SimPart::Journey(_, sp) => ("journey", *sp),
             SimPart::Customers(_, sp) => ("customers", *sp),
             SimPart::Seed(_, sp) => ("seed", *sp),
+            SimPart::Trigger(_, sp) => ("trigger", *sp),
             SimPart::Population(_, sp) => ("population", *sp),
             SimPart::Behavior(_, sp) => ("behavior", *sp),
         };
@@ -349,6 +322,8 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
                 }
             }
             SimPart::Seed(..) => {}
+            // Checked below, once the journey (which may come later) is known.
+            SimPart::Trigger(..) => {}
             SimPart::Population(list, _) => population(model, file, list, sink, used),
             SimPart::Behavior(rules, _) => behavior(model, file, rules, sink, used),
         }
@@ -364,7 +339,14 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
             .help("add `journey NAME`"),
         );
     }
-    let _ = journey;
+    // Only the first `trigger` block: a second one was reported as given twice.
+    let trigger = s.decl.parts.iter().find_map(|p| match p {
+        SimPart::Trigger(list, _) => Some(list),
+        _ => None,
+    });
+    if let Some(list) = trigger {
+        trigger_fields(model, file, journey, list, sink);
+    }
 }
 
 fn population(
@@ -395,53 +377,7 @@ fn population(
             continue;
         };
         used.mark(Kind::Attr, &a.attr.name);
-        match &a.value {
-            ast::PopValue::Fixed(v) => {
-                const_of(model, file, v, &def.ty, sink);
-            }
-            ast::PopValue::Choices(choices) => {
-                for (v, _, _) in choices {
-                    const_of(model, file, v, &def.ty, sink);
-                }
-                let total: f64 = choices.iter().map(|c| c.1).sum();
-                if (total - 100.0).abs() > 1e-9 {
-                    sink.push(
-                        Diagnostic::error(codes::SHARES_SUM, file, format!("the shares of `{}` add up to {}%, not 100%", a.attr.name, fmt_pct(total)))
-                            .label(a.span, format!("{}% in all", fmt_pct(total)))
-                            .help("every customer gets one of the values, so the shares must add up to 100%"),
-                    );
-                }
-            }
-            ast::PopValue::Range(lo, hi) => {
-                if !matches!(
-                    def.ty,
-                    Type::Int | Type::Decimal | Type::Duration | Type::Date
-                ) {
-                    sink.push(
-                        Diagnostic::error(codes::TYPE_MISMATCH, file, format!("`{}` is {}: it has no ranges", a.attr.name, def.ty.a()))
-                            .label(a.span, "a range")
-                            .help("ranges are for numbers, durations and dates; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
-                    );
-                    continue;
-                }
-                let l = const_of(model, file, lo, &def.ty, sink);
-                let h = const_of(model, file, hi, &def.ty, sink);
-                let backwards = match (l, h) {
-                    (Some(Const::Int(l)), Some(Const::Int(h))) => l > h,
-                    (Some(Const::Decimal(l)), Some(Const::Decimal(h))) => l > h,
-                    (Some(Const::Duration(l)), Some(Const::Duration(h))) => l > h,
-                    (Some(Const::Date(l)), Some(Const::Date(h))) => l > h,
-                    _ => false,
-                };
-                if backwards {
-                    sink.push(
-                        Diagnostic::error(codes::BAD_VALUE, file, "the range is backwards")
-                            .label(lo.span.to(hi.span), "the low end is above the high end")
-                            .help("write the low end first, like `1..20`"),
-                    );
-                }
-            }
-        }
+        drawn_value(model, file, a, &def.ty, Drawn::Attribute, sink);
     }
 }
 
@@ -517,5 +453,6 @@ fn behavior(
             };
             typer.condition(c);
         }
+        rule_fields(model, file, r, sink);
     }
 }

@@ -439,6 +439,7 @@ fn sim_part_span(part: &SimPart) -> Span {
         SimPart::Journey(_, s)
         | SimPart::Customers(_, s)
         | SimPart::Seed(_, s)
+        | SimPart::Trigger(_, s)
         | SimPart::Population(_, s)
         | SimPart::Behavior(_, s) => *s,
     }
@@ -446,7 +447,7 @@ fn sim_part_span(part: &SimPart) -> Span {
 
 fn sim_part(p: &mut Printer, part: &SimPart) {
     match part {
-        SimPart::Population(assigns, span) => braced(
+        SimPart::Population(assigns, span) | SimPart::Trigger(assigns, span) => braced(
             p,
             *span,
             assigns,
@@ -454,14 +455,27 @@ fn sim_part(p: &mut Printer, part: &SimPart) {
             |a| a.span,
             |p, a| p.tokens_in(a.span),
         ),
-        SimPart::Behavior(rules, span) => braced(
-            p,
-            *span,
-            rules,
-            PROPS,
-            |r| r.span,
-            |p, r| p.tokens_in(r.span),
-        ),
+        SimPart::Behavior(rules, span) => braced(p, *span, rules, PROPS, |r| r.span, behavior_rule),
         other => p.tokens_in(sim_part_span(other)),
+    }
+}
+
+/// A behaviour rule on one line; its field block, if any, laid out like a test event's fields.
+fn behavior_rule(p: &mut Printer, r: &BehaviorRule) {
+    match &r.fields {
+        None => p.tokens_in(r.span),
+        Some(b) => {
+            p.tokens(r.span.start, b.span.start);
+            let close = p.last_token(b.span).start;
+            group(
+                p,
+                b.span.start,
+                close,
+                &b.fields,
+                FIELDS,
+                |a| a.span,
+                |p, a| p.tokens_in(a.span),
+            );
+        }
     }
 }

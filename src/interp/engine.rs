@@ -292,6 +292,15 @@ impl<'p> Engine<'p> {
         eval(e, &env(&c.attrs, event, &f))
     }
 
+    /// Evaluates `e` on the customer's attributes and engagement, with no event: a behaviour
+    /// rule's `where` is decided before the event it produces exists, so its `event.FIELD`
+    /// must not read the fields of whatever event the run took last.
+    pub fn eval_without_event(&self, c: &Customer, e: &CExpr) -> Val {
+        let run = c.run.as_ref();
+        let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
+        eval(e, &env(&c.attrs, None, &f))
+    }
+
     /// Fires every timer due at or before `until`.
     pub fn advance(&self, c: &mut Customer, until: Instant, obs: &mut dyn Observer) {
         while let Some(t) = c.deadline() {
@@ -394,7 +403,7 @@ impl<'p> Engine<'p> {
                     if holds {
                         if let Some(run) = c.run.as_mut() {
                             run.park = Park::Running;
-                            run.event = Some(ev.clone());
+                            store_event(&mut run.event, ev);
                         }
                         obs.action(t, Some(node), &Action::EventMatched { event });
                     }
@@ -518,7 +527,7 @@ impl<'p> Engine<'p> {
             Some(r) => {
                 r.entered_at = t;
                 r.park = Park::Running;
-                r.event = Some(ev.clone());
+                store_event(&mut r.event, ev);
                 refill(&mut r.last_sent, n_tp, None);
                 refill(&mut r.opened, n_tp, false);
                 refill(&mut r.clicked, n_tp, false);
@@ -552,13 +561,12 @@ impl<'p> Engine<'p> {
         let keeps_watching = matches!(reason, ExitReason::Completed | ExitReason::ExitStep);
         let anything = self.program.watches;
         c.watch = match c.run.as_mut() {
-            Some(r) => {
-                r.event = None;
-                (keeps_watching && anything).then(|| Watch {
-                    entered_at: r.entered_at,
-                    last_sent: std::mem::take(&mut r.last_sent),
-                })
-            }
+            // The run's event stays as a buffer for the next entry, which overwrites it (see
+            // `store_event`): the run goes to `spare` below, where nothing reads it.
+            Some(r) => (keeps_watching && anything).then(|| Watch {
+                entered_at: r.entered_at,
+                last_sent: std::mem::take(&mut r.last_sent),
+            }),
             None => None,
         };
         // The entry's buffers go to `spare` for the next entry (swapped, not moved).
@@ -807,4 +815,16 @@ fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// Keeps `ev` as the run's current event, reusing the buffer of the one it replaces: a simulation
+/// delivers millions of events with fields, and each would otherwise allocate its copy.
+fn store_event(slot: &mut Option<EventPayload>, ev: &EventPayload) {
+    match slot {
+        Some(old) => {
+            old.event = ev.event;
+            old.fields.clone_from(&ev.fields);
+        }
+        None => *slot = Some(ev.clone()),
+    }
 }

@@ -3,7 +3,7 @@
 //! value the other version's schema cannot hold (an enum value it dropped, an attribute whose
 //! type changed) would otherwise be poured in silently and skew the comparison.
 
-use super::simulation::{DrawKind, Simulation};
+use super::simulation::{Draw, DrawKind, Simulation, Subject};
 use super::{Expr, Journey, Type, Value};
 
 /// What in `sim` does not fit `journey`, one sentence each; empty when it all fits.
@@ -17,12 +17,7 @@ pub fn misfits(sim: &Simulation, journey: &Journey) -> Vec<String> {
             ));
             continue;
         };
-        let values: Vec<&Value> = match &draw.kind {
-            DrawKind::Fixed(v) => vec![v],
-            DrawKind::Choices(cs) => cs.iter().map(|(v, _)| v).collect(),
-            DrawKind::Range(a, b) => vec![a, b],
-        };
-        for v in values {
+        for v in values(&draw.kind) {
             if let (Type::Enum { values, .. }, Value::Enum(ev)) = (&attr.ty, v) {
                 if !holds(&attr.ty, v) && values.contains(&ev.value) {
                     out.push(format!(
@@ -44,13 +39,52 @@ pub fn misfits(sim: &Simulation, journey: &Journey) -> Vec<String> {
             }
         }
     }
+    field_misfits(&journey.trigger.event, &sim.trigger, journey, &mut out);
     for rule in &sim.behavior {
         if let Some(c) = &rule.condition {
             expr_misfits(c, journey, &mut out);
         }
+        if let Subject::Event(e) = &rule.subject {
+            field_misfits(e, &rule.fields, journey, &mut out);
+        }
     }
     out.dedup();
     out
+}
+
+/// Drawn fields of event `event` that `journey`'s schema of that event cannot hold. An event the
+/// journey does not know is not one of its events: its draws are dropped, so nothing misfits.
+fn field_misfits(event: &str, draws: &[Draw], journey: &Journey, out: &mut Vec<String>) {
+    let Some(schema) = journey.events.get(event) else {
+        return;
+    };
+    for draw in draws {
+        let Some(ty) = schema.fields.get(&draw.attribute) else {
+            out.push(format!(
+                "the simulation gives `{event}` the field `{}`, which it does not have here",
+                draw.attribute
+            ));
+            continue;
+        };
+        for v in values(&draw.kind) {
+            if !holds(ty, v) {
+                out.push(format!(
+                    "the simulation gives `{event}.{}` the value {}, which its type here ({}) cannot hold",
+                    draw.attribute,
+                    shown(v),
+                    type_name(ty)
+                ));
+            }
+        }
+    }
+}
+
+fn values(kind: &DrawKind) -> Vec<&Value> {
+    match kind {
+        DrawKind::Fixed(v) => vec![v],
+        DrawKind::Choices(cs) => cs.iter().map(|(v, _)| v).collect(),
+        DrawKind::Range(a, b) => vec![a, b],
+    }
 }
 
 fn expr_misfits(e: &Expr, journey: &Journey, out: &mut Vec<String>) {

@@ -22,15 +22,20 @@ pub struct Simulation {
     pub seed: Option<u64>,
     /// How attributes are drawn, in the order written. Attributes not listed keep their defaults.
     pub population: Vec<Draw>,
+    /// `trigger { ... }`: how the fields of the trigger event each customer arrives with are
+    /// drawn, in the order written. Fields not listed are unset.
+    pub trigger: Vec<Draw>,
     /// Behaviour rules in the order written.
     pub behavior: Vec<Rule>,
     /// The span of the simulation's name, for messages.
     pub span: Span,
 }
 
-/// How one attribute is drawn.
+/// How one attribute (in a population) or one event field (in a `trigger` block or a rule's
+/// field block) is drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Draw {
+    /// The attribute's or the field's name.
     pub attribute: String,
     pub kind: DrawKind,
 }
@@ -70,6 +75,9 @@ pub struct Rule {
     /// the send. An engagement rule without `after` responds to its own touchpoint.
     pub after: Option<String>,
     pub condition: Option<Expr>,
+    /// How the fields of the event it produces are drawn, in the order written (empty for
+    /// engagements, and when the rule gives none).
+    pub fields: Vec<Draw>,
 }
 
 /// Lowers a checked simulation. `None` when it names no journey (the checker reported it).
@@ -80,29 +88,46 @@ pub fn lower_simulation(model: &Model, sim: &SimulationDef) -> Option<Simulation
         customers: None,
         seed: None,
         population: Vec::new(),
+        trigger: Vec::new(),
         behavior: Vec::new(),
         span: sim.decl.name.span,
     };
     let mut journey = None;
+    let mut trigger = None;
     for part in &sim.decl.parts {
         match part {
             SimPart::Journey(j, _) => journey = Some(j.name.clone()),
             SimPart::Customers(n, _) => out.customers = Some(*n),
             SimPart::Seed(n, _) => out.seed = Some(*n),
             SimPart::Population(list, _) => {
-                out.population = list.iter().filter_map(|a| draw(model, a)).collect();
+                out.population = list
+                    .iter()
+                    .filter_map(|a| draw(model, a, model.attr_type(&a.attr.name)?))
+                    .collect();
             }
+            SimPart::Trigger(list, _) => trigger = Some(list),
             SimPart::Behavior(rules, _) => {
                 out.behavior = rules.iter().filter_map(|r| rule(model, r)).collect();
             }
         }
     }
     out.journey = journey?;
+    let event = model.journeys.get(&out.journey).and_then(|j| j.trigger());
+    if let (Some(list), Some(t)) = (trigger, event) {
+        out.trigger = field_draws(model, &t.event.name, list);
+    }
     Some(out)
 }
 
-fn draw(model: &Model, a: &ast::PopAssign) -> Option<Draw> {
-    let ty: &Type = model.attr_type(&a.attr.name)?;
+/// The draws of an event's fields; lines the checker rejected are left out.
+fn field_draws(model: &Model, event: &str, list: &[ast::PopAssign]) -> Vec<Draw> {
+    list.iter()
+        .filter_map(|a| draw(model, a, model.field_type(event, &a.attr.name)?))
+        .collect()
+}
+
+/// One drawn line, typed as `ty` (the attribute's or the field's type).
+fn draw(model: &Model, a: &ast::PopAssign, ty: &Type) -> Option<Draw> {
     let kind = match &a.value {
         ast::PopValue::Fixed(v) => DrawKind::Fixed(value_of(model, v, ty)?),
         ast::PopValue::Choices(list) => DrawKind::Choices(
@@ -147,8 +172,13 @@ fn rule(model: &Model, r: &ast::BehaviorRule) -> Option<Rule> {
         (None, Subject::Engage { touchpoint, .. }) => Some(touchpoint.clone()),
         (None, Subject::Event(_)) => None,
     };
+    let fields = match (&r.fields, event) {
+        (Some(b), Some(e)) => field_draws(model, e, &b.fields),
+        _ => Vec::new(),
+    };
     Some(Rule {
         subject,
+        fields,
         ppm: (r.percent * 10_000.0).round().clamp(0.0, 1_000_000.0) as u32,
         min_secs,
         max_secs,

@@ -488,19 +488,12 @@ impl Walker<'_> {
                     for a in assigns {
                         self.ident(&a.attr, Sym::Attr(a.attr.name.clone()), false);
                         let ty = self.model.attr_type(&a.attr.name).cloned();
-                        match &a.value {
-                            ast::PopValue::Fixed(v) => self.value(v, ty.as_ref()),
-                            ast::PopValue::Choices(cs) => {
-                                for (v, _, _) in cs {
-                                    self.value(v, ty.as_ref());
-                                }
-                            }
-                            ast::PopValue::Range(lo, hi) => {
-                                self.value(lo, ty.as_ref());
-                                self.value(hi, ty.as_ref());
-                            }
-                        }
+                        self.pop_value(&a.value, ty.as_ref());
                     }
+                }
+                ast::SimPart::Trigger(assigns, _) => {
+                    let event = trigger_event(self.model, &s.parts);
+                    self.field_draws(event.as_deref(), assigns);
                 }
                 ast::SimPart::Behavior(rules, _) => {
                     for r in rules {
@@ -522,9 +515,53 @@ impl Walker<'_> {
                         if let Some(c) = &r.condition {
                             self.expr(c, None);
                         }
+                        if let Some(b) = &r.fields {
+                            let event = self.event.clone();
+                            self.field_draws(event.as_deref(), &b.fields);
+                        }
                     }
                 }
             }
         }
     }
+
+    fn pop_value(&mut self, value: &ast::PopValue, ty: Option<&Type>) {
+        match value {
+            ast::PopValue::Fixed(v) => self.value(v, ty),
+            ast::PopValue::Choices(cs) => {
+                for (v, _, _) in cs {
+                    self.value(v, ty);
+                }
+            }
+            ast::PopValue::Range(lo, hi) => {
+                self.value(lo, ty);
+                self.value(hi, ty);
+            }
+        }
+    }
+
+    /// Field lines of a simulation's `trigger` block or of a behaviour rule's field block.
+    fn field_draws(&mut self, event: Option<&str>, assigns: &[ast::PopAssign]) {
+        for a in assigns {
+            let ty = event.and_then(|e| self.model.field_type(e, &a.attr.name).cloned());
+            if let Some(e) = event {
+                let sym = Sym::Field {
+                    event: e.to_string(),
+                    field: a.attr.name.clone(),
+                };
+                self.ident(&a.attr, sym, false);
+            }
+            self.pop_value(&a.value, ty.as_ref());
+        }
+    }
+}
+
+/// The trigger event of the journey a simulation runs, when both are known.
+fn trigger_event(model: &Model, parts: &[ast::SimPart]) -> Option<String> {
+    let journey = parts.iter().find_map(|p| match p {
+        ast::SimPart::Journey(j, _) => Some(&j.name),
+        _ => None,
+    })?;
+    let t = model.journeys.get(journey)?.trigger()?;
+    Some(t.event.name.clone())
 }

@@ -485,6 +485,8 @@ pub enum SimPart {
     Journey(Ident, Span),
     Customers(u64, Span),
     Seed(u64, Span),
+    /// `trigger { FIELD = VALUE ... }`: how the fields of the arrival's trigger event are drawn.
+    Trigger(Vec<PopAssign>, Span),
     Population(Vec<PopAssign>, Span),
     Behavior(Vec<BehaviorRule>, Span),
 }
@@ -514,6 +516,17 @@ pub struct BehaviorRule {
     /// `after TOUCHPOINT`: a response to a touchpoint rather than a base rate.
     pub after: Option<Ident>,
     pub condition: Option<Expr>,
+    /// `{ FIELD = VALUE ... }`: how the fields of the produced event are drawn.
+    pub fields: Option<FieldBlock>,
+    pub span: Span,
+}
+
+/// A brace block of field draws after a behaviour rule. Kept apart from "no block" so that an
+/// empty `{}` survives formatting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldBlock {
+    /// Each line names a field (in `attr`) and draws it like a population line.
+    pub fields: Vec<PopAssign>,
     pub span: Span,
 }
 

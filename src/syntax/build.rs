@@ -917,6 +917,10 @@ impl Builder {
                     let n = inner.next().map(|n| self.count(n)).unwrap_or(0);
                     parts.push(SimPart::Seed(n, span));
                 }
+                Rule::sim_trigger => {
+                    let assigns = inner.map(|a| self.pop_assign(a)).collect();
+                    parts.push(SimPart::Trigger(assigns, span));
+                }
                 Rule::sim_population => {
                     let assigns = inner.map(|a| self.pop_assign(a)).collect();
                     parts.push(SimPart::Population(assigns, span));
@@ -985,6 +989,7 @@ impl Builder {
             timing: None,
             after: None,
             condition: None,
+            fields: None,
             span,
         };
         for part in p.into_inner() {
@@ -1020,6 +1025,11 @@ impl Builder {
                 }
                 Rule::ident => rule.after = Some(self.ident(part)),
                 Rule::where_clause => rule.condition = self.where_clause(Some(part)),
+                Rule::rule_fields => {
+                    let span = self.span(&part);
+                    let fields = part.into_inner().map(|a| self.pop_assign(a)).collect();
+                    rule.fields = Some(FieldBlock { fields, span });
+                }
                 _ => {}
             }
         }

@@ -121,11 +121,13 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::sim_journey
         | Rule::sim_customers
         | Rule::sim_seed
+        | Rule::sim_trigger
         | Rule::sim_population
         | Rule::sim_behavior => {
-            "a simulation setting (`journey`, `customers`, `seed`, `population` or `behavior`)"
+            "a simulation setting (`journey`, `customers`, `seed`, `trigger`, `population` or `behavior`)"
         }
         Rule::pop_assign => "a population line like `plan = trial`",
+        Rule::rule_fields => "the event's fields, like `{ plan = pro 80% | team 20% }`",
         Rule::pop_value | Rule::pop_choices | Rule::pop_choice | Rule::pop_range => {
             "a value, a range like `1..20`, or choices like `\"US\" 60% | \"DE\" 40%`"
         }

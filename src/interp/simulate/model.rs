@@ -4,12 +4,13 @@
 //! Each worker compiles its own copy: values hold reference-counted strings, and sharing them
 //! between threads would make every clone fight over one counter.
 
-use super::rng::Stream;
+use super::rng::Source;
 use super::SimError;
 use crate::interp::program::{CExpr, Program};
 use crate::interp::value::Val;
-use crate::ir::simulation::{DrawKind, Simulation, Subject};
+use crate::ir::simulation::{Draw, DrawKind, Simulation, Subject};
 use crate::ir::Engagement;
+use std::sync::Arc;
 
 /// What a rule makes happen.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,7 +35,13 @@ pub struct CRule {
     /// `max - min`: the delay is `min + below(span + 1)`.
     pub span: u64,
     pub condition: Option<CExpr>,
+    /// The rule's draw site for its events' fields (see [`super::rng::Stream::sub`]): its
+    /// position in the behaviour block plus one.
+    pub site: u32,
 }
+
+/// How an event's fields are drawn: each field's name and its draw.
+pub type FieldDraws = Vec<(Arc<str>, CDraw)>;
 
 #[derive(Clone, Debug)]
 pub enum CDraw {
@@ -56,6 +63,10 @@ pub struct Model {
     pub responses: Vec<Vec<CRule>>,
     /// Whether some rule produces the trigger event (customers may then enter again later).
     pub retriggers: bool,
+    /// The fields of the trigger event each customer arrives with (draw site 0).
+    pub trigger_fields: FieldDraws,
+    /// Per draw site (`site - 1`, a rule's position): the fields of the events it produces.
+    pub rule_fields: Vec<FieldDraws>,
 }
 
 impl Model {
@@ -67,10 +78,11 @@ impl Model {
             };
             draws.push((slot, draw(&d.kind)));
         }
+        let mut rule_fields = Vec::with_capacity(sim.behavior.len());
         let mut base = Vec::new();
         let mut responses = vec![Vec::new(); program.touchpoints.len()];
         let mut retriggers = false;
-        for r in &sim.behavior {
+        for (at, r) in sim.behavior.iter().enumerate() {
             let item = match &r.subject {
                 Subject::Event(e) => match program.event(e) {
                     Some(i) => {
@@ -100,7 +112,13 @@ impl Model {
                 min_secs: r.min_secs.min(MAX_DELAY) as i64,
                 span: r.max_secs.saturating_sub(r.min_secs).min(MAX_DELAY),
                 condition,
+                site: u32::try_from(at + 1).unwrap_or(u32::MAX),
             };
+            // Fields of an event the journey never reads are never delivered: not drawn.
+            rule_fields.push(match item {
+                Item::Event(_) => field_draws(&r.fields),
+                _ => Vec::new(),
+            });
             match &r.after {
                 None => base.push(rule),
                 // A response to a touchpoint this journey never sends is never drawn.
@@ -116,28 +134,54 @@ impl Model {
             base,
             responses,
             retriggers,
+            trigger_fields: field_draws(&sim.trigger),
+            rule_fields,
         })
     }
 
     /// Draws the population attributes into `attrs` (already reset to the defaults). Every
-    /// draw takes exactly one number from the stream, so later draws do not depend on values.
-    pub fn populate(&self, attrs: &mut [Val], rng: &mut Stream) {
+    /// draw but a fixed value takes exactly one number from the stream, so later draws do not
+    /// depend on values.
+    pub fn populate(&self, attrs: &mut [Val], rng: &mut impl Source) {
         for (slot, d) in &self.draws {
-            let v = match d {
-                CDraw::Fixed(v) => v.clone(),
-                CDraw::Choices(cum, vals) => {
-                    let x = rng.below(10_000) as u32;
-                    let i = cum.iter().position(|c| x < *c).unwrap_or(vals.len() - 1);
-                    vals[i].clone()
-                }
-                CDraw::Int(lo, span) => Val::Int(lo.wrapping_add(rng.below(span + 1) as i64)),
-                CDraw::Dec(lo, hi) => Val::Dec(lo + (hi - lo) * rng.unit()),
-                CDraw::Dur(lo, span) => Val::Dur(lo.wrapping_add(rng.below(span + 1) as i64)),
-                CDraw::Date(lo, span) => Val::Date(lo.wrapping_add(rng.below(span + 1) as i64)),
-            };
-            attrs[*slot] = v;
+            attrs[*slot] = d.sample(rng);
         }
     }
+
+    /// The fields drawn at `site` (0 for the trigger block, a rule's `site` otherwise).
+    pub fn fields_at(&self, site: u32) -> &[(Arc<str>, CDraw)] {
+        match site.checked_sub(1) {
+            None => &self.trigger_fields,
+            Some(r) => self
+                .rule_fields
+                .get(r as usize)
+                .map_or(&[][..], |f| f.as_slice()),
+        }
+    }
+}
+
+impl CDraw {
+    /// One value: the same code draws population attributes and event fields.
+    pub fn sample(&self, rng: &mut impl Source) -> Val {
+        match self {
+            CDraw::Fixed(v) => v.clone(),
+            CDraw::Choices(cum, vals) => {
+                let x = rng.below(10_000) as u32;
+                let i = cum.iter().position(|c| x < *c).unwrap_or(vals.len() - 1);
+                vals[i].clone()
+            }
+            CDraw::Int(lo, span) => Val::Int(lo.wrapping_add(rng.below(span + 1) as i64)),
+            CDraw::Dec(lo, hi) => Val::Dec(lo + (hi - lo) * rng.unit()),
+            CDraw::Dur(lo, span) => Val::Dur(lo.wrapping_add(rng.below(span + 1) as i64)),
+            CDraw::Date(lo, span) => Val::Date(lo.wrapping_add(rng.below(span + 1) as i64)),
+        }
+    }
+}
+
+fn field_draws(list: &[Draw]) -> FieldDraws {
+    list.iter()
+        .map(|d| (Arc::from(d.attribute.as_str()), draw(&d.kind)))
+        .collect()
 }
 
 fn draw(kind: &DrawKind) -> CDraw {

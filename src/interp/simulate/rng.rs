@@ -4,6 +4,11 @@
 //! on nothing but `(seed, i)`, so a run split over any number of threads (or machines) draws
 //! exactly what one thread would. ChaCha8 is fast, has 2^64 independent streams, and its output
 //! is fixed by its specification, so reports stay byte-identical across versions of the crate.
+//!
+//! Event fields are drawn from small sub-streams ([`SubStream`], SplitMix64) of their own, one
+//! per `(seed, customer, rule, occurrence)`: giving one rule fields then takes no number from
+//! the customer's stream, so the population and every other rule draw exactly what they drew
+//! without it.
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -12,14 +17,88 @@ use rand_core::{RngCore, SeedableRng};
 pub struct Stream {
     key: <ChaCha8Rng as SeedableRng>::Seed,
     rng: ChaCha8Rng,
+    /// The current customer's index, and the seed mixed: the roots of its sub-streams,
+    /// combined only when one is taken, so customers without fields pay nothing.
+    index: u64,
+    seed_mix: u64,
+}
+
+/// What the population and field draws take their numbers from.
+pub trait Source {
+    /// Uniform in `0..n` (`n > 0`).
+    fn below(&mut self, n: u64) -> u64;
+    /// Uniform in `[0, 1)`.
+    fn unit(&mut self) -> f64;
+}
+
+/// SplitMix64's output function: a bijection on `u64` that mixes every bit into every other.
+#[inline]
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A SplitMix64 generator: a few instructions to start and to draw, for the handful of field
+/// values an event needs. Its output is fixed by its definition, like ChaCha8's.
+pub struct SubStream {
+    state: u64,
+}
+
+impl SubStream {
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(GOLDEN);
+        mix(self.state)
+    }
+}
+
+impl Source for SubStream {
+    #[inline]
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    #[inline]
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+impl Source for Stream {
+    #[inline]
+    fn below(&mut self, n: u64) -> u64 {
+        Stream::below(self, n)
+    }
+
+    #[inline]
+    fn unit(&mut self) -> f64 {
+        Stream::unit(self)
+    }
 }
 
 impl Stream {
     pub fn new(seed: u64) -> Stream {
         let rng = ChaCha8Rng::seed_from_u64(seed);
+        let seed_mix = mix(seed ^ 0x6669_656c_6473); // "fields"
         Stream {
             key: rng.get_seed(),
             rng,
+            index: 0,
+            seed_mix,
+        }
+    }
+
+    /// The sub-stream for the `nth` event (from 0) that draw site `site` produces for the
+    /// current customer (site 0 is the `trigger` block, site `r + 1` behaviour rule `r`). It
+    /// depends on nothing else, and taking it draws nothing from the customer's stream.
+    pub fn sub(&self, site: u32, nth: u32) -> SubStream {
+        let key = (u64::from(site) << 32) | u64::from(nth);
+        let root = mix(self.seed_mix ^ mix(self.index.wrapping_add(GOLDEN)));
+        SubStream {
+            state: mix(root ^ mix(key.wrapping_add(GOLDEN))),
         }
     }
 
@@ -30,6 +109,7 @@ impl Stream {
     pub fn start(&mut self, index: u64) {
         self.rng = ChaCha8Rng::from_seed(self.key);
         self.rng.set_stream(index);
+        self.index = index;
     }
 
     /// Uniform in `0..n` (`n > 0`), by the multiply-shift method: no division and no loop; the
@@ -49,5 +129,35 @@ impl Stream {
     #[inline]
     pub fn unit(&mut self) -> f64 {
         (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_streams_depend_on_customer_site_and_occurrence() {
+        let mut s = Stream::new(7);
+        s.start(3);
+        let a = s.sub(1, 0).next_u64();
+        assert_eq!(a, s.sub(1, 0).next_u64());
+        assert_ne!(a, s.sub(2, 0).next_u64());
+        assert_ne!(a, s.sub(1, 1).next_u64());
+        s.start(4);
+        assert_ne!(a, s.sub(1, 0).next_u64());
+        let mut t = Stream::new(8);
+        t.start(3);
+        assert_ne!(a, t.sub(1, 0).next_u64());
+    }
+
+    #[test]
+    fn taking_a_sub_stream_leaves_the_customer_stream_alone() {
+        let mut a = Stream::new(1);
+        let mut b = Stream::new(1);
+        a.start(9);
+        b.start(9);
+        let _ = a.sub(1, 0).next_u64();
+        assert_eq!(a.below(1 << 40), b.below(1 << 40));
     }
 }

@@ -12,7 +12,7 @@ use super::SimError;
 use crate::interp::engine::{Customer, Engine};
 use crate::interp::program::{EventPayload, Program};
 use crate::interp::time::{Instant, DAY};
-use crate::interp::value::{eval, Env};
+use crate::interp::value::{eval, Env, Val};
 use crate::ir::simulation::Simulation;
 use crate::ir::Journey;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +32,10 @@ struct Pending {
     time: Instant,
     seq: u32,
     item: Item,
+    /// The rule that scheduled it (its draw site) and how many events that rule had scheduled
+    /// for this customer before: together they pick the sub-stream its fields are drawn from.
+    site: u32,
+    nth: u32,
 }
 
 pub struct Worker<'p> {
@@ -41,8 +45,14 @@ pub struct Worker<'p> {
     customer: Customer,
     tally: Tally,
     rng: Stream,
-    /// One payload per event of the program (behaviour rules give events no fields).
+    /// One payload per event of the program, without fields: what a rule without a field
+    /// block sends.
     payloads: Vec<EventPayload>,
+    /// Per draw site that draws fields: its payload, with the field names in place, so that
+    /// drawing an event's fields only overwrites values (no allocation, no name cloned).
+    drawn: Vec<Option<EventPayload>>,
+    /// Per draw site: how many events it has scheduled for the current customer.
+    produced: Vec<u32>,
     queue: Vec<Pending>,
     seq: u32,
     ids: IdHasher,
@@ -51,6 +61,23 @@ pub struct Worker<'p> {
 impl<'p> Worker<'p> {
     pub fn new(program: &'p Program, sim: &Simulation, seed: u64) -> Result<Self, SimError> {
         let model = Model::compile(program, sim)?;
+        let drawn = (0..=sim.behavior.len())
+            .map(|site| {
+                let fields = model.fields_at(u32::try_from(site).unwrap_or(u32::MAX));
+                (!fields.is_empty()).then(|| EventPayload {
+                    event: None,
+                    fields: fields
+                        .iter()
+                        .map(|(name, _)| (name.clone(), Val::Missing))
+                        .collect(),
+                })
+            })
+            .collect::<Vec<_>>();
+        let produced = if drawn.iter().any(Option::is_some) {
+            vec![0; sim.behavior.len() + 1]
+        } else {
+            Vec::new()
+        };
         Ok(Worker {
             program,
             model,
@@ -64,6 +91,8 @@ impl<'p> Worker<'p> {
                     fields: Vec::new(),
                 })
                 .collect(),
+            drawn,
+            produced,
             queue: Vec::with_capacity(64),
             seq: 0,
             ids: IdHasher::default(),
@@ -95,15 +124,46 @@ impl<'p> Worker<'p> {
         c.id_hash = self.ids.hash(index);
         self.queue.clear();
         self.seq = 0;
+        if !self.produced.is_empty() {
+            self.produced.fill(0);
+        }
     }
 
-    fn push(&mut self, time: Instant, item: Item) {
+    fn push(&mut self, time: Instant, item: Item, site: u32) {
+        // Counted only when some site draws fields (`produced` is empty otherwise).
+        let nth = match self.produced.get_mut(site as usize) {
+            Some(n) => {
+                *n = n.wrapping_add(1);
+                n.wrapping_sub(1)
+            }
+            None => 0,
+        };
         self.queue.push(Pending {
             time,
             seq: self.seq,
             item,
+            site,
+            nth,
         });
         self.seq = self.seq.wrapping_add(1);
+    }
+
+    /// Delivers event `event` at `t`: with the shared payload without fields, or, when `site`
+    /// draws fields, with its own payload refilled with the fields drawn for its `nth` event.
+    fn send_event(&mut self, t: Instant, event: usize, site: u32, nth: u32) {
+        let payload = match self.drawn.get_mut(site as usize) {
+            Some(Some(p)) => {
+                let mut sub = self.rng.sub(site, nth);
+                p.event = Some(event);
+                for (slot, (_, d)) in p.fields.iter_mut().zip(self.model.fields_at(site)) {
+                    slot.1 = d.sample(&mut sub);
+                }
+                &*p
+            }
+            _ => &self.payloads[event],
+        };
+        self.engine
+            .event(&mut self.customer, t, payload, &mut self.tally);
     }
 
     /// Draws whether a rule fires and its delay: always two numbers, so that the draws after it
@@ -118,7 +178,7 @@ impl<'p> Worker<'p> {
         match cond {
             None => true,
             Some(c) if self.customer.run.is_some() => {
-                self.engine.eval_in_run(&self.customer, c).truthy()
+                self.engine.eval_without_event(&self.customer, c).truthy()
             }
             Some(c) => {
                 let never = |_: crate::ir::Engagement, _: usize| false;
@@ -142,8 +202,8 @@ impl<'p> Worker<'p> {
                 let rule = &self.model.responses[tp][r];
                 if let Some(d) = Self::roll(&mut self.rng, rule) {
                     if self.holds(&rule.condition) {
-                        let item = rule.item;
-                        self.push(t.saturating_add(d), item);
+                        let (item, site) = (rule.item, rule.site);
+                        self.push(t.saturating_add(d), item, site);
                     }
                 }
             }
@@ -163,19 +223,13 @@ impl<'p> Worker<'p> {
         self.tally.begin_customer();
         let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
         self.model.populate(&mut self.customer.attrs, &mut self.rng);
-        let trigger = self.program.trigger.0;
-        self.engine.event(
-            &mut self.customer,
-            t0,
-            &self.payloads[trigger],
-            &mut self.tally,
-        );
+        self.send_event(t0, self.program.trigger.0, 0, 0);
         for r in 0..self.model.base.len() {
             let rule = &self.model.base[r];
             if let Some(d) = Self::roll(&mut self.rng, rule) {
                 if self.holds(&rule.condition) {
-                    let item = rule.item;
-                    self.push(t0.saturating_add(d), item);
+                    let (item, site) = (rule.item, rule.site);
+                    self.push(t0.saturating_add(d), item, site);
                 }
             }
         }
@@ -216,12 +270,7 @@ impl<'p> Worker<'p> {
 
     fn deliver(&mut self, p: Pending) {
         match p.item {
-            Item::Event(e) => self.engine.event(
-                &mut self.customer,
-                p.time,
-                &self.payloads[e],
-                &mut self.tally,
-            ),
+            Item::Event(e) => self.send_event(p.time, e, p.site, p.nth),
             Item::Engage(kind, tp) => {
                 self.engine
                     .engage(&mut self.customer, p.time, kind, tp, &mut self.tally)

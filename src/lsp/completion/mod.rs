@@ -93,6 +93,8 @@ impl Completer<'_> {
         }
         match last {
             "send" => return touchpoints(m),
+            // A simulation's `trigger` opens a block of fields, not an event name.
+            "trigger" if self.item_kind() == "simulation" => return Vec::new(),
             "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
             "on" if prev == "exit" => return events(m),
             "," if self.in_requires() => return events(m),
@@ -149,6 +151,11 @@ impl Completer<'_> {
         // Lists inside a block: test customers and populations name attributes, behaviour
         // rules name events, a test's `at T EVENT { ... }` names the event's fields.
         let head = self.block_head();
+        if self.item_kind() == "simulation" {
+            if let Some(event) = self.sim_field_event() {
+                return self.fields_of(&event);
+            }
+        }
         match (self.item_kind(), head) {
             ("test", "customer") | ("simulation", "population") => return attributes(m),
             ("simulation", "behavior") => {
@@ -170,11 +177,64 @@ impl Completer<'_> {
             }
             ("channel", _) => keywords(&["cap", "quiet", "consent"]),
             ("test", _) => keywords(&["journey", "customer", "at", "expect"]),
-            ("simulation", 1) => {
-                keywords(&["journey", "customers", "seed", "population", "behavior"])
-            }
+            ("simulation", 1) => keywords(&[
+                "journey",
+                "customers",
+                "seed",
+                "trigger",
+                "population",
+                "behavior",
+            ]),
             _ => Vec::new(),
         }
+    }
+
+    /// Indices of the `{` still open at the cursor, outermost first.
+    fn open_braces(&self) -> Vec<usize> {
+        let mut open: Vec<usize> = Vec::new();
+        for (i, t) in self.toks.iter().enumerate() {
+            match t.text {
+                "{" => open.push(i),
+                "}" => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        open
+    }
+
+    /// In a simulation, the event whose fields the brace block at the cursor draws: the
+    /// journey's trigger event in `trigger { ... }`, the rule's event in a behaviour rule's
+    /// field block.
+    fn sim_field_event(&self) -> Option<String> {
+        let open = self.open_braces();
+        let inner = *open.last()?;
+        let head = self.toks.get(inner.checked_sub(1)?)?.text;
+        if head == "trigger" {
+            let journey = self
+                .whole
+                .windows(2)
+                .find(|w| w[0].text == "journey" && is_name(w[1].text))?[1]
+                .text;
+            let t = self.model.journeys.get(journey)?.trigger()?;
+            return Some(t.event.name.clone());
+        }
+        let outer = *open.iter().rev().nth(1)?;
+        if self.toks.get(outer.checked_sub(1)?)?.text != "behavior" {
+            return None;
+        }
+        // The rule's subject is the name just before its rate (`upgraded 40% ...`).
+        let is_rate = |i: usize| {
+            let t = self.toks.get(i).map_or("", |t| t.text);
+            t.ends_with('%') || self.toks.get(i + 1).is_some_and(|n| n.text == "%")
+        };
+        let subject = (outer + 1..inner).rev().find(|i| is_rate(i + 1))?;
+        let name = self.toks.get(subject)?.text;
+        self.model
+            .events
+            .contains_key(name)
+            .then(|| name.to_string())
     }
 
     /// The token before the innermost `{` still open at the cursor.
