@@ -688,6 +688,29 @@ fn completion_reads_the_context_of_half_typed_journeys() {
         ),
         ["plan", "mrr"]
     );
+    // Values of the enum a draw line draws: a field in a rule's block, after `=` or `|`, and an
+    // attribute in the population.
+    let plans = ["free", "trial", "pro", "team"];
+    assert_eq!(
+        labels(
+            "after offer_annual { plan = pro 70% | team 30%",
+            "after offer_annual { plan = ",
+            "after offer_annual { plan = "
+        ),
+        plans
+    );
+    assert_eq!(
+        labels(
+            "after offer_annual { plan = pro 70% | team 30%",
+            "after offer_annual { plan = pro 70% | ",
+            "70% | "
+        ),
+        plans
+    );
+    assert_eq!(
+        labels("    plan = trial\n", "    plan = ", "    plan = "),
+        plans
+    );
     // Fields of the event the enclosing wait names.
     assert_eq!(
         labels(

@@ -126,6 +126,24 @@ impl Completer<'_> {
         if prev == "upgrade" {
             return self.enum_values_of_attr(last);
         }
+        if self.item_kind() == "simulation" && matches!(last, "=" | "|") {
+            // A draw line (`plan = pro 80% | `): the values of the attribute or field it draws.
+            let Some(eq) = self.toks.iter().rposition(|t| t.text == "=") else {
+                return Vec::new();
+            };
+            let name = eq
+                .checked_sub(1)
+                .and_then(|i| self.toks.get(i))
+                .map_or("", |t| t.text);
+            let ty = match self.sim_field_event() {
+                Some(event) => self.model.field_type(&event, name),
+                None => self.model.attr_type(name),
+            };
+            return match ty {
+                Some(Type::Enum(e)) => enum_values(self.model, e),
+                _ => Vec::new(),
+            };
+        }
         if matches!(last, "==" | "!=" | "<" | "<=" | ">" | ">=" | "=") {
             let mut out = self.values_for(self.toks.len().saturating_sub(2));
             if last == "=" && matches!(self.item_kind(), "customer" | "test" | "simulation") {
