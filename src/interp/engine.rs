@@ -231,13 +231,13 @@ impl<'p> Engine<'p> {
         eval(cond, &env(&c.attrs, event, &f)).truthy()
     }
 
-    fn explain_trigger(
+    fn explain_trigger<O: Observer + ?Sized>(
         &self,
         c: &Customer,
         t: Instant,
         ev: &EventPayload,
         holds: bool,
-        obs: &mut dyn Observer,
+        obs: &mut O,
     ) {
         if obs.wants_detail() {
             if let Some(e) = &self.program.ir.trigger.condition {
@@ -247,14 +247,14 @@ impl<'p> Engine<'p> {
     }
 
     /// Reports a condition's outcome with the values it read, for explanations.
-    fn explain_condition(
+    fn explain_condition<O: Observer + ?Sized>(
         &self,
         c: &Customer,
         (t, node): (Instant, Option<usize>),
         e: &crate::ir::Expr,
         result: bool,
         event: Option<&EventPayload>,
-        obs: &mut dyn Observer,
+        obs: &mut O,
     ) {
         let p = self.program;
         let run = c.run.as_ref();
@@ -302,7 +302,7 @@ impl<'p> Engine<'p> {
     }
 
     /// Fires every timer due at or before `until`.
-    pub fn advance(&self, c: &mut Customer, until: Instant, obs: &mut dyn Observer) {
+    pub fn advance<O: Observer + ?Sized>(&self, c: &mut Customer, until: Instant, obs: &mut O) {
         while let Some(t) = c.deadline() {
             if t > until {
                 break;
@@ -311,7 +311,7 @@ impl<'p> Engine<'p> {
         }
     }
 
-    fn fire(&self, c: &mut Customer, t: Instant, obs: &mut dyn Observer) {
+    fn fire<O: Observer + ?Sized>(&self, c: &mut Customer, t: Instant, obs: &mut O) {
         let Some(run) = c.run.as_mut() else { return };
         let park = std::mem::replace(&mut run.park, Park::Running);
         match park {
@@ -342,13 +342,13 @@ impl<'p> Engine<'p> {
     }
 
     /// Records that the customer opened or clicked a message of this entry.
-    pub fn engage(
+    pub fn engage<O: Observer + ?Sized>(
         &self,
         c: &mut Customer,
         t: Instant,
         kind: Engagement,
         touchpoint: usize,
-        obs: &mut dyn Observer,
+        obs: &mut O,
     ) {
         self.advance(c, t - 1, obs);
         if let Some(run) = c.run.as_mut() {
@@ -368,7 +368,13 @@ impl<'p> Engine<'p> {
     /// Handles one event at time `t`: timers due before `t` fire first; then exit criteria, the
     /// goal, conversion credit and a matching wait; then the trigger, if the customer was not in
     /// the journey when the event arrived.
-    pub fn event(&self, c: &mut Customer, t: Instant, ev: &EventPayload, obs: &mut dyn Observer) {
+    pub fn event<O: Observer + ?Sized>(
+        &self,
+        c: &mut Customer,
+        t: Instant,
+        ev: &EventPayload,
+        obs: &mut O,
+    ) {
         self.advance(c, t - 1, obs);
         let Some(event) = ev.event else { return };
         let p = self.program;
@@ -470,12 +476,12 @@ impl<'p> Engine<'p> {
     }
 
     /// Credits a conversion to each touchpoint sent within its `converts` window.
-    fn credit(
+    fn credit<O: Observer + ?Sized>(
         &self,
         last_sent: &[Option<Instant>],
         event: usize,
         t: Instant,
-        obs: &mut dyn Observer,
+        obs: &mut O,
     ) {
         if !self.program.credits.get(event).copied().unwrap_or(false) {
             return;
@@ -514,7 +520,13 @@ impl<'p> Engine<'p> {
         })
     }
 
-    fn enter(&self, c: &mut Customer, t: Instant, ev: &EventPayload, obs: &mut dyn Observer) {
+    fn enter<O: Observer + ?Sized>(
+        &self,
+        c: &mut Customer,
+        t: Instant,
+        ev: &EventPayload,
+        obs: &mut O,
+    ) {
         let p = self.program;
         c.entries += 1;
         c.last_entry = Some(t);
@@ -550,13 +562,13 @@ impl<'p> Engine<'p> {
         self.proceed(c, p.start, t, obs);
     }
 
-    fn leave(
+    fn leave<O: Observer + ?Sized>(
         &self,
         c: &mut Customer,
         t: Instant,
         node: Option<usize>,
         reason: ExitReason,
-        obs: &mut dyn Observer,
+        obs: &mut O,
     ) {
         let keeps_watching = matches!(reason, ExitReason::Completed | ExitReason::ExitStep);
         let anything = self.program.watches;
@@ -578,7 +590,13 @@ impl<'p> Engine<'p> {
     }
 
     /// Runs instantaneous steps from `next` until the customer parks or leaves.
-    fn proceed(&self, c: &mut Customer, mut next: Next, t: Instant, obs: &mut dyn Observer) {
+    fn proceed<O: Observer + ?Sized>(
+        &self,
+        c: &mut Customer,
+        mut next: Next,
+        t: Instant,
+        obs: &mut O,
+    ) {
         let p = self.program;
         let mut steps = 0usize;
         loop {
@@ -734,7 +752,13 @@ impl<'p> Engine<'p> {
     }
 
     /// Sends the touchpoint of `node` now unless consent or a cap stops it; returns the next node.
-    fn deliver(&self, c: &mut Customer, node: usize, t: Instant, obs: &mut dyn Observer) -> Next {
+    fn deliver<O: Observer + ?Sized>(
+        &self,
+        c: &mut Customer,
+        node: usize,
+        t: Instant,
+        obs: &mut O,
+    ) -> Next {
         let p = self.program;
         let CNode::Send { touchpoint, next } = &p.nodes[node] else {
             return None;
