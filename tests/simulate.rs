@@ -174,6 +174,53 @@ fn compare_shows_the_effect_of_an_edit() {
         Some(0.0),
         "a file against itself"
     );
+    // The same customers entered both versions: intervals are paired, so a file against itself
+    // changes nothing and its interval is narrow around zero.
+    assert_eq!(v["paired"], true);
+    let ci = &v["goal"]["ci95"];
+    let width = ci[1].as_f64().unwrap_or(1.0) - ci[0].as_f64().unwrap_or(0.0);
+    assert!(width < 0.002, "paired interval {ci}");
+    assert_eq!(v["goal"]["significant"], false);
+    let one = simulate(&[
+        "--compare",
+        &after_arg,
+        "--format",
+        "json",
+        "--threads",
+        "1",
+    ]);
+    let three = simulate(&[
+        "--compare",
+        &after_arg,
+        "--format",
+        "json",
+        "--threads",
+        "3",
+    ]);
+    assert_eq!(
+        one.stdout, three.stdout,
+        "pairing does not depend on threads"
+    );
+}
+
+#[test]
+fn compare_falls_back_to_independent_intervals_when_other_customers_enter() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    // The edit: customers from the US no longer enter.
+    let edited = source.replace("country != \"ZZ\"", "country != \"US\"");
+    assert_ne!(source, edited);
+    let after = dir.path().join("saas_trial_after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let after_arg = after.to_string_lossy().into_owned();
+    let text = stdout(&simulate(&["--compare", &after_arg]));
+    assert!(
+        text.contains("intervals: independent samples (the versions let in different customers)"),
+        "{text}"
+    );
+    let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["paired"], false);
 }
 
 #[test]

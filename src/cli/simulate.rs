@@ -4,7 +4,8 @@ use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use journeyc::check::Checked;
 use journeyc::interp::simulate::compare::{self, Comparison};
-use journeyc::interp::simulate::{html, simulate, text, Options, Report};
+use journeyc::interp::simulate::paired::Pairs;
+use journeyc::interp::simulate::{html, simulate, simulate_pair, text, Options, Report};
 use journeyc::ir::lower::lower_journey;
 use journeyc::ir::simulation::{lower_simulation, Simulation};
 use journeyc::ir::Journey;
@@ -147,18 +148,25 @@ fn journey(
 }
 
 /// Runs one simulation per journey given, showing a progress bar when it is worth one.
-fn run_all(journeys: &[&Journey], sim: &Simulation, opts: Options) -> Result<Vec<Report>, String> {
-    let total = opts.customers.saturating_mul(journeys.len() as u64);
+/// The reports of one journey, or of two versions run customer by customer with what changed.
+type Runs = (Vec<Report>, Option<Pairs>);
+
+fn run_all(journeys: &[&Journey], sim: &Simulation, opts: Options) -> Result<Runs, String> {
+    let total = opts.customers;
     let show = std::io::stderr().is_terminal()
         && std::env::var_os("CI").is_none()
         && total >= PROGRESS_FROM;
     let progress = AtomicU64::new(0);
     std::thread::scope(|s| {
-        let worker = s.spawn(|| {
-            journeys
+        let worker = s.spawn(|| match journeys {
+            [before, after] => simulate_pair(before, after, sim, opts, &progress)
+                .map(|(a, b, pairs)| (vec![a, b], Some(pairs)))
+                .map_err(|e| e.to_string()),
+            _ => journeys
                 .iter()
                 .map(|j| simulate(j, sim, opts, &progress).map_err(|e| e.to_string()))
                 .collect::<Result<Vec<_>, _>>()
+                .map(|reports| (reports, None)),
         });
         if show {
             let bar = indicatif::ProgressBar::new(total);
@@ -240,7 +248,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         threads,
     };
     let journeys: Vec<&Journey> = std::iter::once(&before).chain(after.as_ref()).collect();
-    let mut reports = match run_all(&journeys, &sim, opts) {
+    let (mut reports, pairs) = match run_all(&journeys, &sim, opts) {
         Ok(r) => r,
         Err(e) => return fail(EXIT_PROBLEMS, e),
     };
@@ -250,7 +258,7 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         let (Some(before), Some(after)) = (before, after) else {
             return fail(EXIT_PROBLEMS, "the comparison produced no report");
         };
-        let c = Comparison::build(before, after);
+        let c = Comparison::build(before, after, pairs.as_ref());
         let out = match args.format {
             ReportFormat::Text => compare::render(&c),
             ReportFormat::Json => json(&c),

@@ -2,12 +2,14 @@
 //! (before and after an edit), reported side by side.
 //!
 //! Both runs draw the same random numbers for arrivals, attributes and base behaviour (common
-//! random numbers), so differences come from the edit, not from luck of the draw. Intervals are
-//! still computed as for independent samples, which is conservative: a difference called
-//! significant here is at least that significant.
+//! random numbers), so differences come from the edit, not from luck of the draw. When both
+//! versions let in the same customers, intervals are paired ([`super::paired`]): they come from
+//! the customers whose outcome the edit changed. Otherwise the two reports are over different
+//! people and intervals are computed as for independent samples.
 
+use super::paired::{milestone_key, Pairs};
 use super::report::Report;
-use super::stats::{mean_diff, rate_diff, wilson, Diff};
+use super::stats::{mean_diff, paired_mean_diff, paired_rate_diff, rate_diff, wilson, Diff};
 use super::text::{count, pct, pts};
 use serde::Serialize;
 use std::fmt::Write;
@@ -16,6 +18,9 @@ use std::fmt::Write;
 pub struct Comparison {
     pub before: Report,
     pub after: Report,
+    /// Whether the intervals are paired, customer by customer (both versions let in the same
+    /// customers), or for independent samples.
+    pub paired: bool,
     /// Steps by node id, in the order of `before`, then steps only `after` has.
     pub steps: Vec<Change>,
     pub milestones: Vec<Change>,
@@ -54,19 +59,42 @@ fn change(name: String, before: Option<f64>, after: Option<f64>, d: Option<Diff>
     }
 }
 
-fn rate_change(name: String, a: Option<u64>, b: Option<u64>, na: u64, nb: u64) -> Change {
-    let ra = a.map(|x| wilson(x, na));
-    let rb = b.map(|x| wilson(x, nb));
-    let d = match (&ra, &rb) {
-        (Some(x), Some(y)) => rate_diff(x, y),
-        _ => None,
-    };
-    change(name, ra.map(|r| r.rate), rb.map(|r| r.rate), d)
+/// Counts of customers for a rate row: reached before and after (`None` where a version lacks
+/// the row) of entered before and after.
+struct Counts {
+    a: Option<u64>,
+    b: Option<u64>,
+    na: u64,
+    nb: u64,
+}
+
+/// The paired view: `Some` when both versions let in the same customers.
+struct Pairing<'p>(Option<&'p Pairs>);
+
+impl Pairing<'_> {
+    fn rate(&self, name: String, key: &str, c: Counts) -> Change {
+        let ra = c.a.map(|x| wilson(x, c.na));
+        let rb = c.b.map(|x| wilson(x, c.nb));
+        let d = match (&ra, &rb, self.0) {
+            (Some(_), Some(_), Some(p)) => {
+                let (lost, gained) = p.changed.get(key).copied().unwrap_or((0, 0));
+                paired_rate_diff(lost, gained, p.both)
+            }
+            (Some(x), Some(y), None) => rate_diff(x, y),
+            _ => None,
+        };
+        change(name, ra.map(|r| r.rate), rb.map(|r| r.rate), d)
+    }
 }
 
 impl Comparison {
-    pub fn build(before: Report, after: Report) -> Comparison {
+    /// `pairs` from a run customer by customer ([`super::paired::run`]); the intervals are paired
+    /// when it shows both versions let in the same customers.
+    pub fn build(before: Report, after: Report, pairs: Option<&Pairs>) -> Comparison {
         let (na, nb) = (before.entered, after.entered);
+        let pairs = pairs.filter(|p| p.same_customers() && p.both == na && p.both == nb);
+        let pairing = Pairing(pairs);
+        let counts = |a: Option<u64>, b: Option<u64>| Counts { a, b, na, nb };
         // (id, label, depth, reached) of every stage and step, in journey order.
         let steps_of = |r: &Report| -> Vec<(String, String, usize, u64)> {
             r.stages
@@ -85,7 +113,7 @@ impl Comparison {
         let mut steps: Vec<Change> = Vec::new();
         for (id, label, depth, n) in &sa {
             let twin = sb.iter().find(|x| x.0 == *id);
-            let mut c = rate_change(id.clone(), Some(*n), twin.map(|x| x.3), na, nb);
+            let mut c = pairing.rate(id.clone(), id, counts(Some(*n), twin.map(|x| x.3)));
             // A step edited in place keeps its id: show what it is now, marked as edited.
             c.label = match twin {
                 Some(t) if t.1 != *label => format!("{} (edited)", t.1),
@@ -104,7 +132,7 @@ impl Comparison {
                 .and_then(|p| steps.iter().position(|c| c.name == sb[p].0))
                 .map(|i| i + 1)
                 .unwrap_or(steps.len());
-            let mut c = rate_change(id.clone(), None, Some(*n), na, nb);
+            let mut c = pairing.rate(id.clone(), id, counts(None, Some(*n)));
             c.label = label.clone();
             c.depth = *depth;
             steps.insert(at, c);
@@ -116,19 +144,19 @@ impl Comparison {
                 .iter()
                 .find(|x| x.name == m.name)
                 .map(|x| x.reached);
-            milestones.push(rate_change(m.name.clone(), Some(m.reached), other, na, nb));
+            let key = milestone_key(&m.name);
+            milestones.push(pairing.rate(m.name.clone(), &key, counts(Some(m.reached), other)));
         }
         for m in &after.milestones {
             if !before.milestones.iter().any(|x| x.name == m.name) {
-                milestones.push(rate_change(m.name.clone(), None, Some(m.reached), na, nb));
+                let key = milestone_key(&m.name);
+                milestones.push(pairing.rate(m.name.clone(), &key, counts(None, Some(m.reached))));
             }
         }
-        let goal = rate_change(
+        let goal = pairing.rate(
             "goal".to_string(),
-            Some(before.goal.converted),
-            Some(after.goal.converted),
-            na,
-            nb,
+            "goal",
+            counts(Some(before.goal.converted), Some(after.goal.converted)),
         );
         let mut pressure = Vec::new();
         let mut names: Vec<&str> = before.channels.iter().map(|c| c.name.as_str()).collect();
@@ -146,14 +174,17 @@ impl Comparison {
                 None => (0.0, 0.0, n),
             };
             let (x, y) = (stat(a, na), stat(b, nb));
-            pressure.push(change(
-                name.to_string(),
-                Some(x.0),
-                Some(y.0),
-                mean_diff(x, y),
-            ));
+            let d = match pairs {
+                Some(p) => {
+                    let (sum, sum_sq) = p.messages.get(name).copied().unwrap_or((0, 0));
+                    paired_mean_diff(sum, sum_sq, p.both)
+                }
+                None => mean_diff(x, y),
+            };
+            pressure.push(change(name.to_string(), Some(x.0), Some(y.0), d));
         }
         Comparison {
+            paired: pairs.is_some(),
             before,
             after,
             steps,
@@ -161,6 +192,15 @@ impl Comparison {
             goal,
             pressure,
         }
+    }
+}
+
+/// How the intervals were computed, in words.
+pub fn intervals(paired: bool) -> &'static str {
+    if paired {
+        "paired, customer by customer (the same customers entered both versions)"
+    } else {
+        "independent samples (the versions let in different customers)"
     }
 }
 
@@ -215,6 +255,7 @@ pub fn render(c: &Comparison) -> String {
         count(a.entered),
         count(b.entered)
     );
+    let _ = writeln!(o, "  intervals: {}", intervals(c.paired));
     let _ = writeln!(
         o,
         "\nFunnel (% of entered)  {:>31} {:>7} {:>7} {:>10} (95% CI)",

@@ -193,7 +193,11 @@ pub fn render_compare(c: &Comparison) -> String {
         "Comparison of journey {} (simulation {})",
         c.before.journey, c.before.simulation
     );
-    let mut body = format!("<h1>{}</h1><h2>Changes (95% CI)</h2><table><tr><th>step</th><th>before</th><th>after</th><th>change</th></tr>", esc(&title));
+    let mut body = format!(
+        "<h1>{}</h1><p>Intervals: {}.</p><h2>Changes (95% CI)</h2><table><tr><th>step</th><th>before</th><th>after</th><th>change</th></tr>",
+        esc(&title),
+        esc(super::compare::intervals(c.paired))
+    );
     let fmt = |x: Option<f64>| x.map(pct).unwrap_or_else(|| "-".into());
     for ch in c
         .steps

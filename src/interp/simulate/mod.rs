@@ -10,6 +10,7 @@ pub mod compare;
 pub mod hist;
 pub mod html;
 pub mod model;
+pub mod paired;
 pub mod report;
 pub mod rng;
 pub mod runner;
@@ -61,4 +62,33 @@ pub fn simulate(
     let program = crate::interp::program::Program::compile(journey)
         .map_err(|e| SimError::Model(e.to_string()))?;
     Ok(Report::build(&program, &sim.name, opts.seed, &agg))
+}
+
+/// Runs the simulation on two versions of a journey, customer by customer (`--compare`): both
+/// reports, and what the edit changed for the customers who entered both.
+pub fn simulate_pair(
+    before: &Journey,
+    after: &Journey,
+    sim: &Simulation,
+    opts: Options,
+    progress: &AtomicU64,
+) -> Result<(Report, Report, paired::Pairs), SimError> {
+    if opts.customers == 0 {
+        return Err(SimError::NoCustomers);
+    }
+    let (a, b, pairs) = paired::run(
+        before,
+        after,
+        sim,
+        opts.customers,
+        opts.seed,
+        opts.threads,
+        progress,
+    )?;
+    let report = |j: &Journey, agg| -> Result<Report, SimError> {
+        let program = crate::interp::program::Program::compile(j)
+            .map_err(|e| SimError::Model(e.to_string()))?;
+        Ok(Report::build(&program, &sim.name, opts.seed, agg))
+    };
+    Ok((report(before, &a)?, report(after, &b)?, pairs))
 }

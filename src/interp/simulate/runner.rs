@@ -99,6 +99,14 @@ impl<'p> Worker<'p> {
         })
     }
 
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    pub fn tally_mut(&mut self) -> &mut Tally {
+        &mut self.tally
+    }
+
     pub fn into_aggregate(self) -> Aggregate {
         self.tally.agg
     }
@@ -360,29 +368,56 @@ pub fn run(
     threads: usize,
     progress: &AtomicU64,
 ) -> Result<Aggregate, SimError> {
+    in_chunks(
+        customers,
+        threads,
+        progress,
+        |next_chunk| {
+            let program = Program::compile(journey).map_err(|e| SimError::Model(e.to_string()))?;
+            let mut w = Worker::new(&program, sim, seed)?;
+            while let Some(chunk) = next_chunk() {
+                for i in chunk {
+                    w.customer(i);
+                }
+            }
+            Ok(w.into_aggregate())
+        },
+        |total, agg| total.merge(&agg),
+    )
+}
+
+/// The work loop every run shares: each thread runs `work`, which builds its own state (a
+/// program, workers) and runs the chunks of customers `next_chunk` hands out from one atomic
+/// counter; the threads' results are then merged in thread order. Results must not depend on
+/// which thread ran which chunk: integer counts only.
+pub(super) fn in_chunks<T: Send>(
+    customers: u64,
+    threads: usize,
+    progress: &AtomicU64,
+    work: impl Fn(&mut dyn FnMut() -> Option<std::ops::Range<u64>>) -> Result<T, SimError> + Sync,
+    merge: impl Fn(&mut T, T),
+) -> Result<T, SimError> {
     let threads = threads.max(1);
     let next = AtomicU64::new(0);
     let chunks = customers.div_ceil(CHUNK);
-    let results: Vec<Result<Aggregate, SimError>> = std::thread::scope(|s| {
+    let results: Vec<Result<T, SimError>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let program =
-                        Program::compile(journey).map_err(|e| SimError::Model(e.to_string()))?;
-                    let mut w = Worker::new(&program, sim, seed)?;
-                    loop {
+                    // Customers of the chunk handed out before are done when the next is asked for.
+                    let mut done = 0;
+                    let mut next_chunk = || {
+                        progress.fetch_add(std::mem::take(&mut done), Ordering::Relaxed);
                         let chunk = next.fetch_add(1, Ordering::Relaxed);
                         if chunk >= chunks {
-                            break;
+                            return None;
                         }
                         let from = chunk * CHUNK;
                         let to = (from + CHUNK).min(customers);
-                        for i in from..to {
-                            w.customer(i);
-                        }
-                        progress.fetch_add(to - from, Ordering::Relaxed);
-                    }
-                    Ok(w.into_aggregate())
+                        done = to - from;
+                        Some(from..to)
+                    };
+                    work(&mut next_chunk)
                 })
             })
             .collect();
@@ -394,12 +429,12 @@ pub fn run(
             })
             .collect()
     });
-    let mut total: Option<Aggregate> = None;
+    let mut total: Option<T> = None;
     for r in results {
-        let agg = r?;
+        let part = r?;
         match &mut total {
-            None => total = Some(agg),
-            Some(t) => t.merge(&agg),
+            None => total = Some(part),
+            Some(t) => merge(t, part),
         }
     }
     total.ok_or_else(|| SimError::Model("no worker ran".into()))

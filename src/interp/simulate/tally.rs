@@ -135,6 +135,41 @@ pub struct Tally {
     converted: bool,
     /// Touchpoints sent during the current engine call, for the behaviour model to respond to.
     pub just_sent: Vec<(Instant, usize)>,
+    /// The last customer's messages per channel, kept only when a paired comparison asks
+    /// (`end_customer` leaves `messages` at zero).
+    last_messages: Option<Vec<u64>>,
+}
+
+/// Read-only view of what the customer just run did, for pairing two versions customer by
+/// customer (`--compare`).
+pub struct Outcome<'t> {
+    tally: &'t Tally,
+}
+
+impl Outcome<'_> {
+    pub fn entered(&self) -> bool {
+        self.tally.entered_at.is_some()
+    }
+    pub fn converted(&self) -> bool {
+        self.tally.converted
+    }
+    pub fn node(&self, i: usize) -> bool {
+        self.tally.node_stamp.get(i) == Some(&self.tally.stamp)
+    }
+    pub fn stage(&self, i: usize) -> bool {
+        self.tally.stage_stamp.get(i) == Some(&self.tally.stamp)
+    }
+    pub fn milestone(&self, i: usize) -> bool {
+        self.tally.milestone_stamp.get(i) == Some(&self.tally.stamp)
+    }
+    pub fn messages(&self, channel: usize) -> u64 {
+        self.tally
+            .last_messages
+            .as_ref()
+            .and_then(|m| m.get(channel))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 impl Tally {
@@ -160,7 +195,18 @@ impl Tally {
             entered_at: None,
             converted: false,
             just_sent: Vec::new(),
+            last_messages: None,
         }
+    }
+
+    /// Keep each customer's messages per channel for [`Tally::outcome`].
+    pub fn keep_outcomes(&mut self) {
+        self.last_messages = Some(vec![0; self.messages.len()]);
+    }
+
+    /// What the customer just run did (valid until the next customer begins).
+    pub fn outcome(&self) -> Outcome<'_> {
+        Outcome { tally: self }
     }
 
     pub fn begin_customer(&mut self) {
@@ -176,6 +222,9 @@ impl Tally {
     /// Leaves the per-customer message counts at zero for the next customer.
     pub fn end_customer(&mut self, inside: bool) {
         let entered = self.entered_at.is_some();
+        if let Some(last) = self.last_messages.as_mut() {
+            last.copy_from_slice(&self.messages);
+        }
         for (ch, n) in self.messages.iter_mut().enumerate() {
             let n = std::mem::take(n);
             if n > 0 && entered {
