@@ -122,6 +122,39 @@ pub fn unknown_field(
     );
 }
 
+/// Whether `a` is the first line drawing its name in one block; a second one is reported
+/// (E0121, with both places).
+pub fn first_line<'a>(
+    seen: &mut BTreeMap<&'a str, Span>,
+    a: &'a ast::PopAssign,
+    file: FileId,
+    drawn: Drawn,
+    sink: &mut Sink,
+) -> bool {
+    let name = a.attr.name.as_str();
+    let Some(first) = seen.get(name) else {
+        seen.insert(name, a.attr.span);
+        return true;
+    };
+    let (message, help) = match drawn {
+        Drawn::Field => (
+            format!("field `{name}` is given twice"),
+            "give each field one line",
+        ),
+        Drawn::Attribute => (
+            format!("`{name}` is given twice"),
+            "give each attribute one line",
+        ),
+    };
+    sink.push(
+        Diagnostic::error(codes::DUPLICATE_PROPERTY, file, message)
+            .label(a.attr.span, "given again here")
+            .label(*first, "first given here")
+            .help(help),
+    );
+    false
+}
+
 /// Checks the field lines drawn for event `event` (a `trigger` block or a rule's field block):
 /// each names a field of the event once, with a value of the field's type.
 pub fn field_lines(
@@ -133,20 +166,9 @@ pub fn field_lines(
 ) {
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for a in list {
-        if let Some(first) = seen.get(a.attr.name.as_str()) {
-            sink.push(
-                Diagnostic::error(
-                    codes::DUPLICATE_PROPERTY,
-                    file,
-                    format!("field `{}` is given twice", a.attr.name),
-                )
-                .label(a.attr.span, "given again here")
-                .label(*first, "first given here")
-                .help("give each field one line"),
-            );
+        if !first_line(&mut seen, a, file, Drawn::Field, sink) {
             continue;
         }
-        seen.insert(&a.attr.name, a.attr.span);
         match model.field_type(event, &a.attr.name) {
             Some(ty) => drawn_value(model, file, a, ty, Drawn::Field, sink),
             None => unknown_field(model, file, event, &a.attr, sink),

@@ -358,20 +358,9 @@ fn population(
 ) {
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for a in list {
-        if let Some(first) = seen.get(a.attr.name.as_str()) {
-            sink.push(
-                Diagnostic::error(
-                    codes::DUPLICATE_PROPERTY,
-                    file,
-                    format!("`{}` is given twice", a.attr.name),
-                )
-                .label(a.attr.span, "given again here")
-                .label(*first, "first given here")
-                .help("give each attribute one line"),
-            );
+        if !super::draws::first_line(&mut seen, a, file, Drawn::Attribute, sink) {
             continue;
         }
-        seen.insert(&a.attr.name, a.attr.span);
         let Some(def) = model.attrs.get(&a.attr.name) else {
             unknown_attr(model, file, &a.attr, sink);
             continue;

@@ -59,9 +59,19 @@ pub fn simulate(
         opts.threads,
         progress,
     )?;
+    report(journey, sim, opts, &agg)
+}
+
+/// The report of `journey`'s counts.
+fn report(
+    journey: &Journey,
+    sim: &Simulation,
+    opts: Options,
+    agg: &tally::Aggregate,
+) -> Result<Report, SimError> {
     let program = crate::interp::program::Program::compile(journey)
         .map_err(|e| SimError::Model(e.to_string()))?;
-    Ok(Report::build(&program, &sim.name, opts.seed, &agg))
+    Ok(Report::build(&program, &sim.name, opts.seed, agg))
 }
 
 /// Runs the simulation on two versions of a journey, customer by customer (`--compare`): both
@@ -85,10 +95,9 @@ pub fn simulate_pair(
         opts.threads,
         progress,
     )?;
-    let report = |j: &Journey, agg| -> Result<Report, SimError> {
-        let program = crate::interp::program::Program::compile(j)
-            .map_err(|e| SimError::Model(e.to_string()))?;
-        Ok(Report::build(&program, &sim.name, opts.seed, agg))
-    };
-    Ok((report(before, &a)?, report(after, &b)?, pairs))
+    Ok((
+        report(before, sim, opts, &a)?,
+        report(after, sim, opts, &b)?,
+        pairs,
+    ))
 }
