@@ -838,6 +838,41 @@ fn a_misspelt_name_has_a_quick_fix() {
 }
 
 #[test]
+fn formatting_gives_what_journeyc_fmt_writes_and_leaves_broken_files_alone() {
+    let dir = project();
+    let path = dir.path().join("main.journey");
+    let messy = MAIN.replace("  ", "      ").replace(" {", "{");
+    assert_ne!(messy, MAIN);
+    let uri = uri_of(&path);
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.open(&uri, &messy);
+    let format = |c: &mut Client| {
+        c.request(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+        )
+    };
+    let edits = format(&mut c);
+    let edit = &edits[0];
+    assert_eq!(edit["range"]["start"], pos(0, 0), "{edits}");
+    let expected =
+        journeyc::fmt::format_source(journeyc::source::FileId(0), &messy).expect("formats");
+    assert_eq!(edit["newText"], expected.as_str());
+    // Formatted text needs no edit; a file with syntax errors gets none.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": expected }] }),
+    );
+    assert_eq!(format(&mut c), json!([]));
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": "journey {" }] }),
+    );
+    assert_eq!(format(&mut c), Value::Null);
+}
+
+#[test]
 fn a_malformed_message_is_answered_and_the_session_goes_on() {
     let dir = project();
     let main = uri_of(&dir.path().join("main.journey"));

@@ -17,9 +17,9 @@ use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionProviderCapability,
     CompletionOptions, CompletionResponse, DocumentSymbolResponse, GotoDefinitionResponse,
     HoverProviderCapability, InitializeResult, OneOf, PrepareRenameResponse,
-    PublishDiagnosticsParams, RenameOptions, SaveOptions, ServerCapabilities, ServerInfo,
+    PublishDiagnosticsParams, Range, RenameOptions, SaveOptions, ServerCapabilities, ServerInfo,
     TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Uri,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -62,6 +62,7 @@ pub fn capabilities() -> ServerCapabilities {
             prepare_provider: Some(true),
             work_done_progress_options: Default::default(),
         })),
+        document_formatting_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..Default::default()
@@ -285,6 +286,30 @@ impl Server<'_> {
                     .map(CodeActionOrCommand::CodeAction)
                     .collect();
                 json(serde_json::to_value(out))
+            }
+            req::Formatting::METHOD => {
+                let p: lsp_types::DocumentFormattingParams = params(&r)?;
+                let Some(doc) =
+                    uri::to_path(&p.text_document.uri).and_then(|path| self.docs.get(&path))
+                else {
+                    return Ok(Value::Null);
+                };
+                match crate::fmt::format_source(FileId(0), &doc.text) {
+                    Ok(out) if out == doc.text => {
+                        json(serde_json::to_value(Vec::<TextEdit>::new()))
+                    }
+                    Ok(out) => {
+                        let whole = Range::new(
+                            position::position(&doc.text, 0),
+                            position::position(&doc.text, doc.text.len()),
+                        );
+                        json(serde_json::to_value(vec![TextEdit::new(whole, out)]))
+                    }
+                    // Like `journeyc fmt`, a file with syntax errors is left alone; the errors
+                    // are already in the editor.
+                    Err(crate::fmt::FormatError::Syntax(_)) => Ok(Value::Null),
+                    Err(e) => Err(refused(e.to_string())),
+                }
             }
             other => Err(Failure {
                 code: ErrorCode::MethodNotFound,
