@@ -413,8 +413,11 @@ fn a_session_answers_every_feature() {
     assert_eq!(children, ["upgraded", "onboarding", "engagement"]);
 
     // Unknown requests get MethodNotFound.
-    let resp = c.call("textDocument/formatting", json!({}));
+    let resp = c.call("textDocument/semanticTokens/full", json!({}));
     assert_eq!(resp["error"]["code"], -32601);
+    // Known requests with bad parameters get InvalidParams.
+    let resp = c.call("textDocument/formatting", json!({}));
+    assert_eq!(resp["error"]["code"], -32602);
 
     // Shutdown, then exit: exit code 0.
     assert_eq!(c.request("shutdown", Value::Null), Value::Null);
