@@ -330,3 +330,30 @@ fn a_byte_order_mark_and_other_segment_calls_are_not_bad_lines() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(":6: `type` is `purchase`"));
 }
+
+#[test]
+fn customers_forgotten_while_fresh_are_counted_once_and_enter_later() {
+    // u9 sends the trigger as a pro customer (no entry: the state is a new customer's, so the
+    // replay forgets it), then becomes a trial customer and enters on the next trigger.
+    let log = [
+        r#"{"type":"identify","userId":"u9","timestamp":"2026-01-05T08:00:00Z","traits":{"plan":"pro"}}"#,
+        r#"{"type":"track","userId":"u9","event":"signed_up","timestamp":"2026-01-05T09:00:00Z","properties":{"source":"ads"}}"#,
+        r#"{"type":"identify","userId":"u9","timestamp":"2026-01-05T10:00:00Z","traits":{"plan":"trial"}}"#,
+        r#"{"type":"track","userId":"u9","event":"signed_up","timestamp":"2026-01-05T11:00:00Z","properties":{"source":"ads"}}"#,
+        r#"{"type":"track","userId":"u8","event":"activated","timestamp":"2026-01-05T12:00:00Z"}"#,
+        r#"{"type":"track","userId":"u8","event":"activated","timestamp":"2026-01-05T13:00:00Z"}"#,
+    ]
+    .join("\n");
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", &log)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("2 customers, 1 entry"), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            r#""time":"2026-01-05T11:00:00Z","journey":"trial","node":null,"action":"entered""#
+        ),
+        "{stdout}"
+    );
+}

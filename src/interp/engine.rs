@@ -201,6 +201,18 @@ impl Customer {
     pub fn in_journey(&self) -> bool {
         self.run.is_some()
     }
+
+    /// Whether nothing distinguishes this customer from a new one: no entry, no send in any cap
+    /// window, the default profile. A replay can forget such a customer and meet them again as
+    /// new, so its memory follows the customers that matter, not every id in the log.
+    pub fn is_fresh(&self, program: &Program) -> bool {
+        self.run.is_none()
+            && self.watch.is_none()
+            && self.entries == 0
+            && self.last_entry.is_none()
+            && self.channel_log.iter().all(Vec::is_empty)
+            && self.attrs == program.attr_defaults
+    }
 }
 
 pub struct Engine<'p> {

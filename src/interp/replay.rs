@@ -12,7 +12,7 @@ use super::value::Val;
 use crate::ir::{Engagement, Type};
 use serde_json::Value as Json;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// A line that could not be replayed.
@@ -54,7 +54,10 @@ pub struct Summary {
 
 pub struct Replay<'p> {
     programs: &'p [Program],
+    /// The customers whose state differs from a new customer's (see [`Customer::is_fresh`]).
     customers: HashMap<String, Vec<Customer>>,
+    /// Every customer id seen, hashed, for the summary's count of distinct customers.
+    seen: HashSet<u64>,
     timers: BinaryHeap<Reverse<(Instant, String)>>,
     last_time: Option<(Instant, usize)>,
     explain: Option<String>,
@@ -128,6 +131,7 @@ impl<'p> Replay<'p> {
         Replay {
             programs,
             customers: HashMap::new(),
+            seen: HashSet::new(),
             timers: BinaryHeap::new(),
             last_time: None,
             explain,
@@ -137,11 +141,12 @@ impl<'p> Replay<'p> {
 
     fn customer_states(&mut self, id: &str) -> &mut Vec<Customer> {
         let programs = self.programs;
-        let summary = &mut self.summary;
-        self.customers.entry(id.to_string()).or_insert_with(|| {
-            summary.customers += 1;
-            programs.iter().map(|p| Customer::new(p, id)).collect()
-        })
+        if self.seen.insert(super::program::stable_hash(&[id])) {
+            self.summary.customers += 1;
+        }
+        self.customers
+            .entry(id.to_string())
+            .or_insert_with(|| programs.iter().map(|p| Customer::new(p, id)).collect())
     }
 
     /// Runs `f` on every journey state of a customer, then files its next timer.
@@ -166,6 +171,17 @@ impl<'p> Replay<'p> {
             f(&engine, state, &mut obs);
         }
         let next = states.iter().filter_map(Customer::deadline).min();
+        let fresh = programs
+            .iter()
+            .zip(states.iter())
+            .all(|(p, c)| c.is_fresh(p));
+        for c in states.iter_mut().filter(|c| !c.in_journey()) {
+            // Buffers kept for a next entry only save allocations in simulations.
+            c.spare = None;
+        }
+        if fresh {
+            self.customers.remove(id);
+        }
         if let Some(t) = next {
             self.timers.push(Reverse((t, id.to_string())));
         }
@@ -283,13 +299,13 @@ impl<'p> Replay<'p> {
         Ok(Ok(()))
     }
 
-    /// Runs the timers due up to `until` (default: the last event's time) and counts the
-    /// customers still in a journey.
     /// The time of the last event read, if any.
     pub fn last_event_time(&self) -> Option<Instant> {
         self.last_time.map(|(t, _)| t)
     }
 
+    /// Runs the timers due up to `until` (default: the last event's time) and counts the
+    /// customers still in a journey.
     pub fn finish(&mut self, until: Option<Instant>, sink: &mut dyn Sink) -> std::io::Result<()> {
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;

@@ -69,9 +69,12 @@ fn report(
     opts: Options,
     agg: &tally::Aggregate,
 ) -> Result<Report, SimError> {
-    let program = crate::interp::program::Program::compile(journey)
-        .map_err(|e| SimError::Model(e.to_string()))?;
-    Ok(Report::build(&program, &sim.name, opts.seed, agg))
+    Ok(Report::build(&compile(journey)?, &sim.name, opts.seed, agg))
+}
+
+/// The interpreter's program for `journey`, as every simulation run needs it.
+fn compile(journey: &Journey) -> Result<crate::interp::program::Program, SimError> {
+    crate::interp::program::Program::compile(journey).map_err(|e| SimError::Model(e.to_string()))
 }
 
 /// Runs the simulation on two versions of a journey, customer by customer (`--compare`): both

@@ -51,7 +51,7 @@ pub fn milestone_key(name: &str) -> String {
 
 impl Keys {
     fn new(a: &Program, b: &Program) -> Keys {
-        let rows = |p: &Program| -> Vec<(String, Source)> {
+        let rows = |p: &Program| -> BTreeMap<String, Source> {
             let mut rows: BTreeMap<String, Source> = BTreeMap::new();
             for (i, n) in p.ir.nodes.iter().enumerate() {
                 rows.insert(n.id.clone(), Source::Node(i));
@@ -65,21 +65,15 @@ impl Keys {
                 rows.insert(milestone_key(m), Source::Milestone(i));
             }
             rows.insert("goal".to_string(), Source::Goal);
-            rows.into_iter().collect()
+            rows
         };
         let (ra, rb) = (rows(a), rows(b));
         let mut rates: Vec<(String, Option<Source>, Option<Source>)> = ra
             .iter()
-            .map(|(k, s)| {
-                (
-                    k.clone(),
-                    Some(*s),
-                    rb.iter().find(|x| x.0 == *k).map(|x| x.1),
-                )
-            })
+            .map(|(k, s)| (k.clone(), Some(*s), rb.get(k).copied()))
             .collect();
         for (k, s) in &rb {
-            if !ra.iter().any(|x| x.0 == *k) {
+            if !ra.contains_key(k) {
                 rates.push((k.clone(), None, Some(*s)));
             }
         }
@@ -223,9 +217,7 @@ pub fn run(
         threads,
         progress,
         |next_chunk| {
-            let compile =
-                |j: &Journey| Program::compile(j).map_err(|e| SimError::Model(e.to_string()));
-            let (pa, pb) = (compile(before)?, compile(after)?);
+            let (pa, pb) = (super::compile(before)?, super::compile(after)?);
             let keys = Keys::new(&pa, &pb);
             let mut wa = Worker::new(&pa, sim, seed)?;
             let mut wb = Worker::new(&pb, sim, seed)?;

@@ -373,7 +373,7 @@ pub fn run(
         threads,
         progress,
         |next_chunk| {
-            let program = Program::compile(journey).map_err(|e| SimError::Model(e.to_string()))?;
+            let program = super::compile(journey)?;
             let mut w = Worker::new(&program, sim, seed)?;
             while let Some(chunk) = next_chunk() {
                 for i in chunk {

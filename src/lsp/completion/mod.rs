@@ -257,17 +257,8 @@ impl Completer<'_> {
 
     /// The token before the innermost `{` still open at the cursor.
     fn block_head(&self) -> &str {
-        let mut open: Vec<usize> = Vec::new();
-        for (i, t) in self.toks.iter().enumerate() {
-            match t.text {
-                "{" => open.push(i),
-                "}" => {
-                    open.pop();
-                }
-                _ => {}
-            }
-        }
-        open.last()
+        self.open_braces()
+            .last()
             .and_then(|i| i.checked_sub(1))
             .and_then(|i| self.toks.get(i))
             .map_or("", |t| t.text)
