@@ -101,25 +101,38 @@ pub fn unknown_field(
     field: &ast::Ident,
     sink: &mut Sink,
 ) {
+    sink.push(unknown_field_error(model, file, event, field, ""));
+}
+
+/// The E0109 for `field` of `event`; `written` is what the suggestion is written after
+/// (`event.` in an expression).
+pub fn unknown_field_error(
+    model: &Model,
+    file: FileId,
+    event: &str,
+    field: &ast::Ident,
+    written: &str,
+) -> Diagnostic {
     let fields: Vec<&str> = model
         .events
         .get(event)
         .map(|e| e.fields.iter().map(|(n, _)| n.as_str()).collect())
         .unwrap_or_default();
     let help = match did_you_mean(&field.name, fields.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None if fields.is_empty() => format!("`{event}` has no fields"),
+        Some(s) => format!("did you mean `{written}{s}`?"),
+        None if fields.is_empty() => format!(
+            "`{event}` has no fields; declare one with `event {event} {{ {}: string }}`",
+            field.name
+        ),
         None => format!("`{event}` has {}", field_list(&fields)),
     };
-    sink.push(
-        Diagnostic::error(
-            codes::UNKNOWN_FIELD,
-            file,
-            format!("event `{event}` has no field `{}`", field.name),
-        )
-        .label(field.span, "unknown field")
-        .help(help),
-    );
+    Diagnostic::error(
+        codes::UNKNOWN_FIELD,
+        file,
+        format!("event `{event}` has no field `{}`", field.name),
+    )
+    .label(field.span, "unknown field")
+    .help(help)
 }
 
 /// Whether `a` is the first line drawing its name in one block; a second one is reported

@@ -226,29 +226,13 @@ impl Typer<'_, '_> {
                 };
                 match self.scope.model.field_type(event, &f.name) {
                     Some(t) => Some(t.clone()),
-                    None => {
-                        let fields: Vec<&str> = self
-                            .scope
-                            .model
-                            .events
-                            .get(event)
-                            .map(|d| d.fields.iter().map(|(n, _)| n.as_str()).collect())
-                            .unwrap_or_default();
-                        let help = match did_you_mean(&f.name, fields.iter().copied()) {
-                            Some(s) => format!("did you mean `event.{s}`?"),
-                            None if fields.is_empty() => format!("`{event}` has no fields; declare one with `event {event} {{ {}: string }}`", f.name),
-                            None => format!("`{event}` has {}", field_list(&fields)),
-                        };
-                        self.err(
-                            Diagnostic::error(
-                                codes::UNKNOWN_FIELD,
-                                file,
-                                format!("event `{event}` has no field `{}`", f.name),
-                            )
-                            .label(f.span, "unknown field")
-                            .help(help),
-                        )
-                    }
+                    None => self.err(super::draws::unknown_field_error(
+                        self.scope.model,
+                        file,
+                        event,
+                        f,
+                        "event.",
+                    )),
                 }
             }
             ExprKind::Call { func, arg } => {
