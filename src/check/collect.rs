@@ -517,6 +517,7 @@ fn touchpoint(
     let mut requires: Vec<String> = Vec::new();
     let mut requires_spans: Vec<Span> = Vec::new();
     let mut requires_span: Option<Span> = None;
+    let mut transactional: Option<Span> = None;
     for p in &t.props {
         match p {
             ast::TouchpointProp::Channel(c, span) => {
@@ -589,6 +590,13 @@ fn touchpoint(
                 }
                 converts = Some(((event.name.clone(), within.secs), *span));
             }
+            ast::TouchpointProp::Transactional(span) => {
+                if let Some(first) = transactional {
+                    twice(sink, file, "transactional", *span, first);
+                    continue;
+                }
+                transactional = Some(*span);
+            }
             ast::TouchpointProp::Requires(events, span) => {
                 if let Some(first) = requires_span {
                     twice(sink, file, "requires", *span, first);
@@ -640,6 +648,7 @@ fn touchpoint(
             converts: converts.map(|c| c.0),
             requires,
             requires_spans,
+            transactional: transactional.is_some(),
             origin,
         },
     );

@@ -57,6 +57,8 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
     };
     let mut trigger: Option<Span> = None;
     let mut entry: Option<Span> = None;
+    let mut priority: Option<Span> = None;
+    let mut exclusive: Option<Span> = None;
     for part in &j.decl.parts {
         match part {
             JourneyPart::Trigger(t) => {
@@ -85,6 +87,21 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
                         );
                     }
                 }
+            }
+            JourneyPart::Priority(p) => {
+                if let Some(first) = priority {
+                    twice(cx.sink, file, "priority", p.span, first);
+                    continue;
+                }
+                priority = Some(p.span);
+            }
+            JourneyPart::Exclusive(x) => {
+                if let Some(first) = exclusive {
+                    twice(cx.sink, file, "exclusive", x.span, first);
+                    continue;
+                }
+                exclusive = Some(x.span);
+                super::collect::naming(cx.sink, file, &x.group, "exclusive group");
             }
             JourneyPart::Goal(g) => {
                 let ok = cx.event(&g.event);

@@ -134,6 +134,8 @@ pub struct TouchpointDef {
     pub requires: Vec<String>,
     /// Where each of `requires` is named, in the same order, for diagnostics.
     pub requires_spans: Vec<Span>,
+    /// `transactional`: exempt from caps, quiet hours and consent, and not counted by caps.
+    pub transactional: bool,
     pub origin: Origin,
 }
 
@@ -162,6 +164,26 @@ impl JourneyDef {
                 _ => None,
             })
             .unwrap_or(ast::EntryRule::Once)
+    }
+
+    /// `priority N`; 0 when none is written.
+    pub fn priority(&self) -> i64 {
+        self.decl
+            .parts
+            .iter()
+            .find_map(|p| match p {
+                ast::JourneyPart::Priority(p) => Some(p.value),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// `exclusive GROUP`, if written.
+    pub fn exclusive(&self) -> Option<&str> {
+        self.decl.parts.iter().find_map(|p| match p {
+            ast::JourneyPart::Exclusive(x) => Some(x.group.name.as_str()),
+            _ => None,
+        })
     }
 
     pub fn goals(&self) -> impl Iterator<Item = &ast::Goal> {

@@ -49,6 +49,8 @@ struct Output<W: Write> {
     out: Option<W>,
     explained: Vec<(Instant, String, String)>,
     explain: Option<String>,
+    /// Where the explained customer stands at the end, if still in a journey.
+    standing: Vec<String>,
 }
 
 impl<W: Write> Sink for Output<W> {
@@ -65,13 +67,23 @@ impl<W: Write> Sink for Output<W> {
         }
         if self.explain.as_deref() == Some(r.customer.as_str()) {
             let p = &programs[r.journey];
-            self.explained
-                .push((r.time, describe(p, r.node, &r.action), place(p, r.node)));
+            let text = journeyc::interp::world::describe(programs, r.journey, r.node, &r.action);
+            self.explained.push((r.time, text, place(p, r.node)));
         }
         if let Some(out) = self.out.as_mut() {
             writeln!(out, "{}", record_json(programs, r))?;
         }
         Ok(())
+    }
+
+    fn ignored(&mut self, programs: &[Program], r: &Record) {
+        let p = &programs[r.journey];
+        self.explained
+            .push((r.time, describe(p, r.node, &r.action), place(p, r.node)));
+    }
+
+    fn standing(&mut self, _programs: &[Program], _journey: usize, text: String) {
+        self.standing.push(text);
     }
 
     fn explain(&mut self, _journey: usize, time: Instant, _node: Option<usize>, text: String) {
@@ -186,6 +198,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         out: Some(writer),
         explained: Vec::new(),
         explain: args.explain.clone(),
+        standing: Vec::new(),
     };
     let mut replay = Replay::new(&programs, args.explain.clone());
     let cleanup = |code: ExitCode| {
@@ -268,6 +281,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     if let Some(id) = &args.explain {
         print_explanation(id, &sink.explained);
+        print_standing(&sink.standing);
     }
     let s = &replay.summary;
     eprintln!(
@@ -280,6 +294,13 @@ pub fn run(args: RunArgs) -> ExitCode {
         s.in_flight,
         count(bad_lines, "bad line", "bad lines"),
     );
+    if s.ignored_events > 0 {
+        eprintln!(
+            "{} arrived while nothing in a journey waited for {} (`--explain ID` shows them)",
+            count(s.ignored_events, "event", "events"),
+            if s.ignored_events == 1 { "it" } else { "them" }
+        );
+    }
     if s.ignored > 0 {
         eprintln!(
             "ignored {} (`page`, `screen`, `group`, `alias`): journeys read only `track` and `identify`",
@@ -309,6 +330,14 @@ fn print_explanation(id: &str, lines: &[(Instant, String, String)]) {
         } else {
             let _ = writeln!(out, "  {when:<22} {text}   [{place}]");
         }
+    }
+}
+
+/// The explained customer's place in each journey they are still in.
+fn print_standing(lines: &[String]) {
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        let _ = writeln!(out, "  at the end: {l}");
     }
 }
 

@@ -2,13 +2,13 @@
 
 use super::output::{self, MessageFormat, EXIT_PROBLEMS};
 use clap::Args;
-use journeyc::interp::describe::describe;
 use journeyc::interp::program::Program;
-use journeyc::interp::scenario::{self, Outcome, TEST_EPOCH};
+use journeyc::interp::scenario::TEST_EPOCH;
+use journeyc::interp::world::scenario::{self as world_scenario, Outcome};
+use journeyc::interp::world::{self, Cast};
 use journeyc::interp::time::format_duration;
 use journeyc::ir::scenario::lower_test;
 use journeyc::source::SourceMap;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,12 +19,16 @@ pub struct TestArgs {
     /// Run only the tests whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
+    /// Run only this journey (its tests, with no other journey beside it).
+    #[arg(long, value_name = "NAME")]
+    pub journey: Option<String>,
 }
 
 struct Ran {
     label: String,
     file: journeyc::source::FileId,
-    program: usize,
+    /// The unit whose journeys ran together (an index into the compiled units).
+    unit: usize,
     outcome: Outcome,
 }
 
@@ -41,11 +45,25 @@ pub fn run(args: TestArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_PROBLEMS);
     }
-    let mut programs: Vec<Program> = Vec::new();
+    let mut units: Vec<Vec<Program>> = Vec::new();
     let mut ran: Vec<Ran> = Vec::new();
     let mut filtered = 0usize;
     for model in &checked.models {
-        let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
+        // Every journey of the unit runs for the test's customer (one world).
+        let mut programs = Vec::new();
+        for journey in model.journeys.values() {
+            if args.journey.as_deref().is_some_and(|n| n != journey.name) {
+                continue;
+            }
+            let ir = journeyc::ir::lower::lower_journey(model, journey, &project.sources);
+            match Program::compile(&ir) {
+                Ok(p) => programs.push(p),
+                Err(e) => return output::usage_error(e),
+            }
+        }
+        units.push(programs);
+        let unit = units.len() - 1;
+        let cast = Cast::new(&units[unit]);
         for test in &model.tests {
             if args
                 .filter
@@ -58,24 +76,11 @@ pub fn run(args: TestArgs) -> ExitCode {
             let Some(sc) = lower_test(model, test) else {
                 continue;
             };
-            let Some(journey) = model.journeys.get(&sc.journey) else {
+            let Some(focus) = cast.journey(&sc.journey) else {
+                filtered += usize::from(args.journey.is_some());
                 continue;
             };
-            let index = match by_name.get(sc.journey.as_str()) {
-                Some(i) => *i,
-                None => {
-                    let ir = journeyc::ir::lower::lower_journey(model, journey, &project.sources);
-                    match Program::compile(&ir) {
-                        Ok(p) => {
-                            programs.push(p);
-                            by_name.insert(journey.name.as_str(), programs.len() - 1);
-                            programs.len() - 1
-                        }
-                        Err(e) => return output::usage_error(e),
-                    }
-                }
-            };
-            let outcome = scenario::run(&programs[index], &sc);
+            let outcome = world_scenario::run(&cast, focus, &sc);
             let label = format!(
                 "{}: {}",
                 project.sources.get(test.file).name,
@@ -84,7 +89,7 @@ pub fn run(args: TestArgs) -> ExitCode {
             ran.push(Ran {
                 label,
                 file: test.file,
-                program: index,
+                unit,
                 outcome,
             });
         }
@@ -105,7 +110,7 @@ pub fn run(args: TestArgs) -> ExitCode {
     if !failed.is_empty() {
         println!("\nfailures:");
         for r in &failed {
-            print_failure(r, &programs[r.program], &project.sources);
+            print_failure(r, &units[r.unit], &project.sources);
         }
     }
     let passed = ran.len() - failed.len();
@@ -136,7 +141,7 @@ fn one_line(name: &str) -> String {
         .collect()
 }
 
-fn print_failure(r: &Ran, program: &Program, sources: &SourceMap) {
+fn print_failure(r: &Ran, programs: &[Program], sources: &SourceMap) {
     let file = sources.get(r.file);
     println!("\n---- {} ----", r.label);
     for f in &r.outcome.failures {
@@ -153,12 +158,19 @@ fn print_failure(r: &Ran, program: &Program, sources: &SourceMap) {
     if r.outcome.timeline.is_empty() {
         println!("  (nothing happened: did the trigger event arrive and its condition hold?)");
     }
-    for h in &r.outcome.timeline {
+    for e in &r.outcome.timeline {
+        let (h, program) = (&e.happening, &programs[e.journey]);
         let node = h.node.map(|n| program.node_id(n)).unwrap_or("");
+        // With several journeys, each line says whose it is.
+        let node = if programs.len() > 1 {
+            format!("{}: {node}", program.ir.name)
+        } else {
+            node.to_string()
+        };
         let when = format!("+{}", format_duration(h.time - TEST_EPOCH));
         println!(
             "  {when:<10} {node:<36} {}",
-            describe(program, h.node, &h.action)
+            world::describe(programs, e.journey, h.node, &h.action)
         );
     }
 }

@@ -274,6 +274,8 @@ fn part_span(part: &JourneyPart) -> Span {
     match part {
         JourneyPart::Trigger(t) => t.span,
         JourneyPart::Entry(e) => e.span,
+        JourneyPart::Priority(x) => x.span,
+        JourneyPart::Exclusive(x) => x.span,
         JourneyPart::Goal(g) => g.span,
         JourneyPart::Exit(x) => x.span,
         JourneyPart::Section(s) => s.span,

@@ -2,8 +2,8 @@
 //! explanations.
 
 use super::engine::{Action, ExitReason};
-use super::program::Program;
-use super::time::format_rfc3339;
+use super::program::{CNode, Program};
+use super::time::{format_rfc3339, Instant};
 
 /// The stable name of an action in JSON output.
 pub fn action_name(a: &Action) -> &'static str {
@@ -26,6 +26,7 @@ pub fn action_name(a: &Action) -> &'static str {
             reason: ExitReason::Completed,
         } => "completed",
         Action::Left { .. } => "exited",
+        Action::Ignored { .. } => "ignored",
     }
 }
 
@@ -73,7 +74,7 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
             format!("skipped stage `{name}`{why}")
         }
         Action::Sent { touchpoint } => format!("sent {}", tp(p, *touchpoint)),
-        Action::Suppressed { touchpoint, reason } => {
+        Action::Suppressed { touchpoint, reason, earlier } => {
             let why = match reason {
                 super::engine::Suppression::Cap => {
                     let ch = &p.channels[p.touchpoints[*touchpoint].channel];
@@ -82,7 +83,10 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
                         .iter()
                         .map(|(n, per)| format!("cap {n} per {}", super::time::format_duration(*per)))
                         .collect();
-                    format!("the channel's {} was reached", caps.join(", "))
+                    let by = earlier
+                        .map(|e| format!(" (first send in the window at {})", format_rfc3339(e.at)))
+                        .unwrap_or_default();
+                    format!("the channel's {} was reached{by}", caps.join(", "))
                 }
                 super::engine::Suppression::Consent => {
                     let ch = &p.channels[p.touchpoints[*touchpoint].channel];
@@ -131,6 +135,10 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
             let enums = p.attr_enums.get(*attr).and_then(|e| e.as_deref());
             format!("set {} = {}", p.attr_names.get(*attr).map(String::as_str).unwrap_or("?"), value.show(enums))
         }
+        Action::Ignored { event, node, until } => {
+            let name = p.event_names.get(*event).map(String::as_str).unwrap_or("?");
+            format!("ignored `{name}`: {}", held(p, *node, *until))
+        }
         Action::Left { reason } => match reason {
             ExitReason::Converted => "left the journey: converted".to_string(),
             ExitReason::Completed => "completed the journey".to_string(),
@@ -143,6 +151,33 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
                 "stopped: more than {} steps without time passing (a loop the checker should have caught)",
                 super::engine::MAX_INSTANT_STEPS
             ),
+        },
+    }
+}
+
+/// Where a customer is held and until when, in words: "held at `send under_review` until
+/// 2026-01-06T07:00:00Z (quiet hours)", "waiting in `wait 2d` until ...".
+pub fn held(p: &Program, node: Option<usize>, until: Option<Instant>) -> String {
+    let until_text = |u: Option<Instant>| match u {
+        Some(u) => format!("until {}", format_rfc3339(u)),
+        None => "with no deadline".to_string(),
+    };
+    match node.and_then(|n| p.nodes.get(n).map(|k| (n, k))) {
+        Some((n, CNode::Send { touchpoint, .. })) => format!(
+            "held at `send {}` {} (quiet hours), at `{}`",
+            p.touchpoint_names.get(*touchpoint).map(String::as_str).unwrap_or("?"),
+            until_text(until),
+            p.node_id(n)
+        ),
+        Some((n, CNode::Wait { event, .. })) => format!(
+            "waiting for `{}` {}, at `{}`",
+            p.event_names.get(*event).map(String::as_str).unwrap_or("?"),
+            until_text(until),
+            p.node_id(n)
+        ),
+        _ => match until {
+            Some(u) => format!("in a `wait` until {}", format_rfc3339(u)),
+            None => "nothing in the journey waits for it".to_string(),
         },
     }
 }

@@ -62,6 +62,8 @@ pub enum Action {
     Suppressed {
         touchpoint: usize,
         reason: Suppression,
+        /// For a cap: the earliest send in the window that filled it.
+        earlier: Option<SendMark>,
     },
     Deferred {
         touchpoint: usize,
@@ -96,6 +98,16 @@ pub enum Action {
     Left {
         reason: ExitReason,
     },
+    /// An event the journey knows arrived while the customer was in the journey and nothing
+    /// there waited for it (no wait, exit criterion or goal took it): it changes nothing, and is
+    /// reported (through [`Observer::ignored`]) so that it does not vanish without a trace.
+    /// `node` is the step the customer was held at (none during a `wait D`), `until` when that
+    /// hold ends (none: a wait without a deadline).
+    Ignored {
+        event: usize,
+        node: Option<usize>,
+        until: Option<Instant>,
+    },
 }
 
 /// Why an arriving event did not start the journey, for explanations.
@@ -104,7 +116,23 @@ pub enum NotEntered {
     ConditionFalse,
     AlreadyInJourney,
     EnteredBefore,
-    TooSoon { next_allowed: Instant },
+    TooSoon {
+        next_allowed: Instant,
+    },
+    /// The customer is in another journey of this journey's `exclusive` group (its index in
+    /// the world, see [`Customer::barred`]).
+    Exclusive {
+        holder: u32,
+    },
+}
+
+/// One send in a channel's cap window: when, and which journey (its index in the world) sent
+/// which of its touchpoints, so that a suppression can name the send that filled the cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendMark {
+    pub at: Instant,
+    pub journey: u32,
+    pub touchpoint: u32,
 }
 
 /// Receives what happens. Simulations count; replays write JSON; explanations keep everything.
@@ -120,6 +148,9 @@ pub trait Observer {
     }
     /// A decision explained: which condition held or not, with the values it read.
     fn detail(&mut self, _time: Instant, _node: Option<usize>, _text: String) {}
+    /// An event arrived that nothing in the journey waited for (an [`Action::Ignored`]).
+    /// Simulations do not look; tests and replays show it.
+    fn ignored(&mut self, _time: Instant, _action: &Action) {}
 }
 
 /// Where a customer in the journey is parked.
@@ -156,8 +187,16 @@ pub struct Customer {
     pub entries: u32,
     pub last_entry: Option<Instant>,
     pub run: Option<Run>,
-    /// Per channel, send times within the longest cap window.
-    pub channel_log: Vec<Vec<Instant>>,
+    /// Per channel, sends within the longest cap window. In a world of several journeys the
+    /// world lends its shared log here for the length of each engine call (see
+    /// `interp::world`), so caps count the sends of every journey.
+    pub channel_log: Vec<Vec<SendMark>>,
+    /// This journey's index in the customer's world (0 when it runs alone): written in the
+    /// send marks.
+    pub journey: u32,
+    /// Set by the world while the customer is in another journey of this journey's
+    /// `exclusive` group (that journey's index): the trigger then does not enter.
+    pub barred: Option<u32>,
     /// Split assignment key: the customer's id hashed once.
     pub id_hash: u64,
     /// After the steps end, goals with a window and touchpoints' conversion windows still
@@ -183,6 +222,8 @@ impl Customer {
             last_entry: None,
             run: None,
             channel_log: vec![Vec::new(); program.channels.len()],
+            journey: 0,
+            barred: None,
             id_hash: super::program::stable_hash(&[id]),
             watch: None,
             spare: None,
@@ -435,8 +476,12 @@ impl<'p> Engine<'p> {
                     }
                     if holds {
                         self.proceed(c, *on_event, t, obs);
+                        return;
                     }
                 }
+            }
+            if event != p.trigger.0 {
+                self.ignore(c, t, event, obs);
             }
             return;
         }
@@ -454,6 +499,10 @@ impl<'p> Engine<'p> {
         if !self.holds(c, cond, Some(ev)) {
             obs.not_entered(t, NotEntered::ConditionFalse);
             self.explain_trigger(c, t, ev, false, obs);
+            return;
+        }
+        if let Some(holder) = c.barred {
+            obs.not_entered(t, NotEntered::Exclusive { holder });
             return;
         }
         let allowed = match p.ir.entry {
@@ -485,6 +534,17 @@ impl<'p> Engine<'p> {
         if allowed {
             self.enter(c, t, ev, obs);
         }
+    }
+
+    /// Reports an event that nothing of the journey took, with where the customer is held.
+    fn ignore<O: Observer + ?Sized>(&self, c: &Customer, t: Instant, event: usize, obs: &mut O) {
+        let (node, until) = match c.run.as_ref().map(|r| &r.park) {
+            Some(Park::Delay { until, .. }) => (None, Some(*until)),
+            Some(Park::Wait { node, until }) => (Some(*node), *until),
+            Some(Park::Deferred { node, until }) => (Some(*node), Some(*until)),
+            _ => (None, None),
+        };
+        obs.ignored(t, &Action::Ignored { event, node, until });
     }
 
     /// Credits a conversion to each touchpoint sent within its `converts` window.
@@ -652,8 +712,10 @@ impl<'p> Engine<'p> {
                     }
                 }
                 CNode::Send { touchpoint, next } => {
-                    let ch = &p.channels[p.touchpoints[*touchpoint].channel];
-                    if let Some((from, to)) = ch.quiet {
+                    let def = &p.touchpoints[*touchpoint];
+                    let ch = &p.channels[def.channel];
+                    // A transactional touchpoint is not held by quiet hours.
+                    if let (Some((from, to)), false) = (ch.quiet, def.transactional) {
                         if let Some(until) = quiet_until(t, from, to) {
                             obs.action(
                                 t,
@@ -775,8 +837,13 @@ impl<'p> Engine<'p> {
         let CNode::Send { touchpoint, next } = &p.nodes[node] else {
             return None;
         };
-        let chi = p.touchpoints[*touchpoint].channel;
+        let def = &p.touchpoints[*touchpoint];
+        let chi = def.channel;
         let ch = &p.channels[chi];
+        if def.transactional {
+            // Exempt from consent and caps, and not counted towards caps.
+            return self.sent(c, node, *touchpoint, t, obs, *next);
+        }
         if let Some(slot) = ch.consent {
             if !c.attrs[slot].truthy() {
                 obs.action(
@@ -785,6 +852,7 @@ impl<'p> Engine<'p> {
                     &Action::Suppressed {
                         touchpoint: *touchpoint,
                         reason: Suppression::Consent,
+                        earlier: None,
                     },
                 );
                 return *next;
@@ -792,36 +860,51 @@ impl<'p> Engine<'p> {
         }
         let log = &mut c.channel_log[chi];
         let window = p.channel_window[chi];
-        log.retain(|s| t - s < window);
-        let over = ch
-            .caps
-            .iter()
-            .any(|(count, per)| log.iter().filter(|s| t - **s < *per).count() >= *count);
-        if over {
+        log.retain(|s| t - s.at < window);
+        let full = ch.caps.iter().find_map(|(count, per)| {
+            let mut within = log.iter().filter(|s| t - s.at < *per);
+            let first = within.clone().next().copied();
+            (within.nth(count.saturating_sub(1)).is_some() || *count == 0)
+                .then_some(first)
+        });
+        if let Some(earlier) = full {
             obs.action(
                 t,
                 Some(node),
                 &Action::Suppressed {
                     touchpoint: *touchpoint,
                     reason: Suppression::Cap,
+                    earlier,
                 },
             );
             return *next;
         }
         if window > 0 {
-            log.push(t);
+            log.push(SendMark {
+                at: t,
+                journey: c.journey,
+                touchpoint: u32::try_from(*touchpoint).unwrap_or(u32::MAX),
+            });
         }
+        self.sent(c, node, *touchpoint, t, obs, *next)
+    }
+
+    /// Records a send that goes out.
+    #[inline]
+    fn sent<O: Observer + ?Sized>(
+        &self,
+        c: &mut Customer,
+        node: usize,
+        touchpoint: usize,
+        t: Instant,
+        obs: &mut O,
+        next: Next,
+    ) -> Next {
         if let Some(run) = c.run.as_mut() {
-            run.last_sent[*touchpoint] = Some(t);
+            run.last_sent[touchpoint] = Some(t);
         }
-        obs.action(
-            t,
-            Some(node),
-            &Action::Sent {
-                touchpoint: *touchpoint,
-            },
-        );
-        *next
+        obs.action(t, Some(node), &Action::Sent { touchpoint });
+        next
     }
 }
 

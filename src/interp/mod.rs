@@ -11,5 +11,6 @@ pub mod scenario;
 pub mod simulate;
 pub mod time;
 pub mod value;
+pub mod world;
 
 pub mod explain;

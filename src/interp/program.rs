@@ -81,6 +81,8 @@ pub enum CNode {
 pub struct CTouchpoint {
     pub channel: usize,
     pub converts: Option<(usize, i64)>,
+    /// Exempt from caps, quiet hours and consent, and not counted towards caps.
+    pub transactional: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -345,7 +347,11 @@ impl Program {
                     Some(c) => Some((names.event(&c.event)?, secs(c.within_secs))),
                     None => None,
                 };
-                Ok(CTouchpoint { channel, converts })
+                Ok(CTouchpoint {
+                    channel,
+                    converts,
+                    transactional: tp.transactional,
+                })
             })
             .collect::<Result<Vec<_>, ProgramError>>()?;
         let channels: Vec<CChannel> = channel_names

@@ -5,8 +5,9 @@
 //! sorted by time. Bad lines are reported with their line number; the caller decides whether a
 //! bad line stops the replay.
 
-use super::engine::{Action, Customer, Engine, NotEntered, Observer};
-use super::program::{EventPayload, Program};
+use super::engine::{Action, NotEntered};
+use super::program::Program;
+use super::world::{Cast, World, WorldObserver};
 use super::time::{format_rfc3339, parse_rfc3339, Instant};
 use super::value::Val;
 use crate::ir::{Engagement, Type};
@@ -36,6 +37,11 @@ pub struct Record {
 pub trait Sink {
     fn record(&mut self, programs: &[Program], r: &Record) -> std::io::Result<()>;
     fn explain(&mut self, _journey: usize, _time: Instant, _node: Option<usize>, _text: String) {}
+    /// An event nothing waited for, for the customer being explained (not an output record).
+    fn ignored(&mut self, _programs: &[Program], _r: &Record) {}
+    /// Where each customer still in a journey stands at the end of the replay, for the
+    /// customer being explained.
+    fn standing(&mut self, _programs: &[Program], _journey: usize, _text: String) {}
 }
 
 /// Counts for the summary printed at the end.
@@ -50,12 +56,16 @@ pub struct Summary {
     pub customers: usize,
     pub entered: usize,
     pub in_flight: usize,
+    /// Events that arrived while nothing in a journey waited for them (`Action::Ignored`).
+    pub ignored_events: usize,
 }
 
 pub struct Replay<'p> {
     programs: &'p [Program],
-    /// The customers whose state differs from a new customer's (see [`Customer::is_fresh`]).
-    customers: HashMap<String, Vec<Customer>>,
+    /// The journeys run together for each customer.
+    cast: Cast<'p>,
+    /// The customers whose state differs from a new customer's (see [`World::is_fresh`]).
+    customers: HashMap<String, World>,
     /// Every customer id seen, hashed, for the summary's count of distinct customers.
     seen: HashSet<u64>,
     timers: BinaryHeap<Reverse<(Instant, String)>>,
@@ -67,13 +77,15 @@ pub struct Replay<'p> {
 /// What one step of a customer produced, in the order it happened.
 enum Item {
     Record(Record),
+    /// An ignored event, for the customer being explained.
+    Ignored(Record),
     Detail(usize, Instant, Option<usize>, String),
 }
 
 impl Item {
     fn time(&self) -> Instant {
         match self {
-            Item::Record(r) => r.time,
+            Item::Record(r) | Item::Ignored(r) => r.time,
             Item::Detail(_, t, _, _) => *t,
         }
     }
@@ -82,21 +94,38 @@ impl Item {
 struct Collect<'a> {
     items: &'a mut Vec<Item>,
     customer: &'a str,
-    journey: usize,
     explain: bool,
+    ignored: usize,
 }
 
-impl Observer for Collect<'_> {
-    fn action(&mut self, time: Instant, node: Option<usize>, action: &Action) {
+impl WorldObserver for Collect<'_> {
+    fn action(&mut self, journey: usize, time: Instant, node: Option<usize>, action: &Action) {
         self.items.push(Item::Record(Record {
             customer: self.customer.to_string(),
-            journey: self.journey,
+            journey,
             time,
             node,
             action: action.clone(),
         }));
     }
-    fn not_entered(&mut self, time: Instant, why: NotEntered) {
+    fn ignored(&mut self, journey: usize, time: Instant, action: &Action) {
+        // Counted for the summary; shown in explanations, not written as output records.
+        self.ignored += 1;
+        if self.explain {
+            let node = match action {
+                Action::Ignored { node, .. } => *node,
+                _ => None,
+            };
+            self.items.push(Item::Ignored(Record {
+                customer: self.customer.to_string(),
+                journey,
+                time,
+                node,
+                action: action.clone(),
+            }));
+        }
+    }
+    fn not_entered(&mut self, journey: usize, time: Instant, why: NotEntered) {
         if self.explain {
             let text = match why {
                 NotEntered::ConditionFalse => {
@@ -106,6 +135,9 @@ impl Observer for Collect<'_> {
                 NotEntered::EnteredBefore => {
                     "did not enter: `entry once` and this customer entered before".to_string()
                 }
+                NotEntered::Exclusive { holder } => format!(
+                    "did not enter: in journey #{holder} of the same `exclusive` group"
+                ),
                 NotEntered::TooSoon { next_allowed } => {
                     format!(
                         "did not enter: `entry every` allows the next entry at {}",
@@ -113,16 +145,14 @@ impl Observer for Collect<'_> {
                     )
                 }
             };
-            self.items
-                .push(Item::Detail(self.journey, time, None, text));
+            self.items.push(Item::Detail(journey, time, None, text));
         }
     }
     fn wants_detail(&self) -> bool {
         self.explain
     }
-    fn detail(&mut self, time: Instant, node: Option<usize>, text: String) {
-        self.items
-            .push(Item::Detail(self.journey, time, node, text));
+    fn detail(&mut self, journey: usize, time: Instant, node: Option<usize>, text: String) {
+        self.items.push(Item::Detail(journey, time, node, text));
     }
 }
 
@@ -130,6 +160,7 @@ impl<'p> Replay<'p> {
     pub fn new(programs: &'p [Program], explain: Option<String>) -> Self {
         Replay {
             programs,
+            cast: Cast::new(programs),
             customers: HashMap::new(),
             seen: HashSet::new(),
             timers: BinaryHeap::new(),
@@ -139,43 +170,35 @@ impl<'p> Replay<'p> {
         }
     }
 
-    fn customer_states(&mut self, id: &str) -> &mut Vec<Customer> {
-        let programs = self.programs;
-        if self.seen.insert(super::program::stable_hash(&[id])) {
-            self.summary.customers += 1;
-        }
-        self.customers
-            .entry(id.to_string())
-            .or_insert_with(|| programs.iter().map(|p| Customer::new(p, id)).collect())
-    }
-
-    /// Runs `f` on every journey state of a customer, then files its next timer.
+    /// Runs `f` on the customer's world, then files its next timer.
     fn with_customer(
         &mut self,
         id: &str,
         sink: &mut dyn Sink,
-        f: &mut dyn FnMut(&Engine, &mut Customer, &mut Collect),
+        f: &mut dyn FnMut(&Cast, &mut World, &mut Collect),
     ) -> std::io::Result<()> {
         let explain = self.explain.as_deref() == Some(id);
         let programs = self.programs;
         let mut items = Vec::new();
-        let states = self.customer_states(id);
-        for (j, (program, state)) in programs.iter().zip(states.iter_mut()).enumerate() {
-            let engine = Engine::new(program);
-            let mut obs = Collect {
-                items: &mut items,
-                customer: id,
-                journey: j,
-                explain,
-            };
-            f(&engine, state, &mut obs);
+        if self.seen.insert(super::program::stable_hash(&[id])) {
+            self.summary.customers += 1;
         }
-        let next = states.iter().filter_map(Customer::deadline).min();
-        let fresh = programs
-            .iter()
-            .zip(states.iter())
-            .all(|(p, c)| c.is_fresh(p));
-        for c in states.iter_mut().filter(|c| !c.in_journey()) {
+        let cast = &self.cast;
+        let world = self
+            .customers
+            .entry(id.to_string())
+            .or_insert_with(|| World::new(cast, id));
+        let mut obs = Collect {
+            items: &mut items,
+            customer: id,
+            explain,
+            ignored: 0,
+        };
+        f(cast, world, &mut obs);
+        self.summary.ignored_events += obs.ignored;
+        let next = world.deadline();
+        let fresh = world.is_fresh(cast);
+        for c in world.instances.iter_mut().filter(|c| !c.in_journey()) {
             // Buffers kept for a next entry only save allocations in simulations.
             c.spare = None;
         }
@@ -196,6 +219,7 @@ impl<'p> Replay<'p> {
                     }
                     sink.record(programs, &r)?;
                 }
+                Item::Ignored(r) => sink.ignored(programs, &r),
                 Item::Detail(j, t, n, text) => sink.explain(j, t, n, text),
             }
         }
@@ -217,14 +241,11 @@ impl<'p> Replay<'p> {
             let Some(Reverse((due, id))) = self.timers.pop() else {
                 break;
             };
-            let current = self
-                .customers
-                .get(&id)
-                .and_then(|s| s.iter().filter_map(Customer::deadline).min());
+            let current = self.customers.get(&id).and_then(World::deadline);
             if current != Some(due) {
                 continue; // a stale entry: the customer moved on since it was filed
             }
-            self.with_customer(&id, sink, &mut |engine, c, obs| engine.advance(c, due, obs))?;
+            self.with_customer(&id, sink, &mut |cast, w, obs| w.advance(cast, due, obs))?;
         }
         Ok(())
     }
@@ -268,31 +289,20 @@ impl<'p> Replay<'p> {
         match parsed.kind {
             LineKind::Identify(traits) => {
                 self.summary.identifies += 1;
-                self.with_customer(&parsed.user, sink, &mut |engine, c, obs| {
-                    engine.advance(c, t - 1, obs);
-                    let slots: Vec<(usize, Val)> = traits
-                        .iter()
-                        .filter_map(|(n, v)| Some((engine.program.attr(n)?, v.clone())))
-                        .collect();
-                    engine.identify(c, &slots);
+                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                    w.identify(cast, t, &traits, obs);
                 })?;
             }
             LineKind::Track { name, fields } => {
                 self.summary.events += 1;
-                self.with_customer(&parsed.user, sink, &mut |engine, c, obs| {
-                    let payload = EventPayload {
-                        event: engine.program.event(&name),
-                        fields: fields.clone(),
-                    };
-                    engine.event(c, t, &payload, obs);
+                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                    w.event(cast, t, &name, &fields, obs);
                 })?;
             }
             LineKind::Engage { kind, touchpoint } => {
                 self.summary.events += 1;
-                self.with_customer(&parsed.user, sink, &mut |engine, c, obs| {
-                    if let Some(tp) = engine.program.touchpoint(&touchpoint) {
-                        engine.engage(c, t, kind, tp, obs);
-                    }
+                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                    w.engage(cast, t, kind, &touchpoint, obs);
                 })?;
             }
         }
@@ -310,11 +320,12 @@ impl<'p> Replay<'p> {
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;
         }
-        self.summary.in_flight = self
-            .customers
-            .values()
-            .filter(|s| s.iter().any(Customer::in_journey))
-            .count();
+        self.summary.in_flight = self.customers.values().filter(|w| w.in_flight()).count();
+        if let Some(w) = self.explain.as_ref().and_then(|id| self.customers.get(id)) {
+            for (j, text) in super::world::standing::of(&self.cast, w) {
+                sink.standing(self.programs, j, text);
+            }
+        }
         Ok(())
     }
 }
@@ -541,7 +552,9 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
                 ),
             );
         }
-        Action::Suppressed { touchpoint, reason } => {
+        Action::Suppressed {
+            touchpoint, reason, ..
+        } => {
             tp(&mut m, *touchpoint);
             m.insert("reason".into(), Json::String(reason.as_str().into()));
         }
@@ -576,6 +589,13 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
             m.insert(
                 "reason".into(),
                 Json::String(super::describe::exit_reason(p, *reason)),
+            );
+        }
+        Action::Ignored { event, .. } => {
+            m.insert("event".into(), Json::String(p.event_names[*event].clone()));
+            m.insert(
+                "detail".into(),
+                Json::String(super::describe::describe(p, r.node, &r.action)),
             );
         }
     }

@@ -138,7 +138,7 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
 }
 
 /// `None` when the expectation holds, else what happened instead.
-fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String> {
+pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String> {
     let matches = |h: &Happening| -> bool {
         match (&e.kind, &h.action) {
             (Expect::Sent { touchpoint, at }, Action::Sent { touchpoint: t }) => {

@@ -164,6 +164,8 @@ fn lower_journey_in(
         source: lw.source(journey.decl.name.span),
         trigger,
         entry,
+        priority: journey.priority(),
+        exclusive: journey.exclusive().map(str::to_string),
         goals,
         exits,
         attributes: model
@@ -811,6 +813,7 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
                     within_secs: *within_secs,
                 }),
                 requires: t.requires.clone(),
+                transactional: t.transactional,
             },
         );
     }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The version of the IR and of the JSON spec written from it.
-pub const SPEC_VERSION: u32 = 1;
+pub const SPEC_VERSION: u32 = 2;
 
 /// Where a node or declaration came from: a file path relative to the project and a 1-based line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +36,13 @@ pub struct Journey {
     pub source: SourceRef,
     pub trigger: Trigger,
     pub entry: Entry,
+    /// `priority N` (0 when not written): when journeys of one customer compete at one instant
+    /// (entering an exclusive group, the last slot of a cap), the higher goes first.
+    #[serde(default)]
+    pub priority: i64,
+    /// `exclusive GROUP`: a customer is in at most one journey of the group at a time.
+    #[serde(default)]
+    pub exclusive: Option<String>,
     pub goals: Vec<Goal>,
     pub exits: Vec<ExitCriterion>,
     /// The whole customer schema, with types and defaults: a customer record is one schema, and
@@ -145,6 +152,9 @@ pub struct Touchpoint {
     pub subject: Option<String>,
     pub converts: Option<Conversion>,
     pub requires: Vec<String>,
+    /// Exempt from caps, quiet hours and consent, and not counted towards caps.
+    #[serde(default)]
+    pub transactional: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -142,6 +142,11 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
                 if !t.requires.is_empty() {
                     lines.push(format!("- requires: `{}`", t.requires.join("`, `")));
                 }
+                if t.transactional {
+                    lines.push(
+                        "- transactional: exempt from caps, quiet hours and consent".to_string(),
+                    );
+                }
                 lines.join("\n")
             }
             None => format!("`{name}` is not a declared touchpoint"),
@@ -153,8 +158,15 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
                     .map(|t| format!("trigger `{}`", t.event.name))
                     .unwrap_or_else(|| "no trigger".to_string());
                 let sections: Vec<String> = j.sections().map(|s| s.kind.name()).collect();
+                let mut arbitration = String::new();
+                if j.priority() != 0 {
+                    arbitration.push_str(&format!("; priority {}", j.priority()));
+                }
+                if let Some(g) = j.exclusive() {
+                    arbitration.push_str(&format!("; exclusive `{g}`"));
+                }
                 format!(
-                    "**journey** `{name}`\n\n{trigger}; sections: {}",
+                    "**journey** `{name}`\n\n{trigger}{arbitration}; sections: {}",
                     sections.join(" → ")
                 )
             }

@@ -182,7 +182,9 @@ impl Walker<'_> {
                                 self.ident(e, Sym::Event(e.name.clone()), false);
                             }
                         }
-                        ast::TouchpointProp::Template(..) | ast::TouchpointProp::Subject(..) => {}
+                        ast::TouchpointProp::Template(..)
+                        | ast::TouchpointProp::Subject(..)
+                        | ast::TouchpointProp::Transactional(..) => {}
                     }
                 }
             }
@@ -207,7 +209,7 @@ impl Walker<'_> {
                 JourneyPart::Trigger(t) => self.clause(&t.event, t.condition.as_ref()),
                 JourneyPart::Goal(g) => self.clause(&g.event, g.condition.as_ref()),
                 JourneyPart::Exit(x) => self.clause(&x.event, x.condition.as_ref()),
-                JourneyPart::Entry(_) => {}
+                JourneyPart::Entry(_) | JourneyPart::Priority(_) | JourneyPart::Exclusive(_) => {}
                 JourneyPart::Section(s) => {
                     let stage = |n: String| Sym::Stage {
                         journey: name.clone(),

@@ -196,6 +196,8 @@ pub enum TouchpointProp {
     },
     /// Events that must have happened, on every path, before this touchpoint is sent.
     Requires(Vec<Ident>, Span),
+    /// A message the customer must get: exempt from caps, quiet hours and consent.
+    Transactional(Span),
 }
 
 impl TouchpointProp {
@@ -204,7 +206,8 @@ impl TouchpointProp {
             TouchpointProp::Channel(_, s)
             | TouchpointProp::Template(_, s)
             | TouchpointProp::Subject(_, s)
-            | TouchpointProp::Requires(_, s) => *s,
+            | TouchpointProp::Requires(_, s)
+            | TouchpointProp::Transactional(s) => *s,
             TouchpointProp::Converts { span, .. } => *span,
         }
     }
@@ -221,6 +224,10 @@ pub struct JourneyDecl {
 pub enum JourneyPart {
     Trigger(Trigger),
     Entry(Entry),
+    /// `priority N`: who goes first when journeys of one customer compete.
+    Priority(Priority),
+    /// `exclusive GROUP`: a customer is in at most one journey of the group at a time.
+    Exclusive(Exclusive),
     Goal(Goal),
     Exit(ExitOn),
     Section(Section),
@@ -230,6 +237,18 @@ pub enum JourneyPart {
 pub struct Trigger {
     pub event: Ident,
     pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Priority {
+    pub value: i64,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exclusive {
+    pub group: Ident,
     pub span: Span,
 }
 

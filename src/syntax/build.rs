@@ -394,6 +394,7 @@ impl Builder {
                 Rule::tp_requires => {
                     TouchpointProp::Requires(inner.map(|e| self.ident(e)).collect(), span)
                 }
+                Rule::tp_transactional => TouchpointProp::Transactional(span),
                 _ => continue,
             };
             props.push(made);
@@ -444,6 +445,14 @@ impl Builder {
                     _ => EntryRule::Once,
                 };
                 JourneyPart::Entry(Entry { rule, span })
+            }
+            Rule::priority => {
+                let value = it.next().map(|n| self.integer(n)).unwrap_or(0);
+                JourneyPart::Priority(Priority { value, span })
+            }
+            Rule::exclusive => {
+                let group = self.next_ident(&mut it);
+                JourneyPart::Exclusive(Exclusive { group, span })
             }
             Rule::goal => {
                 let event = self.next_ident(&mut it);

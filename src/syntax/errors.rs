@@ -46,13 +46,16 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::tp_template
         | Rule::tp_subject
         | Rule::tp_converts
-        | Rule::tp_requires => {
-            "a touchpoint setting (`channel`, `template`, `subject`, `converts` or `requires`)"
+        | Rule::tp_requires
+        | Rule::tp_transactional => {
+            "a touchpoint setting (`channel`, `template`, `subject`, `converts`, `requires` or `transactional`)"
         }
         Rule::journey_decl => "a `journey`",
         Rule::journey_part => {
-            "a journey part (`trigger`, `entry`, `goal`, `exit on`, `onboarding`, `stage` or `upgrade`)"
+            "a journey part (`trigger`, `entry`, `priority`, `exclusive`, `goal`, `exit on`, `onboarding`, `stage` or `upgrade`)"
         }
+        Rule::priority | Rule::signed_integer => "a `priority N` (a whole number; higher goes first)",
+        Rule::exclusive => "an `exclusive GROUP`",
         Rule::trigger => "a `trigger EVENT`",
         Rule::where_clause => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {

@@ -25,7 +25,9 @@ pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
         let NodeKind::Send(t) = g.nodes[n].kind else {
             return None;
         };
-        model.channels.get(&model.touchpoints.get(&t.name)?.channel)
+        // A transactional touchpoint neither counts towards caps nor is held back by them.
+        let tp = model.touchpoints.get(&t.name).filter(|tp| !tp.transactional)?;
+        model.channels.get(&tp.channel)
     };
     let mut channels: BTreeSet<&str> = BTreeSet::new();
     for (n, _) in reachable.iter().enumerate().filter(|(_, r)| **r) {

@@ -85,10 +85,12 @@ pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
     let mut attrs: BTreeSet<&str> = BTreeSet::new();
     for (n, node) in g.nodes.iter().enumerate() {
         if let (true, NodeKind::Send(t)) = (reachable[n], node.kind) {
+            // A transactional touchpoint needs no consent.
             let channel = cx
                 .model
                 .touchpoints
                 .get(&t.name)
+                .filter(|tp| !tp.transactional)
                 .and_then(|tp| cx.model.channels.get(&tp.channel));
             if let Some(attr) = channel.and_then(|c| c.consent.as_deref()) {
                 attrs.insert(attr);
@@ -135,7 +137,7 @@ pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
             let NodeKind::Send(t) = node.kind else {
                 continue;
             };
-            let Some(tp) = model.touchpoints.get(&t.name) else {
+            let Some(tp) = model.touchpoints.get(&t.name).filter(|tp| !tp.transactional) else {
                 continue;
             };
             let Some(ch) = model.channels.get(&tp.channel) else {

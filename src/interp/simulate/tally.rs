@@ -284,7 +284,9 @@ impl Observer for Tally {
                 self.messages[self.channel_of[*touchpoint]] += 1;
                 self.just_sent.push((time, *touchpoint));
             }
-            Action::Suppressed { touchpoint, reason } => match reason {
+            Action::Suppressed {
+                touchpoint, reason, ..
+            } => match reason {
                 Suppression::Cap => a.suppressed_cap[*touchpoint] += 1,
                 Suppression::Consent => a.suppressed_consent[*touchpoint] += 1,
             },
@@ -326,7 +328,8 @@ impl Observer for Tally {
             Action::EventMatched { .. }
             | Action::TimedOut
             | Action::Branch { .. }
-            | Action::Set { .. } => {}
+            | Action::Set { .. }
+            | Action::Ignored { .. } => {}
         }
     }
 }

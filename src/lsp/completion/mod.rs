@@ -14,6 +14,8 @@ use lsp_types::{CompletionItem, CompletionItemKind};
 const JOURNEY_KEYWORDS: &[&str] = &[
     "trigger",
     "entry",
+    "priority",
+    "exclusive",
     "goal",
     "exit on",
     "onboarding",
@@ -191,7 +193,14 @@ impl Completer<'_> {
             ("journey", 1) => keywords(JOURNEY_KEYWORDS),
             ("journey", _) => keywords(STEP_KEYWORDS),
             ("touchpoint", _) => {
-                keywords(&["channel", "template", "subject", "converts", "requires"])
+                keywords(&[
+                "channel",
+                "template",
+                "subject",
+                "converts",
+                "requires",
+                "transactional",
+            ])
             }
             ("channel", _) => keywords(&["cap", "quiet", "consent"]),
             ("test", _) => keywords(&["journey", "customer", "at", "expect"]),

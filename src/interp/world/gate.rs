@@ -1,0 +1,51 @@
+//! The gate: what an instance is allowed to do because of the customer's other journeys.
+//!
+//! Sends: one log per channel holds the sends of every journey within the channel's longest cap
+//! window; before an instance acts, the world lends it the logs of its channels (a swap, no
+//! copy), so the engine's cap check counts every journey's sends and records its own, and the
+//! suppression it reports names the earliest send in the window, whichever journey made it.
+//! Transactional touchpoints never enter the log (the engine skips it for them).
+//!
+//! Entries: a journey with `exclusive GROUP` does not enter while the customer is in another
+//! journey of the group; the instance is told which one (`Customer::barred`).
+
+use super::Cast;
+use crate::interp::engine::{Customer, SendMark};
+
+/// Per world channel, the sends within its longest cap window.
+#[derive(Clone, Debug, Default)]
+pub struct SendLogs {
+    logs: Vec<Vec<SendMark>>,
+}
+
+impl SendLogs {
+    pub fn new(channels: usize) -> Self {
+        SendLogs {
+            logs: vec![Vec::new(); channels],
+        }
+    }
+
+    /// Swaps the world's logs of the channels in `map` with an instance's (local) logs: called
+    /// once to lend them, and once more to take them back.
+    pub fn lend(&mut self, map: &[usize], local: &mut [Vec<SendMark>]) {
+        for (l, w) in local.iter_mut().zip(map) {
+            if let Some(shared) = self.logs.get_mut(*w) {
+                std::mem::swap(l, shared);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.logs.iter().all(Vec::is_empty)
+    }
+}
+
+/// The journey of `j`'s exclusive group the customer is in now, other than `j`.
+pub fn holder(cast: &Cast, instances: &[Customer], j: usize) -> Option<u32> {
+    let g = cast.group.get(j).copied().flatten()?;
+    cast.order
+        .iter()
+        .copied()
+        .find(|&k| k != j && cast.group[k] == Some(g) && instances[k].in_journey())
+        .and_then(|k| u32::try_from(k).ok())
+}

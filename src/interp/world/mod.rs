@@ -1,0 +1,313 @@
+//! One customer, every journey: the journeys of a project run together for each customer.
+//!
+//! A [`Cast`] is the project's journeys compiled once, in arbitration order; a [`World`] is one
+//! customer's state in all of them: an instance per journey, and one send log per channel shared
+//! by every journey, so that a channel's `cap` counts the sends of all of them. The engine
+//! (`interp::engine`) still moves one instance through one journey; the world decides the order
+//! in which instances act ([`agenda`]) and lends each instance the shared log and the
+//! `exclusive` verdict before it acts ([`gate`]).
+//!
+//! Order (`docs/semantics.md`, "One world"): everything happens in time order; at one instant,
+//! events are handled before timers; among journeys at one instant, the higher `priority` acts
+//! first, then the journey whose name sorts first.
+
+pub mod agenda;
+pub mod gate;
+pub mod scenario;
+pub mod standing;
+
+use super::engine::{Action, Customer, Engine, NotEntered, Observer};
+use super::program::{EventPayload, Program};
+use super::time::Instant;
+use super::value::Val;
+use crate::ir::Engagement;
+use std::sync::Arc;
+
+/// The journeys of a project, compiled, with what the world needs to arbitrate between them.
+pub struct Cast<'p> {
+    pub programs: &'p [Program],
+    /// Journey indices in arbitration order: higher `priority` first, then by name.
+    pub order: Vec<usize>,
+    /// Each journey's place in `order`.
+    pub rank: Vec<usize>,
+    /// Per journey, per channel of its program: the world's channel index.
+    channel_map: Vec<Vec<usize>>,
+    /// How many distinct channels the journeys use.
+    channels: usize,
+    /// Per journey: its `exclusive` group (an index), if any.
+    group: Vec<Option<usize>>,
+}
+
+impl<'p> Cast<'p> {
+    pub fn new(programs: &'p [Program]) -> Self {
+        let mut order: Vec<usize> = (0..programs.len()).collect();
+        order.sort_by(|a, b| {
+            let (pa, pb) = (&programs[*a], &programs[*b]);
+            pb.ir
+                .priority
+                .cmp(&pa.ir.priority)
+                .then_with(|| pa.ir.name.cmp(&pb.ir.name))
+        });
+        let mut rank = vec![0; programs.len()];
+        for (r, j) in order.iter().enumerate() {
+            rank[*j] = r;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let channel_map = programs
+            .iter()
+            .map(|p| {
+                p.channel_names
+                    .iter()
+                    .map(|c| match names.iter().position(|n| n == c) {
+                        Some(i) => i,
+                        None => {
+                            names.push(c);
+                            names.len() - 1
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut groups: Vec<&str> = Vec::new();
+        let group = programs
+            .iter()
+            .map(|p| {
+                let g = p.ir.exclusive.as_deref()?;
+                Some(match groups.iter().position(|x| *x == g) {
+                    Some(i) => i,
+                    None => {
+                        groups.push(g);
+                        groups.len() - 1
+                    }
+                })
+            })
+            .collect();
+        Cast {
+            programs,
+            order,
+            rank,
+            channel_map,
+            channels: names.len(),
+            group,
+        }
+    }
+
+    /// The index of the journey named `name`.
+    pub fn journey(&self, name: &str) -> Option<usize> {
+        self.programs.iter().position(|p| p.ir.name == name)
+    }
+}
+
+/// Receives what every journey of a world does, tagged with the journey's index.
+pub trait WorldObserver {
+    fn action(&mut self, journey: usize, time: Instant, node: Option<usize>, action: &Action);
+    fn not_entered(&mut self, _journey: usize, _time: Instant, _why: NotEntered) {}
+    fn wants_detail(&self) -> bool {
+        false
+    }
+    fn detail(&mut self, _journey: usize, _time: Instant, _node: Option<usize>, _text: String) {}
+    fn ignored(&mut self, _journey: usize, _time: Instant, _action: &Action) {}
+}
+
+/// A world observer seen by the engine of one journey.
+struct Tag<'a, W: ?Sized> {
+    journey: usize,
+    inner: &'a mut W,
+}
+
+impl<W: WorldObserver + ?Sized> Observer for Tag<'_, W> {
+    fn action(&mut self, time: Instant, node: Option<usize>, action: &Action) {
+        self.inner.action(self.journey, time, node, action);
+    }
+    fn not_entered(&mut self, time: Instant, why: NotEntered) {
+        self.inner.not_entered(self.journey, time, why);
+    }
+    fn wants_detail(&self) -> bool {
+        self.inner.wants_detail()
+    }
+    fn detail(&mut self, time: Instant, node: Option<usize>, text: String) {
+        self.inner.detail(self.journey, time, node, text);
+    }
+    fn ignored(&mut self, time: Instant, action: &Action) {
+        self.inner.ignored(self.journey, time, action);
+    }
+}
+
+/// One customer in every journey of the cast.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The customer's instance of each journey, by journey index.
+    pub instances: Vec<Customer>,
+    /// The sends of every journey, by world channel (see [`gate`]).
+    pub(crate) logs: gate::SendLogs,
+}
+
+impl World {
+    pub fn new(cast: &Cast, id: &str) -> World {
+        let instances = cast
+            .programs
+            .iter()
+            .enumerate()
+            .map(|(j, p)| {
+                let mut c = Customer::new(p, id);
+                c.journey = u32::try_from(j).unwrap_or(u32::MAX);
+                c
+            })
+            .collect();
+        World {
+            instances,
+            logs: gate::SendLogs::new(cast.channels),
+        }
+    }
+
+    /// Runs `f` on journey `j`'s instance, with the shared send log lent to it and its
+    /// `exclusive` verdict set.
+    fn with<W: WorldObserver + ?Sized>(
+        &mut self,
+        cast: &Cast,
+        j: usize,
+        obs: &mut W,
+        f: impl FnOnce(&Engine, &mut Customer, &mut Tag<'_, W>),
+    ) {
+        let barred = gate::holder(cast, &self.instances, j);
+        let c = &mut self.instances[j];
+        c.barred = barred;
+        self.logs.lend(&cast.channel_map[j], &mut c.channel_log);
+        let engine = Engine::new(&cast.programs[j]);
+        let mut tag = Tag {
+            journey: j,
+            inner: obs,
+        };
+        f(&engine, c, &mut tag);
+        self.logs.lend(&cast.channel_map[j], &mut c.channel_log);
+        c.barred = None;
+    }
+
+    /// When the world's next timer fires, if any.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.instances.iter().filter_map(Customer::deadline).min()
+    }
+
+    pub fn in_flight(&self) -> bool {
+        self.instances.iter().any(Customer::in_journey)
+    }
+
+    /// Fires every timer due at or before `until`, across journeys, in agenda order.
+    pub fn advance<W: WorldObserver + ?Sized>(&mut self, cast: &Cast, until: Instant, obs: &mut W) {
+        while let Some((t, j)) = agenda::next_timer(cast, &self.instances) {
+            if t > until {
+                break;
+            }
+            self.with(cast, j, obs, |e, c, o| e.advance(c, t, o));
+        }
+    }
+
+    /// An event at `t`: timers due before it fire first, then every journey that knows the
+    /// event handles it, in arbitration order.
+    pub fn event<W: WorldObserver + ?Sized>(
+        &mut self,
+        cast: &Cast,
+        t: Instant,
+        name: &str,
+        fields: &[(Arc<str>, Val)],
+        obs: &mut W,
+    ) {
+        self.advance(cast, t - 1, obs);
+        for r in 0..cast.order.len() {
+            let j = cast.order[r];
+            let Some(event) = cast.programs[j].event(name) else {
+                continue;
+            };
+            let payload = EventPayload {
+                event: Some(event),
+                fields: fields.to_vec(),
+            };
+            self.with(cast, j, obs, |e, c, o| e.event(c, t, &payload, o));
+        }
+    }
+
+    /// An open or click at `t` of touchpoint `touchpoint`, in every journey that has it.
+    pub fn engage<W: WorldObserver + ?Sized>(
+        &mut self,
+        cast: &Cast,
+        t: Instant,
+        kind: Engagement,
+        touchpoint: &str,
+        obs: &mut W,
+    ) {
+        self.advance(cast, t - 1, obs);
+        for r in 0..cast.order.len() {
+            let j = cast.order[r];
+            if let Some(tp) = cast.programs[j].touchpoint(touchpoint) {
+                self.with(cast, j, obs, |e, c, o| e.engage(c, t, kind, tp, o));
+            }
+        }
+    }
+
+    /// Profile attributes by name (an identify call at `t`), for every journey.
+    pub fn identify<W: WorldObserver + ?Sized>(
+        &mut self,
+        cast: &Cast,
+        t: Instant,
+        traits: &[(String, Val)],
+        obs: &mut W,
+    ) {
+        self.advance(cast, t - 1, obs);
+        for (j, c) in self.instances.iter_mut().enumerate() {
+            let p = &cast.programs[j];
+            let slots: Vec<(usize, Val)> = traits
+                .iter()
+                .filter_map(|(n, v)| Some((p.attr(n)?, v.clone())))
+                .collect();
+            Engine::new(p).identify(c, &slots);
+        }
+    }
+
+    /// Whether nothing distinguishes this customer from a new one (see
+    /// [`Customer::is_fresh`]), the shared send log included.
+    pub fn is_fresh(&self, cast: &Cast) -> bool {
+        self.logs.is_empty()
+            && cast
+                .programs
+                .iter()
+                .zip(&self.instances)
+                .all(|(p, c)| c.is_fresh(p))
+    }
+}
+
+/// An action of journey `j` in words, naming, for a send suppressed by a cap, the earlier send
+/// that filled the cap and the journey that made it.
+pub fn describe(programs: &[Program], j: usize, node: Option<usize>, action: &Action) -> String {
+    let p = &programs[j];
+    if let Action::Suppressed {
+        touchpoint,
+        reason: super::engine::Suppression::Cap,
+        earlier: Some(e),
+    } = action
+    {
+        let ch = &p.channels[p.touchpoints[*touchpoint].channel];
+        let caps: Vec<String> = ch
+            .caps
+            .iter()
+            .map(|(n, per)| format!("cap {n} per {}", super::time::format_duration(*per)))
+            .collect();
+        let by = programs.get(e.journey as usize);
+        let name = by
+            .and_then(|b| b.touchpoint_names.get(e.touchpoint as usize))
+            .map(String::as_str)
+            .unwrap_or("?");
+        let journey = by.map(|b| b.ir.name.as_str()).unwrap_or("?");
+        let channel = p
+            .channel_names
+            .get(p.touchpoints[*touchpoint].channel)
+            .map(String::as_str)
+            .unwrap_or("?");
+        return format!(
+            "suppressed {} ({channel}): the channel's {} was reached by `{name}` of journey `{journey}` sent at {}",
+            p.touchpoint_names.get(*touchpoint).map(String::as_str).unwrap_or("?"),
+            caps.join(", "),
+            super::time::format_rfc3339(e.at)
+        );
+    }
+    super::describe::describe(p, node, action)
+}

@@ -1,0 +1,25 @@
+//! Where a customer still in flight stands: for each journey they are in, what they wait for
+//! and until when, so that "why hasn't she got the nudge yet?" has an answer.
+
+use super::{Cast, World};
+use crate::interp::describe::held;
+use crate::interp::engine::Park;
+
+/// One line per journey the customer is in, in arbitration order: (journey, text).
+pub fn of(cast: &Cast, world: &World) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for &j in &cast.order {
+        let p = &cast.programs[j];
+        let Some(run) = world.instances.get(j).and_then(|c| c.run.as_ref()) else {
+            continue;
+        };
+        let text = match &run.park {
+            Park::Wait { node, until } => held(p, Some(*node), *until),
+            Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
+            Park::Delay { until, .. } => held(p, None, Some(*until)),
+            Park::Running => "running".to_string(),
+        };
+        out.push((j, format!("still in journey `{}`: {text}", p.ir.name)));
+    }
+    out
+}
