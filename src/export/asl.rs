@@ -417,10 +417,13 @@ impl Writer<'_> {
         let tp = self.j.touchpoints.get(touchpoint).ok_or_else(|| {
             self.unsupported(id, format!("the unknown touchpoint `{touchpoint}`"))
         })?;
+        // A transactional touchpoint needs no consent; the sender skips caps and quiet hours
+        // for it (the `transactional` flag of the message body).
         let consent = self
             .j
             .channels
             .get(&tp.channel)
+            .filter(|_| !tp.transactional)
             .and_then(|c| c.consent.clone());
         let after = if self.sent.contains(touchpoint) {
             format!("{id}.record")
@@ -457,6 +460,9 @@ impl Writer<'_> {
         body.insert("template".into(), J::from(tp.template.as_str()));
         if let Some(s) = &tp.subject {
             body.insert("subject".into(), J::from(s.as_str()));
+        }
+        if tp.transactional {
+            body.insert("transactional".into(), J::from(true));
         }
         body.insert("customer_id.$".into(), J::from("$.customer_id"));
         body.insert("execution.$".into(), J::from("$$.Execution.Id"));

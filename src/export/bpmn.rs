@@ -330,7 +330,13 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
                 .touchpoints
                 .get(touchpoint)
                 .ok_or_else(|| format!("the unknown touchpoint `{touchpoint}`"))?;
-            let consent = j.channels.get(&tp.channel).and_then(|c| c.consent.as_ref());
+            // A transactional touchpoint needs no consent; the worker skips caps and quiet hours
+            // for it (the `transactional` header).
+            let consent = j
+                .channels
+                .get(&tp.channel)
+                .filter(|_| !tp.transactional)
+                .and_then(|c| c.consent.as_ref());
             let task = match consent {
                 Some(attr) => {
                     let task = format!("{id}.deliver");
@@ -364,6 +370,9 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
             ];
             if let Some(s) = &tp.subject {
                 headers.push(("subject", s));
+            }
+            if tp.transactional {
+                headers.push(("transactional", "true"));
             }
             for (k, v) in headers {
                 out.w.empty("zeebe:header", &[("key", k), ("value", v)]);
