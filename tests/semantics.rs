@@ -610,3 +610,322 @@ fn runaway_loop_is_stopped() {
     );
     let _ = HOUR;
 }
+
+// ---------------------------------------------------------------- one world (issue 15)
+
+/// Checks and lowers every journey of `src` (a whole file, declarations included).
+fn programs(src: &str) -> Vec<Program> {
+    let project = journeyc::project::load_text(Path::new("world_test.journey"), src);
+    let checked = journeyc::check::check_project(&project);
+    let errors: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(errors.is_empty(), "the test file has errors: {errors:?}");
+    let model = &checked.models[0];
+    model
+        .journeys
+        .values()
+        .map(|j| {
+            let ir = journeyc::ir::lower::lower_journey(model, j, &project.sources);
+            Program::compile(&ir).expect("compiles")
+        })
+        .collect()
+}
+
+/// Every journey's actions and ignored events, as text: `+1h b: sent tip (email)`.
+#[derive(Default)]
+struct WorldLog {
+    lines: Vec<(i64, usize, Option<usize>, journeyc::interp::engine::Action)>,
+    not_entered: Vec<(usize, journeyc::interp::engine::NotEntered)>,
+}
+
+impl journeyc::interp::world::WorldObserver for WorldLog {
+    fn action(
+        &mut self,
+        journey: usize,
+        time: i64,
+        node: Option<usize>,
+        action: &journeyc::interp::engine::Action,
+    ) {
+        self.lines.push((time, journey, node, action.clone()));
+    }
+    fn ignored(&mut self, journey: usize, time: i64, action: &journeyc::interp::engine::Action) {
+        self.lines.push((time, journey, None, action.clone()));
+    }
+    fn not_entered(
+        &mut self,
+        journey: usize,
+        _time: i64,
+        why: journeyc::interp::engine::NotEntered,
+    ) {
+        self.not_entered.push((journey, why));
+    }
+}
+
+/// Runs `events` (time, name) through every journey of `src` for one customer, then timers
+/// for a week, and returns the timeline as text.
+fn world_timeline(src: &str, events: &[(&str, &str)]) -> (Vec<String>, WorldLog) {
+    use journeyc::interp::world::{Cast, World};
+    let ps = programs(src);
+    let cast = Cast::new(&ps);
+    let mut w = World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    let mut last = TEST_EPOCH;
+    for (at, name) in events {
+        last = TEST_EPOCH + secs(at);
+        w.event(&cast, last, name, &[], &mut log);
+    }
+    w.advance(&cast, last + secs("7d"), &mut log);
+    log.lines.sort_by_key(|l| l.0);
+    let text = log
+        .lines
+        .iter()
+        .map(|(t, j, node, a)| {
+            format!(
+                "+{} {}: {}",
+                format_duration(t - TEST_EPOCH),
+                ps[*j].ir.name,
+                journeyc::interp::world::describe(&ps, *j, *node, a)
+            )
+        })
+        .collect();
+    (text, log)
+}
+
+const WORLD_DECLS: &str = r#"
+customer { email_consent: bool = false }
+event signed_up
+event ordered
+event kyc_applied
+event kyc_approved
+channel email { cap 1 per 1d  quiet 21:00..07:00  consent email_consent }
+touchpoint welcome { channel email  template "welcome" }
+touchpoint promo { channel email  template "promo" }
+touchpoint receipt { channel email  template "receipt"  transactional }
+touchpoint under_review { channel email  template "under-review"  transactional }
+channel post { quiet 21:00..07:00 }
+touchpoint account_ready { channel post  template "account-ready" }
+touchpoint delayed { channel post  template "delayed" }
+"#;
+
+#[test]
+fn a_cap_counts_the_sends_of_every_journey() {
+    // Issue 15, failure 1: two journeys each send one email, an hour apart, on `cap 1 per 1d`.
+    let src = format!(
+        "{WORLD_DECLS}
+journey welcome_series {{ trigger signed_up  onboarding {{ if email_consent {{ send welcome }} }} }}
+journey promotion {{ trigger signed_up  onboarding {{ wait 1h  if email_consent {{ send promo }} }} }}"
+    );
+    let ps = programs(&src);
+    let cast = journeyc::interp::world::Cast::new(&ps);
+    let mut w = journeyc::interp::world::World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    w.identify(
+        &cast,
+        TEST_EPOCH,
+        &[("email_consent".to_string(), Val::Bool(true))],
+        &mut log,
+    );
+    w.event(&cast, TEST_EPOCH, "signed_up", &[], &mut log);
+    w.advance(&cast, TEST_EPOCH + secs("2d"), &mut log);
+    let t: Vec<String> = log
+        .lines
+        .iter()
+        .map(|(t, j, node, a)| {
+            format!(
+                "+{} {}: {}",
+                format_duration(t - TEST_EPOCH),
+                ps[*j].ir.name,
+                journeyc::interp::world::describe(&ps, *j, *node, a)
+            )
+        })
+        .collect();
+    assert!(has(&t, "+0s welcome_series: sent welcome (email)"), "{t:?}");
+    assert!(
+        has(
+            &t,
+            "+1h promotion: suppressed promo (email): the channel's cap 1 per 1d was reached by `welcome` of journey `welcome_series` sent at 2026-01-05T09:00:00Z"
+        ),
+        "the second journey's send is suppressed, naming the cap and the earlier send: {t:?}"
+    );
+    assert!(!has(&t, "sent promo"), "{t:?}");
+}
+
+#[test]
+fn a_transactional_touchpoint_ignores_caps_quiet_hours_and_consent() {
+    // No consent, the cap already used, and 22:00 (quiet): the receipt still goes, at once, and
+    // does not count towards the cap.
+    let src = format!(
+        "{WORLD_DECLS}
+journey orders {{ trigger ordered  onboarding {{ send receipt }} }}"
+    );
+    let (t, _) = world_timeline(&src, &[("13h", "ordered"), ("14h", "ordered")]);
+    assert!(has(&t, "+13h orders: sent receipt (email)"), "{t:?}");
+    assert!(!has(&t, "deferred"), "{t:?}");
+    assert!(!has(&t, "suppressed"), "{t:?}");
+}
+
+#[test]
+fn transactional_sends_do_not_count_towards_caps() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey orders {{ trigger ordered  onboarding {{ send receipt }} }}
+journey welcome_series {{ trigger signed_up  onboarding {{ if email_consent {{ send welcome }} }} }}"
+    );
+    let ps = programs(&src);
+    let cast = journeyc::interp::world::Cast::new(&ps);
+    let mut w = journeyc::interp::world::World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    w.identify(
+        &cast,
+        TEST_EPOCH,
+        &[("email_consent".to_string(), Val::Bool(true))],
+        &mut log,
+    );
+    w.event(&cast, TEST_EPOCH, "ordered", &[], &mut log);
+    w.event(&cast, TEST_EPOCH + HOUR, "signed_up", &[], &mut log);
+    let sent: Vec<String> = log
+        .lines
+        .iter()
+        .map(|(_, j, n, a)| describe(&ps[*j], *n, a))
+        .collect();
+    assert!(has(&sent, "sent receipt"), "{sent:?}");
+    assert!(
+        has(&sent, "sent welcome"),
+        "the receipt did not use the cap's one slot: {sent:?}"
+    );
+}
+
+#[test]
+fn an_event_nothing_waits_for_is_reported_as_ignored() {
+    // Issue 15, failure 2 (KYC): the approval arrives while `under_review`... is held by quiet
+    // hours. Here `under_review` is transactional, so the hold comes from an ordinary send.
+    let src = format!(
+        "{WORLD_DECLS}
+journey kyc {{
+  trigger kyc_applied
+  onboarding {{
+    send delayed
+    wait kyc_approved up to 3d {{ send account_ready }} timeout {{ send under_review }}
+  }}
+}}"
+    );
+    // 21:00: `delayed` is held until 07:00; the approval at 23:00 finds nothing waiting.
+    let (t, _) = world_timeline(&src, &[("12h", "kyc_applied"), ("14h", "kyc_approved")]);
+    assert!(
+        has(
+            &t,
+            "+14h kyc: ignored `kyc_approved`: held at `send delayed` until 2026-01-06T07:00:00Z (quiet hours), at `onboarding.0.send`"
+        ),
+        "the approval is shown as ignored, with where the customer was: {t:?}"
+    );
+}
+
+#[test]
+fn an_event_during_a_delay_is_reported_as_ignored() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey kyc {{ trigger kyc_applied  onboarding {{ wait 2d  wait kyc_approved up to 1d {{ send account_ready }} }} }}"
+    );
+    let (t, _) = world_timeline(&src, &[("0", "kyc_applied"), ("1h", "kyc_approved")]);
+    assert!(
+        has(&t, "+1h kyc: ignored `kyc_approved`: in a `wait` until 2026-01-07T09:00:00Z"),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn at_one_instant_the_higher_priority_gets_the_last_slot_of_a_cap() {
+    let src = format!(
+        "{WORLD_DECLS}
+customer {{ }}
+journey zeta {{ trigger signed_up  priority 5  onboarding {{ if email_consent {{ send promo }} }} }}
+journey alpha {{ trigger signed_up  onboarding {{ if email_consent {{ send welcome }} }} }}"
+    );
+    let src = src.replace("customer { }\n", "");
+    let ps = programs(&src);
+    let cast = journeyc::interp::world::Cast::new(&ps);
+    let mut w = journeyc::interp::world::World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    w.identify(
+        &cast,
+        TEST_EPOCH,
+        &[("email_consent".to_string(), Val::Bool(true))],
+        &mut log,
+    );
+    w.event(&cast, TEST_EPOCH, "signed_up", &[], &mut log);
+    let t: Vec<String> = log
+        .lines
+        .iter()
+        .map(|(_, j, n, a)| format!("{}: {}", ps[*j].ir.name, describe(&ps[*j], *n, a)))
+        .collect();
+    assert!(has(&t, "zeta: sent promo"), "priority 5 goes first: {t:?}");
+    assert!(has(&t, "alpha: suppressed welcome"), "{t:?}");
+}
+
+#[test]
+fn at_one_instant_equal_priorities_go_in_journey_name_order() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey zeta {{ trigger signed_up  onboarding {{ if email_consent {{ send promo }} }} }}
+journey alpha {{ trigger signed_up  onboarding {{ if email_consent {{ send welcome }} }} }}"
+    );
+    let ps = programs(&src);
+    let cast = journeyc::interp::world::Cast::new(&ps);
+    let mut w = journeyc::interp::world::World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    w.identify(
+        &cast,
+        TEST_EPOCH,
+        &[("email_consent".to_string(), Val::Bool(true))],
+        &mut log,
+    );
+    w.event(&cast, TEST_EPOCH, "signed_up", &[], &mut log);
+    let t: Vec<String> = log
+        .lines
+        .iter()
+        .map(|(_, j, n, a)| format!("{}: {}", ps[*j].ir.name, describe(&ps[*j], *n, a)))
+        .collect();
+    assert!(has(&t, "alpha: sent welcome"), "{t:?}");
+    assert!(has(&t, "zeta: suppressed promo"), "{t:?}");
+}
+
+#[test]
+fn an_exclusive_group_admits_one_journey_at_a_time() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey welcome_series {{ trigger signed_up  exclusive marketing  onboarding {{ wait 3d }} }}
+journey promotion {{ trigger ordered  exclusive marketing  priority 9  onboarding {{ wait 1d }} }}"
+    );
+    let (t, log) = world_timeline(&src, &[("0", "signed_up"), ("1h", "ordered"), ("4d", "ordered")]);
+    let entered: Vec<&String> = t.iter().filter(|l| l.contains("entered")).collect();
+    assert_eq!(
+        entered.len(),
+        2,
+        "promotion is refused while welcome_series runs, and enters once it ended: {t:?}"
+    );
+    assert!(has(&t, "+0s welcome_series: entered"), "{t:?}");
+    assert!(has(&t, "+4d promotion: entered"), "{t:?}");
+    assert!(
+        log.not_entered.iter().any(|(_, why)| matches!(
+            why,
+            journeyc::interp::engine::NotEntered::Exclusive { .. }
+        )),
+        "the refusal says why"
+    );
+}
+
+#[test]
+fn at_one_instant_the_higher_priority_enters_an_exclusive_group() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey welcome_series {{ trigger signed_up  exclusive marketing  onboarding {{ wait 3d }} }}
+journey promotion {{ trigger signed_up  exclusive marketing  priority 1  onboarding {{ wait 1d }} }}"
+    );
+    let (t, _) = world_timeline(&src, &[("0", "signed_up")]);
+    assert!(has(&t, "promotion: entered"), "{t:?}");
+    assert!(!has(&t, "welcome_series: entered"), "{t:?}");
+}

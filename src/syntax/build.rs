@@ -447,10 +447,14 @@ impl Builder {
                 JourneyPart::Entry(Entry { rule, span })
             }
             Rule::priority => {
-                let value = it.next().map(|n| self.integer(n)).unwrap_or(0);
+                let value = it
+                    .find(|n| n.as_rule() == Rule::signed_integer)
+                    .map(|n| self.integer(n))
+                    .unwrap_or(0);
                 JourneyPart::Priority(Priority { value, span })
             }
             Rule::exclusive => {
+                let _keyword = it.next();
                 let group = self.next_ident(&mut it);
                 JourneyPart::Exclusive(Exclusive { group, span })
             }

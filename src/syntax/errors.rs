@@ -54,8 +54,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::journey_part => {
             "a journey part (`trigger`, `entry`, `priority`, `exclusive`, `goal`, `exit on`, `onboarding`, `stage` or `upgrade`)"
         }
-        Rule::priority | Rule::signed_integer => "a `priority N` (a whole number; higher goes first)",
-        Rule::exclusive => "an `exclusive GROUP`",
+        Rule::priority | Rule::priority_kw | Rule::signed_integer => "a `priority N` (a whole number; higher goes first)",
+        Rule::exclusive | Rule::exclusive_kw => "an `exclusive GROUP`",
         Rule::trigger => "a `trigger EVENT`",
         Rule::where_clause => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {
