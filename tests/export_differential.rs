@@ -56,7 +56,9 @@ fn interpret(program: &Program, sc: &Scenario) -> Run {
                 sends.push((t, name.clone()));
                 format!("sent {name}")
             }
-            Action::Suppressed { touchpoint, reason } => format!(
+            Action::Suppressed {
+                touchpoint, reason, ..
+            } => format!(
                 "suppressed {} ({})",
                 program.touchpoint_names[*touchpoint],
                 reason.as_str()

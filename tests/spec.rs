@@ -6,7 +6,7 @@ use journeyc::{compile, compile_text, spec};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const SCHEMA: &str = include_str!("../schema/journey-spec.v1.json");
+const SCHEMA: &str = include_str!("../schema/journey-spec.v2.json");
 const FIXTURE: &str = "tests/fixtures/build/all_constructs.journey";
 
 fn validator() -> jsonschema::Validator {
@@ -144,12 +144,12 @@ fn reading_a_spec_and_writing_it_again_gives_the_same_bytes() {
 fn a_spec_of_another_version_is_refused() {
     let j = &journeys_of(Path::new(FIXTURE))[0];
     let text = spec::to_json(j).expect("serialises").replacen(
-        "\"spec_version\": 1",
         "\"spec_version\": 2",
+        "\"spec_version\": 1",
         1,
     );
-    let err = spec::from_json(&text).expect_err("version 2 is not read");
-    assert!(err.to_string().contains("version 2"), "{err}");
+    let err = spec::from_json(&text).expect_err("version 1 is not read");
+    assert!(err.to_string().contains("version 1"), "{err}");
 }
 
 #[test]

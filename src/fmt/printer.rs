@@ -357,7 +357,7 @@ impl<'s> Printer<'s> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "where", "if", "else", "within", "after", "to",
+    "and", "or", "not", "in", "where", "if", "else", "within", "after", "to", "priority",
 ];
 
 fn ends_value(tok: Option<&str>) -> bool {
@@ -421,6 +421,7 @@ mod tests {
     fn spacing_rules() {
         assert_eq!(joined(&["set", "x", "=", "-", "1"]), "set x = -1");
         assert_eq!(joined(&["a", "-", "-", "b"]), "a - -b");
+        assert_eq!(joined(&["priority", "-", "1"]), "priority -1");
         assert_eq!(
             joined(&["not", "(", "a", "or", "opened", "(", "w", ")", ")"]),
             "not (a or opened(w))"

@@ -4,7 +4,7 @@
 //! The bytes are a function of the journey alone: keys come in struct field order (maps are
 //! sorted), there are no timestamps and no absolute paths, and the text ends with a newline, so
 //! a spec committed to a repository diffs cleanly. Reading a spec back and writing it again gives
-//! the same bytes (tested in `tests/spec.rs`). `schema/journey-spec.v1.json` describes the format
+//! the same bytes (tested in `tests/spec.rs`). `schema/journey-spec.v2.json` describes the format
 //! and `docs/spec.md` documents it node by node.
 
 use crate::ir::{Journey, SPEC_VERSION};

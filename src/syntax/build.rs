@@ -447,10 +447,16 @@ impl Builder {
                 JourneyPart::Entry(Entry { rule, span })
             }
             Rule::priority => {
-                let value = it
-                    .find(|n| n.as_rule() == Rule::signed_integer)
-                    .map(|n| self.integer(n))
-                    .unwrap_or(0);
+                let mut negative = false;
+                let mut value = 0;
+                for n in it {
+                    match n.as_rule() {
+                        Rule::minus_sign => negative = true,
+                        Rule::integer => value = self.integer(n),
+                        _ => {}
+                    }
+                }
+                let value = if negative { -value } else { value };
                 JourneyPart::Priority(Priority { value, span })
             }
             Rule::exclusive => {

@@ -54,7 +54,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::journey_part => {
             "a journey part (`trigger`, `entry`, `priority`, `exclusive`, `goal`, `exit on`, `onboarding`, `stage` or `upgrade`)"
         }
-        Rule::priority | Rule::priority_kw | Rule::signed_integer => "a `priority N` (a whole number; higher goes first)",
+        Rule::priority | Rule::priority_kw | Rule::minus_sign => "a `priority N` (a whole number; higher goes first)",
         Rule::exclusive | Rule::exclusive_kw => "an `exclusive GROUP`",
         Rule::trigger => "a `trigger EVENT`",
         Rule::where_clause => "`where CONDITION`",

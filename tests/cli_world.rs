@@ -1,0 +1,153 @@
+//! One world through the real binary: `journeyc test` and `journeyc run` run every journey of
+//! the project together for each customer (issue 15).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn journeyc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the journeyc binary runs")
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write fixture");
+    }
+    dir
+}
+
+const PROJECT: &str = r#"
+event signed_up
+event kyc_applied
+event kyc_approved
+channel email { cap 1 per 1d }
+channel post { quiet 21:00..07:00 }
+touchpoint welcome { channel email  template "welcome" }
+touchpoint promo { channel email  template "promo" }
+touchpoint receipt { channel email  template "receipt"  transactional }
+touchpoint under_review { channel post  template "under-review" }
+touchpoint account_ready { channel post  template "account-ready" }
+touchpoint delayed { channel post  template "delayed" }
+journey welcome_series { trigger signed_up  onboarding { send welcome } }
+journey promotion { trigger signed_up  onboarding { wait 1h  send promo  send receipt } }
+journey kyc {
+  trigger kyc_applied
+  onboarding {
+    send under_review
+    wait kyc_approved up to 3d { send account_ready } timeout { send delayed }
+  }
+}
+test "the promotion's email is capped by the welcome email" {
+  journey promotion
+  at 0 signed_up
+  expect sent welcome at 0
+  expect suppressed promo
+  expect sent receipt at 1h
+}
+test "the approval during quiet hours is ignored" {
+  journey kyc
+  at 12h kyc_applied
+  at 14h kyc_approved
+  expect sent account_ready
+}
+"#;
+
+#[test]
+fn tests_run_every_journey_and_show_ignored_events() {
+    let dir = project(&[("p.journey", PROJECT)]);
+    let out = journeyc(&["test", "p.journey"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("test p.journey: the promotion's email is capped by the welcome email ... ok"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("test p.journey: the approval during quiet hours is ignored ... FAILED"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("kyc: onboarding.0.send")
+            && stdout.contains(
+                "ignored `kyc_approved`: held at `send under_review` until 2026-01-06T07:00:00Z (quiet hours)"
+            ),
+        "the timeline shows the ignored approval and where the customer was: {stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn journey_flag_runs_one_journey_alone() {
+    let dir = project(&[("p.journey", PROJECT)]);
+    let out = journeyc(&["test", "p.journey", "--journey", "promotion"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Alone, nothing else sent `welcome`: that expectation fails, and `promo` is not capped.
+    assert!(stdout.contains("... FAILED"), "{stdout}");
+    assert!(stdout.contains("1 filtered out"), "{stdout}");
+}
+
+const KYC_LOG: &str = r#"{"type":"track","userId":"ana","event":"kyc_applied","timestamp":"2026-01-05T21:00:00Z"}
+{"type":"track","userId":"ana","event":"kyc_approved","timestamp":"2026-01-05T23:00:00Z"}
+{"type":"track","userId":"ana","event":"signed_up","timestamp":"2026-01-06T06:00:00Z"}
+"#;
+
+#[test]
+fn explain_shows_ignored_events_and_where_the_customer_stands() {
+    let dir = project(&[("p.journey", PROJECT), ("log.jsonl", KYC_LOG)]);
+    let out = journeyc(
+        &["run", "p.journey", "--events", "log.jsonl", "--explain", "ana"],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("ignored `kyc_approved`: held at `send under_review` until 2026-01-06T07:00:00Z (quiet hours), at `onboarding.0.send`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("at the end: still in journey `kyc`: held at `send under_review` until 2026-01-06T07:00:00Z"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("at the end: still in journey `promotion`: in a `wait` until 2026-01-06T07:00:00Z"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("1 event arrived while nothing in a journey waited for it"),
+        "the summary counts ignored events: {stderr}"
+    );
+}
+
+#[test]
+fn replay_caps_span_journeys() {
+    let log = r#"{"type":"track","userId":"bo","event":"signed_up","timestamp":"2026-01-05T09:00:00Z"}
+"#;
+    let dir = project(&[("p.journey", PROJECT), ("log.jsonl", log)]);
+    let out = journeyc(
+        &[
+            "run",
+            "p.journey",
+            "--events",
+            "log.jsonl",
+            "--until",
+            "2026-01-06T09:00:00Z",
+        ],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    let sent: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"action\":\"sent\""))
+        .collect();
+    assert_eq!(sent.len(), 2, "welcome and the receipt, not promo: {stdout}");
+    assert!(
+        stdout.contains("\"action\":\"suppressed\"") && stdout.contains("\"touchpoint\":\"promo\""),
+        "{stdout}"
+    );
+}
