@@ -63,7 +63,9 @@ fn tests_run_every_journey_and_show_ignored_events() {
     let out = journeyc(&["test", "p.journey"], dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("test p.journey: the promotion's email is capped by the welcome email ... ok"),
+        stdout.contains(
+            "test p.journey: the promotion's email is capped by the welcome email ... ok"
+        ),
         "{stdout}"
     );
     assert!(
@@ -99,7 +101,14 @@ const KYC_LOG: &str = r#"{"type":"track","userId":"ana","event":"kyc_applied","t
 fn explain_shows_ignored_events_and_where_the_customer_stands() {
     let dir = project(&[("p.journey", PROJECT), ("log.jsonl", KYC_LOG)]);
     let out = journeyc(
-        &["run", "p.journey", "--events", "log.jsonl", "--explain", "ana"],
+        &[
+            "run",
+            "p.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "ana",
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -114,7 +123,9 @@ fn explain_shows_ignored_events_and_where_the_customer_stands() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("at the end: still in journey `promotion`: in a `wait` until 2026-01-06T07:00:00Z"),
+        stdout.contains(
+            "at the end: still in journey `promotion`: in a `wait` until 2026-01-06T07:00:00Z"
+        ),
         "{stdout}"
     );
     assert!(
@@ -145,7 +156,11 @@ fn replay_caps_span_journeys() {
         .lines()
         .filter(|l| l.contains("\"action\":\"sent\""))
         .collect();
-    assert_eq!(sent.len(), 2, "welcome and the receipt, not promo: {stdout}");
+    assert_eq!(
+        sent.len(),
+        2,
+        "welcome and the receipt, not promo: {stdout}"
+    );
     assert!(
         stdout.contains("\"action\":\"suppressed\"") && stdout.contains("\"touchpoint\":\"promo\""),
         "{stdout}"

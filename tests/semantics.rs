@@ -832,7 +832,10 @@ journey kyc {{ trigger kyc_applied  onboarding {{ wait 2d  wait kyc_approved up 
     );
     let (t, _) = world_timeline(&src, &[("0", "kyc_applied"), ("1h", "kyc_approved")]);
     assert!(
-        has(&t, "+1h kyc: ignored `kyc_approved`: in a `wait` until 2026-01-07T09:00:00Z"),
+        has(
+            &t,
+            "+1h kyc: ignored `kyc_approved`: in a `wait` until 2026-01-07T09:00:00Z"
+        ),
         "{t:?}"
     );
 }
@@ -900,7 +903,10 @@ fn an_exclusive_group_admits_one_journey_at_a_time() {
 journey welcome_series {{ trigger signed_up  exclusive marketing  onboarding {{ wait 3d }} }}
 journey promotion {{ trigger ordered  exclusive marketing  priority 9  onboarding {{ wait 1d }} }}"
     );
-    let (t, log) = world_timeline(&src, &[("0", "signed_up"), ("1h", "ordered"), ("4d", "ordered")]);
+    let (t, log) = world_timeline(
+        &src,
+        &[("0", "signed_up"), ("1h", "ordered"), ("4d", "ordered")],
+    );
     let entered: Vec<&String> = t.iter().filter(|l| l.contains("entered")).collect();
     assert_eq!(
         entered.len(),
@@ -910,10 +916,9 @@ journey promotion {{ trigger ordered  exclusive marketing  priority 9  onboardin
     assert!(has(&t, "+0s welcome_series: entered"), "{t:?}");
     assert!(has(&t, "+4d promotion: entered"), "{t:?}");
     assert!(
-        log.not_entered.iter().any(|(_, why)| matches!(
-            why,
-            journeyc::interp::engine::NotEntered::Exclusive { .. }
-        )),
+        log.not_entered
+            .iter()
+            .any(|(_, why)| matches!(why, journeyc::interp::engine::NotEntered::Exclusive { .. })),
         "the refusal says why"
     );
 }

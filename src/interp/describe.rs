@@ -165,7 +165,10 @@ pub fn held(p: &Program, node: Option<usize>, until: Option<Instant>) -> String 
     match node.and_then(|n| p.nodes.get(n).map(|k| (n, k))) {
         Some((n, CNode::Send { touchpoint, .. })) => format!(
             "held at `send {}` {} (quiet hours), at `{}`",
-            p.touchpoint_names.get(*touchpoint).map(String::as_str).unwrap_or("?"),
+            p.touchpoint_names
+                .get(*touchpoint)
+                .map(String::as_str)
+                .unwrap_or("?"),
             until_text(until),
             p.node_id(n)
         ),

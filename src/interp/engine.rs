@@ -864,8 +864,7 @@ impl<'p> Engine<'p> {
         let full = ch.caps.iter().find_map(|(count, per)| {
             let mut within = log.iter().filter(|s| t - s.at < *per);
             let first = within.clone().next().copied();
-            (within.nth(count.saturating_sub(1)).is_some() || *count == 0)
-                .then_some(first)
+            (within.nth(count.saturating_sub(1)).is_some() || *count == 0).then_some(first)
         });
         if let Some(earlier) = full {
             obs.action(

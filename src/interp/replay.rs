@@ -7,9 +7,9 @@
 
 use super::engine::{Action, NotEntered};
 use super::program::Program;
-use super::world::{Cast, World, WorldObserver};
 use super::time::{format_rfc3339, parse_rfc3339, Instant};
 use super::value::Val;
+use super::world::{Cast, World, WorldObserver};
 use crate::ir::{Engagement, Type};
 use serde_json::Value as Json;
 use std::cmp::Reverse;
@@ -135,9 +135,9 @@ impl WorldObserver for Collect<'_> {
                 NotEntered::EnteredBefore => {
                     "did not enter: `entry once` and this customer entered before".to_string()
                 }
-                NotEntered::Exclusive { holder } => format!(
-                    "did not enter: in journey #{holder} of the same `exclusive` group"
-                ),
+                NotEntered::Exclusive { holder } => {
+                    format!("did not enter: in journey #{holder} of the same `exclusive` group")
+                }
                 NotEntered::TooSoon { next_allowed } => {
                     format!(
                         "did not enter: `entry every` allows the next entry at {}",

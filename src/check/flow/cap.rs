@@ -26,7 +26,10 @@ pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
             return None;
         };
         // A transactional touchpoint neither counts towards caps nor is held back by them.
-        let tp = model.touchpoints.get(&t.name).filter(|tp| !tp.transactional)?;
+        let tp = model
+            .touchpoints
+            .get(&t.name)
+            .filter(|tp| !tp.transactional)?;
         model.channels.get(&tp.channel)
     };
     let mut channels: BTreeSet<&str> = BTreeSet::new();

@@ -137,7 +137,11 @@ pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
             let NodeKind::Send(t) = node.kind else {
                 continue;
             };
-            let Some(tp) = model.touchpoints.get(&t.name).filter(|tp| !tp.transactional) else {
+            let Some(tp) = model
+                .touchpoints
+                .get(&t.name)
+                .filter(|tp| !tp.transactional)
+            else {
                 continue;
             };
             let Some(ch) = model.channels.get(&tp.channel) else {

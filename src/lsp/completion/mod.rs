@@ -192,16 +192,14 @@ impl Completer<'_> {
             (_, 0) => keywords(TOP_KEYWORDS),
             ("journey", 1) => keywords(JOURNEY_KEYWORDS),
             ("journey", _) => keywords(STEP_KEYWORDS),
-            ("touchpoint", _) => {
-                keywords(&[
+            ("touchpoint", _) => keywords(&[
                 "channel",
                 "template",
                 "subject",
                 "converts",
                 "requires",
                 "transactional",
-            ])
-            }
+            ]),
             ("channel", _) => keywords(&["cap", "quiet", "consent"]),
             ("test", _) => keywords(&["journey", "customer", "at", "expect"]),
             ("simulation", 1) => keywords(&[
