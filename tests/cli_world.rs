@@ -166,3 +166,35 @@ fn replay_caps_span_journeys() {
         "{stdout}"
     );
 }
+
+/// The exports carry `transactional` to the sender and the arbitration to the router, and drop
+/// the consent check for a transactional touchpoint.
+#[test]
+fn exports_carry_transactional_and_arbitration() {
+    use journeyc::export::asl::{to_asl, AslOptions};
+    use journeyc::export::bpmn::to_bpmn;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pass/arbitration.journey");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let project = journeyc::project::load_text(&path, &text);
+    let checked = journeyc::check::check_project(&project);
+    let model = &checked.models[0];
+    let lower = |name: &str| {
+        journeyc::ir::lower::lower_journey(model, &model.journeys[name], &project.sources)
+    };
+    let orders = lower("order_mail");
+    let asl = to_asl(&orders, &AslOptions::default()).expect("asl");
+    assert!(asl.contains("\"transactional\": true"), "{asl}");
+    assert!(!asl.contains("consent: without"), "{asl}");
+    assert!(asl.contains("priority -1"), "{asl}");
+    let bpmn = to_bpmn(&orders).expect("bpmn");
+    assert!(
+        bpmn.contains("key=\"transactional\" value=\"true\""),
+        "{bpmn}"
+    );
+    assert!(!bpmn.contains("email_opt_in?"), "{bpmn}");
+    let promo = to_bpmn(&lower("spring_promo")).expect("bpmn");
+    assert!(
+        promo.contains("priority 10, exclusive marketing"),
+        "{promo}"
+    );
+}

@@ -143,6 +143,10 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
             ("isExecutable", "true"),
         ],
     );
+    let arbitration = super::arbitration(journey);
+    if !arbitration.is_empty() {
+        w.text("bpmn:documentation", &[], arbitration.trim());
+    }
     let mut out = Out {
         w,
         flows: Vec::new(),
