@@ -173,7 +173,8 @@ fn replay_caps_span_journeys() {
 fn exports_carry_transactional_and_arbitration() {
     use journeyc::export::asl::{to_asl, AslOptions};
     use journeyc::export::bpmn::to_bpmn;
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pass/arbitration.journey");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pass/arbitration.journey");
     let text = std::fs::read_to_string(&path).expect("fixture");
     let project = journeyc::project::load_text(&path, &text);
     let checked = journeyc::check::check_project(&project);

@@ -480,7 +480,9 @@ impl<'p> Engine<'p> {
                     }
                 }
             }
-            if event != p.trigger.0 {
+            if event == p.trigger.0 {
+                obs.not_entered(t, NotEntered::AlreadyInJourney);
+            } else {
                 self.ignore(c, t, event, obs);
             }
             return;

@@ -1,7 +1,9 @@
 //! The interpreter: runs the IR on sample customers with a simulated clock.
 //!
 //! [`program`] compiles a journey's IR into indexed form, [`engine`] moves a customer through it,
-//! [`scenario`] runs `test` blocks and [`replay`] replays event logs.
+//! [`scenario`] runs `test` blocks and [`replay`] replays event logs. [`world`] runs every
+//! journey of a project together for one customer (shared caps, arbitration), which `journeyc
+//! test` and `journeyc run` use.
 
 pub mod describe;
 pub mod engine;
