@@ -102,6 +102,25 @@ pub fn iso_duration(secs: u64) -> String {
     out
 }
 
+/// `priority` and `exclusive` in words, for the router that starts executions (neither engine
+/// can see a customer's other journeys): empty when the journey has neither.
+pub(crate) fn arbitration(journey: &Journey) -> String {
+    let mut parts = Vec::new();
+    if journey.priority != 0 {
+        parts.push(format!("priority {}", journey.priority));
+    }
+    if let Some(g) = &journey.exclusive {
+        parts.push(format!("exclusive {g}"));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Arbitration, for the router that starts executions: {} (docs/semantics.md, One world).",
+        parts.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,23 +153,4 @@ mod tests {
             .collect();
         assert!(distinct.len() > 40);
     }
-}
-
-/// `priority` and `exclusive` in words, for the router that starts executions (neither engine
-/// can see a customer's other journeys): empty when the journey has neither.
-pub(crate) fn arbitration(journey: &Journey) -> String {
-    let mut parts = Vec::new();
-    if journey.priority != 0 {
-        parts.push(format!("priority {}", journey.priority));
-    }
-    if let Some(g) = &journey.exclusive {
-        parts.push(format!("exclusive {g}"));
-    }
-    if parts.is_empty() {
-        return String::new();
-    }
-    format!(
-        " Arbitration, for the router that starts executions: {} (docs/semantics.md, One world).",
-        parts.join(", ")
-    )
 }
