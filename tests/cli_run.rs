@@ -430,7 +430,10 @@ fn an_endless_line_is_a_bad_line_with_its_number_and_memory_stays_bounded() {
         err.contains("error: log.jsonl:2: the line is longer than 1 MiB"),
         "{err}"
     );
-    assert!(out.stdout.is_empty(), "nothing is written on a failed replay");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is written on a failed replay"
+    );
     // Skipped, the rest of the long line is passed over and the next line is line 3.
     let out = journeyc_bounded(
         &[
@@ -447,8 +450,14 @@ fn an_endless_line_is_a_bad_line_with_its_number_and_memory_stays_bounded() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("skipped: log.jsonl:2: the line is longer"), "{err}");
-    assert!(err.contains("replayed 3 lines: 1 event, 1 identify call"), "{err}");
+    assert!(
+        err.contains("skipped: log.jsonl:2: the line is longer"),
+        "{err}"
+    );
+    assert!(
+        err.contains("replayed 3 lines: 1 event, 1 identify call"),
+        "{err}"
+    );
     assert!(err.contains("1 bad line skipped"), "{err}");
 
     // A line that never ends, on standard input: the first line is bad, in bounded memory.
@@ -463,7 +472,10 @@ fn an_endless_line_is_a_bad_line_with_its_number_and_memory_stays_bounded() {
         );
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{err}");
-        assert!(err.contains("error: -:1: the line is longer than 1 MiB"), "{err}");
+        assert!(
+            err.contains("error: -:1: the line is longer than 1 MiB"),
+            "{err}"
+        );
     }
 }
 

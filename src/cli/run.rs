@@ -23,7 +23,8 @@ pub enum OnBadLine {
 pub struct RunArgs {
     /// The `.journey` file holding the journey (and what it imports).
     pub journey_file: PathBuf,
-    /// The event log: JSON lines in the Segment style (`-` reads standard input).
+    /// The event log: JSON lines in the Segment style, each at most 1 MiB (`-` reads standard
+    /// input; a named pipe is read as a stream too).
     #[arg(long, value_name = "FILE.jsonl")]
     pub events: PathBuf,
     /// Which journey to run, when the file has several (default: all of them).

@@ -52,7 +52,11 @@ impl<R: BufRead> LogLines<R> {
         }
         self.buf.clear();
         let limit = MAX_LINE_BYTES as u64 + 1;
-        if (&mut self.reader).take(limit).read_until(b'\n', &mut self.buf)? == 0 {
+        if (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)?
+            == 0
+        {
             return Ok(None);
         }
         self.number += 1;
@@ -536,7 +540,13 @@ fn timestamp(n: usize, s: &str) -> Result<(Instant, bool), BadLine> {
     let t = parse_rfc3339(s).map_err(|e| {
         if s.len() > 40 || s.chars().any(char::is_control) {
             // Never a timestamp; not shown whole.
-            bad(n, format!("{} is not an RFC 3339 timestamp like `2026-01-05T09:00:00Z`", shown(s)))
+            bad(
+                n,
+                format!(
+                    "{} is not an RFC 3339 timestamp like `2026-01-05T09:00:00Z`",
+                    shown(s)
+                ),
+            )
         } else {
             bad(n, e)
         }
