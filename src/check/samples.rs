@@ -327,7 +327,7 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
                             "a simulation runs at most 100,000,000 customers",
                         )
                         .label(*sp, "more than 100 million customers")
-                        .help("write a smaller number, like `customers 1_000_000`: larger runs take hours and the percentages stop moving long before"),
+                        .help("write a smaller number, like `customers 1_000_000`: the report's percentages stop moving long before 100 million"),
                     );
                 }
             }

@@ -54,7 +54,8 @@ pub struct SimulateArgs {
     pub compare: Option<PathBuf>,
 }
 
-/// `--customers`: a whole number from 1 to `MAX_CUSTOMERS` (a larger one would run for days).
+/// `--customers`: a whole number from 1 to `MAX_CUSTOMERS` (a larger one is a typo or an
+/// overflow, and would run for a long time with no sign of life off a terminal).
 fn customers(s: &str) -> Result<u64, String> {
     use journeyc::ir::simulation::MAX_CUSTOMERS;
     let n: u64 = s
@@ -63,7 +64,7 @@ fn customers(s: &str) -> Result<u64, String> {
         .map_err(|_| format!("`{s}` is not a whole number of customers"))?;
     if n == 0 || n > MAX_CUSTOMERS {
         return Err(format!(
-            "a simulation runs 1 to {MAX_CUSTOMERS} (100 million) customers; larger runs would take hours to centuries (see docs/limits.md)"
+            "a simulation runs 1 to {MAX_CUSTOMERS} (100 million) customers; a larger number is most likely a typo, and the report's percentages stop moving long before (see docs/limits.md)"
         ));
     }
     Ok(n)

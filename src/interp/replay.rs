@@ -823,3 +823,65 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
     }
     Json::Object(m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<(usize, Result<String, String>)> {
+        let mut log = LogLines::new(input);
+        let mut out = Vec::new();
+        while let Some((n, line)) = log.next_line().expect("a slice reads") {
+            out.push((n, line.map(str::to_owned).map_err(|b| b.message)));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_end_at_the_limit_and_numbering_goes_on_after_a_long_one() {
+        let at_limit = "a".repeat(MAX_LINE_BYTES);
+        let over = "b".repeat(MAX_LINE_BYTES + 1);
+        let input = format!("x\r\n{at_limit}\n{over}\ny\nlast");
+        let got = lines(input.as_bytes());
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[0], (1, Ok("x".to_string())));
+        assert_eq!(got[1].1.as_deref().map(str::len), Ok(MAX_LINE_BYTES));
+        assert_eq!(got[2].0, 3);
+        assert!(got[2]
+            .1
+            .as_ref()
+            .is_err_and(|e| e.contains("longer than 1 MiB")));
+        assert_eq!(got[3], (4, Ok("y".to_string())));
+        assert_eq!(got[4], (5, Ok("last".to_string())));
+        // A long last line with no newline ends the log.
+        let got = lines(format!("x\n{over}").as_bytes());
+        assert_eq!(got.len(), 2);
+        assert!(got[1].1.is_err());
+    }
+
+    #[test]
+    fn strict_json_reads_what_serde_json_reads_and_refuses_keys_given_twice() {
+        let text =
+            r#"{"a":[1,-2,18446744073709551615,1.5e3,"s\n",null,true,{}],"b":{"c":{"d":0.1}}}"#;
+        let strict = parse_json(1, text).expect("valid");
+        let plain: Json = serde_json::from_str(text).expect("valid");
+        assert_eq!(strict, plain);
+        for (text, key) in [
+            (r#"{"type":"a","type":"b"}"#, "`type`"),
+            (r#"{"p":{"x":1,"y":2,"x":3}}"#, "`x`"),
+            (r#"[{"k\u0000":1,"k\u0000":2}]"#, "`k\\0`"),
+        ] {
+            let e = parse_json(4, text).expect_err(text);
+            assert_eq!(e.line, 4);
+            assert!(
+                e.message
+                    .starts_with(&format!("the key {key} is given twice")),
+                "{}",
+                e.message
+            );
+        }
+        assert!(
+            parse_json(1, r#"{"a":1} x"#).is_err_and(|e| e.message.starts_with("not valid JSON"))
+        );
+    }
+}
