@@ -403,7 +403,7 @@ pub fn not_utf8_diagnostic(file: FileId, offset: usize, byte: u8) -> Diagnostic 
         format!("byte 0x{byte:02x} (byte offset {offset})"),
     )
     .help("save the file as UTF-8 (in most editors: \"Save with Encoding\" or \"Reopen with Encoding\", then save)")
-    .note("the rest of the file was checked with each byte that is not UTF-8 read as `\u{fffd}`")
+    .note("each byte that is not UTF-8 is shown as `\u{fffd}`")
 }
 
 /// E0011 for a file whose real path leaves the project root: reported in the file itself (its
