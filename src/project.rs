@@ -450,19 +450,17 @@ pub fn load_with(files: &[PathBuf], read: Reader) -> Result<Project, LoadError> 
             },
             source: e,
         };
-        if !stdin {
-            match guard(&abs, &root) {
-                Err(e) => match problem(&e) {
-                    Some(FileProblem::OutsideRoot { target, root }) => {
-                        let (target, root) = (target.clone(), root.clone());
-                        roots.push(add_unread(&mut project, abs, &target, &root));
-                        continue;
-                    }
-                    // Not on disk: an editor's buffer may still hold it.
-                    None if e.kind() == std::io::ErrorKind::NotFound => {}
-                    _ => return Err(io_error(e)),
-                },
-                Ok(()) => {}
+        let guarded = if stdin { Ok(()) } else { guard(&abs, &root) };
+        if let Err(e) = guarded {
+            match problem(&e) {
+                Some(FileProblem::OutsideRoot { target, root }) => {
+                    let (target, root) = (target.clone(), root.clone());
+                    roots.push(add_unread(&mut project, abs, &target, &root));
+                    continue;
+                }
+                // Not on disk: an editor's buffer may still hold it.
+                None if e.kind() == std::io::ErrorKind::NotFound => {}
+                _ => return Err(io_error(e)),
             }
         }
         let result = if stdin { read_stdin() } else { read(&abs) };
@@ -511,10 +509,12 @@ fn add_unread(project: &mut Project, abs: PathBuf, target: &Path, root: &Path) -
         .sources
         .add(SourceFile::new(name.clone(), abs, String::new()));
     project.modules.push((id, ast::Module::default()));
-    project.diagnostics.push(
-        outside_root_diagnostic(id, &name, target, root)
-            .label(Span::new(0, 0), "this file is a link that leaves the project"),
-    );
+    project
+        .diagnostics
+        .push(outside_root_diagnostic(id, &name, target, root).label(
+            Span::new(0, 0),
+            "this file is a link that leaves the project",
+        ));
     id
 }
 

@@ -205,7 +205,8 @@ impl SourceMap {
 /// (bidirectional overrides) are written as escapes like `\u{0}`, `\t` or `\u{202e}`.
 /// Everything else is kept as it is.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let hidden =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     if !text.chars().any(hidden) {
         return Cow::Borrowed(text);
     }

@@ -125,14 +125,28 @@ mod unix {
     fn an_import_through_a_link_out_of_the_root_is_e0011_and_never_read() {
         let dir = project_with_escaping_link();
         let proj = dir.path().join("proj");
-        write(&proj.join("main.journey"), format!("import \"secret.journey\"\n{CLEAN}"));
+        write(
+            &proj.join("main.journey"),
+            format!("import \"secret.journey\"\n{CLEAN}"),
+        );
         let run = journeyc(&proj, &["check", "main.journey"]);
         assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(run.stderr.contains("E0011"), "{}", run.stderr);
-        assert!(run.stderr.contains("leads outside the project root"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("leads outside the project root"),
+            "{}",
+            run.stderr
+        );
         assert_not_shown(&run);
-        let json = journeyc(&proj, &["check", "--message-format", "json", "main.journey"]);
-        assert!(json.stdout.contains("\"code\":\"E0011\""), "{}", json.stdout);
+        let json = journeyc(
+            &proj,
+            &["check", "--message-format", "json", "main.journey"],
+        );
+        assert!(
+            json.stdout.contains("\"code\":\"E0011\""),
+            "{}",
+            json.stdout
+        );
         assert_not_shown(&json);
     }
 
@@ -151,8 +165,15 @@ mod unix {
         assert_eq!(fmt.code, Some(1), "{}", fmt.stderr);
         assert_not_shown(&fmt);
         let outside = std::fs::read_to_string(dir.path().join("outside/secret.journey"));
-        assert_eq!(outside.ok().as_deref(), Some(SECRET), "fmt changed the outside file");
-        assert!(!proj.join("dist").exists(), "build wrote specs despite the error");
+        assert_eq!(
+            outside.ok().as_deref(),
+            Some(SECRET),
+            "fmt changed the outside file"
+        );
+        assert!(
+            !proj.join("dist").exists(),
+            "build wrote specs despite the error"
+        );
     }
 
     #[test]
@@ -189,7 +210,11 @@ mod unix {
             let run = journeyc(dir.path(), args);
             assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
             assert!(run.stderr.contains("E0010"), "{args:?}: {}", run.stderr);
-            assert!(run.stderr.contains("named pipe"), "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("named pipe"),
+                "{args:?}: {}",
+                run.stderr
+            );
         }
     }
 
@@ -206,7 +231,11 @@ mod unix {
         ] {
             let run = journeyc(dir.path(), args);
             assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
-            assert!(run.stderr.contains("named pipe"), "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("named pipe"),
+                "{args:?}: {}",
+                run.stderr
+            );
             assert!(run.stderr.contains("a.journey"), "{args:?}: {}", run.stderr);
         }
     }
@@ -221,7 +250,10 @@ mod unix {
         let proj = dir.path().join("proj");
         write(&proj.join("journey.toml"), "");
         symlink("/dev/zero", proj.join("zero.journey")).expect("symlink");
-        write(&proj.join("main.journey"), format!("import \"zero.journey\"\n{CLEAN}"));
+        write(
+            &proj.join("main.journey"),
+            format!("import \"zero.journey\"\n{CLEAN}"),
+        );
         let run = journeyc(&proj, &["check", "main.journey"]);
         assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(run.stderr.contains("E0011"), "{}", run.stderr);
@@ -252,8 +284,16 @@ fn a_file_over_the_limit_is_too_large() {
     drop(big);
     let run = journeyc(dir.path(), &["check", "big.journey"]);
     assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert!(run.stderr.contains("file too large: 64.0 MiB (67108865 bytes)"), "{}", run.stderr);
-    write(&dir.path().join("main.journey"), format!("import \"big.journey\"\n{CLEAN}"));
+    assert!(
+        run.stderr
+            .contains("file too large: 64.0 MiB (67108865 bytes)"),
+        "{}",
+        run.stderr
+    );
+    write(
+        &dir.path().join("main.journey"),
+        format!("import \"big.journey\"\n{CLEAN}"),
+    );
     let run = journeyc(dir.path(), &["check", "main.journey"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("E0010"), "{}", run.stderr);
@@ -280,7 +320,11 @@ fn text_that_is_not_utf8_is_a_located_diagnostic() {
     let run = journeyc(dir.path(), &["check", "latin1.journey"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("E0004"), "{}", run.stderr);
-    assert!(run.stderr.contains("[latin1.journey:2:7]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[latin1.journey:2:7]"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("0xe9"), "{}", run.stderr);
     // The rest of the file is still checked: the unfinished `event` is a syntax error.
     assert!(run.stderr.contains("E0001"), "{}", run.stderr);
@@ -291,7 +335,10 @@ fn text_that_is_not_utf8_is_a_located_diagnostic() {
     let first = json.stdout.lines().next().unwrap_or_default();
     let d: serde_json::Value = serde_json::from_str(first).expect("a JSON line");
     assert_eq!(d["code"], "E0004");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(2), Some(7)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(7))
+    );
     // Imported, it is a diagnostic in the imported file.
     write(
         &dir.path().join("main.journey"),
@@ -299,7 +346,11 @@ fn text_that_is_not_utf8_is_a_located_diagnostic() {
     );
     let run = journeyc(dir.path(), &["check", "main.journey"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(run.stderr.contains("[latin1.journey:2:7]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[latin1.journey:2:7]"),
+        "{}",
+        run.stderr
+    );
     // `fmt` leaves it alone.
     let run = journeyc(dir.path(), &["fmt", "latin1.journey"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
@@ -358,7 +409,13 @@ fn a_build_removes_temporary_files_left_by_a_killed_build() {
         write(o, "keep");
     }
     let check = journeyc(dir.path(), &["build", "--check"]);
-    assert!(check.stderr.contains(&format!(".onboarding_flow.json.{pid}.tmp")), "{}", check.stderr);
+    assert!(
+        check
+            .stderr
+            .contains(&format!(".onboarding_flow.json.{pid}.tmp")),
+        "{}",
+        check.stderr
+    );
     assert!(stale.exists(), "build --check removed a file");
     let run = journeyc(dir.path(), &["build"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
@@ -401,15 +458,18 @@ fn dash_reads_standard_input() {
     let run = journeyc_in(dir.path(), &["graph", "-"], Some(CLEAN.as_bytes()));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("onboarding_flow"), "{}", run.stdout);
-    let run = journeyc_in(dir.path(), &["build", "--stdout", "-"], Some(CLEAN.as_bytes()));
+    let run = journeyc_in(
+        dir.path(),
+        &["build", "--stdout", "-"],
+        Some(CLEAN.as_bytes()),
+    );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("\"onboarding_flow\""), "{}", run.stdout);
     let run = journeyc_in(dir.path(), &["test", "-"], Some(CLEAN.as_bytes()));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("running 0 tests"), "{}", run.stdout);
-    let simulated = format!(
-        "{CLEAN}\nsimulation small {{\n  journey onboarding_flow\n  customers 10\n}}\n"
-    );
+    let simulated =
+        format!("{CLEAN}\nsimulation small {{\n  journey onboarding_flow\n  customers 10\n}}\n");
     let run = journeyc_in(dir.path(), &["simulate", "-"], Some(simulated.as_bytes()));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains("10 customers"), "{}", run.stdout);

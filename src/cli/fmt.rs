@@ -31,7 +31,10 @@ enum Outcome {
 }
 
 pub fn run(args: FmtArgs) -> ExitCode {
-    let dash = args.paths.iter().any(|p| p.as_os_str() == project::STDIN_PATH);
+    let dash = args
+        .paths
+        .iter()
+        .any(|p| p.as_os_str() == project::STDIN_PATH);
     if dash && args.paths.len() > 1 {
         return output::usage_error(
             "`-` (standard input) is formatted on its own: give it as the only path",
