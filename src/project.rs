@@ -636,10 +636,16 @@ fn resolve_import(
                 display_name(&target)
             ),
         )
-    } else if problem(&e).is_some() {
+    } else if let Some(p) = problem(&e) {
+        let help = match p {
+            FileProblem::TooLarge(_) => {
+                "check that the path names a journey file; a larger one must be split into files that import each other"
+            }
+            _ => "import a regular `.journey` file of the project",
+        };
         (
             format!("cannot read imported file `{}`: {e}", imp.path.value),
-            "import a regular `.journey` file of the project".to_string(),
+            help.to_string(),
         )
     } else {
         (
