@@ -25,7 +25,8 @@ pub enum ReportFormat {
 
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
-    /// The `.journey` file holding the simulation (and the journey, or an import of it).
+    /// The `.journey` file holding the simulation (and the journey, or an import of it); `-`
+    /// reads it from standard input.
     pub file: PathBuf,
     /// Which simulation to run, when the file has several.
     #[arg(long, value_name = "NAME")]
