@@ -823,3 +823,150 @@ fn refused(message: String) -> Failure {
         message,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    /// Waits (at most 20 s, so a hang fails) for the first message satisfying `pred`.
+    fn wait_for(client: &Connection, pred: impl Fn(&Message) -> bool) -> Message {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match client.receiver.recv_timeout(left) {
+                Ok(m) if pred(&m) => return m,
+                Ok(_) => {}
+                Err(e) => panic!("the server did not answer: {e}"),
+            }
+        }
+    }
+
+    fn response(client: &Connection, id: i32) -> Response {
+        match wait_for(client, |m| matches!(m, Message::Response(r) if r.id == id.into())) {
+            Message::Response(r) => r,
+            _ => unreachable!(),
+        }
+    }
+
+    fn notify(client: &Connection, method: &str, params: Value) {
+        let n = Notification::new(method.to_string(), params);
+        client.sender.send(n.into()).expect("send");
+    }
+
+    fn call(client: &Connection, id: i32, method: &str, params: Value) {
+        let r = Request::new(id.into(), method.to_string(), params);
+        client.sender.send(r.into()).expect("send");
+    }
+
+    /// A file that never answers (a stand-in for a FIFO or a hung mount: the reader blocks
+    /// until the test lets it go): the request waiting for the analysis is answered
+    /// `RequestCancelled` in bounded time, the blocked thread is replaced so a later edit is
+    /// checked and answered, and `shutdown` is answered.
+    #[test]
+    fn a_check_that_never_ends_is_bounded_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("journey.toml"), "").unwrap();
+        let doc = crate::project::normalize(&dir.path().join("main.journey"));
+        let uri = uri::from_path(&doc).unwrap();
+        let (release, blocked) = mpsc::channel::<()>();
+        let blocked = Arc::new(Mutex::new(blocked));
+        let disk: DiskReader = Arc::new(move |p: &Path| {
+            if p.ends_with("slow.journey") {
+                let _ = blocked.lock().map(|b| b.recv());
+            }
+            read_disk(p)
+        });
+        let options = Options {
+            analysis_timeout: Duration::from_millis(300),
+            stuck_after: Duration::from_millis(600),
+            disk,
+        };
+        let (server, client) = Connection::memory();
+        let session = std::thread::spawn(move || run_with(&server, &|_| {}, options).ok());
+        call(&client, 1, "initialize", json!({ "capabilities": {} }));
+        response(&client, 1);
+        notify(&client, "initialized", json!({}));
+        let text = "import \"slow.journey\"\nevent started\n";
+        notify(
+            &client,
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "journey", "version": 1, "text": text } }),
+        );
+        let hover = json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 7 } });
+        call(&client, 2, "textDocument/hover", hover);
+        let cancelled = response(&client, 2);
+        assert_eq!(cancelled.error.map(|e| e.code), Some(REQUEST_CANCELLED));
+        // The edit drops the import; once the blocked thread is given up, a new one checks it.
+        notify(
+            &client,
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": "event started\n" }] }),
+        );
+        wait_for(&client, |m| {
+            matches!(m, Message::Notification(n) if n.method == note::PublishDiagnostics::METHOD)
+        });
+        let hover = json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 7 } });
+        call(&client, 3, "textDocument/hover", hover);
+        let answered = response(&client, 3);
+        assert!(answered.error.is_none(), "{answered:?}");
+        assert!(answered.result.is_some_and(|r| r.to_string().contains("started")));
+        call(&client, 4, "shutdown", Value::Null);
+        assert!(response(&client, 4).error.is_none());
+        notify(&client, "exit", Value::Null);
+        assert_eq!(session.join().unwrap(), Some(Ending::Clean));
+        let _ = release.send(());
+    }
+
+    /// Changes while a check runs: the waiting request is answered `ContentModified`, and the
+    /// diagnostics finally published are those of the last text.
+    #[test]
+    fn a_newer_change_supersedes_the_pending_analysis() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("journey.toml"), "").unwrap();
+        let doc = crate::project::normalize(&dir.path().join("main.journey"));
+        let uri = uri::from_path(&doc).unwrap();
+        let (server, client) = Connection::memory();
+        let session =
+            std::thread::spawn(move || run_with(&server, &|_| {}, Options::default()).ok());
+        call(&client, 1, "initialize", json!({ "capabilities": {} }));
+        response(&client, 1);
+        notify(&client, "initialized", json!({}));
+        notify(
+            &client,
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "journey", "version": 1, "text": "event a\n" } }),
+        );
+        call(
+            &client,
+            2,
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 6 } }),
+        );
+        for v in 2..40 {
+            let text = if v == 39 { "journey j { trigger nope }\n".to_string() } else { format!("event a{v}\n") };
+            notify(
+                &client,
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": uri, "version": v }, "contentChanges": [{ "text": text }] }),
+            );
+        }
+        // Answered: either with the first analysis (it was quick) or `ContentModified`.
+        let hover = response(&client, 2);
+        if let Some(e) = hover.error {
+            assert_eq!(e.code, CONTENT_MODIFIED);
+        }
+        // The last publication is the last text's (an unknown event), whatever came before.
+        let last = wait_for(&client, |m| {
+            matches!(m, Message::Notification(n) if n.method == note::PublishDiagnostics::METHOD
+                && n.params.to_string().contains("nope"))
+        });
+        drop(last);
+        call(&client, 3, "shutdown", Value::Null);
+        assert!(response(&client, 3).error.is_none());
+        notify(&client, "exit", Value::Null);
+        assert_eq!(session.join().unwrap(), Some(Ending::Clean));
+    }
+}
