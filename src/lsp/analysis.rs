@@ -156,7 +156,9 @@ impl Analysis {
                 }
             })
             .collect();
-        let lines = (0..project.sources.len()).map(|_| OnceLock::new()).collect();
+        let lines = (0..project.sources.len())
+            .map(|_| OnceLock::new())
+            .collect();
         Analysis {
             project,
             diagnostics: diagnostics.into_vec(),

@@ -6,8 +6,8 @@ use super::analysis::Analysis;
 use super::uri;
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::source::FileId;
-use std::collections::BTreeMap;
 use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString};
+use std::collections::BTreeMap;
 
 /// The diagnostics whose primary location is in `file`.
 pub fn for_file(analysis: &Analysis, file: FileId) -> Vec<lsp_types::Diagnostic> {
@@ -20,7 +20,10 @@ pub fn for_file(analysis: &Analysis, file: FileId) -> Vec<lsp_types::Diagnostic>
 /// The diagnostics of each of `files` (each file once, in the order given), in one pass over
 /// the analysis's diagnostics. Positions come from each file's line index, so the time grows
 /// with the number of diagnostics, not with that number times the length of the file.
-pub fn for_files(analysis: &Analysis, files: &[FileId]) -> Vec<(FileId, Vec<lsp_types::Diagnostic>)> {
+pub fn for_files(
+    analysis: &Analysis,
+    files: &[FileId],
+) -> Vec<(FileId, Vec<lsp_types::Diagnostic>)> {
     let mut out: Vec<(FileId, Vec<lsp_types::Diagnostic>)> = Vec::new();
     let mut slot: BTreeMap<FileId, usize> = BTreeMap::new();
     for f in files {

@@ -303,8 +303,9 @@ impl Server<'_> {
     /// worked on one job for too long (blocked on a file that never answers) with a new one.
     fn expire(&mut self) {
         let now = Instant::now();
-        let (late, waiting): (Vec<Pending>, Vec<Pending>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|p| p.deadline <= now);
+        let (late, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| p.deadline <= now);
         self.pending = waiting;
         for p in late {
             (self.log)(&format!(
@@ -569,9 +570,7 @@ impl Server<'_> {
             req::References::METHOD => {
                 let p: lsp_types::ReferenceParams = params(&r)?;
                 let out = at(a, &p.text_document_position)
-                    .map(|(a, f, o)| {
-                        navigation::references(a, f, o, p.context.include_declaration)
-                    })
+                    .map(|(a, f, o)| navigation::references(a, f, o, p.context.include_declaration))
                     .unwrap_or_default();
                 json(serde_json::to_value(out))
             }
@@ -845,7 +844,10 @@ mod tests {
     }
 
     fn response(client: &Connection, id: i32) -> Response {
-        match wait_for(client, |m| matches!(m, Message::Response(r) if r.id == id.into())) {
+        match wait_for(
+            client,
+            |m| matches!(m, Message::Response(r) if r.id == id.into()),
+        ) {
             Message::Response(r) => r,
             _ => unreachable!(),
         }
@@ -895,7 +897,8 @@ mod tests {
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": uri, "languageId": "journey", "version": 1, "text": text } }),
         );
-        let hover = json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 7 } });
+        let hover =
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 7 } });
         call(&client, 2, "textDocument/hover", hover);
         let cancelled = response(&client, 2);
         assert_eq!(cancelled.error.map(|e| e.code), Some(REQUEST_CANCELLED));
@@ -905,14 +908,18 @@ mod tests {
             "textDocument/didChange",
             json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": "event started\n" }] }),
         );
-        wait_for(&client, |m| {
-            matches!(m, Message::Notification(n) if n.method == note::PublishDiagnostics::METHOD)
-        });
-        let hover = json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 7 } });
+        wait_for(
+            &client,
+            |m| matches!(m, Message::Notification(n) if n.method == note::PublishDiagnostics::METHOD),
+        );
+        let hover =
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 7 } });
         call(&client, 3, "textDocument/hover", hover);
         let answered = response(&client, 3);
         assert!(answered.error.is_none(), "{answered:?}");
-        assert!(answered.result.is_some_and(|r| r.to_string().contains("started")));
+        assert!(answered
+            .result
+            .is_some_and(|r| r.to_string().contains("started")));
         call(&client, 4, "shutdown", Value::Null);
         assert!(response(&client, 4).error.is_none());
         notify(&client, "exit", Value::Null);
@@ -946,7 +953,11 @@ mod tests {
             json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 6 } }),
         );
         for v in 2..40 {
-            let text = if v == 39 { "journey j { trigger nope }\n".to_string() } else { format!("event a{v}\n") };
+            let text = if v == 39 {
+                "journey j { trigger nope }\n".to_string()
+            } else {
+                format!("event a{v}\n")
+            };
             notify(
                 &client,
                 "textDocument/didChange",

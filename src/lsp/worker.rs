@@ -135,7 +135,8 @@ impl Worker {
         }
         for doc in &docs {
             if self.superseded(job.generation) {
-                done.log.push("a check was dropped: the documents changed".to_string());
+                done.log
+                    .push("a check was dropped: the documents changed".to_string());
                 return done;
             }
             let a = self.analysis(doc, &job.docs, &mut done.log);
@@ -164,9 +165,7 @@ impl Worker {
         }
         let started = std::time::Instant::now();
         let disk = &*self.disk;
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            Analysis::with_reader(doc, docs, disk)
-        }));
+        let outcome = catch_unwind(AssertUnwindSafe(|| Analysis::with_reader(doc, docs, disk)));
         match outcome {
             Ok(a) => {
                 let a = Arc::new(a);
@@ -219,7 +218,9 @@ impl Worker {
                     let files: BTreeSet<FileId> = if own_first {
                         BTreeSet::from([f])
                     } else {
-                        a.units_of(f).flat_map(|u| u.files.iter().copied()).collect()
+                        a.units_of(f)
+                            .flat_map(|u| u.files.iter().copied())
+                            .collect()
                     };
                     let files: Vec<FileId> = files
                         .into_iter()
