@@ -450,6 +450,10 @@ impl Server<'_> {
     /// The documents changed (or files on disk): every analysis is stale, requests waiting for
     /// one are answered `ContentModified`, and a new check is started.
     fn invalidate(&mut self) {
+        if self.shutting_down {
+            // Nothing is checked after `shutdown`.
+            return;
+        }
         self.generation += 1;
         self.latest.store(self.generation, Ordering::SeqCst);
         self.analyses.clear();
