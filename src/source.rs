@@ -3,6 +3,7 @@
 //! Every stage refers to source text by byte offsets only; lines and columns are computed when a
 //! diagnostic is rendered, from a table of line starts built once per file.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -196,5 +197,40 @@ impl SourceMap {
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+}
+
+/// Source text made safe to quote in a message: control characters (a NUL, an escape that
+/// would drive the terminal, a tab, a line break) and the invisible marks that reorder text
+/// (bidirectional overrides) are written as escapes like `\u{0}`, `\t` or `\u{202e}`.
+/// Everything else is kept as it is.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let hidden =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(escape_controls("a\0b"), "a\\u{0}b");
+        assert_eq!(escape_controls("\u{1b}[31m"), "\\u{1b}[31m");
+        assert_eq!(escape_controls("tab\there"), "tab\\there");
+        assert_eq!(escape_controls("\u{202e}txt"), "\\u{202e}txt");
+        assert_eq!(escape_controls("café `x` \\n"), "café `x` \\n");
     }
 }

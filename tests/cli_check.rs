@@ -166,5 +166,9 @@ fn non_utf8_file_is_reported_not_a_crash() {
     let dir = project(&[]);
     std::fs::write(dir.path().join("bin.journey"), [0xff, 0xfe, 0x00, 0x41]).expect("write");
     let out = journeyc(&["check", "bin.journey"], dir.path());
-    assert_eq!(out.status.code(), Some(2));
+    // The file is there and readable: a problem in it (exit 1), at its first byte.
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("E0004"), "{err}");
+    assert!(err.contains("[bin.journey:1:1]"), "{err}");
 }

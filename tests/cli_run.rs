@@ -357,3 +357,296 @@ fn customers_forgotten_while_fresh_are_counted_once_and_enter_later() {
         "{stdout}"
     );
 }
+
+/// Runs journeyc with its output collected, killing it after `secs` seconds so that a
+/// regression (a replay that never ends) fails the test instead of hanging it. Unix only: the
+/// child runs under `ulimit -v` (1 GiB of address space, of which the worker's reserved stack
+/// and the allocator's arenas take about 400 MB), so a replay that buffers an endless line
+/// fails with an allocation error instead of taking the machine's memory.
+#[cfg(unix)]
+fn journeyc_bounded(args: &[&str], cwd: &Path, stdin: std::process::Stdio, secs: u64) -> Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the journeyc binary runs");
+    let mut pipes = (child.stdout.take(), child.stderr.take());
+    let read = |p: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = p {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = read(pipes.0.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err = read(pipes.1.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for journeyc") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("journeyc {args:?} still ran after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_line_is_a_bad_line_with_its_number_and_memory_stays_bounded() {
+    use std::process::Stdio;
+    let lines: Vec<&str> = LOG.lines().collect();
+    // A 2 MiB line (longer than the 1 MiB limit) between two good lines.
+    let long = format!("{}\n{}\n{}\n", lines[0], "x".repeat(2 << 20), lines[1]);
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", &long)]);
+    let out = journeyc_bounded(
+        &["run", "j.journey", "--events", "log.jsonl"],
+        dir.path(),
+        Stdio::null(),
+        60,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: log.jsonl:2: the line is longer than 1 MiB"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is written on a failed replay"
+    );
+    // Skipped, the rest of the long line is passed over and the next line is line 3.
+    let out = journeyc_bounded(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--on-bad-line",
+            "skip",
+        ],
+        dir.path(),
+        Stdio::null(),
+        60,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("skipped: log.jsonl:2: the line is longer"),
+        "{err}"
+    );
+    assert!(
+        err.contains("replayed 3 lines: 1 event, 1 identify call"),
+        "{err}"
+    );
+    assert!(err.contains("1 bad line skipped"), "{err}");
+
+    // A line that never ends, on standard input: the first line is bad, in bounded memory.
+    let zero = Path::new("/dev/zero");
+    if zero.exists() {
+        let stdin = std::fs::File::open(zero).expect("open /dev/zero");
+        let out = journeyc_bounded(
+            &["run", "j.journey", "--events", "-"],
+            dir.path(),
+            Stdio::from(stdin),
+            60,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("error: -:1: the line is longer than 1 MiB"),
+            "{err}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_folders_are_refused_and_named_pipes_are_read() {
+    use std::process::Stdio;
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    for (path, what) in [("/dev/zero", "a device"), (".", "a folder")] {
+        if !Path::new(path).exists() {
+            continue;
+        }
+        let out = journeyc_bounded(
+            &["run", "j.journey", "--events", path],
+            dir.path(),
+            Stdio::null(),
+            60,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(err.contains(&format!("`{path}` is {what}")), "{err}");
+    }
+    // A link to a device is a device.
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.jsonl")).expect("symlink");
+    let out = journeyc_bounded(
+        &["run", "j.journey", "--events", "zero.jsonl"],
+        dir.path(),
+        Stdio::null(),
+        60,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // A named pipe is a stream like standard input.
+    let fifo = dir.path().join("pipe.jsonl");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(fifo, LOG).expect("write the pipe"))
+        };
+        let out = journeyc_bounded(
+            &["run", "j.journey", "--events", "pipe.jsonl"],
+            dir.path(),
+            Stdio::null(),
+            60,
+        );
+        writer.join().expect("writer");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let plain = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+        assert_eq!(out.stdout, plain.stdout);
+    }
+}
+
+#[test]
+fn invalid_utf8_is_a_bad_line_pointing_at_the_byte() {
+    let mut log = LOG.as_bytes().to_vec();
+    let second = LOG.find('\n').expect("two lines") + 1;
+    log.splice(second + 2..second + 2, [0xff]);
+    let dir = project(&[("j.journey", JOURNEY)]);
+    std::fs::write(dir.path().join("log.jsonl"), &log).expect("write log");
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: log.jsonl:2: not valid UTF-8 at byte 3 of the line"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_key_given_twice_is_a_bad_line_naming_the_key() {
+    // serde_json alone keeps the last `type`, which would make this identify a track call.
+    let twice = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","type":"track","event":"signed_up"}"#;
+    let nested = r#"{"userId":"u4","event":"signed_up","timestamp":"2026-01-09T09:00:00Z","properties":{"source":"ads","source":"tv"}}"#;
+    let dir = project(&[
+        ("j.journey", JOURNEY),
+        ("log.jsonl", &format!("{twice}\n{LOG}{nested}\n")),
+    ]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: log.jsonl:1: the key `type` is given twice in one object"),
+        "{err}"
+    );
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--on-bad-line",
+            "skip",
+        ],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("skipped: log.jsonl:7: the key `source` is given twice"),
+        "{err}"
+    );
+    assert!(err.contains("2 bad lines skipped"), "{err}");
+}
+
+#[test]
+fn a_leap_second_is_read_as_the_second_before_and_said() {
+    let leap = [
+        r#"{"userId":"u1","event":"signed_up","timestamp":"2026-12-31T23:59:60Z"}"#,
+        // The same leap second in another offset.
+        r#"{"userId":"u2","event":"signed_up","timestamp":"2026-12-31T15:59:60-08:00"}"#,
+    ]
+    .join("\n");
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", &leap)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("read 2 leap seconds (`23:59:60`) as `23:59:59`"),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(r#""customer":"u2","time":"2026-12-31T23:59:59Z""#),
+        "{stdout}"
+    );
+    // A 60th second anywhere else is no leap second.
+    let wrong = r#"{"userId":"u1","event":"signed_up","timestamp":"2026-01-05T09:00:60Z"}"#;
+    std::fs::write(dir.path().join("log.jsonl"), wrong).expect("write log");
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("log.jsonl:1: timestamp `2026-01-05T09:00:60Z` has a 60th second"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_the_replay_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // Enough output to fill any pipe buffer: every customer enters and is sent a welcome.
+    let log: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "{{\"userId\":\"u{i}\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}}\n"
+            )
+        })
+        .collect();
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", &log)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(["run", "j.journey", "--events", "log.jsonl"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the journeyc binary runs");
+    let mut first = String::new();
+    {
+        let stdout = child.stdout.take().expect("stdout");
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("one line");
+        // Dropped here, like `head -1` exiting.
+    }
+    let out = child.wait_with_output().expect("wait for journeyc");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(first.contains(r#""action":"entered""#), "{first}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("error"), "{err}");
+}

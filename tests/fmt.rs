@@ -218,6 +218,8 @@ fn cli_keeps_links_permissions_and_walks_a_link_loop_once() {
     std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     symlink("sub/real.journey", dir.join("link.journey")).expect("symlink");
     symlink("..", dir.join("sub/up")).expect("symlink");
+    // The project root holds both, so `sub/up` stays inside it (a link out is refused).
+    std::fs::write(dir.join("journey.toml"), "").expect("write");
     let (code, _, stderr) = journeyc(&["fmt", "link.journey"], &dir, None);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(std::fs::read_to_string(&real).ok().as_deref(), Some(TIDY));

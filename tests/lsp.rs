@@ -898,3 +898,105 @@ fn a_malformed_message_is_answered_and_the_session_goes_on() {
     c.notify("exit", Value::Null);
     assert_eq!(c.wait_exit(), Some(0));
 }
+
+/// A buffer importing a FIFO (opening one blocks until a writer comes) and a link to
+/// `/dev/zero` (endless): the server neither opens them nor stops answering. Each is reported
+/// on its import, hover is answered, and so is `shutdown`.
+#[cfg(unix)]
+#[test]
+fn a_buffer_importing_a_fifo_or_a_device_keeps_the_server_answering() {
+    let dir = project();
+    let fifo = dir.path().join("pipe.journey");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success(), "mkfifo failed");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.journey")).expect("symlink");
+    let text = format!("import \"pipe.journey\"\nimport \"zero.journey\"\n{MAIN}");
+    let main = uri_of(&dir.path().join("main.journey"));
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.open(&main, &text);
+    let hover = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": main }, "position": find(&text, "send welcome", 6) }),
+    );
+    assert!(hover["contents"].to_string().contains("email"), "{hover}");
+    let diags = c.diagnostics_until(&main, |d| !d.is_empty());
+    // The FIFO is not a regular file (E0010); the link to `/dev/zero` leaves the project root
+    // (E0011), which is checked first. Neither is opened.
+    let refused: Vec<(u64, String)> = diags
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d["range"]["start"]["line"].as_u64()?,
+                d["code"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        [(0, "E0010".to_string()), (1, "E0011".to_string())],
+        "{diags:?}"
+    );
+    assert!(
+        diags[0]["message"].to_string().contains("regular file"),
+        "{diags:?}"
+    );
+    assert_eq!(c.request("shutdown", Value::Null), Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.wait_exit(), Some(0));
+}
+
+/// `workspace/didChangeWatchedFiles`: an import created, then renamed away, on disk refreshes
+/// the diagnostics of the open buffer that imports it.
+#[test]
+fn a_watched_file_change_refreshes_the_open_buffers() {
+    let dir = project();
+    let text = MAIN.replace("import \"common.journey\"", "import \"extra.journey\"");
+    let main = uri_of(&dir.path().join("main.journey"));
+    let extra = dir.path().join("extra.journey");
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.open(&main, &text);
+    c.diagnostics_until(&main, |d| d.iter().any(|d| d["code"] == "E0010"));
+    std::fs::write(&extra, COMMON).expect("write");
+    let changed = |c: &mut Client, events: Value| {
+        c.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({ "changes": events }),
+        );
+    };
+    changed(&mut c, json!([{ "uri": uri_of(&extra), "type": 1 }]));
+    c.diagnostics_until(&main, |d| d.is_empty());
+    let moved = dir.path().join("moved.journey");
+    std::fs::rename(&extra, &moved).expect("rename");
+    changed(
+        &mut c,
+        json!([{ "uri": uri_of(&extra), "type": 3 }, { "uri": uri_of(&moved), "type": 1 }]),
+    );
+    c.diagnostics_until(&main, |d| d.iter().any(|d| d["code"] == "E0010"));
+    assert_eq!(c.request("shutdown", Value::Null), Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.wait_exit(), Some(0));
+}
+
+/// A client that can register file watchers is asked to watch `*.journey` files.
+#[test]
+fn a_client_with_dynamic_registration_is_asked_to_watch_journey_files() {
+    let dir = project();
+    let mut c = Client::start();
+    let caps = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    c.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri_of(dir.path()), "capabilities": caps }),
+    );
+    c.notify("initialized", json!({}));
+    let register = c.wait_for(|m| m["method"] == "client/registerCapability");
+    let registration = &register["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        registration["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.journey"
+    );
+    c.send(json!({ "jsonrpc": "2.0", "id": register["id"], "result": null }));
+    assert_eq!(c.request("shutdown", Value::Null), Value::Null);
+}

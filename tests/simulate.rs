@@ -541,3 +541,104 @@ fn the_native_ceiling_simulates_the_same_journey() {
         "0.6 × (10% + 15%) / 2 = 7.5%, got {a}"
     );
 }
+
+/// Runs journeyc, killing it after `secs` seconds so that a regression (a simulation of
+/// billions of customers) fails the test instead of running for hours.
+fn journeyc_within(args: &[&str], cwd: &Path, secs: u64) -> Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the journeyc binary runs");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for journeyc") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("journeyc {args:?} still ran after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+#[test]
+fn absurd_customer_counts_are_refused_with_the_limit() {
+    for n in ["18446744073709551615", "100000001"] {
+        let out = journeyc_within(&["simulate", SAAS, "--customers", n], &root(), 60);
+        assert_eq!(out.status.code(), Some(2), "{n}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--customers"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("1 to 100000000 (100 million) customers"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // The same number in a `simulation` block is an E0600 on the block.
+    let text = std::fs::read_to_string(root().join(SAAS)).expect("the example");
+    assert!(text.contains("customers 100_000\n"));
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let big = dir.path().join("big.journey");
+    std::fs::write(
+        &big,
+        text.replace("customers 100_000\n", "customers 1_000_000_000\n"),
+    )
+    .expect("writable");
+    let out = journeyc_within(&["simulate", "big.journey"], dir.path(), 60);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("E0600"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("a simulation runs at most 100,000,000 customers"),
+        "{}",
+        stderr(&out)
+    );
+    // `--customers` within the limit overrides the block's number, as before.
+    let out = journeyc_within(
+        &["simulate", "big.journey", "--customers", "1_000"],
+        dir.path(),
+        60,
+    );
+    assert_eq!(out.status.code(), Some(1), "the block is still wrong");
+    let ok = journeyc_within(&["simulate", SAAS, "--customers", "1_000"], &root(), 60);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}
+
+#[test]
+fn a_closed_pipe_ends_a_simulation_quietly() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(["simulate", SAAS, "--customers", "2000"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the journeyc binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for journeyc");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}

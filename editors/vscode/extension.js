@@ -29,10 +29,9 @@ async function start() {
       { scheme: 'untitled', language: 'journey' },
     ],
     outputChannel: output,
-    synchronize: {
-      // Imported files change what a file means: tell the server when any of them changes.
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.journey'),
-    },
+    // No `synchronize.fileEvents`: the server registers its own watcher for `**/*.journey`
+    // (imported files change what a file means), as the protocol has servers do; a second
+    // watcher here would send every change twice.
   };
   client = new LanguageClient('journey', 'Journey language server', serverOptions, clientOptions);
   try {

@@ -319,6 +319,16 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
                         .label(*sp, "zero customers")
                         .help("write `customers 10_000`"),
                     );
+                } else if *n > crate::ir::simulation::MAX_CUSTOMERS {
+                    sink.push(
+                        Diagnostic::error(
+                            codes::SIMULATION_INVALID,
+                            file,
+                            "a simulation runs at most 100,000,000 customers",
+                        )
+                        .label(*sp, "more than 100 million customers")
+                        .help("write a smaller number, like `customers 1_000_000`: the report's percentages stop moving long before 100 million"),
+                    );
                 }
             }
             SimPart::Seed(..) => {}

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 #[derive(Args, Debug)]
 pub struct BuildArgs {
     /// Files or directories to build; directories are searched recursively for `.journey`
-    /// files. Defaults to the current directory.
+    /// files. Defaults to the current directory. `-` reads a file from standard input.
     pub paths: Vec<PathBuf>,
     /// Where to write the files: `<journey>.json` (spec), `<journey>.asl.json` (asl),
     /// `<journey>.bpmn` (bpmn).
@@ -163,7 +163,20 @@ pub fn run(args: BuildArgs) -> ExitCode {
             return output::usage_error(format!("cannot read `{}`: {e}", args.out_dir.display()))
         }
     };
+    let stale = match stale_temp_files(&args.out_dir, target) {
+        Ok(s) => s,
+        Err(e) => {
+            return output::usage_error(format!("cannot read `{}`: {e}", args.out_dir.display()))
+        }
+    };
     if args.check {
+        for t in &stale {
+            eprintln!(
+                "note: {} is a temporary file left by an interrupted build; `{}` removes it",
+                t.display(),
+                target.command()
+            );
+        }
         check(
             &args.out_dir,
             &specs,
@@ -172,6 +185,15 @@ pub fn run(args: BuildArgs) -> ExitCode {
             target,
         )
     } else {
+        for t in &stale {
+            match std::fs::remove_file(t) {
+                Ok(()) => eprintln!(
+                    "note: removed {}, a temporary file left by an interrupted build",
+                    t.display()
+                ),
+                Err(e) => eprintln!("warning: cannot remove {}: {e}", t.display()),
+            }
+        }
         write(
             &args.out_dir,
             &specs,
@@ -199,6 +221,49 @@ fn existing_specs(dir: &Path, target: Target) -> std::io::Result<Vec<String>> {
     }
     names.sort();
     Ok(names)
+}
+
+/// Temporary files a killed `journeyc build` left in `dir` (`.NAME.PID.tmp`, see
+/// `output::write_atomic`) beside files of `target`, whose process is no longer running: a
+/// build that is writing in the same folder right now keeps its own.
+fn stale_temp_files(dir: &Path, target: Target) -> std::io::Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut stale = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some((name, pid)) = output::parse_temp_name(&file) else {
+            continue;
+        };
+        // `file_type` does not follow links: only a plain file is ever removed.
+        if !target.owns(name) || !entry.file_type()?.is_file() {
+            continue;
+        }
+        if pid != std::process::id() && !process_may_run(pid, &entry.path()) {
+            stale.push(entry.path());
+        }
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+/// Whether the process that wrote a temporary file may still be writing it. Where `/proc`
+/// lists processes (Linux), by its id; elsewhere, a file untouched for an hour is taken as
+/// left behind.
+fn process_may_run(pid: u32, tmp: &Path) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        return proc.join(pid.to_string()).exists();
+    }
+    let age = std::fs::metadata(tmp)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok());
+    age.is_none_or(|a| a < std::time::Duration::from_secs(3600))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

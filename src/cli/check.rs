@@ -14,7 +14,7 @@ pub enum Deny {
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Files or directories to check; directories are searched recursively for `.journey`
-    /// files. Defaults to the current directory.
+    /// files. Defaults to the current directory. `-` reads a file from standard input.
     pub paths: Vec<PathBuf>,
     /// Fail on warnings too (for CI).
     #[arg(long, value_enum)]

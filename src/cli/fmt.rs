@@ -4,16 +4,16 @@ use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::Args;
 use journeyc::diagnostics::Diagnostics;
 use journeyc::fmt::{format_source, FormatError};
-use journeyc::project;
+use journeyc::project::{self, FileProblem};
 use journeyc::source::{FileId, SourceFile, SourceMap};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct FmtArgs {
     /// Files or directories to format; directories are searched recursively for `.journey`
-    /// files. Defaults to the current directory.
+    /// files. Defaults to the current directory. `-` formats standard input to standard output.
     pub paths: Vec<PathBuf>,
     /// Write nothing; list the files that would change and exit 1 if there are any (for CI).
     #[arg(long)]
@@ -31,7 +31,16 @@ enum Outcome {
 }
 
 pub fn run(args: FmtArgs) -> ExitCode {
-    if args.stdin {
+    let dash = args
+        .paths
+        .iter()
+        .any(|p| p.as_os_str() == project::STDIN_PATH);
+    if dash && args.paths.len() > 1 {
+        return output::usage_error(
+            "`-` (standard input) is formatted on its own: give it as the only path",
+        );
+    }
+    if args.stdin || dash {
         return run_stdin(args.check);
     }
     let paths = if args.paths.is_empty() {
@@ -45,9 +54,17 @@ pub fn run(args: FmtArgs) -> ExitCode {
     };
     let (mut changed, mut failed) = (0usize, 0usize);
     for path in &files {
-        let text = match std::fs::read_to_string(path) {
+        let text = match project::read_project_file(path) {
             Ok(t) => t,
-            Err(e) => return output::usage_error(format!("cannot read `{}`: {e}", path.display())),
+            Err(e) => match unreadable(path, &e) {
+                Some(()) => {
+                    failed += 1;
+                    continue;
+                }
+                None => {
+                    return output::usage_error(format!("cannot read `{}`: {e}", path.display()))
+                }
+            },
         };
         match format_one(path, &text, args.check) {
             Ok(Outcome::Unchanged) => {}
@@ -96,11 +113,36 @@ fn format_one(path: &Path, text: &str, check: bool) -> Result<Outcome, ExitCode>
     Ok(Outcome::Changed)
 }
 
-fn run_stdin(check: bool) -> ExitCode {
-    let mut text = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-        return output::usage_error(format!("cannot read standard input: {e}"));
+/// Reports a file that is there but is not formatted: text that is not UTF-8 (E0004) or a link
+/// out of the project (never read). `None` for other errors, which stop the run.
+fn unreadable(path: &Path, e: &std::io::Error) -> Option<()> {
+    let name = path.strip_prefix(".").unwrap_or(path).display().to_string();
+    match project::problem(e)? {
+        FileProblem::NotUtf8 { text, offset, byte } => {
+            let mut sources = SourceMap::new();
+            let id = sources.add(SourceFile::new(name.as_str(), name.as_str(), text.as_str()));
+            let mut all = Diagnostics::new();
+            all.push(project::not_utf8_diagnostic(id, *offset, *byte));
+            output::print_diagnostics(&all, &sources, MessageFormat::Human);
+            eprintln!("error: `{name}` is not UTF-8 text; it was not formatted");
+        }
+        FileProblem::OutsideRoot { .. } => {
+            eprintln!("error: `{name}`: {e}; it was not read");
+        }
+        _ => return None,
     }
+    Some(())
+}
+
+fn run_stdin(check: bool) -> ExitCode {
+    let text = match project::read_stdin() {
+        Ok(t) => t,
+        Err(e) if matches!(project::problem(&e), Some(FileProblem::NotUtf8 { .. })) => {
+            let _ = unreadable(Path::new(project::STDIN_NAME), &e);
+            return ExitCode::from(EXIT_PROBLEMS);
+        }
+        Err(e) => return output::usage_error(format!("cannot read standard input: {e}")),
+    };
     match format_source(FileId(0), &text) {
         Ok(formatted) if check => {
             if formatted == text {

@@ -17,7 +17,7 @@ pub enum GraphFormat {
 
 #[derive(Args, Debug)]
 pub struct GraphArgs {
-    /// The `.journey` file (or a directory) that holds the journey.
+    /// The `.journey` file (or a directory) that holds the journey; `-` reads standard input.
     pub path: PathBuf,
     /// The journey to draw when the file holds several.
     #[arg(long, value_name = "NAME")]

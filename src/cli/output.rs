@@ -112,7 +112,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(temp_name(name, std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(contents)?;
@@ -126,6 +126,25 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The temporary file [`write_atomic`] writes beside the file `name`: `.NAME.PID.tmp`, so that
+/// two runs never share one, and one left by a killed run names the process that wrote it.
+fn temp_name(name: &str, pid: u32) -> String {
+    format!(".{name}.{pid}.tmp")
+}
+
+/// The file name and process id of one of [`write_atomic`]'s temporary files, when `file` is
+/// one: `.trial.json.4242.tmp` gives `("trial.json", 4242)`. Anything else gives `None`, so a
+/// clean-up never touches a file journeyc did not write.
+pub fn parse_temp_name(file: &str) -> Option<(&str, u32)> {
+    let inner = file.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (name, pid) = inner.rsplit_once('.')?;
+    if name.is_empty() || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let pid: u32 = pid.parse().ok()?;
+    (temp_name(name, pid) == file).then_some((name, pid))
 }
 
 /// Refuses an output path that would overwrite one of the command's inputs or any journey

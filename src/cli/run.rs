@@ -5,10 +5,10 @@ use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use journeyc::interp::describe::describe;
 use journeyc::interp::program::Program;
-use journeyc::interp::replay::{record_json, Record, Replay, Sink};
+use journeyc::interp::replay::{record_json, LogLines, Record, Replay, Sink};
 use journeyc::interp::time::{format_rfc3339, parse_rfc3339, Instant};
 use std::io::{BufRead, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -23,7 +23,8 @@ pub enum OnBadLine {
 pub struct RunArgs {
     /// The `.journey` file holding the journey (and what it imports).
     pub journey_file: PathBuf,
-    /// The event log: JSON lines in the Segment style (`-` reads standard input).
+    /// The event log: JSON lines in the Segment style, each at most 1 MiB (`-` reads standard
+    /// input; a named pipe is read as a stream too).
     #[arg(long, value_name = "FILE.jsonl")]
     pub events: PathBuf,
     /// Which journey to run, when the file has several (default: all of them).
@@ -157,15 +158,9 @@ pub fn run(args: RunArgs) -> ExitCode {
             )),
         };
     }
-    let reader: Box<dyn BufRead> = if args.events.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        match std::fs::File::open(&args.events) {
-            Ok(f) => Box::new(std::io::BufReader::new(f)),
-            Err(e) => {
-                return output::usage_error(format!("cannot read `{}`: {e}", args.events.display()))
-            }
-        }
+    let reader = match open_events(&args.events) {
+        Ok(r) => r,
+        Err(message) => return output::usage_error(message),
     };
     if let Some(out) = &args.out {
         if let Err(code) = output::refuse_overwrite(
@@ -208,28 +203,31 @@ pub fn run(args: RunArgs) -> ExitCode {
         code
     };
     let mut bad_lines = 0usize;
-    for (i, line) in reader.lines().enumerate() {
-        let n = i + 1;
-        let text = match line {
-            Ok(t) => t,
-            Err(e) if e.kind() != std::io::ErrorKind::InvalidData => {
-                // Not a bad line but a file that cannot be read (a folder, a device error).
+    let mut lines = LogLines::new(reader);
+    loop {
+        let (n, text) = match lines.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                // Not a bad line but a log that cannot be read (a device error).
                 eprintln!("error: cannot read `{}`: {e}", args.events.display());
                 return cleanup(ExitCode::from(EXIT_USAGE));
             }
-            Err(e) => {
-                eprintln!(
-                    "error: {}: line {n}: cannot read: {e}",
-                    args.events.display()
-                );
-                if args.on_bad_line == OnBadLine::Fail {
-                    return cleanup(ExitCode::from(EXIT_PROBLEMS));
-                }
-                bad_lines += 1;
-                continue;
+        };
+        let result = match text {
+            Ok(text) => replay.line(n, text, &mut sink),
+            Err(bad) => {
+                // Too long or not UTF-8: counted as a line read, like any other bad line.
+                replay.summary.lines += 1;
+                Ok(Err(bad))
             }
         };
-        match replay.line(n, &text, &mut sink) {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                // The reader of stdout has gone (`journeyc run ... | head -1`): that is the
+                // reader's choice, not an error, so stop quietly as `build --stdout` does.
+                return cleanup(ExitCode::SUCCESS);
+            }
             Err(e) => {
                 eprintln!("error: writing the output failed: {e}");
                 return cleanup(ExitCode::from(output::EXIT_USAGE));
@@ -263,15 +261,18 @@ pub fn run(args: RunArgs) -> ExitCode {
             );
         }
     }
-    if let Err(e) = replay.finish(until, &mut sink) {
-        eprintln!("error: writing the output failed: {e}");
-        return cleanup(ExitCode::from(output::EXIT_USAGE));
-    }
-    if let Some(mut w) = sink.out.take() {
-        if let Err(e) = w.flush() {
+    let written = replay
+        .finish(until, &mut sink)
+        .and_then(|()| sink.out.take().map_or(Ok(()), |mut w| w.flush()));
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            return cleanup(ExitCode::SUCCESS);
+        }
+        Err(e) => {
             eprintln!("error: writing the output failed: {e}");
             return cleanup(ExitCode::from(output::EXIT_USAGE));
         }
+        Ok(()) => {}
     }
     if let (Some(tmp), Some(out)) = (&tmp_path, &args.out) {
         if let Err(e) = std::fs::rename(tmp, out) {
@@ -307,7 +308,51 @@ pub fn run(args: RunArgs) -> ExitCode {
             count(s.ignored, "call", "calls")
         );
     }
+    if s.leap_seconds > 0 {
+        eprintln!(
+            "read {} (`23:59:60`) as `23:59:59`: the replay's clock, like Unix time, has no leap seconds",
+            count(s.leap_seconds, "leap second", "leap seconds")
+        );
+    }
     ExitCode::SUCCESS
+}
+
+/// Opens the event log: standard input for `-`, a regular file, or a named pipe (a FIFO, or
+/// `<(command)` in a shell). Both are read as streams, one line of at most
+/// `replay::MAX_LINE_BYTES` at a time, with no limit on the whole: a log may be longer than memory.
+/// A folder or a device (`/dev/zero`, a terminal) is refused before it is opened, since
+/// opening or reading one can block for ever or never end a line.
+fn open_events(path: &Path) -> Result<Box<dyn BufRead>, String> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    let cannot = |e: std::io::Error| format!("cannot read `{}`: {e}", path.display());
+    let refuse = |what: &str| {
+        format!(
+            "`{}` is {what}, not an event log; give `--events` a JSON lines file, a named pipe, or `-` for standard input",
+            path.display()
+        )
+    };
+    let kind = |m: &std::fs::Metadata| {
+        let t = m.file_type();
+        #[cfg(unix)]
+        let pipe = std::os::unix::fs::FileTypeExt::is_fifo(&t);
+        #[cfg(not(unix))]
+        let pipe = false;
+        if t.is_file() || pipe {
+            Ok(())
+        } else if t.is_dir() {
+            Err(refuse("a folder"))
+        } else {
+            Err(refuse("a device or a socket"))
+        }
+    };
+    // Follows symbolic links: a link to a log is a log, a link to `/dev/zero` is a device.
+    kind(&std::fs::metadata(path).map_err(cannot)?)?;
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // Checked again on what was opened, in case the path changed in between.
+    kind(&file.metadata().map_err(cannot)?)?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
 }
 
 fn print_explanation(id: &str, lines: &[(Instant, String, String)]) {

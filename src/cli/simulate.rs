@@ -25,13 +25,14 @@ pub enum ReportFormat {
 
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
-    /// The `.journey` file holding the simulation (and the journey, or an import of it).
+    /// The `.journey` file holding the simulation (and the journey, or an import of it); `-`
+    /// reads it from standard input.
     pub file: PathBuf,
     /// Which simulation to run, when the file has several.
     #[arg(long, value_name = "NAME")]
     pub simulation: Option<String>,
     /// How many customers (overrides the block's `customers`; default 10000 if neither says).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = customers)]
     pub customers: Option<u64>,
     /// The random seed (overrides the block's `seed`; default 0).
     #[arg(long, value_name = "S")]
@@ -52,6 +53,22 @@ pub struct SimulateArgs {
     /// edit changed (paired), when both versions let in the same customers.
     #[arg(long, value_name = "OTHER_FILE")]
     pub compare: Option<PathBuf>,
+}
+
+/// `--customers`: a whole number from 1 to `MAX_CUSTOMERS` (a larger one is a typo or an
+/// overflow, and would run for a long time with no sign of life off a terminal).
+fn customers(s: &str) -> Result<u64, String> {
+    use journeyc::ir::simulation::MAX_CUSTOMERS;
+    let n: u64 = s
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of customers"))?;
+    if n == 0 || n > MAX_CUSTOMERS {
+        return Err(format!(
+            "a simulation runs 1 to {MAX_CUSTOMERS} (100 million) customers; a larger number is most likely a typo, and the report's percentages stop moving long before (see docs/limits.md)"
+        ));
+    }
+    Ok(n)
 }
 
 /// Runs with more customers than this show a progress bar (on a terminal only).

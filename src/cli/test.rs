@@ -15,6 +15,7 @@ use std::process::ExitCode;
 #[derive(Args, Debug)]
 pub struct TestArgs {
     /// Files or directories holding journeys and their tests. Defaults to the current directory.
+    /// `-` reads a file from standard input.
     pub paths: Vec<PathBuf>,
     /// Run only the tests whose name contains this text.
     #[arg(long)]

@@ -22,6 +22,7 @@ codes! {
     SYNTAX = "E0001", "syntax error";
     TOO_DEEP = "E0002", "nesting too deep";
     BAD_LITERAL = "E0003", "invalid literal";
+    NOT_UTF8 = "E0004", "file is not UTF-8 text";
     IMPORT_NOT_FOUND = "E0010", "imported file not found";
     IMPORT_OUTSIDE_ROOT = "E0011", "import leaves the project root";
     IMPORT_CYCLE = "E0012", "import cycle";
@@ -78,6 +79,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0001" => include_str!("../../docs/codes/E0001.md"),
         "E0002" => include_str!("../../docs/codes/E0002.md"),
         "E0003" => include_str!("../../docs/codes/E0003.md"),
+        "E0004" => include_str!("../../docs/codes/E0004.md"),
         "E0010" => include_str!("../../docs/codes/E0010.md"),
         "E0011" => include_str!("../../docs/codes/E0011.md"),
         "E0012" => include_str!("../../docs/codes/E0012.md"),

@@ -10,7 +10,7 @@ pub mod github;
 pub mod render;
 pub mod sarif;
 
-use crate::source::{FileId, Span};
+use crate::source::{escape_controls, FileId, Span};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -29,6 +29,10 @@ pub struct Label {
 }
 
 /// One problem found in the user's files.
+///
+/// Its texts quote source text (names, strings, what the parser found), so the builders escape
+/// control characters in them: a NUL or a terminal escape in a file is shown as `\u{0}`, never
+/// sent raw to the terminal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     /// A stable code such as `E0101`; `journeyc explain CODE` describes it.
@@ -48,7 +52,7 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
-            message: message.into(),
+            message: clean(message.into()),
             file,
             labels: Vec::new(),
             help: None,
@@ -68,7 +72,7 @@ impl Diagnostic {
         self.labels.push(Label {
             file: self.file,
             span,
-            message: message.into(),
+            message: clean(message.into()),
         });
         self
     }
@@ -78,18 +82,18 @@ impl Diagnostic {
         self.labels.push(Label {
             file,
             span,
-            message: message.into(),
+            message: clean(message.into()),
         });
         self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(clean(help.into()));
         self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
-        self.notes.push(note.into());
+        self.notes.push(clean(note.into()));
         self
     }
 
@@ -104,6 +108,14 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+/// `text` with its control characters escaped (allocating only when there are some).
+fn clean(text: String) -> String {
+    match escape_controls(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
     }
 }
 

@@ -11,10 +11,88 @@ use super::time::{format_rfc3339, parse_rfc3339, Instant};
 use super::value::Val;
 use super::world::{Cast, World, WorldObserver};
 use crate::ir::{Engagement, Type};
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::io::{BufRead, Read};
 use std::sync::Arc;
+
+/// The longest line of an event log, in bytes, counting a `\r` before the newline but not the
+/// newline: 1 MiB. A Segment call is a few hundred bytes; a longer line is a bad line (reported
+/// with its number, then skipped without being held in memory), so a log that never ends a line
+/// (`/dev/zero`, a binary file) cannot fill memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Reads an event log line by line, holding at most [`MAX_LINE_BYTES`] of a line in memory.
+pub struct LogLines<R> {
+    reader: R,
+    buf: Vec<u8>,
+    number: usize,
+    /// The last line was too long: its rest is skipped before the next line is read.
+    skip_rest: bool,
+}
+
+impl<R: BufRead> LogLines<R> {
+    pub fn new(reader: R) -> Self {
+        LogLines {
+            reader,
+            buf: Vec::new(),
+            number: 0,
+            skip_rest: false,
+        }
+    }
+
+    /// The next line and its number (from 1), without its line ending; a line longer than
+    /// [`MAX_LINE_BYTES`] or not in UTF-8 is a bad line. `Ok(None)` at the end of the log;
+    /// `Err` when the log cannot be read.
+    pub fn next_line(&mut self) -> std::io::Result<Option<(usize, Result<&str, BadLine>)>> {
+        if std::mem::take(&mut self.skip_rest) && self.reader.skip_until(b'\n')? == 0 {
+            return Ok(None);
+        }
+        self.buf.clear();
+        let limit = MAX_LINE_BYTES as u64 + 1;
+        if (&mut self.reader)
+            .take(limit)
+            .read_until(b'\n', &mut self.buf)?
+            == 0
+        {
+            return Ok(None);
+        }
+        self.number += 1;
+        let n = self.number;
+        let line = match self.buf.strip_suffix(b"\n") {
+            Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
+            None if self.buf.len() > MAX_LINE_BYTES => {
+                self.skip_rest = true;
+                return Ok(Some((
+                    n,
+                    Err(bad(
+                        n,
+                        format!(
+                            "the line is longer than {} MiB ({MAX_LINE_BYTES} bytes), the most an event-log line may hold; is this a JSON lines file?",
+                            MAX_LINE_BYTES >> 20
+                        ),
+                    )),
+                )));
+            }
+            None => &self.buf,
+        };
+        Ok(Some((
+            n,
+            std::str::from_utf8(line).map_err(|e| {
+                bad(
+                    n,
+                    format!(
+                        "not valid UTF-8 at byte {} of the line; event logs are UTF-8 JSON",
+                        e.valid_up_to() + 1
+                    ),
+                )
+            }),
+        )))
+    }
+}
 
 /// A line that could not be replayed.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +131,8 @@ pub struct Summary {
     pub skipped: usize,
     /// Segment calls that say nothing a journey reads (`page`, `screen`, `group`, `alias`).
     pub ignored: usize,
+    /// Timestamps on a leap second (`23:59:60` UTC), read as `23:59:59`.
+    pub leap_seconds: usize,
     pub customers: usize,
     pub entered: usize,
     pub in_flight: usize,
@@ -284,6 +364,9 @@ impl<'p> Replay<'p> {
             }
         }
         self.last_time = Some((parsed.time, number));
+        if parsed.leap_second {
+            self.summary.leap_seconds += 1;
+        }
         self.run_timers(parsed.time, false, sink)?;
         let t = parsed.time;
         match parsed.kind {
@@ -345,7 +428,153 @@ enum LineKind {
 struct Parsed {
     user: String,
     time: Instant,
+    /// The timestamp was `23:59:60` UTC, read as `23:59:59`.
+    leap_second: bool,
     kind: LineKind,
+}
+
+/// A JSON value read as `serde_json::Value` reads it, except that a key given twice in one
+/// object is an error naming the key (kept in `.0`): serde_json keeps the last value silently, so
+/// `{"type":"identify",…,"type":"track"}` would replay as a track call. The check costs nothing:
+/// the insert that builds the map is the one that finds the key already there.
+#[derive(Clone, Copy)]
+struct Strict<'a>(&'a Cell<Option<String>>);
+
+impl<'de> DeserializeSeed<'de> for Strict<'_> {
+    type Value = Json;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict<'_> {
+    type Value = Json;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Json, E> {
+        Ok(Json::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Json, E> {
+        Ok(Json::Number(n.into()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Json, E> {
+        Ok(serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json::String(s))
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        self.deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(self)? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut m = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(self)?;
+            match m.entry(k) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                serde_json::map::Entry::Occupied(e) => {
+                    self.0.set(Some(e.key().clone()));
+                    return Err(A::Error::custom("duplicate key"));
+                }
+            }
+        }
+        Ok(Json::Object(m))
+    }
+}
+
+/// Parses one line of JSON, refusing a key given twice in one object.
+fn parse_json(n: usize, text: &str) -> Result<Json, BadLine> {
+    let duplicate = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = Strict(&duplicate)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| match duplicate.take() {
+        Some(key) => bad(
+            n,
+            format!(
+                "the key {} is given twice in one object (column {}); keep one",
+                shown(&key),
+                e.column()
+            ),
+        ),
+        None => bad(n, format!("not valid JSON: {e}")),
+    })
+}
+
+/// A string from the log as a message shows it: in backquotes, with control characters
+/// escaped and cut after 80 characters, so a hostile log cannot garble the terminal or flood it.
+fn shown(s: &str) -> String {
+    let mut out = String::from("`");
+    for (i, c) in s.chars().enumerate() {
+        if i == 80 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('`');
+    out
+}
+
+/// Reads a `timestamp`, with whether it is a leap second. RFC 3339 allows a 60th second for
+/// leap seconds, which happen at the end of a UTC day; the replay's clock (like Unix time) has
+/// none, so `23:59:60Z` is read as `23:59:59Z` and counted in the summary. A 60th second at
+/// any other time (after the offset is applied) is a bad line.
+fn timestamp(n: usize, s: &str) -> Result<(Instant, bool), BadLine> {
+    let t = parse_rfc3339(s).map_err(|e| {
+        if s.len() > 40 || s.chars().any(char::is_control) {
+            // Never a timestamp; not shown whole.
+            bad(
+                n,
+                format!(
+                    "{} is not an RFC 3339 timestamp like `2026-01-05T09:00:00Z`",
+                    shown(s)
+                ),
+            )
+        } else {
+            bad(n, e)
+        }
+    })?;
+    if s.get(17..19) != Some("60") {
+        return Ok((t, false));
+    }
+    if (t + 1).rem_euclid(super::time::DAY) != 0 {
+        return Err(bad(
+            n,
+            format!(
+                "timestamp {} has a 60th second, which only a leap second at 23:59:60 UTC may have",
+                shown(s)
+            ),
+        ));
+    }
+    Ok((t, true))
 }
 
 fn bad(line: usize, message: impl Into<String>) -> BadLine {
@@ -357,7 +586,15 @@ fn bad(line: usize, message: impl Into<String>) -> BadLine {
 
 /// Converts a JSON value to a typed value, or says why it does not fit.
 pub fn json_value(v: &Json, ty: &Type) -> Result<Val, String> {
-    let fail = || format!("expected {}, found `{v}`", type_words(ty));
+    let fail = || {
+        // JSON text escapes control characters; a long value is cut so a message stays a line.
+        let mut found = v.to_string();
+        if let Some((cut, _)) = found.char_indices().nth(80) {
+            found.truncate(cut);
+            found.push('…');
+        }
+        format!("expected {}, found `{found}`", type_words(ty))
+    };
     Ok(match (ty, v) {
         (_, Json::Null) => Val::Missing,
         (Type::String, Json::String(s)) => Val::Str(Arc::from(s.as_str())),
@@ -399,7 +636,7 @@ fn type_words(ty: &Type) -> String {
 
 /// The line's call, or `None` for a Segment call that journeys do not read.
 fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Option<Parsed>, BadLine> {
-    let v: Json = serde_json::from_str(text).map_err(|e| bad(n, format!("not valid JSON: {e}")))?;
+    let v = parse_json(n, text)?;
     let obj = v
         .as_object()
         .ok_or_else(|| bad(n, "expected a JSON object"))?;
@@ -417,8 +654,8 @@ fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Option<Parse
         Some(_) => return Err(bad(n, "`userId` must be a non-empty string")),
         None => return Err(bad(n, "missing `userId`")),
     };
-    let time = match obj.get("timestamp") {
-        Some(Json::String(s)) => parse_rfc3339(s).map_err(|e| bad(n, e))?,
+    let (time, leap_second) = match obj.get("timestamp") {
+        Some(Json::String(s)) => timestamp(n, s)?,
         Some(_) => return Err(bad(n, "`timestamp` must be an RFC 3339 string")),
         None => return Err(bad(n, "missing `timestamp`")),
     };
@@ -480,7 +717,7 @@ fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Option<Parse
                             bad(
                                 n,
                                 format!(
-                                    "`{name}` needs a `touchpoint` property naming the message"
+                                    "{} needs a `touchpoint` property naming the message", shown(&name)
                                 ),
                             )
                         })?;
@@ -497,7 +734,7 @@ fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Option<Parse
                 None => {
                     return Err(bad(
                         n,
-                        format!("unknown event `{name}`: no journey replayed here uses it"),
+                        format!("unknown event {}: no journey replayed here uses it", shown(&name)),
                     ))
                 }
             }
@@ -505,11 +742,16 @@ fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Option<Parse
         other => {
             return Err(bad(
                 n,
-                format!("`type` is `{other}`: only `track` and `identify` calls are replayed (`page`, `screen`, `group` and `alias` are ignored)"),
+                format!("`type` is {}: only `track` and `identify` calls are replayed (`page`, `screen`, `group` and `alias` are ignored)", shown(other)),
             ))
         }
     };
-    Ok(Some(Parsed { user, time, kind }))
+    Ok(Some(Parsed {
+        user,
+        time,
+        leap_second,
+        kind,
+    }))
 }
 
 /// The JSON line for a record.
@@ -600,4 +842,66 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
         }
     }
     Json::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<(usize, Result<String, String>)> {
+        let mut log = LogLines::new(input);
+        let mut out = Vec::new();
+        while let Some((n, line)) = log.next_line().expect("a slice reads") {
+            out.push((n, line.map(str::to_owned).map_err(|b| b.message)));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_end_at_the_limit_and_numbering_goes_on_after_a_long_one() {
+        let at_limit = "a".repeat(MAX_LINE_BYTES);
+        let over = "b".repeat(MAX_LINE_BYTES + 1);
+        let input = format!("x\r\n{at_limit}\n{over}\ny\nlast");
+        let got = lines(input.as_bytes());
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[0], (1, Ok("x".to_string())));
+        assert_eq!(got[1].1.as_deref().map(str::len), Ok(MAX_LINE_BYTES));
+        assert_eq!(got[2].0, 3);
+        assert!(got[2]
+            .1
+            .as_ref()
+            .is_err_and(|e| e.contains("longer than 1 MiB")));
+        assert_eq!(got[3], (4, Ok("y".to_string())));
+        assert_eq!(got[4], (5, Ok("last".to_string())));
+        // A long last line with no newline ends the log.
+        let got = lines(format!("x\n{over}").as_bytes());
+        assert_eq!(got.len(), 2);
+        assert!(got[1].1.is_err());
+    }
+
+    #[test]
+    fn strict_json_reads_what_serde_json_reads_and_refuses_keys_given_twice() {
+        let text =
+            r#"{"a":[1,-2,18446744073709551615,1.5e3,"s\n",null,true,{}],"b":{"c":{"d":0.1}}}"#;
+        let strict = parse_json(1, text).expect("valid");
+        let plain: Json = serde_json::from_str(text).expect("valid");
+        assert_eq!(strict, plain);
+        for (text, key) in [
+            (r#"{"type":"a","type":"b"}"#, "`type`"),
+            (r#"{"p":{"x":1,"y":2,"x":3}}"#, "`x`"),
+            (r#"[{"k\u0000":1,"k\u0000":2}]"#, "`k\\0`"),
+        ] {
+            let e = parse_json(4, text).expect_err(text);
+            assert_eq!(e.line, 4);
+            assert!(
+                e.message
+                    .starts_with(&format!("the key {key} is given twice")),
+                "{}",
+                e.message
+            );
+        }
+        assert!(
+            parse_json(1, r#"{"a":1} x"#).is_err_and(|e| e.message.starts_with("not valid JSON"))
+        );
+    }
 }

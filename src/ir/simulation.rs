@@ -11,6 +11,12 @@ use crate::check::{Model, SimulationDef, Type};
 use crate::source::Span;
 use crate::syntax::ast::{self, SimPart};
 
+/// The most customers one simulation runs: 100 million. The examples cost 0.2 to 0.5 µs per
+/// customer and core (docs/performance.md), so this is tens of seconds to minutes, while the
+/// report's percentages stop moving long before; a larger number is a typo or an overflow
+/// (`18446744073709551615`), which would run for centuries with no sign of life off a terminal.
+pub const MAX_CUSTOMERS: u64 = 100_000_000;
+
 /// A lowered `simulation` block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Simulation {

@@ -2,7 +2,7 @@
 //! the misspelt name, as rust-analyzer and rustc's suggestions do.
 
 use super::analysis::Analysis;
-use super::{diagnostics, position, uri};
+use super::{diagnostics, uri};
 use crate::source::FileId;
 use lsp_types::{CodeAction, CodeActionKind, TextEdit, WorkspaceEdit};
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ pub fn quick_fixes(analysis: &Analysis, file: FileId, start: usize, end: usize) 
                 .split('`')
                 .next()?;
             let edit = TextEdit {
-                range: position::range(&source.text, span.start, span.end),
+                range: analysis.range(file, span.start, span.end),
                 new_text: suggestion.to_string(),
             };
             Some(CodeAction {

@@ -7,12 +7,14 @@
 //! open on its own, and references are found in the files that import it.
 
 use super::documents::Documents;
+use super::position::LineIndex;
 use super::symbols::{Index, Occurrence, Sym};
 use crate::check::{check_project, Model};
 use crate::diagnostics::Diagnostic;
 use crate::project::{self, Project};
 use crate::source::{FileId, SourceFile};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// More journey files than this in a folder, or more entries of any kind to look through, and
 /// only the document and its imports are analysed: a file opened at the top of a large tree
@@ -43,7 +45,12 @@ fn folder_files(dir: &Path) -> Option<Vec<PathBuf>> {
             }
             match e.file_type() {
                 Ok(t) if t.is_dir() => pending.push(path),
-                Ok(_) if path.extension().is_some_and(|x| x == "journey") => {
+                // Only regular files (after links): a FIFO or a device named `x.journey` is
+                // never opened, as opening one can block for ever.
+                Ok(_)
+                    if path.extension().is_some_and(|x| x == "journey")
+                        && std::fs::metadata(&path).is_ok_and(|m| m.is_file()) =>
+                {
                     out.push(project::normalize(&path));
                     if out.len() > MAX_FOLDER_FILES {
                         return None;
@@ -70,6 +77,8 @@ pub struct Analysis {
     pub project: Project,
     pub diagnostics: Vec<Diagnostic>,
     pub units: Vec<Unit>,
+    /// Each file's line index, built the first time one of its offsets is converted.
+    lines: Vec<OnceLock<LineIndex>>,
 }
 
 impl Analysis {
@@ -82,7 +91,16 @@ impl Analysis {
     /// Analyses `doc` (which may exist only in the editor) with the files of its scope; when
     /// that is too large, with those of its folder; when that is too, with its imports alone.
     pub fn of(doc: &Path, docs: &Documents) -> Analysis {
-        let read = |p: &Path| docs.read(p);
+        Self::with_reader(doc, docs, &super::documents::read_disk)
+    }
+
+    /// Like [`Analysis::of`], reading files that are not open through `disk`.
+    pub fn with_reader(
+        doc: &Path,
+        docs: &Documents,
+        disk: &dyn Fn(&Path) -> std::io::Result<String>,
+    ) -> Analysis {
+        let read = |p: &Path| docs.read_with(p, disk);
         let scope = Self::scope(doc);
         let folder = doc.parent().map(Path::to_path_buf).unwrap_or_default();
         let scanned = match folder_files(&scope) {
@@ -138,10 +156,14 @@ impl Analysis {
                 }
             })
             .collect();
+        let lines = (0..project.sources.len())
+            .map(|_| OnceLock::new())
+            .collect();
         Analysis {
             project,
             diagnostics: diagnostics.into_vec(),
             units,
+            lines,
         }
     }
 
@@ -151,6 +173,22 @@ impl Analysis {
 
     pub fn source(&self, id: FileId) -> &SourceFile {
         self.project.sources.get(id)
+    }
+
+    /// The line index of a file, to convert its offsets to LSP positions.
+    pub fn lines(&self, id: FileId) -> &LineIndex {
+        // Ids come from this analysis's source map, which has one cell per file.
+        self.lines[id.0 as usize].get_or_init(|| LineIndex::new(&self.source(id).text))
+    }
+
+    /// The LSP range of a byte span of a file.
+    pub fn range(&self, id: FileId, start: usize, end: usize) -> lsp_types::Range {
+        self.lines(id).range(&self.source(id).text, start, end)
+    }
+
+    /// The byte offset of an LSP position in a file.
+    pub fn offset(&self, id: FileId, pos: lsp_types::Position) -> usize {
+        self.lines(id).offset(&self.source(id).text, pos)
     }
 
     pub fn path(&self, id: FileId) -> PathBuf {

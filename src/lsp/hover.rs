@@ -3,7 +3,7 @@
 //! words.
 
 use super::analysis::{Analysis, Unit};
-use super::position;
+
 use super::symbols::Sym;
 use crate::check::{Const, Model};
 use crate::source::FileId;
@@ -28,7 +28,7 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
             kind: MarkupKind::Markdown,
             value,
         }),
-        range: Some(position::range(text, span.start, span.end)),
+        range: Some(analysis.range(file, span.start, span.end)),
     })
 }
 

@@ -21,5 +21,6 @@ pub mod server;
 pub mod symbols;
 pub mod transport;
 pub mod uri;
+pub mod worker;
 
-pub use server::{run, Ending};
+pub use server::{run, run_with, Ending, Options};

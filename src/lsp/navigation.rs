@@ -1,7 +1,7 @@
 //! Go to definition and find references, over the symbol index of every unit the file is in.
 
 use super::analysis::Analysis;
-use super::{position, uri};
+use super::uri;
 use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use lsp_types::Location;
@@ -62,6 +62,6 @@ pub fn location(analysis: &Analysis, file: FileId, span: Span) -> Option<Locatio
     let source = analysis.source(file);
     Some(Location::new(
         uri::from_path(&source.path)?,
-        position::range(&source.text, span.start, span.end),
+        analysis.range(file, span.start, span.end),
     ))
 }

@@ -8,12 +8,17 @@ use crate::syntax::ast::{self, Item, JourneyPart, SectionKind};
 use lsp_types::{DocumentSymbol, SymbolKind};
 
 pub fn outline(text: &str, module: &ast::Module) -> Vec<DocumentSymbol> {
-    let o = Outline { text };
+    let lines = position::LineIndex::new(text);
+    let o = Outline {
+        text,
+        lines: &lines,
+    };
     module.items.iter().filter_map(|i| o.item(i)).collect()
 }
 
 struct Outline<'a> {
     text: &'a str,
+    lines: &'a position::LineIndex,
 }
 
 impl Outline<'_> {
@@ -27,10 +32,10 @@ impl Outline<'_> {
         selection: Span,
         children: Vec<DocumentSymbol>,
     ) -> DocumentSymbol {
-        let range = position::range(self.text, span.start, span.end);
+        let range = self.lines.range(self.text, span.start, span.end);
         // The selection must lie inside the range.
         let selection = if selection.start >= span.start && selection.end <= span.end {
-            position::range(self.text, selection.start, selection.end)
+            self.lines.range(self.text, selection.start, selection.end)
         } else {
             range
         };

@@ -8,7 +8,7 @@
 
 use super::analysis::Analysis;
 use super::symbols::{Occurrence, Sym};
-use super::{position, uri};
+use super::uri;
 use crate::diagnostics::Severity;
 use crate::project;
 use crate::source::FileId;
@@ -19,11 +19,7 @@ use std::path::{Path, PathBuf};
 /// The range of the name under the cursor, when it can be renamed.
 pub fn prepare(analysis: &Analysis, file: FileId, offset: usize) -> Result<Range, String> {
     let occ = renamable(analysis, file, offset)?;
-    Ok(position::range(
-        &analysis.source(file).text,
-        occ.span.start,
-        occ.span.end,
-    ))
+    Ok(analysis.range(file, occ.span.start, occ.span.end))
 }
 
 /// The edit renaming the item under the cursor to `new_name`.
@@ -72,7 +68,7 @@ pub fn rename(
             spans
                 .iter()
                 .map(|(s, e)| TextEdit {
-                    range: position::range(&source.text, *s, *e),
+                    range: analysis.range(*f, *s, *e),
                     new_text: new_name.to_string(),
                 })
                 .collect(),

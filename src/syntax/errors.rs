@@ -2,7 +2,7 @@
 
 use super::Rule;
 use crate::diagnostics::{codes, Diagnostic};
-use crate::source::{FileId, Span};
+use crate::source::{escape_controls, FileId, Span};
 use pest::error::{ErrorVariant, InputLocation};
 
 /// What a rule is called in an error message. One exhaustive match, so a new rule cannot be
@@ -139,11 +139,12 @@ fn describe(rule: Rule) -> &'static str {
     }
 }
 
-/// What is at `offset`: a word, a character, or the end of the file.
-fn found_at(text: &str, offset: usize) -> String {
+/// What is at `offset`, in words (a word, a character, or the end of the file), and how many
+/// bytes of the source it covers. A control character is shown escaped (`\u{0}`), never raw.
+fn found_at(text: &str, offset: usize) -> (String, usize) {
     let rest = &text[offset.min(text.len())..];
     let Some(first) = rest.chars().next() else {
-        return "end of file".to_string();
+        return ("end of file".to_string(), 1);
     };
     if first.is_ascii_alphanumeric() || first == '_' {
         let word: String = rest
@@ -151,11 +152,13 @@ fn found_at(text: &str, offset: usize) -> String {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '%')
             .take(40)
             .collect();
-        format!("`{word}`")
+        let width = word.len();
+        (format!("`{word}`"), width)
     } else if first == '\n' || first == '\r' {
-        "end of line".to_string()
+        ("end of line".to_string(), 1)
     } else {
-        format!("`{first}`")
+        let shown = escape_controls(first.encode_utf8(&mut [0; 4])).into_owned();
+        (format!("`{shown}`"), first.len_utf8())
     }
 }
 
@@ -354,12 +357,7 @@ pub fn syntax_error(
         }
     }
     let at = (base + rel).min(text.len());
-    let found = found_at(text, at);
-    let width = if found.starts_with('`') {
-        found.len().saturating_sub(2).max(1)
-    } else {
-        1
-    };
+    let (found, width) = found_at(text, at);
     let end = (at + width).min(text.len().max(at));
     let (message, label) = match &err.variant {
         ErrorVariant::ParsingError {
