@@ -285,7 +285,7 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
     let mut journey: Option<&JourneyDef> = None;
     for part in &s.decl.parts {
         let (key, span) = match part {
-            SimPart::Journey(_, sp) => ("journey", *sp),
+            SimPart::Journey(_, sp) | SimPart::Journeys(_, sp) => ("journey", *sp),
             SimPart::Customers(_, sp) => ("customers", *sp),
             SimPart::Seed(_, sp) => ("seed", *sp),
             SimPart::Trigger(_, sp) => ("trigger", *sp),
@@ -308,6 +308,41 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
         seen_parts.insert(key, span);
         match part {
             SimPart::Journey(j, _) => journey = journey_ref(model, file, j, sink),
+            // The first journey named is the one customers arrive in.
+            SimPart::Journeys(list, sp) => {
+                let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+                for j in list {
+                    if let Some(first) = seen.insert(&j.name, j.span) {
+                        sink.push(
+                            Diagnostic::error(
+                                codes::DUPLICATE_PROPERTY,
+                                file,
+                                format!("journey `{}` is named twice", j.name),
+                            )
+                            .label(j.span, "named again here")
+                            .label(first, "first named here")
+                            .help("name each journey once"),
+                        );
+                        continue;
+                    }
+                    let def = journey_ref(model, file, j, sink);
+                    journey = journey.or(def);
+                }
+                if list.is_empty() {
+                    journey = model.journeys.values().next();
+                    if journey.is_none() {
+                        sink.push(
+                            Diagnostic::error(
+                                codes::SIMULATION_INVALID,
+                                file,
+                                "`journeys all` but the project has no journey",
+                            )
+                            .label(*sp, "no journey to run")
+                            .help("declare a journey, or import the files that do"),
+                        );
+                    }
+                }
+            }
             SimPart::Customers(n, sp) => {
                 if *n == 0 {
                     sink.push(

@@ -31,6 +31,10 @@ pub struct SimulateArgs {
     /// Which simulation to run, when the file has several.
     #[arg(long, value_name = "NAME")]
     pub simulation: Option<String>,
+    /// Run only this journey of the simulation's (repeat to keep several). A simulation of
+    /// several journeys runs them together, caps shared; with one left, it runs alone.
+    #[arg(long = "journey", value_name = "NAME")]
+    pub journeys: Vec<String>,
     /// How many customers (overrides the block's `customers`; default 10000 if neither says).
     #[arg(long, value_name = "N", value_parser = customers)]
     pub customers: Option<u64>,
@@ -208,6 +212,107 @@ fn run_all(journeys: &[&Journey], sim: &Simulation, opts: Options) -> Result<Run
     })
 }
 
+/// Keeps the journeys `--journey` names (all when none); the first kept is the arrival journey.
+fn narrow(sim: &mut Simulation, keep: &[String]) -> Result<(), ExitCode> {
+    if keep.is_empty() {
+        return Ok(());
+    }
+    for k in keep {
+        if !sim.journeys.contains(k) {
+            let hint = match journeyc::diagnostics::did_you_mean(k, sim.journeys.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("it runs {}", sim.journeys.join(", ")),
+            };
+            return Err(fail(
+                EXIT_USAGE,
+                format!("simulation `{}` does not run journey `{k}`: {hint}", sim.name),
+            ));
+        }
+    }
+    sim.journeys.retain(|j| keep.contains(j));
+    if let Some(first) = sim.journeys.first() {
+        sim.journey = first.clone();
+    }
+    Ok(())
+}
+
+fn threads(args: &SimulateArgs) -> usize {
+    args.threads.map(|t| t as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+/// Several journeys together: one world per customer, one report per journey and contact
+/// pressure across them.
+fn run_world(args: &SimulateArgs, project: &Project, checked: &Checked, sim: &Simulation) -> ExitCode {
+    if args.compare.is_some() {
+        return fail(
+            EXIT_USAGE,
+            format!(
+                "--compare compares two versions of one journey, and simulation `{}` runs {}: pick one with `--journey NAME`",
+                sim.name,
+                sim.journeys.join(", ")
+            ),
+        );
+    }
+    let mut journeys = Vec::with_capacity(sim.journeys.len());
+    for name in &sim.journeys {
+        match journey(project, checked, name, &args.file) {
+            Ok(j) => journeys.push(j),
+            Err(code) => return code,
+        }
+    }
+    let opts = Options {
+        customers: args.customers.or(sim.customers).unwrap_or(10_000),
+        seed: args.seed.or(sim.seed).unwrap_or(0),
+        threads: threads(args),
+    };
+    let show = std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
+        && opts.customers >= PROGRESS_FROM;
+    let progress = AtomicU64::new(0);
+    let result = std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+            journeyc::interp::simulate::simulate_world(&journeys, sim, opts, &progress)
+                .map_err(|e| e.to_string())
+        });
+        if show {
+            let bar = indicatif::ProgressBar::new(opts.customers);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {human_pos}/{human_len} customers, eta {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            while !worker.is_finished() {
+                bar.set_position(progress.load(Ordering::Relaxed));
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        }
+        worker
+            .join()
+            .unwrap_or_else(|_| Err("the simulation stopped unexpectedly".to_string()))
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_PROBLEMS, e),
+    };
+    if let Some(path) = &args.html {
+        let page = html::render_world(&report);
+        if let Err(e) = output::write_atomic(path, page.as_bytes()) {
+            return fail(EXIT_USAGE, format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    let out = match args.format {
+        ReportFormat::Text => journeyc::interp::simulate::pressure::render(&report),
+        ReportFormat::Json => json(&report),
+    };
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    ExitCode::SUCCESS
+}
+
 pub fn run(args: SimulateArgs) -> ExitCode {
     if let Some(html) = &args.html {
         let inputs: Vec<&Path> = std::iter::once(args.file.as_path())
@@ -225,6 +330,13 @@ pub fn run(args: SimulateArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let mut sim = sim;
+    if let Err(code) = narrow(&mut sim, &args.journeys) {
+        return code;
+    }
+    if sim.journeys.len() > 1 {
+        return run_world(&args, &project, &checked, &sim);
+    }
     let before = match journey(&project, &checked, &sim.journey, &args.file) {
         Ok(j) => j,
         Err(code) => return code,

@@ -439,6 +439,7 @@ fn test_part(p: &mut Printer, part: &TestPart) {
 fn sim_part_span(part: &SimPart) -> Span {
     match part {
         SimPart::Journey(_, s)
+        | SimPart::Journeys(_, s)
         | SimPart::Customers(_, s)
         | SimPart::Seed(_, s)
         | SimPart::Trigger(_, s)

@@ -21,7 +21,12 @@ pub const MAX_CUSTOMERS: u64 = 100_000_000;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Simulation {
     pub name: String,
+    /// The journey customers arrive in: the first one named (its trigger is each customer's
+    /// arrival event).
     pub journey: String,
+    /// Every journey the customers run through together, in the order written (`journeys
+    /// all`: every journey of the project, by name); `[journey]` for `journey NAME`.
+    pub journeys: Vec<String>,
     /// `customers N`; `None` when the block does not say (the command line then must).
     pub customers: Option<u64>,
     /// `seed N`; `None` when the block does not say (seed 0 unless the command line gives one).
@@ -91,6 +96,7 @@ pub fn lower_simulation(model: &Model, sim: &SimulationDef) -> Option<Simulation
     let mut out = Simulation {
         name: sim.name.clone(),
         journey: String::new(),
+        journeys: Vec::new(),
         customers: None,
         seed: None,
         population: Vec::new(),
@@ -98,11 +104,23 @@ pub fn lower_simulation(model: &Model, sim: &SimulationDef) -> Option<Simulation
         behavior: Vec::new(),
         span: sim.decl.name.span,
     };
-    let mut journey = None;
+    let mut journeys: Option<Vec<String>> = None;
     let mut trigger = None;
     for part in &sim.decl.parts {
         match part {
-            SimPart::Journey(j, _) => journey = Some(j.name.clone()),
+            SimPart::Journey(j, _) => journeys = Some(vec![j.name.clone()]),
+            SimPart::Journeys(list, _) if list.is_empty() => {
+                journeys = Some(model.journeys.keys().cloned().collect())
+            }
+            SimPart::Journeys(list, _) => {
+                let mut names: Vec<String> = Vec::new();
+                for j in list {
+                    if !names.contains(&j.name) {
+                        names.push(j.name.clone());
+                    }
+                }
+                journeys = Some(names)
+            }
             SimPart::Customers(n, _) => out.customers = Some(*n),
             SimPart::Seed(n, _) => out.seed = Some(*n),
             SimPart::Population(list, _) => {
@@ -117,7 +135,8 @@ pub fn lower_simulation(model: &Model, sim: &SimulationDef) -> Option<Simulation
             }
         }
     }
-    out.journey = journey?;
+    out.journeys = journeys?;
+    out.journey = out.journeys.first()?.clone();
     let event = model.journeys.get(&out.journey).and_then(|j| j.trigger());
     if let (Some(list), Some(t)) = (trigger, event) {
         out.trigger = field_draws(model, &t.event.name, list);

@@ -485,6 +485,11 @@ impl Walker<'_> {
         for part in &s.parts {
             match part {
                 ast::SimPart::Journey(j, _) => self.ident(j, Sym::Journey(j.name.clone()), false),
+                ast::SimPart::Journeys(list, _) => {
+                    for j in list {
+                        self.ident(j, Sym::Journey(j.name.clone()), false)
+                    }
+                }
                 ast::SimPart::Customers(..) | ast::SimPart::Seed(..) => {}
                 ast::SimPart::Population(assigns, _) => {
                     for a in assigns {
@@ -562,6 +567,7 @@ impl Walker<'_> {
 fn trigger_event(model: &Model, parts: &[ast::SimPart]) -> Option<String> {
     let journey = parts.iter().find_map(|p| match p {
         ast::SimPart::Journey(j, _) => Some(&j.name),
+        ast::SimPart::Journeys(list, _) => list.first().map(|j| &j.name),
         _ => None,
     })?;
     let t = model.journeys.get(journey)?.trigger()?;

@@ -502,6 +502,8 @@ pub struct SimulationDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SimPart {
     Journey(Ident, Span),
+    /// `journeys a, b` (the names) or `journeys all` (no names): one world of journeys.
+    Journeys(Vec<Ident>, Span),
     Customers(u64, Span),
     Seed(u64, Span),
     /// `trigger { FIELD = VALUE ... }`: how the fields of the arrival's trigger event are drawn.

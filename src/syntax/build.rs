@@ -928,6 +928,13 @@ impl Builder {
                 Rule::sim_journey => {
                     parts.push(SimPart::Journey(self.next_ident(&mut inner), span))
                 }
+                Rule::sim_journeys => {
+                    let names = inner
+                        .filter(|p| p.as_rule() == Rule::ident)
+                        .map(|p| self.ident(p))
+                        .collect();
+                    parts.push(SimPart::Journeys(names, span))
+                }
                 Rule::sim_customers => {
                     let n = inner.next().map(|n| self.count(n)).unwrap_or(0);
                     parts.push(SimPart::Customers(n, span));

@@ -122,6 +122,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::simulation_decl => "a `simulation`",
         Rule::sim_part
         | Rule::sim_journey
+        | Rule::sim_journeys
+        | Rule::sim_all
         | Rule::sim_customers
         | Rule::sim_seed
         | Rule::sim_trigger

@@ -241,3 +241,42 @@ pub fn render_compare(c: &Comparison) -> String {
     report_body(&mut body, &c.after);
     page(&title, &body)
 }
+
+/// Several journeys simulated together: each journey's report, then one table of contact
+/// pressure across them.
+pub fn render_world(w: &super::pressure::WorldReport) -> String {
+    let title = format!(
+        "Simulation {} of journeys {}",
+        w.simulation,
+        w.journeys.join(", ")
+    );
+    let mut body = format!("<h1>{}</h1>", esc(&title));
+    for r in &w.reports {
+        let _ = write!(body, "<h1>Journey {}</h1>", esc(&r.journey));
+        report_body(&mut body, r);
+    }
+    let _ = write!(
+        body,
+        "<h2>Contact pressure across journeys ({} customers entered at least one; mean, p90, max: messages per such customer)</h2><table><tr><th>channel</th><th>sent</th><th>mean</th><th>p90</th><th>max</th><th>suppressed by a cap another journey filled</th></tr>",
+        count(w.entered)
+    );
+    for c in &w.contact_pressure {
+        let lost: Vec<String> = c
+            .capped_by_other_journeys
+            .iter()
+            .map(|x| format!("{}: {}", x.journey, count(x.suppressed)))
+            .collect();
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.channel),
+            count(c.sent),
+            c.per_customer.mean,
+            c.per_customer.p90,
+            c.per_customer.max,
+            esc(&lost.join(", "))
+        );
+    }
+    body.push_str("</table>");
+    page(&title, &body)
+}

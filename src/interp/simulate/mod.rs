@@ -11,12 +11,14 @@ pub mod hist;
 pub mod html;
 pub mod model;
 pub mod paired;
+pub mod pressure;
 pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod stats;
 pub mod tally;
 pub mod text;
+pub mod world;
 
 use crate::ir::simulation::Simulation;
 use crate::ir::Journey;
@@ -60,6 +62,38 @@ pub fn simulate(
         progress,
     )?;
     report(journey, sim, opts, &agg)
+}
+
+/// Runs the simulation on several journeys together, one world per customer (see [`world`]):
+/// each journey's report and contact pressure across them.
+pub fn simulate_world(
+    journeys: &[Journey],
+    sim: &Simulation,
+    opts: Options,
+    progress: &AtomicU64,
+) -> Result<pressure::WorldReport, SimError> {
+    if opts.customers == 0 {
+        return Err(SimError::NoCustomers);
+    }
+    let agg = world::run(
+        journeys,
+        sim,
+        opts.customers,
+        opts.seed,
+        opts.threads,
+        progress,
+    )?;
+    let programs = journeys
+        .iter()
+        .map(compile)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(pressure::WorldReport::build(
+        &programs,
+        &sim.name,
+        opts.customers,
+        opts.seed,
+        &agg,
+    ))
 }
 
 /// The report of `journey`'s counts.

@@ -25,7 +25,7 @@ pub enum Item {
 }
 
 /// The longest delay a rule can draw (about 34,000 years: far past any horizon).
-const MAX_DELAY: u64 = 1 << 40;
+pub(super) const MAX_DELAY: u64 = 1 << 40;
 
 #[derive(Clone, Debug)]
 pub struct CRule {
@@ -178,13 +178,13 @@ impl CDraw {
     }
 }
 
-fn field_draws(list: &[Draw]) -> FieldDraws {
+pub(super) fn field_draws(list: &[Draw]) -> FieldDraws {
     list.iter()
         .map(|d| (Arc::from(d.attribute.as_str()), draw(&d.kind)))
         .collect()
 }
 
-fn draw(kind: &DrawKind) -> CDraw {
+pub(super) fn draw(kind: &DrawKind) -> CDraw {
     match kind {
         DrawKind::Fixed(v) => CDraw::Fixed(Val::from_ir(v)),
         DrawKind::Choices(list) if !list.is_empty() => {

@@ -331,13 +331,13 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
 /// runs once per customer, and FNV is a chain of multiplications, so the state after all digits
 /// but the last is kept: consecutive customers share it nine times in ten.
 #[derive(Default)]
-struct IdHasher {
+pub(super) struct IdHasher {
     /// `index / 10` of the cached state, and FNV's state after `sim-` and its digits.
     key: Option<(u64, u64)>,
 }
 
 impl IdHasher {
-    fn hash(&mut self, index: u64) -> u64 {
+    pub(super) fn hash(&mut self, index: u64) -> u64 {
         let high = index / 10;
         let state = match self.key {
             Some((k, state)) if k == high => state,

@@ -34,6 +34,8 @@ pub struct Cast<'p> {
     channel_map: Vec<Vec<usize>>,
     /// How many distinct channels the journeys use.
     channels: usize,
+    /// The world's channels by name, in world index order.
+    pub channel_names: Vec<String>,
     /// Per journey: its `exclusive` group (an index), if any.
     group: Vec<Option<usize>>,
 }
@@ -88,8 +90,18 @@ impl<'p> Cast<'p> {
             rank,
             channel_map,
             channels: names.len(),
+            channel_names: names.iter().map(|n| n.to_string()).collect(),
             group,
         }
+    }
+
+    /// The world's index of channel `ch` of journey `j`'s program.
+    pub fn world_channel(&self, j: usize, ch: usize) -> usize {
+        self.channel_map
+            .get(j)
+            .and_then(|m| m.get(ch))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The index of the journey named `name`.
@@ -101,6 +113,8 @@ impl<'p> Cast<'p> {
 /// Receives what every journey of a world does, tagged with the journey's index.
 pub trait WorldObserver {
     fn action(&mut self, journey: usize, time: Instant, node: Option<usize>, action: &Action);
+    /// The customer arrived at `node` of `journey` (see [`Observer::visit`]).
+    fn visit(&mut self, _journey: usize, _node: usize) {}
     fn not_entered(&mut self, _journey: usize, _time: Instant, _why: NotEntered) {}
     fn wants_detail(&self) -> bool {
         false
@@ -118,6 +132,9 @@ struct Tag<'a, W: ?Sized> {
 impl<W: WorldObserver + ?Sized> Observer for Tag<'_, W> {
     fn action(&mut self, time: Instant, node: Option<usize>, action: &Action) {
         self.inner.action(self.journey, time, node, action);
+    }
+    fn visit(&mut self, node: usize) {
+        self.inner.visit(self.journey, node);
     }
     fn not_entered(&mut self, time: Instant, why: NotEntered) {
         self.inner.not_entered(self.journey, time, why);
