@@ -159,7 +159,10 @@ def simulate(engine, spec, scenario, epoch, horizon):
             if kind == "send":
                 _, node, tp, handle = park
                 ch = spec["touchpoints"][tp]["channel"]
-                until = quiet_until(epoch + t, spec["channels"][ch]["quiet"])
+                # A transactional touchpoint ignores quiet hours and caps (the sender reads the
+                # message's `transactional` flag), as the interpreter does.
+                quiet = None if spec["touchpoints"][tp].get("transactional") else spec["channels"][ch]["quiet"]
+                until = quiet_until(epoch + t, quiet)
                 if until is not None:
                     note(t, f"deferred {tp} to {fmt(until - epoch)}")
                     state["park"] = ("deferred", until - epoch, tp, handle)
@@ -178,7 +181,10 @@ def simulate(engine, spec, scenario, epoch, horizon):
 
     def send(t, tp, handle):
         ch = spec["touchpoints"][tp]["channel"]
-        outcome = senders.deliver(epoch + t, ch)
+        if spec["touchpoints"][tp].get("transactional"):
+            outcome = "sent"
+        else:
+            outcome = senders.deliver(epoch + t, ch)
         if outcome == "sent":
             sends.append([t, tp])
             state["sent"].add(tp)

@@ -329,7 +329,10 @@ fn simulation(model: &Model, s: &SimulationDef, sink: &mut Sink, used: &mut Usag
                     journey = journey.or(def);
                 }
                 if list.is_empty() {
-                    journey = model.journeys.values().next();
+                    journey = model
+                        .journeys
+                        .values()
+                        .min_by_key(|j| (j.file, j.decl.span.start));
                     if journey.is_none() {
                         sink.push(
                             Diagnostic::error(

@@ -25,7 +25,8 @@ pub struct Simulation {
     /// arrival event).
     pub journey: String,
     /// Every journey the customers run through together, in the order written (`journeys
-    /// all`: every journey of the project, by name); `[journey]` for `journey NAME`.
+    /// all`: every journey of the project, in the order declared); `[journey]` for `journey
+    /// NAME`.
     pub journeys: Vec<String>,
     /// `customers N`; `None` when the block does not say (the command line then must).
     pub customers: Option<u64>,
@@ -109,8 +110,11 @@ pub fn lower_simulation(model: &Model, sim: &SimulationDef) -> Option<Simulation
     for part in &sim.decl.parts {
         match part {
             SimPart::Journey(j, _) => journeys = Some(vec![j.name.clone()]),
+            // Every journey, in the order the project declares them (files in load order).
             SimPart::Journeys(list, _) if list.is_empty() => {
-                journeys = Some(model.journeys.keys().cloned().collect())
+                let mut all: Vec<_> = model.journeys.values().collect();
+                all.sort_by_key(|j| (j.file, j.decl.span.start));
+                journeys = Some(all.iter().map(|j| j.name.clone()).collect())
             }
             SimPart::Journeys(list, _) => {
                 let mut names: Vec<String> = Vec::new();

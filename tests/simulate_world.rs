@@ -1,0 +1,160 @@
+//! `journeyc simulate` on several journeys together (issue 15): one world per simulated
+//! customer, caps shared, contact pressure across journeys in the report.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn journeyc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the journeyc binary runs")
+}
+
+const EXAMPLE: &str = "examples/one_customer.journey";
+
+fn json(args: &[&str]) -> Value {
+    let out = journeyc(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the report is JSON")
+}
+
+fn report<'v>(world: &'v Value, journey: &str) -> &'v Value {
+    world["reports"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["journey"] == journey))
+        .unwrap_or_else(|| panic!("no report for {journey}: {world}"))
+}
+
+fn capped(report: &Value, touchpoint: &str) -> u64 {
+    report["touchpoints"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == touchpoint))
+        .and_then(|t| t["suppressed_cap"].as_u64())
+        .unwrap_or_else(|| panic!("no touchpoint {touchpoint}: {report}"))
+}
+
+#[test]
+fn journeys_share_caps_and_the_report_names_who_filled_them() {
+    let world = json(&[
+        "simulate",
+        EXAMPLE,
+        "--customers",
+        "3000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        world["journeys"],
+        serde_json::json!(["onboarding_series", "spring_promotion", "order_mail"])
+    );
+    let promo = report(&world, "spring_promotion");
+    let lost = capped(promo, "spring");
+    assert!(lost > 0, "the series fills the cap the promotion needs");
+    let email = &world["contact_pressure"][0];
+    assert_eq!(email["channel"], "email");
+    assert_eq!(
+        email["capped_by_other_journeys"],
+        serde_json::json!([{"journey": "spring_promotion", "suppressed": lost}])
+    );
+    // Sends summed over journeys.
+    let sent: u64 = world["reports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["channels"].as_array().into_iter().flatten())
+        .filter(|c| c["name"] == "email")
+        .filter_map(|c| c["sent"].as_u64())
+        .sum();
+    assert_eq!(email["sent"].as_u64(), Some(sent));
+
+    // Alone, the promotion's sends are never capped: nothing else filled the week.
+    let alone = json(&[
+        "simulate",
+        EXAMPLE,
+        "--customers",
+        "3000",
+        "--format",
+        "json",
+        "--journey",
+        "spring_promotion",
+    ]);
+    assert_eq!(alone["journey"], "spring_promotion");
+    assert_eq!(capped(&alone, "spring"), 0);
+}
+
+#[test]
+fn a_world_simulation_does_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        let out = journeyc(&[
+            "simulate",
+            EXAMPLE,
+            "--customers",
+            "2500",
+            "--threads",
+            threads,
+        ]);
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("3"));
+    let text = String::from_utf8_lossy(&one);
+    assert!(text.contains("Contact pressure across journeys"), "{text}");
+}
+
+#[test]
+fn journeys_all_runs_every_journey_in_declaration_order() {
+    let world = json(&[
+        "simulate",
+        "tests/fixtures/pass/simulate_all.journey",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        world["journeys"],
+        serde_json::json!(["welcome_mail", "thank_you"])
+    );
+    // Customers arrive with the first journey's trigger; the second is entered by behaviour.
+    assert_eq!(report(&world, "welcome_mail")["entered"], 1000);
+    let thanked = report(&world, "thank_you")["entered"].as_u64().unwrap_or(0);
+    assert!(thanked > 300 && thanked < 700, "{thanked}");
+    // One email a day: the thanks within a day of the welcome is capped by the other journey.
+    let lost = capped(report(&world, "thank_you"), "thanks");
+    assert!(lost > 0);
+}
+
+#[test]
+fn narrowing_to_a_journey_the_simulation_does_not_run_is_a_usage_error() {
+    let out = journeyc(&["simulate", EXAMPLE, "--journey", "spring_promo"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `spring_promotion`?"), "{err}");
+    let out = journeyc(&["simulate", EXAMPLE, "--compare", EXAMPLE]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_html_report_has_a_table_of_pressure_across_journeys() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = dir.path().join("r.html");
+    let out = journeyc(&[
+        "simulate",
+        EXAMPLE,
+        "--customers",
+        "500",
+        "--html",
+        page.to_str().unwrap_or_default(),
+    ]);
+    assert!(out.status.success());
+    let html = std::fs::read_to_string(&page).unwrap_or_default();
+    assert!(html.contains("<h2>Contact pressure across journeys"));
+    assert!(html.contains("<h1>Journey order_mail</h1>"));
+}
