@@ -114,7 +114,7 @@ fn a_world_simulation_does_not_depend_on_the_thread_count() {
 fn journeys_all_runs_every_journey_in_declaration_order() {
     let world = json(&[
         "simulate",
-        "tests/fixtures/pass/simulate_all.journey",
+        "tests/fixtures/fail/W0407_simulate_all.journey",
         "--format",
         "json",
     ]);

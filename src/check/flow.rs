@@ -5,6 +5,7 @@
 //! the file, so the user sees how a customer gets there.
 
 mod cap;
+mod crowd;
 mod facts;
 mod graph;
 mod loops;
@@ -22,6 +23,11 @@ struct Ctx<'a> {
     journey: &'a JourneyDef,
     file: FileId,
     sink: &'a mut Sink,
+}
+
+/// W0407: journeys of one project that together exceed a channel's cap (see [`crowd`]).
+pub fn crowd(model: &Model, sink: &mut Sink) {
+    crowd::check(model, sink);
 }
 
 pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {

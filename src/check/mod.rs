@@ -178,6 +178,7 @@ fn check_unit(modules: &[(FileId, &crate::syntax::ast::Module)], sink: &mut Sink
         journey::check(j, &model, sink, &mut used);
         flow::check(j, &model, sink);
     }
+    flow::crowd(&model, sink);
     samples::check(&model, sink, &mut used);
     usage::report_unused(&model, &used, sink);
     model.tests.sort_by_key(|t| (t.file, t.decl.span.start));

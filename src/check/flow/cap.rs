@@ -67,7 +67,7 @@ pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
 }
 
 /// The time that passes when a customer leaves `n` by edge `i`, at the least.
-fn elapsed(g: &Graph, n: NodeId, i: usize) -> u64 {
+pub(super) fn elapsed(g: &Graph, n: NodeId, i: usize) -> u64 {
     match (g.nodes[n].kind, g.nodes[n].succ[i].kind) {
         (NodeKind::Delay(secs), _) => secs,
         (NodeKind::Wait(w), EdgeKind::Timeout) => w.up_to.map_or(0, |d| d.secs),

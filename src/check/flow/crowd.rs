@@ -1,0 +1,245 @@
+//! W0407: two journeys of one project that can together send more on a channel, within its
+//! `cap N per D` window, than the cap allows. Each stays within the cap alone (W0402 covers a
+//! journey over it on its own), but the cap counts every journey's sends for a customer
+//! (`docs/semantics.md`, "One world"), so the later sends are held back, whichever journey
+//! makes them.
+//!
+//! For each journey, channel and cap, the most sends one path can make within the window
+//! (counted as W0402 counts time: at the least) is found by the same kind of search; a pair of
+//! journeys whose most add up to more than the cap is reported once per channel, naming a path
+//! of each. Journeys of one `exclusive` group are left out: they never run at the same time
+//! for a customer. Transactional touchpoints count for nothing, as at run time.
+
+use super::graph::{Graph, NodeId, NodeKind};
+use super::path::{describe, Path};
+use super::text;
+use super::cap::elapsed;
+use crate::check::model::{Cap, JourneyDef, Model};
+use crate::check::Sink;
+use crate::diagnostics::{codes, Diagnostic};
+use std::collections::{BTreeMap, VecDeque};
+
+/// At most this many search states per journey and channel.
+const BUDGET: usize = 20_000;
+
+/// The most sends on the channel one path makes within a cap's window, and that path.
+struct Most {
+    count: u64,
+    path: Path,
+}
+
+pub fn check(model: &Model, sink: &mut Sink) {
+    let mut journeys: Vec<&JourneyDef> = model.journeys.values().collect();
+    if journeys.len() < 2 {
+        return;
+    }
+    journeys.sort_by_key(|j| (j.file, j.decl.span.start));
+    let graphs: Vec<(Graph, Vec<bool>)> = journeys
+        .iter()
+        .map(|j| {
+            let sections: Vec<_> = j.sections().collect();
+            let g = Graph::build(&sections);
+            let r = g.reachable();
+            (g, r)
+        })
+        .collect();
+    for ch in model.channels.values() {
+        if ch.caps.is_empty() {
+            continue;
+        }
+        let on_channel: Vec<Vec<bool>> = graphs
+            .iter()
+            .map(|(g, reachable)| {
+                (0..g.nodes.len())
+                    .map(|n| {
+                        let NodeKind::Send(t) = g.nodes[n].kind else {
+                            return false;
+                        };
+                        reachable[n]
+                            && model
+                                .touchpoints
+                                .get(&t.name)
+                                .is_some_and(|tp| !tp.transactional && tp.channel == ch.name)
+                    })
+                    .collect()
+            })
+            .collect();
+        'channel: for cap in &ch.caps {
+            let most: Vec<Option<Most>> = graphs
+                .iter()
+                .zip(&on_channel)
+                .map(|((g, _), on)| most(g, cap, on))
+                .collect();
+            for a in 0..journeys.len() {
+                for b in a + 1..journeys.len() {
+                    let (Some(ma), Some(mb)) = (&most[a], &most[b]) else {
+                        continue;
+                    };
+                    let (ja, jb) = (journeys[a], journeys[b]);
+                    let apart = matches!((ja.exclusive(), jb.exclusive()), (Some(x), Some(y)) if x == y);
+                    if apart
+                        || ma.count > cap.count
+                        || mb.count > cap.count
+                        || ma.count + mb.count <= cap.count
+                    {
+                        continue;
+                    }
+                    report(model, sink, ch, cap, [(ja, &graphs[a].0, ma, &on_channel[a]), (jb, &graphs[b].0, mb, &on_channel[b])]);
+                    break 'channel;
+                }
+            }
+        }
+    }
+}
+
+/// The path with the most sends on the channel within `cap.per_secs` of its first send.
+fn most(g: &Graph, cap: &Cap, on_channel: &[bool]) -> Option<Most> {
+    struct State {
+        node: NodeId,
+        time: u64,
+        count: u64,
+        parent: Option<(usize, usize)>,
+    }
+    let mut best_overall: Option<(u64, Vec<State>, usize)> = None;
+    let mut starts: Vec<NodeId> = (0..g.nodes.len()).filter(|&n| on_channel[n]).collect();
+    starts.sort_by_key(|&n| (g.nodes[n].span.start, n));
+    let mut budget = BUDGET;
+    for start in starts {
+        let mut states = vec![State {
+            node: start,
+            time: 0,
+            count: 1,
+            parent: None,
+        }];
+        let mut top = 0usize;
+        let mut best: BTreeMap<(NodeId, u64), u64> = BTreeMap::new();
+        best.insert((start, 0), 1);
+        let mut queue = VecDeque::from([0usize]);
+        while let Some(k) = queue.pop_front() {
+            let (node, time, count) = (states[k].node, states[k].time, states[k].count);
+            for (i, e) in g.nodes[node].succ.iter().enumerate() {
+                let t = time.saturating_add(elapsed(g, node, i));
+                if t >= cap.per_secs {
+                    continue;
+                }
+                let c = count + u64::from(on_channel[e.to]);
+                if best.get(&(e.to, t)).is_some_and(|&b| b >= c) || budget == 0 {
+                    continue;
+                }
+                budget -= 1;
+                best.insert((e.to, t), c);
+                states.push(State {
+                    node: e.to,
+                    time: t,
+                    count: c,
+                    parent: Some((k, i)),
+                });
+                let id = states.len() - 1;
+                if c > states[top].count {
+                    top = id;
+                }
+                // Past the cap, this journey alone is over it (W0402): no need to go further.
+                if c <= cap.count {
+                    queue.push_back(id);
+                }
+            }
+        }
+        let count = states[top].count;
+        if best_overall.as_ref().is_none_or(|(c, _, _)| count > *c) {
+            best_overall = Some((count, states, top));
+        }
+    }
+    let (count, states, top) = best_overall?;
+    let mut path = vec![(states[top].node, None)];
+    let mut at = top;
+    while let Some((p, edge)) = states[at].parent {
+        path.push((states[p].node, Some(edge)));
+        at = p;
+    }
+    path.reverse();
+    // End the path at its last send.
+    while path.len() > 1 && !on_channel[path[path.len() - 1].0] {
+        path.pop();
+    }
+    if let Some(last) = path.last_mut() {
+        last.1 = None;
+    }
+    Some(Most { count, path })
+}
+
+type Side<'a> = (&'a JourneyDef, &'a Graph<'a>, &'a Most, &'a Vec<bool>);
+
+fn report(
+    model: &Model,
+    sink: &mut Sink,
+    ch: &crate::check::model::ChannelDef,
+    cap: &Cap,
+    sides: [Side<'_>; 2],
+) {
+    let _ = model;
+    let window = text::dur(cap.per_secs);
+    let [(ja, ga, ma, oa), (jb, gb, mb, ob)] = sides;
+    let first_send = |g: &Graph, m: &Most, on: &[bool]| {
+        m.path
+            .iter()
+            .map(|(n, _)| *n)
+            .find(|&n| on[n])
+            .map(|n| g.nodes[n].span)
+    };
+    let (Some(sa), Some(sb)) = (first_send(ga, ma, oa), first_send(gb, mb, ob)) else {
+        return;
+    };
+    let plural = |n: u64| if n == 1 { "message" } else { "messages" };
+    let d = Diagnostic::warning(
+        codes::CAP_EXCEEDED_TOGETHER,
+        jb.file,
+        format!(
+            "journeys `{}` and `{}` can together send {} messages on `{}` within {window}, over the channel's cap of {} per {window}",
+            ja.name,
+            jb.name,
+            ma.count + mb.count,
+            ch.name,
+            cap.count
+        ),
+    )
+    .label(
+        sb,
+        format!(
+            "`{}` can send {} {} on `{}` within {window} from here",
+            jb.name,
+            mb.count,
+            plural(mb.count),
+            ch.name
+        ),
+    )
+    .label_in(
+        ja.file,
+        sa,
+        format!(
+            "`{}` can send {} {} on `{}` within {window} from here",
+            ja.name,
+            ma.count,
+            plural(ma.count),
+            ch.name
+        ),
+    )
+    .label_in(
+        ch.origin.file,
+        cap.span,
+        format!("`{}` allows {} per {window}, all journeys together", ch.name, cap.count),
+    )
+    .help(format!(
+        "the cap counts every journey's sends for a customer, so sends over it are held back at run time, whichever journey makes them: put the journeys in one `exclusive` group, space their sends out, or mark messages the customer must get `transactional`"
+    ))
+    .note(format!(
+        "path in `{}`: {}",
+        ja.name,
+        describe(ga, &ma.path, |n| oa[n])
+    ))
+    .note(format!(
+        "path in `{}`: {}",
+        jb.name,
+        describe(gb, &mb.path, |n| ob[n])
+    ));
+    sink.push(d);
+}
