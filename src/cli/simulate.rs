@@ -219,13 +219,19 @@ fn narrow(sim: &mut Simulation, keep: &[String]) -> Result<(), ExitCode> {
     }
     for k in keep {
         if !sim.journeys.contains(k) {
-            let hint = match journeyc::diagnostics::did_you_mean(k, sim.journeys.iter().map(String::as_str)) {
+            let hint = match journeyc::diagnostics::did_you_mean(
+                k,
+                sim.journeys.iter().map(String::as_str),
+            ) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("it runs {}", sim.journeys.join(", ")),
             };
             return Err(fail(
                 EXIT_USAGE,
-                format!("simulation `{}` does not run journey `{k}`: {hint}", sim.name),
+                format!(
+                    "simulation `{}` does not run journey `{k}`: {hint}",
+                    sim.name
+                ),
             ));
         }
     }
@@ -246,7 +252,12 @@ fn threads(args: &SimulateArgs) -> usize {
 
 /// Several journeys together: one world per customer, one report per journey and contact
 /// pressure across them.
-fn run_world(args: &SimulateArgs, project: &Project, checked: &Checked, sim: &Simulation) -> ExitCode {
+fn run_world(
+    args: &SimulateArgs,
+    project: &Project,
+    checked: &Checked,
+    sim: &Simulation,
+) -> ExitCode {
     if args.compare.is_some() {
         return fail(
             EXIT_USAGE,

@@ -10,10 +10,10 @@
 //! of each. Journeys of one `exclusive` group are left out: they never run at the same time
 //! for a customer. Transactional touchpoints count for nothing, as at run time.
 
+use super::cap::elapsed;
 use super::graph::{Graph, NodeId, NodeKind};
 use super::path::{describe, Path};
 use super::text;
-use super::cap::elapsed;
 use crate::check::model::{Cap, JourneyDef, Model};
 use crate::check::Sink;
 use crate::diagnostics::{codes, Diagnostic};
@@ -76,7 +76,8 @@ pub fn check(model: &Model, sink: &mut Sink) {
                         continue;
                     };
                     let (ja, jb) = (journeys[a], journeys[b]);
-                    let apart = matches!((ja.exclusive(), jb.exclusive()), (Some(x), Some(y)) if x == y);
+                    let apart =
+                        matches!((ja.exclusive(), jb.exclusive()), (Some(x), Some(y)) if x == y);
                     if apart
                         || ma.count > cap.count
                         || mb.count > cap.count
@@ -84,7 +85,15 @@ pub fn check(model: &Model, sink: &mut Sink) {
                     {
                         continue;
                     }
-                    report(model, sink, ch, cap, [(ja, &graphs[a].0, ma, &on_channel[a]), (jb, &graphs[b].0, mb, &on_channel[b])]);
+                    report(
+                        sink,
+                        ch,
+                        cap,
+                        [
+                            (ja, &graphs[a].0, ma, &on_channel[a]),
+                            (jb, &graphs[b].0, mb, &on_channel[b]),
+                        ],
+                    );
                     break 'channel;
                 }
             }
@@ -169,14 +178,7 @@ fn most(g: &Graph, cap: &Cap, on_channel: &[bool]) -> Option<Most> {
 
 type Side<'a> = (&'a JourneyDef, &'a Graph<'a>, &'a Most, &'a Vec<bool>);
 
-fn report(
-    model: &Model,
-    sink: &mut Sink,
-    ch: &crate::check::model::ChannelDef,
-    cap: &Cap,
-    sides: [Side<'_>; 2],
-) {
-    let _ = model;
+fn report(sink: &mut Sink, ch: &crate::check::model::ChannelDef, cap: &Cap, sides: [Side<'_>; 2]) {
     let window = text::dur(cap.per_secs);
     let [(ja, ga, ma, oa), (jb, gb, mb, ob)] = sides;
     let first_send = |g: &Graph, m: &Most, on: &[bool]| {
@@ -228,9 +230,9 @@ fn report(
         cap.span,
         format!("`{}` allows {} per {window}, all journeys together", ch.name, cap.count),
     )
-    .help(format!(
-        "the cap counts every journey's sends for a customer, so sends over it are held back at run time, whichever journey makes them: put the journeys in one `exclusive` group, space their sends out, or mark messages the customer must get `transactional`"
-    ))
+    .help(
+        "the cap counts every journey's sends for a customer, so sends over it are held back at run time, whichever journey makes them: put the journeys in one `exclusive` group, space their sends out, or mark messages the customer must get `transactional`",
+    )
     .note(format!(
         "path in `{}`: {}",
         ja.name,

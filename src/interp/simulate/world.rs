@@ -93,7 +93,9 @@ impl WorldObserver for Counts<'_> {
         let p = &self.cast.programs[j];
         match action {
             Action::Sent { touchpoint } => {
-                let ch = self.cast.world_channel(j, p.touchpoints[*touchpoint].channel);
+                let ch = self
+                    .cast
+                    .world_channel(j, p.touchpoints[*touchpoint].channel);
                 self.messages[ch] += 1;
                 self.crowd.sent[ch] += 1;
             }
@@ -102,7 +104,9 @@ impl WorldObserver for Counts<'_> {
                 reason: Suppression::Cap,
                 earlier: Some(e),
             } if e.journey as usize != j => {
-                let ch = self.cast.world_channel(j, p.touchpoints[*touchpoint].channel);
+                let ch = self
+                    .cast
+                    .world_channel(j, p.touchpoints[*touchpoint].channel);
                 self.crowd.capped_by_others[j][ch] += 1;
             }
             _ => {}
@@ -208,9 +212,7 @@ impl<'c> WorldWorker<'c> {
             let index = u32::try_from(at).unwrap_or(u32::MAX);
             let item = match &r.subject {
                 Subject::Event(e) => {
-                    retriggers |= programs
-                        .iter()
-                        .any(|p| p.event(e) == Some(p.trigger.0));
+                    retriggers |= programs.iter().any(|p| p.event(e) == Some(p.trigger.0));
                     WItem::Event(Arc::from(e.as_str()))
                 }
                 Subject::Engage { kind, touchpoint } => {
