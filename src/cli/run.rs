@@ -206,10 +206,10 @@ pub fn run(args: RunArgs) -> ExitCode {
             Err(bad) => {
                 // Too long or not UTF-8: counted as a line read, like any other bad line.
                 replay.summary.lines += 1;
-                Ok(Err(bad))
+                Ok(vec![bad])
             }
         };
-        match result {
+        let bad_calls = match result {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 // The reader of stdout has gone (`journeyc run ... | head -1`): that is the
                 // reader's choice, not an error, so stop quietly as `build --stdout` does.
@@ -219,25 +219,25 @@ pub fn run(args: RunArgs) -> ExitCode {
                 eprintln!("error: writing the output failed: {e}");
                 return cleanup(ExitCode::from(output::EXIT_USAGE));
             }
-            Ok(Err(bad)) => {
-                eprintln!(
-                    "{}: {}:{}: {}",
-                    if args.on_bad_line == OnBadLine::Fail {
-                        "error"
-                    } else {
-                        "skipped"
-                    },
-                    args.events.display(),
-                    bad.line,
-                    bad.message
-                );
+            Ok(bad_calls) => bad_calls,
+        };
+        for bad in bad_calls {
+            eprintln!(
+                "{}: {}:{}: {}",
                 if args.on_bad_line == OnBadLine::Fail {
-                    eprintln!("help: fix the line, or pass `--on-bad-line skip` to skip bad lines and count them");
-                    return cleanup(ExitCode::from(EXIT_PROBLEMS));
-                }
-                bad_lines += 1;
+                    "error"
+                } else {
+                    "skipped"
+                },
+                args.events.display(),
+                bad.line,
+                bad.message
+            );
+            if args.on_bad_line == OnBadLine::Fail {
+                eprintln!("help: fix the line, or pass `--on-bad-line skip` to skip bad lines and count them");
+                return cleanup(ExitCode::from(EXIT_PROBLEMS));
             }
-            Ok(Ok(())) => {}
+            bad_lines += 1;
         }
     }
     if let (Some(u), Some(last)) = (until, replay.last_event_time()) {
@@ -287,6 +287,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             count(s.ignored, "call", "calls")
         );
     }
+    super::run_notes::print_log_notes(s);
     if s.leap_seconds > 0 {
         eprintln!(
             "read {} (`23:59:60`) as `23:59:59`: the replay's clock, like Unix time, has no leap seconds",
