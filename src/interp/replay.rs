@@ -21,7 +21,7 @@ mod segment;
 mod stamp;
 
 pub use coerce::Coercion;
-use segment::{decode_line, LineKind, Parsed};
+use segment::{decode_line, LineKind, LogNames, Parsed};
 
 /// The longest line of an event log, in bytes, counting a `\r` before the newline but not the
 /// newline: 1 MiB. A Segment call is a few hundred bytes; a longer line is a bad line (reported
@@ -162,6 +162,8 @@ pub struct Replay<'p> {
     timers: BinaryHeap<Reverse<(Instant, String)>>,
     last_time: Option<(Instant, usize)>,
     explain: Option<String>,
+    /// The names a log may give the journeys' events.
+    names: LogNames,
     pub summary: Summary,
 }
 
@@ -236,6 +238,7 @@ impl<'p> Replay<'p> {
             timers: BinaryHeap::new(),
             last_time: None,
             explain,
+            names: LogNames::new(programs),
             summary: Summary::default(),
         }
     }
@@ -345,7 +348,7 @@ impl<'p> Replay<'p> {
             return Ok(Vec::new());
         }
         let mut bad_calls = Vec::new();
-        for call in decode_line(self.programs, number, text, &mut self.summary) {
+        for call in decode_line(self.programs, &self.names, number, text, &mut self.summary) {
             match call {
                 Ok(Some(parsed)) => {
                     if let Err(bad) = self.call(number, parsed, sink)? {

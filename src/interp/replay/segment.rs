@@ -10,6 +10,7 @@ use crate::interp::time::Instant;
 use crate::interp::value::Val;
 use crate::ir::{Engagement, Type};
 use serde_json::{Map, Value as Json};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub(super) enum LineKind {
@@ -41,6 +42,7 @@ const UNREAD_NAMES: usize = 5;
 /// `{"batch": [...]}` (Segment's HTTP payload) or a JSON array of calls.
 pub(super) fn decode_line(
     programs: &[Program],
+    names: &LogNames,
     n: usize,
     text: &str,
     summary: &mut Summary,
@@ -64,13 +66,13 @@ pub(super) fn decode_line(
             }
         }
         Json::Array(items) => items,
-        one => return vec![decode_call(programs, n, &one, summary)],
+        one => return vec![decode_call(programs, names, n, &one, summary)],
     };
     items
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            decode_call(programs, n, item, summary).map_err(|mut e| {
+            decode_call(programs, names, n, item, summary).map_err(|mut e| {
                 e.message = format!("call {} of the batch: {}", i + 1, e.message);
                 e
             })
@@ -78,12 +80,31 @@ pub(super) fn decode_line(
         .collect()
 }
 
-/// The event a log's name stands for, in the journeys' own names.
-fn journey_event(programs: &[Program], name: &str) -> Option<String> {
-    programs
-        .iter()
-        .any(|p| p.event(name).is_some() || p.ir.events.contains_key(name))
-        .then(|| name.to_string())
+/// The events the journeys read, by the names a log may give them: each event's own name and
+/// its `as "Log Name"` (the checker makes sure no two events read one name).
+pub(super) struct LogNames(HashMap<String, String>);
+
+impl LogNames {
+    pub fn new(programs: &[Program]) -> Self {
+        let mut names = HashMap::new();
+        for p in programs {
+            for (event, schema) in &p.ir.events {
+                names.insert(event.clone(), event.clone());
+                if let Some(log) = &schema.log_name {
+                    names.insert(log.clone(), event.clone());
+                }
+            }
+            for event in &p.event_names {
+                names.insert(event.clone(), event.clone());
+            }
+        }
+        LogNames(names)
+    }
+
+    /// The event a log's name stands for, in the journeys' own names.
+    fn event(&self, logged: &str) -> Option<&String> {
+        self.0.get(logged)
+    }
 }
 
 fn note(summary: &mut Summary, n: usize, label: String, how: Option<Coercion>, example: String) {
@@ -134,6 +155,7 @@ fn user(n: usize, obj: &Map<String, Json>) -> Result<String, BadLine> {
 
 fn decode_call(
     programs: &[Program],
+    names: &LogNames,
     n: usize,
     v: &Json,
     summary: &mut Summary,
@@ -188,8 +210,9 @@ fn decode_call(
             Some(Json::Object(m)) => Some(m),
             Some(_) => return Err(bad(n, "`properties` must be an object")),
         };
-        match journey_event(programs, logged) {
+        match names.event(logged) {
             Some(name) => {
+                let name = name.clone();
                 let mut fields = Vec::new();
                 if let Some(schema) = programs.iter().find_map(|p| p.ir.events.get(&name)) {
                     for (k, ty) in &schema.fields {
