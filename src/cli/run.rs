@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// replay stops at the last event's time.
     #[arg(long, value_name = "TIMESTAMP")]
     pub until: Option<String>,
+    /// Sort calls that come up to this long out of order (`30s`, `5m`, `0` for none; at most
+    /// 7d); a call later than that is a bad line (docs/event-logs.md#order).
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = super::run_flags::window)]
+    pub reorder_window: i64,
 }
 
 struct Output<W: Write> {
@@ -183,6 +187,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         explain: args.explain.clone(),
     };
     let mut replay = Replay::new(&programs, args.explain.clone());
+    replay.set_reorder_window(args.reorder_window);
     let cleanup = |code: ExitCode| {
         if let Some(p) = &tmp_path {
             let _ = std::fs::remove_file(p);
@@ -288,6 +293,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         );
     }
     super::run_notes::print_log_notes(s);
+    super::run_notes::print_reordered(replay.reordered(), args.reorder_window);
     if s.leap_seconds > 0 {
         eprintln!(
             "read {} (`23:59:60`) as `23:59:59`: the replay's clock, like Unix time, has no leap seconds",

@@ -41,6 +41,18 @@ pub fn print_log_notes(s: &Summary) {
     }
 }
 
+/// One line when calls were sorted into time order, so a log's disorder is never hidden.
+pub fn print_reordered((sorted, most_late): (usize, i64), window: i64) {
+    if sorted > 0 {
+        eprintln!(
+            "sorted {} that came out of time order, by at most {} (the reorder window is {})",
+            plural(sorted, "call", "calls"),
+            journeyc::units::duration(most_late.unsigned_abs()),
+            journeyc::units::duration(window.unsigned_abs())
+        );
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

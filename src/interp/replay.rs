@@ -17,10 +17,13 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::io::{BufRead, Read};
 
 pub mod coerce;
+mod order;
 mod segment;
 mod stamp;
 
 pub use coerce::Coercion;
+pub use order::DEFAULT_WINDOW as DEFAULT_REORDER_WINDOW;
+use order::Reorder;
 use segment::{decode_line, LineKind, LogNames, Parsed};
 
 /// The longest line of an event log, in bytes, counting a `\r` before the newline but not the
@@ -164,6 +167,8 @@ pub struct Replay<'p> {
     explain: Option<String>,
     /// The names a log may give the journeys' events.
     names: LogNames,
+    /// Calls read but not yet run, held to be run in time order.
+    order: Reorder,
     pub summary: Summary,
 }
 
@@ -239,8 +244,20 @@ impl<'p> Replay<'p> {
             last_time: None,
             explain,
             names: LogNames::new(programs),
+            order: Reorder::new(DEFAULT_REORDER_WINDOW),
             summary: Summary::default(),
         }
+    }
+
+    /// Sets the reorder window, in seconds (see [`order`]); before the first line.
+    pub fn set_reorder_window(&mut self, secs: i64) {
+        self.order = Reorder::new(secs.max(0));
+    }
+
+    /// How many calls came before a call they follow in time and were sorted, and the most
+    /// one came late by, in seconds.
+    pub fn reordered(&self) -> (usize, i64) {
+        (self.order.sorted, self.order.most_late)
     }
 
     fn customer_states(&mut self, id: &str) -> &mut Vec<Customer> {
@@ -351,7 +368,7 @@ impl<'p> Replay<'p> {
         for call in decode_line(self.programs, &self.names, number, text, &mut self.summary) {
             match call {
                 Ok(Some(parsed)) => {
-                    if let Err(bad) = self.call(number, parsed, sink)? {
+                    if let Err(bad) = self.order.push(number, parsed) {
                         bad_calls.push(bad);
                     }
                 }
@@ -359,28 +376,20 @@ impl<'p> Replay<'p> {
                 Err(bad) => bad_calls.push(bad),
             }
         }
+        self.run_held(false, sink)?;
         Ok(bad_calls)
     }
 
-    /// Runs one call, after the timers due before it.
-    fn call(
-        &mut self,
-        number: usize,
-        parsed: Parsed,
-        sink: &mut dyn Sink,
-    ) -> std::io::Result<Result<(), BadLine>> {
-        if let Some((prev, prev_line)) = self.last_time {
-            if parsed.time < prev {
-                return Ok(Err(BadLine {
-                    line: number,
-                    message: format!(
-                        "timestamp {} is earlier than {} on line {prev_line}: the log must be in time order",
-                        format_rfc3339(parsed.time),
-                        format_rfc3339(prev)
-                    ),
-                }));
-            }
+    /// Runs the held calls the reorder window lets go (all of them when `all`).
+    fn run_held(&mut self, all: bool, sink: &mut dyn Sink) -> std::io::Result<()> {
+        while let Some((number, call)) = self.order.pop(all) {
+            self.call(number, call, sink)?;
         }
+        Ok(())
+    }
+
+    /// Runs one call, after the timers due before it. Calls come in time order.
+    fn call(&mut self, number: usize, parsed: Parsed, sink: &mut dyn Sink) -> std::io::Result<()> {
         self.last_time = Some((parsed.time, number));
         if parsed.leap_second {
             self.summary.leap_seconds += 1;
@@ -418,17 +427,18 @@ impl<'p> Replay<'p> {
                 })?;
             }
         }
-        Ok(Ok(()))
+        Ok(())
     }
 
-    /// The time of the last event read, if any.
+    /// The time of the latest event read, if any.
     pub fn last_event_time(&self) -> Option<Instant> {
-        self.last_time.map(|(t, _)| t)
+        self.order.latest()
     }
 
     /// Runs the timers due up to `until` (default: the last event's time) and counts the
     /// customers still in a journey.
     pub fn finish(&mut self, until: Option<Instant>, sink: &mut dyn Sink) -> std::io::Result<()> {
+        self.run_held(true, sink)?;
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;
         }
