@@ -5,6 +5,7 @@ use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use journeyc::interp::describe::describe;
 use journeyc::interp::program::Program;
+use journeyc::interp::replay::shard::Shard;
 use journeyc::interp::replay::{record_json, LogLines, Record, Replay, Sink};
 use journeyc::interp::time::{format_rfc3339, parse_rfc3339, Instant};
 use std::io::{BufRead, BufWriter, Write};
@@ -48,6 +49,11 @@ pub struct RunArgs {
     /// 7d); a call later than that is a bad line (docs/event-logs.md#order).
     #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = super::run_flags::window)]
     pub reorder_window: i64,
+    /// Replay only the customers whose id hashes to shard K of N (K from 0 to N-1): run N
+    /// processes on the same log, one per shard, and together they do what one run does
+    /// (docs/event-logs.md#shards).
+    #[arg(long, value_name = "K/N", value_parser = super::run_flags::shard)]
+    pub shard: Option<Shard>,
 }
 
 struct Output<W: Write> {
@@ -188,6 +194,9 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let mut replay = Replay::new(&programs, args.explain.clone());
     replay.set_reorder_window(args.reorder_window);
+    if let Some(shard) = args.shard {
+        replay.set_shard(shard);
+    }
     let cleanup = |code: ExitCode| {
         if let Some(p) = &tmp_path {
             let _ = std::fs::remove_file(p);
@@ -294,6 +303,9 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     super::run_notes::print_log_notes(s);
     super::run_notes::print_reordered(replay.reordered(), args.reorder_window);
+    if let Some(shard) = args.shard {
+        super::run_notes::print_shard(shard, s.other_shards);
+    }
     if s.leap_seconds > 0 {
         eprintln!(
             "read {} (`23:59:60`) as `23:59:59`: the replay's clock, like Unix time, has no leap seconds",

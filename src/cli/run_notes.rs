@@ -53,6 +53,16 @@ pub fn print_reordered((sorted, most_late): (usize, i64), window: i64) {
     }
 }
 
+/// Which customers a shard ran, so a shard's small counts are not mistaken for a short log.
+pub fn print_shard(shard: journeyc::interp::replay::shard::Shard, other: usize) {
+    eprintln!(
+        "shard {}/{}: replayed the customers whose id hashes to it; {} of the other shards' customers read for their times only",
+        shard.index,
+        shard.count,
+        plural(other, "call", "calls")
+    );
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
