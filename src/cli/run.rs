@@ -46,12 +46,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "TIMESTAMP")]
     pub until: Option<String>,
     /// Sort calls that come up to this long out of order (`30s`, `5m`, `0` for none; at most
-    /// 7d); a call later than that is a bad line (docs/event-logs.md#order).
+    /// 7d); a call later than that is a bad line (docs/event-logs.md#order---reorder-window).
     #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = super::run_flags::window)]
     pub reorder_window: i64,
     /// Replay only the customers whose id hashes to shard K of N (K from 0 to N-1): run N
     /// processes on the same log, one per shard, and together they do what one run does
-    /// (docs/event-logs.md#shards).
+    /// (docs/event-logs.md#shards---shard-kn).
     #[arg(long, value_name = "K/N", value_parser = super::run_flags::shard)]
     pub shard: Option<Shard>,
 }

@@ -1,9 +1,11 @@
 //! Replaying an event log (Segment-style JSON lines) through journeys, in timestamp order.
 //!
-//! The log is read one line at a time; state is kept per customer who has been seen, and a
+//! The log is read one line at a time and decoded into calls ([`segment`], with [`coerce`] and
+//! [`stamp`]); calls are held by the reorder window ([`order`]) and run in time order, for the
+//! customers of one [`shard`] or all. State is kept per customer who has been seen, and a
 //! queue of timers (waits and delays) runs them in global time order, so actions come out
 //! sorted by time. Bad lines are reported with their line number; the caller decides whether a
-//! bad line stops the replay.
+//! bad line stops the replay. docs/event-logs.md is the user's account of all this.
 
 use super::engine::{Action, Customer, Engine, NotEntered, Observer};
 use super::program::{EventPayload, Program};

@@ -1,7 +1,7 @@
 //! Shards: customers are independent (caps and history are per customer), so a log can be
 //! replayed by N processes, each running the customers whose id hashes to its shard. The hash
 //! is fixed and platform-independent so that every process, on any machine and any version of
-//! journeyc, agrees on who is whose; docs/event-logs.md#shards gives it in full.
+//! journeyc, agrees on who is whose; docs/event-logs.md#shards---shard-kn gives it in full.
 
 use crate::interp::program::stable_hash;
 
