@@ -30,7 +30,13 @@ fn log() -> String {
         }
         if i % 4 != 0 {
             let a = t + 60 + (i % 5) * 20_000;
-            calls.push((a, format!(r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":"{}"}}"#, rfc3339(a))));
+            calls.push((
+                a,
+                format!(
+                    r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":"{}"}}"#,
+                    rfc3339(a)
+                ),
+            ));
         }
         if i % 6 == 1 {
             let u = t + 5 * 86_400;
@@ -50,7 +56,10 @@ fn programs() -> Vec<Program> {
     let text = std::fs::read_to_string(&path).expect("benches/replay.journey is readable");
     let project = journeyc::project::load_text(&path, &text);
     let checked = journeyc::check::check_project(&project);
-    assert!(!checked.diagnostics.has_errors(), "replay.journey has errors");
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "replay.journey has errors"
+    );
     let model = &checked.models[0];
     model
         .journeys
@@ -88,14 +97,20 @@ fn replay(programs: &[Program], log: &str) -> usize {
 /// The floor: each line parsed into a `serde_json::Value`, and nothing more.
 fn floor(log: &str) -> usize {
     log.lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).map_or(0, |v| v.as_object().map_or(0, |o| o.len())))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .map_or(0, |v| v.as_object().map_or(0, |o| o.len()))
+        })
         .sum()
 }
 
 fn bench(c: &mut Criterion) {
     let log = log();
     let programs = programs();
-    assert!(replay(&programs, &log) > CUSTOMERS as usize / 2, "customers enter");
+    assert!(
+        replay(&programs, &log) > CUSTOMERS as usize / 2,
+        "customers enter"
+    );
     let mut g = c.benchmark_group("replay");
     g.throughput(Throughput::Bytes(log.len() as u64));
     g.sample_size(10);

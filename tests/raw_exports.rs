@@ -83,11 +83,19 @@ fn only_calls_later_than_the_reorder_window_are_out_of_order() {
         "{err}"
     );
     // A window of 3s sorts the call 2s late and refuses the one 5s late.
-    let (code, _, err) = run_status("raw.jsonl", &["--reorder-window", "3s", "--on-bad-line", "skip"]);
+    let (code, _, err) = run_status(
+        "raw.jsonl",
+        &["--reorder-window", "3s", "--on-bad-line", "skip"],
+    );
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("raw.jsonl:7: timestamp"), "{err}");
     assert!(!err.contains("raw.jsonl:12:"), "{err}");
-    assert!(err.contains("sorted 1 call that came out of time order, by at most 2s (the reorder window is 3s)"), "{err}");
+    assert!(
+        err.contains(
+            "sorted 1 call that came out of time order, by at most 2s (the reorder window is 3s)"
+        ),
+        "{err}"
+    );
     // On a log in time order the window changes nothing.
     let (clean, _) = run("clean.jsonl", &["--reorder-window", "0"]);
     for window in ["1m", "7d"] {

@@ -22,13 +22,25 @@ fn log() -> String {
         calls.push((t + 60, format!(r#"{{"type":"track","userId":"{id}","event":"Signed Up","timestamp":{},"properties":{{"source":"ads"}}}}"#, (t + 60) * 1000)));
         if i % 4 != 0 {
             let a = t + 60 + (i % 5) * 20_000;
-            calls.push((a, format!(r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":{}}}"#, a * 1000)));
+            calls.push((
+                a,
+                format!(
+                    r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":{}}}"#,
+                    a * 1000
+                ),
+            ));
         }
         if i % 6 == 1 {
             let u = t + 5 * 86_400;
             calls.push((u, format!(r#"{{"type":"track","userId":"{id}","event":"Plan Upgraded","timestamp":{},"properties":{{"plan":"pro"}}}}"#, u * 1000)));
         }
-        calls.push((t + 90, format!(r#"{{"type":"track","anonymousId":"{id}","event":"Page Viewed","timestamp":{}}}"#, (t + 90) * 1000)));
+        calls.push((
+            t + 90,
+            format!(
+                r#"{{"type":"track","anonymousId":"{id}","event":"Page Viewed","timestamp":{}}}"#,
+                (t + 90) * 1000
+            ),
+        ));
     }
     calls.sort_by_key(|c| c.0);
     calls.into_iter().map(|c| c.1 + "\n").collect()
@@ -47,7 +59,10 @@ fn run(dir: &Path, extra: &[&str]) -> Vec<String> {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     if let Some(shard) = extra.get(1) {
-        assert!(err.contains(&format!("shard {shard}: replayed the customers")), "{err}");
+        assert!(
+            err.contains(&format!("shard {shard}: replayed the customers")),
+            "{err}"
+        );
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -65,7 +80,10 @@ fn the_shards_together_do_what_one_run_does() {
         .filter_map(|l| l.split(r#""action":""#).nth(1)?.split('"').next())
         .collect();
     for kind in ["entered", "sent", "converted", "timed_out", "completed"] {
-        assert!(kinds.contains(kind), "the log exercises `{kind}`: {kinds:?}");
+        assert!(
+            kinds.contains(kind),
+            "the log exercises `{kind}`: {kinds:?}"
+        );
     }
     let mut whole_sorted = whole.clone();
     whole_sorted.sort();
@@ -76,7 +94,13 @@ fn the_shards_together_do_what_one_run_does() {
             let part = run(dir.path(), &["--shard", &format!("{k}/{n}")]);
             let customers: BTreeSet<String> = part
                 .iter()
-                .filter_map(|l| l.split(r#""customer":""#).nth(1)?.split('"').next().map(str::to_owned))
+                .filter_map(|l| {
+                    l.split(r#""customer":""#)
+                        .nth(1)?
+                        .split('"')
+                        .next()
+                        .map(str::to_owned)
+                })
                 .collect();
             customers_per_shard.push(customers);
             union.extend(part);
@@ -95,7 +119,14 @@ fn the_shards_together_do_what_one_run_does() {
 fn a_bad_shard_is_a_usage_error() {
     for bad in ["3/3", "0/0", "1-3"] {
         let out = Command::new(env!("CARGO_BIN_EXE_journeyc"))
-            .args(["run", "trial.journey", "--events", "clean.jsonl", "--shard", bad])
+            .args([
+                "run",
+                "trial.journey",
+                "--events",
+                "clean.jsonl",
+                "--shard",
+                bad,
+            ])
             .current_dir(fixtures())
             .output()
             .expect("the journeyc binary runs");

@@ -16,7 +16,10 @@ pub fn window(s: &str) -> Result<i64, String> {
     let mut number: Option<i64> = None;
     for c in s.chars() {
         if let Some(d) = c.to_digit(10) {
-            let n = number.unwrap_or(0).checked_mul(10).and_then(|n| n.checked_add(i64::from(d)));
+            let n = number
+                .unwrap_or(0)
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(i64::from(d)));
             number = Some(n.ok_or_else(bad)?);
         } else {
             let unit = match c {
@@ -28,7 +31,10 @@ pub fn window(s: &str) -> Result<i64, String> {
                 _ => return Err(bad()),
             };
             let n = number.take().ok_or_else(bad)?;
-            total = n.checked_mul(unit).and_then(|n| total.checked_add(n)).ok_or_else(bad)?;
+            total = n
+                .checked_mul(unit)
+                .and_then(|n| total.checked_add(n))
+                .ok_or_else(bad)?;
         }
     }
     if number.is_some() || s.is_empty() {
@@ -59,7 +65,9 @@ pub fn shard(s: &str) -> Result<Shard, String> {
     };
     let (index, count) = (num(k)?, num(n)?);
     if count == 0 || count > MAX_SHARDS {
-        return Err(format!("`{s}`: the number of shards must be 1 to {MAX_SHARDS}"));
+        return Err(format!(
+            "`{s}`: the number of shards must be 1 to {MAX_SHARDS}"
+        ));
     }
     if index >= count {
         return Err(format!(
@@ -78,7 +86,9 @@ mod tests {
     fn shards_are_k_of_n_from_zero() {
         assert_eq!(shard("0/1"), Ok(Shard { index: 0, count: 1 }));
         assert_eq!(shard("6/7"), Ok(Shard { index: 6, count: 7 }));
-        for bad in ["7/7", "1/0", "0", "/3", "a/3", "-1/3", "+1/3", "1/100001", "1 /3"] {
+        for bad in [
+            "7/7", "1/0", "0", "/3", "a/3", "-1/3", "+1/3", "1/100001", "1 /3",
+        ] {
             assert!(shard(bad).is_err(), "{bad}");
         }
     }

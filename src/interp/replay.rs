@@ -25,10 +25,10 @@ pub mod shard;
 mod stamp;
 
 pub use coerce::Coercion;
-pub use order::DEFAULT_WINDOW as DEFAULT_REORDER_WINDOW;
 use order::Reorder;
-use shard::Shard;
+pub use order::DEFAULT_WINDOW as DEFAULT_REORDER_WINDOW;
 use segment::{decode_line, LineKind, LogNames, Parsed};
+use shard::Shard;
 
 /// The longest line of an event log, in bytes, counting a `\r` before the newline but not the
 /// newline: 1 MiB. A Segment call is a few hundred bytes; a longer line is a bad line (reported
