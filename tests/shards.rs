@@ -132,4 +132,38 @@ fn a_bad_shard_is_a_usage_error() {
             .expect("the journeyc binary runs");
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
+    // `u1` hashes to shard 3 of 7: explaining them elsewhere says where they are.
+    let out = Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args([
+            "run",
+            "trial.journey",
+            "--events",
+            "clean.jsonl",
+            "--shard",
+            "0/7",
+            "--explain",
+            "u1",
+        ])
+        .current_dir(fixtures())
+        .output()
+        .expect("the journeyc binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("customer `u1` is in shard 3/7, not in --shard 0/7"));
+    let out = Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args([
+            "run",
+            "trial.journey",
+            "--events",
+            "clean.jsonl",
+            "--shard",
+            "3/7",
+            "--explain",
+            "u1",
+        ])
+        .current_dir(fixtures())
+        .output()
+        .expect("the journeyc binary runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("customer `u1`:"));
 }

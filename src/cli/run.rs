@@ -156,6 +156,17 @@ pub fn run(args: RunArgs) -> ExitCode {
             )),
         };
     }
+    if let (Some(shard), Some(id)) = (args.shard, &args.explain) {
+        if !shard.owns(id) {
+            return output::usage_error(format!(
+                "customer `{id}` is in shard {}/{}, not in --shard {}/{}: explain them in that shard, or without --shard",
+                journeyc::interp::replay::shard::shard_of(id, shard.count),
+                shard.count,
+                shard.index,
+                shard.count
+            ));
+        }
+    }
     let reader = match open_events(&args.events) {
         Ok(r) => r,
         Err(message) => return output::usage_error(message),
