@@ -9,6 +9,8 @@ mod graph;
 mod lsp;
 mod output;
 mod run;
+mod run_flags;
+mod run_notes;
 mod simulate;
 mod test;
 
