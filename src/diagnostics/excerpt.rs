@@ -324,6 +324,32 @@ mod tests {
     }
 
     #[test]
+    fn labels_far_apart_cost_only_the_lines_near_them() {
+        // A duplicate at the end of a long file: the excerpt must not hold a line per line
+        // between the two labels (it did, which made many such reports quadratic).
+        let text: String = (1..=100_000).map(|i| format!("line {i}\n")).collect();
+        let a = text.find("line 3\n").unwrap_or(0);
+        let b = text.find("line 99990\n").unwrap_or(0);
+        let (_, e) = excerpt(&text, &[(a, a + 6), (b, b + 10)]);
+        assert!(e.lines.len() < 4 * NEAR, "{} lines kept", e.lines.len());
+        let shown = e.map(b);
+        assert_eq!(&e.text[shown..shown + 10], "line 99990");
+        let contents = e
+            .read_span(&SourceSpan::new(shown.into(), 10), 1, 1)
+            .ok()
+            .map(|c| (c.line(), String::from_utf8_lossy(c.data()).into_owned()));
+        assert_eq!(
+            contents,
+            Some((99_988, "line 99989\nline 99990\nline 99991\n".to_string()))
+        );
+        let first = e
+            .read_span(&SourceSpan::new(e.map(a).into(), 6), 1, 1)
+            .ok()
+            .map(|c| c.line());
+        assert_eq!(first, Some(1));
+    }
+
+    #[test]
     fn cuts_fall_on_character_boundaries() {
         let text = format!("{}é{}", "é".repeat(300), "é".repeat(300));
         let (_, e) = excerpt(&text, &[(600, 602)]);
