@@ -34,7 +34,10 @@ fn check_and_render(text: &str, format: &str) -> usize {
             .iter()
             .map(|d| render::human(d, sources, HumanStyle::default()).len())
             .sum(),
-        "json" => diags.iter().map(|d| render::json_line(d, sources).len()).sum(),
+        "json" => diags
+            .iter()
+            .map(|d| render::json_line(d, sources).len())
+            .sum(),
         "github" => diags
             .iter()
             .map(|d| github::github_line(d, sources).len())

@@ -24,7 +24,13 @@ pub struct Cli {
     /// When to colour output: `auto` colours on a terminal, unless `NO_COLOR` is set (not
     /// empty); `CLICOLOR_FORCE` or `FORCE_COLOR` set (not empty, not `0`) colour off a terminal
     /// too. `always` and `never` override the environment.
-    #[arg(long, value_enum, global = true, default_value = "auto", value_name = "WHEN")]
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
     pub color: output::ColorChoice,
 }
 

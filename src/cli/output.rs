@@ -274,7 +274,11 @@ mod tests {
         assert!(decide(Auto, false, &[("FORCE_COLOR", "true")]));
         assert!(!decide(Auto, false, &[("FORCE_COLOR", "0")]));
         assert!(!decide(Auto, false, &[("CLICOLOR_FORCE", "")]));
-        assert!(!decide(Auto, false, &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]));
+        assert!(!decide(
+            Auto,
+            false,
+            &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]
+        ));
         assert!(decide(Always, false, &[("NO_COLOR", "1")]));
         assert!(!decide(Never, true, &[("CLICOLOR_FORCE", "1")]));
     }

@@ -93,7 +93,12 @@ impl Excerpt {
         // such reports took quadratic time.
         let mut runs: Vec<(usize, usize)> = lines_of
             .iter()
-            .map(|&(a, b)| (a.saturating_sub(NEAR), b.saturating_add(NEAR).min(last_line)))
+            .map(|&(a, b)| {
+                (
+                    a.saturating_sub(NEAR),
+                    b.saturating_add(NEAR).min(last_line),
+                )
+            })
             .collect();
         runs.sort_unstable();
         let mut merged: Vec<(usize, usize)> = Vec::with_capacity(runs.len());
