@@ -10,6 +10,7 @@ mod compile;
 pub mod diagnostics;
 pub mod export;
 pub mod fmt;
+pub mod fuzz;
 pub mod interp;
 pub mod ir;
 pub mod lsp;

@@ -2,6 +2,7 @@
 //! command's `--target`, and clean errors for what a target cannot express.
 
 mod export_tools;
+mod tool_runner; // export_tools names its `Skip`
 
 use journeyc::export::asl::{to_asl, AslOptions};
 use journeyc::export::bpmn::to_bpmn;

@@ -11,6 +11,7 @@
 //! journey (default 8), and `JOURNEYC_DIFF_SEED` (a number) to generate other ones.
 
 mod export_tools;
+mod tool_runner;
 
 use journeyc::export::{json_value, split_bucket, splits};
 use journeyc::interp::engine::{Action, ExitReason};
@@ -397,11 +398,8 @@ fn scenario_json(j: &Journey, sc: &Scenario) -> J {
     json!({ "name": sc.name, "customer_id": customer_id, "attributes": attrs, "splits": splits, "steps": steps })
 }
 
-#[test]
-fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() {
-    let Some(python) = export_tools::python() else {
-        return;
-    };
+fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() -> Result<(), tool_runner::Skip> {
+    let python = export_tools::python()?;
     let generated: usize = std::env::var("JOURNEYC_DIFF_CUSTOMERS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -525,4 +523,8 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() {
         reports.len(),
         reports.join("\n\n")
     );
+    Ok(())
 }
+
+// `harness = false` (Cargo.toml): tests/tool_runner shows a missing engine as a skip.
+tool_runner::tool_tests![interpreter_step_functions_and_bpmn_agree_on_every_scenario];

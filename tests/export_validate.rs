@@ -3,15 +3,13 @@
 //! in SpiffWorkflow's BPMN parser. Neither tool was written by us.
 
 mod export_tools;
+mod tool_runner;
 
 use journeyc::export::asl::{to_asl, AslOptions};
 use std::process::Command;
 
-#[test]
-fn every_example_state_machine_passes_asl_validator() {
-    let Some(script) = export_tools::asl_validator() else {
-        return;
-    };
+fn every_example_state_machine_passes_asl_validator() -> Result<(), tool_runner::Skip> {
+    let script = export_tools::asl_validator()?;
     let dir = export_tools::scratch("asl_validate");
     let mut files = Vec::new();
     for j in export_tools::export_journeys() {
@@ -33,13 +31,11 @@ fn every_example_state_machine_passes_asl_validator() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(stdout.matches(": valid").count(), files.len(), "{stdout}");
+    Ok(())
 }
 
-#[test]
-fn every_example_process_parses_and_validates_in_spiffworkflow() {
-    let Some(python) = export_tools::python() else {
-        return;
-    };
+fn every_example_process_parses_and_validates_in_spiffworkflow() -> Result<(), tool_runner::Skip> {
+    let python = export_tools::python()?;
     let dir = export_tools::scratch("bpmn_validate");
     let mut files = Vec::new();
     for j in export_tools::export_journeys() {
@@ -60,4 +56,11 @@ fn every_example_process_parses_and_validates_in_spiffworkflow() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(stdout.matches(": valid").count(), files.len(), "{stdout}");
+    Ok(())
 }
+
+// `harness = false` (Cargo.toml): tests/tool_runner shows a missing engine as a skip.
+tool_runner::tool_tests![
+    every_example_state_machine_passes_asl_validator,
+    every_example_process_parses_and_validates_in_spiffworkflow,
+];

@@ -153,6 +153,7 @@ pub fn declarations(
             }
         }
     }
+    super::log_names::check(modules, sink);
     for (file, module) in modules {
         for item in &module.items {
             match item {
@@ -311,6 +312,7 @@ fn event(model: &mut Model, file: FileId, e: &ast::EventDecl, sink: &mut Sink, u
         e.name.name.clone(),
         EventDef {
             name: e.name.name.clone(),
+            log_name: e.log_name.as_ref().map(|s| s.value.clone()),
             fields,
             origin,
         },

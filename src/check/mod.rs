@@ -9,6 +9,7 @@ mod draws;
 mod expr;
 mod flow;
 mod journey;
+mod log_names;
 pub mod model;
 mod samples;
 mod usage;

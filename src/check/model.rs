@@ -96,6 +96,8 @@ pub struct AttrDef {
 #[derive(Clone, Debug)]
 pub struct EventDef {
     pub name: String,
+    /// `as "Signed Up"`: the name event logs give the event, when it is not `name`.
+    pub log_name: Option<String>,
     /// Fields in declared order.
     pub fields: Vec<(String, Type)>,
     pub origin: Origin,

@@ -14,7 +14,11 @@ pub struct CompletionsArgs {
 
 pub fn completions(args: CompletionsArgs) -> ExitCode {
     let mut cmd = super::Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "journeyc", &mut std::io::stdout());
+    // Generated whole first: clap_complete panics on a failed write, and a closed pipe
+    // (`journeyc completions bash | head`) must end quietly, as for every command.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "journeyc", &mut script);
+    let _ = std::io::stdout().lock().write_all(&script);
     ExitCode::SUCCESS
 }
 

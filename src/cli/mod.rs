@@ -9,6 +9,8 @@ mod graph;
 mod lsp;
 mod output;
 mod run;
+mod run_flags;
+mod run_notes;
 mod simulate;
 mod test;
 
@@ -21,6 +23,17 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour output: `auto` colours on a terminal, unless `NO_COLOR` is set (not
+    /// empty); `CLICOLOR_FORCE` or `FORCE_COLOR` set (not empty, not `0`) colour off a terminal
+    /// too. `always` and `never` override the environment.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: output::ColorChoice,
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +95,7 @@ pub enum Command {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    output::set_color(cli.color);
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Build(a) => build::run(a),

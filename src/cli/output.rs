@@ -28,9 +28,54 @@ pub enum MessageFormat {
 pub const EXIT_PROBLEMS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
-/// Whether to colour output on stderr: only on a terminal, and never with `NO_COLOR` set.
+/// The `--color` flag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, as the environment (`NO_COLOR`, `CLICOLOR_FORCE`, `FORCE_COLOR`) says.
+    #[default]
+    Auto,
+    /// Always colour, even into a file or a pipe.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The choice of this run, set once from the command line before any command runs.
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+pub fn set_color(choice: ColorChoice) {
+    let _ = COLOR.set(choice);
+}
+
+/// Whether to colour output on stderr (diagnostics), as `--color` and the environment say.
 pub fn color_stderr() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    wants_color(
+        COLOR.get().copied().unwrap_or_default(),
+        std::io::stderr().is_terminal(),
+        |name| std::env::var_os(name),
+    )
+}
+
+/// The decision: the flag over the environment, and in `auto` a non-empty `NO_COLOR` over
+/// `CLICOLOR_FORCE` and `FORCE_COLOR` (set, not empty and not `0`), over whether the output is
+/// a terminal. These are the conventions of no-color.org and bixense.com/clicolors.
+pub fn wants_color(
+    choice: ColorChoice,
+    terminal: bool,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let set = |name: &str| env(name).filter(|v| !v.is_empty());
+            if set("NO_COLOR").is_some() {
+                return false;
+            }
+            let forced = |name: &str| set(name).is_some_and(|v| v != "0");
+            forced("CLICOLOR_FORCE") || forced("FORCE_COLOR") || terminal
+        }
+    }
 }
 
 pub fn usage_error(message: impl std::fmt::Display) -> ExitCode {
@@ -221,5 +266,39 @@ pub fn pick_journey<'a>(
                 names.join(", ")
             )),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{wants_color, ColorChoice};
+    use std::ffi::OsString;
+
+    fn decide(choice: ColorChoice, terminal: bool, vars: &[(&str, &str)]) -> bool {
+        wants_color(choice, terminal, |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn the_flag_beats_the_environment_which_beats_the_terminal() {
+        use ColorChoice::*;
+        assert!(decide(Auto, true, &[]));
+        assert!(!decide(Auto, false, &[]));
+        assert!(!decide(Auto, true, &[("NO_COLOR", "1")]));
+        assert!(decide(Auto, true, &[("NO_COLOR", "")]));
+        assert!(decide(Auto, false, &[("CLICOLOR_FORCE", "1")]));
+        assert!(decide(Auto, false, &[("FORCE_COLOR", "true")]));
+        assert!(!decide(Auto, false, &[("FORCE_COLOR", "0")]));
+        assert!(!decide(Auto, false, &[("CLICOLOR_FORCE", "")]));
+        assert!(!decide(
+            Auto,
+            false,
+            &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]
+        ));
+        assert!(decide(Always, false, &[("NO_COLOR", "1")]));
+        assert!(!decide(Never, true, &[("CLICOLOR_FORCE", "1")]));
     }
 }

@@ -5,6 +5,7 @@ use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use journeyc::interp::describe::describe;
 use journeyc::interp::program::Program;
+use journeyc::interp::replay::shard::Shard;
 use journeyc::interp::replay::{record_json, LogLines, Record, Replay, Sink};
 use journeyc::interp::time::{format_rfc3339, parse_rfc3339, Instant};
 use std::io::{BufRead, BufWriter, Write};
@@ -44,6 +45,15 @@ pub struct RunArgs {
     /// replay stops at the last event's time.
     #[arg(long, value_name = "TIMESTAMP")]
     pub until: Option<String>,
+    /// Sort calls that come up to this long out of order (`30s`, `5m`, `0` for none; at most
+    /// 7d); a call later than that is a bad line (docs/event-logs.md#order---reorder-window).
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = super::run_flags::window)]
+    pub reorder_window: i64,
+    /// Replay only the customers whose id hashes to shard K of N (K from 0 to N-1): run N
+    /// processes on the same log, one per shard, and together they do what one run does
+    /// (docs/event-logs.md#shards---shard-kn).
+    #[arg(long, value_name = "K/N", value_parser = super::run_flags::shard)]
+    pub shard: Option<Shard>,
 }
 
 struct Output<W: Write> {
@@ -158,6 +168,17 @@ pub fn run(args: RunArgs) -> ExitCode {
             )),
         };
     }
+    if let (Some(shard), Some(id)) = (args.shard, &args.explain) {
+        if !shard.owns(id) {
+            return output::usage_error(format!(
+                "customer `{id}` is in shard {}/{}, not in --shard {}/{}: explain them in that shard, or without --shard",
+                journeyc::interp::replay::shard::shard_of(id, shard.count),
+                shard.count,
+                shard.index,
+                shard.count
+            ));
+        }
+    }
     let reader = match open_events(&args.events) {
         Ok(r) => r,
         Err(message) => return output::usage_error(message),
@@ -196,6 +217,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         standing: Vec::new(),
     };
     let mut replay = Replay::new(&programs, args.explain.clone());
+    replay.set_reorder_window(args.reorder_window);
+    if let Some(shard) = args.shard {
+        replay.set_shard(shard);
+    }
     let cleanup = |code: ExitCode| {
         if let Some(p) = &tmp_path {
             let _ = std::fs::remove_file(p);
@@ -219,10 +244,10 @@ pub fn run(args: RunArgs) -> ExitCode {
             Err(bad) => {
                 // Too long or not UTF-8: counted as a line read, like any other bad line.
                 replay.summary.lines += 1;
-                Ok(Err(bad))
+                Ok(vec![bad])
             }
         };
-        match result {
+        let bad_calls = match result {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 // The reader of stdout has gone (`journeyc run ... | head -1`): that is the
                 // reader's choice, not an error, so stop quietly as `build --stdout` does.
@@ -232,25 +257,25 @@ pub fn run(args: RunArgs) -> ExitCode {
                 eprintln!("error: writing the output failed: {e}");
                 return cleanup(ExitCode::from(output::EXIT_USAGE));
             }
-            Ok(Err(bad)) => {
-                eprintln!(
-                    "{}: {}:{}: {}",
-                    if args.on_bad_line == OnBadLine::Fail {
-                        "error"
-                    } else {
-                        "skipped"
-                    },
-                    args.events.display(),
-                    bad.line,
-                    bad.message
-                );
+            Ok(bad_calls) => bad_calls,
+        };
+        for bad in bad_calls {
+            eprintln!(
+                "{}: {}:{}: {}",
                 if args.on_bad_line == OnBadLine::Fail {
-                    eprintln!("help: fix the line, or pass `--on-bad-line skip` to skip bad lines and count them");
-                    return cleanup(ExitCode::from(EXIT_PROBLEMS));
-                }
-                bad_lines += 1;
+                    "error"
+                } else {
+                    "skipped"
+                },
+                args.events.display(),
+                bad.line,
+                bad.message
+            );
+            if args.on_bad_line == OnBadLine::Fail {
+                eprintln!("help: fix the line, or pass `--on-bad-line skip` to skip bad lines and count them");
+                return cleanup(ExitCode::from(EXIT_PROBLEMS));
             }
-            Ok(Ok(())) => {}
+            bad_lines += 1;
         }
     }
     if let (Some(u), Some(last)) = (until, replay.last_event_time()) {
@@ -307,6 +332,11 @@ pub fn run(args: RunArgs) -> ExitCode {
             "ignored {} (`page`, `screen`, `group`, `alias`): journeys read only `track` and `identify`",
             count(s.ignored, "call", "calls")
         );
+    }
+    super::run_notes::print_log_notes(s);
+    super::run_notes::print_reordered(replay.reordered(), args.reorder_window);
+    if let Some(shard) = args.shard {
+        super::run_notes::print_shard(shard, s.other_shards);
     }
     if s.leap_seconds > 0 {
         eprintln!(

@@ -33,6 +33,8 @@ struct Piece {
 /// One original line as it appears in the excerpt.
 #[derive(Debug)]
 struct Kept {
+    /// 0-based index of the line in the file.
+    index: usize,
     /// Original byte range of the line, without its line break.
     line: (usize, usize),
     /// What was kept of it, in order (one piece for a short line; none for a line far from
@@ -49,7 +51,8 @@ pub struct Excerpt {
     text: String,
     /// 0-based index of the excerpt's first line in the file.
     first_line: usize,
-    /// Every line from `first_line` on, in order.
+    /// The lines near a label, in order, from `first_line` on; between two runs of them, one
+    /// empty line with no pieces stands for the lines left out.
     lines: Vec<Kept>,
 }
 
@@ -84,46 +87,98 @@ impl Excerpt {
             .unwrap_or(first)
             .saturating_add(NEAR)
             .min(file.line_count().saturating_sub(1));
-        for i in excerpt.first_line..=last_line {
-            let line = file.line_range(i);
-            let near = lines_of
-                .iter()
-                .any(|&(a, b)| i + NEAR >= a && i <= b + NEAR);
-            let windows = if !near {
-                Vec::new()
-            } else if line.1 - line.0 <= LONG_LINE {
-                vec![line]
-            } else {
-                windows(&file.text, line, &spans)
-            };
-            let at = excerpt.text.len();
-            let mut pieces = Vec::new();
-            for (from, to) in windows {
-                if from > line.0 || !pieces.is_empty() {
-                    excerpt.text.push_str(ELLIPSIS);
-                }
-                pieces.push(Piece {
-                    from,
-                    to,
-                    at: excerpt.text.len(),
-                });
-                excerpt.text.push_str(&file.text[from..to]);
+        // The runs of lines near a label, in order and merged. Only these are visited: walking
+        // every line between the first and the last label made a report whose labels are far
+        // apart (a duplicate at the end of a long file) cost the whole file, so a file with many
+        // such reports took quadratic time.
+        let mut runs: Vec<(usize, usize)> = lines_of
+            .iter()
+            .map(|&(a, b)| {
+                (
+                    a.saturating_sub(NEAR),
+                    b.saturating_add(NEAR).min(last_line),
+                )
+            })
+            .collect();
+        runs.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(runs.len());
+        for r in runs {
+            match merged.last_mut() {
+                Some(last) if r.0 <= last.1 + 1 => last.1 = last.1.max(r.1),
+                _ => merged.push(r),
             }
-            if pieces.last().is_some_and(|p| p.to < line.1) {
-                excerpt.text.push_str(ELLIPSIS);
-            }
-            let end = excerpt.text.len();
-            if i + 1 < file.line_count() {
+        }
+        for (n, &(from, to)) in merged.iter().enumerate() {
+            if n > 0 {
+                // The lines between two runs are far from every label: one empty line stands for
+                // all of them (they were empty lines before, and miette never shows them, as it
+                // never joins labels that far apart); `read_span` puts the line numbers back.
+                let gap = merged[n - 1].1 + 1;
+                let at = excerpt.text.len();
                 excerpt.text.push('\n');
+                excerpt.lines.push(Kept {
+                    index: gap,
+                    line: file.line_range(gap),
+                    pieces: Vec::new(),
+                    at,
+                    end: at,
+                });
             }
-            excerpt.lines.push(Kept {
-                line,
-                pieces,
-                at,
-                end,
-            });
+            for i in from..=to {
+                excerpt.keep(file, i, &spans);
+            }
         }
         excerpt
+    }
+
+    /// Appends the file's 0-based line `i`: whole when short, cut to windows around the labels
+    /// when long.
+    fn keep(&mut self, file: &SourceFile, i: usize, spans: &[(usize, usize)]) {
+        let line = file.line_range(i);
+        let windows = if line.1 - line.0 <= LONG_LINE {
+            vec![line]
+        } else {
+            windows(&file.text, line, spans)
+        };
+        let at = self.text.len();
+        let mut pieces = Vec::new();
+        for (from, to) in windows {
+            if from > line.0 || !pieces.is_empty() {
+                self.text.push_str(ELLIPSIS);
+            }
+            pieces.push(Piece {
+                from,
+                to,
+                at: self.text.len(),
+            });
+            self.text.push_str(&file.text[from..to]);
+        }
+        if pieces.last().is_some_and(|p| p.to < line.1) {
+            self.text.push_str(ELLIPSIS);
+        }
+        let end = self.text.len();
+        if i + 1 < file.line_count() {
+            self.text.push('\n');
+        }
+        self.lines.push(Kept {
+            index: i,
+            line,
+            pieces,
+            at,
+            end,
+        });
+    }
+
+    /// The file's 0-based line index of the excerpt's line `j` (counted from the excerpt's
+    /// start, as miette counts); past the last kept line, counted on from it.
+    fn file_line(&self, j: usize) -> usize {
+        match self.lines.get(j) {
+            Some(k) => k.index,
+            None => match self.lines.last() {
+                Some(k) => k.index + (j + 1 - self.lines.len()),
+                None => self.first_line + j,
+            },
+        }
     }
 
     /// The excerpt offset showing the file's byte `offset` (the nearest kept byte when that one
@@ -204,19 +259,25 @@ impl SourceCode for Excerpt {
             Some((offset, k)) if context_lines_before == 0 => offset - k.line.0,
             _ => inner.column(),
         };
+        // miette's line count is the lines read from the text's start to the end of the span's
+        // context, counted here in the file's lines.
+        let line = self.file_line(inner.line());
+        let line_count = match inner.line_count() {
+            0 => self.first_line,
+            n => self.file_line(n - 1) + 1,
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line() + self.first_line,
+            line,
             column,
             // miette merges two labels into one block when the first one's line plus this count
             // reaches the second one's line. Over a whole file the count is the lines from the
             // file's start (so what merges depends on where the labels are): keep that, as
             // reports always looked, but never merge labels more than `NEAR` lines apart, whose
             // lines between are not in the excerpt.
-            (inner.line_count() + self.first_line)
-                .min(inner.line_count().saturating_sub(inner.line()) + NEAR),
+            line_count.min(line_count.saturating_sub(line) + NEAR),
         )))
     }
 }
@@ -265,6 +326,32 @@ mod tests {
             .ok()
             .map(|c| (c.line(), c.column()));
         assert_eq!(contents, Some((49, 0)));
+    }
+
+    #[test]
+    fn labels_far_apart_cost_only_the_lines_near_them() {
+        // A duplicate at the end of a long file: the excerpt must not hold a line per line
+        // between the two labels (it did, which made many such reports quadratic).
+        let text: String = (1..=100_000).map(|i| format!("line {i}\n")).collect();
+        let a = text.find("line 3\n").unwrap_or(0);
+        let b = text.find("line 99990\n").unwrap_or(0);
+        let (_, e) = excerpt(&text, &[(a, a + 6), (b, b + 10)]);
+        assert!(e.lines.len() < 4 * NEAR, "{} lines kept", e.lines.len());
+        let shown = e.map(b);
+        assert_eq!(&e.text[shown..shown + 10], "line 99990");
+        let contents = e
+            .read_span(&SourceSpan::new(shown.into(), 10), 1, 1)
+            .ok()
+            .map(|c| (c.line(), String::from_utf8_lossy(c.data()).into_owned()));
+        assert_eq!(
+            contents,
+            Some((99_988, "line 99989\nline 99990\nline 99991\n".to_string()))
+        );
+        let first = e
+            .read_span(&SourceSpan::new(e.map(a).into(), 6), 1, 1)
+            .ok()
+            .map(|c| c.line());
+        assert_eq!(first, Some(1));
     }
 
     #[test]

@@ -1,23 +1,34 @@
 //! Replaying an event log (Segment-style JSON lines) through journeys, in timestamp order.
 //!
-//! The log is read one line at a time; state is kept per customer who has been seen, and a
+//! The log is read one line at a time and decoded into calls ([`segment`], with [`coerce`] and
+//! [`stamp`]); calls are held by the reorder window ([`order`]) and run in time order, for the
+//! customers of one [`shard`] or all. State is kept per customer who has been seen, and a
 //! queue of timers (waits and delays) runs them in global time order, so actions come out
 //! sorted by time. Bad lines are reported with their line number; the caller decides whether a
-//! bad line stops the replay.
+//! bad line stops the replay. docs/event-logs.md is the user's account of all this.
 
 use super::engine::{Action, NotEntered};
 use super::program::Program;
-use super::time::{format_rfc3339, parse_rfc3339, Instant};
-use super::value::Val;
+use super::time::{format_rfc3339, Instant};
 use super::world::{Cast, World, WorldObserver};
-use crate::ir::{Engagement, Type};
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
 use std::cell::Cell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::io::{BufRead, Read};
-use std::sync::Arc;
+
+pub mod coerce;
+mod order;
+mod segment;
+pub mod shard;
+mod stamp;
+
+pub use coerce::Coercion;
+use order::Reorder;
+pub use order::DEFAULT_WINDOW as DEFAULT_REORDER_WINDOW;
+use segment::{decode_line, LineKind, LogNames, Parsed};
+use shard::Shard;
 
 /// The longest line of an event log, in bytes, counting a `\r` before the newline but not the
 /// newline: 1 MiB. A Segment call is a few hundred bytes; a longer line is a bad line (reported
@@ -138,6 +149,24 @@ pub struct Summary {
     pub in_flight: usize,
     /// Events that arrived while nothing in a journey waited for them (`Action::Ignored`).
     pub ignored_events: usize,
+    /// `track` calls of events no journey reads (most of a real export): not bad lines.
+    pub unread: usize,
+    /// The first few names of those events, with how often each came.
+    pub unread_names: Vec<(String, usize)>,
+    /// Trait and property values not of the declared type, by field ("trait `seats`") and how
+    /// each was read (`None`: it could not be, and was dropped from its call).
+    pub fields: BTreeMap<(String, Option<Coercion>), FieldNote>,
+    /// Calls of customers of other shards (`--shard`): read for their time only.
+    pub other_shards: usize,
+}
+
+/// How often one field's values were coerced or dropped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldNote {
+    pub count: usize,
+    pub first_line: usize,
+    /// For a dropped value, why the first one could not be read.
+    pub example: String,
 }
 
 pub struct Replay<'p> {
@@ -151,6 +180,12 @@ pub struct Replay<'p> {
     timers: BinaryHeap<Reverse<(Instant, String)>>,
     last_time: Option<(Instant, usize)>,
     explain: Option<String>,
+    /// The names a log may give the journeys' events.
+    names: LogNames,
+    /// Calls read but not yet run, held to be run in time order.
+    order: Reorder,
+    /// Run only this shard's customers (`--shard K/N`).
+    shard: Option<Shard>,
     pub summary: Summary,
 }
 
@@ -246,8 +281,28 @@ impl<'p> Replay<'p> {
             timers: BinaryHeap::new(),
             last_time: None,
             explain,
+            names: LogNames::new(programs),
+            order: Reorder::new(DEFAULT_REORDER_WINDOW),
+            shard: None,
             summary: Summary::default(),
         }
+    }
+
+    /// Sets the reorder window, in seconds (see [`order`]); before the first line.
+    pub fn set_reorder_window(&mut self, secs: i64) {
+        self.order = Reorder::new(secs.max(0));
+    }
+
+    /// Runs only the customers of one shard; the calls of the others still set the log's time,
+    /// so timers run to the same end as in a whole run.
+    pub fn set_shard(&mut self, shard: Shard) {
+        self.shard = Some(shard);
+    }
+
+    /// How many calls came before a call they follow in time and were sorted, and the most
+    /// one came late by, in seconds.
+    pub fn reordered(&self) -> (usize, i64) {
+        (self.order.sorted, self.order.most_late)
     }
 
     /// Runs `f` on the customer's world, then files its next timer.
@@ -330,42 +385,53 @@ impl<'p> Replay<'p> {
         Ok(())
     }
 
-    /// Handles one line of the log. `Ok(Err(bad))` is a bad line; `Err` is an output error.
+    /// Handles one line of the log (one call, or a batch of them): the calls that could not be
+    /// replayed, in order (bad lines); `Err` is an output error.
     pub fn line(
         &mut self,
         number: usize,
         text: &str,
         sink: &mut dyn Sink,
-    ) -> std::io::Result<Result<(), BadLine>> {
+    ) -> std::io::Result<Vec<BadLine>> {
         self.summary.lines += 1;
         // A log written by a Windows tool may start with a byte order mark.
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         if text.trim().is_empty() {
-            return Ok(Ok(()));
+            return Ok(Vec::new());
         }
-        let parsed = match parse_line(self.programs, number, text) {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                self.summary.ignored += 1;
-                return Ok(Ok(()));
-            }
-            Err(bad) => return Ok(Err(bad)),
-        };
-        if let Some((prev, prev_line)) = self.last_time {
-            if parsed.time < prev {
-                return Ok(Err(BadLine {
-                    line: number,
-                    message: format!(
-                        "timestamp {} is earlier than {} on line {prev_line}: the log must be in time order",
-                        format_rfc3339(parsed.time),
-                        format_rfc3339(prev)
-                    ),
-                }));
+        let mut bad_calls = Vec::new();
+        for call in decode_line(self.programs, &self.names, number, text, &mut self.summary) {
+            match call {
+                Ok(Some(parsed)) => {
+                    if let Err(bad) = self.order.push(number, parsed) {
+                        bad_calls.push(bad);
+                    }
+                }
+                Ok(None) => {}
+                Err(bad) => bad_calls.push(bad),
             }
         }
+        self.run_held(false, sink)?;
+        Ok(bad_calls)
+    }
+
+    /// Runs the held calls the reorder window lets go (all of them when `all`).
+    fn run_held(&mut self, all: bool, sink: &mut dyn Sink) -> std::io::Result<()> {
+        while let Some((number, call)) = self.order.pop(all) {
+            self.call(number, call, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one call, after the timers due before it. Calls come in time order.
+    fn call(&mut self, number: usize, parsed: Parsed, sink: &mut dyn Sink) -> std::io::Result<()> {
         self.last_time = Some((parsed.time, number));
         if parsed.leap_second {
             self.summary.leap_seconds += 1;
+        }
+        if self.shard.is_some_and(|s| !s.owns(&parsed.user)) {
+            self.summary.other_shards += 1;
+            return Ok(());
         }
         self.run_timers(parsed.time, false, sink)?;
         let t = parsed.time;
@@ -389,17 +455,18 @@ impl<'p> Replay<'p> {
                 })?;
             }
         }
-        Ok(Ok(()))
+        Ok(())
     }
 
-    /// The time of the last event read, if any.
+    /// The time of the latest event read, if any.
     pub fn last_event_time(&self) -> Option<Instant> {
-        self.last_time.map(|(t, _)| t)
+        self.order.latest()
     }
 
     /// Runs the timers due up to `until` (default: the last event's time) and counts the
     /// customers still in a journey.
     pub fn finish(&mut self, until: Option<Instant>, sink: &mut dyn Sink) -> std::io::Result<()> {
+        self.run_held(true, sink)?;
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;
         }
@@ -411,26 +478,6 @@ impl<'p> Replay<'p> {
         }
         Ok(())
     }
-}
-
-enum LineKind {
-    Identify(Vec<(String, Val)>),
-    Track {
-        name: String,
-        fields: Vec<(Arc<str>, Val)>,
-    },
-    Engage {
-        kind: Engagement,
-        touchpoint: String,
-    },
-}
-
-struct Parsed {
-    user: String,
-    time: Instant,
-    /// The timestamp was `23:59:60` UTC, read as `23:59:59`.
-    leap_second: bool,
-    kind: LineKind,
 }
 
 /// A JSON value read as `serde_json::Value` reads it, except that a key given twice in one
@@ -543,215 +590,11 @@ fn shown(s: &str) -> String {
     out
 }
 
-/// Reads a `timestamp`, with whether it is a leap second. RFC 3339 allows a 60th second for
-/// leap seconds, which happen at the end of a UTC day; the replay's clock (like Unix time) has
-/// none, so `23:59:60Z` is read as `23:59:59Z` and counted in the summary. A 60th second at
-/// any other time (after the offset is applied) is a bad line.
-fn timestamp(n: usize, s: &str) -> Result<(Instant, bool), BadLine> {
-    let t = parse_rfc3339(s).map_err(|e| {
-        if s.len() > 40 || s.chars().any(char::is_control) {
-            // Never a timestamp; not shown whole.
-            bad(
-                n,
-                format!(
-                    "{} is not an RFC 3339 timestamp like `2026-01-05T09:00:00Z`",
-                    shown(s)
-                ),
-            )
-        } else {
-            bad(n, e)
-        }
-    })?;
-    if s.get(17..19) != Some("60") {
-        return Ok((t, false));
-    }
-    if (t + 1).rem_euclid(super::time::DAY) != 0 {
-        return Err(bad(
-            n,
-            format!(
-                "timestamp {} has a 60th second, which only a leap second at 23:59:60 UTC may have",
-                shown(s)
-            ),
-        ));
-    }
-    Ok((t, true))
-}
-
 fn bad(line: usize, message: impl Into<String>) -> BadLine {
     BadLine {
         line,
         message: message.into(),
     }
-}
-
-/// Converts a JSON value to a typed value, or says why it does not fit.
-pub fn json_value(v: &Json, ty: &Type) -> Result<Val, String> {
-    let fail = || {
-        // JSON text escapes control characters; a long value is cut so a message stays a line.
-        let mut found = v.to_string();
-        if let Some((cut, _)) = found.char_indices().nth(80) {
-            found.truncate(cut);
-            found.push('…');
-        }
-        format!("expected {}, found `{found}`", type_words(ty))
-    };
-    Ok(match (ty, v) {
-        (_, Json::Null) => Val::Missing,
-        (Type::String, Json::String(s)) => Val::Str(Arc::from(s.as_str())),
-        (Type::Int, Json::Number(n)) => Val::Int(n.as_i64().ok_or_else(fail)?),
-        (Type::Decimal, Json::Number(n)) => Val::Dec(n.as_f64().ok_or_else(fail)?),
-        (Type::Bool, Json::Bool(b)) => Val::Bool(*b),
-        (Type::Duration, Json::Number(n)) => Val::Dur(n.as_i64().ok_or_else(fail)?),
-        (Type::Date, Json::String(s)) => Val::Date(super::value::parse_date(s).ok_or_else(fail)?),
-        (Type::Time, Json::String(s)) => {
-            let (h, m) = s.split_once(':').ok_or_else(fail)?;
-            let (h, m): (u32, u32) = (
-                h.parse().map_err(|_| fail())?,
-                m.parse().map_err(|_| fail())?,
-            );
-            if h > 23 || m > 59 {
-                return Err(fail());
-            }
-            Val::Time(h * 60 + m)
-        }
-        (Type::Enum { values, .. }, Json::String(s)) => {
-            Val::Enum(values.iter().position(|x| x == s).ok_or_else(fail)? as u32)
-        }
-        _ => return Err(fail()),
-    })
-}
-
-fn type_words(ty: &Type) -> String {
-    match ty {
-        Type::String => "a string".into(),
-        Type::Int => "a whole number".into(),
-        Type::Decimal => "a number".into(),
-        Type::Bool => "true or false".into(),
-        Type::Duration => "a number of seconds".into(),
-        Type::Date => "a date like \"2026-12-01\"".into(),
-        Type::Time => "a time like \"21:00\"".into(),
-        Type::Enum { name, values } => format!("one of {name}'s values ({})", values.join(", ")),
-    }
-}
-
-/// The line's call, or `None` for a Segment call that journeys do not read.
-fn parse_line(programs: &[Program], n: usize, text: &str) -> Result<Option<Parsed>, BadLine> {
-    let v = parse_json(n, text)?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| bad(n, "expected a JSON object"))?;
-    let kind = match obj.get("type") {
-        None | Some(Json::Null) => "track",
-        Some(Json::String(k)) => k.as_str(),
-        Some(_) => return Err(bad(n, "`type` must be a string such as \"track\"")),
-    };
-    if matches!(kind, "page" | "screen" | "group" | "alias") {
-        return Ok(None);
-    }
-    let user = match obj.get("userId").or_else(|| obj.get("anonymousId")) {
-        Some(Json::String(s)) if !s.is_empty() => s.clone(),
-        Some(Json::Number(num)) => num.to_string(),
-        Some(_) => return Err(bad(n, "`userId` must be a non-empty string")),
-        None => return Err(bad(n, "missing `userId`")),
-    };
-    let (time, leap_second) = match obj.get("timestamp") {
-        Some(Json::String(s)) => timestamp(n, s)?,
-        Some(_) => return Err(bad(n, "`timestamp` must be an RFC 3339 string")),
-        None => return Err(bad(n, "missing `timestamp`")),
-    };
-    let kind = match kind {
-        "identify" => {
-            let traits = match obj.get("traits") {
-                None | Some(Json::Null) => serde_json::Map::new(),
-                Some(Json::Object(m)) => m.clone(),
-                Some(_) => return Err(bad(n, "`traits` must be an object")),
-            };
-            let mut out = Vec::new();
-            for (k, val) in &traits {
-                // Profiles carry many traits; only the ones a journey declares are read.
-                let ty = programs
-                    .iter()
-                    .find_map(|p| p.ir.attributes.get(k).map(|a| a.ty.clone()));
-                if let Some(ty) = ty {
-                    let value =
-                        json_value(val, &ty).map_err(|e| bad(n, format!("trait `{k}`: {e}")))?;
-                    out.push((k.clone(), value));
-                }
-            }
-            LineKind::Identify(out)
-        }
-        "track" => {
-            let name = match obj.get("event") {
-                Some(Json::String(s)) => s.clone(),
-                Some(_) => return Err(bad(n, "`event` must be a string")),
-                None => return Err(bad(n, "missing `event` in a track call")),
-            };
-            let props = match obj.get("properties") {
-                None | Some(Json::Null) => serde_json::Map::new(),
-                Some(Json::Object(m)) => m.clone(),
-                Some(_) => return Err(bad(n, "`properties` must be an object")),
-            };
-            let schema = programs.iter().find_map(|p| p.ir.events.get(&name));
-            let declared = programs.iter().any(|p| p.event(&name).is_some());
-            match schema {
-                Some(schema) => {
-                    let mut fields = Vec::new();
-                    for (k, ty) in &schema.fields {
-                        if let Some(val) = props.get(k) {
-                            let value = json_value(val, ty)
-                                .map_err(|e| bad(n, format!("property `{k}` of `{name}`: {e}")))?;
-                            fields.push((Arc::from(k.as_str()), value));
-                        }
-                    }
-                    LineKind::Track { name, fields }
-                }
-                None if declared => LineKind::Track {
-                    name,
-                    fields: Vec::new(),
-                },
-                None if name == "opened" || name == "clicked" => {
-                    let tp = props
-                        .get("touchpoint")
-                        .and_then(Json::as_str)
-                        .ok_or_else(|| {
-                            bad(
-                                n,
-                                format!(
-                                    "{} needs a `touchpoint` property naming the message", shown(&name)
-                                ),
-                            )
-                        })?;
-                    let kind = if name == "opened" {
-                        Engagement::Opened
-                    } else {
-                        Engagement::Clicked
-                    };
-                    LineKind::Engage {
-                        kind,
-                        touchpoint: tp.to_string(),
-                    }
-                }
-                None => {
-                    return Err(bad(
-                        n,
-                        format!("unknown event {}: no journey replayed here uses it", shown(&name)),
-                    ))
-                }
-            }
-        }
-        other => {
-            return Err(bad(
-                n,
-                format!("`type` is {}: only `track` and `identify` calls are replayed (`page`, `screen`, `group` and `alias` are ignored)", shown(other)),
-            ))
-        }
-    };
-    Ok(Some(Parsed {
-        user,
-        time,
-        leap_second,
-        kind,
-    }))
 }
 
 /// The JSON line for a record.

@@ -824,7 +824,13 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
                 .iter()
                 .map(|(f, t)| (f.clone(), lower_type(model, t)))
                 .collect();
-            j.events.insert(name.clone(), EventSchema { fields });
+            j.events.insert(
+                name.clone(),
+                EventSchema {
+                    fields,
+                    log_name: e.log_name.clone(),
+                },
+            );
         }
     }
 }

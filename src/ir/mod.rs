@@ -108,6 +108,10 @@ pub struct Attribute {
 pub struct EventSchema {
     /// Field name to type, sorted by name.
     pub fields: BTreeMap<String, Type>,
+    /// The name event logs give the event (`event signed_up as "Signed Up"`), when it has one;
+    /// absent from the spec otherwise, so specs of journeys without one are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_name: Option<String>,
 }
 
 /// A value type. Enums carry their values in order.

@@ -80,7 +80,7 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
             Some(e) if e.fields.is_empty() => {
                 format!(
                     "{}\n\nAn event without fields.",
-                    code(&format!("event {name}"))
+                    code(&format!("event {name}{}", log_name(e)))
                 )
             }
             Some(e) => {
@@ -89,7 +89,11 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
                     .iter()
                     .map(|(f, t)| format!("  {f}: {}", t.name()))
                     .collect();
-                code(&format!("event {name} {{\n{}\n}}", fields.join("\n")))
+                code(&format!(
+                    "event {name}{} {{\n{}\n}}",
+                    log_name(e),
+                    fields.join("\n")
+                ))
             }
             None => format!("`{name}` is not a declared event"),
         },
@@ -285,6 +289,14 @@ pub fn duration_in_words(secs: u64) -> String {
     } else {
         words
     }
+}
+
+/// ` as "Signed Up"` for an event event logs name otherwise, or nothing.
+fn log_name(e: &crate::check::model::EventDef) -> String {
+    e.log_name
+        .as_ref()
+        .map(|l| format!(" as {}", serde_json::Value::String(l.clone())))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -138,6 +138,8 @@ pub struct AttrDecl {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventDecl {
     pub name: Ident,
+    /// `as "Signed Up"`: the name event logs give the event, when it is not `name`.
+    pub log_name: Option<StrLit>,
     pub fields: Vec<FieldDecl>,
     pub span: Span,
 }

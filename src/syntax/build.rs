@@ -289,6 +289,11 @@ impl Builder {
         let span = self.span(&p);
         let mut it = p.into_inner();
         let name = self.next_ident(&mut it);
+        let mut it = it.peekable();
+        let log_name = it
+            .next_if(|p| p.as_rule() == Rule::event_log_name)
+            .and_then(|p| p.into_inner().next())
+            .map(|s| self.string(s));
         let fields = it
             .map(|f| {
                 let span = self.span(&f);
@@ -305,7 +310,12 @@ impl Builder {
                 FieldDecl { name, ty, span }
             })
             .collect();
-        EventDecl { name, fields, span }
+        EventDecl {
+            name,
+            log_name,
+            fields,
+            span,
+        }
     }
 
     fn channel(&mut self, p: P) -> ChannelDecl {

@@ -1,48 +1,56 @@
 //! Finding the external engines the export tests drive: `asl-validator` (npm, in
 //! `exports/test/node_modules`) and SpiffWorkflow and moto (PyPI, in the virtual environment
-//! `target/pyenv`). `.ci/run` installs both. Without them a test is skipped with a note on how to
-//! install them, except under `CI`, where a missing tool fails the test: CI must run them.
+//! `$CARGO_TARGET_DIR/pyenv`, by default `target/pyenv`). `.ci/run` installs both. Without them a
+//! test returns [`Skip`] with how to install them; the runner (`tests/tool_runner`) shows it as
+//! skipped, or fails it under `CI`: CI must run them.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
+use crate::tool_runner::Skip;
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-const INSTALL: &str = "install them with `npm ci --prefix exports/test` and \
-`python3.11 -m venv target/pyenv && target/pyenv/bin/pip install -r exports/test/requirements.txt` \
-(what .ci/run does)";
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/` of the project.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
 
-/// `Some(path)` when `path` exists; otherwise skips (returns `None`) or, under `CI`, panics.
-fn require(path: PathBuf, what: &str) -> Option<PathBuf> {
+/// `Ok(path)` when `path` exists; otherwise why the test cannot run and how to install it.
+fn require(path: PathBuf, what: &str) -> Result<PathBuf, Skip> {
     if path.exists() {
-        return Some(path);
+        return Ok(path);
     }
-    let msg = format!("{what} not found at {}: {INSTALL}", path.display());
-    if std::env::var_os("CI").is_some() {
-        panic!("{msg}");
-    }
-    eprintln!("skipped: {msg}");
-    None
+    let pyenv = target_dir().join("pyenv");
+    Err(Skip(format!(
+        "{what} not found at {}: install the engines with `npm ci --prefix exports/test` and \
+         `python3.11 -m venv {pyenv} && {pyenv}/bin/pip install -r exports/test/requirements.txt` \
+         (what .ci/run does)",
+        path.display(),
+        pyenv = pyenv.display()
+    )))
 }
 
 /// The asl-validator script, when the npm packages are installed.
-pub fn asl_validator() -> Option<PathBuf> {
+pub fn asl_validator() -> Result<PathBuf, Skip> {
     require(
         root().join("exports/test/node_modules/asl-validator"),
         "asl-validator",
     )?;
-    Some(root().join("exports/test/validate_asl.js"))
+    Ok(root().join("exports/test/validate_asl.js"))
 }
 
 /// The virtual environment's Python, when it is installed.
-pub fn python() -> Option<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    require(target.join("pyenv/bin/python"), "the Python environment")
+pub fn python() -> Result<PathBuf, Skip> {
+    require(
+        target_dir().join("pyenv/bin/python"),
+        "the Python environment",
+    )
 }
 
 /// The example journeys, compiled.

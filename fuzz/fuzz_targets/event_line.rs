@@ -1,0 +1,4 @@
+#![no_main]
+//! See `journeyc::fuzz::event_line` for what is checked, and docs/fuzzing.md for how to run it.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| journeyc::fuzz::event_line(data));

@@ -1,0 +1,254 @@
+//! The coercion policy for trait and property values: how a JSON value from a real export
+//! becomes a typed value when it is not quite the declared type.
+//!
+//! Real exports write numbers as strings (`"seats": "8"`), whole numbers as `8.0` and enum values
+//! in another case (`"Trial"`). Each is read when its meaning is certain, and the replay says so
+//! (field by field, counted in the summary); a value that cannot be read is dropped on its own,
+//! the rest of the call is kept. The rules are listed in docs/event-logs.md.
+
+use super::super::value::{parse_date, Val};
+use crate::ir::Type;
+use serde_json::Value as Json;
+use std::sync::Arc;
+
+/// How a value that was not of the declared type was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Coercion {
+    /// `"8"` where a whole number, a number or seconds are declared.
+    NumberInString,
+    /// `8.0` where a whole number or seconds are declared.
+    WholeDecimal,
+    /// `"Trial"` for the enum value `trial`.
+    EnumCase,
+    /// `"true"` / `"FALSE"` where true or false is declared.
+    BoolInString,
+    /// `8` or `true` where a string is declared: its JSON text.
+    TextOfScalar,
+}
+
+impl Coercion {
+    /// What was read, for the summary: "a number written as a string".
+    pub fn words(self) -> &'static str {
+        match self {
+            Coercion::NumberInString => "a number written as a string",
+            Coercion::WholeDecimal => "a whole number written with a fraction of zero",
+            Coercion::EnumCase => "an enum value in another case",
+            Coercion::BoolInString => "true or false written as a string",
+            Coercion::TextOfScalar => "a number or true/false where a string is declared",
+        }
+    }
+}
+
+/// Converts a JSON value to a value of type `ty`: the value, with how it was coerced if it
+/// was not of the type; or why it cannot be read. `null` is a value that is not set.
+pub fn coerce(v: &Json, ty: &Type) -> Result<(Val, Option<Coercion>), String> {
+    let fail = || {
+        // JSON text escapes control characters; a long value is cut so a message stays a line.
+        let mut found = v.to_string();
+        if let Some((cut, _)) = found.char_indices().nth(80) {
+            found.truncate(cut);
+            found.push('…');
+        }
+        format!("expected {}, found `{found}`", type_words(ty))
+    };
+    let exact = |val| Ok((val, None));
+    let coerced = |val, how| Ok((val, Some(how)));
+    match (ty, v) {
+        (_, Json::Null) => exact(Val::Missing),
+        (Type::String, Json::String(s)) => exact(Val::Str(Arc::from(s.as_str()))),
+        (Type::String, Json::Number(_) | Json::Bool(_)) => coerced(
+            Val::Str(Arc::from(v.to_string().as_str())),
+            Coercion::TextOfScalar,
+        ),
+        (Type::Int | Type::Duration, _) => {
+            let wrap = |n| {
+                if matches!(ty, Type::Int) {
+                    Val::Int(n)
+                } else {
+                    Val::Dur(n)
+                }
+            };
+            match v {
+                Json::Number(n) => match n.as_i64() {
+                    Some(i) => exact(wrap(i)),
+                    None => whole(n.as_f64())
+                        .map_or_else(|| Err(fail()), |i| coerced(wrap(i), Coercion::WholeDecimal)),
+                },
+                Json::String(s) => match json_number(s) {
+                    Some(n) => n.as_i64().or_else(|| whole(n.as_f64())).map_or_else(
+                        || Err(fail()),
+                        |i| coerced(wrap(i), Coercion::NumberInString),
+                    ),
+                    None => Err(fail()),
+                },
+                _ => Err(fail()),
+            }
+        }
+        (Type::Decimal, Json::Number(n)) => n
+            .as_f64()
+            .map_or_else(|| Err(fail()), |f| exact(Val::Dec(f))),
+        (Type::Decimal, Json::String(s)) => number_in(s).map_or_else(
+            || Err(fail()),
+            |f| coerced(Val::Dec(f), Coercion::NumberInString),
+        ),
+        (Type::Bool, Json::Bool(b)) => exact(Val::Bool(*b)),
+        (Type::Bool, Json::String(s)) if s.eq_ignore_ascii_case("true") => {
+            coerced(Val::Bool(true), Coercion::BoolInString)
+        }
+        (Type::Bool, Json::String(s)) if s.eq_ignore_ascii_case("false") => {
+            coerced(Val::Bool(false), Coercion::BoolInString)
+        }
+        (Type::Date, Json::String(s)) => {
+            parse_date(s).map_or_else(|| Err(fail()), |d| exact(Val::Date(d)))
+        }
+        (Type::Time, Json::String(s)) => {
+            let (h, m) = s.split_once(':').ok_or_else(fail)?;
+            let (h, m): (u32, u32) = (
+                h.parse().map_err(|_| fail())?,
+                m.parse().map_err(|_| fail())?,
+            );
+            if h > 23 || m > 59 {
+                return Err(fail());
+            }
+            exact(Val::Time(h * 60 + m))
+        }
+        (Type::Enum { values, .. }, Json::String(s)) => {
+            if let Some(i) = values.iter().position(|x| x == s) {
+                return exact(Val::Enum(i as u32));
+            }
+            // Only when one value matches: `Trial` is not read if both `trial` and `TRIAL` exist.
+            let mut matching = values
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.eq_ignore_ascii_case(s));
+            match (matching.next(), matching.next()) {
+                (Some((i, _)), None) => coerced(Val::Enum(i as u32), Coercion::EnumCase),
+                _ => Err(fail()),
+            }
+        }
+        _ => Err(fail()),
+    }
+}
+
+/// A finite number written as a JSON number in a string (`"8"`, `"-1.5e3"`); not `"NaN"`,
+/// `"inf"`, `" 8"` or `"0x10"`, which Rust's float parser would partly accept.
+fn number_in(s: &str) -> Option<f64> {
+    json_number(s)
+        .and_then(|n| n.as_f64())
+        .filter(|f| f.is_finite())
+}
+
+/// The string is exactly a JSON number (no spaces, no `+`).
+fn json_number(s: &str) -> Option<serde_json::Number> {
+    if s.trim() != s {
+        return None;
+    }
+    serde_json::from_str(s).ok()
+}
+
+/// A float that holds a whole number that fits an i64.
+fn whole(f: Option<f64>) -> Option<i64> {
+    let f = f?;
+    // 2^63 itself does not fit; every float below it in magnitude that is whole does.
+    (f.fract() == 0.0 && f.abs() < 2f64.powi(63)).then_some(f as i64)
+}
+
+pub fn type_words(ty: &Type) -> String {
+    match ty {
+        Type::String => "a string".into(),
+        Type::Int => "a whole number".into(),
+        Type::Decimal => "a number".into(),
+        Type::Bool => "true or false".into(),
+        Type::Duration => "a number of seconds".into(),
+        Type::Date => "a date like \"2026-12-01\"".into(),
+        Type::Time => "a time like \"21:00\"".into(),
+        Type::Enum { name, values } => format!("one of {name}'s values ({})", values.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan() -> Type {
+        Type::Enum {
+            name: "plan".into(),
+            values: vec!["free".into(), "trial".into()],
+        }
+    }
+
+    #[test]
+    fn values_of_the_declared_type_are_read_as_they_are() {
+        assert_eq!(coerce(&json!(8), &Type::Int), Ok((Val::Int(8), None)));
+        assert_eq!(coerce(&json!("trial"), &plan()), Ok((Val::Enum(1), None)));
+        assert_eq!(coerce(&json!(null), &Type::Int), Ok((Val::Missing, None)));
+        assert_eq!(
+            coerce(&json!(1.5), &Type::Decimal),
+            Ok((Val::Dec(1.5), None))
+        );
+    }
+
+    #[test]
+    fn certain_readings_are_coerced_and_said() {
+        use Coercion::*;
+        for (v, ty, want, how) in [
+            (json!("8"), Type::Int, Val::Int(8), NumberInString),
+            (json!("8.0"), Type::Int, Val::Int(8), NumberInString),
+            (json!(8.0), Type::Int, Val::Int(8), WholeDecimal),
+            (json!(-3.0), Type::Duration, Val::Dur(-3), WholeDecimal),
+            (json!("2.5"), Type::Decimal, Val::Dec(2.5), NumberInString),
+            (json!("Trial"), plan(), Val::Enum(1), EnumCase),
+            (json!("FREE"), plan(), Val::Enum(0), EnumCase),
+            (json!("True"), Type::Bool, Val::Bool(true), BoolInString),
+            (
+                json!(42),
+                Type::String,
+                Val::Str(Arc::from("42")),
+                TextOfScalar,
+            ),
+        ] {
+            assert_eq!(coerce(&v, &ty), Ok((want, Some(how))), "{v}");
+        }
+    }
+
+    #[test]
+    fn uncertain_readings_are_refused() {
+        for (v, ty) in [
+            (json!("8.5"), Type::Int),
+            (json!(8.5), Type::Int),
+            (json!(" 8"), Type::Int),
+            (json!("+8"), Type::Int),
+            (json!("8 "), Type::Decimal),
+            (json!("NaN"), Type::Decimal),
+            (json!("inf"), Type::Decimal),
+            (json!("0x10"), Type::Int),
+            (json!(1e19), Type::Int),
+            (json!("gold"), plan()),
+            (json!("yes"), Type::Bool),
+            (json!(1), Type::Bool),
+            (json!({}), Type::String),
+        ] {
+            assert!(coerce(&v, &ty).is_err(), "{v}");
+        }
+        let two = Type::Enum {
+            name: "e".into(),
+            values: vec!["a".into(), "A".into()],
+        };
+        assert!(coerce(&json!("a"), &two).is_ok());
+        assert!(coerce(&json!("a "), &two).is_err());
+        let mixed = Type::Enum {
+            name: "e".into(),
+            values: vec!["x".into(), "X".into()],
+        };
+        assert!(coerce(&json!("x"), &mixed).is_ok());
+        let ambiguous = Type::Enum {
+            name: "e".into(),
+            values: vec!["ab".into(), "AB".into()],
+        };
+        assert!(
+            coerce(&json!("Ab"), &ambiguous).is_err(),
+            "two values match"
+        );
+    }
+}
