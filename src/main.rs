@@ -27,7 +27,7 @@ fn main() -> ExitCode {
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         Ok(Err(payload)) if panic_message(&*payload).is_some_and(is_closed_stdout) => {
-            ExitCode::SUCCESS
+            ExitCode::from(cli::verdict_on_cut_output())
         }
         _ => {
             eprintln!("error: journeyc stopped unexpectedly; please report this with the input that caused it");

@@ -116,3 +116,25 @@ fn a_closed_stdout_ends_quietly_with_the_commands_own_exit_code() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(out.stderr.is_empty(), "{out:?}");
 }
+
+/// Cutting `journeyc test`'s output short never turns failing tests into success: the verdict
+/// is known before the first line is printed, and a closed pipe ends with it.
+#[test]
+fn a_closed_stdout_keeps_a_failing_test_runs_exit_code() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas_trial.journey"),
+    )
+    .expect("the example");
+    let broken = source.replacen("expect sent welcome at 0", "expect sent welcome at 1d", 1);
+    assert_ne!(
+        broken, source,
+        "the example's expectation moved: update this test"
+    );
+    let file = dir.path().join("failing.journey");
+    std::fs::write(&file, broken).expect("write the journey");
+    let out = into_closed_pipe(&["test", file.to_str().expect("a UTF-8 path")]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -94,6 +94,8 @@ pub enum Command {
     Lsp(lsp::LspArgs),
 }
 
+pub use output::verdict_on_cut_output;
+
 pub fn run(cli: Cli) -> ExitCode {
     output::set_color(cli.color);
     match cli.command {

@@ -28,6 +28,19 @@ pub enum MessageFormat {
 pub const EXIT_PROBLEMS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
+/// The exit code a run ends with if the reader of standard output goes away while it prints
+/// (`journeyc test | head -1`). A command that knows its verdict before printing records it
+/// here, so cutting the output short never turns a failure into success.
+static VERDICT_IF_CUT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+pub fn verdict_if_output_cut(code: u8) {
+    VERDICT_IF_CUT.store(code, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn verdict_on_cut_output() -> u8 {
+    VERDICT_IF_CUT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The `--color` flag.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {

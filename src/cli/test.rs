@@ -95,6 +95,8 @@ pub fn run(args: TestArgs) -> ExitCode {
             });
         }
     }
+    let any_failed = ran.iter().any(|r| !r.outcome.passed());
+    output::verdict_if_output_cut(if any_failed { EXIT_PROBLEMS } else { 0 });
     println!(
         "\nrunning {} test{}",
         ran.len(),
