@@ -85,7 +85,9 @@ pub fn timestamp(n: usize, s: &str) -> Result<(Instant, bool), BadLine> {
 fn normalize_offset(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut i = 19;
-    if b.len() <= i {
+    // Only an ASCII date and time can be normalized; anything else (a multi-byte character
+    // where the seconds should be) is left for the RFC 3339 reader to refuse.
+    if b.len() <= i || !b[..i].is_ascii() {
         return None;
     }
     if b[i] == b'.' {
@@ -142,6 +144,17 @@ mod tests {
         assert_eq!(call_time(1, &ms), Ok((nine, false)));
         assert!(call_time(1, &obj(json!({"timestamp": 1.5}))).is_err());
         assert!(call_time(1, &obj(json!({"timestamp": i64::MAX}))).is_err());
+    }
+
+    /// Found by the fuzz corpus: a multi-byte character where the seconds should be.
+    #[test]
+    fn a_timestamp_with_multi_byte_characters_is_a_bad_line_not_a_panic() {
+        for s in [
+            "2026-03-03T09:00:0\u{FFFD}\u{FFFD}0Z",
+            "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}-13-02T12:00:00Z",
+        ] {
+            assert!(timestamp(1, s).is_err(), "{s}");
+        }
     }
 
     #[test]
