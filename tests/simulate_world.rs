@@ -158,3 +158,40 @@ fn the_html_report_has_a_table_of_pressure_across_journeys() {
     assert!(html.contains("<h2>Contact pressure across journeys"));
     assert!(html.contains("<h1>Journey order_mail</h1>"));
 }
+
+/// W0407's page: the wrong version warns (both journeys named), the fixed one (one `exclusive`
+/// group) checks clean.
+#[test]
+fn w0407_warns_about_journeys_crowding_a_cap_unless_they_are_exclusive() {
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0407.md"))
+            .unwrap_or_default();
+    let blocks: Vec<&str> = page
+        .split("```journey\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2, "a wrong and a fixed example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let check = |text: &str| {
+        let file = dir.path().join("p.journey");
+        std::fs::write(&file, text).expect("write");
+        journeyc(&[
+            "check",
+            "--deny",
+            "warnings",
+            file.to_str().unwrap_or_default(),
+        ])
+    };
+    let wrong = check(blocks[0]);
+    assert_eq!(wrong.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&wrong.stderr).to_string()
+        + &String::from_utf8_lossy(&wrong.stdout);
+    assert!(err.contains("W0407"), "{err}");
+    assert!(
+        err.contains("`welcome_series` and `spring_promotion`"),
+        "{err}"
+    );
+    let fixed = check(blocks[1]);
+    assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
+}
