@@ -910,3 +910,64 @@ fn missing_values_compare_false() {
     let mut r = Run::new(&p);
     assert!(has(&r.event("0", "signed_up").after("1d"), "entered"));
 }
+
+/// The id of the (only) split node of `p`.
+fn split_node_id(p: &Program) -> String {
+    p.ir.nodes
+        .iter()
+        .find(|n| matches!(n.kind, journeyc::ir::NodeKind::Split { .. }))
+        .map(|n| n.id.clone())
+        .expect("a split")
+}
+
+/// The variant customer `id` is assigned when entering `p` at time 0.
+fn variant(p: &Program, id: &str) -> String {
+    let mut r = Run::for_customer(p, id);
+    let t = r.event("0", "signed_up").after("1d");
+    t.iter()
+        .find_map(|l| l.split("assigned to split variant `").nth(1))
+        .map(|v| v.trim_end_matches('`').to_string())
+        .unwrap_or_else(|| panic!("no variant assigned: {t:?}"))
+}
+
+#[test]
+fn split_boundary_bucket_goes_to_the_next_variant() {
+    // 30% a, 70% b: buckets 0..=2999 are `a`, 3000..=9999 `b` (the table of docs/exports.md).
+    use journeyc::export::split_bucket;
+    let p = program(SPLIT);
+    assert_eq!(split_node_id(&p), "onboarding.0.split");
+    assert_eq!(split_bucket("j", "onboarding.0.split", "customer-5917"), 2999);
+    assert_eq!(split_bucket("j", "onboarding.0.split", "customer-1871"), 3000);
+    assert_eq!(variant(&p, "customer-5917"), "a");
+    assert_eq!(variant(&p, "customer-1871"), "b");
+}
+
+#[test]
+fn split_reshuffles_when_the_journey_is_renamed_or_the_split_moved() {
+    use journeyc::export::split_bucket;
+    let j = program(SPLIT);
+    let k = program(&SPLIT.replace("journey j", "journey k"));
+    let moved = program(
+        "journey j { trigger signed_up  onboarding { milestone before  split { 30% a { send welcome } 70% b { send tip } } } }",
+    );
+    assert_eq!(split_node_id(&moved), "onboarding.1.split");
+    // Pinned on purpose: a change here re-shuffles every running experiment.
+    for (id, in_j, in_k, in_moved) in [
+        ("alice", "a", "b", "b"),
+        ("dave", "b", "b", "a"),
+        ("carol", "a", "a", "b"),
+    ] {
+        assert_eq!(variant(&j, id), in_j, "{id} in journey j");
+        assert_eq!(variant(&k, id), in_k, "{id} in journey k");
+        assert_eq!(variant(&moved, id), in_moved, "{id} with the split moved");
+    }
+    // Every customer's variant is the documented bucket function of (journey, node, id).
+    for i in 0..200 {
+        let id = format!("customer-{i}");
+        for (p, journey) in [(&j, "j"), (&k, "k"), (&moved, "j")] {
+            let bucket = split_bucket(journey, &split_node_id(p), &id);
+            let expected = if bucket < 3000 { "a" } else { "b" };
+            assert_eq!(variant(p, &id), expected, "{id} in {journey}, bucket {bucket}");
+        }
+    }
+}
