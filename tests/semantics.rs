@@ -971,3 +971,84 @@ fn split_reshuffles_when_the_journey_is_renamed_or_the_split_moved() {
         }
     }
 }
+
+// ---- Event logs, through `journeyc run` ----
+
+const LOG_JOURNEY: &str = r#"
+customer { seats: int = 1 }
+event signed_up
+channel email
+touchpoint welcome { channel email  template "welcome" }
+touchpoint team { channel email  template "team" }
+touchpoint tip { channel email  template "tip" }
+touchpoint extra { channel email  template "extra" }
+journey j {
+  trigger signed_up
+  onboarding {
+    send welcome
+    if seats > 5 { send team }
+    wait 1d
+    if opened(welcome) { send tip } else { send extra }
+  }
+}
+"#;
+
+const LOG: &str = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"seats":8,"nickname":"Al"}}
+{"userId":"u1","event":"signed_up","timestamp":"2026-01-05T09:00:00Z"}
+{"type":"track","anonymousId":"a1","event":"signed_up","timestamp":"2026-01-05T10:00:00Z"}
+{"type":"track","userId":"u1","event":"opened","timestamp":"2026-01-05T11:00:00Z","properties":{"touchpoint":"welcome"}}
+{"type":"track","userId":"u1","event":"signed_up","timestamp":"2026-01-06T09:30:00Z"}
+"#;
+
+/// Replays `LOG` with `journeyc run` (and `extra` arguments); returns the (customer, time,
+/// touchpoint) of every send.
+fn replay_sends(extra: &[&str]) -> Vec<(String, String, String)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("j.journey"), LOG_JOURNEY).expect("write journey");
+    std::fs::write(dir.path().join("log.jsonl"), LOG).expect("write log");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(["run", "j.journey", "--events", "log.jsonl"])
+        .args(extra)
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("journeyc runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter(|l| l["action"] == "sent")
+        .map(|l| {
+            let s = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            (s("customer"), s("time"), s("touchpoint"))
+        })
+        .collect()
+}
+
+#[test]
+fn event_logs_are_read_segment_style() {
+    let sends = replay_sends(&[]);
+    let sent = |c: &str, t: &str, tp: &str| sends.contains(&(c.into(), t.into(), tp.into()));
+    // `identify` traits update the profile (the undeclared `nickname` is ignored).
+    assert!(sent("u1", "2026-01-05T09:00:00Z", "team"), "{sends:?}");
+    // A line without `type` is a `track`; `anonymousId` names a customer without `userId`.
+    assert!(sent("a1", "2026-01-05T10:00:00Z", "welcome"), "{sends:?}");
+    // A `track` named `opened` with a `touchpoint` property is an open.
+    assert!(sent("u1", "2026-01-06T09:00:00Z", "tip"), "{sends:?}");
+    // Timers run up to the last event's time (09:30), not beyond: a1's wait ends at 10:00.
+    assert!(
+        !sends.iter().any(|(c, t, _)| c == "a1" && t.starts_with("2026-01-06")),
+        "{sends:?}"
+    );
+    // With `--until`, beyond it.
+    let sends = replay_sends(&["--until", "2026-01-07T00:00:00Z"]);
+    assert!(
+        sends.contains(&("a1".into(), "2026-01-06T10:00:00Z".into(), "extra".into())),
+        "{sends:?}"
+    );
+}
