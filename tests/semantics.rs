@@ -977,8 +977,9 @@ fn split_reshuffles_when_the_journey_is_renamed_or_the_split_moved() {
 const LOG_JOURNEY: &str = r#"
 customer { seats: int = 1 }
 event signed_up
-channel email
+channel email { cap 2 per 1h }
 touchpoint welcome { channel email  template "welcome" }
+touchpoint third { channel email  template "third" }
 touchpoint team { channel email  template "team" }
 touchpoint tip { channel email  template "tip" }
 touchpoint extra { channel email  template "extra" }
@@ -987,6 +988,7 @@ journey j {
   onboarding {
     send welcome
     if seats > 5 { send team }
+    send third
     wait 1d
     if opened(welcome) { send tip } else { send extra }
   }
@@ -1000,9 +1002,8 @@ const LOG: &str = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08
 {"type":"track","userId":"u1","event":"signed_up","timestamp":"2026-01-06T09:30:00Z"}
 "#;
 
-/// Replays `LOG` with `journeyc run` (and `extra` arguments); returns the (customer, time,
-/// touchpoint) of every send.
-fn replay_sends(extra: &[&str]) -> Vec<(String, String, String)> {
+/// Replays `LOG` with `journeyc run` (and `extra` arguments); returns every action as JSON.
+fn replay(extra: &[&str]) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("j.journey"), LOG_JOURNEY).expect("write journey");
     std::fs::write(dir.path().join("log.jsonl"), LOG).expect("write log");
@@ -1022,6 +1023,13 @@ fn replay_sends(extra: &[&str]) -> Vec<(String, String, String)> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .collect()
+}
+
+/// The (customer, time, touchpoint) of every send of a replay.
+fn replay_sends(extra: &[&str]) -> Vec<(String, String, String)> {
+    replay(extra)
+        .into_iter()
         .filter(|l| l["action"] == "sent")
         .map(|l| {
             let s = |k: &str| l[k].as_str().unwrap_or_default().to_string();
@@ -1040,11 +1048,24 @@ fn event_logs_are_read_segment_style() {
     assert!(sent("a1", "2026-01-05T10:00:00Z", "welcome"), "{sends:?}");
     // A `track` named `opened` with a `touchpoint` property is an open.
     assert!(sent("u1", "2026-01-06T09:00:00Z", "tip"), "{sends:?}");
+    // `entry once`: u1's trigger at 09:30 the next day, after completing, does not re-enter.
+    let welcomes = sends.iter().filter(|(c, _, tp)| c == "u1" && tp == "welcome");
+    assert_eq!(welcomes.count(), 1, "{sends:?}");
     // Timers run up to the last event's time (09:30), not beyond: a1's wait ends at 10:00.
     assert!(
         !sends.iter().any(|(c, t, _)| c == "a1" && t.starts_with("2026-01-06")),
         "{sends:?}"
     );
+    // A suppression says why: u1's third email of the hour, over `cap 2 per 1h`.
+    let actions = replay(&[]);
+    assert!(
+        actions.iter().any(|l| l["customer"] == "u1"
+            && l["action"] == "suppressed"
+            && l["touchpoint"] == "third"
+            && l["reason"] == "cap"),
+        "{actions:?}"
+    );
+    assert!(sent("a1", "2026-01-05T10:00:00Z", "third"), "{sends:?}");
     // With `--until`, beyond it.
     let sends = replay_sends(&["--until", "2026-01-07T00:00:00Z"]);
     assert!(
