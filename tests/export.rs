@@ -214,7 +214,10 @@ fn bucket_snippet() -> String {
 #[test]
 fn the_bucket_snippet_of_the_docs_computes_the_same_buckets() {
     let python = export_tools::python().unwrap_or_else(|| "python3".into());
-    let triples: Vec<[&str; 3]> = GOLDEN_BUCKETS.iter().map(|(j, n, c, _)| [*j, *n, *c]).collect();
+    let triples: Vec<[&str; 3]> = GOLDEN_BUCKETS
+        .iter()
+        .map(|(j, n, c, _)| [*j, *n, *c])
+        .collect();
     let script = format!(
         "{}\nimport json, sys\nfor j, n, c in json.loads(sys.argv[1]):\n    print(split_bucket(j, n, c))\n",
         bucket_snippet()
@@ -242,5 +245,8 @@ fn the_bucket_snippet_of_the_docs_computes_the_same_buckets() {
         .map(|l| l.trim().parse().expect("a bucket"))
         .collect();
     let want: Vec<u32> = GOLDEN_BUCKETS.iter().map(|g| g.3).collect();
-    assert_eq!(got, want, "docs/exports.md's split_bucket disagrees with journeyc's");
+    assert_eq!(
+        got, want,
+        "docs/exports.md's split_bucket disagrees with journeyc's"
+    );
 }

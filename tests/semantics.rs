@@ -806,7 +806,10 @@ fn a_deferred_send_is_checked_against_consent_when_it_goes_out() {
     let t = r.after("1d");
     assert!(has(&t, "+13h deferred n1"), "{t:?}");
     assert!(
-        has(&t, "+23h suppressed n1 (night_sms): `sms_consent` is not true"),
+        has(
+            &t,
+            "+23h suppressed n1 (night_sms): `sms_consent` is not true"
+        ),
         "{t:?}"
     );
     assert!(!has(&t, "sent n1"), "{t:?}");
@@ -837,7 +840,10 @@ fn a_deferred_send_is_checked_against_caps_when_it_goes_out() {
     assert!(has(&t, "+11h30m sent n1"), "{t:?}");
     assert!(has(&t, "+13h deferred n2"), "{t:?}");
     assert!(
-        has(&t, "+23h suppressed n2 (night_sms): the channel's cap 1 per 12h"),
+        has(
+            &t,
+            "+23h suppressed n2 (night_sms): the channel's cap 1 per 12h"
+        ),
         "{t:?}"
     );
 }
@@ -890,9 +896,15 @@ fn missing_values_compare_false() {
     let mut r = Run::new(&p);
     let t = r.event("0", "signed_up").after("1d");
     assert!(!has(&t, "milestone `eq`"), "{t:?}");
-    assert!(!has(&t, "milestone `ne`"), "a `!=` with a missing value is false: {t:?}");
+    assert!(
+        !has(&t, "milestone `ne`"),
+        "a `!=` with a missing value is false: {t:?}"
+    );
     assert!(has(&t, "milestone `not_eq`"), "{t:?}");
-    assert!(!has(&t, "milestone `bare`"), "a condition not set is false: {t:?}");
+    assert!(
+        !has(&t, "milestone `bare`"),
+        "a condition not set is false: {t:?}"
+    );
     assert!(
         !has(&t, "milestone `arithmetic`"),
         "arithmetic with a missing value is not set: {t:?}"
@@ -936,8 +948,14 @@ fn split_boundary_bucket_goes_to_the_next_variant() {
     use journeyc::export::split_bucket;
     let p = program(SPLIT);
     assert_eq!(split_node_id(&p), "onboarding.0.split");
-    assert_eq!(split_bucket("j", "onboarding.0.split", "customer-5917"), 2999);
-    assert_eq!(split_bucket("j", "onboarding.0.split", "customer-1871"), 3000);
+    assert_eq!(
+        split_bucket("j", "onboarding.0.split", "customer-5917"),
+        2999
+    );
+    assert_eq!(
+        split_bucket("j", "onboarding.0.split", "customer-1871"),
+        3000
+    );
     assert_eq!(variant(&p, "customer-5917"), "a");
     assert_eq!(variant(&p, "customer-1871"), "b");
 }
@@ -967,7 +985,11 @@ fn split_reshuffles_when_the_journey_is_renamed_or_the_split_moved() {
         for (p, journey) in [(&j, "j"), (&k, "k"), (&moved, "j")] {
             let bucket = split_bucket(journey, &split_node_id(p), &id);
             let expected = if bucket < 3000 { "a" } else { "b" };
-            assert_eq!(variant(p, &id), expected, "{id} in {journey}, bucket {bucket}");
+            assert_eq!(
+                variant(p, &id),
+                expected,
+                "{id} in {journey}, bucket {bucket}"
+            );
         }
     }
 }
@@ -1049,11 +1071,15 @@ fn event_logs_are_read_segment_style() {
     // A `track` named `opened` with a `touchpoint` property is an open.
     assert!(sent("u1", "2026-01-06T09:00:00Z", "tip"), "{sends:?}");
     // `entry once`: u1's trigger at 09:30 the next day, after completing, does not re-enter.
-    let welcomes = sends.iter().filter(|(c, _, tp)| c == "u1" && tp == "welcome");
+    let welcomes = sends
+        .iter()
+        .filter(|(c, _, tp)| c == "u1" && tp == "welcome");
     assert_eq!(welcomes.count(), 1, "{sends:?}");
     // Timers run up to the last event's time (09:30), not beyond: a1's wait ends at 10:00.
     assert!(
-        !sends.iter().any(|(c, t, _)| c == "a1" && t.starts_with("2026-01-06")),
+        !sends
+            .iter()
+            .any(|(c, t, _)| c == "a1" && t.starts_with("2026-01-06")),
         "{sends:?}"
     );
     // A suppression says why: u1's third email of the hour, over `cap 2 per 1h`.

@@ -176,8 +176,7 @@ pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
                     "send it inside `if {attr} {{ ... }}` (with an `else` for customers without consent), or start the journey only for them with `where {attr}` on the trigger"
                 )
             };
-            cx.sink
-                .push(d.help(help).note(format!("path: {path}")));
+            cx.sink.push(d.help(help).note(format!("path: {path}")));
         }
     }
 }
