@@ -214,7 +214,7 @@ fn bucket_snippet() -> String {
 /// the standard library, so any Python 3 runs it: the test environment's, or else `python3`.
 #[test]
 fn the_bucket_snippet_of_the_docs_computes_the_same_buckets() {
-    let python = export_tools::python().unwrap_or_else(|| "python3".into());
+    let python = export_tools::python().unwrap_or_else(|_| "python3".into());
     let triples: Vec<[&str; 3]> = GOLDEN_BUCKETS
         .iter()
         .map(|(j, n, c, _)| [*j, *n, *c])
@@ -230,7 +230,7 @@ fn the_bucket_snippet_of_the_docs_computes_the_same_buckets() {
         .output()
     {
         Ok(out) => out,
-        Err(e) if std::env::var_os("CI").is_none() => {
+        Err(e) if !tool_runner::ci() => {
             eprintln!("skipped: no Python to run the snippet of docs/exports.md ({e})");
             return;
         }
