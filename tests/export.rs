@@ -174,3 +174,80 @@ fn long_node_ids_get_short_stable_state_names() {
         );
     }
 }
+
+/// (journey, split node id, customer id, bucket): pinned on purpose. A change to any of these
+/// re-shuffles every running experiment, in journeyc and in every engine fed by the snippet of
+/// `docs/exports.md`.
+const GOLDEN_BUCKETS: [(&str, &str, &str, u32); 6] = [
+    ("trial_to_paid", "upgrade_trial_to_pro.0.split", "c1", 69),
+    ("j", "onboarding.0.split", "customer-5917", 2999),
+    ("j", "onboarding.0.split", "customer-1871", 3000),
+    ("k", "onboarding.0.split", "alice", 8466),
+    ("checkout", "offers.0.split.offer_b.1.split", "Zoë-42", 4598),
+    ("", "", "", 2343),
+];
+
+#[test]
+fn split_buckets_are_pinned() {
+    for (journey, node, customer, bucket) in GOLDEN_BUCKETS {
+        assert_eq!(
+            journeyc::export::split_bucket(journey, node, customer),
+            bucket,
+            "({journey:?}, {node:?}, {customer:?})"
+        );
+    }
+}
+
+/// The Python block of `docs/exports.md` that defines `split_bucket`, as written in the doc.
+fn bucket_snippet() -> String {
+    let doc = std::fs::read_to_string(export_tools::root().join("docs/exports.md"))
+        .expect("read docs/exports.md");
+    doc.split("```python\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("def split_bucket("))
+        .expect("docs/exports.md has a Python block defining split_bucket")
+        .to_string()
+}
+
+/// The snippet given to engine integrators computes the buckets journeyc computes. It needs only
+/// the standard library, so any Python 3 runs it: the test environment's, or else `python3`.
+#[test]
+fn the_bucket_snippet_of_the_docs_computes_the_same_buckets() {
+    let python = export_tools::python().unwrap_or_else(|_| "python3".into());
+    let triples: Vec<[&str; 3]> = GOLDEN_BUCKETS
+        .iter()
+        .map(|(j, n, c, _)| [*j, *n, *c])
+        .collect();
+    let script = format!(
+        "{}\nimport json, sys\nfor j, n, c in json.loads(sys.argv[1]):\n    print(split_bucket(j, n, c))\n",
+        bucket_snippet()
+    );
+    let out = match Command::new(&python)
+        .arg("-c")
+        .arg(&script)
+        .arg(serde_json::to_string(&triples).expect("JSON"))
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if !tool_runner::ci() => {
+            eprintln!("skipped: no Python to run the snippet of docs/exports.md ({e})");
+            return;
+        }
+        Err(e) => panic!("run {}: {e}", python.display()),
+    };
+    assert!(
+        out.status.success(),
+        "the snippet fails:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().parse().expect("a bucket"))
+        .collect();
+    let want: Vec<u32> = GOLDEN_BUCKETS.iter().map(|g| g.3).collect();
+    assert_eq!(
+        got, want,
+        "docs/exports.md's split_bucket disagrees with journeyc's"
+    );
+}

@@ -17,6 +17,8 @@ customer {
   seats: int = 1
   sms_consent: bool = false
   country: string
+  score: int
+  vip: bool
 }
 event signed_up { source: string }
 event activated
@@ -32,6 +34,14 @@ touchpoint extra { channel email  template "extra" }
 touchpoint offer { channel email  template "offer"  converts upgraded within 3d }
 touchpoint late { channel night  template "late" }
 touchpoint text { channel sms  template "text" }
+channel push { cap 1 per 1h  cap 2 per 1d }
+touchpoint p1 { channel push  template "p1" }
+touchpoint p2 { channel push  template "p2" }
+touchpoint p3 { channel push  template "p3" }
+touchpoint p4 { channel push  template "p4" }
+channel night_sms { quiet 21:00..08:00  consent sms_consent  cap 1 per 12h }
+touchpoint n1 { channel night_sms  template "n1" }
+touchpoint n2 { channel night_sms  template "n2" }
 "#;
 
 /// Checks and lowers `journey` (declarations above included) and compiles it.
@@ -77,9 +87,13 @@ fn secs(d: &str) -> i64 {
 
 impl<'p> Run<'p> {
     fn new(p: &'p Program) -> Self {
+        Run::for_customer(p, "c1")
+    }
+
+    fn for_customer(p: &'p Program, id: &str) -> Self {
         Run {
             p,
-            c: Customer::new(p, "c1"),
+            c: Customer::new(p, id),
             rec: Recorder::default(),
             last: TEST_EPOCH,
         }
@@ -411,25 +425,27 @@ fn cap_window_boundary() {
 
 #[test]
 fn consent_suppresses_without_it() {
-    let p = program("journey j { trigger signed_up  onboarding { if sms_consent { send text } } }");
-    let mut no = Run::new(&p);
-    assert!(!has(&no.event("0", "signed_up").after("1d"), "sent text"));
-    let p2 = program("journey j { trigger signed_up where sms_consent  onboarding { send text } }");
-    let mut yes = Run::new(&p2);
-    yes.attr("sms_consent", Val::Bool(true));
-    assert!(has(&yes.event("0", "signed_up").after("1d"), "sent text"));
-    // The channel itself enforces consent, whatever the journey checked.
-    let p3 = program(
-        "journey j { trigger signed_up where sms_consent  onboarding { wait 1d  send text } }",
+    // The journey checks consent only at the trigger; the channel checks it at each send.
+    let p = program(
+        "journey j { trigger signed_up where sms_consent  onboarding { wait 1d  send text  send welcome } }",
     );
-    let mut revoked = Run::new(&p3);
+    let mut kept = Run::new(&p);
+    kept.attr("sms_consent", Val::Bool(true));
+    let t = kept.event("0", "signed_up").after("2d");
+    assert!(has(&t, "+1d sent text (sms)"), "{t:?}");
+    let mut revoked = Run::new(&p);
     revoked.attr("sms_consent", Val::Bool(true));
     revoked.event("0", "signed_up");
     revoked.attr("sms_consent", Val::Bool(false));
     let t = revoked.after("2d");
     assert!(
-        has(&t, "suppressed text (sms): `sms_consent` is not true"),
+        has(&t, "+1d suppressed text (sms): `sms_consent` is not true"),
         "{t:?}"
+    );
+    assert!(!has(&t, "sent text"), "{t:?}");
+    assert!(
+        has(&t, "+1d sent welcome (email)"),
+        "the journey goes on after a suppression: {t:?}"
     );
 }
 
@@ -609,6 +625,479 @@ fn runaway_loop_is_stopped() {
         "{message}"
     );
     let _ = HOUR;
+}
+
+// ---- Rules and sub-rules pinned before the engine changes (issue 14) ----
+
+#[test]
+fn exits_are_checked_before_goals() {
+    let p = program(
+        "journey j { trigger signed_up  goal upgraded  exit on upgraded  onboarding { wait 2d  send tip } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("1d", "upgraded")
+        .after("2d");
+    assert!(has(&t, "+1d exited: `exit on upgraded` matched"), "{t:?}");
+    assert!(!has(&t, "converted"), "{t:?}");
+    assert!(!has(&t, "sent tip"), "{t:?}");
+}
+
+#[test]
+fn events_come_before_timers_at_one_instant() {
+    // An exit at exactly the end of a `wait 2d` is seen while the customer still waits.
+    let p = program(
+        "journey j { trigger signed_up  exit on cancelled  onboarding { wait 2d  send tip } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("2d", "cancelled")
+        .after("1d");
+    assert!(has(&t, "+2d exited: `exit on cancelled` matched"), "{t:?}");
+    assert!(!has(&t, "sent tip"), "{t:?}");
+    // An open at exactly the end of a `wait 1d` is known to the decision after it.
+    let p = program(
+        "journey j { trigger signed_up  onboarding { send welcome  wait 1d  if opened(welcome) { send tip } else { send extra } } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .engage("1d", Engagement::Opened, "welcome")
+        .after("1d");
+    assert!(has(&t, "+1d sent tip"), "{t:?}");
+    assert!(!has(&t, "sent extra"), "{t:?}");
+}
+
+#[test]
+fn goal_window_includes_its_end() {
+    let p = program(
+        "journey j { trigger signed_up  goal upgraded within 1d  onboarding { wait 5d  send tip } }",
+    );
+    let mut at_end = Run::new(&p);
+    let t = at_end
+        .event("0", "signed_up")
+        .event("1d", "upgraded")
+        .after("5d");
+    assert!(has(&t, "+1d converted: goal `upgraded` reached"), "{t:?}");
+    let mut late = Run::new(&p);
+    let t = late
+        .event("0", "signed_up")
+        .event("1d1s", "upgraded")
+        .after("5d");
+    assert!(!has(&t, "converted"), "{t:?}");
+}
+
+#[test]
+fn several_goals_the_first_reached_counts() {
+    let p = program(
+        "journey j { trigger signed_up  goal activated within 1d  goal upgraded  onboarding { wait 10d  send tip } }",
+    );
+    // `activated` after its window does not count; `upgraded` later does.
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("2d", "activated")
+        .event("3d", "upgraded")
+        .after("10d");
+    assert!(has(&t, "+3d converted: goal `upgraded` reached"), "{t:?}");
+    assert_eq!(count(&t, "converted:"), 1, "{t:?}");
+    // The first goal reached ends the entry: a later goal event converts nothing more.
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("5h", "activated")
+        .event("1d", "upgraded")
+        .after("10d");
+    assert!(has(&t, "+5h converted: goal `activated` reached"), "{t:?}");
+    assert_eq!(count(&t, "converted:"), 1, "{t:?}");
+    assert!(!has(&t, "sent tip"), "{t:?}");
+}
+
+#[test]
+fn conversion_credit_window_includes_its_end() {
+    // `offer` converts `upgraded` within 3d.
+    let p = program("journey j { trigger signed_up  onboarding { send offer  wait 10d } }");
+    let mut at_end = Run::new(&p);
+    let t = at_end
+        .event("0", "signed_up")
+        .event("3d", "upgraded")
+        .after("1d");
+    assert!(has(&t, "+3d conversion credited to offer"), "{t:?}");
+    let mut late = Run::new(&p);
+    let t = late
+        .event("0", "signed_up")
+        .event("3d1s", "upgraded")
+        .after("1d");
+    assert!(!has(&t, "credited"), "{t:?}");
+}
+
+#[test]
+fn several_caps_on_one_channel_all_apply() {
+    // `push` has `cap 1 per 1h  cap 2 per 1d`.
+    let p = program(
+        "journey j { trigger signed_up  onboarding { send p1  wait 59m59s  send p2  wait 1s  send p3  wait 1h  send p4 } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r.event("0", "signed_up").after("1d");
+    assert!(has(&t, "+0s sent p1"), "{t:?}");
+    assert!(
+        has(&t, "+59m59s suppressed p2 (push)"),
+        "the hourly cap: {t:?}"
+    );
+    assert!(
+        has(&t, "+1h sent p3"),
+        "exactly one hour later the hourly cap no longer counts p1: {t:?}"
+    );
+    assert!(
+        has(&t, "+2h suppressed p4 (push)"),
+        "the daily cap, with the hourly one free: {t:?}"
+    );
+}
+
+#[test]
+fn caps_count_across_entries() {
+    // `email` has `cap 2 per 1d`; the second entry's sends count the first entry's.
+    let p = program(
+        "journey j { trigger signed_up  entry always  onboarding { send welcome  send tip } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("1h", "signed_up")
+        .event("1d", "signed_up")
+        .after("1h");
+    assert_eq!(count(&t, "entered"), 3, "{t:?}");
+    assert!(has(&t, "+1h suppressed welcome"), "{t:?}");
+    assert!(has(&t, "+1h suppressed tip"), "{t:?}");
+    assert!(
+        has(&t, "+1d sent welcome") && has(&t, "+1d sent tip"),
+        "a day after the first sends: {t:?}"
+    );
+}
+
+#[test]
+fn entry_every_counts_from_the_entry_not_the_exit() {
+    let p = program(
+        "journey j { trigger signed_up  entry every 7d  onboarding { wait 5d  send welcome } }",
+    );
+    let mut r = Run::new(&p);
+    // Entered at 0, left at 5d: 7d after the entry (2d after the exit) enters again.
+    let t = r
+        .event("0", "signed_up")
+        .event("6d", "signed_up")
+        .event("7d", "signed_up")
+        .after("6d");
+    let entries: Vec<&String> = t.iter().filter(|l| l.contains("entered")).collect();
+    assert_eq!(entries.len(), 2, "{t:?}");
+    assert!(entries[1].starts_with("+7d "), "{t:?}");
+}
+
+#[test]
+fn a_deferred_send_is_checked_against_consent_when_it_goes_out() {
+    // `night_sms` has quiet hours 21:00..08:00 and `consent sms_consent`.
+    let p = program("journey j { trigger signed_up where sms_consent  onboarding { send n1 } }");
+    let mut r = Run::new(&p);
+    r.attr("sms_consent", Val::Bool(true));
+    // 22:00: deferred to 08:00 the next day (+23h); consent is withdrawn meanwhile.
+    r.event("13h", "signed_up");
+    r.attr("sms_consent", Val::Bool(false));
+    let t = r.after("1d");
+    assert!(has(&t, "+13h deferred n1"), "{t:?}");
+    assert!(
+        has(
+            &t,
+            "+23h suppressed n1 (night_sms): `sms_consent` is not true"
+        ),
+        "{t:?}"
+    );
+    assert!(!has(&t, "sent n1"), "{t:?}");
+}
+
+#[test]
+fn a_deferred_send_is_checked_against_caps_when_it_goes_out() {
+    // `night_sms` has quiet hours 21:00..08:00 and `cap 1 per 12h`.
+    let journey = |gap: &str| {
+        program(&format!(
+            "journey j {{ trigger signed_up where sms_consent  onboarding {{ send n1  wait {gap}  send n2 }} }}"
+        ))
+    };
+    // n1 at 19:00, n2 at 21:30 deferred to 08:00: 13h after n1, so the cap lets it go, though
+    // it would not have at 21:30.
+    let p = journey("2h30m");
+    let mut r = Run::new(&p);
+    r.attr("sms_consent", Val::Bool(true));
+    let t = r.event("10h", "signed_up").after("1d");
+    assert!(has(&t, "+10h sent n1"), "{t:?}");
+    assert!(has(&t, "+12h30m deferred n2"), "{t:?}");
+    assert!(has(&t, "+23h sent n2"), "{t:?}");
+    // n1 at 20:30, n2 at 22:00 deferred to 08:00: 11h30m after n1, within the cap's 12h.
+    let p = journey("1h30m");
+    let mut r = Run::new(&p);
+    r.attr("sms_consent", Val::Bool(true));
+    let t = r.event("11h30m", "signed_up").after("1d");
+    assert!(has(&t, "+11h30m sent n1"), "{t:?}");
+    assert!(has(&t, "+13h deferred n2"), "{t:?}");
+    assert!(
+        has(
+            &t,
+            "+23h suppressed n2 (night_sms): the channel's cap 1 per 12h"
+        ),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn a_click_implies_an_open() {
+    let p = program(
+        "journey j { trigger signed_up  onboarding { send welcome  wait 1d  if opened(welcome) { send tip } else { send extra } } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .engage("2h", Engagement::Clicked, "welcome")
+        .after("2d");
+    assert!(has(&t, "+1d sent tip"), "{t:?}");
+    assert!(!has(&t, "sent extra"), "{t:?}");
+}
+
+#[test]
+fn engagement_with_a_message_never_sent_is_ignored() {
+    // `extra` is suppressed by the email cap (2 per 1d), so it was never sent.
+    let p = program(
+        "journey j { trigger signed_up  onboarding { send welcome  send tip  send extra  wait 1d  if sent(extra) or opened(extra) or clicked(extra) { send p1 } else { send p2 } } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .engage("1h", Engagement::Opened, "extra")
+        .engage("2h", Engagement::Clicked, "extra")
+        .after("2d");
+    assert!(has(&t, "+0s suppressed extra"), "{t:?}");
+    assert!(has(&t, "+1d sent p2"), "{t:?}");
+    assert!(!has(&t, "sent p1"), "{t:?}");
+}
+
+#[test]
+fn missing_values_compare_false() {
+    // `country`, `score` and `vip` have no default and are never set.
+    let p = program(
+        r#"journey j { trigger signed_up  onboarding {
+            if country == "FR" { milestone eq }
+            if country != "FR" { milestone ne }
+            if not (country == "FR") { milestone not_eq }
+            if vip { milestone bare }
+            set seats = score + 1
+            if seats > 0 or seats <= 0 or seats == seats { milestone arithmetic }
+            if not (seats > 0) { milestone not_arithmetic }
+        } }"#,
+    );
+    let mut r = Run::new(&p);
+    let t = r.event("0", "signed_up").after("1d");
+    assert!(!has(&t, "milestone `eq`"), "{t:?}");
+    assert!(
+        !has(&t, "milestone `ne`"),
+        "a `!=` with a missing value is false: {t:?}"
+    );
+    assert!(has(&t, "milestone `not_eq`"), "{t:?}");
+    assert!(
+        !has(&t, "milestone `bare`"),
+        "a condition not set is false: {t:?}"
+    );
+    assert!(
+        !has(&t, "milestone `arithmetic`"),
+        "arithmetic with a missing value is not set: {t:?}"
+    );
+    assert!(has(&t, "milestone `not_arithmetic`"), "{t:?}");
+    // An event field that was not sent is missing in the same way.
+    let p = program(
+        r#"journey j { trigger signed_up where event.source != "ads"  onboarding { send welcome } }"#,
+    );
+    let mut r = Run::new(&p);
+    assert!(!has(&r.event("0", "signed_up").after("1d"), "entered"));
+    let p = program(
+        r#"journey j { trigger signed_up where not (event.source == "ads")  onboarding { send welcome } }"#,
+    );
+    let mut r = Run::new(&p);
+    assert!(has(&r.event("0", "signed_up").after("1d"), "entered"));
+}
+
+/// The id of the (only) split node of `p`.
+fn split_node_id(p: &Program) -> String {
+    p.ir.nodes
+        .iter()
+        .find(|n| matches!(n.kind, journeyc::ir::NodeKind::Split { .. }))
+        .map(|n| n.id.clone())
+        .expect("a split")
+}
+
+/// The variant customer `id` is assigned when entering `p` at time 0.
+fn variant(p: &Program, id: &str) -> String {
+    let mut r = Run::for_customer(p, id);
+    let t = r.event("0", "signed_up").after("1d");
+    t.iter()
+        .find_map(|l| l.split("assigned to split variant `").nth(1))
+        .map(|v| v.trim_end_matches('`').to_string())
+        .unwrap_or_else(|| panic!("no variant assigned: {t:?}"))
+}
+
+#[test]
+fn split_boundary_bucket_goes_to_the_next_variant() {
+    // 30% a, 70% b: buckets 0..=2999 are `a`, 3000..=9999 `b` (the table of docs/exports.md).
+    use journeyc::export::split_bucket;
+    let p = program(SPLIT);
+    assert_eq!(split_node_id(&p), "onboarding.0.split");
+    assert_eq!(
+        split_bucket("j", "onboarding.0.split", "customer-5917"),
+        2999
+    );
+    assert_eq!(
+        split_bucket("j", "onboarding.0.split", "customer-1871"),
+        3000
+    );
+    assert_eq!(variant(&p, "customer-5917"), "a");
+    assert_eq!(variant(&p, "customer-1871"), "b");
+}
+
+#[test]
+fn split_reshuffles_when_the_journey_is_renamed_or_the_split_moved() {
+    use journeyc::export::split_bucket;
+    let j = program(SPLIT);
+    let k = program(&SPLIT.replace("journey j", "journey k"));
+    let moved = program(
+        "journey j { trigger signed_up  onboarding { milestone before  split { 30% a { send welcome } 70% b { send tip } } } }",
+    );
+    assert_eq!(split_node_id(&moved), "onboarding.1.split");
+    // Pinned on purpose: a change here re-shuffles every running experiment.
+    for (id, in_j, in_k, in_moved) in [
+        ("alice", "a", "b", "b"),
+        ("dave", "b", "b", "a"),
+        ("carol", "a", "a", "b"),
+    ] {
+        assert_eq!(variant(&j, id), in_j, "{id} in journey j");
+        assert_eq!(variant(&k, id), in_k, "{id} in journey k");
+        assert_eq!(variant(&moved, id), in_moved, "{id} with the split moved");
+    }
+    // Every customer's variant is the documented bucket function of (journey, node, id).
+    for i in 0..200 {
+        let id = format!("customer-{i}");
+        for (p, journey) in [(&j, "j"), (&k, "k"), (&moved, "j")] {
+            let bucket = split_bucket(journey, &split_node_id(p), &id);
+            let expected = if bucket < 3000 { "a" } else { "b" };
+            assert_eq!(
+                variant(p, &id),
+                expected,
+                "{id} in {journey}, bucket {bucket}"
+            );
+        }
+    }
+}
+
+// ---- Event logs, through `journeyc run` ----
+
+const LOG_JOURNEY: &str = r#"
+customer { seats: int = 1 }
+event signed_up
+channel email { cap 2 per 1h }
+touchpoint welcome { channel email  template "welcome" }
+touchpoint third { channel email  template "third" }
+touchpoint team { channel email  template "team" }
+touchpoint tip { channel email  template "tip" }
+touchpoint extra { channel email  template "extra" }
+journey j {
+  trigger signed_up
+  onboarding {
+    send welcome
+    if seats > 5 { send team }
+    send third
+    wait 1d
+    if opened(welcome) { send tip } else { send extra }
+  }
+}
+"#;
+
+const LOG: &str = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"seats":8,"nickname":"Al"}}
+{"userId":"u1","event":"signed_up","timestamp":"2026-01-05T09:00:00Z"}
+{"type":"track","anonymousId":"a1","event":"signed_up","timestamp":"2026-01-05T10:00:00Z"}
+{"type":"track","userId":"u1","event":"opened","timestamp":"2026-01-05T11:00:00Z","properties":{"touchpoint":"welcome"}}
+{"type":"track","userId":"u1","event":"signed_up","timestamp":"2026-01-06T09:30:00Z"}
+"#;
+
+/// Replays `LOG` with `journeyc run` (and `extra` arguments); returns every action as JSON.
+fn replay(extra: &[&str]) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("j.journey"), LOG_JOURNEY).expect("write journey");
+    std::fs::write(dir.path().join("log.jsonl"), LOG).expect("write log");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(["run", "j.journey", "--events", "log.jsonl"])
+        .args(extra)
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("journeyc runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .collect()
+}
+
+/// The (customer, time, touchpoint) of every send of a replay.
+fn replay_sends(extra: &[&str]) -> Vec<(String, String, String)> {
+    replay(extra)
+        .into_iter()
+        .filter(|l| l["action"] == "sent")
+        .map(|l| {
+            let s = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            (s("customer"), s("time"), s("touchpoint"))
+        })
+        .collect()
+}
+
+#[test]
+fn event_logs_are_read_segment_style() {
+    let sends = replay_sends(&[]);
+    let sent = |c: &str, t: &str, tp: &str| sends.contains(&(c.into(), t.into(), tp.into()));
+    // `identify` traits update the profile (the undeclared `nickname` is ignored).
+    assert!(sent("u1", "2026-01-05T09:00:00Z", "team"), "{sends:?}");
+    // A line without `type` is a `track`; `anonymousId` names a customer without `userId`.
+    assert!(sent("a1", "2026-01-05T10:00:00Z", "welcome"), "{sends:?}");
+    // A `track` named `opened` with a `touchpoint` property is an open.
+    assert!(sent("u1", "2026-01-06T09:00:00Z", "tip"), "{sends:?}");
+    // `entry once`: u1's trigger at 09:30 the next day, after completing, does not re-enter.
+    let welcomes = sends
+        .iter()
+        .filter(|(c, _, tp)| c == "u1" && tp == "welcome");
+    assert_eq!(welcomes.count(), 1, "{sends:?}");
+    // Timers run up to the last event's time (09:30), not beyond: a1's wait ends at 10:00.
+    assert!(
+        !sends
+            .iter()
+            .any(|(c, t, _)| c == "a1" && t.starts_with("2026-01-06")),
+        "{sends:?}"
+    );
+    // A suppression says why: u1's third email of the hour, over `cap 2 per 1h`.
+    let actions = replay(&[]);
+    assert!(
+        actions.iter().any(|l| l["customer"] == "u1"
+            && l["action"] == "suppressed"
+            && l["touchpoint"] == "third"
+            && l["reason"] == "cap"),
+        "{actions:?}"
+    );
+    assert!(sent("a1", "2026-01-05T10:00:00Z", "third"), "{sends:?}");
+    // With `--until`, beyond it.
+    let sends = replay_sends(&["--until", "2026-01-07T00:00:00Z"]);
+    assert!(
+        sends.contains(&("a1".into(), "2026-01-06T10:00:00Z".into(), "extra".into())),
+        "{sends:?}"
+    );
 }
 
 // ---------------------------------------------------------------- one world (issue 15)

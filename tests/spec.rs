@@ -30,18 +30,19 @@ fn journeys_of(path: &Path) -> Vec<Journey> {
     compiled.journeys
 }
 
-/// Every `.journey` file the spec tests cover: the examples and the build fixtures.
+/// Every `.journey` file the spec tests cover: the examples and the build fixtures. Each folder
+/// must hold some, so that a test looping over them cannot pass having checked nothing.
 fn all_sources() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["examples", "tests/fixtures/build"] {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {dir}: {e}"));
+        let before = out.len();
         out.extend(
             entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "journey")),
         );
+        assert!(out.len() > before, "{dir} holds no `.journey` file");
     }
     out.sort();
     out
@@ -86,6 +87,7 @@ fn example_specs_match_the_schema_and_their_snapshots() {
 
 #[test]
 fn graphs_match_their_snapshots() {
+    let mut seen = 0;
     insta::glob!("..", "{examples,tests/fixtures/build}/*.journey", |path| {
         for j in journeys_of(path) {
             insta::assert_snapshot!(
@@ -93,8 +95,13 @@ fn graphs_match_their_snapshots() {
                 journeyc::ir::graph::mermaid(&j)
             );
             insta::assert_snapshot!(format!("dot_{}", j.name), journeyc::ir::graph::dot(&j));
+            seen += 1;
         }
     });
+    assert!(
+        seen >= 2,
+        "expected the examples and fixtures to hold journeys"
+    );
 }
 
 #[test]

@@ -171,12 +171,18 @@ pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
                     format!("channel `{}` needs `{attr}`", ch.name),
                 );
             }
-            cx.sink.push(
-                d.help(format!(
+            // When the trigger already requires consent, only a `set` on the path can have lost
+            // it: suggesting `where ATTR` on the trigger again would be no help.
+            let help = if at_entry.contains(attr) {
+                format!(
+                    "the trigger's `where` makes `{attr}` true at entry, but a `set {attr} = ...` on this path may have made it false: send it inside `if {attr} {{ ... }}` (with an `else` for customers without consent), or send it before that `set`"
+                )
+            } else {
+                format!(
                     "send it inside `if {attr} {{ ... }}` (with an `else` for customers without consent), or start the journey only for them with `where {attr}` on the trigger"
-                ))
-                .note(format!("path: {path}")),
-            );
+                )
+            };
+            cx.sink.push(d.help(help).note(format!("path: {path}")));
         }
     }
 }
