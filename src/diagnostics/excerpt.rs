@@ -151,7 +151,7 @@ impl Excerpt {
                 to,
                 at: self.text.len(),
             });
-            self.text.push_str(&file.text[from..to]);
+            push_printable(&mut self.text, &file.text[from..to]);
         }
         if pieces.last().is_some_and(|p| p.to < line.1) {
             self.text.push_str(ELLIPSIS);
@@ -236,6 +236,20 @@ fn windows(text: &str, line: (usize, usize), spans: &[(usize, usize)]) -> Vec<(u
     merged
 }
 
+/// Pushes source text for display with control characters (a NUL, a terminal escape, C1
+/// controls, bidirectional overrides) shown as `?`, one `?` per byte so every offset into the excerpt stays the same:
+/// a hostile file must not drive the reader's terminal. Tabs are kept.
+fn push_printable(out: &mut String, text: &str) {
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\t') || bidi {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     while at > 0 && !text.is_char_boundary(at) {
         at -= 1;
@@ -311,6 +325,21 @@ mod tests {
         let at = e.map(hay);
         assert_eq!(&e.text[at..at + 8], "haystack");
         assert_eq!(e.unmap(e.map(hay)).map(|(o, _)| o), Some(hay));
+    }
+
+    #[test]
+    fn control_characters_are_shown_as_question_marks_at_the_same_offsets() {
+        let text = "journey a\u{1b}[31m {\u{0} x \u{9b}y \u{202e}z }\n";
+        let at = text.find('x').unwrap_or(0);
+        let (_, e) = excerpt(text, &[(at, at + 1)]);
+        assert!(
+            !e.text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{:?}",
+            e.text
+        );
+        assert_eq!(&e.text[e.map(at)..e.map(at) + 1], "x");
     }
 
     #[test]
