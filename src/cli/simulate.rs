@@ -177,22 +177,31 @@ fn journey(
 type Runs = (Vec<Report>, Option<Pairs>);
 
 fn run_all(journeys: &[&Journey], sim: &Simulation, opts: Options) -> Result<Runs, String> {
-    let total = opts.customers;
-    let show = std::io::stderr().is_terminal()
-        && std::env::var_os("CI").is_none()
-        && total >= PROGRESS_FROM;
+    with_progress(opts.customers, |progress| match journeys {
+        [before, after] => simulate_pair(before, after, sim, opts, progress)
+            .map(|(a, b, pairs)| (vec![a, b], Some(pairs)))
+            .map_err(|e| e.to_string()),
+        _ => journeys
+            .iter()
+            .map(|j| simulate(j, sim, opts, progress).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|reports| (reports, None)),
+    })
+}
+
+/// Runs `work` on a thread of its own and, on a terminal (not in CI) for runs of at least
+/// [`PROGRESS_FROM`] customers, shows a progress bar fed by the counter `work` advances.
+fn with_progress<T: Send>(
+    total: u64,
+    work: impl FnOnce(&AtomicU64) -> Result<T, String> + Send,
+) -> Result<T, String> {
+    // `CI` read as the tests read it: unset, empty, `0` or `false` mean not in CI.
+    let in_ci = std::env::var("CI")
+        .is_ok_and(|v| !matches!(v.to_ascii_lowercase().as_str(), "" | "0" | "false"));
+    let show = std::io::stderr().is_terminal() && !in_ci && total >= PROGRESS_FROM;
     let progress = AtomicU64::new(0);
     std::thread::scope(|s| {
-        let worker = s.spawn(|| match journeys {
-            [before, after] => simulate_pair(before, after, sim, opts, &progress)
-                .map(|(a, b, pairs)| (vec![a, b], Some(pairs)))
-                .map_err(|e| e.to_string()),
-            _ => journeys
-                .iter()
-                .map(|j| simulate(j, sim, opts, &progress).map_err(|e| e.to_string()))
-                .collect::<Result<Vec<_>, _>>()
-                .map(|reports| (reports, None)),
-        });
+        let worker = s.spawn(|| work(&progress));
         if show {
             let bar = indicatif::ProgressBar::new(total);
             if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -280,31 +289,9 @@ fn run_world(
         seed: args.seed.or(sim.seed).unwrap_or(0),
         threads: threads(args),
     };
-    let show = std::io::stderr().is_terminal()
-        && std::env::var_os("CI").is_none()
-        && opts.customers >= PROGRESS_FROM;
-    let progress = AtomicU64::new(0);
-    let result = std::thread::scope(|s| {
-        let worker = s.spawn(|| {
-            journeyc::interp::simulate::simulate_world(&journeys, sim, opts, &progress)
-                .map_err(|e| e.to_string())
-        });
-        if show {
-            let bar = indicatif::ProgressBar::new(opts.customers);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:30} {human_pos}/{human_len} customers, eta {eta}",
-            ) {
-                bar.set_style(style);
-            }
-            while !worker.is_finished() {
-                bar.set_position(progress.load(Ordering::Relaxed));
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            bar.finish_and_clear();
-        }
-        worker
-            .join()
-            .unwrap_or_else(|_| Err("the simulation stopped unexpectedly".to_string()))
+    let result = with_progress(opts.customers, |progress| {
+        journeyc::interp::simulate::simulate_world(&journeys, sim, opts, progress)
+            .map_err(|e| e.to_string())
     });
     let report = match result {
         Ok(r) => r,
