@@ -289,6 +289,11 @@ fn graph_draws_a_journey_as_mermaid_or_dot() {
     insta::assert_snapshot!("graph_alpha_mermaid", mermaid.stdout);
     let dot = journeyc(&dir, &["graph", "flows/beta.journey", "--format", "dot"]);
     assert_eq!(dot.code, 0, "{}", dot.stderr);
+    // Cluster titles take the graph's font, so the graph sets it too, not only nodes and edges.
+    for kind in ["graph", "node", "edge"] {
+        let line = format!("    {kind} [fontname=\"Helvetica,Arial,sans-serif\"];");
+        assert!(dot.stdout.contains(&line), "missing {line}\n{}", dot.stdout);
+    }
     insta::assert_snapshot!("graph_beta_dot", dot.stdout);
 
     let ambiguous = journeyc(&dir, &["graph", "flows"]);

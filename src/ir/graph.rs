@@ -337,14 +337,20 @@ fn dot_node(n: &GraphNode) -> String {
     )
 }
 
+/// The font list every DOT label (graph, cluster titles, nodes, edges) is drawn in.
+const DOT_FONT: &str = "Helvetica,Arial,sans-serif";
+
 /// The graph in Graphviz DOT, stages as `cluster_` subgraphs.
 pub fn dot(j: &Journey) -> String {
     let g = describe(j);
     let mut out = String::new();
     let _ = writeln!(out, "digraph {} {{", dot_text(&g.name));
     let _ = writeln!(out, "    rankdir=TB;");
-    let _ = writeln!(out, "    node [fontname=\"Helvetica\"];");
-    let _ = writeln!(out, "    edge [fontname=\"Helvetica\"];");
+    // Set on the graph too: Graphviz draws cluster titles in the graph's font, and a font list
+    // falls back where Helvetica is missing instead of Graphviz's serif default.
+    for kind in ["graph", "node", "edge"] {
+        let _ = writeln!(out, "    {kind} [fontname={}];", dot_text(DOT_FONT));
+    }
     let _ = writeln!(out, "    {}", dot_node(&g.outer[0]));
     for c in &g.clusters {
         let _ = writeln!(
