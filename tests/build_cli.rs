@@ -338,3 +338,30 @@ fn a_journey_in_a_file_two_units_import_is_built_once() {
             .expect("a spec");
     assert_eq!(j.source.file, "flows/common.journey");
 }
+
+#[test]
+fn graph_shows_how_customers_leave_by_goal_or_exit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dot = journeyc(
+        root,
+        &["graph", "examples/saas_trial.journey", "--format", "dot"],
+    );
+    assert_eq!(dot.code, 0, "{}", dot.stderr);
+    for line in [
+        r#""goal.0" [label="goal: upgraded", shape=oval];"#,
+        r#""exit.0" [label="exit: cancelled", shape=oval];"#,
+        r#""start" -> "goal.0" [label="upgraded within 14d", style=dashed];"#,
+        r#""start" -> "exit.0" [label="cancelled", style=dashed];"#,
+    ] {
+        assert!(dot.stdout.contains(line), "missing {line}\n{}", dot.stdout);
+    }
+    let mermaid = journeyc(root, &["graph", "examples/saas_trial.journey"]);
+    assert_eq!(mermaid.code, 0, "{}", mermaid.stderr);
+    assert!(
+        mermaid
+            .stdout
+            .contains("start -.->|\"upgraded within 14d\"| goal_0"),
+        "{}",
+        mermaid.stdout
+    );
+}
