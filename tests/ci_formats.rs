@@ -83,6 +83,17 @@ fn sarif_has_the_required_structure() {
             );
         }
     }
+    let fixes: Vec<&serde_json::Value> = results.iter().filter_map(|r| r.get("fixes")).collect();
+    assert!(!fixes.is_empty(), "a did-you-mean help becomes a fix");
+    for f in fixes {
+        let change = &f[0]["artifactChanges"][0];
+        assert_eq!(change["artifactLocation"]["uri"], FIXTURE);
+        let replacement = &change["replacements"][0];
+        assert!(replacement["deletedRegion"]["startLine"].as_u64().is_some());
+        assert!(replacement["insertedContent"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+    }
     let duplicate = results
         .iter()
         .find(|r| r["ruleId"] == "E0120")

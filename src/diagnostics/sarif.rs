@@ -104,7 +104,33 @@ fn result(d: &Diagnostic, sources: &SourceMap, rule_index: usize) -> Value {
     if !related.is_empty() {
         result["relatedLocations"] = Value::Array(related);
     }
+    if let Some(fix) = fix(d, sources) {
+        result["fixes"] = json!([fix]);
+    }
     result
+}
+
+/// A "did you mean `x`" help as a SARIF fix replacing the primary span with `x`, the same
+/// replacement the language server offers as a quick fix (src/lsp/actions.rs).
+fn fix(d: &Diagnostic, sources: &SourceMap) -> Option<Value> {
+    let suggestion = d
+        .help
+        .as_deref()?
+        .strip_prefix("did you mean `")?
+        .split('`')
+        .next()?;
+    let loc = location(sources, d.file, d.primary_span());
+    let place = &loc["physicalLocation"];
+    Some(json!({
+        "description": { "text": format!("Replace with `{suggestion}`") },
+        "artifactChanges": [{
+            "artifactLocation": place["artifactLocation"],
+            "replacements": [{
+                "deletedRegion": place["region"],
+                "insertedContent": { "text": suggestion },
+            }],
+        }],
+    }))
 }
 
 fn location(sources: &SourceMap, file: crate::source::FileId, span: crate::source::Span) -> Value {
