@@ -289,6 +289,11 @@ fn graph_draws_a_journey_as_mermaid_or_dot() {
     insta::assert_snapshot!("graph_alpha_mermaid", mermaid.stdout);
     let dot = journeyc(&dir, &["graph", "flows/beta.journey", "--format", "dot"]);
     assert_eq!(dot.code, 0, "{}", dot.stderr);
+    // Cluster titles take the graph's font, so the graph sets it too, not only nodes and edges.
+    for kind in ["graph", "node", "edge"] {
+        let line = format!("    {kind} [fontname=\"Helvetica,Arial,sans-serif\"];");
+        assert!(dot.stdout.contains(&line), "missing {line}\n{}", dot.stdout);
+    }
     insta::assert_snapshot!("graph_beta_dot", dot.stdout);
 
     let ambiguous = journeyc(&dir, &["graph", "flows"]);
@@ -332,4 +337,31 @@ fn a_journey_in_a_file_two_units_import_is_built_once() {
         journeyc::spec::from_json(&fs::read_to_string(dir.join("dist/alpha.json")).expect("alpha"))
             .expect("a spec");
     assert_eq!(j.source.file, "flows/common.journey");
+}
+
+#[test]
+fn graph_shows_how_customers_leave_by_goal_or_exit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dot = journeyc(
+        root,
+        &["graph", "examples/saas_trial.journey", "--format", "dot"],
+    );
+    assert_eq!(dot.code, 0, "{}", dot.stderr);
+    for line in [
+        r#""goal.0" [label="goal: upgraded", shape=oval];"#,
+        r#""exit.0" [label="exit: cancelled", shape=oval];"#,
+        r#""start" -> "goal.0" [label="upgraded within 14d", style=dashed];"#,
+        r#""start" -> "exit.0" [label="cancelled", style=dashed];"#,
+    ] {
+        assert!(dot.stdout.contains(line), "missing {line}\n{}", dot.stdout);
+    }
+    let mermaid = journeyc(root, &["graph", "examples/saas_trial.journey"]);
+    assert_eq!(mermaid.code, 0, "{}", mermaid.stderr);
+    assert!(
+        mermaid
+            .stdout
+            .contains("start -.->|\"upgraded within 14d\"| goal_0"),
+        "{}",
+        mermaid.stdout
+    );
 }

@@ -64,6 +64,15 @@ fn sarif_has_the_required_structure() {
         assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
         let title = journeyc::diagnostics::codes::lookup(id).map(|(_, t)| t);
         assert_eq!(rules[index]["shortDescription"]["text"].as_str(), title);
+        // The rule carries the page `journeyc explain` prints and links to it.
+        let page = journeyc::diagnostics::codes::explanation(id);
+        assert!(page.is_some(), "{id} has a docs/codes page");
+        assert_eq!(rules[index]["fullDescription"]["text"].as_str(), page);
+        assert_eq!(rules[index]["help"]["text"].as_str(), page);
+        assert_eq!(
+            rules[index]["helpUri"],
+            format!("https://github.com/journeyc/journeyc/blob/main/docs/codes/{id}.md")
+        );
         assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
         let loc = &r["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], FIXTURE, "URIs are relative");
@@ -73,6 +82,17 @@ fn sarif_has_the_required_structure() {
                 "{key} in {r}"
             );
         }
+    }
+    let fixes: Vec<&serde_json::Value> = results.iter().filter_map(|r| r.get("fixes")).collect();
+    assert!(!fixes.is_empty(), "a did-you-mean help becomes a fix");
+    for f in fixes {
+        let change = &f[0]["artifactChanges"][0];
+        assert_eq!(change["artifactLocation"]["uri"], FIXTURE);
+        let replacement = &change["replacements"][0];
+        assert!(replacement["deletedRegion"]["startLine"].as_u64().is_some());
+        assert!(replacement["insertedContent"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
     }
     let duplicate = results
         .iter()

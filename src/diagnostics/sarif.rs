@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
+/// Where the code pages (`docs/codes/CODE.md`) are published; a rule's `helpUri` is
+/// `CODES_URL/CODE.md`.
+pub const CODES_URL: &str = "https://github.com/journeyc/journeyc/blob/main/docs/codes";
+
 /// The SARIF log of a run. File URIs are the names the user sees (relative to the working
 /// directory), which code scanning resolves against the repository root.
 pub fn sarif_log<'a>(
@@ -31,11 +35,19 @@ pub fn sarif_log<'a>(
             } else {
                 "error"
             };
-            json!({
+            let mut rule = json!({
                 "id": code,
                 "shortDescription": { "text": title },
                 "defaultConfiguration": { "level": level },
-            })
+            });
+            // The page `journeyc explain CODE` prints, so the scanning service can show the
+            // whole explanation and link to it.
+            if let Some(text) = codes::explanation(code) {
+                rule["fullDescription"] = json!({ "text": text });
+                rule["help"] = json!({ "text": text, "markdown": text });
+                rule["helpUri"] = json!(format!("{CODES_URL}/{code}.md"));
+            }
+            rule
         })
         .collect();
     let results: Vec<Value> = diags
@@ -92,7 +104,33 @@ fn result(d: &Diagnostic, sources: &SourceMap, rule_index: usize) -> Value {
     if !related.is_empty() {
         result["relatedLocations"] = Value::Array(related);
     }
+    if let Some(fix) = fix(d, sources) {
+        result["fixes"] = json!([fix]);
+    }
     result
+}
+
+/// A "did you mean `x`" help as a SARIF fix replacing the primary span with `x`, the same
+/// replacement the language server offers as a quick fix (src/lsp/actions.rs).
+fn fix(d: &Diagnostic, sources: &SourceMap) -> Option<Value> {
+    let suggestion = d
+        .help
+        .as_deref()?
+        .strip_prefix("did you mean `")?
+        .split('`')
+        .next()?;
+    let loc = location(sources, d.file, d.primary_span());
+    let place = &loc["physicalLocation"];
+    Some(json!({
+        "description": { "text": format!("Replace with `{suggestion}`") },
+        "artifactChanges": [{
+            "artifactLocation": place["artifactLocation"],
+            "replacements": [{
+                "deletedRegion": place["region"],
+                "insertedContent": { "text": suggestion },
+            }],
+        }],
+    }))
 }
 
 fn location(sources: &SourceMap, file: crate::source::FileId, span: crate::source::Span) -> Value {

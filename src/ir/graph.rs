@@ -2,7 +2,8 @@
 //!
 //! Both renderings share one description of the graph ([`describe`]): a trigger node, one
 //! cluster per stage holding that stage's nodes, a `completed` node when some path completes the
-//! journey, and labelled edges (the event or `timeout 3d` out of a wait, the condition or `else`
+//! journey, a node per goal and `exit on` criterion (dashed from the trigger: how customers
+//! leave), and labelled edges (the event or `timeout 3d` out of a wait, the condition or `else`
 //! out of an `if`, the share out of a split). Output is deterministic: nodes and edges come in
 //! the IR's order.
 
@@ -51,7 +52,7 @@ pub struct Cluster {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Graph {
     pub name: String,
-    /// Nodes outside any stage: the trigger and the completion.
+    /// Nodes outside any stage: the trigger, the completion, goals and exits.
     pub outer: Vec<GraphNode>,
     pub clusters: Vec<Cluster>,
     pub edges: Vec<Edge>,
@@ -224,11 +225,44 @@ pub fn describe(j: &Journey) -> Graph {
             shape: Shape::Round,
         });
     }
+    leave_nodes(j, &mut outer, &mut edges);
     Graph {
         name: j.name.clone(),
         outer,
         clusters,
         edges,
+    }
+}
+
+/// How customers leave besides finishing the steps: one node per goal and per `exit on`
+/// criterion, reached from the trigger by a dashed edge labelled with the event (and the goal's
+/// window), since either can happen at any point after entry.
+fn leave_nodes(j: &Journey, outer: &mut Vec<GraphNode>, edges: &mut Vec<Edge>) {
+    let goals = j.goals.iter().enumerate();
+    let goals = goals.map(|(i, g)| ("goal", i, &g.event, &g.condition, g.within_secs));
+    let exits = j.exits.iter().enumerate();
+    let exits = exits.map(|(i, x)| ("exit", i, &x.event, &x.condition, None));
+    for (kind, i, event, condition, within) in goals.chain(exits) {
+        let id = format!("{kind}.{i}");
+        let mut label = format!("{kind}: {event}");
+        if let Some(c) = condition {
+            let _ = write!(label, " where {c}");
+        }
+        let mut on = event.clone();
+        if let Some(t) = within {
+            let _ = write!(on, " within {}", duration(t));
+        }
+        outer.push(GraphNode {
+            id: id.clone(),
+            label,
+            shape: Shape::Round,
+        });
+        edges.push(Edge {
+            from: START.into(),
+            to: id,
+            label: Some(on),
+            jump: true,
+        });
     }
 }
 
@@ -337,14 +371,20 @@ fn dot_node(n: &GraphNode) -> String {
     )
 }
 
+/// The font list every DOT label (graph, cluster titles, nodes, edges) is drawn in.
+const DOT_FONT: &str = "Helvetica,Arial,sans-serif";
+
 /// The graph in Graphviz DOT, stages as `cluster_` subgraphs.
 pub fn dot(j: &Journey) -> String {
     let g = describe(j);
     let mut out = String::new();
     let _ = writeln!(out, "digraph {} {{", dot_text(&g.name));
     let _ = writeln!(out, "    rankdir=TB;");
-    let _ = writeln!(out, "    node [fontname=\"Helvetica\"];");
-    let _ = writeln!(out, "    edge [fontname=\"Helvetica\"];");
+    // Set on the graph too: Graphviz draws cluster titles in the graph's font, and a font list
+    // falls back where Helvetica is missing instead of Graphviz's serif default.
+    for kind in ["graph", "node", "edge"] {
+        let _ = writeln!(out, "    {kind} [fontname={}];", dot_text(DOT_FONT));
+    }
     let _ = writeln!(out, "    {}", dot_node(&g.outer[0]));
     for c in &g.clusters {
         let _ = writeln!(
