@@ -118,6 +118,13 @@ pub fn parse_rfc3339(s: &str) -> Result<Instant, String> {
     };
     let days = days_from_civil(y, mo as u32, d as u32);
     let t = days * DAY + h * HOUR + mi * MINUTE + sec.min(59) - offset;
+    // A 60th second is a leap second, which only ends a UTC day (`23:59:60Z`, or the same
+    // instant in another offset); read as the second before it, since the clock has none.
+    if sec == 60 && (t + 1).rem_euclid(DAY) != 0 {
+        return Err(format!(
+            "timestamp `{s}` has a 60th second, which only a leap second at 23:59:60 UTC may have"
+        ));
+    }
     // A timer may run up to a century (the longest duration) past the last event, and every
     // time written out must still be an RFC 3339 timestamp, whose year has four digits.
     if t < days_from_civil(1, 1, 1) * DAY || t >= days_from_civil(LAST_YEAR + 1, 1, 1) * DAY {
@@ -174,6 +181,16 @@ mod tests {
         assert!(parse_rfc3339("9900-01-01T00:00:00Z").is_err());
         assert!(parse_rfc3339("0001-01-01T00:00:00Z").is_ok());
         assert!(parse_rfc3339("0001-01-01T00:00:00+01:00").is_err());
+    }
+
+    #[test]
+    fn a_sixtieth_second_is_only_a_leap_second_at_the_end_of_a_utc_day() {
+        let before = parse_rfc3339("2026-12-31T23:59:59Z").expect("valid");
+        assert_eq!(parse_rfc3339("2026-12-31T23:59:60Z"), Ok(before));
+        assert_eq!(parse_rfc3339("2026-12-31T15:59:60-08:00"), Ok(before));
+        let err = parse_rfc3339("2026-01-05T09:00:60Z").expect_err("not a leap second");
+        assert!(err.contains("has a 60th second"), "{err}");
+        assert!(parse_rfc3339("2026-12-31T23:59:60+01:00").is_err());
     }
 
     #[test]
