@@ -642,3 +642,15 @@ fn a_closed_pipe_ends_a_simulation_quietly() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
 }
+
+/// Standard input can be read once: `-` as both versions is a usage error, before reading it.
+#[test]
+fn compare_refuses_standard_input_as_both_versions() {
+    let out = journeyc(&["simulate", "-", "--compare", "-"], &root());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("standard input can be read only once"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -312,6 +312,13 @@ fn run_world(
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {
+    let stdin = |p: &Path| p.as_os_str() == journeyc::project::STDIN_PATH;
+    if stdin(&args.file) && args.compare.as_deref().is_some_and(stdin) {
+        return fail(
+            EXIT_USAGE,
+            "`-` (standard input) is given as both versions, and standard input can be read only once\nhelp: save one version to a file and give its path",
+        );
+    }
     if let Some(html) = &args.html {
         let inputs: Vec<&Path> = std::iter::once(args.file.as_path())
             .chain(args.compare.as_deref())
