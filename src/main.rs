@@ -1,6 +1,25 @@
 //! The `journeyc` binary: parses arguments, runs a command of the library, renders what it
 //! returns and maps the outcome to an exit code (0 success, 1 problems found, 2 usage or I/O).
 
+/// `eprintln!` and `eprint!` for the whole binary, written so that a standard error whose
+/// reader has gone (`journeyc check 2>&1 | head -1` once `head` exits) loses the message
+/// instead of panicking: the command still ends with its own verdict. Defined before `mod
+/// cli` so that, by textual scope, they take the place of the standard library's macros there.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
+#[allow(unused_macros)] // kept so that an `eprint!` added later cannot panic either
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::write!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 
 use clap::Parser;

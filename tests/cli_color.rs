@@ -138,3 +138,42 @@ fn a_closed_stdout_keeps_a_failing_test_runs_exit_code() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Runs journeyc with a standard error whose reading end is closed before it starts.
+fn stderr_into_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let child = Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(writer)
+        .spawn()
+        .expect("the journeyc binary runs");
+    child.wait_with_output().expect("journeyc ends")
+}
+
+/// A closed standard error loses the messages but never the verdict: no panic (exit 101).
+#[test]
+fn a_closed_stderr_keeps_the_commands_own_exit_code() {
+    let cases: [(&[&str], i32); 4] = [
+        (&["check", BROKEN], 1),
+        (&["check", "examples/saas_trial.journey"], 0),
+        (&["explain", "E9999"], 2),
+        (
+            &[
+                "run",
+                "examples/saas_trial.journey",
+                "--events",
+                "no-such.jsonl",
+            ],
+            2,
+        ),
+    ];
+    for (args, code) in cases {
+        let out = stderr_into_closed_pipe(args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {out:?}");
+    }
+}
