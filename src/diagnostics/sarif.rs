@@ -40,10 +40,10 @@ pub fn sarif_log<'a>(
                 "shortDescription": { "text": title },
                 "defaultConfiguration": { "level": level },
             });
-            // The page `journeyc explain CODE` prints, so the scanning service can show the
-            // whole explanation and link to it.
+            // The page `journeyc explain CODE` prints: its opening paragraphs describe the rule,
+            // the whole page (with the wrong and fixed examples) is the help, and it is linked.
             if let Some(text) = codes::explanation(code) {
-                rule["fullDescription"] = json!({ "text": text });
+                rule["fullDescription"] = json!({ "text": description(text) });
                 rule["help"] = json!({ "text": text, "markdown": text });
                 rule["helpUri"] = json!(format!("{CODES_URL}/{code}.md"));
             }
@@ -69,6 +69,17 @@ pub fn sarif_log<'a>(
             "results": results,
         }]
     })
+}
+
+/// The description of a `docs/codes/` page: the text between its `# CODE: title` heading and
+/// its first section (`## Wrong`).
+fn description(page: &str) -> String {
+    let lines: Vec<&str> = page
+        .lines()
+        .skip_while(|l| l.starts_with("# "))
+        .take_while(|l| !l.starts_with("## "))
+        .collect();
+    lines.join("\n").trim().to_string()
 }
 
 fn result(d: &Diagnostic, sources: &SourceMap, rule_index: usize) -> Value {
@@ -161,7 +172,14 @@ fn uri(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::{description, uri};
+
+    #[test]
+    fn a_rule_is_described_by_its_page_before_the_first_section() {
+        let page = "# E0102: unknown touchpoint\n\nA `send` names\na touchpoint.\n\nMore.\n\n## Wrong\n\nx\n";
+        assert_eq!(description(page), "A `send` names\na touchpoint.\n\nMore.");
+        assert_eq!(description("no heading\n"), "no heading");
+    }
 
     #[test]
     fn paths_become_relative_uris() {
