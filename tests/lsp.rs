@@ -840,6 +840,31 @@ fn a_misspelt_name_has_a_quick_fix() {
     assert_eq!(edit["range"]["end"], find(&text, "welcom\n", 6));
 }
 
+/// The help says "did you mean `event.plan`?", but the fix replaces only the field's name.
+#[test]
+fn a_misspelt_event_field_is_fixed_by_its_name_alone() {
+    let dir = project();
+    let path = dir.path().join("typo.journey");
+    let text = MAIN.replace("event.plan", "event.plam");
+    std::fs::write(&path, &text).expect("write");
+    let uri = uri_of(&path);
+    let mut c = Client::start();
+    initialize(&mut c, dir.path());
+    c.open(&uri, &text);
+    c.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == "E0109"));
+    let at = find(&text, "plam\n", 1);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": { "start": at, "end": at }, "context": { "diagnostics": [] } }),
+    );
+    let fix = &actions[0];
+    assert_eq!(fix["title"], "Replace with `plan`", "{actions}");
+    let edit = &fix["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "plan");
+    assert_eq!(edit["range"]["start"], find(&text, "plam\n", 0));
+    assert_eq!(edit["range"]["end"], find(&text, "plam\n", 4));
+}
+
 #[test]
 fn formatting_gives_what_journeyc_fmt_writes_and_leaves_broken_files_alone() {
     let dir = project();
