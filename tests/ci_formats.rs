@@ -97,9 +97,15 @@ fn assert_fixes_the_misspellings(fixed: &str) {
     let after = codes_of(fixed);
     for code in MISSPELT {
         assert!(before.iter().any(|c| c == code), "{code} in {before:?}");
-        assert!(!after.iter().any(|c| c == code), "{code} left in {after:?}\n{fixed}");
+        assert!(
+            !after.iter().any(|c| c == code),
+            "{code} left in {after:?}\n{fixed}"
+        );
     }
-    assert!(after.iter().any(|c| c == "E0120"), "the rest stays: {after:?}");
+    assert!(
+        after.iter().any(|c| c == "E0120"),
+        "the rest stays: {after:?}"
+    );
 }
 
 #[test]
@@ -158,7 +164,10 @@ fn sarif_has_the_required_structure() {
             .expect("fullDescription");
         assert!(!description.is_empty() && !description.starts_with('#'));
         assert!(!description.contains("## "), "{description}");
-        assert!(page.is_some_and(|p| p.contains(description)), "{description}");
+        assert!(
+            page.is_some_and(|p| p.contains(description)),
+            "{description}"
+        );
         assert_eq!(rules[index]["help"]["text"].as_str(), page);
         assert_eq!(
             rules[index]["helpUri"],
@@ -242,7 +251,10 @@ fn json_has_the_documented_fields() {
     };
     for d in &diags {
         for key in ["code", "severity", "message", "rendered"] {
-            assert!(d[key].as_str().is_some_and(|t| !t.is_empty()), "{key} in {d}");
+            assert!(
+                d[key].as_str().is_some_and(|t| !t.is_empty()),
+                "{key} in {d}"
+            );
         }
         assert!(d["help"].as_str().is_some(), "every diagnostic helps: {d}");
         assert!(d["notes"].is_array());
@@ -250,7 +262,11 @@ fn json_has_the_documented_fields() {
         let labels = d["labels"].as_array().expect("labels");
         let primaries: Vec<&Value> = labels.iter().filter(|l| l["primary"] == true).collect();
         assert_eq!(primaries.len(), 1, "one primary label: {d}");
-        assert_eq!(place(primaries[0]), primary_span, "the primary label is the place");
+        assert_eq!(
+            place(primaries[0]),
+            primary_span,
+            "the primary label is the place"
+        );
         for l in labels {
             assert!(l["primary"].is_boolean());
             assert!(l["message"].is_string());
@@ -283,7 +299,10 @@ fn json_carries_the_rendered_text() {
     for line in out.lines() {
         let d: Value = serde_json::from_str(line).expect("JSON");
         let rendered = d["rendered"].as_str().expect("rendered");
-        assert!(!rendered.contains('\u{1b}'), "no colour codes: {rendered:?}");
+        assert!(
+            !rendered.contains('\u{1b}'),
+            "no colour codes: {rendered:?}"
+        );
         assert!(human.contains(rendered), "{rendered}\nis not in\n{human}");
         assert!(rendered.contains(d["message"].as_str().expect("message")));
         count += 1;
@@ -300,7 +319,11 @@ fn json_suggestions_fix_the_misspellings() {
     for d in json_diagnostics() {
         let suggestions = d["suggestions"].as_array().expect("suggestions");
         let code = d["code"].as_str().expect("code");
-        assert_eq!(suggestions.len(), usize::from(MISSPELT.contains(&code)), "{d}");
+        assert_eq!(
+            suggestions.len(),
+            usize::from(MISSPELT.contains(&code)),
+            "{d}"
+        );
         for s in suggestions {
             edits.push((
                 s["span"]["start"].as_u64().expect("start") as usize,

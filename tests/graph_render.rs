@@ -64,7 +64,10 @@ fn every_example_graph_renders_with_graphviz() -> Result<(), Skip> {
         let g = describe(&j);
         let text = graph::dot(&j);
         let svg = render_svg(&text).unwrap_or_else(|why| {
-            panic!("Graphviz rejected or warned about the graph of {}:\n{why}\n{text}", j.name)
+            panic!(
+                "Graphviz rejected or warned about the graph of {}:\n{why}\n{text}",
+                j.name
+            )
         });
         assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
         // Graphviz draws one group per node, edge and cluster: a mis-quoted id would add a
@@ -100,7 +103,10 @@ fn quoted(s: &str) -> Option<&str> {
 fn plain_id(s: &str) -> bool {
     !s.is_empty()
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(s, "end" | "subgraph" | "graph" | "flowchart" | "style" | "class")
+        && !matches!(
+            s,
+            "end" | "subgraph" | "graph" | "flowchart" | "style" | "class"
+        )
 }
 
 /// A node statement `ID[".."]`, `ID([".."])`, `ID{".."}` or `ID{{".."}}`: its id and text.
@@ -136,7 +142,14 @@ fn check_mermaid(j: &Journey, text: &str) -> Result<(), String> {
     let g = describe(j);
     let mut lines = text.lines();
     let head: Vec<&str> = lines.by_ref().take(4).collect();
-    if head != ["---", &format!("title: journey {}", j.name), "---", "flowchart TD"] {
+    if head
+        != [
+            "---",
+            &format!("title: journey {}", j.name),
+            "---",
+            "flowchart TD",
+        ]
+    {
         return Err(format!("front matter and header: {head:?}"));
     }
     let (mut nodes, mut subgraphs, mut edges) = (BTreeSet::new(), BTreeSet::new(), Vec::new());
@@ -213,7 +226,11 @@ fn the_mermaid_check_rejects_broken_flowcharts() {
         good.replacen("flowchart TD", "flowchart", 1),
         good.replacen("    end\n", "", 1),
         good.replacen("([\"", "([\"say \"hi\" ", 1),
-        good.replacen(&first_edge, &format!("{first_edge}\n    start --> nowhere"), 1),
+        good.replacen(
+            &first_edge,
+            &format!("{first_edge}\n    start --> nowhere"),
+            1,
+        ),
         good.replacen(&first_edge, "", 1),
         good.replacen("start([", "end([", 1),
         format!("{good}    start -> completed\n"),

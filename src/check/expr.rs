@@ -240,9 +240,9 @@ impl Typer<'_, '_> {
                     return self.err(
                         match did_you_mean(&func.name, ["sent", "opened", "clicked"]) {
                             Some(s) => d.suggest(func.span, s),
-                            None => d.help(
-                                "the functions are `sent(t)`, `opened(t)` and `clicked(t)`",
-                            ),
+                            None => {
+                                d.help("the functions are `sent(t)`, `opened(t)` and `clicked(t)`")
+                            }
                         },
                     );
                 }

@@ -113,8 +113,7 @@ impl Diagnostic {
     /// Helps with "did you mean `name`?" and offers writing `name` in place of `span` (the
     /// misspelt name) as a fix.
     pub fn suggest(self, span: Span, name: &str) -> Self {
-        self.help(format!("did you mean `{name}`?"))
-            .fix(span, name)
+        self.help(format!("did you mean `{name}`?")).fix(span, name)
     }
 
     /// Offers writing `replacement` in place of `span` in the diagnostic's file, for a help
