@@ -1,16 +1,10 @@
 //! `journeyc run` and `journeyc test` through the real binary.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn journeyc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_journeyc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the journeyc binary runs")
-}
+use support::{journeyc, project};
 
 const JOURNEY: &str = r#"
 enum plan { free, trial, pro }
@@ -47,14 +41,6 @@ test "no activation gets the nudge" {
   expect sent nudge at 2d
 }
 "#;
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).expect("write fixture");
-    }
-    dir
-}
 
 const LOG: &str = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"seats":8,"plan":"trial","email":"x@y.z"}}
 {"type":"track","userId":"u1","event":"signed_up","timestamp":"2026-01-05T09:00:00Z","properties":{"source":"ads"}}
@@ -379,49 +365,15 @@ fn customers_forgotten_while_fresh_are_counted_once_and_enter_later() {
 /// fails with an allocation error instead of taking the machine's memory.
 #[cfg(unix)]
 fn journeyc_bounded(args: &[&str], cwd: &Path, stdin: std::process::Stdio, secs: u64) -> Output {
-    use std::io::Read;
-    use std::process::Stdio;
-    let mut child = Command::new("sh")
-        .arg("-c")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
         .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_journeyc"))
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the journeyc binary runs");
-    let mut pipes = (child.stdout.take(), child.stderr.take());
-    let read = |p: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = p {
-                let _ = p.read_to_end(&mut buf);
-            }
-            buf
-        })
-    };
-    let out = read(pipes.0.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = read(pipes.1.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for journeyc") {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("journeyc {args:?} still ran after {secs} s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
+        .stdin(stdin);
+    support::output_within(cmd, secs)
 }
 
 #[cfg(unix)]

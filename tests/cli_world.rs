@@ -1,25 +1,10 @@
 //! One world through the real binary: `journeyc test` and `journeyc run` run every journey of
 //! the project together for each customer (issue 15).
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn journeyc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_journeyc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the journeyc binary runs")
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).expect("write fixture");
-    }
-    dir
-}
+use support::{journeyc, project};
 
 const PROJECT: &str = r#"
 event signed_up

@@ -815,29 +815,43 @@ fn rename_changes_every_use_across_imports_and_refuses_what_would_break() {
     assert!(refused.get("error").is_some(), "{refused}");
 }
 
-#[test]
-fn a_misspelt_name_has_a_quick_fix() {
+/// Opens MAIN with `from` written as `to` (a misspelling the server reports as `code`), asks for
+/// the code actions in the middle of the misspelt `name`, and checks the first is the quick fix
+/// writing `fixed` over exactly `name`.
+fn assert_quick_fix(from: &str, to: &str, code: &str, name: &str, fixed: &str) {
     let dir = project();
     let path = dir.path().join("typo.journey");
-    let text = MAIN.replace("send welcome", "send welcom");
+    let text = MAIN.replace(from, to);
     std::fs::write(&path, &text).expect("write");
     let uri = uri_of(&path);
     let mut c = Client::start();
     initialize(&mut c, dir.path());
     c.open(&uri, &text);
-    c.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == "E0102"));
-    let at = find(&text, "welcom\n", 2);
+    c.diagnostics_until(&uri, |d| d.iter().any(|d| d["code"] == code));
+    let needle = format!("{name}\n");
+    let at = find(&text, &needle, name.len() / 2);
     let actions = c.request(
         "textDocument/codeAction",
         json!({ "textDocument": { "uri": uri }, "range": { "start": at, "end": at }, "context": { "diagnostics": [] } }),
     );
     let fix = &actions[0];
-    assert_eq!(fix["title"], "Replace with `welcome`", "{actions}");
+    assert_eq!(fix["title"], format!("Replace with `{fixed}`"), "{actions}");
     assert_eq!(fix["kind"], "quickfix");
     let edit = &fix["edit"]["changes"][&uri][0];
-    assert_eq!(edit["newText"], "welcome");
-    assert_eq!(edit["range"]["start"], find(&text, "welcom\n", 0));
-    assert_eq!(edit["range"]["end"], find(&text, "welcom\n", 6));
+    assert_eq!(edit["newText"], fixed);
+    assert_eq!(edit["range"]["start"], find(&text, &needle, 0));
+    assert_eq!(edit["range"]["end"], find(&text, &needle, name.len()));
+}
+
+#[test]
+fn a_misspelt_name_has_a_quick_fix() {
+    assert_quick_fix("send welcome", "send welcom", "E0102", "welcom", "welcome");
+}
+
+/// The help says "did you mean `event.plan`?", but the fix replaces only the field's name.
+#[test]
+fn a_misspelt_event_field_is_fixed_by_its_name_alone() {
+    assert_quick_fix("event.plan", "event.plam", "E0109", "plam", "plan");
 }
 
 #[test]

@@ -1,20 +1,14 @@
 //! `journeyc simulate` through the real binary: the reports on a small fixed seed, their
 //! independence from `--threads`, `--compare`, the HTML page, and bad input.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::journeyc;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn journeyc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_journeyc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the journeyc binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -545,45 +539,7 @@ fn the_native_ceiling_simulates_the_same_journey() {
 /// Runs journeyc, killing it after `secs` seconds so that a regression (a simulation of
 /// billions of customers) fails the test instead of running for hours.
 fn journeyc_within(args: &[&str], cwd: &Path, secs: u64) -> Output {
-    use std::io::Read;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_journeyc"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the journeyc binary runs");
-    let mut err_pipe = child.stderr.take().expect("stderr");
-    let err = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = err_pipe.read_to_end(&mut buf);
-        buf
-    });
-    let mut out_pipe = child.stdout.take().expect("stdout");
-    let out = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = out_pipe.read_to_end(&mut buf);
-        buf
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for journeyc") {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("journeyc {args:?} still ran after {secs} s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
+    support::output_within(support::command(args, cwd), secs)
 }
 
 #[test]

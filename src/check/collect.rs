@@ -449,7 +449,7 @@ pub fn unknown_attr(model: &Model, file: FileId, attr: &ast::Ident, sink: &mut S
     )
     .label(attr.span, "not in the `customer` schema");
     d = match did_you_mean(&attr.name, model.attrs.keys().map(String::as_str)) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
+        Some(s) => d.suggest(attr.span, s),
         None => d.help(format!(
             "declare it in the `customer` block, e.g. `{}: bool = false`",
             attr.name
@@ -466,7 +466,7 @@ pub fn unknown_event(model: &Model, file: FileId, e: &ast::Ident, sink: &mut Sin
     )
     .label(e.span, "no event has this name");
     d = match did_you_mean(&e.name, model.events.keys().map(String::as_str)) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
+        Some(s) => d.suggest(e.span, s),
         None => d.help(format!("declare it with `event {}`", e.name)),
     };
     sink.push(d);
@@ -480,7 +480,7 @@ pub fn unknown_touchpoint(model: &Model, file: FileId, t: &ast::Ident, sink: &mu
     )
     .label(t.span, "no touchpoint has this name");
     d = match did_you_mean(&t.name, model.touchpoints.keys().map(String::as_str)) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
+        Some(s) => d.suggest(t.span, s),
         None => d.help(format!(
             "declare it with `touchpoint {} {{ channel email  template \"...\" }}`",
             t.name
@@ -537,7 +537,7 @@ fn touchpoint(
                     )
                     .label(c.span, "no channel has this name");
                     d = match did_you_mean(&c.name, model.channels.keys().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d.suggest(c.span, s),
                         None => d.help(format!("declare it with `channel {}`", c.name)),
                     };
                     sink.push(d);

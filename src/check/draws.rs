@@ -118,21 +118,23 @@ pub fn unknown_field_error(
         .get(event)
         .map(|e| e.fields.iter().map(|(n, _)| n.as_str()).collect())
         .unwrap_or_default();
-    let help = match did_you_mean(&field.name, fields.iter().copied()) {
-        Some(s) => format!("did you mean `{written}{s}`?"),
-        None if fields.is_empty() => format!(
-            "`{event}` has no fields; declare one with `event {event} {{ {}: string }}`",
-            field.name
-        ),
-        None => format!("`{event}` has {}", field_list(&fields)),
-    };
-    Diagnostic::error(
+    let d = Diagnostic::error(
         codes::UNKNOWN_FIELD,
         file,
         format!("event `{event}` has no field `{}`", field.name),
     )
-    .label(field.span, "unknown field")
-    .help(help)
+    .label(field.span, "unknown field");
+    match did_you_mean(&field.name, fields.iter().copied()) {
+        // The help shows the whole reference; the fix replaces only the field's name.
+        Some(s) => d
+            .help(format!("did you mean `{written}{s}`?"))
+            .fix(field.span, s),
+        None if fields.is_empty() => d.help(format!(
+            "`{event}` has no fields; declare one with `event {event} {{ {}: string }}`",
+            field.name
+        )),
+        None => d.help(format!("`{event}` has {}", field_list(&fields))),
+    }
 }
 
 /// Whether `a` is the first line drawing its name in one block; a second one is reported

@@ -28,22 +28,19 @@ pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sin
                 .iter()
                 .copied()
                 .chain(model.enums.keys().map(String::as_str));
-            let help = match did_you_mean(name, candidates) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!(
+            let d = Diagnostic::error(codes::UNKNOWN_TYPE, file, format!("unknown type `{name}`"))
+                .label(ty.span, "not a type");
+            sink.push(match did_you_mean(name, candidates) {
+                Some(s) => d.suggest(ty.span, s),
+                None => d.help(format!(
                     "use one of {}, or declare `enum {name} {{ ... }}`",
                     BUILTIN_TYPES
                         .iter()
                         .map(|t| format!("`{t}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
-                ),
-            };
-            sink.push(
-                Diagnostic::error(codes::UNKNOWN_TYPE, file, format!("unknown type `{name}`"))
-                    .label(ty.span, "not a type")
-                    .help(help),
-            );
+                )),
+            });
             return None;
         }
     })
@@ -140,19 +137,16 @@ pub fn unknown_enum_value(
         .get(ty)
         .map(|e| e.values.iter().map(String::as_str).collect())
         .unwrap_or_default();
-    let help = match did_you_mean(name, values.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!("`{ty}` has the values {}", values.join(", ")),
-    };
-    sink.push(
-        Diagnostic::error(
-            codes::UNKNOWN_ENUM_VALUE,
-            file,
-            format!("`{name}` is not a value of enum `{ty}`"),
-        )
-        .label(span, format!("not a `{ty}`"))
-        .help(help),
-    );
+    let d = Diagnostic::error(
+        codes::UNKNOWN_ENUM_VALUE,
+        file,
+        format!("`{name}` is not a value of enum `{ty}`"),
+    )
+    .label(span, format!("not a `{ty}`"));
+    sink.push(match did_you_mean(name, values.iter().copied()) {
+        Some(s) => d.suggest(span, s),
+        None => d.help(format!("`{ty}` has the values {}", values.join(", "))),
+    });
 }
 
 /// What an expression may refer to where it is written.
@@ -237,20 +231,19 @@ impl Typer<'_, '_> {
             }
             ExprKind::Call { func, arg } => {
                 if !matches!(func.name.as_str(), "sent" | "opened" | "clicked") {
-                    let help = match did_you_mean(&func.name, ["sent", "opened", "clicked"]) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => {
-                            "the functions are `sent(t)`, `opened(t)` and `clicked(t)`".to_string()
-                        }
-                    };
+                    let d = Diagnostic::error(
+                        codes::UNKNOWN_FUNCTION,
+                        file,
+                        format!("unknown function `{}`", func.name),
+                    )
+                    .label(func.span, "not a function");
                     return self.err(
-                        Diagnostic::error(
-                            codes::UNKNOWN_FUNCTION,
-                            file,
-                            format!("unknown function `{}`", func.name),
-                        )
-                        .label(func.span, "not a function")
-                        .help(help),
+                        match did_you_mean(&func.name, ["sent", "opened", "clicked"]) {
+                            Some(s) => d.suggest(func.span, s),
+                            None => {
+                                d.help("the functions are `sent(t)`, `opened(t)` and `clicked(t)`")
+                            }
+                        },
                     );
                 }
                 if self.scope.model.touchpoints.contains_key(&arg.name) {
@@ -365,7 +358,7 @@ impl Typer<'_, '_> {
                     format!("unknown name `{n}`"),
                 )
                 .label(e.span, "not an attribute or enum value")
-                .help(format!("did you mean `{s}`?")),
+                .suggest(e.span, s),
             ),
             None => unknown_attr(model, self.scope.file, &ident, self.sink),
         }

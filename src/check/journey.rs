@@ -315,7 +315,7 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
                     )
                     .label(target.span, "no stage of this journey has this name");
                     d = match did_you_mean(&target.name, cx.sections.iter().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d.suggest(target.span, s),
                         None => d.help(format!("the stages are {}", cx.sections.join(", "))),
                     };
                     cx.sink.push(d);

@@ -40,14 +40,8 @@ pub(crate) struct Sink {
 
 impl Sink {
     pub fn push(&mut self, d: Diagnostic) {
-        if let Some(name) = d
-            .help
-            .as_deref()
-            .and_then(|h| h.strip_prefix("did you mean `"))
-            .and_then(|h| h.split('`').next())
-        {
-            self.suggested.insert(name.to_string());
-        }
+        self.suggested
+            .extend(d.suggestions.iter().map(|s| s.replacement.clone()));
         self.diags.push(d);
     }
 }

@@ -37,7 +37,7 @@ fn journey_ref<'m>(
     )
     .label(j.span, "no journey has this name");
     d = match did_you_mean(&j.name, model.journeys.keys().map(String::as_str)) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
+        Some(s) => d.suggest(j.span, s),
         None => d.help("name a journey declared in this file or one it imports"),
     };
     sink.push(d);
@@ -252,7 +252,7 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                     )
                     .label(m.span, "no `milestone` step has this name");
                     d = match did_you_mean(&m.name, ms.iter().map(String::as_str)) {
-                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        Some(s) => d.suggest(m.span, s),
                         None if ms.is_empty() => d.help("the journey has no `milestone` steps"),
                         None => d.help(format!("its milestones are {}", ms.join(", "))),
                     };
@@ -268,7 +268,7 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                     )
                     .label(s.span, "no stage has this name");
                     d = match did_you_mean(&s.name, sections.iter().map(String::as_str)) {
-                        Some(x) => d.help(format!("did you mean `{x}`?")),
+                        Some(x) => d.suggest(s.span, x),
                         None => d.help(format!("its stages are {}", sections.join(", "))),
                     };
                     sink.push(d);

@@ -28,6 +28,16 @@ pub struct Label {
     pub message: String,
 }
 
+/// A machine-applicable fix: write `replacement` in place of `span` in `file`. The checker
+/// attaches one to each "did you mean" help, and the language server (quick fixes), SARIF
+/// (`fixes`) and the JSON format (`suggestions`) all offer it from here.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suggestion {
+    pub file: FileId,
+    pub span: Span,
+    pub replacement: String,
+}
+
 /// One problem found in the user's files.
 ///
 /// Its texts quote source text (names, strings, what the parser found), so the builders escape
@@ -45,6 +55,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Extra lines shown after the help, e.g. the path on which a check fails.
     pub notes: Vec<String>,
+    /// Edits that fix the problem, such as the name a misspelling was meant to be.
+    pub suggestions: Vec<Suggestion>,
 }
 
 impl Diagnostic {
@@ -57,6 +69,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             notes: Vec::new(),
+            suggestions: Vec::new(),
         }
     }
 
@@ -95,6 +108,28 @@ impl Diagnostic {
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(clean(note.into()));
         self
+    }
+
+    /// Helps with "did you mean `name`?" and offers writing `name` in place of `span` (the
+    /// misspelt name) as a fix.
+    pub fn suggest(self, span: Span, name: &str) -> Self {
+        self.help(format!("did you mean `{name}`?")).fix(span, name)
+    }
+
+    /// Offers writing `replacement` in place of `span` in the diagnostic's file, for a help
+    /// written by the caller that says so.
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.suggestions.push(Suggestion {
+            file: self.file,
+            span,
+            replacement: replacement.into(),
+        });
+        self
+    }
+
+    /// The index in `labels` of the primary label: the first in the diagnostic's own file.
+    pub fn primary_label(&self) -> Option<usize> {
+        self.labels.iter().position(|l| l.file == self.file)
     }
 
     /// The primary span, used for sorting and for line/column in JSON output.

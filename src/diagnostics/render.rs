@@ -2,7 +2,7 @@
 
 use super::excerpt::Excerpt;
 use super::{Diagnostic, Severity};
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde::Serialize;
 use std::fmt;
@@ -150,76 +150,109 @@ fn severity_word(s: Severity) -> &'static str {
     }
 }
 
+/// Byte offsets into the file: `start` inclusive, `end` exclusive.
 #[derive(Serialize)]
 struct JsonSpan {
     start: usize,
     end: usize,
 }
 
+/// A place in a file: 1-based start and end line and column (columns count characters; the end
+/// is just past the last character), and the byte offsets.
 #[derive(Serialize)]
-struct JsonLabel {
-    file: String,
-    line: usize,
-    column: usize,
-    span: JsonSpan,
-    message: String,
-}
-
-/// The JSON form of one diagnostic: what a CI step or an editor consumes.
-#[derive(Serialize)]
-pub struct JsonDiagnostic {
-    code: &'static str,
-    severity: Severity,
-    message: String,
+struct JsonPlace {
     file: String,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
     span: JsonSpan,
+}
+
+impl JsonPlace {
+    fn new(sources: &SourceMap, file: FileId, span: Span) -> Self {
+        let f = sources.get(file);
+        let (line, column) = f.line_col(span.start);
+        let (end_line, end_column) = f.line_col(span.end);
+        JsonPlace {
+            file: f.name.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            span: JsonSpan {
+                start: span.start,
+                end: span.end,
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLabel {
+    #[serde(flatten)]
+    place: JsonPlace,
+    /// Whether this is the diagnostic's primary label (the place `line` and `column` name).
+    primary: bool,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct JsonSuggestion {
+    #[serde(flatten)]
+    place: JsonPlace,
+    /// The text to write in place of the span.
+    replacement: String,
+    /// What applying it does, for an editor's menu.
+    message: String,
+}
+
+/// The JSON form of one diagnostic: what a CI step or an editor consumes. docs/ci.md describes
+/// it field by field; add fields, never rename or remove one.
+#[derive(Serialize)]
+pub struct JsonDiagnostic {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    #[serde(flatten)]
+    place: JsonPlace,
     labels: Vec<JsonLabel>,
     help: Option<String>,
     notes: Vec<String>,
+    suggestions: Vec<JsonSuggestion>,
+    /// The diagnostic as `--message-format human` prints it, without colour.
+    rendered: String,
 }
 
 pub fn to_json(diag: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
-    let file = sources.get(diag.file);
-    let span = diag.primary_span();
-    let (line, column) = file.line_col(span.start);
-    let (end_line, end_column) = file.line_col(span.end);
+    let primary = diag.primary_label();
     JsonDiagnostic {
         code: diag.code,
         severity: diag.severity,
         message: diag.message.clone(),
-        file: file.name.clone(),
-        line,
-        column,
-        end_line,
-        end_column,
-        span: JsonSpan {
-            start: span.start,
-            end: span.end,
-        },
+        place: JsonPlace::new(sources, diag.file, diag.primary_span()),
         labels: diag
             .labels
             .iter()
-            .map(|l| {
-                let f = sources.get(l.file);
-                let (line, column) = f.line_col(l.span.start);
-                JsonLabel {
-                    file: f.name.clone(),
-                    line,
-                    column,
-                    span: JsonSpan {
-                        start: l.span.start,
-                        end: l.span.end,
-                    },
-                    message: l.message.clone(),
-                }
+            .enumerate()
+            .map(|(i, l)| JsonLabel {
+                place: JsonPlace::new(sources, l.file, l.span),
+                primary: Some(i) == primary,
+                message: l.message.clone(),
             })
             .collect(),
         help: diag.help.clone(),
         notes: diag.notes.clone(),
+        suggestions: diag
+            .suggestions
+            .iter()
+            .map(|s| JsonSuggestion {
+                place: JsonPlace::new(sources, s.file, s.span),
+                replacement: s.replacement.clone(),
+                message: format!("replace with `{}`", s.replacement),
+            })
+            .collect(),
+        rendered: human(diag, sources, HumanStyle::default()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! SARIF 2.1.0, the format code-scanning services read: one log holding every diagnostic of a
 //! run, with a rule per code so the service can show the code's title and group results.
 
-use super::{codes, Diagnostic, Severity};
+use super::{codes, Diagnostic, Severity, Suggestion};
 use crate::source::SourceMap;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -40,10 +40,10 @@ pub fn sarif_log<'a>(
                 "shortDescription": { "text": title },
                 "defaultConfiguration": { "level": level },
             });
-            // The page `journeyc explain CODE` prints, so the scanning service can show the
-            // whole explanation and link to it.
+            // The page `journeyc explain CODE` prints: its opening paragraphs describe the rule,
+            // the whole page (with the wrong and fixed examples) is the help, and it is linked.
             if let Some(text) = codes::explanation(code) {
-                rule["fullDescription"] = json!({ "text": text });
+                rule["fullDescription"] = json!({ "text": description(text) });
                 rule["help"] = json!({ "text": text, "markdown": text });
                 rule["helpUri"] = json!(format!("{CODES_URL}/{code}.md"));
             }
@@ -71,8 +71,19 @@ pub fn sarif_log<'a>(
     })
 }
 
+/// The description of a `docs/codes/` page: the text between its `# CODE: title` heading and
+/// its first section (`## Wrong`).
+fn description(page: &str) -> String {
+    let lines: Vec<&str> = page
+        .lines()
+        .skip_while(|l| l.starts_with("# "))
+        .take_while(|l| !l.starts_with("## "))
+        .collect();
+    lines.join("\n").trim().to_string()
+}
+
 fn result(d: &Diagnostic, sources: &SourceMap, rule_index: usize) -> Value {
-    let primary = d.labels.iter().position(|l| l.file == d.file);
+    let primary = d.primary_label();
     let mut text = d.message.clone();
     if let Some(help) = &d.help {
         text.push_str(&format!("\nhelp: {help}"));
@@ -104,33 +115,28 @@ fn result(d: &Diagnostic, sources: &SourceMap, rule_index: usize) -> Value {
     if !related.is_empty() {
         result["relatedLocations"] = Value::Array(related);
     }
-    if let Some(fix) = fix(d, sources) {
-        result["fixes"] = json!([fix]);
+    let fixes: Vec<Value> = d.suggestions.iter().map(|s| fix(s, sources)).collect();
+    if !fixes.is_empty() {
+        result["fixes"] = Value::Array(fixes);
     }
     result
 }
 
-/// A "did you mean `x`" help as a SARIF fix replacing the primary span with `x`, the same
-/// replacement the language server offers as a quick fix (src/lsp/actions.rs).
-fn fix(d: &Diagnostic, sources: &SourceMap) -> Option<Value> {
-    let suggestion = d
-        .help
-        .as_deref()?
-        .strip_prefix("did you mean `")?
-        .split('`')
-        .next()?;
-    let loc = location(sources, d.file, d.primary_span());
+/// A suggestion (such as the name a "did you mean" help proposes) as a SARIF fix, the same edit
+/// the language server offers as a quick fix (src/lsp/actions.rs).
+fn fix(s: &Suggestion, sources: &SourceMap) -> Value {
+    let loc = location(sources, s.file, s.span);
     let place = &loc["physicalLocation"];
-    Some(json!({
-        "description": { "text": format!("Replace with `{suggestion}`") },
+    json!({
+        "description": { "text": format!("Replace with `{}`", s.replacement) },
         "artifactChanges": [{
             "artifactLocation": place["artifactLocation"],
             "replacements": [{
                 "deletedRegion": place["region"],
-                "insertedContent": { "text": suggestion },
+                "insertedContent": { "text": s.replacement },
             }],
         }],
-    }))
+    })
 }
 
 fn location(sources: &SourceMap, file: crate::source::FileId, span: crate::source::Span) -> Value {
@@ -166,7 +172,14 @@ fn uri(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::{description, uri};
+
+    #[test]
+    fn a_rule_is_described_by_its_page_before_the_first_section() {
+        let page = "# E0102: unknown touchpoint\n\nA `send` names\na touchpoint.\n\nMore.\n\n## Wrong\n\nx\n";
+        assert_eq!(description(page), "A `send` names\na touchpoint.\n\nMore.");
+        assert_eq!(description("no heading\n"), "no heading");
+    }
 
     #[test]
     fn paths_become_relative_uris() {

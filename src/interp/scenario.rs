@@ -6,6 +6,7 @@ use super::program::{EventPayload, Program};
 use super::time::{format_duration, Instant, DAY};
 use super::value::Val;
 use crate::ir::scenario::{Expect, Expectation, Scenario, StepKind};
+use crate::ir::Engagement;
 use std::sync::Arc;
 
 /// Test time 0: Monday 2026-01-05 09:00 UTC, outside the usual quiet hours.
@@ -45,15 +46,17 @@ pub struct Failure {
     pub message: String,
 }
 
+/// What a test did: one journey's ([`Happening`]s) or the world's (`world::scenario::Event`s).
 #[derive(Clone, Debug)]
-pub struct Outcome {
+pub struct Outcome<T = Happening> {
     pub failures: Vec<Failure>,
     /// Runtime errors (`E0900`): a test with one fails whatever it expected.
     pub runtime_errors: Vec<String>,
-    pub timeline: Vec<Happening>,
+    /// What happened, in time order.
+    pub timeline: Vec<T>,
 }
 
-impl Outcome {
+impl<T> Outcome<T> {
     pub fn passed(&self) -> bool {
         self.failures.is_empty() && self.runtime_errors.is_empty()
     }
@@ -73,6 +76,45 @@ pub fn runaway_message(program: &Program, node: Option<usize>) -> String {
     )
 }
 
+/// One step of a test's timeline, its fields converted to run-time values.
+pub(crate) enum Step<'a> {
+    Event {
+        name: &'a str,
+        fields: Vec<(Arc<str>, Val)>,
+    },
+    Engage {
+        kind: Engagement,
+        touchpoint: &'a str,
+    },
+}
+
+/// Feeds the scenario's steps to `step` at their times (counted from [`TEST_EPOCH`]), for one
+/// journey or the world, and returns when timers stop running: [`HORIZON`] after the last step.
+pub(crate) fn play(scenario: &Scenario, mut step: impl FnMut(Instant, Step<'_>)) -> Instant {
+    let mut last = TEST_EPOCH;
+    for s in &scenario.steps {
+        let t = TEST_EPOCH.saturating_add(i64::try_from(s.at).unwrap_or(i64::MAX / 2));
+        last = t;
+        step(
+            t,
+            match &s.kind {
+                StepKind::Event { name, fields } => Step::Event {
+                    name,
+                    fields: fields
+                        .iter()
+                        .map(|(f, v)| (Arc::from(f.as_str()), Val::from_ir(v)))
+                        .collect(),
+                },
+                StepKind::Engage { kind, touchpoint } => Step::Engage {
+                    kind: *kind,
+                    touchpoint,
+                },
+            },
+        );
+    }
+    last.saturating_add(HORIZON)
+}
+
 /// Runs the scenario on the compiled journey.
 pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
     let engine = Engine::new(program);
@@ -84,29 +126,21 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
         .collect();
     engine.identify(&mut customer, &traits);
     let mut rec = Recorder::default();
-    let mut last = TEST_EPOCH;
-    for step in &scenario.steps {
-        let t = TEST_EPOCH.saturating_add(i64::try_from(step.at).unwrap_or(i64::MAX / 2));
-        last = t;
-        match &step.kind {
-            StepKind::Event { name, fields } => {
-                let payload = EventPayload {
-                    event: program.event(name),
-                    fields: fields
-                        .iter()
-                        .map(|(f, v)| (Arc::from(f.as_str()), Val::from_ir(v)))
-                        .collect(),
-                };
-                engine.event(&mut customer, t, &payload, &mut rec);
-            }
-            StepKind::Engage { kind, touchpoint } => {
-                if let Some(tp) = program.touchpoint(touchpoint) {
-                    engine.engage(&mut customer, t, *kind, tp, &mut rec);
-                }
+    let end = play(scenario, |t, step| match step {
+        Step::Event { name, fields } => {
+            let payload = EventPayload {
+                event: program.event(name),
+                fields,
+            };
+            engine.event(&mut customer, t, &payload, &mut rec);
+        }
+        Step::Engage { kind, touchpoint } => {
+            if let Some(tp) = program.touchpoint(touchpoint) {
+                engine.engage(&mut customer, t, kind, tp, &mut rec);
             }
         }
-    }
-    engine.advance(&mut customer, last.saturating_add(HORIZON), &mut rec);
+    });
+    engine.advance(&mut customer, end, &mut rec);
     let failures = scenario
         .expectations
         .iter()

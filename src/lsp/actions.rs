@@ -1,5 +1,6 @@
-//! Quick fixes: a diagnostic whose help says "did you mean `x`?" offers to write `x` in place of
-//! the misspelt name, as rust-analyzer and rustc's suggestions do.
+//! Quick fixes: a diagnostic's suggestions (the checker attaches one to each "did you mean `x`?"
+//! help) are offered as edits writing `x` in place of the misspelt name, as rust-analyzer and
+//! rustc's suggestions do.
 
 use super::analysis::Analysis;
 use super::{diagnostics, uri};
@@ -7,7 +8,7 @@ use crate::source::FileId;
 use lsp_types::{CodeAction, CodeActionKind, TextEdit, WorkspaceEdit};
 use std::collections::HashMap;
 
-/// The quick fixes for the diagnostics of `file` whose primary span touches `start..end`.
+/// The quick fixes for the suggestions in `file` whose span touches `start..end`.
 pub fn quick_fixes(analysis: &Analysis, file: FileId, start: usize, end: usize) -> Vec<CodeAction> {
     let source = analysis.source(file);
     let Some(doc) = uri::from_path(&source.path) else {
@@ -17,23 +18,15 @@ pub fn quick_fixes(analysis: &Analysis, file: FileId, start: usize, end: usize) 
         .diagnostics
         .iter()
         .filter(|d| d.file == file)
-        .filter_map(|d| {
-            let span = d.primary_span();
-            if span.end < start || span.start > end {
-                return None;
-            }
-            let suggestion = d
-                .help
-                .as_deref()?
-                .strip_prefix("did you mean `")?
-                .split('`')
-                .next()?;
+        .flat_map(|d| d.suggestions.iter().map(move |s| (d, s)))
+        .filter(|(_, s)| s.file == file && s.span.end >= start && s.span.start <= end)
+        .map(|(d, s)| {
             let edit = TextEdit {
-                range: analysis.range(file, span.start, span.end),
-                new_text: suggestion.to_string(),
+                range: analysis.range(file, s.span.start, s.span.end),
+                new_text: s.replacement.clone(),
             };
-            Some(CodeAction {
-                title: format!("Replace with `{suggestion}`"),
+            CodeAction {
+                title: format!("Replace with `{}`", s.replacement),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![diagnostics::convert(analysis, d)]),
                 edit: Some(WorkspaceEdit {
@@ -42,7 +35,7 @@ pub fn quick_fixes(analysis: &Analysis, file: FileId, start: usize, end: usize) 
                 }),
                 is_preferred: Some(true),
                 ..Default::default()
-            })
+            }
         })
         .collect()
 }

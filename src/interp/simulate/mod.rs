@@ -43,6 +43,20 @@ pub struct Options {
     pub threads: usize,
 }
 
+impl Options {
+    /// Calls `run` with the customer count, seed and threads, once the count is known to be one
+    /// a simulation can run (every entry point below checks it the same way).
+    fn run<T>(
+        self,
+        run: impl FnOnce(u64, u64, usize) -> Result<T, SimError>,
+    ) -> Result<T, SimError> {
+        if self.customers == 0 {
+            return Err(SimError::NoCustomers);
+        }
+        run(self.customers, self.seed, self.threads)
+    }
+}
+
 /// Runs the simulation on `journey` and builds its report. `progress` counts customers done.
 pub fn simulate(
     journey: &Journey,
@@ -50,17 +64,7 @@ pub fn simulate(
     opts: Options,
     progress: &AtomicU64,
 ) -> Result<Report, SimError> {
-    if opts.customers == 0 {
-        return Err(SimError::NoCustomers);
-    }
-    let agg = runner::run(
-        journey,
-        sim,
-        opts.customers,
-        opts.seed,
-        opts.threads,
-        progress,
-    )?;
+    let agg = opts.run(|n, seed, threads| runner::run(journey, sim, n, seed, threads, progress))?;
     report(journey, sim, opts, &agg)
 }
 
@@ -72,17 +76,7 @@ pub fn simulate_world(
     opts: Options,
     progress: &AtomicU64,
 ) -> Result<pressure::WorldReport, SimError> {
-    if opts.customers == 0 {
-        return Err(SimError::NoCustomers);
-    }
-    let agg = world::run(
-        journeys,
-        sim,
-        opts.customers,
-        opts.seed,
-        opts.threads,
-        progress,
-    )?;
+    let agg = opts.run(|n, seed, threads| world::run(journeys, sim, n, seed, threads, progress))?;
     let programs = journeys
         .iter()
         .map(compile)
@@ -120,18 +114,8 @@ pub fn simulate_pair(
     opts: Options,
     progress: &AtomicU64,
 ) -> Result<(Report, Report, paired::Pairs), SimError> {
-    if opts.customers == 0 {
-        return Err(SimError::NoCustomers);
-    }
-    let (a, b, pairs) = paired::run(
-        before,
-        after,
-        sim,
-        opts.customers,
-        opts.seed,
-        opts.threads,
-        progress,
-    )?;
+    let (a, b, pairs) =
+        opts.run(|n, seed, threads| paired::run(before, after, sim, n, seed, threads, progress))?;
     Ok((
         report(before, sim, opts, &a)?,
         report(after, sim, opts, &b)?,

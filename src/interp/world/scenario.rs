@@ -4,11 +4,10 @@
 
 use super::{Cast, World, WorldObserver};
 use crate::interp::engine::{Action, ExitReason, NotEntered};
-use crate::interp::scenario::{check, runaway_message, Failure, Happening, HORIZON, TEST_EPOCH};
+use crate::interp::scenario::{check, play, runaway_message, Failure, Happening, Step, TEST_EPOCH};
 use crate::interp::time::Instant;
 use crate::interp::value::Val;
-use crate::ir::scenario::{Expect, Scenario, StepKind};
-use std::sync::Arc;
+use crate::ir::scenario::{Expect, Scenario};
 
 /// What happened in one journey, in time order across journeys.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,19 +16,9 @@ pub struct Event {
     pub happening: Happening,
 }
 
-#[derive(Clone, Debug)]
-pub struct Outcome {
-    pub failures: Vec<Failure>,
-    pub runtime_errors: Vec<String>,
-    /// Every journey's actions and ignored events, in the order they happened.
-    pub timeline: Vec<Event>,
-}
-
-impl Outcome {
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty() && self.runtime_errors.is_empty()
-    }
-}
+/// What a test did in the world: its timeline holds every journey's actions and ignored events,
+/// in the order they happened.
+pub type Outcome = crate::interp::scenario::Outcome<Event>;
 
 #[derive(Default)]
 struct Recorder {
@@ -75,24 +64,11 @@ pub fn run(cast: &Cast, focus: usize, scenario: &Scenario) -> Outcome {
         .collect();
     let mut rec = Recorder::default();
     world.identify(cast, TEST_EPOCH, &traits, &mut rec);
-    let mut last = TEST_EPOCH;
-    for step in &scenario.steps {
-        let t = TEST_EPOCH.saturating_add(i64::try_from(step.at).unwrap_or(i64::MAX / 2));
-        last = t;
-        match &step.kind {
-            StepKind::Event { name, fields } => {
-                let fields: Vec<(Arc<str>, Val)> = fields
-                    .iter()
-                    .map(|(f, v)| (Arc::from(f.as_str()), Val::from_ir(v)))
-                    .collect();
-                world.event(cast, t, name, &fields, &mut rec);
-            }
-            StepKind::Engage { kind, touchpoint } => {
-                world.engage(cast, t, *kind, touchpoint, &mut rec);
-            }
-        }
-    }
-    world.advance(cast, last.saturating_add(HORIZON), &mut rec);
+    let end = play(scenario, |t, step| match step {
+        Step::Event { name, fields } => world.event(cast, t, name, &fields, &mut rec),
+        Step::Engage { kind, touchpoint } => world.engage(cast, t, kind, touchpoint, &mut rec),
+    });
+    world.advance(cast, end, &mut rec);
     // Stable: within an instant, the order things happened in.
     rec.timeline.sort_by_key(|e| e.happening.time);
     let of = |j: usize| -> Vec<Happening> {

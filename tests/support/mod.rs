@@ -1,0 +1,84 @@
+//! Helpers shared by the tests that run the real `journeyc` binary (`mod support;`): running it,
+//! running it with a time limit, and writing a scratch project.
+//!
+//! Each test file compiles this module on its own and uses a part of it, hence `dead_code`.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The journeyc binary with `args`, run in `cwd`, without colour.
+pub fn command(args: &[&str], cwd: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_journeyc"));
+    cmd.args(args).current_dir(cwd).env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs journeyc to the end with its output collected.
+pub fn journeyc(args: &[&str], cwd: &Path) -> Output {
+    command(args, cwd)
+        .output()
+        .expect("the journeyc binary runs")
+}
+
+/// Runs `cmd` with its output collected, killing it after `secs` seconds so that a regression
+/// (a replay that never ends, a simulation of billions of customers) fails the test instead of
+/// hanging it. Its standard input is what `cmd` says (inherited unless set).
+pub fn output_within(mut cmd: Command, secs: u64) -> Output {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the journeyc binary runs");
+    // Read both pipes while the child runs, so that it never blocks on a full one.
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = read(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = read(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for journeyc") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still ran after {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// A scratch folder holding `files` (name, text).
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write fixture");
+    }
+    dir
+}
