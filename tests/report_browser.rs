@@ -164,7 +164,9 @@ fn run_browser(chromium: &str, dir: &Path, harness: &Path) -> Vec<serde_json::Va
         .output()
         .expect("chromium runs");
     let dom = String::from_utf8_lossy(&out.stdout);
-    let start = dom.find("<pre id=\"result\">").map(|i| i + "<pre id=\"result\">".len());
+    let start = dom
+        .find("<pre id=\"result\">")
+        .map(|i| i + "<pre id=\"result\">".len());
     let json = start
         .and_then(|s| dom[s..].find("</pre>").map(|e| &dom[s..s + e]))
         .unwrap_or_default()
@@ -214,7 +216,13 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
         after.to_string_lossy().into_owned(),
         compare.to_string_lossy().into_owned(),
     );
-    journeyc(&[&args[..], &["--compare", &after_arg, "--html", &compare_arg]].concat());
+    journeyc(
+        &[
+            &args[..],
+            &["--compare", &after_arg, "--html", &compare_arg],
+        ]
+        .concat(),
+    );
 
     let harness = harness(dir.path(), &["report.html", "compare.html", "control.html"]);
     let verdicts = run_browser(chromium, dir.path(), &harness);
@@ -236,13 +244,21 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
         if page == "control.html" {
             // The checker must see what is wrong with the control page.
             assert!(!overlaps.is_empty(), "{at}: the overlap went unseen: {v}");
-            assert!(wide && !overflow.is_empty(), "{at}: the overflow went unseen: {v}");
-            assert!(!urls.is_empty(), "{at}: the external image went unseen: {v}");
+            assert!(
+                wide && !overflow.is_empty(),
+                "{at}: the overflow went unseen: {v}"
+            );
+            assert!(
+                !urls.is_empty(),
+                "{at}: the external image went unseen: {v}"
+            );
             assert!(!resources.is_empty(), "{at}: the request went unseen: {v}");
             continue;
         }
         assert!(
-            v["csp"].as_str().is_some_and(|c| c.contains("default-src 'none'")),
+            v["csp"]
+                .as_str()
+                .is_some_and(|c| c.contains("default-src 'none'")),
             "{at}: the page's CSP does not forbid loading: {v}"
         );
         if !overlaps.is_empty() {

@@ -471,7 +471,105 @@ fn compare_html_has_both_versions() {
     simulate(&["--compare", SAAS, "--html", &page_arg]);
     let html = std::fs::read_to_string(&page).expect("written");
     assert!(html.contains("<h1>Before</h1>") && html.contains("<h1>After</h1>"));
-    assert_eq!(html.matches("<svg").count(), 2);
+    assert_eq!(
+        html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\"").count(),
+        2,
+        "each version's journey is drawn"
+    );
+}
+
+/// The page as a reader sees it: without the style sheet and the tags, entities decoded, runs
+/// of white space as one space.
+fn visible_text(html: &str) -> String {
+    let html = match (html.find("<style>"), html.find("</style>")) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &html[..a], &html[b..]),
+        _ => html.to_string(),
+    };
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The numbers of a line of the text report (counts, rates, times, intervals): its words with
+/// a digit in them, without the punctuation around them. A word the text cut (`…`) is skipped.
+fn key_numbers(line: &str) -> Vec<String> {
+    line.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "()[],;:*`'".contains(c)))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()) && !w.contains('…'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every line of the text report has its numbers in the HTML page: the page says everything
+/// the text says (one journey, several journeys together, and `--compare`).
+#[test]
+fn the_html_says_everything_the_text_says() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let after = dir.path().join("after.journey");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    std::fs::write(&after, source.replace("      send activation_nudge\n", "")).expect("writable");
+    let after_arg = after.to_string_lossy().into_owned();
+    let runs: Vec<Vec<&str>> = vec![
+        vec![SAAS],
+        vec!["examples/b2b_onboarding.journey"],
+        vec!["examples/ecommerce_order.journey"],
+        vec!["examples/subscription_winback.journey"],
+        vec!["examples/one_customer.journey"],
+        vec!["tests/fixtures/pass/simulation_fields.journey"],
+        vec![SAAS, "--compare", &after_arg],
+    ];
+    let page = dir.path().join("page.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    for run in runs {
+        let mut args = vec!["simulate"];
+        args.extend(&run);
+        args.extend(["--customers", "2000", "--seed", "3", "--html", &page_arg]);
+        let out = journeyc(&args, &root());
+        assert!(out.status.success(), "{run:?}: {}", stderr(&out));
+        let html = std::fs::read_to_string(&page).expect("the page was written");
+        let seen = visible_text(&html);
+        let mut missing = Vec::new();
+        for line in stdout(&out).lines() {
+            for n in key_numbers(line) {
+                if !seen.contains(&n) {
+                    missing.push(format!("`{n}` of `{}`", line.trim()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "{run:?}: the HTML lacks what the text says:\n{}",
+            missing.join("\n")
+        );
+    }
+}
+
+/// The page of a fixed simulation, as written (reviewed: the sections, the rows, the drawing).
+#[test]
+fn html_report() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let page = dir.path().join("report.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    simulate(&["--threads", "2", "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    insta::assert_snapshot!(html);
 }
 
 #[test]

@@ -50,7 +50,7 @@ pub fn svg(g: &Graph, note: &dyn Fn(&str) -> Option<String>, prefix: &str) -> St
 fn draw(l: &Layout, name: &str, prefix: &str) -> String {
     let mut o = String::new();
     let arrow = format!("{prefix}-arrow");
-    let _ = write!(
+    let _ = writeln!(
         o,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" viewBox=\"0 0 {w} {h}\" \
          width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"journey {name}\" \
@@ -63,7 +63,7 @@ fn draw(l: &Layout, name: &str, prefix: &str) -> String {
     );
     for b in &l.bands {
         let title = cut(&b.title, NODE_CHARS);
-        let _ = write!(
+        let _ = writeln!(
             o,
             "<g><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\" \
              fill=\"#f7f9fb\" stroke=\"#cbd5e0\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" \
@@ -92,7 +92,7 @@ fn draw(l: &Layout, name: &str, prefix: &str) -> String {
             if p.len() < 2 {
                 return;
             }
-            let _ = write!(
+            let _ = writeln!(
                 o,
                 "<polyline points=\"{}\" fill=\"none\" stroke=\"#666\" stroke-width=\"1.2\"{dash}{}/>",
                 points(p),
@@ -116,7 +116,7 @@ fn draw(l: &Layout, name: &str, prefix: &str) -> String {
         match &b.kind {
             BoxKind::EdgeLabel => {
                 let text = cut(&b.label, EDGE_CHARS);
-                let _ = write!(
+                let _ = writeln!(
                     o,
                     "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" \
                      fill=\"#4a5568\">{}{}</text>",
@@ -142,7 +142,7 @@ fn draw(l: &Layout, name: &str, prefix: &str) -> String {
                         } else {
                             3.0
                         };
-                        let _ = write!(
+                        let _ = writeln!(
                             o,
                             "<rect x=\"{left:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{:.1}\" \
                              rx=\"{rx:.1}\" {paint}/>",
@@ -159,11 +159,11 @@ fn draw(l: &Layout, name: &str, prefix: &str) -> String {
                             (right - d, bottom),
                             (left + d, bottom),
                         ];
-                        let _ = write!(o, "<polygon points=\"{}\" {paint}/>", points(&p));
+                        let _ = writeln!(o, "<polygon points=\"{}\" {paint}/>", points(&p));
                     }
                 }
                 let text = cut(&b.label, NODE_CHARS);
-                let _ = write!(
+                let _ = writeln!(
                     o,
                     "<title>{}</title><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" \
                      text-anchor=\"middle\" fill=\"#1a202c\">{}</text>",
@@ -173,7 +173,7 @@ fn draw(l: &Layout, name: &str, prefix: &str) -> String {
                     esc(&text)
                 );
                 if let Some(n) = note {
-                    let _ = write!(
+                    let _ = writeln!(
                         o,
                         "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" \
                          fill=\"#4a5568\">{}</text>",
@@ -182,7 +182,7 @@ fn draw(l: &Layout, name: &str, prefix: &str) -> String {
                         esc(n)
                     );
                 }
-                o.push_str("</g>");
+                o.push_str("</g>\n");
             }
         }
     }

@@ -23,7 +23,7 @@ pub const NODE_CHAR: f64 = 7.3;
 pub const EDGE_CHAR: f64 = 6.7;
 /// The longest label drawn in full; longer ones are cut with `…` (the drawing shows the full
 /// text on hover).
-pub const NODE_CHARS: usize = 34;
+pub const NODE_CHARS: usize = 40;
 pub const EDGE_CHARS: usize = 30;
 
 const GAP: f64 = 26.0;
@@ -126,7 +126,8 @@ struct Flat<'g> {
 
 fn flatten(g: &Graph) -> Flat<'_> {
     let mut nodes = Vec::new();
-    let leaves = |n: &&super::graph::GraphNode| n.id.starts_with("goal.") || n.id.starts_with("exit.");
+    let leaves =
+        |n: &&super::graph::GraphNode| n.id.starts_with("goal.") || n.id.starts_with("exit.");
     if let Some(start) = g.outer.first() {
         nodes.push((start, None));
     }
@@ -383,7 +384,11 @@ pub fn layout(g: &Graph, note: &dyn Fn(&str) -> Option<String>) -> Layout {
         }
         prev = st;
         layer_top[l] = y;
-        layer_h[l] = layers[l].iter().map(|i| v[*i].h).fold(0.0, f64::max).max(6.0);
+        layer_h[l] = layers[l]
+            .iter()
+            .map(|i| v[*i].h)
+            .fold(0.0, f64::max)
+            .max(6.0);
         y += layer_h[l] + VGAP;
     }
     let mut height = y - VGAP + MARGIN;
@@ -420,10 +425,7 @@ pub fn layout(g: &Graph, note: &dyn Fn(&str) -> Option<String>) -> Layout {
         });
     }
 
-    let mut width = v
-        .iter()
-        .map(|x| x.x + x.w / 2.0)
-        .fold(0.0, f64::max);
+    let mut width = v.iter().map(|x| x.x + x.w / 2.0).fold(0.0, f64::max);
     // Stage frames.
     let mut bands = Vec::new();
     for (k, c) in g.clusters.iter().enumerate() {
@@ -434,9 +436,18 @@ pub fn layout(g: &Graph, note: &dyn Fn(&str) -> Option<String>) -> Layout {
         if members.is_empty() {
             continue;
         }
-        let left = members.iter().map(|x| x.x - x.w / 2.0).fold(f64::INFINITY, f64::min) - 10.0;
+        let left = members
+            .iter()
+            .map(|x| x.x - x.w / 2.0)
+            .fold(f64::INFINITY, f64::min)
+            - 10.0;
         let right = members.iter().map(|x| x.x + x.w / 2.0).fold(0.0, f64::max) + 10.0;
-        let top = members.iter().map(|x| layer_top[x.layer]).fold(f64::INFINITY, f64::min) - TITLE + 4.0;
+        let top = members
+            .iter()
+            .map(|x| layer_top[x.layer])
+            .fold(f64::INFINITY, f64::min)
+            - TITLE
+            + 4.0;
         let bottom = members
             .iter()
             .map(|x| layer_top[x.layer] + x.h)

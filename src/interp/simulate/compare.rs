@@ -203,8 +203,7 @@ pub fn shown_significant(c: &Change, scale: f64, decimals: i32) -> bool {
     let unit = 10f64.powi(decimals);
     let shown = |x: f64| (x * scale * unit).round();
     c.significant
-        && c
-            .ci95
+        && c.ci95
             .is_some_and(|[lo, hi]| shown(lo) > 0.0 || shown(hi) < 0.0)
 }
 

@@ -206,7 +206,7 @@ mod tests {
     fn buckets_hold_every_value_in_readable_widths() {
         let mut h = Hist::default();
         assert!(h.buckets(12).is_empty());
-        for v in [0u64, 3_600, 86_400, 86_400 * 3 + 5, 86_400 * 9] {
+        for v in [0u64, 3_600, 86_400, 86_400 * 3 + 5, 86_400 * 9 + 18_000] {
             h.add(v);
         }
         let b = h.buckets(12);

@@ -46,13 +46,13 @@ fn share(n: u64, of: u64) -> f64 {
 /// The funnel: a row per stage and step with its customers and share of entered; after a
 /// split, a row per variant (the holdout too, which has no step of its own).
 fn funnel(o: &mut String, r: &Report) {
-    o.push_str("<h2>Funnel</h2><p class=\"note\">Customers reaching each step at least once, and their share of entered customers.</p><div class=\"chart\">");
+    o.push_str("<h2>Funnel</h2>\n<p class=\"note\">Customers reaching each step at least once, and their share of entered customers.</p>\n<div class=\"chart\">");
     for s in &r.stages {
         let mut label = s.name.clone();
         if s.skipped > 0 {
             let _ = write!(label, " (skipped by {})", count(s.skipped));
         }
-        bar_row(o, &label, 0, s.rate, STAGE, &num(s.reached, s.rate), "st");
+        bar_row(o, &label, 0, s.rate, STAGE, &num(s.reached, s.rate), " st");
         for st in &s.steps {
             bar_row(
                 o,
@@ -79,7 +79,7 @@ fn funnel(o: &mut String, r: &Report) {
             }
         }
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
 }
 
 /// A step of the drop-off chains: its label and customers.
@@ -134,19 +134,19 @@ fn chains(r: &Report) -> Vec<(Link<'_>, Link<'_>)> {
 /// the same block (the next stage after a stage's last step). Blocks nested in a wait or an `if`
 /// are chains of their own: the customers who took another branch are not lost.
 fn drop_off(o: &mut String, r: &Report) {
-    o.push_str("<h2>Drop-off</h2><p class=\"note\">Customers who reached a step but never the next step of the same block (after a stage's last step: the next stage), and their share of those who reached it. They converted, left, are still waiting, or jumped elsewhere; customers who took another branch are not lost.</p>");
+    o.push_str("<h2>Drop-off</h2>\n<p class=\"note\">Customers who reached a step but never the next step of the same block (after a stage's last step: the next stage), and their share of those who reached it. They converted, left, are still waiting, or jumped elsewhere; customers who took another branch are not lost.</p>\n");
     let lost: Vec<(Link, Link, u64)> = chains(r)
         .into_iter()
         .map(|(a, b)| (a, b, a.reached.saturating_sub(b.reached)))
         .filter(|x| x.2 > 0)
         .collect();
     let Some((a, b, n)) = lost.iter().max_by_key(|x| x.2) else {
-        o.push_str("<p>No step loses customers before the next.</p>");
+        o.push_str("<p>No step loses customers before the next.</p>\n");
         return;
     };
     let _ = write!(
         o,
-        "<p>The largest drop: <b>{}</b> customers ({} of those who reached it) between <b>{}</b> and <b>{}</b>.</p><div class=\"chart\">",
+        "<p>The largest drop: <b>{}</b> customers ({} of those who reached it) between <b>{}</b> and <b>{}</b>.</p>\n<div class=\"chart\">",
         count(*n),
         pct(share(*n, a.reached)),
         esc(a.label),
@@ -164,7 +164,7 @@ fn drop_off(o: &mut String, r: &Report) {
             "",
         );
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
 }
 
 /// A histogram of times from entry, as rows: one bar per interval, its length the share of
@@ -173,11 +173,11 @@ fn histogram(o: &mut String, buckets: &[Bucket], total: u64, fill: &str) {
     let top = buckets.iter().map(|b| b.count).max().unwrap_or(0);
     o.push_str("<div class=\"chart\">");
     for b in buckets {
-        let label = format!(
-            "{} to {}",
-            crate::units::duration(b.from),
-            crate::units::duration(b.to)
-        );
+        let from = match b.from {
+            0 => "0".to_string(),
+            t => crate::units::duration(t),
+        };
+        let label = format!("{from} to {}", crate::units::duration(b.to));
         bar_row(
             o,
             &label,
@@ -188,7 +188,7 @@ fn histogram(o: &mut String, buckets: &[Bucket], total: u64, fill: &str) {
             "",
         );
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
 }
 
 fn time(m: Option<u64>) -> String {
@@ -198,12 +198,12 @@ fn time(m: Option<u64>) -> String {
 fn goal(o: &mut String, r: &Report) {
     let g = &r.goal;
     if g.goals.is_empty() {
-        o.push_str("<h2>Goal</h2><p>None: the journey has no <code>goal</code>, so nobody converts.</p>");
+        o.push_str("<h2>Goal</h2>\n<p>None: the journey has no <code>goal</code>, so nobody converts.</p>\n");
         return;
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<h2>Goal: {}</h2><p>Converted <b>{}</b> of {}: <b>{}</b> (95% CI {} to {}). Time to goal: median {}, p90 {}.</p>",
+        "<h2>Goal: {}</h2>\n<p>Converted <b>{}</b> of {}: <b>{}</b> (95% CI {} to {}). Time to goal: median {}, p90 {}.</p>",
         esc(&g.goals.join(", ")),
         count(g.converted),
         count(r.entered),
@@ -214,14 +214,14 @@ fn goal(o: &mut String, r: &Report) {
         time(g.time.p90_secs)
     );
     if !g.time.histogram.is_empty() {
-        o.push_str("<h3>Time to goal</h3><p class=\"note\">Converted customers by the time from entry to their conversion (share of converted).</p>");
+        o.push_str("<h3>Time to goal</h3>\n<p class=\"note\">Converted customers by the time from entry to their conversion (share of converted).</p>\n");
         histogram(o, &g.time.histogram, g.converted, GOAL);
     }
 }
 
 fn outcomes(o: &mut String, r: &Report) {
     let oc = &r.outcomes;
-    o.push_str("<h2>How customers left</h2><p class=\"note\">Entered customers by how their journey ended (share of entered).</p><div class=\"chart\">");
+    o.push_str("<h2>How customers left</h2>\n<p class=\"note\">Entered customers by how their journey ended (share of entered).</p>\n<div class=\"chart\">");
     let mut row = |label: &str, n: u64, fill: &str| {
         let rate = share(n, r.entered);
         bar_row(o, label, 0, rate, fill, &num(n, rate), "");
@@ -238,14 +238,14 @@ fn outcomes(o: &mut String, r: &Report) {
     if oc.runaway > 0 {
         row("stopped (E0900 runaway)", oc.runaway, EXIT);
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
 }
 
 fn splits(o: &mut String, r: &Report) {
     for s in &r.splits {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<h2>Split in {}</h2><p class=\"note\">Goal conversion by variant, with its 95% interval (the thin bar) and the {} rate as a grey line; each is compared with {}.</p>",
+            "<h2>Split in {}</h2>\n<p class=\"note\">Goal conversion by variant, with its 95% interval (the thin bar) and the {} rate as a grey line; each is compared with {}.</p>",
             esc(&place(&s.id)),
             if s.reference == "holdout" { "holdout's" } else { "pooled" },
             esc(&s.reference)
@@ -259,7 +259,7 @@ fn splits(o: &mut String, r: &Report) {
                 Some(x) if x.significant => EXIT,
                 _ => STAGE,
             };
-            let _ = write!(
+            let _ = writeln!(
                 o,
                 "<div class=\"row wide\"><span class=\"lbl\">{} ({})</span>{}<span class=\"num\">{} <small>{} to {}</small></span></div>",
                 esc(&v.name),
@@ -270,16 +270,22 @@ fn splits(o: &mut String, r: &Report) {
                 pct(v.ci95[1])
             );
         }
-        let _ = write!(o, "</div><p class=\"note\">Scale: 0 to {}.</p><ul class=\"verdicts\">", pct(max));
+        let _ = writeln!(
+            o,
+            "</div>\n<p class=\"note\">Scale: 0 to {}.</p>\n<ul class=\"verdicts\">",
+            pct(max)
+        );
         for v in &s.variants {
             let (class, vs) = match &v.versus {
-                Some(x) if x.significant && x.difference > 0.0 => ("better", verdict(x, &s.reference)),
+                Some(x) if x.significant && x.difference > 0.0 => {
+                    ("better", verdict(x, &s.reference))
+                }
                 Some(x) if x.significant => ("worse", verdict(x, &s.reference)),
                 Some(x) => ("ns", verdict(x, &s.reference)),
                 None if v.reference => ("ns", "(reference)".to_string()),
                 None => ("ns", "no customers to compare".to_string()),
             };
-            let _ = write!(
+            let _ = writeln!(
                 o,
                 "<li><b>{}</b> ({}): {} customers, {} converted: {} (95% CI {} to {}). <span class=\"{class}\">{}</span></li>",
                 esc(&v.name),
@@ -292,7 +298,7 @@ fn splits(o: &mut String, r: &Report) {
                 esc(&vs)
             );
         }
-        o.push_str("</ul>");
+        o.push_str("</ul>\n");
     }
 }
 
@@ -300,7 +306,7 @@ fn milestones(o: &mut String, r: &Report) {
     if r.milestones.is_empty() {
         return;
     }
-    o.push_str("<h2>Milestones</h2><div class=\"chart\">");
+    o.push_str("<h2>Milestones</h2>\n<div class=\"chart\">");
     for m in &r.milestones {
         bar_row(
             o,
@@ -317,14 +323,14 @@ fn milestones(o: &mut String, r: &Report) {
             "",
         );
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
     for m in &r.milestones {
         if m.time.histogram.is_empty() {
             continue;
         }
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<h3>Time to milestone {}</h3><p class=\"note\">Customers who reached it by the time from entry (share of those who reached it).</p>",
+            "<h3>Time to milestone {}</h3>\n<p class=\"note\">Customers who reached it by the time from entry (share of those who reached it).</p>",
             esc(&m.name)
         );
         histogram(o, &m.time.histogram, m.reached, STEP);
@@ -332,7 +338,7 @@ fn milestones(o: &mut String, r: &Report) {
 }
 
 fn messages(o: &mut String, r: &Report) {
-    o.push_str("<h2>Messages by touchpoint</h2>");
+    o.push_str("<h2>Messages by touchpoint</h2>\n");
     let rows: Vec<Vec<String>> = r
         .touchpoints
         .iter()
@@ -350,11 +356,19 @@ fn messages(o: &mut String, r: &Report) {
         .collect();
     table(
         o,
-        &["touchpoint", "channel", "sent", "suppressed: cap", "suppressed: consent", "deferred", "credited"],
+        &[
+            "touchpoint",
+            "channel",
+            "sent",
+            "suppressed: cap",
+            "suppressed: consent",
+            "deferred",
+            "credited",
+        ],
         &rows,
     );
-    o.push_str("<p class=\"note\">Suppressed: sends the channel's cap or missing consent stopped. Deferred: held for quiet hours, then sent or suppressed. Credited: conversions credited to the touchpoint (<code>converts EVENT within D</code>).</p>");
-    o.push_str("<h2>By channel</h2><p class=\"note\">Mean, p90, max: messages per entered customer (the contact pressure).</p>");
+    o.push_str("<p class=\"note\">Suppressed: sends the channel's cap or missing consent stopped. Deferred: held for quiet hours, then sent or suppressed. Credited: conversions credited to the touchpoint (<code>converts EVENT within D</code>).</p>\n");
+    o.push_str("<h2>By channel</h2>\n<p class=\"note\">Mean, p90, max: messages per entered customer (the contact pressure).</p>\n");
     let rows: Vec<Vec<String>> = r
         .channels
         .iter()
@@ -373,7 +387,16 @@ fn messages(o: &mut String, r: &Report) {
         .collect();
     table(
         o,
-        &["channel", "sent", "suppressed: cap", "suppressed: consent", "deferred", "mean", "p90", "max"],
+        &[
+            "channel",
+            "sent",
+            "suppressed: cap",
+            "suppressed: consent",
+            "deferred",
+            "mean",
+            "p90",
+            "max",
+        ],
         &rows,
     );
     let top = r
@@ -394,7 +417,7 @@ fn messages(o: &mut String, r: &Report) {
                 "",
             );
         }
-        o.push_str("</div>");
+        o.push_str("</div>\n");
     }
 }
 
@@ -417,11 +440,8 @@ fn graph(o: &mut String, r: &Report, prefix: &str) {
     for (i, (_, n)) in r.outcomes.exit_on.iter().enumerate() {
         put(format!("exit.{i}"), *n);
     }
-    put(
-        "completed".into(),
-        r.outcomes.completed,
-    );
-    o.push_str("<h2>The journey</h2><p class=\"note\">Each step with the customers who reached it and their share of entered. Dashed: how customers leave at any time (the goal, <code>exit on</code>) and jumps (<code>goto</code>). Hover a cut label for its full text.</p>");
+    put("completed".into(), r.outcomes.completed);
+    o.push_str("<h2>The journey</h2>\n<p class=\"note\">Each step with the customers who reached it and their share of entered. Dashed: how customers leave at any time (the goal, <code>exit on</code>) and jumps (<code>goto</code>). Hover a cut label for its full text.</p>\n");
     o.push_str(&crate::ir::graph_svg::svg(
         &r.graph,
         &|id| notes.get(id).cloned(),
@@ -432,7 +452,7 @@ fn graph(o: &mut String, r: &Report, prefix: &str) {
 /// The sections of one journey's report; `prefix` keeps the ids of its drawing unique in the
 /// page.
 pub(super) fn report_body(o: &mut String, r: &Report, prefix: &str) {
-    let _ = write!(
+    let _ = writeln!(
         o,
         "<p>{} customers, seed {}. Entered: <b>{}</b> ({} of customers; the trigger's condition held).</p>",
         count(r.customers),
@@ -441,7 +461,7 @@ pub(super) fn report_body(o: &mut String, r: &Report, prefix: &str) {
         pct(r.entered_rate)
     );
     if r.entered == 0 {
-        o.push_str("<p>Nobody entered: the trigger's condition never held for this population (if it reads <code>event.FIELD</code>: behaviour rules give events no fields, so it never holds).</p>");
+        o.push_str("<p>Nobody entered: the trigger's condition never held for this population (if it reads <code>event.FIELD</code>: behaviour rules give events no fields, so it never holds).</p>\n");
     }
     funnel(o, r);
     drop_off(o, r);
@@ -455,7 +475,7 @@ pub(super) fn report_body(o: &mut String, r: &Report, prefix: &str) {
 
 pub fn render(r: &Report) -> String {
     let title = format!("Simulation {} of journey {}", r.simulation, r.journey);
-    let mut body = format!("<h1>{}</h1>", esc(&title));
+    let mut body = format!("<h1>{}</h1>\n", esc(&title));
     report_body(&mut body, r, "j");
     page(&title, &body)
 }
@@ -468,14 +488,14 @@ pub fn render_world(w: &super::pressure::WorldReport) -> String {
         w.simulation,
         w.journeys.join(", ")
     );
-    let mut body = format!("<h1>{}</h1>", esc(&title));
+    let mut body = format!("<h1>{}</h1>\n", esc(&title));
     for (i, r) in w.reports.iter().enumerate() {
-        let _ = write!(body, "<h1>Journey {}</h1>", esc(&r.journey));
+        let _ = writeln!(body, "<h1>Journey {}</h1>", esc(&r.journey));
         report_body(&mut body, r, &format!("j{i}"));
     }
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<h2>Contact pressure across journeys</h2><p class=\"note\">{} customers entered at least one journey; mean, p90, max: messages per such customer.</p>",
+        "<h2>Contact pressure across journeys</h2>\n<p class=\"note\">{} customers entered at least one journey; mean, p90, max: messages per such customer.</p>",
         count(w.entered)
     );
     let rows: Vec<Vec<String>> = w
@@ -499,7 +519,14 @@ pub fn render_world(w: &super::pressure::WorldReport) -> String {
         .collect();
     table(
         &mut body,
-        &["channel", "sent", "mean", "p90", "max", "suppressed by a cap another journey filled"],
+        &[
+            "channel",
+            "sent",
+            "mean",
+            "p90",
+            "max",
+            "suppressed by a cap another journey filled",
+        ],
         &rows,
     );
     page(&title, &body)

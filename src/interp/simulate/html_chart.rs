@@ -52,11 +52,20 @@ pub const NEUTRAL: &str = "#a0aec0";
 pub const BEFORE: &str = "#cbd5e0";
 
 /// One row: `label` (HTML-escaped here; `depth` indents it), a bar of `frac` (0 to 1) of the
-/// width in `fill`, and `num` (HTML, not escaped). `class` marks a stage's row (`st`).
-pub fn bar_row(o: &mut String, label: &str, depth: usize, frac: f64, fill: &str, num: &str, class: &str) {
-    let _ = write!(
+/// width in `fill`, and `num` (HTML, not escaped). `class` is more classes for the row, each
+/// after a space (` st` for a stage's row).
+pub fn bar_row(
+    o: &mut String,
+    label: &str,
+    depth: usize,
+    frac: f64,
+    fill: &str,
+    num: &str,
+    class: &str,
+) {
+    let _ = writeln!(
         o,
-        "<div class=\"row {class}\" style=\"--d:{depth}\"><span class=\"lbl\" title=\"{t}\">{t}</span>{}<span class=\"num\">{num}</span></div>",
+        "<div class=\"row{class}\" style=\"--d:{depth}\"><span class=\"lbl\" title=\"{t}\">{t}</span>{}<span class=\"num\">{num}</span></div>",
         bar(&[(frac, fill)]),
         t = esc(label),
     );
@@ -83,7 +92,14 @@ pub fn bar(parts: &[(f64, &str)]) -> String {
 
 /// A rate with its interval on a scale from 0 to `max`: a thin line from `lo` to `hi`, a mark
 /// at `rate`, and a grey line at `reference` when given.
-pub fn interval(rate: f64, lo: f64, hi: f64, max: f64, reference: Option<f64>, fill: &str) -> String {
+pub fn interval(
+    rate: f64,
+    lo: f64,
+    hi: f64,
+    max: f64,
+    reference: Option<f64>,
+    fill: &str,
+) -> String {
     let at = |x: f64| (x / max.max(1e-9)).clamp(0.0, 1.0) * 100.0;
     let mut o = String::from(
         "<svg class=\"bar\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" aria-hidden=\"true\">\
@@ -118,17 +134,17 @@ pub fn nice_max(x: f64) -> f64 {
 /// `<div class="scroll"><table>...`: a table that scrolls sideways inside its box on a narrow
 /// screen instead of widening the page. `head` are the column titles; rows are HTML cells.
 pub fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    o.push_str("<div class=\"scroll\"><table><tr>");
+    o.push_str("<div class=\"scroll\"><table><tr>\n");
     for h in head {
         let _ = write!(o, "<th>{}</th>", esc(h));
     }
-    o.push_str("</tr>");
+    o.push_str("</tr>\n");
     for r in rows {
-        o.push_str("<tr>");
+        o.push_str("<tr>\n");
         for c in r {
             let _ = write!(o, "<td>{c}</td>");
         }
-        o.push_str("</tr>");
+        o.push_str("</tr>\n");
     }
-    o.push_str("</table></div>");
+    o.push_str("</table></div>\n");
 }

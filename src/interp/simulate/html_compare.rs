@@ -30,7 +30,12 @@ enum Direction {
 }
 
 /// The verdict of a change as shown: its CSS class, its word and the after bar's colour.
-fn verdict(c: &Change, dir: Direction, scale: f64, decimals: i32) -> (&'static str, &'static str, &'static str) {
+fn verdict(
+    c: &Change,
+    dir: Direction,
+    scale: f64,
+    decimals: i32,
+) -> (&'static str, &'static str, &'static str) {
     if !shown_significant(c, scale, decimals) {
         return ("ns", "", NEUTRAL);
     }
@@ -45,7 +50,15 @@ fn verdict(c: &Change, dir: Direction, scale: f64, decimals: i32) -> (&'static s
 
 /// One row: label, before and after bars (`max` is the bar's full length), both values and the
 /// change. Rates print as `12.3%` and points; means (`mean` true) with two decimals.
-fn row(o: &mut String, label: &str, depth: usize, c: &Change, dir: Direction, max: f64, mean: bool) {
+fn row(
+    o: &mut String,
+    label: &str,
+    depth: usize,
+    c: &Change,
+    dir: Direction,
+    max: f64,
+    mean: bool,
+) {
     let (scale, decimals) = if mean { (1.0, 2) } else { (100.0, 1) };
     let (class, word, fill) = verdict(c, dir, scale, decimals);
     let value = |x: Option<f64>| match x {
@@ -55,7 +68,9 @@ fn row(o: &mut String, label: &str, depth: usize, c: &Change, dir: Direction, ma
     };
     let change = match (c.difference, c.ci95) {
         (Some(d), Some([lo, hi])) if mean => format!("{d:+.2} ({lo:+.2} to {hi:+.2})"),
-        (Some(d), Some([lo, hi])) => format!("{} ({:+.1} to {:+.1})", pts(d), lo * 100.0, hi * 100.0),
+        (Some(d), Some([lo, hi])) => {
+            format!("{} ({:+.1} to {:+.1})", pts(d), lo * 100.0, hi * 100.0)
+        }
         _ => match (c.before, c.after) {
             (None, _) => "new".to_string(),
             (_, None) => "removed".to_string(),
@@ -63,7 +78,7 @@ fn row(o: &mut String, label: &str, depth: usize, c: &Change, dir: Direction, ma
         },
     };
     let frac = |x: Option<f64>| x.unwrap_or(0.0) / max.max(1e-9);
-    let _ = write!(
+    let _ = writeln!(
         o,
         "<div class=\"row wide\" style=\"--d:{depth}\"><span class=\"lbl\" title=\"{t}\">{t}</span>{}<span class=\"num\">{} → {}<br><small class=\"{class}\">{}{}</small></span></div>",
         bar(&[(frac(c.before), BEFORE), (frac(c.after), fill)]),
@@ -95,74 +110,113 @@ fn independent(name: &str, a: u64, na: u64, b: u64, nb: u64) -> Change {
 fn outcome_rows(o: &mut String, a: &Report, b: &Report) {
     let (na, nb) = (a.entered, b.entered);
     let (oa, ob) = (&a.outcomes, &b.outcomes);
-    let mut rows: Vec<(Change, Direction)> = vec![(
-        independent("converted", oa.converted, na, ob.converted, nb),
-        Direction::UpIsBetter,
-    )];
+    // Converted customers are the goal row above, with its paired interval.
+    let mut rows: Vec<(Change, Direction)> = Vec::new();
     let mut events: Vec<&str> = oa.exit_on.iter().map(|(e, _)| e.as_str()).collect();
     for (e, _) in &ob.exit_on {
         if !events.contains(&e.as_str()) {
             events.push(e);
         }
     }
-    let of = |list: &[(String, u64)], e: &str| list.iter().find(|x| x.0 == e).map(|x| x.1).unwrap_or(0);
+    let of =
+        |list: &[(String, u64)], e: &str| list.iter().find(|x| x.0 == e).map(|x| x.1).unwrap_or(0);
     for e in events {
         rows.push((
-            independent(&format!("exit on {e}"), of(&oa.exit_on, e), na, of(&ob.exit_on, e), nb),
+            independent(
+                &format!("exit on {e}"),
+                of(&oa.exit_on, e),
+                na,
+                of(&ob.exit_on, e),
+                nb,
+            ),
             Direction::UpIsWorse,
         ));
     }
-    rows.push((independent("exit step", oa.exit_step, na, ob.exit_step, nb), Direction::UpIsWorse));
-    rows.push((independent("completed the steps", oa.completed, na, ob.completed, nb), Direction::Neither));
+    rows.push((
+        independent("exit step", oa.exit_step, na, ob.exit_step, nb),
+        Direction::UpIsWorse,
+    ));
+    rows.push((
+        independent("completed the steps", oa.completed, na, ob.completed, nb),
+        Direction::Neither,
+    ));
     if oa.still_inside + ob.still_inside > 0 {
         rows.push((
-            independent("still waiting at the end", oa.still_inside, na, ob.still_inside, nb),
+            independent(
+                "still waiting at the end",
+                oa.still_inside,
+                na,
+                ob.still_inside,
+                nb,
+            ),
             Direction::Neither,
         ));
     }
     if oa.runaway + ob.runaway > 0 {
-        rows.push((independent("stopped (E0900 runaway)", oa.runaway, na, ob.runaway, nb), Direction::UpIsWorse));
+        rows.push((
+            independent("stopped (E0900 runaway)", oa.runaway, na, ob.runaway, nb),
+            Direction::UpIsWorse,
+        ));
     }
     let max = rows
         .iter()
         .flat_map(|(c, _)| [c.before, c.after])
         .flatten()
         .fold(0.0, f64::max);
-    o.push_str("<h2>How customers left</h2><p class=\"note\">Share of entered customers; intervals for independent samples (wider than paired ones).</p><div class=\"chart\">");
+    o.push_str("<h2>How customers left</h2>\n<p class=\"note\">Share of entered customers (converted: see the goal above); intervals for independent samples, wider than paired ones.</p>\n<div class=\"chart\">");
     for (c, dir) in &rows {
         row(o, &c.label, 0, c, *dir, max, false);
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
     // Suppressed sends, as a share of the sends each channel attempted.
     let mut supp = Vec::new();
     for ca in &a.channels {
         let cb = b.channels.iter().find(|x| x.name == ca.name);
         let sa = ca.suppressed_cap + ca.suppressed_consent;
-        let sb = cb.map(|x| x.suppressed_cap + x.suppressed_consent).unwrap_or(0);
+        let sb = cb
+            .map(|x| x.suppressed_cap + x.suppressed_consent)
+            .unwrap_or(0);
         let tb = cb.map(|x| x.sent).unwrap_or(0) + sb;
         if sa + sb > 0 {
-            supp.push(independent(&format!("{} (of {} and {} sends)", ca.name, count(ca.sent + sa), count(tb)), sa, ca.sent + sa, sb, tb));
+            supp.push(independent(
+                &format!(
+                    "{} (of {} and {} sends)",
+                    ca.name,
+                    count(ca.sent + sa),
+                    count(tb)
+                ),
+                sa,
+                ca.sent + sa,
+                sb,
+                tb,
+            ));
         }
     }
-    o.push_str("<h2>Suppressed sends</h2>");
+    o.push_str("<h2>Suppressed sends</h2>\n");
     if supp.is_empty() {
-        o.push_str("<p>No send was suppressed (by a cap or missing consent) in either version.</p>");
+        o.push_str(
+            "<p>No send was suppressed (by a cap or missing consent) in either version.</p>\n",
+        );
         return;
     }
-    o.push_str("<p class=\"note\">Sends a cap or missing consent stopped, as a share of the sends the channel attempted (each send counted as one trial: an approximation).</p><div class=\"chart\">");
-    let max = supp.iter().flat_map(|c| [c.before, c.after]).flatten().fold(0.0, f64::max);
+    o.push_str("<p class=\"note\">Sends a cap or missing consent stopped, as a share of the sends the channel attempted (each send counted as one trial: an approximation).</p>\n<div class=\"chart\">");
+    let max = supp
+        .iter()
+        .flat_map(|c| [c.before, c.after])
+        .flatten()
+        .fold(0.0, f64::max);
     for c in &supp {
         row(o, &c.label, 0, c, Direction::UpIsWorse, max, false);
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
 }
 
 const LEGEND: &str = "<p class=\"legend\"><span><i class=\"key\" style=\"background:#cbd5e0\"></i>before</span>\
 <span><i class=\"key\" style=\"background:#38a169\"></i><b class=\"better\">better</b></span>\
 <span><i class=\"key\" style=\"background:#e53e3e\"></i><b class=\"worse\">worse</b></span>\
 <span><i class=\"key\" style=\"background:#2b6cb0\"></i><b class=\"changed\">changed</b> (neither better nor worse)</span>\
-<span><i class=\"key\" style=\"background:#a0aec0\"></i><span class=\"ns\">not significant</span></span></p>\
-<p class=\"note\">Each row: the bar before (top) and after (bottom), then before → after and the change with its 95% interval. A change is coloured when its interval, as printed, leaves out zero. Better and worse: more goal conversion and milestones is better; more exits, suppressed sends and messages per customer (contact pressure) is worse; a funnel step reached by more customers is a change, not a verdict.</p>";
+<span><i class=\"key\" style=\"background:#a0aec0\"></i><span class=\"ns\">not significant</span></span></p>\n\
+<p class=\"note\">Each row: the bar before (top) and after (bottom), then before → after and the change with its 95% interval. A change is coloured when its interval, as printed, leaves out zero. Better and worse: more goal conversion and milestones is better; more exits, suppressed sends and messages per customer (contact pressure) is worse; a funnel step reached by more customers is a change, not a verdict.</p>\n";
 
 pub fn render_compare(c: &Comparison) -> String {
     let title = format!(
@@ -170,7 +224,7 @@ pub fn render_compare(c: &Comparison) -> String {
         c.before.journey, c.before.simulation
     );
     let mut body = format!(
-        "<h1>{}</h1><p>Before: this file; after: the <code>--compare</code> file. {} customers, seed {}; entered: {} before, {} after. Intervals: {}.</p>{LEGEND}",
+        "<h1>{}</h1>\n<p>Before: this file; after: the <code>--compare</code> file. {} customers, seed {}; entered: {} before, {} after. Intervals: {}.</p>\n{LEGEND}",
         esc(&title),
         count(c.before.customers),
         c.before.seed,
@@ -179,32 +233,97 @@ pub fn render_compare(c: &Comparison) -> String {
         esc(intervals(c.paired))
     );
     let o = &mut body;
-    o.push_str("<h2>Goal conversion</h2><div class=\"chart\">");
-    let goal_max = [c.goal.before, c.goal.after].into_iter().flatten().fold(0.0, f64::max);
-    row(o, "goal", 0, &c.goal, Direction::UpIsBetter, goal_max, false);
-    o.push_str("</div><h2>Funnel</h2><p class=\"note\">Share of entered customers reaching each step.</p><div class=\"chart\">");
+    o.push_str("<h2>Goal conversion</h2>\n<div class=\"chart\">");
+    let goal_max = [c.goal.before, c.goal.after]
+        .into_iter()
+        .flatten()
+        .fold(0.0, f64::max);
+    row(
+        o,
+        "goal",
+        0,
+        &c.goal,
+        Direction::UpIsBetter,
+        goal_max,
+        false,
+    );
+    o.push_str("</div>\n<h2>Funnel</h2>\n<p class=\"note\">Share of entered customers reaching each step.</p>\n<div class=\"chart\">");
     for s in &c.steps {
         row(o, &s.label, s.depth, s, Direction::Neither, 1.0, false);
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
     if !c.milestones.is_empty() {
-        o.push_str("<h2>Milestones</h2><div class=\"chart\">");
-        let max = c.milestones.iter().flat_map(|m| [m.before, m.after]).flatten().fold(0.0, f64::max);
+        o.push_str("<h2>Milestones</h2>\n<div class=\"chart\">");
+        let max = c
+            .milestones
+            .iter()
+            .flat_map(|m| [m.before, m.after])
+            .flatten()
+            .fold(0.0, f64::max);
         for m in &c.milestones {
             row(o, &m.label, 0, m, Direction::UpIsBetter, max, false);
         }
-        o.push_str("</div>");
+        o.push_str("</div>\n");
     }
-    o.push_str("<h2>Contact pressure</h2><p class=\"note\">Mean messages per entered customer, by channel.</p><div class=\"chart\">");
-    let max = c.pressure.iter().flat_map(|p| [p.before, p.after]).flatten().fold(0.0, f64::max);
+    o.push_str("<h2>Contact pressure</h2>\n<p class=\"note\">Mean messages per entered customer, by channel.</p>\n<div class=\"chart\">");
+    let max = c
+        .pressure
+        .iter()
+        .flat_map(|p| [p.before, p.after])
+        .flatten()
+        .fold(0.0, f64::max);
     for p in &c.pressure {
         row(o, &p.label, 0, p, Direction::UpIsWorse, max, true);
     }
-    o.push_str("</div>");
+    o.push_str("</div>\n");
     outcome_rows(o, &c.before, &c.after);
-    body.push_str("<h1>Before</h1>");
+    body.push_str("<h1>Before</h1>\n");
     report_body(&mut body, &c.before, "before");
-    body.push_str("<h1>After</h1>");
+    body.push_str("<h1>After</h1>\n");
     report_body(&mut body, &c.after, "after");
     page(&title, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(d: f64, lo: f64, hi: f64) -> Change {
+        Change {
+            name: "x".into(),
+            label: "x".into(),
+            depth: 0,
+            before: Some(0.5),
+            after: Some(0.5 + d),
+            difference: Some(d),
+            ci95: Some([lo, hi]),
+            significant: lo > 0.0 || hi < 0.0,
+        }
+    }
+
+    #[test]
+    fn colours_follow_the_direction_of_the_row() {
+        // The goal falling from 12.9% to 11.7% is worse, not better.
+        let fall = change(-0.012, -0.02, -0.004);
+        assert_eq!(verdict(&fall, Direction::UpIsBetter, 100.0, 1).0, "worse");
+        assert_eq!(verdict(&fall, Direction::UpIsWorse, 100.0, 1).0, "better");
+        assert_eq!(verdict(&fall, Direction::Neither, 100.0, 1).0, "changed");
+        let rise = change(0.012, 0.004, 0.02);
+        assert_eq!(verdict(&rise, Direction::UpIsBetter, 100.0, 1).0, "better");
+        assert_eq!(verdict(&rise, Direction::UpIsWorse, 100.0, 1).0, "worse");
+        let unsure = change(0.012, -0.004, 0.02);
+        assert_eq!(verdict(&unsure, Direction::UpIsBetter, 100.0, 1).0, "ns");
+    }
+
+    #[test]
+    fn a_change_printed_as_zero_is_not_flagged() {
+        // -0.00 (-0.00 to -0.00) messages: significant in the statistics, zero as printed.
+        let tiny = change(-0.0017, -0.0031, -0.0002);
+        assert!(tiny.significant);
+        assert_eq!(verdict(&tiny, Direction::UpIsWorse, 1.0, 2).0, "ns");
+        // The same interval in points prints as -0.3 to -0.0: not flagged either.
+        assert_eq!(verdict(&tiny, Direction::UpIsBetter, 100.0, 1).0, "ns");
+        let clear = change(-0.38, -0.39, -0.36);
+        assert_eq!(verdict(&clear, Direction::UpIsWorse, 1.0, 2).0, "better");
+    }
 }

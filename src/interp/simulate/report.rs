@@ -465,3 +465,20 @@ fn split_row(n: &ir::Node, assigned: &[u64], converted: &[u64]) -> SplitRow {
         variants: rows,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::place;
+
+    #[test]
+    fn a_step_is_placed_in_the_journey_s_words() {
+        assert_eq!(
+            place("upgrade_trial_to_pro.0.split"),
+            "upgrade_trial_to_pro, step 1"
+        );
+        assert_eq!(
+            place("onboarding.1.wait.event.0.split"),
+            "onboarding, step 2, event block step 1"
+        );
+    }
+}
