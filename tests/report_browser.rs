@@ -198,8 +198,6 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
         ));
     };
     let dir = tempfile::tempdir().expect("a temp dir");
-    let report = dir.path().join("report.html");
-    let compare = dir.path().join("compare.html");
     let after = dir.path().join("after.journey");
     let source = std::fs::read_to_string(root().join("examples/saas_trial.journey"))
         .expect("the example is readable");
@@ -208,25 +206,45 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
     std::fs::write(&after, edited).expect("writable");
     std::fs::write(dir.path().join("control.html"), CONTROL).expect("writable");
     let fixed = ["--customers", "3000", "--seed", "7", "--threads", "2"];
-    let mut args = vec!["simulate", "examples/saas_trial.journey"];
-    args.extend(fixed);
-    let report_arg = report.to_string_lossy().into_owned();
-    journeyc(&[&args[..], &["--html", &report_arg]].concat());
-    let (after_arg, compare_arg) = (
-        after.to_string_lossy().into_owned(),
-        compare.to_string_lossy().into_owned(),
-    );
-    journeyc(
-        &[
-            &args[..],
-            &["--compare", &after_arg, "--html", &compare_arg],
-        ]
-        .concat(),
-    );
-
-    let harness = harness(dir.path(), &["report.html", "compare.html", "control.html"]);
+    // Every example's report (one of them several journeys together, one with `goto`), and the
+    // compare page of an edit.
+    let mut runs: Vec<(String, Vec<String>)> = [
+        "saas_trial",
+        "b2b_onboarding",
+        "ecommerce_order",
+        "subscription_winback",
+        "one_customer",
+    ]
+    .iter()
+    .map(|name| {
+        (
+            format!("{name}.html"),
+            vec![format!("examples/{name}.journey")],
+        )
+    })
+    .collect();
+    runs.push((
+        "compare.html".into(),
+        vec![
+            "examples/saas_trial.journey".into(),
+            "--compare".into(),
+            after.to_string_lossy().into_owned(),
+        ],
+    ));
+    let mut pages: Vec<&str> = Vec::new();
+    for (page, args) in &runs {
+        let out = dir.path().join(page).to_string_lossy().into_owned();
+        let mut all: Vec<&str> = vec!["simulate"];
+        all.extend(args.iter().map(String::as_str));
+        all.extend(fixed);
+        all.extend(["--html", &out]);
+        journeyc(&all);
+        pages.push(page);
+    }
+    pages.push("control.html");
+    let harness = harness(dir.path(), &pages);
     let verdicts = run_browser(chromium, dir.path(), &harness);
-    assert_eq!(verdicts.len(), 3 * WIDTHS.len(), "{verdicts:?}");
+    assert_eq!(verdicts.len(), pages.len() * WIDTHS.len(), "{verdicts:?}");
     let mut problems = Vec::new();
     for v in &verdicts {
         let page = v["page"].as_str().unwrap_or("?");

@@ -472,7 +472,8 @@ fn compare_html_has_both_versions() {
     let html = std::fs::read_to_string(&page).expect("written");
     assert!(html.contains("<h1>Before</h1>") && html.contains("<h1>After</h1>"));
     assert_eq!(
-        html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\"").count(),
+        html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\"")
+            .count(),
         2,
         "each version's journey is drawn"
     );
