@@ -35,6 +35,15 @@ fn num(n: u64, rate: f64) -> String {
     format!("{} <small>{}</small>", count(n), pct(rate))
 }
 
+/// `x` as a share of `top` (0 when `top` is 0).
+fn share_of(x: f64, top: f64) -> f64 {
+    if top > 0.0 {
+        x / top
+    } else {
+        0.0
+    }
+}
+
 fn share(n: u64, of: u64) -> f64 {
     if of == 0 {
         0.0
@@ -134,7 +143,7 @@ fn chains(r: &Report) -> Vec<(Link<'_>, Link<'_>)> {
 /// the same block (the next stage after a stage's last step). Blocks nested in a wait or an `if`
 /// are chains of their own: the customers who took another branch are not lost.
 fn drop_off(o: &mut String, r: &Report) {
-    o.push_str("<h2>Drop-off</h2>\n<p class=\"note\">Customers who reached a step but never the next step of the same block (after a stage's last step: the next stage), and their share of those who reached it. They converted, left, are still waiting, or jumped elsewhere; customers who took another branch are not lost.</p>\n");
+    o.push_str("<h2>Drop-off</h2>\n<p class=\"note\">Customers who reached a step but never the next step of the same block (after a stage's last step: the next stage), and their share of those who reached it (the bars are scaled to the largest share). They converted, left, are still waiting, or jumped elsewhere; customers who took another branch are not lost.</p>\n");
     let lost: Vec<(Link, Link, u64)> = chains(r)
         .into_iter()
         .map(|(a, b)| (a, b, a.reached.saturating_sub(b.reached)))
@@ -152,13 +161,18 @@ fn drop_off(o: &mut String, r: &Report) {
         esc(a.label),
         esc(b.label)
     );
+    // Bars are scaled to the largest share lost, so small drops stay visible.
+    let top = lost
+        .iter()
+        .map(|(a, _, n)| share(*n, a.reached))
+        .fold(0.0, f64::max);
     for (a, b, n) in &lost {
         let frac = share(*n, a.reached);
         bar_row(
             o,
             &format!("{} → {}", a.label, b.label),
             0,
-            frac,
+            share_of(frac, top),
             LOST,
             &format!("−{} <small>{}</small>", count(*n), pct(frac)),
             "",
@@ -185,7 +199,7 @@ fn histogram(o: &mut String, buckets: &[Bucket], total: u64, fill: &str) {
             share(b.count, top),
             fill,
             &num(b.count, share(b.count, total)),
-            "",
+            " compact",
         );
     }
     o.push_str("</div>\n");

@@ -28,6 +28,7 @@ td:first-child,th:first-child{text-align:left}th{font-weight:600;font-size:.9em}
 .chart{margin:.4em 0 1.2em}\
 .row{display:grid;grid-template-columns:minmax(0,2fr) minmax(4rem,3fr) 9.5rem;gap:.1rem .7rem;align-items:center;padding:2px 0;border-bottom:1px solid #eef0f2}\
 .row.wide{grid-template-columns:minmax(0,2fr) minmax(4rem,2fr) 15rem}\
+.row.compact{grid-template-columns:8rem minmax(4rem,1fr) 9.5rem}\
 .lbl{padding-left:calc(var(--d,0)*1.1em);min-width:0}\
 .st>.lbl{font-weight:600}\
 .bar{display:block;width:100%;height:1em}\
@@ -39,7 +40,7 @@ ul.verdicts{padding-left:1.2em}ul.verdicts li{margin:.3em 0}\
 .legend span{display:inline-block;margin-right:1.2em}\
 .key{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;margin-right:.3em;border-radius:2px}\
 svg.graph{display:block;max-width:100%;height:auto;margin:.5em 0}\
-@media (max-width:600px){body{padding:.6rem;font-size:14px}.row{grid-template-columns:minmax(0,1fr) 9rem}.row.wide{grid-template-columns:minmax(0,1fr) 11rem}.lbl{grid-column:1/-1}td,th{padding:3px 6px}}";
+@media (max-width:600px){body{padding:.6rem;font-size:14px}.row{grid-template-columns:minmax(0,1fr) 9rem}.row.wide{grid-template-columns:minmax(0,1fr) 11rem}.lbl{grid-column:1/-1}.row.compact{grid-template-columns:6.5rem minmax(2rem,1fr) 7.5rem}.compact .lbl{grid-column:auto}td,th{padding:3px 6px}}";
 
 /// Fill colours: the bar of a stage, of a step, of customers lost, of a goal, and of the four
 /// kinds of change on the compare page (with the bar of "before").
