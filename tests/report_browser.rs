@@ -1,12 +1,13 @@
-//! The HTML reports of `journeyc simulate` in a real browser: headless Chromium lays out the
-//! report and the `--compare` page of a fixed simulation at 360 px (a phone) and 1280 px, and a
-//! script in the harness page checks that no piece of text overlaps another, nothing overflows
-//! the viewport sideways (wide tables scroll inside their own box), and the page asked for
-//! nothing from the network (no resource was fetched, no attribute or style points outside the
-//! page, and its Content-Security-Policy is `default-src 'none'`).
+//! The HTML reports of `journeyc simulate` in a real browser: headless Chromium lays out every
+//! example's report and a `--compare` page of fixed simulations at 360 px (a phone) and 1280 px,
+//! and a script in the harness page checks that no piece of text overlaps another or runs under
+//! a bar, nothing overflows the viewport sideways (wide tables scroll inside their own box), and
+//! the page asked for nothing from the network (no resource was fetched, no attribute or style
+//! points outside the page, and its Content-Security-Policy is `default-src 'none'`).
 //!
-//! A control page with overlapping text, a too-wide box and an external image goes through the
-//! same checks, which must find all three: a checker that finds nothing fails the test.
+//! A control page with overlapping text, text under a bar, a too-wide box and an external image
+//! goes through the same checks, which must find all four: a checker that finds nothing fails
+//! the test.
 //!
 //! Chromium cannot make a window narrower than 500 px, so each page is loaded in an iframe of
 //! the width under test, in one browser run (`--allow-file-access-from-files` lets the harness
@@ -97,6 +98,17 @@ function check(frame) {
     }
   }
   // `url(#id)` names an element of the page itself (an arrowhead); any other url() loads.
+  // No text runs under a bar (the old report drew long labels under its bars).
+  const bars = Array.from(d.querySelectorAll('svg.bar')).map(b => b.getBoundingClientRect());
+  out.under = [];
+  for (const a of boxes) {
+    if (a.n.parentElement instanceof w.SVGElement) continue;
+    for (const r of bars) {
+      const x = Math.min(a.r.right, r.right) - Math.max(a.r.left, r.left);
+      const y = Math.min(a.r.bottom, r.bottom) - Math.max(a.r.top, r.top);
+      if (x > 1 && y > 1) { out.under.push(a.text.slice(0, 60)); break; }
+    }
+  }
   const external = /^\s*(https?:|\/\/|ftp:)|url\((?!\s*['"]?#)|@import/i;
   for (const el of d.querySelectorAll('*')) {
     for (const a of el.attributes) {
@@ -123,7 +135,8 @@ const CONTROL: &str = "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"></head><body>\
 <p style=\"position:relative\"><span>overlapping one</span>\
 <span style=\"position:absolute;left:0;top:0\">overlapping two</span></p>\
-<div style=\"width:3000px;text-align:right\">far too wide</div><img src=\"http://192.0.2.1/x.png\" alt=\"\">\
+<div style=\"width:3000px;text-align:right\">far too wide</div><div style=\"position:relative\"><svg class=\"bar\" width=\"200\" height=\"20\"></svg>\
+<span style=\"position:absolute;left:0;top:0\">under a bar</span></div><img src=\"http://192.0.2.1/x.png\" alt=\"\">\
 </body></html>";
 
 fn harness(dir: &Path, pages: &[&str]) -> PathBuf {
@@ -252,8 +265,9 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
         let at = format!("{page} at {width} px");
         assert_eq!(v["inner"].as_u64(), Some(width), "{at}: the frame's width");
         assert!(v["texts"].as_u64() > Some(2), "{at}: no text was measured");
-        let (overlaps, overflow, urls, resources) = (
+        let (overlaps, under, overflow, urls, resources) = (
             list(v, "overlaps"),
+            list(v, "under"),
             list(v, "overflow"),
             list(v, "urls"),
             list(v, "resources"),
@@ -262,6 +276,10 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
         if page == "control.html" {
             // The checker must see what is wrong with the control page.
             assert!(!overlaps.is_empty(), "{at}: the overlap went unseen: {v}");
+            assert!(
+                !under.is_empty(),
+                "{at}: the text under a bar went unseen: {v}"
+            );
             assert!(
                 wide && !overflow.is_empty(),
                 "{at}: the overflow went unseen: {v}"
@@ -281,6 +299,9 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
         );
         if !overlaps.is_empty() {
             problems.push(format!("{at}: overlapping text: {}", overlaps.join(", ")));
+        }
+        if !under.is_empty() {
+            problems.push(format!("{at}: text under a bar: {}", under.join(", ")));
         }
         if wide || !overflow.is_empty() {
             problems.push(format!(
