@@ -585,12 +585,17 @@ fn nobody_entering_is_said_plainly() {
     assert!(v["splits"][0]["variants"][0]["versus"].is_null());
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("none.journey"), source).expect("writable");
-    let out = journeyc(&["simulate", "none.journey"], dir.path());
+    let out = journeyc(&["simulate", "none.journey", "--html", "none.html"], dir.path());
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("Nobody entered"), "{text}");
     assert!(!text.contains("inf"), "{text}");
     assert!(!text.contains("NaN"), "{text}");
+    let html = std::fs::read_to_string(dir.path().join("none.html")).expect("the page");
+    let seen = visible_text(&html);
+    assert!(seen.contains("Nobody entered"), "{seen}");
+    assert!(!html.contains("NaN") && !html.contains("inf\""), "{html}");
+    assert!(seen.contains("No step loses customers"), "{seen}");
 }
 
 #[path = "../benches/support/native.rs"]
