@@ -585,7 +585,10 @@ fn nobody_entering_is_said_plainly() {
     assert!(v["splits"][0]["variants"][0]["versus"].is_null());
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("none.journey"), source).expect("writable");
-    let out = journeyc(&["simulate", "none.journey", "--html", "none.html"], dir.path());
+    let out = journeyc(
+        &["simulate", "none.journey", "--html", "none.html"],
+        dir.path(),
+    );
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("Nobody entered"), "{text}");
