@@ -479,6 +479,47 @@ fn compare_html_has_both_versions() {
     );
 }
 
+/// The compare page colours a change by its direction: an edit that lowers the goal is worse
+/// (red), even though the number went down like the messages, which is better.
+#[test]
+fn compare_html_colours_by_direction() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    // The edit: variant offer_a sends nothing, so fewer convert and fewer emails go out.
+    let edited = source.replace("45% offer_a { send offer_discount }", "45% offer_a { }");
+    assert_ne!(source, edited);
+    let after = dir.path().join("after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let page = dir.path().join("cmp.html");
+    let (after_arg, page_arg) = (
+        after.to_string_lossy().into_owned(),
+        page.to_string_lossy().into_owned(),
+    );
+    simulate(&["--compare", &after_arg, "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("written");
+    let row = |label: &str| -> String {
+        let at = html
+            .find(&format!("<span class=\"lbl\" title=\"{label}\">"))
+            .unwrap_or_else(|| panic!("a row for {label}"));
+        html[at..].lines().next().unwrap_or_default().to_string()
+    };
+    assert!(row("goal").contains("class=\"worse\""), "{}", row("goal"));
+    assert!(
+        row("email").contains("class=\"better\""),
+        "{}",
+        row("email")
+    );
+    // A step reached by more customers is a change, not a verdict.
+    assert!(
+        row("timeout: if sms_consent").contains("class=\"changed\""),
+        "{}",
+        row("timeout: if sms_consent")
+    );
+    let glance = visible_text(&html[html.find("At a glance").expect("a summary")..]);
+    let worse = glance.find("Worse:").expect("something is worse");
+    assert!(glance[worse..].starts_with("Worse: goal"), "{glance}");
+}
+
 /// The page as a reader sees it: without the style sheet and the tags, entities decoded, runs
 /// of white space as one space.
 fn visible_text(html: &str) -> String {

@@ -48,17 +48,18 @@ fn verdict(
     }
 }
 
+/// The page being written, and the changes it marked, for the summary at its top.
+struct Out {
+    html: String,
+    /// What the rows being written are, as the summary names them (`messages per customer on `).
+    section: &'static str,
+    /// Marked changes: their class (`better`, `worse`, `changed`) and what changed by how much.
+    glance: Vec<(&'static str, String)>,
+}
+
 /// One row: label, before and after bars (`max` is the bar's full length), both values and the
 /// change. Rates print as `12.3%` and points; means (`mean` true) with two decimals.
-fn row(
-    o: &mut String,
-    label: &str,
-    depth: usize,
-    c: &Change,
-    dir: Direction,
-    max: f64,
-    mean: bool,
-) {
+fn row(o: &mut Out, label: &str, depth: usize, c: &Change, dir: Direction, max: f64, mean: bool) {
     let (scale, decimals) = if mean { (1.0, 2) } else { (100.0, 1) };
     let (class, word, fill) = verdict(c, dir, scale, decimals);
     let value = |x: Option<f64>| match x {
@@ -77,9 +78,13 @@ fn row(
             _ => "n/a".to_string(),
         },
     };
+    if class != "ns" {
+        o.glance
+            .push((class, format!("{}{label} ({change})", o.section)));
+    }
     let frac = |x: Option<f64>| x.unwrap_or(0.0) / max.max(1e-9);
     let _ = writeln!(
-        o,
+        o.html,
         "<div class=\"row wide\" style=\"--d:{depth}\"><span class=\"lbl\" title=\"{t}\">{t}</span>{}<span class=\"num\">{} → {}<br><small class=\"{class}\">{}{}</small></span></div>",
         bar(&[(frac(c.before), BEFORE), (frac(c.after), fill)]),
         value(c.before),
@@ -107,7 +112,7 @@ fn independent(name: &str, a: u64, na: u64, b: u64, nb: u64) -> Change {
     }
 }
 
-fn outcome_rows(o: &mut String, a: &Report, b: &Report) {
+fn outcome_rows(o: &mut Out, a: &Report, b: &Report) {
     let (na, nb) = (a.entered, b.entered);
     let (oa, ob) = (&a.outcomes, &b.outcomes);
     // Converted customers are the goal row above, with its paired interval.
@@ -163,11 +168,12 @@ fn outcome_rows(o: &mut String, a: &Report, b: &Report) {
         .flat_map(|(c, _)| [c.before, c.after])
         .flatten()
         .fold(0.0, f64::max);
-    o.push_str("<h2>How customers left</h2>\n<p class=\"note\">Share of entered customers (converted: see the goal above); intervals for independent samples, wider than paired ones.</p>\n<div class=\"chart\">");
+    o.html.push_str("<h2>How customers left</h2>\n<p class=\"note\">Share of entered customers (converted: see the goal above); intervals for independent samples, wider than paired ones.</p>\n<div class=\"chart\">");
+    o.section = "";
     for (c, dir) in &rows {
         row(o, &c.label, 0, c, *dir, max, false);
     }
-    o.push_str("</div>\n");
+    o.html.push_str("</div>\n");
     // Suppressed sends, as a share of the sends each channel attempted.
     let mut supp = Vec::new();
     for ca in &a.channels {
@@ -192,23 +198,24 @@ fn outcome_rows(o: &mut String, a: &Report, b: &Report) {
             ));
         }
     }
-    o.push_str("<h2>Suppressed sends</h2>\n");
+    o.html.push_str("<h2>Suppressed sends</h2>\n");
     if supp.is_empty() {
-        o.push_str(
+        o.html.push_str(
             "<p>No send was suppressed (by a cap or missing consent) in either version.</p>\n",
         );
         return;
     }
-    o.push_str("<p class=\"note\">Sends a cap or missing consent stopped, as a share of the sends the channel attempted (each send counted as one trial: an approximation).</p>\n<div class=\"chart\">");
+    o.html.push_str("<p class=\"note\">Sends a cap or missing consent stopped, as a share of the sends the channel attempted (each send counted as one trial: an approximation).</p>\n<div class=\"chart\">");
     let max = supp
         .iter()
         .flat_map(|c| [c.before, c.after])
         .flatten()
         .fold(0.0, f64::max);
+    o.section = "suppressed sends on ";
     for c in &supp {
         row(o, &c.label, 0, c, Direction::UpIsWorse, max, false);
     }
-    o.push_str("</div>\n");
+    o.html.push_str("</div>\n");
 }
 
 const LEGEND: &str = "<p class=\"legend\"><span><i class=\"key\" style=\"background:#cbd5e0\"></i>before</span>\
@@ -218,12 +225,41 @@ const LEGEND: &str = "<p class=\"legend\"><span><i class=\"key\" style=\"backgro
 <span><i class=\"key\" style=\"background:#a0aec0\"></i><span class=\"ns\">not significant</span></span></p>\n\
 <p class=\"note\">Each row: the bar before (top) and after (bottom), then before → after and the change with its 95% interval. A change is coloured when its interval, as printed, leaves out zero. Better and worse: more goal conversion and milestones is better; more exits, suppressed sends and messages per customer (contact pressure) is worse; a funnel step reached by more customers is a change, not a verdict.</p>\n";
 
+/// The summary: every marked change, better first, then worse, then changed.
+fn glance(o: &mut String, marked: &[(&'static str, String)]) {
+    o.push_str("<h2>At a glance</h2>\n");
+    if marked.is_empty() {
+        o.push_str("<p>No change is significant.</p>\n");
+        return;
+    }
+    o.push_str("<ul class=\"verdicts\">\n");
+    for (class, title) in [
+        ("better", "Better"),
+        ("worse", "Worse"),
+        ("changed", "Changed"),
+    ] {
+        let these: Vec<String> = marked
+            .iter()
+            .filter(|(c, _)| *c == class)
+            .map(|(_, t)| esc(t))
+            .collect();
+        if !these.is_empty() {
+            let _ = writeln!(
+                o,
+                "<li><b class=\"{class}\">{title}:</b> {}</li>",
+                these.join("; ")
+            );
+        }
+    }
+    o.push_str("</ul>\n");
+}
+
 pub fn render_compare(c: &Comparison) -> String {
     let title = format!(
         "Comparison of journey {} (simulation {})",
         c.before.journey, c.before.simulation
     );
-    let mut body = format!(
+    let head = format!(
         "<h1>{}</h1>\n<p>Before: this file; after: the <code>--compare</code> file. {} customers, seed {}; entered: {} before, {} after. Intervals: {}.</p>\n{LEGEND}",
         esc(&title),
         count(c.before.customers),
@@ -232,8 +268,14 @@ pub fn render_compare(c: &Comparison) -> String {
         count(c.after.entered),
         esc(intervals(c.paired))
     );
-    let o = &mut body;
-    o.push_str("<h2>Goal conversion</h2>\n<div class=\"chart\">");
+    let mut out = Out {
+        html: String::new(),
+        section: "",
+        glance: Vec::new(),
+    };
+    let o = &mut out;
+    o.html
+        .push_str("<h2>Goal conversion</h2>\n<div class=\"chart\">");
     let goal_max = [c.goal.before, c.goal.after]
         .into_iter()
         .flatten()
@@ -247,36 +289,43 @@ pub fn render_compare(c: &Comparison) -> String {
         goal_max,
         false,
     );
-    o.push_str("</div>\n<h2>Funnel</h2>\n<p class=\"note\">Share of entered customers reaching each step.</p>\n<div class=\"chart\">");
+    o.html.push_str("</div>\n<h2>Funnel</h2>\n<p class=\"note\">Share of entered customers reaching each step.</p>\n<div class=\"chart\">");
+    o.section = "step ";
     for s in &c.steps {
         row(o, &s.label, s.depth, s, Direction::Neither, 1.0, false);
     }
-    o.push_str("</div>\n");
+    o.html.push_str("</div>\n");
     if !c.milestones.is_empty() {
-        o.push_str("<h2>Milestones</h2>\n<div class=\"chart\">");
+        o.html
+            .push_str("<h2>Milestones</h2>\n<div class=\"chart\">");
         let max = c
             .milestones
             .iter()
             .flat_map(|m| [m.before, m.after])
             .flatten()
             .fold(0.0, f64::max);
+        o.section = "milestone ";
         for m in &c.milestones {
             row(o, &m.label, 0, m, Direction::UpIsBetter, max, false);
         }
-        o.push_str("</div>\n");
+        o.html.push_str("</div>\n");
     }
-    o.push_str("<h2>Contact pressure</h2>\n<p class=\"note\">Mean messages per entered customer, by channel.</p>\n<div class=\"chart\">");
+    o.html.push_str("<h2>Contact pressure</h2>\n<p class=\"note\">Mean messages per entered customer, by channel.</p>\n<div class=\"chart\">");
     let max = c
         .pressure
         .iter()
         .flat_map(|p| [p.before, p.after])
         .flatten()
         .fold(0.0, f64::max);
+    o.section = "messages per customer on ";
     for p in &c.pressure {
         row(o, &p.label, 0, p, Direction::UpIsWorse, max, true);
     }
-    o.push_str("</div>\n");
+    o.html.push_str("</div>\n");
     outcome_rows(o, &c.before, &c.after);
+    let mut body = head;
+    glance(&mut body, &out.glance);
+    body.push_str(&out.html);
     body.push_str("<h1>Before</h1>\n");
     report_body(&mut body, &c.before, "before");
     body.push_str("<h1>After</h1>\n");
