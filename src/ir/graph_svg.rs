@@ -16,11 +16,19 @@ fn esc(s: &str) -> String {
 /// The font of every label: monospace, because the layout gives each character a fixed width.
 const FONT: &str = "ui-monospace,SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono',monospace";
 
+/// Whether `id` is the graph's node `KIND.N` (`goal.0`, `exit.1`), not a step of a stage that
+/// happens to be named `goal` (`goal.0.send`).
+fn is(kind: &str, id: &str) -> bool {
+    id.strip_prefix(kind)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .is_some_and(|n| n.parse::<usize>().is_ok())
+}
+
 fn fill(id: &str, shape: Shape) -> (&'static str, &'static str) {
-    if id.starts_with("goal.") {
+    if is("goal", id) {
         return ("#e6f4ea", "#2f855a");
     }
-    if id.starts_with("exit.") {
+    if is("exit", id) {
         return ("#fdecea", "#c53030");
     }
     if id == "start" || id == "completed" {

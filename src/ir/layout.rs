@@ -126,8 +126,8 @@ struct Flat<'g> {
 
 fn flatten(g: &Graph) -> Flat<'_> {
     let mut nodes = Vec::new();
-    let leaves =
-        |n: &&super::graph::GraphNode| n.id.starts_with("goal.") || n.id.starts_with("exit.");
+    // The outer nodes other than the trigger and `completed`: goals and `exit on` criteria.
+    let leaves = |n: &&super::graph::GraphNode| n.id != "completed";
     if let Some(start) = g.outer.first() {
         nodes.push((start, None));
     }
