@@ -163,7 +163,13 @@ fn node_size(label: &str, shape: Shape, note: Option<&str>) -> (f64, f64) {
 /// id.
 pub fn layout(g: &Graph, note: &dyn Fn(&str) -> Option<String>) -> Layout {
     let flat = flatten(g);
-    let pos_of = |id: &str| flat.nodes.iter().position(|(n, _)| n.id == id);
+    let index: std::collections::HashMap<&str, usize> = flat
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (n.id.as_str(), i))
+        .collect();
+    let pos_of = |id: &str| index.get(id).copied();
     let mut v: Vec<Vertex> = flat
         .nodes
         .iter()
@@ -193,6 +199,13 @@ pub fn layout(g: &Graph, note: &dyn Fn(&str) -> Option<String>) -> Layout {
         .collect();
     let forward: Vec<&(usize, usize, usize)> = edges.iter().filter(|(_, a, b)| b > a).collect();
     let back: Vec<&(usize, usize, usize)> = edges.iter().filter(|(_, a, b)| b <= a).collect();
+    // Forward edges into and out of each node, so layering is linear in the edges.
+    let mut into: Vec<Vec<(usize, usize)>> = vec![Vec::new(); flat.nodes.len()];
+    let mut out_of: Vec<Vec<usize>> = vec![Vec::new(); flat.nodes.len()];
+    for (e, a, b) in &forward {
+        into[*b].push((*e, *a));
+        out_of[*a].push(*e);
+    }
 
     // 1. Layers, in processing order (every forward edge's source comes first).
     let mut label_of: Vec<Option<usize>> = vec![None; g.edges.len()];
@@ -208,7 +221,7 @@ pub fn layout(g: &Graph, note: &dyn Fn(&str) -> Option<String>) -> Layout {
             current_stage = stage;
         }
         let mut layer = if i == 0 { 0 } else { band_min.max(1) };
-        for (e, a, _) in forward.iter().filter(|(_, _, b)| *b == i) {
+        for (e, a) in &into[i] {
             let from = match label_of[*e] {
                 Some(l) => v[l].layer,
                 None => v[*a].layer,
@@ -222,7 +235,7 @@ pub fn layout(g: &Graph, note: &dyn Fn(&str) -> Option<String>) -> Layout {
         v[i].layer = layer;
         max_used = max_used.max(layer);
         // The labels of the edges out of this node, one layer down.
-        for (e, _, _) in forward.iter().filter(|(_, a, _)| *a == i) {
+        for e in &out_of[i] {
             if let Some(text) = &g.edges[*e].label {
                 let chars = text.chars().count().min(EDGE_CHARS) as f64;
                 v.push(Vertex {

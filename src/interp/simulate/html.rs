@@ -435,8 +435,21 @@ fn messages(o: &mut String, r: &Report) {
     }
 }
 
+/// The most steps the page draws: a larger journey's drawing would be too big to read (and to
+/// lay out quickly); `journeyc graph` draws it for Graphviz or Mermaid.
+const MAX_DRAWN: usize = 400;
+
 /// The journey drawn from the IR, each node with the customers who reached it.
 fn graph(o: &mut String, r: &Report, prefix: &str) {
+    let nodes: usize = r.graph.clusters.iter().map(|c| c.nodes.len()).sum();
+    if nodes > MAX_DRAWN {
+        let _ = writeln!(
+            o,
+            "<h2>The journey</h2>\n<p>{} steps are too many to draw here: <code>journeyc graph</code> writes the journey for Graphviz or Mermaid.</p>",
+            count(nodes as u64)
+        );
+        return;
+    }
     let mut notes: HashMap<String, String> = HashMap::new();
     let mut put = |id: String, n: u64| {
         notes.insert(id, format!("{} · {}", count(n), pct(share(n, r.entered))));
