@@ -465,7 +465,147 @@ fn compare_html_has_both_versions() {
     simulate(&["--compare", SAAS, "--html", &page_arg]);
     let html = std::fs::read_to_string(&page).expect("written");
     assert!(html.contains("<h1>Before</h1>") && html.contains("<h1>After</h1>"));
-    assert_eq!(html.matches("<svg").count(), 2);
+    assert_eq!(
+        html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\"")
+            .count(),
+        2,
+        "each version's journey is drawn"
+    );
+}
+
+/// The compare page colours a change by its direction: an edit that lowers the goal is worse
+/// (red), even though the number went down like the messages, which is better.
+#[test]
+fn compare_html_colours_by_direction() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    // The edit: variant offer_a sends nothing, so fewer convert and fewer emails go out.
+    let edited = source.replace("45% offer_a { send offer_discount }", "45% offer_a { }");
+    assert_ne!(source, edited);
+    let after = dir.path().join("after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let page = dir.path().join("cmp.html");
+    let (after_arg, page_arg) = (
+        after.to_string_lossy().into_owned(),
+        page.to_string_lossy().into_owned(),
+    );
+    simulate(&["--compare", &after_arg, "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("written");
+    let row = |label: &str| -> String {
+        let at = html
+            .find(&format!("<span class=\"lbl\" title=\"{label}\">"))
+            .unwrap_or_else(|| panic!("a row for {label}"));
+        html[at..].lines().next().unwrap_or_default().to_string()
+    };
+    assert!(row("goal").contains("class=\"worse\""), "{}", row("goal"));
+    assert!(
+        row("email").contains("class=\"better\""),
+        "{}",
+        row("email")
+    );
+    // A step reached by more customers is a change, not a verdict.
+    assert!(
+        row("timeout: if sms_consent").contains("class=\"changed\""),
+        "{}",
+        row("timeout: if sms_consent")
+    );
+    let glance = visible_text(&html[html.find("At a glance").expect("a summary")..]);
+    let worse = glance.find("Worse:").expect("something is worse");
+    assert!(glance[worse..].starts_with("Worse: goal"), "{glance}");
+}
+
+/// The page as a reader sees it: without the style sheet and the tags, entities decoded, runs
+/// of white space as one space.
+fn visible_text(html: &str) -> String {
+    let html = match (html.find("<style>"), html.find("</style>")) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &html[..a], &html[b..]),
+        _ => html.to_string(),
+    };
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The numbers of a line of the text report (counts, rates, times, intervals): its words with
+/// a digit in them, without the punctuation around them. A word the text cut (`…`) is skipped.
+fn key_numbers(line: &str) -> Vec<String> {
+    line.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| "()[],;:*`'".contains(c)))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()) && !w.contains('…'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every line of the text report has its numbers in the HTML page: the page says everything
+/// the text says (one journey, several journeys together, and `--compare`).
+#[test]
+fn the_html_says_everything_the_text_says() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let after = dir.path().join("after.journey");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    std::fs::write(&after, source.replace("      send activation_nudge\n", "")).expect("writable");
+    let after_arg = after.to_string_lossy().into_owned();
+    let runs: Vec<Vec<&str>> = vec![
+        vec![SAAS],
+        vec!["examples/b2b_onboarding.journey"],
+        vec!["examples/ecommerce_order.journey"],
+        vec!["examples/subscription_winback.journey"],
+        vec!["examples/one_customer.journey"],
+        vec!["tests/fixtures/pass/simulation_fields.journey"],
+        vec![SAAS, "--compare", &after_arg],
+    ];
+    let page = dir.path().join("page.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    for run in runs {
+        let mut args = vec!["simulate"];
+        args.extend(&run);
+        args.extend(["--customers", "2000", "--seed", "3", "--html", &page_arg]);
+        let out = journeyc(&args, &root());
+        assert!(out.status.success(), "{run:?}: {}", stderr(&out));
+        let html = std::fs::read_to_string(&page).expect("the page was written");
+        let seen = visible_text(&html);
+        let mut missing = Vec::new();
+        for line in stdout(&out).lines() {
+            for n in key_numbers(line) {
+                if !seen.contains(&n) {
+                    missing.push(format!("`{n}` of `{}`", line.trim()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "{run:?}: the HTML lacks what the text says:\n{}",
+            missing.join("\n")
+        );
+    }
+}
+
+/// The page of a fixed simulation, as written (reviewed: the sections, the rows, the drawing).
+#[test]
+fn html_report() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let page = dir.path().join("report.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    simulate(&["--threads", "2", "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    insta::assert_snapshot!(html);
 }
 
 #[test]
@@ -480,12 +620,20 @@ fn nobody_entering_is_said_plainly() {
     assert!(v["splits"][0]["variants"][0]["versus"].is_null());
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("none.journey"), source).expect("writable");
-    let out = journeyc(&["simulate", "none.journey"], dir.path());
+    let out = journeyc(
+        &["simulate", "none.journey", "--html", "none.html"],
+        dir.path(),
+    );
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("Nobody entered"), "{text}");
     assert!(!text.contains("inf"), "{text}");
     assert!(!text.contains("NaN"), "{text}");
+    let html = std::fs::read_to_string(dir.path().join("none.html")).expect("the page");
+    let seen = visible_text(&html);
+    assert!(seen.contains("Nobody entered"), "{seen}");
+    assert!(!html.contains("NaN") && !html.contains("inf\""), "{html}");
+    assert!(seen.contains("No step loses customers"), "{seen}");
 }
 
 #[path = "../benches/support/native.rs"]

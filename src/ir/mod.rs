@@ -11,6 +11,8 @@
 pub mod display;
 pub mod fit;
 pub mod graph;
+pub mod graph_svg;
+pub mod layout;
 pub mod lower;
 pub mod scenario;
 pub mod simulation;

@@ -195,6 +195,18 @@ impl Comparison {
     }
 }
 
+/// Whether a change is shown as significant: its interval leaves out zero **as printed**, with
+/// `decimals` decimals after scaling by `scale` (100 for points, 1 for messages). A change
+/// printed as `-0.00 (-0.00 to -0.00)` is too small to show, whatever its interval: it is not
+/// marked, so the mark never points at a number that reads as zero.
+pub fn shown_significant(c: &Change, scale: f64, decimals: i32) -> bool {
+    let unit = 10f64.powi(decimals);
+    let shown = |x: f64| (x * scale * unit).round();
+    c.significant
+        && c.ci95
+            .is_some_and(|[lo, hi]| shown(lo) > 0.0 || shown(hi) < 0.0)
+}
+
 /// How the intervals were computed, in words.
 pub fn intervals(paired: bool) -> &'static str {
     if paired {
@@ -211,7 +223,11 @@ fn opt_pct(r: Option<f64>) -> String {
 fn rate_line(o: &mut String, c: &Change) {
     let diff = match (c.difference, c.ci95) {
         (Some(d), Some([lo, hi])) => {
-            let mark = if c.significant { "  *" } else { "" };
+            let mark = if shown_significant(c, 100.0, 1) {
+                "  *"
+            } else {
+                ""
+            };
             format!("{:>10} ({} to {}){mark}", pts(d), pts(lo), pts(hi))
         }
         _ => format!(
@@ -276,7 +292,11 @@ pub fn render(c: &Comparison) -> String {
     for p in &c.pressure {
         let change = match (p.difference, p.ci95) {
             (Some(d), Some([lo, hi])) => {
-                let mark = if p.significant { "  *" } else { "" };
+                let mark = if shown_significant(p, 1.0, 2) {
+                    "  *"
+                } else {
+                    ""
+                };
                 format!("{d:>+10.2} ({lo:+.2} to {hi:+.2}){mark}")
             }
             _ => format!("{:>10}", "n/a"),
@@ -291,7 +311,7 @@ pub fn render(c: &Comparison) -> String {
     }
     let _ = writeln!(
         o,
-        "\n  * the change is significant: its 95% interval leaves out zero"
+        "\n  * the change is significant: its 95% interval leaves out zero (as printed)"
     );
     o
 }

@@ -135,9 +135,87 @@ impl Hist {
     }
 }
 
+/// One bar of a time histogram as the HTML report draws it: values in `from..to` seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bucket {
+    pub from: u64,
+    pub to: u64,
+    pub count: u64,
+}
+
+/// Bar widths a reader can name, from a minute to 30 days.
+const WIDTHS: [u64; 16] = [
+    60,
+    5 * 60,
+    15 * 60,
+    30 * 60,
+    3_600,
+    2 * 3_600,
+    3 * 3_600,
+    6 * 3_600,
+    12 * 3_600,
+    86_400,
+    2 * 86_400,
+    3 * 86_400,
+    7 * 86_400,
+    14 * 86_400,
+    30 * 86_400,
+    91 * 86_400,
+];
+
+impl Hist {
+    /// The values as at most `max_bars` bars of one readable width (a minute, an hour, a day, a
+    /// week...), from zero to the largest value. Each fine bin goes to the bar holding its
+    /// middle (clamped to the values seen), so a bar's count is exact below a minute and within
+    /// a bin's width (1/64 of the value) of its edges above. Empty when no value was added.
+    pub fn buckets(&self, max_bars: u64) -> Vec<Bucket> {
+        if self.count == 0 {
+            return Vec::new();
+        }
+        let width = WIDTHS
+            .iter()
+            .copied()
+            .find(|w| self.max / w < max_bars.max(1))
+            .unwrap_or(WIDTHS[WIDTHS.len() - 1]);
+        let n = (self.max / width + 1) as usize;
+        let mut out: Vec<Bucket> = (0..n as u64)
+            .map(|k| Bucket {
+                from: k * width,
+                to: (k + 1) * width,
+                count: 0,
+            })
+            .collect();
+        for (b, c) in self.bins.iter().enumerate() {
+            if *c == 0 {
+                continue;
+            }
+            let (lo, w) = bin_range(b);
+            let mid = (lo + w / 2).clamp(self.min.min(self.max), self.max);
+            let k = ((mid / width) as usize).min(n - 1);
+            out[k].count += c;
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_hold_every_value_in_readable_widths() {
+        let mut h = Hist::default();
+        assert!(h.buckets(12).is_empty());
+        for v in [0u64, 3_600, 86_400, 86_400 * 3 + 5, 86_400 * 9 + 18_000] {
+            h.add(v);
+        }
+        let b = h.buckets(12);
+        assert_eq!(b.iter().map(|x| x.count).sum::<u64>(), 5);
+        assert_eq!(b[0].to - b[0].from, 86_400, "a day per bar for nine days");
+        assert_eq!(b.len(), 10);
+        assert_eq!(b[0].count, 2);
+        assert_eq!(b[9].count, 1);
+    }
 
     #[test]
     fn bins_cover_their_values() {

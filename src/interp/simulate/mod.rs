@@ -9,6 +9,8 @@
 pub mod compare;
 pub mod hist;
 pub mod html;
+pub mod html_chart;
+pub mod html_compare;
 pub mod model;
 pub mod paired;
 pub mod pressure;

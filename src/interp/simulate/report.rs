@@ -26,6 +26,9 @@ pub struct Report {
     pub goal: GoalRow,
     pub outcomes: Outcomes,
     pub splits: Vec<SplitRow>,
+    /// The journey as a graph, for the HTML report's drawing (not in the JSON).
+    #[serde(skip)]
+    pub graph: crate::ir::graph::Graph,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -88,6 +91,9 @@ pub struct Timing {
     /// Seconds from entry; `null` when nobody got there.
     pub median_secs: Option<u64>,
     pub p90_secs: Option<u64>,
+    /// The distribution as bars of one readable width, for the HTML report (not in the JSON).
+    #[serde(skip)]
+    pub histogram: Vec<super::hist::Bucket>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -166,6 +172,7 @@ fn timing(h: &Hist) -> Timing {
     Timing {
         median_secs: h.quantile(0.5),
         p90_secs: h.quantile(0.9),
+        histogram: h.buckets(15),
     }
 }
 
@@ -215,6 +222,24 @@ fn label(node: &ir::Node) -> String {
         return format!("{block}: {base}");
     }
     base
+}
+
+/// Where a step is, in the words of its journey: `upgrade_trial_to_pro, step 1` for the node
+/// `upgrade_trial_to_pro.0.split`, `onboarding, step 2, event block step 1` for a step nested in
+/// a block (ids are `STAGE.INDEX.KIND` then `.BLOCK.INDEX.KIND` per level; see `docs/spec.md`).
+pub fn place(id: &str) -> String {
+    let segs: Vec<&str> = id.split('.').collect();
+    let step = |i: &str| i.parse::<usize>().map(|n| n + 1).unwrap_or(0);
+    let mut out = segs.first().copied().unwrap_or_default().to_string();
+    if let Some(i) = segs.get(1) {
+        out.push_str(&format!(", step {}", step(i)));
+    }
+    let mut k = 3;
+    while k + 1 < segs.len() {
+        out.push_str(&format!(", {} block step {}", segs[k], step(segs[k + 1])));
+        k += 3;
+    }
+    out
 }
 
 fn depth(id: &str) -> usize {
@@ -363,6 +388,7 @@ impl Report {
             goal,
             outcomes,
             splits,
+            graph: crate::ir::graph::describe(j),
         }
     }
 }
@@ -437,5 +463,22 @@ fn split_row(n: &ir::Node, assigned: &[u64], converted: &[u64]) -> SplitRow {
         }
         .to_string(),
         variants: rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place;
+
+    #[test]
+    fn a_step_is_placed_in_the_journey_s_words() {
+        assert_eq!(
+            place("upgrade_trial_to_pro.0.split"),
+            "upgrade_trial_to_pro, step 1"
+        );
+        assert_eq!(
+            place("onboarding.1.wait.event.0.split"),
+            "onboarding, step 2, event block step 1"
+        );
     }
 }

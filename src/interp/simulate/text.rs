@@ -221,8 +221,9 @@ pub fn render(r: &Report) -> String {
     for s in &r.splits {
         let _ = writeln!(
             o,
-            "\nSplit {} (goal conversion by variant, vs {})",
-            s.id, s.reference
+            "\nSplit in {} (goal conversion by variant, vs {})",
+            super::report::place(&s.id),
+            s.reference
         );
         for v in &s.variants {
             let vs = match &v.versus {
