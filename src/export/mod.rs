@@ -13,6 +13,7 @@
 pub mod asl;
 mod asl_rule;
 pub mod bpmn;
+pub mod services;
 mod feel;
 mod xml;
 
