@@ -15,6 +15,14 @@ fn trial() -> journeyc::ir::Journey {
         .expect("the saas_trial example")
 }
 
+/// What spans the journeys of `examples/one_customer.journey`, for the router and senders.
+#[test]
+fn services_file_of_the_one_customer_example() {
+    let journeys = export_tools::journeys_in(&["examples/one_customer.journey"]);
+    let text = journeyc::export::services::to_json(&journeys);
+    insta::assert_snapshot!("one_customer.journeyc-services.json", text);
+}
+
 #[test]
 fn asl_of_the_trial_example() {
     let text = to_asl(&trial(), &AslOptions::default()).expect("exports");
@@ -102,6 +110,13 @@ fn build_writes_and_checks_each_target() {
     ] {
         assert!(out.join(name).is_file(), "{name} written");
     }
+    // Both engine targets write the project's services file, the same bytes.
+    let services = std::fs::read_to_string(out.join(journeyc::export::services::FILE))
+        .expect("journeyc-services.json written");
+    assert_eq!(
+        services,
+        journeyc::export::services::to_json(&export_tools::examples())
+    );
     // One directory holds all three targets: none sees the others' files as orphans.
     for target in ["spec", "asl", "bpmn"] {
         let check = journeyc(&[
