@@ -134,6 +134,25 @@ fn build_writes_and_checks_each_target() {
             String::from_utf8_lossy(&check.stderr)
         );
     }
+    // The services file is checked like the journeys' files.
+    std::fs::remove_file(out.join(journeyc::export::services::FILE)).expect("remove");
+    let check = journeyc(&[
+        "build",
+        "examples/",
+        "--target",
+        "asl",
+        "--out-dir",
+        &dir,
+        "--check",
+    ]);
+    assert_eq!(check.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        said.contains("missing") && said.contains("journeyc-services.json (not written yet)"),
+        "{said}"
+    );
+    let rebuilt = journeyc(&["build", "examples/", "--target", "bpmn", "--out-dir", &dir]);
+    assert!(String::from_utf8_lossy(&rebuilt.stderr).contains("and journeyc-services.json"));
     std::fs::write(out.join("trial_to_paid.bpmn"), "stale").expect("overwrite");
     let check = journeyc(&[
         "build",

@@ -119,9 +119,9 @@ event b
 channel email { cap 1 per 1d  quiet 21:00..07:00 }
 touchpoint x { channel email  template "x" }
 touchpoint r { channel email  template "r"  transactional }
-journey zed { trigger a  priority 5  exclusive promo  s { send x } }
-journey alpha { trigger a  exclusive promo  s { send x } }
-journey beta { trigger b  s { send r } }
+journey zed { trigger a  priority 5  exclusive promo  onboarding { send x } }
+journey alpha { trigger a  exclusive promo  onboarding { send x } }
+journey beta { trigger b  onboarding { send r } }
 "#;
 
     #[test]
