@@ -729,8 +729,7 @@ fn world_scenario_json(journeys: &[Journey], sc: &Scenario) -> J {
     json!({ "name": sc.name, "customer_id": customer_id, "journeys": per, "steps": steps })
 }
 
-fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), tool_runner::Skip>
-{
+fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), tool_runner::Skip> {
     let python = export_tools::python()?;
     let generated: usize = std::env::var("JOURNEYC_DIFF_CUSTOMERS")
         .ok()
@@ -781,8 +780,11 @@ fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), t
         let mut entries = Vec::new();
         for j in &journeys {
             let bpmn_path = dir.join(format!("{}.bpmn", j.name));
-            std::fs::write(&bpmn_path, journeyc::export::bpmn::to_bpmn(j).expect("bpmn"))
-                .expect("write the process");
+            std::fs::write(
+                &bpmn_path,
+                journeyc::export::bpmn::to_bpmn(j).expect("bpmn"),
+            )
+            .expect("write the process");
             entries.push(json!({
                 "spec": serde_json::to_value(j).expect("spec"),
                 "asl": journeyc::export::asl::document(j, &Default::default()).expect("asl"),
@@ -887,7 +889,10 @@ fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), t
     );
     // The worlds must exercise what spans journeys, not just run side by side.
     assert!(refused > 0, "no scenario was refused by an exclusive group");
-    assert!(cross_caps > 0, "no cap was filled by another journey's send");
+    assert!(
+        cross_caps > 0,
+        "no cap was filled by another journey's send"
+    );
     assert!(transactional > 0, "no transactional send");
     assert!(
         reports.is_empty(),

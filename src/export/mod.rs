@@ -13,8 +13,8 @@
 pub mod asl;
 mod asl_rule;
 pub mod bpmn;
-pub mod services;
 mod feel;
+pub mod services;
 mod xml;
 
 use crate::ir::{Journey, NodeKind, Value};

@@ -65,9 +65,9 @@ pub fn document(journeys: &[Journey]) -> J {
             channels.entry(name).or_insert(c);
         }
         for (name, tp) in &j.touchpoints {
-            touchpoints.entry(name).or_insert_with(|| {
-                json!({ "channel": tp.channel, "transactional": tp.transactional })
-            });
+            touchpoints.entry(name).or_insert_with(
+                || json!({ "channel": tp.channel, "transactional": tp.transactional }),
+            );
         }
     }
     let channels: Map<String, J> = channels
@@ -78,9 +78,10 @@ pub fn document(journeys: &[Journey]) -> J {
                 .iter()
                 .map(|cap| json!({ "count": cap.count, "per_secs": cap.per_secs }))
                 .collect();
-            let quiet = c.quiet.as_ref().map(
-                |q| json!({ "from_minute": q.from_minute, "to_minute": q.to_minute }),
-            );
+            let quiet = c
+                .quiet
+                .as_ref()
+                .map(|q| json!({ "from_minute": q.from_minute, "to_minute": q.to_minute }));
             (
                 name.to_string(),
                 json!({ "caps": caps, "quiet": quiet, "consent": c.consent }),
