@@ -779,7 +779,7 @@ fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), t
         }
         let mut entries = Vec::new();
         for j in &journeys {
-            let bpmn_path = dir.join(format!("{}.bpmn", j.name));
+            let bpmn_path = dir.join(format!("world{w}.{}.bpmn", j.name));
             std::fs::write(
                 &bpmn_path,
                 journeyc::export::bpmn::to_bpmn(j).expect("bpmn"),
