@@ -15,6 +15,14 @@ fn trial() -> journeyc::ir::Journey {
         .expect("the saas_trial example")
 }
 
+/// What spans the journeys of `examples/one_customer.journey`, for the router and senders.
+#[test]
+fn services_file_of_the_one_customer_example() {
+    let journeys = export_tools::journeys_in(&["examples/one_customer.journey"]);
+    let text = journeyc::export::services::to_json(&journeys);
+    insta::assert_snapshot!("one_customer.journeyc-services.json", text);
+}
+
 #[test]
 fn asl_of_the_trial_example() {
     let text = to_asl(&trial(), &AslOptions::default()).expect("exports");
@@ -102,6 +110,13 @@ fn build_writes_and_checks_each_target() {
     ] {
         assert!(out.join(name).is_file(), "{name} written");
     }
+    // Both engine targets write the project's services file, the same bytes.
+    let services = std::fs::read_to_string(out.join(journeyc::export::services::FILE))
+        .expect("journeyc-services.json written");
+    assert_eq!(
+        services,
+        journeyc::export::services::to_json(&export_tools::examples())
+    );
     // One directory holds all three targets: none sees the others' files as orphans.
     for target in ["spec", "asl", "bpmn"] {
         let check = journeyc(&[
@@ -119,6 +134,25 @@ fn build_writes_and_checks_each_target() {
             String::from_utf8_lossy(&check.stderr)
         );
     }
+    // The services file is checked like the journeys' files.
+    std::fs::remove_file(out.join(journeyc::export::services::FILE)).expect("remove");
+    let check = journeyc(&[
+        "build",
+        "examples/",
+        "--target",
+        "asl",
+        "--out-dir",
+        &dir,
+        "--check",
+    ]);
+    assert_eq!(check.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        said.contains("missing") && said.contains("journeyc-services.json (not written yet)"),
+        "{said}"
+    );
+    let rebuilt = journeyc(&["build", "examples/", "--target", "bpmn", "--out-dir", &dir]);
+    assert!(String::from_utf8_lossy(&rebuilt.stderr).contains("and journeyc-services.json"));
     std::fs::write(out.join("trial_to_paid.bpmn"), "stale").expect("overwrite");
     let check = journeyc(&[
         "build",

@@ -9,14 +9,23 @@
 //! `docs/exports.md` puts beside an engine (event router, channel senders, engagement store) on a
 //! simulated clock. Set `JOURNEYC_DIFF_CUSTOMERS` to change how many customers are generated per
 //! journey (default 8), and `JOURNEYC_DIFF_SEED` (a number) to generate other ones.
+//!
+//! Several journeys of one customer: the projects of `WORLDS` run each customer in every
+//! journey at once, in `journeyc`'s world (`interp::world`) and, on each engine, as one
+//! execution or instance per journey and entry behind one shared router and one set of senders
+//! (`exports/test/shared_services.py`, configured by the project's `journeyc-services.json`).
+//! Every journey's entries, sends, cap suppressions, refusals by an `exclusive` group and
+//! endings must agree, in order.
 
 mod export_tools;
 mod tool_runner;
 
 use journeyc::export::{json_value, split_bucket, splits};
-use journeyc::interp::engine::{Action, ExitReason};
+use journeyc::interp::engine::{Action, ExitReason, NotEntered, Suppression};
 use journeyc::interp::program::Program;
 use journeyc::interp::scenario::{self, Happening, HORIZON, TEST_EPOCH};
+use journeyc::interp::value::Val;
+use journeyc::interp::world::{Cast, World, WorldObserver};
 use journeyc::ir::scenario::{Scenario, ScenarioStep, StepKind};
 use journeyc::ir::{Engagement, Expr, Journey, NodeKind, Type, Value};
 use serde_json::{json, Value as J};
@@ -526,5 +535,375 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() -> Result<(), t
     Ok(())
 }
 
+/// Projects whose journeys run together for each customer (`docs/exports.md`, "Several
+/// journeys of one customer").
+const WORLDS: [&str; 2] = [
+    "examples/one_customer.journey",
+    "tests/fixtures/export_world/world.journey",
+];
+
+/// What one journey of a world did that the engines and the services must agree on:
+/// (seconds after the test epoch, journey, what).
+type WorldAction = (i64, String, String);
+
+/// Records a world's actions the way `shared_services.py` reports them.
+struct WorldRecorder<'a> {
+    programs: &'a [Program],
+    actions: Vec<WorldAction>,
+    /// Cap suppressions whose cap another journey's send filled.
+    cross_journey_caps: usize,
+}
+
+impl WorldObserver for WorldRecorder<'_> {
+    fn action(&mut self, journey: usize, time: i64, _node: Option<usize>, action: &Action) {
+        let p = &self.programs[journey];
+        let tp = |i: &usize| p.touchpoint_names[*i].clone();
+        let what = match action {
+            Action::Entered => "entered".to_string(),
+            Action::Sent { touchpoint } => format!("sent {}", tp(touchpoint)),
+            Action::Suppressed {
+                touchpoint,
+                reason: Suppression::Cap,
+                earlier,
+            } => {
+                if earlier.is_some_and(|e| e.journey as usize != journey) {
+                    self.cross_journey_caps += 1;
+                }
+                format!("suppressed {} (cap)", tp(touchpoint))
+            }
+            Action::Left { reason } => format!(
+                "ended: {}",
+                match reason {
+                    ExitReason::Converted => "converted",
+                    ExitReason::ExitCriterion(_) => "exit_on",
+                    ExitReason::ExitStep => "exit_step",
+                    ExitReason::Completed => "completed",
+                    ExitReason::Runaway => "runaway",
+                }
+            ),
+            _ => return,
+        };
+        self.actions
+            .push((time - TEST_EPOCH, p.ir.name.clone(), what));
+    }
+
+    fn not_entered(&mut self, journey: usize, time: i64, why: NotEntered) {
+        if let NotEntered::Exclusive { holder } = why {
+            let p = &self.programs[journey];
+            let what = format!(
+                "refused: in {} (exclusive {})",
+                self.programs[holder as usize].ir.name,
+                p.ir.exclusive.as_deref().unwrap_or("?")
+            );
+            self.actions
+                .push((time - TEST_EPOCH, p.ir.name.clone(), what));
+        }
+    }
+}
+
+/// The interpreter's world for one customer: every journey's actions, in the order they
+/// happened, and how many cap suppressions another journey's send caused.
+fn interpret_world(cast: &Cast, sc: &Scenario) -> (Vec<WorldAction>, usize) {
+    let mut world = World::new(cast, &format!("test:{}", sc.name));
+    let mut rec = WorldRecorder {
+        programs: cast.programs,
+        actions: Vec::new(),
+        cross_journey_caps: 0,
+    };
+    let traits: Vec<(String, Val)> = sc
+        .customer
+        .iter()
+        .map(|(n, v)| (n.clone(), Val::from_ir(v)))
+        .collect();
+    world.identify(cast, TEST_EPOCH, &traits, &mut rec);
+    let mut last = TEST_EPOCH;
+    for step in &sc.steps {
+        let t = TEST_EPOCH + i64::try_from(step.at).expect("a test time");
+        last = t;
+        match &step.kind {
+            StepKind::Event { name, fields } => {
+                let fields: Vec<(std::sync::Arc<str>, Val)> = fields
+                    .iter()
+                    .map(|(f, v)| (std::sync::Arc::from(f.as_str()), Val::from_ir(v)))
+                    .collect();
+                world.event(cast, t, name, &fields, &mut rec);
+            }
+            StepKind::Engage { kind, touchpoint } => {
+                world.engage(cast, t, *kind, touchpoint, &mut rec);
+            }
+        }
+    }
+    world.advance(cast, last + HORIZON, &mut rec);
+    // Stable: within an instant, the order things happened in.
+    rec.actions.sort_by_key(|a| a.0);
+    (rec.actions, rec.cross_journey_caps)
+}
+
+/// A generated customer of a world: random attributes, then 3 to 10 events of any journey of
+/// the project (a trigger first) and opens, over 20 days at half-hour steps.
+fn generate_world(journeys: &[Journey], i: usize, rng: &mut Rng) -> Scenario {
+    let pool: Vec<Value> = journeys.iter().flat_map(constants).collect();
+    let mut events: BTreeMap<&str, &journeyc::ir::EventSchema> = BTreeMap::new();
+    let mut touchpoints: Vec<&String> = Vec::new();
+    for j in journeys {
+        events.extend(j.events.iter().map(|(n, e)| (n.as_str(), e)));
+        touchpoints.extend(j.touchpoints.keys());
+    }
+    touchpoints.sort();
+    touchpoints.dedup();
+    let names: Vec<&str> = events.keys().copied().collect();
+    let triggers: Vec<&str> = journeys.iter().map(|j| j.trigger.event.as_str()).collect();
+    let mut customer = Vec::new();
+    for (name, a) in &journeys[0].attributes {
+        if rng.below(8) > 0 {
+            customer.push((name.clone(), random_value(rng, &a.ty, &pool)));
+        }
+    }
+    let mut steps = Vec::new();
+    let start = rng.below(48) * 1_800;
+    for k in 0..3 + rng.below(8) {
+        let at = if k == 0 {
+            start
+        } else {
+            // Now and then at the instant of the step before, so journeys meet at one instant.
+            match steps.last() {
+                Some(ScenarioStep { at, .. }) if rng.below(5) == 0 => *at,
+                _ => start + rng.below(20 * 48) * 1_800,
+            }
+        };
+        let kind = if k > 0 && rng.below(5) == 0 {
+            match rng.pick(&touchpoints) {
+                Some(tp) => StepKind::Engage {
+                    kind: Engagement::Opened,
+                    touchpoint: (*tp).clone(),
+                },
+                None => continue,
+            }
+        } else {
+            let name = if k == 0 {
+                rng.pick(&triggers)
+            } else {
+                rng.pick(&names)
+            }
+            .copied()
+            .unwrap_or_default();
+            let mut fields = Vec::new();
+            for (f, ty) in events.get(name).map(|e| &e.fields).into_iter().flatten() {
+                if rng.below(8) > 0 {
+                    fields.push((f.clone(), random_value(rng, ty, &pool)));
+                }
+            }
+            StepKind::Event {
+                name: name.to_string(),
+                fields,
+            }
+        };
+        steps.push(ScenarioStep { at, kind });
+    }
+    steps.sort_by_key(|s| s.at);
+    Scenario {
+        name: format!("generated world #{i}"),
+        journey: journeys[0].name.clone(),
+        customer,
+        steps,
+        expectations: Vec::new(),
+        span: journeyc::source::Span { start: 0, end: 0 },
+    }
+}
+
+/// A world scenario as `shared_services.py` reads it: per journey, the customer's attributes
+/// and split buckets.
+fn world_scenario_json(journeys: &[Journey], sc: &Scenario) -> J {
+    let mut per = serde_json::Map::new();
+    let mut steps = J::Null;
+    let mut customer_id = J::Null;
+    for j in journeys {
+        let one = scenario_json(j, sc);
+        per.insert(
+            j.name.clone(),
+            json!({ "attributes": one["attributes"], "splits": one["splits"] }),
+        );
+        steps = one["steps"].clone();
+        customer_id = one["customer_id"].clone();
+    }
+    json!({ "name": sc.name, "customer_id": customer_id, "journeys": per, "steps": steps })
+}
+
+fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), tool_runner::Skip> {
+    let python = export_tools::python()?;
+    let generated: usize = std::env::var("JOURNEYC_DIFF_CUSTOMERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    let seed: u64 = std::env::var("JOURNEYC_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let dir = export_tools::scratch("differential_world");
+    let mut reports = Vec::new();
+    let (mut compared, mut disagree) = (0, 0);
+    let (mut refused, mut cross_caps, mut transactional) = (0, 0, 0);
+    for (w, file) in WORLDS.iter().enumerate() {
+        let path = export_tools::root().join(file);
+        let compiled = journeyc::compile(std::slice::from_ref(&path)).expect("load the world");
+        assert!(!compiled.diagnostics.has_errors(), "{file} has errors");
+        let journeys = compiled.journeys;
+        let programs: Vec<Program> = journeys
+            .iter()
+            .map(|j| Program::compile(j).expect("the journey compiles"))
+            .collect();
+        let cast = Cast::new(&programs);
+        // The file's `test` blocks, each run in the whole world; their expectations must hold
+        // there, so that the scenarios do what their names say.
+        let project = journeyc::project::load(std::slice::from_ref(&path)).expect("load");
+        let checked = journeyc::check::check_project(&project);
+        let mut scenarios: Vec<Scenario> = Vec::new();
+        for model in &checked.models {
+            for test in &model.tests {
+                if let Some(sc) = journeyc::ir::scenario::lower_test(model, test) {
+                    let focus = cast.journey(&sc.journey).expect("the test's journey");
+                    let outcome = journeyc::interp::world::scenario::run(&cast, focus, &sc);
+                    assert!(
+                        outcome.passed(),
+                        "{file}: test \"{}\" fails in the interpreter: {:?}",
+                        sc.name,
+                        outcome.failures
+                    );
+                    scenarios.push(sc);
+                }
+            }
+        }
+        let mut rng = Rng(seed ^ (w as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
+        for i in 0..generated * 2 {
+            scenarios.push(generate_world(&journeys, i, &mut rng));
+        }
+        let mut entries = Vec::new();
+        for j in &journeys {
+            let bpmn_path = dir.join(format!("world{w}.{}.bpmn", j.name));
+            std::fs::write(
+                &bpmn_path,
+                journeyc::export::bpmn::to_bpmn(j).expect("bpmn"),
+            )
+            .expect("write the process");
+            entries.push(json!({
+                "spec": serde_json::to_value(j).expect("spec"),
+                "asl": journeyc::export::asl::document(j, &Default::default()).expect("asl"),
+                "bpmn_path": bpmn_path.to_string_lossy(),
+            }));
+        }
+        let case = json!({
+            "services": journeyc::export::services::document(&journeys),
+            "journeys": entries,
+            "epoch": TEST_EPOCH,
+            "horizon": HORIZON,
+            "scenarios": scenarios.iter().map(|s| world_scenario_json(&journeys, s)).collect::<Vec<_>>(),
+        });
+        let case_path = dir.join(format!("world{w}.case.json"));
+        std::fs::write(&case_path, case.to_string()).expect("write the case");
+        let out = Command::new(&python)
+            .arg(export_tools::root().join("exports/test/differential.py"))
+            .arg(&case_path)
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "the harness failed on {file}:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let results: Vec<J> = serde_json::from_slice(&out.stdout).expect("harness output is JSON");
+        assert_eq!(results.len(), scenarios.len());
+        let transactional_tps: Vec<&String> = journeys
+            .iter()
+            .flat_map(|j| j.touchpoints.iter())
+            .filter(|(_, tp)| tp.transactional)
+            .map(|(n, _)| n)
+            .collect();
+        for (sc, r) in scenarios.iter().zip(&results) {
+            compared += 1;
+            let (interp, crossed) = interpret_world(&cast, sc);
+            cross_caps += crossed;
+            refused += interp.iter().filter(|a| a.2.starts_with("refused")).count();
+            transactional += interp
+                .iter()
+                .filter(|a| transactional_tps.iter().any(|t| a.2 == format!("sent {t}")))
+                .count();
+            let engines: Vec<(&str, Vec<WorldAction>)> = ["asl", "bpmn"]
+                .iter()
+                .map(|label| {
+                    let acts = r[label]["actions"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|x| {
+                                    (
+                                        x[0].as_i64().unwrap_or(-1),
+                                        x[1].as_str().unwrap_or("?").to_string(),
+                                        x[2].as_str().unwrap_or("?").to_string(),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (*label, acts)
+                })
+                .collect();
+            let show = |acts: &[WorldAction]| {
+                acts.iter()
+                    .map(|(t, j, what)| format!("      {} {j}: {what}", when(*t)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            if engines.iter().any(|(_, acts)| *acts != interp) {
+                disagree += 1;
+            }
+            for (label, acts) in &engines {
+                if *acts != interp {
+                    let at = interp
+                        .iter()
+                        .zip(acts)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(interp.len().min(acts.len()));
+                    let timeline = r[*label]["timeline"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|l| format!("      {}", l.as_str().unwrap_or("?")))
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        })
+                        .unwrap_or_default();
+                    reports.push(format!(
+                        "{file}, customer \"{}\", {label}: first divergence at action #{}\n  customer: {}\n  interpreter:\n{}\n  {label}:\n{}\n  {label}, the services' timeline:\n{timeline}",
+                        sc.name,
+                        at + 1,
+                        world_scenario_json(&journeys, sc),
+                        show(&interp),
+                        show(acts),
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "compared {compared} customers in several journeys: {refused} refusals by an exclusive group, {cross_caps} cap suppressions by another journey's send, {transactional} transactional sends"
+    );
+    // The worlds must exercise what spans journeys, not just run side by side.
+    assert!(refused > 0, "no scenario was refused by an exclusive group");
+    assert!(
+        cross_caps > 0,
+        "no cap was filled by another journey's send"
+    );
+    assert!(transactional > 0, "no transactional send");
+    assert!(
+        reports.is_empty(),
+        "{disagree} of {compared} world scenarios disagree:\n\n{}",
+        reports.join("\n\n")
+    );
+    Ok(())
+}
+
 // `harness = false` (Cargo.toml): tests/tool_runner shows a missing engine as a skip.
-tool_runner::tool_tests![interpreter_step_functions_and_bpmn_agree_on_every_scenario];
+tool_runner::tool_tests![
+    interpreter_step_functions_and_bpmn_agree_on_every_scenario,
+    several_journeys_of_one_customer_agree_with_the_interpreter
+];

@@ -1,4 +1,4 @@
-//! Independent validation of the exports: every example's (and the export fixture's) state
+//! Independent validation of the exports: every example's (and the export fixtures') state
 //! machine passes the `asl-validator` npm package, and every BPMN process parses and validates
 //! in SpiffWorkflow's BPMN parser. Neither tool was written by us.
 
@@ -8,13 +8,24 @@ mod tool_runner;
 use journeyc::export::asl::{to_asl, AslOptions};
 use std::process::Command;
 
+/// The journeys to validate, with a file name prefix: the world fixture (several journeys of
+/// one customer, `tests/export_differential.rs`) reuses names of the examples.
+fn journeys() -> Vec<(&'static str, journeyc::ir::Journey)> {
+    let world = export_tools::journeys_in(&["tests/fixtures/export_world"]);
+    export_tools::export_journeys()
+        .into_iter()
+        .map(|j| ("", j))
+        .chain(world.into_iter().map(|j| ("world.", j)))
+        .collect()
+}
+
 fn every_example_state_machine_passes_asl_validator() -> Result<(), tool_runner::Skip> {
     let script = export_tools::asl_validator()?;
     let dir = export_tools::scratch("asl_validate");
     let mut files = Vec::new();
-    for j in export_tools::export_journeys() {
+    for (prefix, j) in journeys() {
         let text = to_asl(&j, &AslOptions::default()).expect("every example exports to ASL");
-        let path = dir.join(format!("{}.asl.json", j.name));
+        let path = dir.join(format!("{prefix}{}.asl.json", j.name));
         std::fs::write(&path, text).expect("write the state machine");
         files.push(path);
     }
@@ -38,9 +49,9 @@ fn every_example_process_parses_and_validates_in_spiffworkflow() -> Result<(), t
     let python = export_tools::python()?;
     let dir = export_tools::scratch("bpmn_validate");
     let mut files = Vec::new();
-    for j in export_tools::export_journeys() {
+    for (prefix, j) in journeys() {
         let text = journeyc::export::bpmn::to_bpmn(&j).expect("every example exports to BPMN");
-        let path = dir.join(format!("{}.bpmn", j.name));
+        let path = dir.join(format!("{prefix}{}.bpmn", j.name));
         std::fs::write(&path, text).expect("write the process");
         files.push(path);
     }

@@ -39,18 +39,23 @@ class Clock:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.delays = []  # (seconds, threading.Event) of Wait states parked
+        self.delays = []  # (execution ARN, seconds, threading.Event) of Wait states parked
         self.timed_out = set()  # task tokens whose deadline passed
 
 
 CLOCK = Clock()
 MACHINES = itertools.count(1)
+# Messages the executions posted, by execution ARN: several executions (the journeys of one
+# customer, see shared_services.py) share the queues, and each engine reads its own.
+MAILBOX = {}
+LISTENERS = {}
 
 
 def _wait_interval(self, env, wait_seconds):
     release = threading.Event()
+    execution = env.states.context_object.context_object_data["Execution"]["Id"]
     with CLOCK.lock:
-        CLOCK.delays.append((wait_seconds, release))
+        CLOCK.delays.append((execution, wait_seconds, release))
     while not release.wait(POLL):
         if not env.is_running():
             return
@@ -70,10 +75,7 @@ callback_mod.StateTaskServiceCallback._eval_wait_for_task_token = _eval_wait_for
 
 
 class AslEngine:
-    def __init__(self, definition, spec, scenario):
-        with CLOCK.lock:
-            CLOCK.delays.clear()
-            CLOCK.timed_out.clear()
+    def __init__(self, definition, spec, scenario, entry=1):
         self.spec = spec
         self.scenario = scenario
         self.steps = definition["States"]["journey"]["Branches"][0]["States"]
@@ -96,8 +98,8 @@ class AslEngine:
             definition=json.dumps(definition),
             roleArn="arn:aws:iam::123456789012:role/journeys",
         )["stateMachineArn"]
+        self.entry = entry
         self.execution = None
-        self.listener = None
         self.pending = []
         self.engaged = {}
 
@@ -109,8 +111,13 @@ class AslEngine:
             "splits": self.scenario["splits"],
         }
         self.execution = self.sfn.start_execution(
-            stateMachineArn=self.arn, name="entry-1", input=json.dumps(payload)
+            stateMachineArn=self.arn, name=f"entry-{self.entry}", input=json.dumps(payload)
         )["executionArn"]
+        self.pending = MAILBOX.setdefault(self.execution, [])
+
+    @property
+    def listener(self):
+        return LISTENERS.get(self.execution)
 
     def _poll_queues(self):
         for url in self.queues:
@@ -119,9 +126,9 @@ class AslEngine:
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
                 body = json.loads(m["Body"])
                 if body["type"] == "listen":
-                    self.listener = body["task_token"]
+                    LISTENERS[body["execution"]] = body["task_token"]
                 else:
-                    self.pending.append(body)
+                    MAILBOX.setdefault(body["execution"], []).append(body)
 
     def _status(self):
         d = self.sfn.describe_execution(executionArn=self.execution)
@@ -139,9 +146,10 @@ class AslEngine:
                 timeout = self.steps[body["node"]].get("TimeoutSeconds")
                 return ("wait", body["node"], timeout, body["task_token"])
             with CLOCK.lock:
-                if CLOCK.delays:
-                    secs, release = CLOCK.delays.pop(0)
-                    return ("delay", secs, release)
+                mine = [d for d in CLOCK.delays if d[0] == self.execution]
+                if mine:
+                    CLOCK.delays.remove(mine[0])
+                    return ("delay", mine[0][1], mine[0][2])
             status, output = self._status()
             if status != "RUNNING":
                 if status == "SUCCEEDED":

@@ -4,6 +4,7 @@
 use super::output::{self, MessageFormat, EXIT_PROBLEMS, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use journeyc::export::asl::AslOptions;
+use journeyc::export::services::FILE as SERVICES;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,8 @@ pub struct BuildArgs {
     /// files. Defaults to the current directory. `-` reads a file from standard input.
     pub paths: Vec<PathBuf>,
     /// Where to write the files: `<journey>.json` (spec), `<journey>.asl.json` (asl),
-    /// `<journey>.bpmn` (bpmn).
+    /// `<journey>.bpmn` (bpmn); asl and bpmn also write `journeyc-services.json`, what the
+    /// router and senders need across journeys (docs/exports.md).
     #[arg(long, default_value = "dist")]
     pub out_dir: PathBuf,
     /// What to build: the JSON automation spec, an AWS Step Functions state machine (Amazon
@@ -69,8 +71,10 @@ impl Target {
     /// also hold `.asl.json` files, which are not specs).
     fn owns(self, file: &str) -> bool {
         match self {
-            Target::Spec => file.ends_with(".json") && !file.ends_with(".asl.json"),
-            Target::Asl | Target::Bpmn => file.ends_with(self.suffix()),
+            Target::Spec => {
+                file.ends_with(".json") && !file.ends_with(".asl.json") && file != SERVICES
+            }
+            Target::Asl | Target::Bpmn => file.ends_with(self.suffix()) || file == SERVICES,
         }
     }
 
@@ -137,6 +141,14 @@ pub fn run(args: BuildArgs) -> ExitCode {
             }
             Err(e) => failures.push(e),
         }
+    }
+    // What spans journeys (arbitration, caps, transactional touchpoints) goes in one file for
+    // the services beside the engine; the same for both engine targets.
+    if matches!(target, Target::Asl | Target::Bpmn) && !compiled.journeys.is_empty() {
+        specs.insert(
+            SERVICES.to_string(),
+            journeyc::export::services::to_json(&compiled.journeys),
+        );
     }
     if !failures.is_empty() {
         for f in &failures {
@@ -323,7 +335,11 @@ fn check(
         // SARIF describes source diagnostics; the spec listing stays human-readable.
         MessageFormat::Human | MessageFormat::Sarif => {
             for (status, file) in &problems {
-                let missing = format!("no {} written yet for this journey", target.one());
+                let missing = if file == SERVICES {
+                    "not written yet".to_string()
+                } else {
+                    format!("no {} written yet for this journey", target.one())
+                };
                 let why = match status {
                     Status::Missing => missing.as_str(),
                     Status::Stale => "differs from what the sources build",
@@ -332,11 +348,7 @@ fn check(
                 eprintln!("{:>8}: {} ({why})", status.word(), dir.join(file).display());
             }
             if problems.is_empty() {
-                eprintln!(
-                    "{} up to date in {}",
-                    target.noun(specs.len()),
-                    dir.display()
-                );
+                eprintln!("{} up to date in {}", listing(specs, target), dir.display());
             } else {
                 let orphans = if problems.iter().any(|p| p.0 == Status::Orphaned) {
                     format!(
@@ -346,9 +358,13 @@ fn check(
                 } else {
                     String::new()
                 };
+                let stale: BTreeMap<String, String> = problems
+                    .iter()
+                    .map(|(_, f)| (f.clone(), String::new()))
+                    .collect();
                 eprintln!(
                     "{} out of date in {}: run `{}` and commit the result{orphans}",
-                    target.noun(problems.len()),
+                    listing(&stale, target),
                     dir.display(),
                     target.command(),
                 );
@@ -360,7 +376,7 @@ fn check(
                 let line = serde_json::json!({
                     "status": status.word(),
                     "path": dir.join(file).display().to_string(),
-                    "journey": specs.contains_key(file).then(|| file.trim_end_matches(target.suffix())),
+                    "journey": (specs.contains_key(file) && file != SERVICES).then(|| file.trim_end_matches(target.suffix())),
                 });
                 let _ = writeln!(out, "{line}");
             }
@@ -409,7 +425,7 @@ fn write(
         } else {
             eprintln!(
                 "built {} in {} ({} written, {} unchanged)",
-                target.noun(specs.len()),
+                listing(specs, target),
                 dir.display(),
                 written,
                 specs.len() - written
@@ -417,4 +433,15 @@ fn write(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Files of a build in words: `3 state machines and journeyc-services.json`, or
+/// `journeyc-services.json` alone.
+fn listing(files: &BTreeMap<String, String>, target: Target) -> String {
+    let journeys = files.keys().filter(|f| *f != SERVICES).count();
+    match (journeys, files.contains_key(SERVICES)) {
+        (0, true) => SERVICES.to_string(),
+        (_, true) => format!("{} and {SERVICES}", target.noun(journeys)),
+        (_, false) => target.noun(journeys),
+    }
 }

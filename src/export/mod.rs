@@ -14,6 +14,7 @@ pub mod asl;
 mod asl_rule;
 pub mod bpmn;
 mod feel;
+pub mod services;
 mod xml;
 
 use crate::ir::{Journey, NodeKind, Value};
@@ -102,8 +103,9 @@ pub fn iso_duration(secs: u64) -> String {
     out
 }
 
-/// `priority` and `exclusive` in words, for the router that starts executions (neither engine
-/// can see a customer's other journeys): empty when the journey has neither.
+/// `priority` and `exclusive` in words, for whoever reads the document (neither engine can see a
+/// customer's other journeys; the router reads them from [`services`]): empty when the journey
+/// has neither.
 pub(crate) fn arbitration(journey: &Journey) -> String {
     let mut parts = Vec::new();
     if journey.priority != 0 {
@@ -116,7 +118,7 @@ pub(crate) fn arbitration(journey: &Journey) -> String {
         return String::new();
     }
     format!(
-        " Arbitration, for the router that starts executions: {} (docs/semantics.md, One world).",
+        " Arbitration, for the router that starts executions: {}; the router reads it from journeyc-services.json (docs/exports.md).",
         parts.join(", ")
     )
 }
