@@ -60,6 +60,7 @@ const MAX_NAME: usize = 80;
 
 /// The state machine of `journey`, pretty-printed with a trailing newline.
 pub fn to_asl(journey: &Journey, options: &AslOptions) -> Result<String, ExportError> {
+    super::refuse_history(journey, "ASL")?;
     let doc = document(journey, options)?;
     let mut s = serde_json::to_string_pretty(&doc).map_err(|e| ExportError {
         journey: journey.name.clone(),

@@ -39,7 +39,9 @@ pub fn reads_engagement(e: &Expr) -> bool {
         Expr::Not { expr } | Expr::Neg { expr } => reads_engagement(expr),
         Expr::Binary { lhs, rhs, .. } => reads_engagement(lhs) || reads_engagement(rhs),
         Expr::In { expr, list } => reads_engagement(expr) || list.iter().any(reads_engagement),
-        Expr::Const { .. } | Expr::Attr { .. } | Expr::EventField { .. } => false,
+        Expr::Const { .. } | Expr::Attr { .. } | Expr::EventField { .. } | Expr::History { .. } => {
+            false
+        }
     }
 }
 

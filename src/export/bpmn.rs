@@ -80,6 +80,7 @@ fn target(next: &Option<String>) -> String {
 
 /// The process of `journey`, as a BPMN 2.0 document.
 pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
+    super::refuse_history(journey, "BPMN")?;
     let unsupported = |node: &str, what: String| ExportError {
         journey: journey.name.clone(),
         node: node.into(),

@@ -154,3 +154,57 @@ mod tests {
         assert!(distinct.len() > 40);
     }
 }
+
+/// Refuses a journey whose conditions read history (`sent(T) within D`, `happened(E) within
+/// D`, `count(E within D)`): history spans the customer's journeys and entries, so an engine
+/// must ask a service shared by all of them, which the exports do not call yet
+/// (docs/exports.md, "History"). Refused by name, never dropped.
+pub fn refuse_history(journey: &Journey, target: &'static str) -> Result<(), ExportError> {
+    use crate::ir::{lower::walk_expr, Expr};
+    let mut conditions: Vec<(&str, &Expr)> = Vec::new();
+    conditions.extend(journey.trigger.condition.iter().map(|c| ("trigger", c)));
+    conditions.extend(
+        journey
+            .goals
+            .iter()
+            .filter_map(|g| g.condition.as_ref().map(|c| ("goal", c))),
+    );
+    conditions.extend(
+        journey
+            .exits
+            .iter()
+            .filter_map(|x| x.condition.as_ref().map(|c| ("exit", c))),
+    );
+    for n in &journey.nodes {
+        match &n.kind {
+            NodeKind::EnterStage { guard: Some(g), .. } => conditions.push((&n.id, g)),
+            NodeKind::WaitEvent {
+                condition: Some(c), ..
+            } => conditions.push((&n.id, c)),
+            NodeKind::Branch { arms, .. } => {
+                conditions.extend(arms.iter().map(|a| (n.id.as_str(), &a.condition)))
+            }
+            NodeKind::Set { value, .. } => conditions.push((&n.id, value)),
+            _ => {}
+        }
+    }
+    for (node, c) in conditions {
+        let mut found = None;
+        walk_expr(c, &mut |e| {
+            if found.is_none() && matches!(e, Expr::History { .. }) {
+                found = Some(e.to_string());
+            }
+        });
+        if let Some(what) = found {
+            return Err(ExportError {
+                journey: journey.name.clone(),
+                node: node.to_string(),
+                what: format!(
+                    "the history condition `{what}` (history spans journeys and needs a shared service the exports do not call yet; see docs/exports.md, \"History\")"
+                ),
+                target,
+            });
+        }
+    }
+    Ok(())
+}

@@ -58,7 +58,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::priority | Rule::priority_kw | Rule::minus_sign => "a `priority N` (a whole number; higher goes first)",
         Rule::exclusive | Rule::exclusive_kw => "an `exclusive GROUP`",
         Rule::trigger => "a `trigger EVENT`",
-        Rule::where_clause => "`where CONDITION`",
+        Rule::where_clause | Rule::goal_where => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {
             "an entry rule (`once`, `always` or `every 30d`)"
         }
@@ -84,7 +84,11 @@ fn describe(rule: Rule) -> &'static str {
         Rule::timeout_block => "a `timeout { ... }` block",
         Rule::else_if | Rule::else_block => "`else`",
         Rule::variant => "a split variant like `50% offer_a { ... }`",
-        Rule::expr | Rule::primary | Rule::paren | Rule::prefix => "a condition or value",
+        Rule::expr | Rule::goal_expr | Rule::primary | Rule::goal_primary | Rule::paren | Rule::prefix => {
+            "a condition or value"
+        }
+        Rule::within_call => "a history call like `sent(welcome) within 7d`",
+        Rule::count_call => "a count like `count(order_placed within 30d)`",
         Rule::infix
         | Rule::op_or
         | Rule::op_and
@@ -171,9 +175,13 @@ fn is_expression_part(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::expr
+            | Rule::goal_expr
             | Rule::primary
+            | Rule::goal_primary
             | Rule::paren
             | Rule::call
+            | Rule::within_call
+            | Rule::count_call
             | Rule::event_field
             | Rule::literal
             | Rule::op_not
@@ -242,7 +250,9 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
     }
     rules.retain(|r| !matches!(r, Rule::WHITESPACE | Rule::EOI | Rule::top_keyword));
     let expression =
-        rules.iter().filter(|r| is_expression_part(**r)).count() > 1 || rules.contains(&Rule::expr);
+        rules.iter().filter(|r| is_expression_part(**r)).count() > 1
+        || rules.contains(&Rule::expr)
+        || rules.contains(&Rule::goal_expr);
     let mut words: Vec<String> = Vec::new();
     for r in rules {
         if expression && (is_expression_part(r) || r == Rule::ident) {
