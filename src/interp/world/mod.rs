@@ -330,6 +330,12 @@ impl World {
         }
     }
 
+    /// How many sends and arrivals the world remembers for history conditions, over every
+    /// slot: bounded by what the conditions read, within their windows.
+    pub fn remembered(&self) -> usize {
+        self.history.len()
+    }
+
     /// Whether nothing distinguishes this customer from a new one (see
     /// [`Customer::is_fresh`]), the shared send log included.
     pub fn is_fresh(&self, cast: &Cast) -> bool {
