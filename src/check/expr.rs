@@ -247,6 +247,7 @@ impl Typer<'_, '_> {
             }
         };
         if !wanted {
+            self.mark_history_arg(func, arg);
             return self.err(history_form(file, e, func, true));
         }
         if func.name == "sent" {
@@ -274,6 +275,19 @@ impl Typer<'_, '_> {
         })
     }
 
+    /// Marks the name of a history call written in the wrong form as used, so that the one
+    /// error does not bring a W0404 along.
+    fn mark_history_arg(&mut self, func: &ast::Ident, arg: &ast::Ident) {
+        let model = self.scope.model;
+        if matches!(func.name.as_str(), "happened" | "count") {
+            if model.events.contains_key(&arg.name) {
+                self.used.mark(Kind::Event, &arg.name);
+            }
+        } else if model.touchpoints.contains_key(&arg.name) {
+            self.used.mark(Kind::Touchpoint, &arg.name);
+        }
+    }
+
     /// The type of `e`; `hint` is the type the context expects, used to resolve bare enum values.
     pub fn infer(&mut self, e: &ast::Expr, hint: Option<&Type>) -> Option<Type> {
         let file = self.scope.file;
@@ -299,7 +313,8 @@ impl Typer<'_, '_> {
                     )),
                 }
             }
-            ExprKind::Call { func, .. } if matches!(func.name.as_str(), "happened" | "count") => {
+            ExprKind::Call { func, arg } if matches!(func.name.as_str(), "happened" | "count") => {
+                self.mark_history_arg(func, arg);
                 self.err(history_form(file, e, func, false))
             }
             ExprKind::History {

@@ -408,6 +408,8 @@ pub fn syntax_error(
         format!("`{word}` at the start of this line begins a new item, but the one above is not finished: is a closing `}}` missing?")
     } else if found == "`}`" {
         "something is missing before this `}`, or there is one `}` too many".to_string()
+    } else if found == "`within`" && goal_line(text, at) {
+        "in a goal's condition, `within D` after the condition is the goal's window: put a history call with a window in parentheses, like `goal upgraded where (sent(offer) within 3d) within 7d`".to_string()
     } else {
         "see docs/language.md for the form of each item".to_string()
     };
@@ -419,6 +421,14 @@ pub fn syntax_error(
     Diagnostic::error(codes::SYNTAX, file, message)
         .label(Span::new(at, end), label)
         .help(help)
+}
+
+/// Whether the line of `at` is a `goal` line (a second `within` there is usually a history call
+/// that needed parentheses).
+fn goal_line(text: &str, at: usize) -> bool {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[start..at].trim_start().starts_with("goal ")
 }
 
 /// The start of a `/*` that is never closed, when it explains an error at `at`: the comment
