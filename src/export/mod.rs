@@ -16,7 +16,8 @@ pub mod bpmn;
 mod feel;
 mod xml;
 
-use crate::ir::{Journey, NodeKind, Value};
+use crate::ir::{Expr, HistoryOf, Journey, NodeKind, Value};
+use std::collections::BTreeMap;
 
 /// Why a journey cannot be exported to a target.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -155,56 +156,47 @@ mod tests {
     }
 }
 
-/// Refuses a journey whose conditions read history (`sent(T) within D`, `happened(E) within
-/// D`, `count(E within D)`): history spans the customer's journeys and entries, so an engine
-/// must ask a service shared by all of them, which the exports do not call yet
-/// (docs/exports.md, "History"). Refused by name, never dropped.
-pub fn refuse_history(journey: &Journey, target: &'static str) -> Result<(), ExportError> {
-    use crate::ir::{lower::walk_expr, Expr};
-    let mut conditions: Vec<(&str, &Expr)> = Vec::new();
-    conditions.extend(journey.trigger.condition.iter().map(|c| ("trigger", c)));
-    conditions.extend(
-        journey
-            .goals
-            .iter()
-            .filter_map(|g| g.condition.as_ref().map(|c| ("goal", c))),
-    );
-    conditions.extend(
-        journey
-            .exits
-            .iter()
-            .filter_map(|x| x.condition.as_ref().map(|c| ("exit", c))),
-    );
+/// The name under which a history service answers one history read: `sent_welcome_604800`,
+/// `happened_browsed_86400`, `count_ordered_2592000` (the function, the name, the window in
+/// seconds), so one lookup answers every read of a decision.
+pub fn history_key(of: HistoryOf, name: &str, within_secs: u64) -> String {
+    let f = match of {
+        HistoryOf::Sent => "sent",
+        HistoryOf::Happened => "happened",
+        HistoryOf::Count => "count",
+    };
+    format!("{f}_{name}_{within_secs}")
+}
+
+/// Whether a condition the engine decides (a branch or a stage's guard) reads history.
+pub fn reads_history(journey: &Journey) -> bool {
+    let mut reads = BTreeMap::new();
     for n in &journey.nodes {
         match &n.kind {
-            NodeKind::EnterStage { guard: Some(g), .. } => conditions.push((&n.id, g)),
-            NodeKind::WaitEvent {
-                condition: Some(c), ..
-            } => conditions.push((&n.id, c)),
-            NodeKind::Branch { arms, .. } => {
-                conditions.extend(arms.iter().map(|a| (n.id.as_str(), &a.condition)))
-            }
-            NodeKind::Set { value, .. } => conditions.push((&n.id, value)),
+            NodeKind::Branch { arms, .. } => arms
+                .iter()
+                .for_each(|a| history_reads(&a.condition, &mut reads)),
+            NodeKind::EnterStage { guard: Some(g), .. } => history_reads(g, &mut reads),
             _ => {}
         }
     }
-    for (node, c) in conditions {
-        let mut found = None;
-        walk_expr(c, &mut |e| {
-            if found.is_none() && matches!(e, Expr::History { .. }) {
-                found = Some(e.to_string());
-            }
-        });
-        if let Some(what) = found {
-            return Err(ExportError {
-                journey: journey.name.clone(),
-                node: node.to_string(),
-                what: format!(
-                    "the history condition `{what}` (history spans journeys and needs a shared service the exports do not call yet; see docs/exports.md, \"History\")"
-                ),
-                target,
+    !reads.is_empty()
+}
+
+/// The history reads of `e`, by key, as the history service is asked for them:
+/// `{"key", "of", "name", "within_secs"}` (docs/exports.md, "History").
+pub fn history_reads(e: &Expr, out: &mut BTreeMap<String, serde_json::Value>) {
+    crate::ir::lower::walk_expr(e, &mut |x| {
+        if let Expr::History {
+            of,
+            name,
+            within_secs,
+        } = x
+        {
+            let key = history_key(*of, name, *within_secs);
+            out.entry(key.clone()).or_insert_with(|| {
+                serde_json::json!({ "key": key, "of": of, "name": name, "within_secs": within_secs })
             });
         }
-    }
-    Ok(())
+    });
 }
