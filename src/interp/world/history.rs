@@ -152,6 +152,13 @@ impl Layout {
     pub fn slot(&self, key: &Key) -> Option<usize> {
         self.keys.iter().position(|k| k == key)
     }
+
+    /// The slot of event `name`'s arrivals, without building a key (an event's hot path).
+    pub fn event_slot(&self, name: &str) -> Option<usize> {
+        self.keys
+            .iter()
+            .position(|k| matches!(k, Key::Event(e) if e == name))
+    }
 }
 
 #[cfg(test)]

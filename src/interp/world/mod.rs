@@ -277,7 +277,7 @@ impl World {
         self.advance(cast, t - 1, obs);
         // Recorded once, before any journey handles it: a condition decided at its arrival
         // sees it (`count(order_placed within 30d)` in `order_placed`'s trigger counts it).
-        if let Some(slot) = cast.history.slot(&history::Key::Event(name.to_string())) {
+        if let Some(slot) = cast.history.event_slot(name) {
             self.history.record(slot, t);
         }
         for r in 0..cast.order.len() {
