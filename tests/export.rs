@@ -286,16 +286,26 @@ fn history_asks_the_history_service_and_a_set_of_it_is_refused() {
     assert_eq!(ask["ResultPath"], "$.history");
     let choice = steps["onboarding.0.if.decide"].to_string();
     assert!(
-        choice.contains("$.history.count_ordered_2592000") && choice.contains("NumericGreaterThanEquals"),
+        choice.contains("$.history.count_ordered_2592000")
+            && choice.contains("NumericGreaterThanEquals"),
         "{choice}"
     );
     let bpmn = to_bpmn(j).expect("bpmn");
-    assert!(bpmn.contains(r#"<zeebe:taskDefinition type="journey-history" />"#), "{bpmn}");
-    assert!(bpmn.contains("history.count_ordered_2592000 &gt;= 3"), "{bpmn}");
+    assert!(
+        bpmn.contains(r#"<zeebe:taskDefinition type="journey-history" />"#),
+        "{bpmn}"
+    );
+    assert!(
+        bpmn.contains("history.count_ordered_2592000 &gt;= 3"),
+        "{bpmn}"
+    );
 
     let k = compiled.journeys.iter().find(|j| j.name == "k").expect("k");
     let err = to_asl(k, &AslOptions::default()).expect_err("a set of history");
     assert_eq!(err.node, "onboarding.0.set");
     let err = to_bpmn(k).expect_err("a set of history");
-    assert!(err.to_string().contains("count(ordered within 30d)"), "{err}");
+    assert!(
+        err.to_string().contains("count(ordered within 30d)"),
+        "{err}"
+    );
 }

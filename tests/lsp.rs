@@ -1057,7 +1057,11 @@ fn completion_and_hover_know_the_history_functions() {
             other => panic!("no hover on {word}: {other:?}"),
         }
     };
-    assert!(hover_at("count(").contains("`int`"), "{}", hover_at("count("));
+    assert!(
+        hover_at("count(").contains("`int`"),
+        "{}",
+        hover_at("count(")
+    );
     assert!(hover_at("happened(").contains("`bool`"));
     assert!(hover_at("within 30d").contains("window"));
     // The names inside are symbols: hovering the event shows the event.

@@ -1446,7 +1446,10 @@ fn sent_within_reads_the_sends_of_earlier_entries() {
     let t = history_timeline(j, &[("0", "ordered"), ("1d", "ordered"), ("3d", "ordered")]);
     assert_eq!(count(&t, "sent nudge"), 2, "{t:?}");
     assert!(has(&t, "+0s j: sent nudge"), "{t:?}");
-    assert!(!has(&t, "+1d j: sent nudge"), "sent 1d ago, in the last entry: {t:?}");
+    assert!(
+        !has(&t, "+1d j: sent nudge"),
+        "sent 1d ago, in the last entry: {t:?}"
+    );
     assert!(has(&t, "+3d j: sent nudge"), "3d ago is outside 2d: {t:?}");
 }
 
@@ -1455,7 +1458,10 @@ fn a_history_window_includes_its_far_end() {
     // Sent at 0; at exactly 2d the send is within 2d (as a goal's `within` counts an event at
     // exactly its window); one second later it is not.
     let j = "journey j { trigger ordered  entry always  onboarding { if not (sent(nudge) within 2d) { send nudge } } }";
-    let t = history_timeline(j, &[("0", "ordered"), ("2d", "ordered"), ("2d1s", "ordered")]);
+    let t = history_timeline(
+        j,
+        &[("0", "ordered"), ("2d", "ordered"), ("2d1s", "ordered")],
+    );
     assert!(!has(&t, "+2d j: sent nudge"), "{t:?}");
     assert!(has(&t, "+2d1s j: sent nudge"), "{t:?}");
     assert_eq!(count(&t, "sent nudge"), 2, "{t:?}");
@@ -1478,7 +1484,10 @@ journey c { trigger signed_up  onboarding { wait 1h  if sent(nudge) { send loyal
     let t = history_timeline(js, &[("0", "signed_up")]);
     assert!(has(&t, "+0s a: sent nudge"), "{t:?}");
     assert!(has(&t, "+1h b: sent reminder"), "b sees a's send: {t:?}");
-    assert!(!has(&t, "sent loyalty"), "plain `sent` reads c's own entry: {t:?}");
+    assert!(
+        !has(&t, "sent loyalty"),
+        "plain `sent` reads c's own entry: {t:?}"
+    );
 }
 
 #[test]
@@ -1498,7 +1507,12 @@ fn count_within_counts_events_including_the_one_being_handled() {
     let j = "journey loyal { trigger ordered where count(ordered within 30d) >= 3  entry always  onboarding { send loyalty } }";
     let t = history_timeline(
         j,
-        &[("0", "ordered"), ("10d", "ordered"), ("20d", "ordered"), ("51d", "ordered")],
+        &[
+            ("0", "ordered"),
+            ("10d", "ordered"),
+            ("20d", "ordered"),
+            ("51d", "ordered"),
+        ],
     );
     assert_eq!(count(&t, "sent loyalty"), 1, "{t:?}");
     assert!(has(&t, "+20d loyal: sent loyalty"), "{t:?}");
@@ -1507,7 +1521,10 @@ fn count_within_counts_events_including_the_one_being_handled() {
 #[test]
 fn count_within_is_an_int() {
     let j = "journey j { trigger signed_up  onboarding { wait 1h  if count(browsed within 1d) * 2 == 4 { send nudge } } }";
-    let t = history_timeline(j, &[("0", "browsed"), ("1m", "browsed"), ("2m", "signed_up")]);
+    let t = history_timeline(
+        j,
+        &[("0", "browsed"), ("1m", "browsed"), ("2m", "signed_up")],
+    );
     assert!(has(&t, "sent nudge"), "{t:?}");
     let t = history_timeline(j, &[("0", "browsed"), ("2m", "signed_up")]);
     assert!(!has(&t, "sent nudge"), "{t:?}");
@@ -1546,7 +1563,11 @@ journey b {{ trigger signed_up  onboarding {{ if happened(browsed) within 3d {{ 
         let t = TEST_EPOCH + h * HOUR;
         w.event(&cast, t, "browsed", &[], &mut log);
         w.event(&cast, t, "ordered", &[], &mut log);
-        assert!(w.remembered() <= 73, "3d of hourly events at most: {}", w.remembered());
+        assert!(
+            w.remembered() <= 73,
+            "3d of hourly events at most: {}",
+            w.remembered()
+        );
     }
     assert_eq!(w.remembered(), 73, "browsed within 3d, ordered never");
     // Two days after the last browse: only `b`'s window still holds it.

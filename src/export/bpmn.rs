@@ -291,7 +291,8 @@ fn gateway(
         out.w.open("zeebe:taskHeaders", &[]);
         out.w
             .empty("zeebe:header", &[("key", "journey"), ("value", &j.name)]);
-        out.w.empty("zeebe:header", &[("key", "node"), ("value", id)]);
+        out.w
+            .empty("zeebe:header", &[("key", "node"), ("value", id)]);
         let reads = serde_json::Value::Array(reads.into_values().collect()).to_string();
         out.w
             .empty("zeebe:header", &[("key", "reads"), ("value", &reads)]);

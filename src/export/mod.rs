@@ -122,40 +122,6 @@ pub(crate) fn arbitration(journey: &Journey) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_durations() {
-        assert_eq!(iso_duration(3 * 86_400), "P3D");
-        assert_eq!(iso_duration(12 * 3_600), "PT12H");
-        assert_eq!(iso_duration(86_400 + 2 * 3_600 + 30 * 60), "P1DT2H30M");
-        assert_eq!(iso_duration(90), "PT1M30S");
-        assert_eq!(iso_duration(0), "PT0S");
-    }
-
-    #[test]
-    fn split_keys_are_plain_names() {
-        assert_eq!(
-            split_key("upgrade_trial_to_pro.0.split"),
-            "upgrade_trial_to_pro_0_split"
-        );
-    }
-
-    #[test]
-    fn buckets_are_stable_and_in_range() {
-        let a = split_bucket("j", "s.0.split", "customer-1");
-        assert_eq!(a, split_bucket("j", "s.0.split", "customer-1"));
-        assert!(a < 10_000);
-        // Different customers spread over the buckets.
-        let distinct: std::collections::BTreeSet<u32> = (0..50)
-            .map(|i| split_bucket("j", "s.0.split", &format!("c{i}")))
-            .collect();
-        assert!(distinct.len() > 40);
-    }
-}
-
 /// The name under which a history service answers one history read: `sent_welcome_604800`,
 /// `happened_browsed_86400`, `count_ordered_2592000` (the function, the name, the window in
 /// seconds), so one lookup answers every read of a decision.
@@ -199,4 +165,38 @@ pub fn history_reads(e: &Expr, out: &mut BTreeMap<String, serde_json::Value>) {
             });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_durations() {
+        assert_eq!(iso_duration(3 * 86_400), "P3D");
+        assert_eq!(iso_duration(12 * 3_600), "PT12H");
+        assert_eq!(iso_duration(86_400 + 2 * 3_600 + 30 * 60), "P1DT2H30M");
+        assert_eq!(iso_duration(90), "PT1M30S");
+        assert_eq!(iso_duration(0), "PT0S");
+    }
+
+    #[test]
+    fn split_keys_are_plain_names() {
+        assert_eq!(
+            split_key("upgrade_trial_to_pro.0.split"),
+            "upgrade_trial_to_pro_0_split"
+        );
+    }
+
+    #[test]
+    fn buckets_are_stable_and_in_range() {
+        let a = split_bucket("j", "s.0.split", "customer-1");
+        assert_eq!(a, split_bucket("j", "s.0.split", "customer-1"));
+        assert!(a < 10_000);
+        // Different customers spread over the buckets.
+        let distinct: std::collections::BTreeSet<u32> = (0..50)
+            .map(|i| split_bucket("j", "s.0.split", &format!("c{i}")))
+            .collect();
+        assert!(distinct.len() > 40);
+    }
 }

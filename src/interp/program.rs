@@ -455,7 +455,11 @@ impl Program {
             .collect::<Result<_, ProgramError>>()?;
         let start = names.next(&j.start)?;
         let milestone_names = std::mem::take(&mut names.milestones);
-        let history = names.history.take().map(RefCell::into_inner).unwrap_or_default();
+        let history = names
+            .history
+            .take()
+            .map(RefCell::into_inner)
+            .unwrap_or_default();
         let history_sends = touchpoint_names
             .iter()
             .map(|t| history.slot(&Key::Sent(t.clone())))

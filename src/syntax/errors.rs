@@ -249,8 +249,7 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
         }
     }
     rules.retain(|r| !matches!(r, Rule::WHITESPACE | Rule::EOI | Rule::top_keyword));
-    let expression =
-        rules.iter().filter(|r| is_expression_part(**r)).count() > 1
+    let expression = rules.iter().filter(|r| is_expression_part(**r)).count() > 1
         || rules.contains(&Rule::expr)
         || rules.contains(&Rule::goal_expr);
     let mut words: Vec<String> = Vec::new();

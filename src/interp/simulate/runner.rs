@@ -195,7 +195,7 @@ impl<'p> Worker<'p> {
                     attrs: &self.customer.attrs,
                     event: None,
                     engagement: &never,
-                history: None,
+                    history: None,
                 };
                 eval(c, &env).truthy()
             }

@@ -355,8 +355,14 @@ impl Completer<'_> {
         }));
         out.extend(
             [
-                ("happened", "happened(EVENT) within D: bool, the event arrived in the last D"),
-                ("count", "count(EVENT within D): int, how many arrived in the last D"),
+                (
+                    "happened",
+                    "happened(EVENT) within D: bool, the event arrived in the last D",
+                ),
+                (
+                    "count",
+                    "count(EVENT within D): int, how many arrived in the last D",
+                ),
             ]
             .map(|(f, detail)| CompletionItem {
                 label: f.to_string(),
