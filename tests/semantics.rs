@@ -1585,3 +1585,18 @@ journey b {{ trigger signed_up  onboarding {{ if happened(browsed) within 3d {{ 
     w.advance(&cast, t + 4 * 24 * HOUR, &mut log);
     assert_eq!(w.remembered(), 0, "everything fell out of the window");
 }
+
+#[test]
+fn an_event_history_reads_is_not_reported_as_ignored() {
+    // `browsed` arrives during the delay: nothing waits for it, but the journey's history
+    // condition counts it, so it is not "ignored"; `ordered`, known only from a wait the
+    // customer is not at, still is.
+    let j = "journey j { trigger signed_up  onboarding { wait 1d  if happened(browsed) within 1d { send nudge }  wait ordered up to 1d } }";
+    let (t, _) = world_timeline(
+        &format!("{HISTORY_DECLS}\n{j}"),
+        &[("0", "signed_up"), ("1h", "browsed"), ("2h", "ordered")],
+    );
+    assert!(!has(&t, "ignored `browsed`"), "{t:?}");
+    assert!(has(&t, "ignored `ordered`"), "{t:?}");
+    assert!(has(&t, "+1d j: sent nudge"), "{t:?}");
+}

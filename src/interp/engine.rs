@@ -517,7 +517,8 @@ impl<'p> Engine<'p> {
             }
             if event == p.trigger.0 {
                 obs.not_entered(t, NotEntered::AlreadyInJourney);
-            } else {
+            } else if !p.history_events.get(event).is_some_and(Option::is_some) {
+                // An event the journey's history conditions read is not ignored: it counts.
                 self.ignore(c, t, event, obs);
             }
             return;
