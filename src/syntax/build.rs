@@ -691,8 +691,8 @@ impl Builder {
                     t.as_rule(),
                     Rule::paren
                         | Rule::call
-                        | Rule::within_call
-                        | Rule::count_call
+                        | Rule::fcall
+                        | Rule::goal_fcall
                         | Rule::event_field
                         | Rule::literal
                         | Rule::ident
@@ -794,33 +794,22 @@ impl Builder {
                 let arg = self.next_ident(&mut it);
                 ExprKind::Call { func, arg }
             }
-            Rule::within_call => {
-                let mut it = p.into_inner();
-                let (func, arg) = match it.next() {
-                    Some(call) => {
-                        let mut c = call.into_inner();
-                        (self.next_ident(&mut c), self.next_ident(&mut c))
-                    }
-                    None => (self.next_ident(&mut it), self.next_ident(&mut it)),
-                };
-                let within = self.next_dur(&mut it, span);
-                ExprKind::History {
-                    func,
-                    arg,
-                    within,
-                    inside: false,
-                }
-            }
-            Rule::count_call => {
+            Rule::fcall | Rule::goal_fcall => {
                 let mut it = p.into_inner();
                 let func = self.next_ident(&mut it);
                 let arg = self.next_ident(&mut it);
-                let within = self.next_dur(&mut it, span);
-                ExprKind::History {
-                    func,
-                    arg,
-                    within,
-                    inside: true,
+                match it.next() {
+                    Some(w) => {
+                        let inside = w.as_rule() == Rule::inner_window;
+                        let within = self.next_dur(&mut w.into_inner(), span);
+                        ExprKind::History {
+                            func,
+                            arg,
+                            within,
+                            inside,
+                        }
+                    }
+                    None => ExprKind::Call { func, arg },
                 }
             }
             Rule::event_field => {

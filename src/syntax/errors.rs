@@ -87,8 +87,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::expr | Rule::goal_expr | Rule::primary | Rule::goal_primary | Rule::paren | Rule::prefix => {
             "a condition or value"
         }
-        Rule::within_call => "a history call like `sent(welcome) within 7d`",
-        Rule::count_call => "a count like `count(order_placed within 30d)`",
+        Rule::fcall | Rule::goal_fcall => "a function call like `opened(welcome)`",
+        Rule::inner_window | Rule::outer_window => "a window like `within 7d`",
         Rule::infix
         | Rule::op_or
         | Rule::op_and
@@ -180,8 +180,8 @@ fn is_expression_part(rule: Rule) -> bool {
             | Rule::goal_primary
             | Rule::paren
             | Rule::call
-            | Rule::within_call
-            | Rule::count_call
+            | Rule::fcall
+            | Rule::goal_fcall
             | Rule::event_field
             | Rule::literal
             | Rule::op_not
