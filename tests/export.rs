@@ -285,3 +285,61 @@ fn the_bucket_snippet_of_the_docs_computes_the_same_buckets() {
         "docs/exports.md's split_bucket disagrees with journeyc's"
     );
 }
+
+/// History is asked of the history service just before the decision, in both targets, and a
+/// `set` of a history value is refused by name, never dropped (docs/exports.md, "History").
+#[test]
+fn history_asks_the_history_service_and_a_set_of_it_is_refused() {
+    let src = "customer { n: int = 0 }\nevent go\nevent ordered\nchannel email\n\
+               touchpoint t { channel email  template \"t\" }\n\
+               journey j {\n  trigger go\n  onboarding {\n    if count(ordered within 30d) >= 3 or sent(t) within 7d {\n      send t\n    }\n  }\n}\n\
+               journey k {\n  trigger go\n  onboarding {\n    set n = count(ordered within 30d)\n  }\n}\n";
+    let compiled = journeyc::compile_text(std::path::Path::new("j.journey"), src);
+    assert!(
+        !compiled.diagnostics.has_errors(),
+        "{:?}",
+        compiled.diagnostics
+    );
+    let j = compiled.journeys.iter().find(|j| j.name == "j").expect("j");
+    let asl: serde_json::Value =
+        serde_json::from_str(&to_asl(j, &AslOptions::default()).expect("asl")).expect("json");
+    let steps = &asl["States"]["journey"]["Branches"][0]["States"];
+    let ask = &steps["onboarding.0.if"];
+    assert_eq!(
+        ask["Resource"],
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    );
+    assert_eq!(ask["Parameters"]["MessageBody"]["type"], "history");
+    assert_eq!(
+        ask["Parameters"]["MessageBody"]["reads"],
+        serde_json::json!([
+            { "key": "count_ordered_2592000", "of": "count", "name": "ordered", "within_secs": 2592000 },
+            { "key": "sent_t_604800", "of": "sent", "name": "t", "within_secs": 604800 },
+        ])
+    );
+    assert_eq!(ask["ResultPath"], "$.history");
+    let choice = steps["onboarding.0.if.decide"].to_string();
+    assert!(
+        choice.contains("$.history.count_ordered_2592000")
+            && choice.contains("NumericGreaterThanEquals"),
+        "{choice}"
+    );
+    let bpmn = to_bpmn(j).expect("bpmn");
+    assert!(
+        bpmn.contains(r#"<zeebe:taskDefinition type="journey-history" />"#),
+        "{bpmn}"
+    );
+    assert!(
+        bpmn.contains("history.count_ordered_2592000 &gt;= 3"),
+        "{bpmn}"
+    );
+
+    let k = compiled.journeys.iter().find(|j| j.name == "k").expect("k");
+    let err = to_asl(k, &AslOptions::default()).expect_err("a set of history");
+    assert_eq!(err.node, "onboarding.0.set");
+    let err = to_bpmn(k).expect_err("a set of history");
+    assert!(
+        err.to_string().contains("count(ordered within 30d)"),
+        "{err}"
+    );
+}

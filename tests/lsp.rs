@@ -1014,3 +1014,70 @@ fn a_client_with_dynamic_registration_is_asked_to_watch_journey_files() {
     c.send(json!({ "jsonrpc": "2.0", "id": register["id"], "result": null }));
     assert_eq!(c.request("shutdown", Value::Null), Value::Null);
 }
+
+/// History functions: completion offers `happened` and `count` in conditions, events inside
+/// them and `within` where a window goes; hover explains them and `within`.
+#[test]
+fn completion_and_hover_know_the_history_functions() {
+    use journeyc::lsp::{analysis::Analysis, completion, documents::Documents, hover, uri};
+    let base = "event ordered\nevent browsed\nchannel post\ntouchpoint nudge { channel post  template \"nudge\" }\n\njourney j {\n  trigger ordered\n  onboarding {\n    if CURSOR { send nudge }\n  }\n}\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journeyc::project::normalize(&dir.path().join("history.journey"));
+    let analyse = |text: &str| {
+        let mut docs = Documents::default();
+        docs.open(
+            path.clone(),
+            uri::from_path(&path).expect("uri"),
+            text.to_string(),
+        );
+        Analysis::of(&path, &docs)
+    };
+    let labels = |typed: &str| -> Vec<String> {
+        let text = base.replace("CURSOR", typed);
+        let a = analyse(&text);
+        let f = a.file_id(&path).expect("loaded");
+        let model = a
+            .units_of(f)
+            .next()
+            .map(|u| u.model.clone())
+            .unwrap_or_default();
+        let offset = text.find("    if ").expect("cursor") + "    if ".len() + typed.len();
+        completion::complete(&text, offset, &model)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    };
+    let start = labels("");
+    assert!(
+        start.contains(&"happened".into()) && start.contains(&"count".into()),
+        "{start:?}"
+    );
+    assert_eq!(labels("happened("), ["browsed", "ordered"]);
+    assert_eq!(labels("count("), ["browsed", "ordered"]);
+    assert_eq!(labels("count(ordered "), ["within"]);
+    assert!(labels("sent(nudge) ").contains(&"within".into()));
+    assert!(labels("happened(browsed) ").contains(&"within".into()));
+
+    let text = base.replace(
+        "CURSOR",
+        "count(ordered within 30d) >= 3 and happened(browsed) within 1d",
+    );
+    let a = analyse(&text);
+    let f = a.file_id(&path).expect("loaded");
+    let hover_at = |word: &str| -> String {
+        let offset = text.find(word).expect("word") + 1;
+        match hover::hover(&a, f, offset).map(|h| h.contents) {
+            Some(lsp_types::HoverContents::Markup(m)) => m.value,
+            other => panic!("no hover on {word}: {other:?}"),
+        }
+    };
+    assert!(
+        hover_at("count(").contains("`int`"),
+        "{}",
+        hover_at("count(")
+    );
+    assert!(hover_at("happened(").contains("`bool`"));
+    assert!(hover_at("within 30d").contains("window"));
+    // The names inside are symbols: hovering the event shows the event.
+    assert!(hover_at("browsed) within").contains("browsed"));
+}

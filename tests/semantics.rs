@@ -1423,3 +1423,180 @@ journey promotion {{ trigger signed_up  exclusive marketing  priority 1  onboard
     assert!(has(&t, "promotion: entered"), "{t:?}");
     assert!(!has(&t, "welcome_series: entered"), "{t:?}");
 }
+
+// ------------------------------------------------------------ history (issue 15, item 3)
+
+const HISTORY_DECLS: &str = r#"
+event signed_up
+event ordered
+event browsed
+channel post
+touchpoint nudge { channel post  template "nudge" }
+touchpoint reminder { channel post  template "reminder" }
+touchpoint loyalty { channel post  template "loyalty" }
+"#;
+
+fn history_timeline(journeys: &str, events: &[(&str, &str)]) -> Vec<String> {
+    world_timeline(&format!("{HISTORY_DECLS}\n{journeys}"), events).0
+}
+
+#[test]
+fn sent_within_reads_the_sends_of_earlier_entries() {
+    let j = "journey j { trigger ordered  entry always  onboarding { if not (sent(nudge) within 2d) { send nudge } } }";
+    let t = history_timeline(j, &[("0", "ordered"), ("1d", "ordered"), ("3d", "ordered")]);
+    assert_eq!(count(&t, "sent nudge"), 2, "{t:?}");
+    assert!(has(&t, "+0s j: sent nudge"), "{t:?}");
+    assert!(
+        !has(&t, "+1d j: sent nudge"),
+        "sent 1d ago, in the last entry: {t:?}"
+    );
+    assert!(has(&t, "+3d j: sent nudge"), "3d ago is outside 2d: {t:?}");
+}
+
+#[test]
+fn a_history_window_includes_its_far_end() {
+    // Sent at 0; at exactly 2d the send is within 2d (as a goal's `within` counts an event at
+    // exactly its window); one second later it is not.
+    let j = "journey j { trigger ordered  entry always  onboarding { if not (sent(nudge) within 2d) { send nudge } } }";
+    let t = history_timeline(
+        j,
+        &[("0", "ordered"), ("2d", "ordered"), ("2d1s", "ordered")],
+    );
+    assert!(!has(&t, "+2d j: sent nudge"), "{t:?}");
+    assert!(has(&t, "+2d1s j: sent nudge"), "{t:?}");
+    assert_eq!(count(&t, "sent nudge"), 2, "{t:?}");
+}
+
+#[test]
+fn plain_sent_still_reads_this_entry_only() {
+    // `sent(T)` without a window keeps its meaning: sent in this entry of this journey.
+    let j = "journey j { trigger ordered  entry always  onboarding { if sent(nudge) { send reminder } else { send nudge } } }";
+    let t = history_timeline(j, &[("0", "ordered"), ("1h", "ordered")]);
+    assert_eq!(count(&t, "sent nudge"), 2, "{t:?}");
+    assert!(!has(&t, "sent reminder"), "{t:?}");
+}
+
+#[test]
+fn sent_within_reads_the_sends_of_other_journeys() {
+    let js = "journey a { trigger signed_up  onboarding { send nudge } }
+journey b { trigger signed_up  onboarding { wait 1h  if sent(nudge) within 1d { send reminder } } }
+journey c { trigger signed_up  onboarding { wait 1h  if sent(nudge) { send loyalty } } }";
+    let t = history_timeline(js, &[("0", "signed_up")]);
+    assert!(has(&t, "+0s a: sent nudge"), "{t:?}");
+    assert!(has(&t, "+1h b: sent reminder"), "b sees a's send: {t:?}");
+    assert!(
+        !has(&t, "sent loyalty"),
+        "plain `sent` reads c's own entry: {t:?}"
+    );
+}
+
+#[test]
+fn happened_within_reads_the_customer_s_events_before_the_entry_too() {
+    let j = "journey j { trigger signed_up  onboarding { wait 1h  if happened(browsed) within 1d { send nudge } } }";
+    let t = history_timeline(j, &[("0", "browsed"), ("10h", "signed_up")]);
+    assert!(has(&t, "+11h j: sent nudge"), "browsed 11h ago: {t:?}");
+    let t = history_timeline(j, &[("0", "browsed"), ("30h", "signed_up")]);
+    assert!(!has(&t, "sent nudge"), "browsed 31h ago: {t:?}");
+    let t = history_timeline(j, &[("10h", "signed_up")]);
+    assert!(!has(&t, "sent nudge"), "never browsed: {t:?}");
+}
+
+#[test]
+fn count_within_counts_events_including_the_one_being_handled() {
+    // The third order in 30 days enters; the order being handled is counted.
+    let j = "journey loyal { trigger ordered where count(ordered within 30d) >= 3  entry always  onboarding { send loyalty } }";
+    let t = history_timeline(
+        j,
+        &[
+            ("0", "ordered"),
+            ("10d", "ordered"),
+            ("20d", "ordered"),
+            ("51d", "ordered"),
+        ],
+    );
+    assert_eq!(count(&t, "sent loyalty"), 1, "{t:?}");
+    assert!(has(&t, "+20d loyal: sent loyalty"), "{t:?}");
+}
+
+#[test]
+fn count_within_is_an_int() {
+    let j = "journey j { trigger signed_up  onboarding { wait 1h  if count(browsed within 1d) * 2 == 4 { send nudge } } }";
+    let t = history_timeline(
+        j,
+        &[("0", "browsed"), ("1m", "browsed"), ("2m", "signed_up")],
+    );
+    assert!(has(&t, "sent nudge"), "{t:?}");
+    let t = history_timeline(j, &[("0", "browsed"), ("2m", "signed_up")]);
+    assert!(!has(&t, "sent nudge"), "{t:?}");
+}
+
+#[test]
+fn a_journey_alone_reads_its_own_history() {
+    // Without a world (the engine alone), the journey records what it reads itself.
+    let p = program(
+        "journey j { trigger activated  entry always  onboarding { if count(activated within 1d) >= 2 and not (sent(tip) within 1d) { send tip } } }",
+    );
+    let t = Run::new(&p)
+        .event("0", "activated")
+        .event("1h", "activated")
+        .event("2h", "activated")
+        .after("1h");
+    assert_eq!(count(&t, "sent tip"), 1, "{t:?}");
+    assert!(has(&t, "+1h sent tip"), "{t:?}");
+}
+
+#[test]
+fn history_keeps_only_what_conditions_read_within_their_longest_window() {
+    use journeyc::interp::world::{Cast, World};
+    // `a` reads browsed within 1d, `b` within 3d: the world keeps browsed for 3d, which
+    // changes nothing for `a`; `ordered` is read by nobody and never remembered.
+    let src = format!(
+        "{HISTORY_DECLS}
+journey a {{ trigger signed_up  onboarding {{ if happened(browsed) within 1d {{ send nudge }} }} }}
+journey b {{ trigger signed_up  onboarding {{ if happened(browsed) within 3d {{ send reminder }} }} }}"
+    );
+    let ps = programs(&src);
+    let cast = Cast::new(&ps);
+    let mut w = World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    for h in 0..200 {
+        let t = TEST_EPOCH + h * HOUR;
+        w.event(&cast, t, "browsed", &[], &mut log);
+        w.event(&cast, t, "ordered", &[], &mut log);
+        assert!(
+            w.remembered() <= 73,
+            "3d of hourly events at most: {}",
+            w.remembered()
+        );
+    }
+    assert_eq!(w.remembered(), 73, "browsed within 3d, ordered never");
+    // Two days after the last browse: only `b`'s window still holds it.
+    let t = TEST_EPOCH + 199 * HOUR + 2 * 24 * HOUR;
+    w.event(&cast, t, "signed_up", &[], &mut log);
+    let sent: Vec<&str> = log
+        .lines
+        .iter()
+        .filter_map(|(_, j, _, a)| match a {
+            journeyc::interp::engine::Action::Sent { .. } => Some(ps[*j].ir.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, vec!["b"], "{sent:?}");
+    w.advance(&cast, t + 4 * 24 * HOUR, &mut log);
+    assert_eq!(w.remembered(), 0, "everything fell out of the window");
+}
+
+#[test]
+fn an_event_history_reads_is_not_reported_as_ignored() {
+    // `browsed` arrives during the delay: nothing waits for it, but the journey's history
+    // condition counts it, so it is not "ignored"; `ordered`, known only from a wait the
+    // customer is not at, still is.
+    let j = "journey j { trigger signed_up  onboarding { wait 1d  if happened(browsed) within 1d { send nudge }  wait ordered up to 1d } }";
+    let (t, _) = world_timeline(
+        &format!("{HISTORY_DECLS}\n{j}"),
+        &[("0", "signed_up"), ("1h", "browsed"), ("2h", "ordered")],
+    );
+    assert!(!has(&t, "ignored `browsed`"), "{t:?}");
+    assert!(has(&t, "ignored `ordered`"), "{t:?}");
+    assert!(has(&t, "+1d j: sent nudge"), "{t:?}");
+}

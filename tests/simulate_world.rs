@@ -195,3 +195,40 @@ fn w0407_warns_about_journeys_crowding_a_cap_unless_they_are_exclusive() {
     let fixed = check(blocks[1]);
     assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
 }
+
+fn sent(report: &Value, touchpoint: &str) -> u64 {
+    report["touchpoints"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == touchpoint))
+        .and_then(|t| t["sent"].as_u64())
+        .unwrap_or_else(|| panic!("no touchpoint {touchpoint}: {report}"))
+}
+
+#[test]
+fn history_reads_across_simulated_journeys_and_entries() {
+    const FILE: &str = "tests/fixtures/pass/history_simulation.journey";
+    // `follow_up` sends a reminder exactly to the customers `welcome` nudged.
+    let world = json(&[
+        "simulate",
+        FILE,
+        "--simulation",
+        "together",
+        "--format",
+        "json",
+    ]);
+    let nudged = sent(report(&world, "welcome"), "nudge");
+    assert!(nudged > 300 && nudged < 700, "{nudged}");
+    assert_eq!(sent(report(&world, "follow_up"), "reminder"), nudged);
+    // Alone, a journey counts its own trigger events across its entries: about half the
+    // customers browse a second time.
+    let alone = json(&[
+        "simulate",
+        FILE,
+        "--simulation",
+        "alone",
+        "--format",
+        "json",
+    ]);
+    let tips = sent(&alone, "browse_tip");
+    assert!(tips > 400 && tips < 600, "{tips}");
+}

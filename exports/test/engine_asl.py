@@ -82,7 +82,7 @@ class AslEngine:
         self.sfn = boto3.client("stepfunctions")
         self.sqs = boto3.client("sqs")
         self.ddb = boto3.client("dynamodb")
-        queues = ["waits", "listen"] + [f"send-{c}" for c in spec["channels"]]
+        queues = ["waits", "listen", "history"] + [f"send-{c}" for c in spec["channels"]]
         self.queues = [self.sqs.create_queue(QueueName=f"journeyc-{q}")["QueueUrl"] for q in queues]
         try:
             self.ddb.create_table(
@@ -142,6 +142,8 @@ class AslEngine:
                 body = self.pending.pop(0)
                 if body["type"] == "send":
                     return ("send", body["node"], body["touchpoint"], body["task_token"])
+                if body["type"] == "history":
+                    return ("history", body["node"], body["reads"], body["task_token"])
                 # The deadline is the state's own TimeoutSeconds, so the document is what is tested.
                 timeout = self.steps[body["node"]].get("TimeoutSeconds")
                 return ("wait", body["node"], timeout, body["task_token"])
@@ -163,6 +165,9 @@ class AslEngine:
 
     def send_done(self, token, touchpoint, outcome):
         self.sfn.send_task_success(taskToken=token, output=json.dumps({"outcome": outcome}))
+
+    def history_done(self, token, answer):
+        self.sfn.send_task_success(taskToken=token, output=json.dumps(answer))
 
     def deliver(self, token, fields):
         self.sfn.send_task_success(taskToken=token, output=json.dumps(fields))

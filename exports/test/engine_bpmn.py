@@ -13,6 +13,8 @@ Zeebe would have done itself.
 """
 
 import re
+
+import journey_router
 from datetime import datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
@@ -123,6 +125,14 @@ class BpmnEngine:
         self.exit_nodes = {n["id"] for n in spec["nodes"] if n["type"] == "exit"}
         self.send_nodes = {n["id"] for n in spec["nodes"] if n["type"] == "send"}
         self.engaged = {}
+        # Decisions that read history: their first task is the `journey-history` job, whose
+        # reads SpiffWorkflow (not reading Zeebe's task headers) takes from the spec.
+        self.history_nodes = {}
+        for n in spec["nodes"]:
+            conds = [a["condition"] for a in n.get("arms", [])] + ([n["guard"]] if n.get("guard") else [])
+            reads = journey_router.history_reads(conds, {})
+            if reads:
+                self.history_nodes[n["id"]] = list(reads.values())
         self.wf = None
         self.t = EPOCH
 
@@ -174,6 +184,8 @@ class BpmnEngine:
                 task = ready[0]
                 bid = task.task_spec.bpmn_id
                 node = bid[: -len(".deliver")] if bid.endswith(".deliver") else bid
+                if bid in self.history_nodes:
+                    return ("history", bid, self.history_nodes[bid], task)
                 if node in self.send_nodes:
                     # SpiffWorkflow does not read Zeebe's task headers: the touchpoint comes
                     # from the node the task was generated from.
@@ -201,6 +213,10 @@ class BpmnEngine:
     def send_done(self, task, touchpoint, outcome):
         if outcome == "sent":
             task.data[f"sent_{touchpoint}"] = True
+        task.run()
+
+    def history_done(self, task, answer):
+        task.data["history"] = answer
         task.run()
 
     def deliver(self, node_id, fields):

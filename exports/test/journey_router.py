@@ -8,7 +8,8 @@ this module drives either one through an adapter, on a simulated clock:
     engine.start / send_done / deliver / time_out / release / stop
 
 A park is ("send", node, touchpoint, handle), ("wait", node, timeout or None, handle),
-("delay", deadline, handle) or ("ended", reason). Times are seconds after the scenario's start.
+("delay", deadline, handle), ("history", node, reads, handle) (answered at once with
+engine.history_done) or ("ended", reason). Times are seconds after the scenario's start.
 """
 
 from dataclasses import dataclass, field
@@ -44,9 +45,12 @@ def read_value(spec, ty, v):
     return v
 
 
-def evaluate(spec, e, attrs, fields, event_name):
-    """An IR expression with the interpreter's rules: missing values make comparisons false."""
+def evaluate(spec, e, attrs, fields, event_name, hist=None):
+    """An IR expression with the interpreter's rules: missing values make comparisons false.
+    `hist` is (History, now) where history can be read."""
     op = e["op"]
+    if op == "history":
+        return None if hist is None else hist[0].value(e["of"], e["name"], e["within_secs"], hist[1])
     if op == "const":
         return const(spec, e["value"])
     if op == "attr":
@@ -56,23 +60,23 @@ def evaluate(spec, e, attrs, fields, event_name):
         ty = spec["events"].get(e["event"], {"fields": {}})["fields"].get(e["field"], {})
         return read_value(spec, ty, (fields or {}).get(e["field"]))
     if op == "not":
-        v = evaluate(spec, e["expr"], attrs, fields, event_name)
+        v = evaluate(spec, e["expr"], attrs, fields, event_name, hist)
         return (not v) if isinstance(v, bool) else True
     if op == "in":
-        v = evaluate(spec, e["expr"], attrs, fields, event_name)
+        v = evaluate(spec, e["expr"], attrs, fields, event_name, hist)
         return v is not None and any(
-            v == evaluate(spec, x, attrs, fields, event_name) for x in e["list"]
+            v == evaluate(spec, x, attrs, fields, event_name, hist) for x in e["list"]
         )
     if op == "binary":
         o = e["operator"]
         if o == "and":
-            return evaluate(spec, e["lhs"], attrs, fields, event_name) is True and \
-                evaluate(spec, e["rhs"], attrs, fields, event_name) is True
+            return evaluate(spec, e["lhs"], attrs, fields, event_name, hist) is True and \
+                evaluate(spec, e["rhs"], attrs, fields, event_name, hist) is True
         if o == "or":
-            return evaluate(spec, e["lhs"], attrs, fields, event_name) is True or \
-                evaluate(spec, e["rhs"], attrs, fields, event_name) is True
-        a = evaluate(spec, e["lhs"], attrs, fields, event_name)
-        b = evaluate(spec, e["rhs"], attrs, fields, event_name)
+            return evaluate(spec, e["lhs"], attrs, fields, event_name, hist) is True or \
+                evaluate(spec, e["rhs"], attrs, fields, event_name, hist) is True
+        a = evaluate(spec, e["lhs"], attrs, fields, event_name, hist)
+        b = evaluate(spec, e["rhs"], attrs, fields, event_name, hist)
         if a is None or b is None:
             return False if o in ("eq", "ne", "lt", "le", "gt", "ge") else None
         return {
@@ -82,8 +86,46 @@ def evaluate(spec, e, attrs, fields, event_name):
     raise ValueError(f"the router does not evaluate `{op}`")
 
 
-def holds(spec, cond, attrs, fields, event_name):
-    return cond is None or evaluate(spec, cond, attrs, fields, event_name) is True
+def holds(spec, cond, attrs, fields, event_name, hist=None):
+    return cond is None or evaluate(spec, cond, attrs, fields, event_name, hist) is True
+
+
+# ---------------------------------------------------------------- history service
+
+def history_reads(e, out):
+    """The history reads of an IR expression, by key, as the exports ask for them."""
+    if isinstance(e, dict):
+        if e.get("op") == "history":
+            key = f"{e['of']}_{e['name']}_{e['within_secs']}"
+            out[key] = {"key": key, "of": e["of"], "name": e["name"], "within_secs": e["within_secs"]}
+        for v in e.values():
+            history_reads(v, out)
+    elif isinstance(e, list):
+        for v in e:
+            history_reads(v, out)
+    return out
+
+
+@dataclass
+class History:
+    """The customer's sends and events, answering history lookups (docs/exports.md, "History"):
+    a send or event at exactly `within_secs` before now is within the window."""
+    events: dict = field(default_factory=dict)
+    sends: dict = field(default_factory=dict)
+
+    def event(self, t, name):
+        self.events.setdefault(name, []).append(t)
+
+    def sent(self, t, touchpoint):
+        self.sends.setdefault(touchpoint, []).append(t)
+
+    def value(self, of, name, within, now):
+        times = (self.sends if of == "sent" else self.events).get(name, [])
+        n = sum(1 for s in times if s <= now and now - s <= within)
+        return n if of == "count" else n > 0
+
+    def answer(self, reads, now):
+        return {r["key"]: self.value(r["of"], r["name"], r["within_secs"], now) for r in reads}
 
 
 # ---------------------------------------------------------------- channel senders
@@ -142,6 +184,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
     steps = sorted(scenario["steps"], key=lambda s: s["at"])  # stable: same-time order kept
     timeline, sends = [], []
     senders = Senders(spec)
+    history = History()
     state = {"entered": None, "park": None, "sent": set(), "ended": None}
 
     def note(t, text):
@@ -177,6 +220,10 @@ def simulate(engine, spec, scenario, epoch, horizon):
                 _, secs, handle = park
                 state["park"] = ("delay", t + secs, None, handle)
                 return
+            if kind == "history":
+                _, node, reads, handle = park
+                engine.history_done(handle, history.answer(reads, t))
+                continue
             raise RuntimeError(f"unknown park {park}")
 
     def send(t, tp, handle):
@@ -188,6 +235,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
         if outcome == "sent":
             sends.append([t, tp])
             state["sent"].add(tp)
+            history.sent(t, tp)
         note(t, f"{outcome} {tp}")
         engine.send_done(handle, tp, outcome)
 
@@ -223,9 +271,12 @@ def simulate(engine, spec, scenario, epoch, horizon):
                 note(t, f"{step['engage']} {step['touchpoint']}")
             continue
         name, fields = step["event"], step.get("fields", {})
+        # Recorded as it arrives, before anything handles it (docs/semantics.md, "History").
+        history.event(t, name)
+        hist = (history, t)
         if state["entered"] is None:
             trig = spec["trigger"]
-            if name == trig["event"] and holds(spec, trig["condition"], attrs, fields, name):
+            if name == trig["event"] and holds(spec, trig["condition"], attrs, fields, name, hist):
                 state["entered"] = t
                 note(t, f"entered on {name}")
                 engine.now(t)
@@ -233,7 +284,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
                 settle(t)
             continue
         # Exit criteria first, then goals, then the wait (docs/semantics.md).
-        if any(x["event"] == name and holds(spec, x["condition"], attrs, fields, name)
+        if any(x["event"] == name and holds(spec, x["condition"], attrs, fields, name, hist)
                for x in spec["exits"]):
             note(t, f"exit on {name}")
             engine.stop("exit")
@@ -242,7 +293,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
         goal = any(
             g["event"] == name
             and (g["within_secs"] is None or t - state["entered"] <= g["within_secs"])
-            and holds(spec, g["condition"], attrs, fields, name)
+            and holds(spec, g["condition"], attrs, fields, name, hist)
             for g in spec["goals"]
         )
         if goal:
@@ -253,7 +304,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
         p = state["park"]
         if p is not None and p[0] == "wait":
             node = spec_node(spec, p[2])
-            if node["event"] == name and holds(spec, node["condition"], attrs, fields, name):
+            if node["event"] == name and holds(spec, node["condition"], attrs, fields, name, hist):
                 state["park"] = None
                 note(t, f"{name} reached {p[2]}")
                 engine.deliver(p[3], fields)

@@ -1,7 +1,7 @@
 //! Types: resolving type names, checking constants against a type, and inferring the type of
 //! every expression (conditions, `set` values), with enum values resolved from context.
 
-use super::collect::{unknown_attr, unknown_touchpoint};
+use super::collect::{unknown_attr, unknown_event, unknown_touchpoint};
 use super::model::*;
 use super::usage::{Kind, Usage};
 use super::Sink;
@@ -204,6 +204,81 @@ impl Typer<'_, '_> {
         }
     }
 
+    /// A history call (`sent(t) within D`, `happened(e) within D`, `count(e within D)`): the
+    /// function must take the form written, the window must be longer than zero, and the name
+    /// must be a touchpoint (`sent`) or an event (the others).
+    fn history(
+        &mut self,
+        e: &ast::Expr,
+        func: &ast::Ident,
+        arg: &ast::Ident,
+        within: &ast::Dur,
+        inside: bool,
+    ) -> Option<Type> {
+        let file = self.scope.file;
+        let wanted = match (func.name.as_str(), inside) {
+            ("sent" | "happened", false) | ("count", true) => true,
+            ("sent" | "happened" | "count" | "opened" | "clicked", _) => false,
+            (name, _) => {
+                let known: &[&str] = if inside {
+                    &["count"]
+                } else {
+                    &["sent", "happened"]
+                };
+                let d = Diagnostic::error(
+                    codes::UNKNOWN_FUNCTION,
+                    file,
+                    format!("unknown function `{name}`"),
+                )
+                .label(func.span, "not a function");
+                return self.err(match did_you_mean(name, known.iter().copied()) {
+                    Some(s) => d.suggest(func.span, s),
+                    None => d.help("the functions with a window are `sent(t) within D`, `happened(e) within D` and `count(e within D)`"),
+                });
+            }
+        };
+        if !wanted {
+            self.mark_history_arg(func, arg);
+            return self.err(history_form(file, e, func, true));
+        }
+        if func.name == "sent" {
+            if self.scope.model.touchpoints.contains_key(&arg.name) {
+                self.used.mark(Kind::Touchpoint, &arg.name);
+            } else {
+                unknown_touchpoint(self.scope.model, file, arg, self.sink);
+            }
+        } else if self.scope.model.events.contains_key(&arg.name) {
+            self.used.mark(Kind::Event, &arg.name);
+        } else {
+            unknown_event(self.scope.model, file, arg, self.sink);
+        }
+        if within.secs == 0 {
+            self.sink.push(
+                Diagnostic::error(codes::BAD_VALUE, file, "a history window of zero")
+                    .label(within.span, "nothing is ever within zero time")
+                    .help("give the window a length, like `within 7d`"),
+            );
+        }
+        Some(if func.name == "count" {
+            Type::Int
+        } else {
+            Type::Bool
+        })
+    }
+
+    /// Marks the name of a history call written in the wrong form as used, so that the one
+    /// error does not bring a W0404 along.
+    fn mark_history_arg(&mut self, func: &ast::Ident, arg: &ast::Ident) {
+        let model = self.scope.model;
+        if matches!(func.name.as_str(), "happened" | "count") {
+            if model.events.contains_key(&arg.name) {
+                self.used.mark(Kind::Event, &arg.name);
+            }
+        } else if model.touchpoints.contains_key(&arg.name) {
+            self.used.mark(Kind::Touchpoint, &arg.name);
+        }
+    }
+
     /// The type of `e`; `hint` is the type the context expects, used to resolve bare enum values.
     pub fn infer(&mut self, e: &ast::Expr, hint: Option<&Type>) -> Option<Type> {
         let file = self.scope.file;
@@ -229,6 +304,16 @@ impl Typer<'_, '_> {
                     )),
                 }
             }
+            ExprKind::Call { func, arg } if matches!(func.name.as_str(), "happened" | "count") => {
+                self.mark_history_arg(func, arg);
+                self.err(history_form(file, e, func, false))
+            }
+            ExprKind::History {
+                func,
+                arg,
+                within,
+                inside,
+            } => self.history(e, func, arg, within, *inside),
             ExprKind::Call { func, arg } => {
                 if !matches!(func.name.as_str(), "sent" | "opened" | "clicked") {
                     let d = Diagnostic::error(
@@ -238,11 +323,14 @@ impl Typer<'_, '_> {
                     )
                     .label(func.span, "not a function");
                     return self.err(
-                        match did_you_mean(&func.name, ["sent", "opened", "clicked"]) {
+                        match did_you_mean(
+                            &func.name,
+                            ["sent", "opened", "clicked", "happened", "count"],
+                        ) {
                             Some(s) => d.suggest(func.span, s),
-                            None => {
-                                d.help("the functions are `sent(t)`, `opened(t)` and `clicked(t)`")
-                            }
+                            None => d.help(
+                                "the functions are `sent(t)`, `opened(t)`, `clicked(t)`, `happened(e) within D` and `count(e within D)`",
+                            ),
                         },
                     );
                 }
@@ -479,4 +567,37 @@ pub fn field_list(fields: &[&str]) -> String {
         1 => format!("the field {}", quoted[0]),
         _ => format!("the fields {}", quoted.join(", ")),
     }
+}
+
+/// E0308: a history function written without its window, or in the other function's form.
+fn history_form(file: FileId, e: &ast::Expr, func: &ast::Ident, windowed: bool) -> Diagnostic {
+    let (label, help) = match (func.name.as_str(), windowed) {
+        ("happened", false) => (
+            "`happened` needs a window",
+            "write `happened(EVENT) within D`, for example `happened(order_placed) within 7d`",
+        ),
+        ("count", false) => (
+            "`count` needs a window",
+            "write `count(EVENT within D)`, for example `count(order_placed within 30d) >= 3`",
+        ),
+        ("count", true) => (
+            "the window of `count` goes inside the parentheses",
+            "write `count(EVENT within D)`, for example `count(order_placed within 30d) >= 3`",
+        ),
+        ("sent" | "happened", true) => (
+            "the window goes after the parentheses",
+            "write `sent(TOUCHPOINT) within D` or `happened(EVENT) within D`",
+        ),
+        _ => (
+            "`opened` and `clicked` read this entry only and take no window",
+            "write `opened(t)` or `clicked(t)`; for sends across entries and journeys use `sent(t) within D`",
+        ),
+    };
+    Diagnostic::error(
+        codes::HISTORY_FORM,
+        file,
+        format!("`{}` is not written this way", func.name),
+    )
+    .label(e.span, label)
+    .help(help)
 }

@@ -489,7 +489,31 @@ fn behavior(
                 used,
             };
             typer.condition(c);
+            if let Some(h) = first_history(c) {
+                sink.push(
+                    Diagnostic::error(
+                        codes::SIMULATION_INVALID,
+                        file,
+                        "a behaviour rule's `where` cannot read history",
+                    )
+                    .label(h, "history is read by journey conditions only")
+                    .help("decide it in the journey instead (`if happened(E) within D { ... }`), or draw the rule from attributes"),
+                );
+            }
         }
         rule_fields(model, file, r, sink);
+    }
+}
+
+/// The span of the first history call in `e` (`sent(T) within D`, `happened`, `count`).
+fn first_history(e: &ast::Expr) -> Option<crate::source::Span> {
+    match &e.kind {
+        ast::ExprKind::History { .. } => Some(e.span),
+        ast::ExprKind::Unary { expr, .. } => first_history(expr),
+        ast::ExprKind::Binary { lhs, rhs, .. } => first_history(lhs).or_else(|| first_history(rhs)),
+        ast::ExprKind::In { expr, list } => {
+            first_history(expr).or_else(|| list.iter().find_map(first_history))
+        }
+        _ => None,
     }
 }

@@ -52,6 +52,7 @@ codes! {
     CONSENT_NOT_CHECKED = "E0305", "consent not known on this path";
     BAD_VALUE = "E0306", "value out of range";
     EMPTY_JOURNEY = "E0307", "journey has no steps";
+    HISTORY_FORM = "E0308", "history function written without its window or in the wrong form";
     UNREACHABLE = "W0400", "unreachable step";
     WAIT_FOREVER = "W0401", "wait without a timeout";
     CAP_EXCEEDED = "W0402", "path sends more than the channel's cap";
@@ -111,6 +112,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0305" => include_str!("../../docs/codes/E0305.md"),
         "E0306" => include_str!("../../docs/codes/E0306.md"),
         "E0307" => include_str!("../../docs/codes/E0307.md"),
+        "E0308" => include_str!("../../docs/codes/E0308.md"),
         "W0400" => include_str!("../../docs/codes/W0400.md"),
         "W0401" => include_str!("../../docs/codes/W0401.md"),
         "W0402" => include_str!("../../docs/codes/W0402.md"),

@@ -228,8 +228,9 @@ impl Writer<'_> {
             .ok_or_else(|| self.unsupported(node, format!("the condition `{e}`")))
     }
 
-    /// A Choice state deciding `rules` in order, after reading the engagement store when a
-    /// condition needs `opened(t)` or `clicked(t)`.
+    /// A Choice state deciding `rules` in order, after asking the history service when a
+    /// condition reads history, and reading the engagement store when one needs `opened(t)` or
+    /// `clicked(t)`.
     fn decide(
         &self,
         id: &str,
@@ -248,10 +249,53 @@ impl Writer<'_> {
             })
             .collect::<Result<Vec<J>, ExportError>>()?;
         let choice = json!({ "Type": "Choice", "Choices": choices, "Default": default });
-        if conds.iter().any(|(e, _)| asl_rule::reads_engagement(e)) {
-            let decide = format!("{id}.decide");
+        let mut reads = std::collections::BTreeMap::new();
+        conds
+            .iter()
+            .for_each(|(e, _)| super::history_reads(e, &mut reads));
+        let engagement = conds.iter().any(|(e, _)| asl_rule::reads_engagement(e));
+        let decide = format!("{id}.decide");
+        // The engagement read comes first, unless history is read: then the history lookup is
+        // at `id` and the engagement read follows it.
+        let engagement_state = if reads.is_empty() {
+            id.to_string()
+        } else {
+            format!("{id}.engagement")
+        };
+        if !reads.is_empty() {
+            // History spans the customer's journeys and entries: the history service answers
+            // it at the moment of the decision (docs/exports.md, "History").
+            let mut body = Map::new();
+            body.insert("type".into(), J::from("history"));
+            body.insert("journey".into(), J::from(self.j.name.as_str()));
+            body.insert("node".into(), J::from(id));
+            body.insert("reads".into(), J::Array(reads.into_values().collect()));
+            body.insert("customer_id.$".into(), J::from("$.customer_id"));
+            body.insert("execution.$".into(), J::from("$$.Execution.Id"));
+            body.insert("task_token.$".into(), J::from("$$.Task.Token"));
+            let then = if engagement {
+                engagement_state.clone()
+            } else {
+                decide.clone()
+            };
             out.insert(
                 id.into(),
+                json!({
+                    "Type": "Task",
+                    "Comment": "the customer's history across journeys and entries: the history service completes the token with a value per read",
+                    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                    "Parameters": {
+                        "QueueUrl": format!("{}history", self.o.queue_url_prefix),
+                        "MessageBody": body,
+                    },
+                    "ResultPath": "$.history",
+                    "Next": then,
+                }),
+            );
+        }
+        if engagement {
+            out.insert(
+                engagement_state,
                 json!({
                     "Type": "Task",
                     "Comment": "opens and clicks of this execution, written by the engagement service",
@@ -264,6 +308,8 @@ impl Writer<'_> {
                     "Next": decide,
                 }),
             );
+            out.insert(decide, choice);
+        } else if out.contains_key(id) {
             out.insert(decide, choice);
         } else {
             out.insert(id.into(), choice);

@@ -7,7 +7,7 @@
 //! as in the interpreter.
 
 use super::json_value;
-use crate::ir::{BinOp, Engagement, Expr, Journey, Type, Value};
+use crate::ir::{BinOp, Engagement, Expr, HistoryOf, Journey, Type, Value};
 use serde_json::{json, Value as J};
 use std::collections::BTreeSet;
 
@@ -28,6 +28,15 @@ pub fn path(e: &Expr) -> Option<String> {
             Engagement::Opened => format!("$.engagement.Item.opened_{touchpoint}.BOOL"),
             Engagement::Clicked => format!("$.engagement.Item.clicked_{touchpoint}.BOOL"),
         }),
+        // Answered by the history service just before the decision (docs/exports.md).
+        Expr::History {
+            of,
+            name,
+            within_secs,
+        } => Some(format!(
+            "$.history.{}",
+            super::history_key(*of, name, *within_secs)
+        )),
         _ => None,
     }
 }
@@ -39,7 +48,9 @@ pub fn reads_engagement(e: &Expr) -> bool {
         Expr::Not { expr } | Expr::Neg { expr } => reads_engagement(expr),
         Expr::Binary { lhs, rhs, .. } => reads_engagement(lhs) || reads_engagement(rhs),
         Expr::In { expr, list } => reads_engagement(expr) || list.iter().any(reads_engagement),
-        Expr::Const { .. } | Expr::Attr { .. } | Expr::EventField { .. } => false,
+        Expr::Const { .. } | Expr::Attr { .. } | Expr::EventField { .. } | Expr::History { .. } => {
+            false
+        }
     }
 }
 
@@ -139,7 +150,13 @@ impl Ctx<'_> {
                 let always = json!({ "Variable": "$", "IsPresent": true });
                 Some(if *b { always } else { json!({ "Not": always }) })
             }
-            Expr::Attr { .. } | Expr::EventField { .. } | Expr::Engagement { .. } => {
+            Expr::Attr { .. }
+            | Expr::EventField { .. }
+            | Expr::Engagement { .. }
+            | Expr::History {
+                of: HistoryOf::Sent | HistoryOf::Happened,
+                ..
+            } => {
                 let p = path(e)?;
                 let mut all = self.guard(e, &p);
                 all.push(json!({ "Variable": p, "BooleanEquals": true }));
@@ -173,6 +190,11 @@ impl Ctx<'_> {
         let p = path(field)?;
         let kind = match field {
             Expr::Engagement { .. } => Kind::Boolean,
+            Expr::History {
+                of: HistoryOf::Count,
+                ..
+            } => Kind::Numeric,
+            Expr::History { .. } => Kind::Boolean,
             _ => type_kind(self.type_of(field)?),
         };
         let mut all = self.guard(field, &p);

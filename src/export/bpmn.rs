@@ -86,7 +86,11 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
         what,
         target: "BPMN",
     };
-    for reserved in ["customer_id", "event", "engagement"] {
+    for reserved in ["customer_id", "event", "engagement", "history"] {
+        // `history` holds the history worker's answers, only in a journey that reads history.
+        if reserved == "history" && !super::reads_history(journey) {
+            continue;
+        }
         if journey.attributes.contains_key(reserved) {
             return Err(unsupported(
                 "",
@@ -262,11 +266,45 @@ fn gateway(
     default: &str,
     out: &mut Out,
 ) -> Result<(), String> {
-    let gw = if conds
+    let mut reads = std::collections::BTreeMap::new();
+    conds
         .iter()
-        .any(|(e, _)| super::asl_rule::reads_engagement(e))
-    {
+        .for_each(|(e, _)| super::history_reads(e, &mut reads));
+    let engagement = conds
+        .iter()
+        .any(|(e, _)| super::asl_rule::reads_engagement(e));
+    // History spans the customer's journeys and entries: a `journey-history` job, whose worker
+    // answers every read, comes first (docs/exports.md, "History").
+    let first_read = if reads.is_empty() {
+        id.to_string()
+    } else {
+        let then = if engagement {
+            format!("{id}.engagement")
+        } else {
+            format!("{id}.gateway")
+        };
+        out.w
+            .open("bpmn:serviceTask", &[("id", id), ("name", "read history")]);
+        out.w.open("bpmn:extensionElements", &[]);
+        out.w
+            .empty("zeebe:taskDefinition", &[("type", "journey-history")]);
+        out.w.open("zeebe:taskHeaders", &[]);
+        out.w
+            .empty("zeebe:header", &[("key", "journey"), ("value", &j.name)]);
+        out.w
+            .empty("zeebe:header", &[("key", "node"), ("value", id)]);
+        let reads = serde_json::Value::Array(reads.into_values().collect()).to_string();
+        out.w
+            .empty("zeebe:header", &[("key", "reads"), ("value", &reads)]);
+        out.w.close();
+        out.w.close();
+        out.w.close();
+        out.flow(id, &then, None);
+        then
+    };
+    let gw = if engagement {
         let gw = format!("{id}.gateway");
+        let id = first_read.as_str();
         out.w.open(
             "bpmn:serviceTask",
             &[("id", id), ("name", "read opens and clicks")],
@@ -279,7 +317,7 @@ fn gateway(
         out.flow(id, &gw, None);
         gw
     } else {
-        id.to_string()
+        first_read
     };
     let mut earlier: Vec<String> = Vec::new();
     let mut flows = Vec::new();

@@ -6,7 +6,7 @@
 //! name, event fields are `event.FIELD`, `sent(t)` is `sent_t`, and `opened(t)` / `clicked(t)`
 //! are `engagement.opened_t` / `engagement.clicked_t`, fetched before the gateway reads them.
 
-use crate::ir::{BinOp, Engagement, Expr, Journey, Type, Value};
+use crate::ir::{BinOp, Engagement, Expr, HistoryOf, Journey, Type, Value};
 
 /// A variable: an attribute, event field or engagement flag.
 pub fn variable(e: &Expr) -> Option<String> {
@@ -18,6 +18,15 @@ pub fn variable(e: &Expr) -> Option<String> {
             Engagement::Opened => format!("engagement.opened_{touchpoint}"),
             Engagement::Clicked => format!("engagement.clicked_{touchpoint}"),
         }),
+        // Answered by the `journey-history` worker just before the gateway (docs/exports.md).
+        Expr::History {
+            of,
+            name,
+            within_secs,
+        } => Some(format!(
+            "history.{}",
+            super::history_key(*of, name, *within_secs)
+        )),
         _ => None,
     }
 }
@@ -95,7 +104,13 @@ pub fn condition(j: &Journey, e: &Expr) -> Option<String> {
         Expr::Const {
             value: Value::Bool(b),
         } => b.to_string(),
-        Expr::Attr { .. } | Expr::EventField { .. } | Expr::Engagement { .. } => {
+        Expr::Attr { .. }
+        | Expr::EventField { .. }
+        | Expr::Engagement { .. }
+        | Expr::History {
+            of: HistoryOf::Sent | HistoryOf::Happened,
+            ..
+        } => {
             format!("({} = true)", variable(e)?)
         }
         Expr::In { expr, list } => {

@@ -17,7 +17,8 @@ mod feel;
 pub mod services;
 mod xml;
 
-use crate::ir::{Journey, NodeKind, Value};
+use crate::ir::{Expr, HistoryOf, Journey, NodeKind, Value};
+use std::collections::BTreeMap;
 
 /// Why a journey cannot be exported to a target.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +122,51 @@ pub(crate) fn arbitration(journey: &Journey) -> String {
         " Arbitration, for the router that starts executions: {}; the router reads it from journeyc-services.json (docs/exports.md).",
         parts.join(", ")
     )
+}
+
+/// The name under which a history service answers one history read: `sent_welcome_604800`,
+/// `happened_browsed_86400`, `count_ordered_2592000` (the function, the name, the window in
+/// seconds), so one lookup answers every read of a decision.
+pub fn history_key(of: HistoryOf, name: &str, within_secs: u64) -> String {
+    let f = match of {
+        HistoryOf::Sent => "sent",
+        HistoryOf::Happened => "happened",
+        HistoryOf::Count => "count",
+    };
+    format!("{f}_{name}_{within_secs}")
+}
+
+/// Whether a condition the engine decides (a branch or a stage's guard) reads history.
+pub fn reads_history(journey: &Journey) -> bool {
+    let mut reads = BTreeMap::new();
+    for n in &journey.nodes {
+        match &n.kind {
+            NodeKind::Branch { arms, .. } => arms
+                .iter()
+                .for_each(|a| history_reads(&a.condition, &mut reads)),
+            NodeKind::EnterStage { guard: Some(g), .. } => history_reads(g, &mut reads),
+            _ => {}
+        }
+    }
+    !reads.is_empty()
+}
+
+/// The history reads of `e`, by key, as the history service is asked for them:
+/// `{"key", "of", "name", "within_secs"}` (docs/exports.md, "History").
+pub fn history_reads(e: &Expr, out: &mut BTreeMap<String, serde_json::Value>) {
+    crate::ir::lower::walk_expr(e, &mut |x| {
+        if let Expr::History {
+            of,
+            name,
+            within_secs,
+        } = x
+        {
+            let key = history_key(*of, name, *within_secs);
+            out.entry(key.clone()).or_insert_with(|| {
+                serde_json::json!({ "key": key, "of": of, "name": name, "within_secs": within_secs })
+            });
+        }
+    });
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use super::program::{CExpr, CNode, EventPayload, Next, Program};
 use super::time::{quiet_until, Instant};
 use super::value::{eval, Env, Val};
+use super::world::history::{Recall, Store};
 use crate::ir::{Engagement, Entry};
 
 /// More steps than this without time passing means a loop the checker should have caught.
@@ -205,6 +206,9 @@ pub struct Customer {
     /// Buffers of a finished entry, reused by the next one so that simulating many customers
     /// does not allocate per entry. Never read for decisions.
     pub spare: Option<Run>,
+    /// What history conditions read (`sent(T) within D`, ...). In a world of several journeys
+    /// the world lends its shared store here for each engine call, as for `channel_log`.
+    pub recall: Recall,
 }
 
 /// What is still measured after a customer finished the steps of an entry.
@@ -227,6 +231,12 @@ impl Customer {
             id_hash: super::program::stable_hash(&[id]),
             watch: None,
             spare: None,
+            recall: Recall {
+                store: Store::new(program.history.windows.clone()),
+                reads: (0..program.history.keys.len()).collect(),
+                sends: program.history_sends.clone(),
+                events: program.history_events.clone(),
+            },
         }
     }
 
@@ -252,6 +262,7 @@ impl Customer {
             && self.entries == 0
             && self.last_entry.is_none()
             && self.channel_log.iter().all(Vec::is_empty)
+            && self.recall.store.is_empty()
             && self.attrs == program.attr_defaults
     }
 }
@@ -261,14 +272,16 @@ pub struct Engine<'p> {
 }
 
 fn env<'a>(
-    attrs: &'a [Val],
+    c: &'a Customer,
     event: Option<&'a EventPayload>,
     f: &'a dyn Fn(Engagement, usize) -> bool,
+    t: Instant,
 ) -> Env<'a> {
     Env {
-        attrs,
+        attrs: &c.attrs,
         event,
         engagement: f,
+        history: Some((&c.recall, t)),
     }
 }
 
@@ -277,11 +290,17 @@ impl<'p> Engine<'p> {
         Engine { program }
     }
 
-    fn holds(&self, c: &Customer, cond: &Option<CExpr>, event: Option<&EventPayload>) -> bool {
+    fn holds(
+        &self,
+        c: &Customer,
+        cond: &Option<CExpr>,
+        event: Option<&EventPayload>,
+        t: Instant,
+    ) -> bool {
         let Some(cond) = cond else { return true };
         let run = c.run.as_ref();
         let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
-        eval(cond, &env(&c.attrs, event, &f)).truthy()
+        eval(cond, &env(c, event, &f, t)).truthy()
     }
 
     fn explain_trigger<O: Observer + ?Sized>(
@@ -327,6 +346,13 @@ impl<'p> Engine<'p> {
                     p.touchpoint(touchpoint)
                         .is_some_and(|tp| engaged(run, *kind, tp)),
                 ),
+                crate::ir::Expr::History { .. } => match p.compile_history(i) {
+                    Some(ce) => {
+                        let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
+                        eval(&ce, &env(c, None, &f, t))
+                    }
+                    None => Val::Missing,
+                },
                 _ => Val::Missing,
             }
         };
@@ -337,12 +363,12 @@ impl<'p> Engine<'p> {
         );
     }
 
-    /// Evaluates a condition for a customer in the journey, reading the bound event.
-    pub fn eval_in_run(&self, c: &Customer, e: &CExpr) -> Val {
+    /// Evaluates a condition for a customer in the journey at `t`, reading the bound event.
+    pub fn eval_in_run(&self, c: &Customer, e: &CExpr, t: Instant) -> Val {
         let run = c.run.as_ref();
         let event = run.and_then(|r| r.event.as_ref());
         let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
-        eval(e, &env(&c.attrs, event, &f))
+        eval(e, &env(c, event, &f, t))
     }
 
     /// Evaluates `e` on the customer's attributes and engagement, with no event: a behaviour
@@ -351,7 +377,13 @@ impl<'p> Engine<'p> {
     pub fn eval_without_event(&self, c: &Customer, e: &CExpr) -> Val {
         let run = c.run.as_ref();
         let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
-        eval(e, &env(&c.attrs, None, &f))
+        let env = Env {
+            attrs: &c.attrs,
+            event: None,
+            engagement: &f,
+            history: None,
+        };
+        eval(e, &env)
     }
 
     /// Fires every timer due at or before `until`.
@@ -430,10 +462,13 @@ impl<'p> Engine<'p> {
     ) {
         self.advance(c, t - 1, obs);
         let Some(event) = ev.event else { return };
+        // Alone (no world), the journey records the arrivals its history conditions read; in a
+        // world, the world records them once for every journey (`recall.events` is empty).
+        c.recall.arrived(event, t);
         let p = self.program;
         if c.run.is_some() {
             for (i, (e, cond)) in p.exits.iter().enumerate() {
-                if *e == event && self.holds(c, cond, Some(ev)) {
+                if *e == event && self.holds(c, cond, Some(ev), t) {
                     self.leave(c, t, None, ExitReason::ExitCriterion(i), obs);
                     return;
                 }
@@ -458,7 +493,7 @@ impl<'p> Engine<'p> {
                     ..
                 } = &p.nodes[node]
                 {
-                    let holds = *we == event && self.holds(c, condition, Some(ev));
+                    let holds = *we == event && self.holds(c, condition, Some(ev), t);
                     if holds {
                         if let Some(run) = c.run.as_mut() {
                             run.park = Park::Running;
@@ -482,7 +517,8 @@ impl<'p> Engine<'p> {
             }
             if event == p.trigger.0 {
                 obs.not_entered(t, NotEntered::AlreadyInJourney);
-            } else {
+            } else if !p.history_events.get(event).is_some_and(Option::is_some) {
+                // An event the journey's history conditions read is not ignored: it counts.
                 self.ignore(c, t, event, obs);
             }
             return;
@@ -498,7 +534,7 @@ impl<'p> Engine<'p> {
         if *te != event {
             return;
         }
-        if !self.holds(c, cond, Some(ev)) {
+        if !self.holds(c, cond, Some(ev), t) {
             obs.not_entered(t, NotEntered::ConditionFalse);
             self.explain_trigger(c, t, ev, false, obs);
             return;
@@ -590,7 +626,7 @@ impl<'p> Engine<'p> {
             *e == event
                 && (!after || within.is_some())
                 && within.is_none_or(|w| t - entered <= w)
-                && self.holds(c, cond, Some(ev))
+                && self.holds(c, cond, Some(ev), t)
         })
     }
 
@@ -693,7 +729,7 @@ impl<'p> Engine<'p> {
                 } => {
                     let pass = guard
                         .as_ref()
-                        .is_none_or(|g| self.eval_in_run(c, g).truthy());
+                        .is_none_or(|g| self.eval_in_run(c, g, t).truthy());
                     let action = if pass {
                         Action::ReachedStage { stage: *stage }
                     } else {
@@ -757,7 +793,7 @@ impl<'p> Engine<'p> {
                 CNode::Branch { arms, otherwise } => {
                     let taken = arms
                         .iter()
-                        .position(|(cond, _)| self.eval_in_run(c, cond).truthy());
+                        .position(|(cond, _)| self.eval_in_run(c, cond, t).truthy());
                     obs.action(t, Some(node), &Action::Branch { arm: taken });
                     if obs.wants_detail() {
                         if let Some(crate::ir::NodeKind::Branch { arms: ir_arms, .. }) =
@@ -806,7 +842,7 @@ impl<'p> Engine<'p> {
                     *next
                 }
                 CNode::Set { attr, value, next } => {
-                    let v = self.eval_in_run(c, value);
+                    let v = self.eval_in_run(c, value, t);
                     obs.action(
                         t,
                         Some(node),
@@ -904,6 +940,7 @@ impl<'p> Engine<'p> {
         if let Some(run) = c.run.as_mut() {
             run.last_sent[touchpoint] = Some(t);
         }
+        c.recall.sent(touchpoint, t);
         obs.action(t, Some(node), &Action::Sent { touchpoint });
         next
     }

@@ -7,7 +7,10 @@ use crate::ir;
 /// The attributes, fields and engagements an expression reads, each once, in order.
 pub fn inputs(e: &ir::Expr, out: &mut Vec<ir::Expr>) {
     match e {
-        ir::Expr::Attr { .. } | ir::Expr::EventField { .. } | ir::Expr::Engagement { .. } => {
+        ir::Expr::Attr { .. }
+        | ir::Expr::EventField { .. }
+        | ir::Expr::Engagement { .. }
+        | ir::Expr::History { .. } => {
             if !out.contains(e) {
                 out.push(e.clone());
             }

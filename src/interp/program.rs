@@ -3,7 +3,9 @@
 //! source lines in outputs.
 
 use super::value::Val;
-use crate::ir::{self, BinOp, Engagement, NodeKind};
+use super::world::history::{Key, Layout};
+use crate::ir::{self, BinOp, Engagement, HistoryOf, NodeKind};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,6 +16,13 @@ pub enum CExpr {
     /// A field of the bound event, by name.
     Field(Arc<str>),
     Engagement(Engagement, usize),
+    /// A history read: the program's history `slot` (see [`Program::history`]) within `window`
+    /// seconds; the number of them when `count`, else whether there was any.
+    History {
+        slot: usize,
+        window: i64,
+        count: bool,
+    },
     Not(Box<CExpr>),
     Neg(Box<CExpr>),
     Bin(BinOp, Box<CExpr>, Box<CExpr>),
@@ -118,6 +127,13 @@ pub struct Program {
     /// Whether anything is still measured after the steps end: a goal with a window or a
     /// touchpoint with `converts`.
     pub watches: bool,
+    /// What the journey's history conditions read (`CExpr::History`'s slots), each with the
+    /// longest window it is read with.
+    pub history: Layout,
+    /// Per touchpoint: the history slot its sends are recorded in, when the journey reads them.
+    pub history_sends: Vec<Option<usize>>,
+    /// Per event: the history slot its arrivals are recorded in, when the journey reads them.
+    pub history_events: Vec<Option<usize>>,
 }
 
 /// FNV-1a: a small, stable hash. Split assignment must never change between versions or
@@ -145,6 +161,8 @@ struct Names<'a> {
     events: HashMap<&'a str, usize>,
     touchpoints: HashMap<&'a str, usize>,
     milestones: Vec<String>,
+    /// The history reads met so far (none where history cannot be read).
+    history: Option<RefCell<Layout>>,
 }
 
 impl Names<'_> {
@@ -184,6 +202,27 @@ impl Names<'_> {
                     .get(touchpoint.as_str())
                     .ok_or_else(|| ProgramError(format!("unknown touchpoint `{touchpoint}`")))?,
             ),
+            ir::Expr::History {
+                of,
+                name,
+                within_secs,
+            } => {
+                let Some(layout) = &self.history else {
+                    return Err(ProgramError(format!(
+                        "`{e}` reads history, which only a journey's conditions can"
+                    )));
+                };
+                let key = match of {
+                    HistoryOf::Sent => Key::Sent(name.clone()),
+                    HistoryOf::Happened | HistoryOf::Count => Key::Event(name.clone()),
+                };
+                let window = secs(*within_secs);
+                CExpr::History {
+                    slot: layout.borrow_mut().add(&key, window),
+                    window,
+                    count: *of == HistoryOf::Count,
+                }
+            }
             ir::Expr::Not { expr } => CExpr::Not(Box::new(self.expr(expr)?)),
             ir::Expr::Neg { expr } => CExpr::Neg(Box::new(self.expr(expr)?)),
             ir::Expr::Binary { operator, lhs, rhs } => CExpr::Bin(
@@ -248,6 +287,7 @@ impl Program {
                 .map(|(i, n)| (n.as_str(), i))
                 .collect(),
             milestones: Vec::new(),
+            history: Some(RefCell::new(Layout::default())),
         };
         for n in &j.nodes {
             if let NodeKind::Milestone { name, .. } = &n.kind {
@@ -415,6 +455,19 @@ impl Program {
             .collect::<Result<_, ProgramError>>()?;
         let start = names.next(&j.start)?;
         let milestone_names = std::mem::take(&mut names.milestones);
+        let history = names
+            .history
+            .take()
+            .map(RefCell::into_inner)
+            .unwrap_or_default();
+        let history_sends = touchpoint_names
+            .iter()
+            .map(|t| history.slot(&Key::Sent(t.clone())))
+            .collect();
+        let history_events = event_names
+            .iter()
+            .map(|e| history.slot(&Key::Event(e.clone())))
+            .collect();
         let _ = names.ir;
         let mut credits = vec![false; event_names.len()];
         for tp in &touchpoints {
@@ -446,6 +499,9 @@ impl Program {
             channel_window,
             credits,
             watches,
+            history,
+            history_sends,
+            history_events,
         })
     }
 
@@ -469,8 +525,30 @@ impl Program {
                 .map(|(i, n)| (n.as_str(), i))
                 .collect(),
             milestones: Vec::new(),
+            history: None,
         };
         names.expr(e)
+    }
+
+    /// The compiled form of one of the journey's history reads (for explanations).
+    pub fn compile_history(&self, e: &ir::Expr) -> Option<CExpr> {
+        let ir::Expr::History {
+            of,
+            name,
+            within_secs,
+        } = e
+        else {
+            return None;
+        };
+        let key = match of {
+            HistoryOf::Sent => Key::Sent(name.clone()),
+            HistoryOf::Happened | HistoryOf::Count => Key::Event(name.clone()),
+        };
+        Some(CExpr::History {
+            slot: self.history.slot(&key)?,
+            window: secs(*within_secs),
+            count: *of == HistoryOf::Count,
+        })
     }
 
     pub fn attr(&self, name: &str) -> Option<usize> {

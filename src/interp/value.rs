@@ -1,6 +1,8 @@
 //! Runtime values and expression evaluation.
 
 use super::program::{CExpr, EventPayload};
+use super::time::Instant;
+use super::world::history::Recall;
 use crate::ir::{self, BinOp, Engagement};
 use std::sync::Arc;
 
@@ -77,6 +79,8 @@ pub struct Env<'a> {
     pub event: Option<&'a EventPayload>,
     /// Per touchpoint: sent, opened, clicked in the current entry.
     pub engagement: &'a dyn Fn(Engagement, usize) -> bool,
+    /// The customer's history and the time now, where history can be read.
+    pub history: Option<(&'a Recall, Instant)>,
 }
 
 fn num(v: &Val) -> Option<f64> {
@@ -110,6 +114,21 @@ pub fn eval(e: &CExpr, env: &Env) -> Val {
             .map(|(_, v)| v.clone())
             .unwrap_or(Val::Missing),
         CExpr::Engagement(kind, tp) => Val::Bool((env.engagement)(*kind, *tp)),
+        CExpr::History {
+            slot,
+            window,
+            count,
+        } => match env.history {
+            Some((recall, now)) => {
+                let n = recall.count(*slot, now, *window);
+                if *count {
+                    Val::Int(i64::try_from(n).unwrap_or(i64::MAX))
+                } else {
+                    Val::Bool(n > 0)
+                }
+            }
+            None => Val::Missing,
+        },
         CExpr::Not(x) => match eval(x, env) {
             Val::Bool(b) => Val::Bool(!b),
             _ => Val::Bool(true),

@@ -2,7 +2,7 @@
 //! the fewest parentheses, and durations and shares in the source's units. Used by graphs and
 //! by messages that show a condition.
 
-use super::{BinOp, Engagement, Expr, Value};
+use super::{BinOp, Engagement, Expr, HistoryOf, Value};
 use std::fmt;
 
 pub use crate::units::duration;
@@ -35,7 +35,8 @@ fn precedence(e: &Expr) -> u8 {
         Expr::Const { .. }
         | Expr::Attr { .. }
         | Expr::EventField { .. }
-        | Expr::Engagement { .. } => 9,
+        | Expr::Engagement { .. }
+        | Expr::History { .. } => 9,
     }
 }
 
@@ -74,6 +75,18 @@ fn write_at(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
                 Engagement::Clicked => "clicked",
             };
             write!(f, "{func}({touchpoint})")
+        }
+        Expr::History {
+            of,
+            name,
+            within_secs,
+        } => {
+            let within = crate::units::duration(*within_secs);
+            match of {
+                HistoryOf::Sent => write!(f, "sent({name}) within {within}"),
+                HistoryOf::Happened => write!(f, "happened({name}) within {within}"),
+                HistoryOf::Count => write!(f, "count({name} within {within})"),
+            }
         }
         Expr::Not { expr } => {
             write!(f, "not ")?;

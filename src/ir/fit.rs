@@ -106,6 +106,11 @@ fn expr_misfits(e: &Expr, journey: &Journey, out: &mut Vec<String>) {
                 ));
             }
         }
+        // A rule's `where` is decided per journey, with no history store: history is read by
+        // the journeys' own conditions only.
+        Expr::History { .. } => out.push(format!(
+            "a behaviour rule's `where` reads `{e}`, but history is read by journey conditions only"
+        )),
         Expr::Not { expr } | Expr::Neg { expr } => expr_misfits(expr, journey, out),
         Expr::Binary { lhs, rhs, .. } => {
             expr_misfits(lhs, journey, out);

@@ -570,6 +570,11 @@ impl ExprCx<'_, '_> {
             ExprKind::Call { .. } | ExprKind::In { .. } | ExprKind::Unary { op: UnOp::Not, .. } => {
                 Some(T::Bool)
             }
+            ExprKind::History { func, .. } => Some(if func.name == "count" {
+                T::Int
+            } else {
+                T::Bool
+            }),
             ExprKind::Unary {
                 op: UnOp::Neg,
                 expr,
@@ -622,6 +627,17 @@ impl ExprCx<'_, '_> {
                     touchpoint: arg.name.clone(),
                 }
             }
+            ExprKind::History {
+                func, arg, within, ..
+            } => Expr::History {
+                of: match func.name.as_str() {
+                    "count" => HistoryOf::Count,
+                    "happened" => HistoryOf::Happened,
+                    _ => HistoryOf::Sent,
+                },
+                name: arg.name.clone(),
+                within_secs: within.secs,
+            },
             ExprKind::Unary {
                 op: UnOp::Not,
                 expr,
@@ -771,6 +787,15 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
             Expr::EventField { event, .. } => {
                 events.insert(event.clone());
             }
+            // History names what it reads, so the journey's spec declares it (and the event's
+            // log name reaches the replay); a touchpoint read is declared for its channel.
+            Expr::History { of, name, .. } => {
+                if *of == HistoryOf::Sent {
+                    touchpoints.insert(name.clone());
+                } else {
+                    events.insert(name.clone());
+                }
+            }
             _ => {}
         });
     }
@@ -853,6 +878,7 @@ pub fn walk_expr<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
         Expr::Const { .. }
         | Expr::Attr { .. }
         | Expr::EventField { .. }
-        | Expr::Engagement { .. } => {}
+        | Expr::Engagement { .. }
+        | Expr::History { .. } => {}
     }
 }

@@ -321,6 +321,16 @@ pub enum Expr {
         kind: Engagement,
         touchpoint: String,
     },
+    /// `sent(t) within D` (`of: sent`, `name` a touchpoint), `happened(e) within D` and
+    /// `count(e within D)` (`name` an event): the customer's history across entries and
+    /// journeys, within the last `within_secs` (a moment exactly that long ago included). A
+    /// consumer answers it from a store shared by every journey of the customer
+    /// (docs/exports.md, "History").
+    History {
+        of: HistoryOf,
+        name: String,
+        within_secs: u64,
+    },
     Not {
         expr: Box<Expr>,
     },
@@ -344,6 +354,16 @@ pub enum Engagement {
     Sent,
     Opened,
     Clicked,
+}
+
+/// What a history expression reads: sends of a touchpoint (a bool), arrivals of an event (a
+/// bool), or the number of arrivals of an event (an int).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryOf {
+    Sent,
+    Happened,
+    Count,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

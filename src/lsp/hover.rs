@@ -16,11 +16,12 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
         Some((unit, occ)) => (describe(unit, &occ.sym), occ.span),
         None => {
             let (start, end) = word_at(text, offset)?;
-            let secs = parse_duration(&text[start..end])?;
-            (
-                duration_in_words(secs),
-                crate::source::Span::new(start, end),
-            )
+            let word = &text[start..end];
+            let value = match history_word(text, word, end) {
+                Some(doc) => doc.to_string(),
+                None => duration_in_words(parse_duration(word)?),
+            };
+            (value, crate::source::Span::new(start, end))
         }
     };
     Some(Hover {
@@ -29,6 +30,18 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
             value,
         }),
         range: Some(analysis.range(file, span.start, span.end)),
+    })
+}
+
+/// What a history function, or the `within` of one, means: `word` ends at `end`.
+fn history_word(text: &str, word: &str, end: usize) -> Option<&'static str> {
+    let call = text[end..].trim_start().starts_with('(');
+    Some(match word {
+        "happened" if call => "`happened(EVENT) within D`: whether the event arrived for the customer in the last `D` (any journey's knowledge; a moment exactly `D` ago included). A `bool`.",
+        "count" if call => "`count(EVENT within D)`: how many of the event arrived for the customer in the last `D` (a moment exactly `D` ago included). An `int`: `count(order_placed within 30d) >= 3`.",
+        "sent" if call => "`sent(TOUCHPOINT)`: whether the touchpoint was sent in this entry of this journey. `sent(TOUCHPOINT) within D`: whether it was sent to the customer in the last `D`, by any journey, in any entry.",
+        "within" => "`within D`: a window. After `sent(T)` or `happened(E)`, and inside `count(E within D)`, it reads the customer's history across entries and journeys; the world remembers only what some condition reads, for its longest window. After a goal (`goal E within D`) or `converts E within D`, it bounds the time to convert.",
+        _ => return None,
     })
 }
 

@@ -348,6 +348,14 @@ impl Walker<'_> {
                 }
             }
             ExprKind::Call { arg, .. } => self.ident(arg, Sym::Touchpoint(arg.name.clone()), false),
+            ExprKind::History { func, arg, .. } => {
+                let sym = if func.name == "sent" {
+                    Sym::Touchpoint(arg.name.clone())
+                } else {
+                    Sym::Event(arg.name.clone())
+                };
+                self.ident(arg, sym, false)
+            }
             ExprKind::Unary { expr, .. } => self.expr(expr, hint),
             ExprKind::Binary { op, lhs, rhs } => {
                 use ast::BinOp::*;

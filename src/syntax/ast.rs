@@ -427,6 +427,15 @@ pub enum ExprKind {
         func: Ident,
         arg: Ident,
     },
+    /// A call with a window, reading the customer's history across entries and journeys:
+    /// `sent(t) within 7d`, `happened(e) within 7d` (`inside: false`) or `count(e within 30d)`
+    /// (`inside: true`). The checker says which function takes which form.
+    History {
+        func: Ident,
+        arg: Ident,
+        within: Dur,
+        inside: bool,
+    },
     Unary {
         op: UnOp,
         expr: Box<Expr>,

@@ -126,6 +126,14 @@ impl Builder {
         StrLit { value, span }
     }
 
+    /// The next pair as a duration (a zero one at `span` if the grammar gave none).
+    fn next_dur(&mut self, it: &mut Pairs<Rule>, span: Span) -> Dur {
+        match it.next() {
+            Some(p) => self.dur(p),
+            None => Dur { secs: 0, span },
+        }
+    }
+
     fn dur(&mut self, p: P) -> Dur {
         let span = self.span(&p);
         let secs = match literals::duration(p.as_str()) {
@@ -480,7 +488,9 @@ impl Builder {
                 let mut within = None;
                 for rest in it {
                     match rest.as_rule() {
-                        Rule::where_clause => condition = self.where_clause(Some(rest)),
+                        Rule::where_clause | Rule::goal_where => {
+                            condition = self.where_clause(Some(rest))
+                        }
                         Rule::duration => within = Some(self.dur(rest)),
                         _ => {}
                     }
@@ -679,7 +689,13 @@ impl Builder {
             .filter(|t| {
                 !matches!(
                     t.as_rule(),
-                    Rule::paren | Rule::call | Rule::event_field | Rule::literal | Rule::ident
+                    Rule::paren
+                        | Rule::call
+                        | Rule::fcall
+                        | Rule::goal_fcall
+                        | Rule::event_field
+                        | Rule::literal
+                        | Rule::ident
                 )
             })
             .count();
@@ -777,6 +793,24 @@ impl Builder {
                 let func = self.next_ident(&mut it);
                 let arg = self.next_ident(&mut it);
                 ExprKind::Call { func, arg }
+            }
+            Rule::fcall | Rule::goal_fcall => {
+                let mut it = p.into_inner();
+                let func = self.next_ident(&mut it);
+                let arg = self.next_ident(&mut it);
+                match it.next() {
+                    Some(w) => {
+                        let inside = w.as_rule() == Rule::inner_window;
+                        let within = self.next_dur(&mut w.into_inner(), span);
+                        ExprKind::History {
+                            func,
+                            arg,
+                            within,
+                            inside,
+                        }
+                    }
+                    None => ExprKind::Call { func, arg },
+                }
             }
             Rule::event_field => {
                 let mut it = p.into_inner();

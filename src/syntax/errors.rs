@@ -58,7 +58,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::priority | Rule::priority_kw | Rule::minus_sign => "a `priority N` (a whole number; higher goes first)",
         Rule::exclusive | Rule::exclusive_kw => "an `exclusive GROUP`",
         Rule::trigger => "a `trigger EVENT`",
-        Rule::where_clause => "`where CONDITION`",
+        Rule::where_clause | Rule::goal_where => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {
             "an entry rule (`once`, `always` or `every 30d`)"
         }
@@ -84,7 +84,11 @@ fn describe(rule: Rule) -> &'static str {
         Rule::timeout_block => "a `timeout { ... }` block",
         Rule::else_if | Rule::else_block => "`else`",
         Rule::variant => "a split variant like `50% offer_a { ... }`",
-        Rule::expr | Rule::primary | Rule::paren | Rule::prefix => "a condition or value",
+        Rule::expr | Rule::goal_expr | Rule::primary | Rule::goal_primary | Rule::paren | Rule::prefix => {
+            "a condition or value"
+        }
+        Rule::fcall | Rule::goal_fcall => "a function call like `opened(welcome)`",
+        Rule::inner_window | Rule::outer_window => "a window like `within 7d`",
         Rule::infix
         | Rule::op_or
         | Rule::op_and
@@ -171,9 +175,13 @@ fn is_expression_part(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::expr
+            | Rule::goal_expr
             | Rule::primary
+            | Rule::goal_primary
             | Rule::paren
             | Rule::call
+            | Rule::fcall
+            | Rule::goal_fcall
             | Rule::event_field
             | Rule::literal
             | Rule::op_not
@@ -241,8 +249,9 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
         }
     }
     rules.retain(|r| !matches!(r, Rule::WHITESPACE | Rule::EOI | Rule::top_keyword));
-    let expression =
-        rules.iter().filter(|r| is_expression_part(**r)).count() > 1 || rules.contains(&Rule::expr);
+    let expression = rules.iter().filter(|r| is_expression_part(**r)).count() > 1
+        || rules.contains(&Rule::expr)
+        || rules.contains(&Rule::goal_expr);
     let mut words: Vec<String> = Vec::new();
     for r in rules {
         if expression && (is_expression_part(r) || r == Rule::ident) {
@@ -398,6 +407,8 @@ pub fn syntax_error(
         format!("`{word}` at the start of this line begins a new item, but the one above is not finished: is a closing `}}` missing?")
     } else if found == "`}`" {
         "something is missing before this `}`, or there is one `}` too many".to_string()
+    } else if found == "`within`" && goal_line(text, at) {
+        "in a goal's condition, `within D` after the condition is the goal's window: put a history call with a window in parentheses, like `goal upgraded where (sent(offer) within 3d) within 7d`".to_string()
     } else {
         "see docs/language.md for the form of each item".to_string()
     };
@@ -409,6 +420,14 @@ pub fn syntax_error(
     Diagnostic::error(codes::SYNTAX, file, message)
         .label(Span::new(at, end), label)
         .help(help)
+}
+
+/// Whether the line of `at` is a `goal` line (a second `within` there is usually a history call
+/// that needed parentheses).
+fn goal_line(text: &str, at: usize) -> bool {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[start..at].trim_start().starts_with("goal ")
 }
 
 /// The start of a `/*` that is never closed, when it explains an error at `at`: the comment

@@ -37,6 +37,25 @@ fn write_expr(e: &Expr, min: u8, out: &mut String) {
             out.push_str(&f.name);
         }
         ExprKind::Call { func, arg } => out.push_str(&format!("{}({})", func.name, arg.name)),
+        ExprKind::History {
+            func,
+            arg,
+            within,
+            inside: true,
+        } => out.push_str(&format!(
+            "{}({} within {})",
+            func.name,
+            arg.name,
+            dur(within.secs)
+        )),
+        ExprKind::History {
+            func, arg, within, ..
+        } => out.push_str(&format!(
+            "{}({}) within {}",
+            func.name,
+            arg.name,
+            dur(within.secs)
+        )),
         ExprKind::Unary {
             op: UnOp::Not,
             expr,

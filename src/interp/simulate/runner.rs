@@ -129,6 +129,7 @@ impl<'p> Worker<'p> {
         for log in &mut c.channel_log {
             log.clear();
         }
+        c.recall.store.clear();
         c.id_hash = self.ids.hash(index);
         self.queue.clear();
         self.seq = 0;
@@ -194,6 +195,7 @@ impl<'p> Worker<'p> {
                     attrs: &self.customer.attrs,
                     event: None,
                     engagement: &never,
+                    history: None,
                 };
                 eval(c, &env).truthy()
             }

@@ -305,6 +305,7 @@ impl<'c> WorldWorker<'c> {
                 attrs: &customer.attrs,
                 event: None,
                 engagement: &never,
+                history: None,
             };
             eval(c, &env).truthy()
         }

@@ -13,6 +13,7 @@
 
 pub mod agenda;
 pub mod gate;
+pub mod history;
 pub mod scenario;
 pub mod standing;
 
@@ -38,6 +39,13 @@ pub struct Cast<'p> {
     pub channel_names: Vec<String>,
     /// Per journey: its `exclusive` group (an index), if any.
     group: Vec<Option<usize>>,
+    /// The history every journey's conditions read, merged: one slot per touchpoint or event
+    /// read, with the longest window any journey reads it with.
+    history: history::Layout,
+    /// Per journey, per history read of its program: the world's slot.
+    history_reads: Vec<Vec<usize>>,
+    /// Per journey, per touchpoint of its program: the world's slot its sends go to, if read.
+    history_sends: Vec<Vec<Option<usize>>>,
 }
 
 impl<'p> Cast<'p> {
@@ -84,6 +92,27 @@ impl<'p> Cast<'p> {
                 })
             })
             .collect();
+        let mut layout = history::Layout::default();
+        let history_reads = programs
+            .iter()
+            .map(|p| {
+                p.history
+                    .keys
+                    .iter()
+                    .zip(&p.history.windows)
+                    .map(|(k, w)| layout.add(k, *w))
+                    .collect()
+            })
+            .collect();
+        let history_sends = programs
+            .iter()
+            .map(|p| {
+                p.touchpoint_names
+                    .iter()
+                    .map(|t| layout.slot(&history::Key::Sent(t.clone())))
+                    .collect()
+            })
+            .collect();
         Cast {
             programs,
             order,
@@ -92,6 +121,9 @@ impl<'p> Cast<'p> {
             channels: names.len(),
             channel_names: names.iter().map(|n| n.to_string()).collect(),
             group,
+            history: layout,
+            history_reads,
+            history_sends,
         }
     }
 
@@ -157,6 +189,8 @@ pub struct World {
     pub instances: Vec<Customer>,
     /// The sends of every journey, by world channel (see [`gate`]).
     pub(crate) logs: gate::SendLogs,
+    /// What the journeys' history conditions read, shared by all of them (see [`history`]).
+    pub(crate) history: history::Store,
 }
 
 impl World {
@@ -168,12 +202,20 @@ impl World {
             .map(|(j, p)| {
                 let mut c = Customer::new(p, id);
                 c.journey = u32::try_from(j).unwrap_or(u32::MAX);
+                // The world's store is lent for each call; the maps lead to its slots.
+                c.recall = history::Recall {
+                    store: history::Store::default(),
+                    reads: cast.history_reads[j].clone(),
+                    sends: cast.history_sends[j].clone(),
+                    events: Vec::new(),
+                };
                 c
             })
             .collect();
         World {
             instances,
             logs: gate::SendLogs::new(cast.channels),
+            history: history::Store::new(cast.history.windows.clone()),
         }
     }
 
@@ -190,12 +232,14 @@ impl World {
         let c = &mut self.instances[j];
         c.barred = barred;
         self.logs.lend(&cast.channel_map[j], &mut c.channel_log);
+        std::mem::swap(&mut self.history, &mut c.recall.store);
         let engine = Engine::new(&cast.programs[j]);
         let mut tag = Tag {
             journey: j,
             inner: obs,
         };
         f(&engine, c, &mut tag);
+        std::mem::swap(&mut self.history, &mut c.recall.store);
         self.logs.lend(&cast.channel_map[j], &mut c.channel_log);
         c.barred = None;
     }
@@ -217,6 +261,7 @@ impl World {
             }
             self.with(cast, j, obs, |e, c, o| e.advance(c, t, o));
         }
+        self.history.prune(until);
     }
 
     /// An event at `t`: timers due before it fire first, then every journey that knows the
@@ -230,6 +275,11 @@ impl World {
         obs: &mut W,
     ) {
         self.advance(cast, t - 1, obs);
+        // Recorded once, before any journey handles it: a condition decided at its arrival
+        // sees it (`count(order_placed within 30d)` in `order_placed`'s trigger counts it).
+        if let Some(slot) = cast.history.event_slot(name) {
+            self.history.record(slot, t);
+        }
         for r in 0..cast.order.len() {
             let j = cast.order[r];
             let Some(event) = cast.programs[j].event(name) else {
@@ -280,10 +330,17 @@ impl World {
         }
     }
 
+    /// How many sends and arrivals the world remembers for history conditions, over every
+    /// slot: bounded by what the conditions read, within their windows.
+    pub fn remembered(&self) -> usize {
+        self.history.len()
+    }
+
     /// Whether nothing distinguishes this customer from a new one (see
     /// [`Customer::is_fresh`]), the shared send log included.
     pub fn is_fresh(&self, cast: &Cast) -> bool {
         self.logs.is_empty()
+            && self.history.is_empty()
             && cast
                 .programs
                 .iter()

@@ -36,6 +36,8 @@ const STEP_KEYWORDS: &[&str] = &[
 ];
 const EXPR_KEYWORDS: &[&str] = &["and", "or", "not", "in", "true", "false"];
 const FUNCTIONS: &[&str] = &["sent", "opened", "clicked"];
+/// The history functions, whose argument is an event (`sent(T) within D` reads a touchpoint).
+const HISTORY_FUNCTIONS: &[&str] = &["happened", "count"];
 
 /// Completion items for the cursor at byte `offset` of `text`.
 pub fn complete(text: &str, offset: usize, model: &Model) -> Vec<CompletionItem> {
@@ -106,6 +108,9 @@ impl Completer<'_> {
             "sent" | "suppressed" if matches!(prev, "expect" | "not") => return touchpoints(m),
             "milestone" if matches!(prev, "expect" | "not") => return self.milestones(),
             "(" if FUNCTIONS.contains(&prev) => return touchpoints(m),
+            // History: `happened(E) within D`, `count(E within D)`.
+            "(" if HISTORY_FUNCTIONS.contains(&prev) => return events(m),
+            ")" if self.history_call_closed() => return keywords(&["within", "and", "or"]),
             "channel" if self.item_kind() == "touchpoint" => return channels(m),
             "journey" if matches!(self.item_kind(), "test" | "simulation") => return journeys(m),
             "upgrade" => return enum_attributes(m),
@@ -127,6 +132,9 @@ impl Completer<'_> {
         }
         if prev == "upgrade" {
             return self.enum_values_of_attr(last);
+        }
+        if prev == "(" && self.back(2) == "count" {
+            return keywords(&["within"]);
         }
         if self.item_kind() == "simulation" && matches!(last, "=" | "|") {
             // A draw line (`plan = pro 80% | `): the values of the attribute or field it draws.
@@ -319,6 +327,11 @@ impl Completer<'_> {
         }
     }
 
+    /// Whether the tokens end with `sent(T)` or `happened(E)`, which a window may follow.
+    fn history_call_closed(&self) -> bool {
+        self.back(1) != "(" && self.back(2) == "(" && matches!(self.back(3), "sent" | "happened")
+    }
+
     /// In `X in [a, b, ` the index of the token `X`.
     fn open_list_operand(&self) -> Option<usize> {
         let open = self.toks.iter().rposition(|t| t.text == "[")?;
@@ -333,9 +346,31 @@ impl Completer<'_> {
         out.extend(FUNCTIONS.iter().map(|f| CompletionItem {
             label: f.to_string(),
             kind: Some(CompletionItemKind::FUNCTION),
-            detail: Some(format!("{f}(TOUCHPOINT): bool")),
+            detail: Some(if *f == "sent" {
+                "sent(TOUCHPOINT): bool, in this entry; sent(TOUCHPOINT) within D: by any journey in the last D".to_string()
+            } else {
+                format!("{f}(TOUCHPOINT): bool")
+            }),
             ..Default::default()
         }));
+        out.extend(
+            [
+                (
+                    "happened",
+                    "happened(EVENT) within D: bool, the event arrived in the last D",
+                ),
+                (
+                    "count",
+                    "count(EVENT within D): int, how many arrived in the last D",
+                ),
+            ]
+            .map(|(f, detail)| CompletionItem {
+                label: f.to_string(),
+                kind: Some(CompletionItemKind::FUNCTION),
+                detail: Some(detail.to_string()),
+                ..Default::default()
+            }),
+        );
         out.extend(keywords(EXPR_KEYWORDS));
         out.extend(keywords(&["event"]));
         out
