@@ -190,6 +190,9 @@ fn label(node: &ir::Node) -> String {
             }
             s
         }
+        NodeKind::WaitAny { timeout_secs, .. } => {
+            format!("wait up to {}", crate::units::duration(*timeout_secs))
+        }
         NodeKind::Branch { arms, .. } => match arms.first() {
             Some(a) => format!("if {}", a.condition),
             None => "if".to_string(),
@@ -210,6 +213,8 @@ fn label(node: &ir::Node) -> String {
             "then" => "then".to_string(),
             "else" => "else".to_string(),
             b if b.starts_with("else_if_") => "else if".to_string(),
+            // A branch of `wait up to D { on E { ... } }`.
+            b if b.starts_with("on_") => format!("on {}", &b["on_".len()..]),
             b => b.to_string(),
         };
         return format!("{block}: {base}");
