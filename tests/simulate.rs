@@ -456,6 +456,7 @@ fn every_example_simulation_runs() {
         "examples/b2b_onboarding.journey",
         "examples/ecommerce_order.journey",
         "examples/subscription_winback.journey",
+        "examples/kyc_account.journey",
     ] {
         let out = journeyc(&["simulate", f, "--customers", "500"], &root());
         assert!(out.status.success(), "{f}: {}", stderr(&out));

@@ -156,8 +156,10 @@ class AslEngine:
     def send_done(self, token, touchpoint, outcome):
         self.sfn.send_task_success(taskToken=token, output=json.dumps({"outcome": outcome}))
 
-    def deliver(self, token, fields):
-        self.sfn.send_task_success(taskToken=token, output=json.dumps(fields))
+    def deliver(self, token, fields, event=None):
+        # A wait for several events learns which one came: {"event": NAME, "fields": {...}}.
+        output = fields if event is None else {"event": event, "fields": fields}
+        self.sfn.send_task_success(taskToken=token, output=json.dumps(output))
 
     def time_out(self, token):
         CLOCK.timed_out.add(token)

@@ -161,7 +161,10 @@ fn words(g: &Graph, n: NodeId, edge: Option<EdgeKind>, shown: bool) -> Option<St
             match edge {
                 Some(EdgeKind::Timeout) => format!("`{head}` timed out"),
                 Some(EdgeKind::On(k)) => match w.branches.get(k) {
-                    Some(b) => format!("`{head}` got `{}` (`{}`)", b.event.name, text::branch(b)),
+                    Some(b) if b.condition.is_some() => {
+                        format!("`{head}` got `{}` (`{}`)", b.event.name, text::branch(b))
+                    }
+                    Some(b) => format!("`{head}` got `{}`", b.event.name),
                     None => format!("`{head}`"),
                 },
                 _ => format!("`{head}`"),
