@@ -388,8 +388,14 @@ fn wait_any_first_matching_event_wins() {
         .after("5d");
     assert!(has(&t, "+1h `activated` arrived: the wait ends"), "{t:?}");
     assert!(has(&t, "+1h sent welcome"), "{t:?}");
-    assert!(has(&t, "+1h sent offer"), "the step after the wait follows: {t:?}");
-    assert!(!has(&t, "sent tip"), "only the first event's branch runs: {t:?}");
+    assert!(
+        has(&t, "+1h sent offer"),
+        "the step after the wait follows: {t:?}"
+    );
+    assert!(
+        !has(&t, "sent tip"),
+        "only the first event's branch runs: {t:?}"
+    );
     assert!(!has(&t, "sent extra"), "{t:?}");
 }
 
@@ -410,7 +416,10 @@ fn wait_any_where_is_per_branch() {
         .event("0", "signed_up")
         .event_with("1h", "upgraded", vec![("plan", Val::Enum(2))])
         .after("5d");
-    assert!(has(&t, "+1h sent tip"), "a `where` that holds takes the event: {t:?}");
+    assert!(
+        has(&t, "+1h sent tip"),
+        "a `where` that holds takes the event: {t:?}"
+    );
 }
 
 #[test]
@@ -429,7 +438,10 @@ fn wait_any_times_out() {
     assert!(has(&t, "+3d sent offer"), "{t:?}");
     // An event at exactly the deadline is in time, as for a wait for one event.
     let mut r = Run::new(&p);
-    let t = r.event("0", "signed_up").event("3d", "activated").after("1d");
+    let t = r
+        .event("0", "signed_up")
+        .event("3d", "activated")
+        .after("1d");
     assert!(has(&t, "+3d sent welcome"), "{t:?}");
     assert!(!has(&t, "sent extra"), "{t:?}");
 }
@@ -440,7 +452,11 @@ fn wait_any_event_fields_are_the_branch_event() {
     let p = program(WAIT_ANY);
     let mut r = Run::new(&p);
     let t = r
-        .event_with("0", "signed_up", vec![("source", Val::Str(Arc::from("ads")))])
+        .event_with(
+            "0",
+            "signed_up",
+            vec![("source", Val::Str(Arc::from("ads")))],
+        )
         .event_with("1h", "upgraded", vec![("plan", Val::Enum(2))])
         .after("1d");
     assert!(has(&t, "+1h set plan = pro"), "{t:?}");
@@ -458,9 +474,15 @@ fn wait_any_exits_and_goals_come_first() {
         .event_with("1h", "upgraded", vec![("plan", Val::Enum(2))])
         .after("1d");
     assert!(has(&t, "+1h converted"), "{t:?}");
-    assert!(!has(&t, "sent tip"), "the goal ended the entry first: {t:?}");
+    assert!(
+        !has(&t, "sent tip"),
+        "the goal ended the entry first: {t:?}"
+    );
     let mut r = Run::new(&p);
-    let t = r.event("0", "signed_up").event("1h", "cancelled").after("1d");
+    let t = r
+        .event("0", "signed_up")
+        .event("1h", "cancelled")
+        .after("1d");
     assert!(has(&t, "+1h exited: `exit on cancelled` matched"), "{t:?}");
     assert!(!has(&t, "sent welcome"), "{t:?}");
 }
@@ -1546,7 +1568,10 @@ journey kyc {
   }
 }"#;
     // The approval has no `level`, so its branch's `where` fails: nothing takes it.
-    let (t, _) = world_timeline(src, &[("0", "applied"), ("1h", "approved"), ("2h", "rejected")]);
+    let (t, _) = world_timeline(
+        src,
+        &[("0", "applied"), ("1h", "approved"), ("2h", "rejected")],
+    );
     assert!(
         has(
             &t,

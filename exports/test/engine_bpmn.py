@@ -196,7 +196,10 @@ class BpmnEngine:
                     return ("wait", node["id"], node["timeout_secs"], node["id"])
                 if node is not None and node["type"] == "delay":
                     return ("delay", node["secs"], node["id"])
-                # A wait for several events: one message catch per branch, `<node>.on_<event>`.
+                if node is not None and node["type"] == "wait_any":
+                    # The event-based gateway of a wait for several events.
+                    return ("wait", node["id"], node["timeout_secs"], node["id"])
+                # Or one of its message catches, `<node>.on_<event>`.
                 multi = next((n for n in self.spec["nodes"] if n["type"] == "wait_any"
                               and any(f"{n['id']}.on_{b['event']}" == bid for b in n["branches"])), None)
                 if multi is not None:

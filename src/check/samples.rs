@@ -83,7 +83,12 @@ fn milestones(b: &ast::Block, out: &mut Vec<String>) {
                 }
             }
             StepKind::WaitAny(w) => {
-                for blk in w.branches.iter().map(|b| &b.body).chain(w.on_timeout.iter()) {
+                for blk in w
+                    .branches
+                    .iter()
+                    .map(|b| &b.body)
+                    .chain(w.on_timeout.iter())
+                {
                     milestones(blk, out);
                 }
             }

@@ -365,10 +365,18 @@ fn wait_any(p: &mut Printer, span: Span, w: &WaitAny) {
     let open = w.branches_span.start;
     p.tokens(span.start, open);
     let close = p.last_token(w.branches_span).start;
-    group(p, open, close, &w.branches, BODY, |b| b.span, |p, b| {
-        p.tokens(b.span.start, b.body.span.start);
-        block(p, &b.body);
-    });
+    group(
+        p,
+        open,
+        close,
+        &w.branches,
+        BODY,
+        |b| b.span,
+        |p, b| {
+            p.tokens(b.span.start, b.body.span.start);
+            block(p, &b.body);
+        },
+    );
     if let Some(t) = &w.on_timeout {
         p.tokens(p.end_of(w.branches_span), t.span.start);
         block(p, t);

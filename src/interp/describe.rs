@@ -197,10 +197,18 @@ pub fn held(p: &Program, node: Option<usize>, until: Option<Instant>) -> String 
 }
 
 /// The events of a wait's branches: "`kyc_approved` or `kyc_rejected`".
-fn either(p: &Program, branches: &[(usize, Option<super::program::CExpr>, super::program::Next)]) -> String {
+fn either(
+    p: &Program,
+    branches: &[(usize, Option<super::program::CExpr>, super::program::Next)],
+) -> String {
     let names: Vec<String> = branches
         .iter()
-        .map(|(e, _, _)| format!("`{}`", p.event_names.get(*e).map(String::as_str).unwrap_or("?")))
+        .map(|(e, _, _)| {
+            format!(
+                "`{}`",
+                p.event_names.get(*e).map(String::as_str).unwrap_or("?")
+            )
+        })
         .collect();
     match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),

@@ -102,8 +102,17 @@ impl Outline<'_> {
                         ));
                     }
                     let head = Span::new(step.span.start, w.up_to.span.end);
-                    let up_to = self.text.get(w.up_to.span.start..w.up_to.span.end).unwrap_or("");
-                    self.symbol_into(out, format!("wait up to {up_to}"), step.span, head, branches);
+                    let up_to = self
+                        .text
+                        .get(w.up_to.span.start..w.up_to.span.end)
+                        .unwrap_or("");
+                    self.symbol_into(
+                        out,
+                        format!("wait up to {up_to}"),
+                        step.span,
+                        head,
+                        branches,
+                    );
                 }
                 StepKind::WaitEvent(w) => {
                     for blk in w.on_event.iter().chain(&w.on_timeout) {

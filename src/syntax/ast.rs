@@ -337,7 +337,10 @@ pub enum StepKind {
     If(IfStep),
     Split(Vec<Variant>),
     Milestone(Ident),
-    Set { attr: Ident, value: Expr },
+    Set {
+        attr: Ident,
+        value: Expr,
+    },
     Goto(Ident),
     Exit,
 }

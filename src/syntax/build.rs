@@ -559,11 +559,7 @@ impl Builder {
         };
         for part in parts {
             match part.as_rule() {
-                Rule::up_to => {
-                    if let Some(d) = part.into_inner().next() {
-                        w.up_to = self.dur(d);
-                    }
-                }
+                Rule::duration => w.up_to = self.dur(part),
                 Rule::wait_branches => {
                     w.branches_span = self.span(&part);
                     for b in part.into_inner() {
