@@ -213,8 +213,11 @@ fn label(node: &ir::Node) -> String {
             "then" => "then".to_string(),
             "else" => "else".to_string(),
             b if b.starts_with("else_if_") => "else if".to_string(),
-            // A branch of `wait up to D { on E { ... } }`.
-            b if b.starts_with("on_") => format!("on {}", &b["on_".len()..]),
+            // A branch of `wait up to D { on E { ... } }` (a split variant may be named `on_…`
+            // too: the step holding the block tells them apart).
+            b if b.starts_with("on_") && segs[segs.len() - 4] == "wait" => {
+                format!("on {}", &b["on_".len()..])
+            }
             b => b.to_string(),
         };
         return format!("{block}: {base}");
