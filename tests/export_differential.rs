@@ -213,6 +213,10 @@ fn constants(j: &Journey) -> Vec<Value> {
             NodeKind::Branch { arms, .. } => arms.iter().for_each(|a| walk(&a.condition, &mut out)),
             NodeKind::EnterStage { guard: Some(g), .. } => walk(g, &mut out),
             NodeKind::Set { value, .. } => walk(value, &mut out),
+            NodeKind::WaitAny { branches, .. } => branches
+                .iter()
+                .filter_map(|b| b.condition.as_ref())
+                .for_each(|c| walk(c, &mut out)),
             _ => {}
         }
     }

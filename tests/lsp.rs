@@ -1081,3 +1081,101 @@ fn completion_and_hover_know_the_history_functions() {
     // The names inside are symbols: hovering the event shows the event.
     assert!(hover_at("browsed) within").contains("browsed"));
 }
+
+/// A wait for several events: events complete after a branch's `on` and `on` itself inside the
+/// wait's braces, `event.FIELD` in a branch hovers and completes as that branch's event, and
+/// the outline shows the wait with one child per branch and the timeout.
+#[test]
+fn a_wait_for_several_events_completes_hovers_and_outlines_its_branches() {
+    use journeyc::lsp::uri;
+    use journeyc::lsp::{analysis::Analysis, completion, documents::Documents, hover, outline};
+    let full = std::fs::read_to_string("examples/kyc_account.journey").expect("example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journeyc::project::normalize(&dir.path().join("kyc.journey"));
+    let analyse = |text: &str| {
+        let mut docs = Documents::default();
+        docs.open(
+            path.clone(),
+            uri::from_path(&path).expect("uri"),
+            text.to_string(),
+        );
+        Analysis::of(&path, &docs)
+    };
+    let labels = |from: &str, to: &str, cursor_after: &str| -> Vec<String> {
+        assert!(full.contains(from), "{from}");
+        let text = full.replacen(from, to, 1);
+        let a = analyse(&text);
+        let f = a.file_id(&path).expect("loaded");
+        let model = a
+            .units_of(f)
+            .next()
+            .map(|u| u.model.clone())
+            .unwrap_or_default();
+        let offset = text.find(cursor_after).expect("cursor") + cursor_after.len();
+        completion::complete(&text, offset, &model)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    };
+    let events = labels("      on kyc_rejected {\n", "      on k\n", "      on k");
+    assert!(
+        events.contains(&"kyc_rejected".into()) && events.contains(&"kyc_approved".into()),
+        "{events:?}"
+    );
+    assert_eq!(
+        labels("      on kyc_rejected {\n", "      o\n", "      o"),
+        ["on"],
+        "inside `wait up to D {{`, a branch starts with `on`"
+    );
+    assert_eq!(
+        labels("if event.reason == \"documents\"", "if event.", "if event."),
+        ["reason"],
+        "the fields of the branch's event"
+    );
+    // Hover: the event of a branch, and a field of it inside the branch.
+    let a = analyse(&full);
+    let f = a.file_id(&path).expect("loaded");
+    let hover_text = |needle: &str, extra: usize| -> String {
+        let offset = full.find(needle).expect("needle") + extra;
+        match hover::hover(&a, f, offset).map(|h| h.contents) {
+            Some(lsp_types::HoverContents::Markup(m)) => m.value,
+            other => panic!("no hover at {needle}: {other:?}"),
+        }
+    };
+    let on_event = hover_text("on kyc_rejected {", 4);
+    assert!(on_event.contains("event kyc_rejected"), "{on_event}");
+    let field = hover_text("event.reason == \"documents\"", 7);
+    assert!(
+        field.contains("reason") && field.contains("string"),
+        "{field}"
+    );
+    // Outline: onboarding > `wait up to 2d` > its branches and timeout.
+    let module = a.project.module(f).expect("parsed");
+    let symbols = outline::outline(&full, module);
+    let journey = &symbols
+        .iter()
+        .find(|s| s.name == "account_opening")
+        .expect("journey");
+    let stages = journey.children.as_ref().expect("stages");
+    let onboarding = stages
+        .iter()
+        .find(|s| s.name == "onboarding")
+        .expect("onboarding");
+    let waits = onboarding.children.as_ref().expect("the wait");
+    assert_eq!(waits[0].name, "wait up to 2d");
+    let branches: Vec<(&str, Option<&str>)> = waits[0]
+        .children
+        .as_ref()
+        .expect("branches")
+        .iter()
+        .map(|b| (b.name.as_str(), b.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        branches,
+        [
+            ("on kyc_approved", Some("where event.risk_level <= 2")),
+            ("on kyc_rejected", None),
+            ("timeout", None),
+        ]
+    );
+}

@@ -362,6 +362,131 @@ fn event_field_reads_the_matched_event() {
     assert!(has(&t, "+1h set plan = team"), "{t:?}");
 }
 
+/// A wait for several events, used by the `wait up to D { on ... }` rules below.
+const WAIT_ANY: &str = r#"journey j {
+  trigger signed_up
+  onboarding {
+    wait up to 3d {
+      on activated { send welcome }
+      on upgraded where event.plan == pro { set plan = event.plan  send tip }
+      on cancelled { }
+    } timeout {
+      send extra
+    }
+    send offer
+  }
+}"#;
+
+#[test]
+fn wait_any_first_matching_event_wins() {
+    let p = program(WAIT_ANY);
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("1h", "activated")
+        .event_with("2h", "upgraded", vec![("plan", Val::Enum(2))])
+        .after("5d");
+    assert!(has(&t, "+1h `activated` arrived: the wait ends"), "{t:?}");
+    assert!(has(&t, "+1h sent welcome"), "{t:?}");
+    assert!(
+        has(&t, "+1h sent offer"),
+        "the step after the wait follows: {t:?}"
+    );
+    assert!(
+        !has(&t, "sent tip"),
+        "only the first event's branch runs: {t:?}"
+    );
+    assert!(!has(&t, "sent extra"), "{t:?}");
+}
+
+#[test]
+fn wait_any_where_is_per_branch() {
+    let p = program(WAIT_ANY);
+    let mut r = Run::new(&p);
+    // `upgraded` to team fails its branch's `where`: the wait goes on, and `activated` wins.
+    let t = r
+        .event("0", "signed_up")
+        .event_with("1h", "upgraded", vec![("plan", Val::Enum(3))])
+        .event("2h", "activated")
+        .after("5d");
+    assert!(!has(&t, "+1h `upgraded` arrived"), "{t:?}");
+    assert!(has(&t, "+2h sent welcome"), "{t:?}");
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event_with("1h", "upgraded", vec![("plan", Val::Enum(2))])
+        .after("5d");
+    assert!(
+        has(&t, "+1h sent tip"),
+        "a `where` that holds takes the event: {t:?}"
+    );
+}
+
+#[test]
+fn wait_any_times_out() {
+    let p = program(WAIT_ANY);
+    let mut r = Run::new(&p);
+    let t = r.event("0", "signed_up").after("5d");
+    assert!(
+        has(
+            &t,
+            "+3d wait timed out: none of `activated`, `upgraded` or `cancelled` within 3d"
+        ),
+        "{t:?}"
+    );
+    assert!(has(&t, "+3d sent extra"), "{t:?}");
+    assert!(has(&t, "+3d sent offer"), "{t:?}");
+    // An event at exactly the deadline is in time, as for a wait for one event.
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("3d", "activated")
+        .after("1d");
+    assert!(has(&t, "+3d sent welcome"), "{t:?}");
+    assert!(!has(&t, "sent extra"), "{t:?}");
+}
+
+#[test]
+fn wait_any_event_fields_are_the_branch_event() {
+    // `event.plan` in the branch of `upgraded` reads the `upgraded` event, not the trigger.
+    let p = program(WAIT_ANY);
+    let mut r = Run::new(&p);
+    let t = r
+        .event_with(
+            "0",
+            "signed_up",
+            vec![("source", Val::Str(Arc::from("ads")))],
+        )
+        .event_with("1h", "upgraded", vec![("plan", Val::Enum(2))])
+        .after("1d");
+    assert!(has(&t, "+1h set plan = pro"), "{t:?}");
+}
+
+#[test]
+fn wait_any_exits_and_goals_come_first() {
+    let p = program(
+        "journey j { trigger signed_up  goal upgraded  exit on cancelled
+           onboarding { wait up to 3d { on upgraded { send tip } on cancelled { send welcome } } } }",
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event_with("1h", "upgraded", vec![("plan", Val::Enum(2))])
+        .after("1d");
+    assert!(has(&t, "+1h converted"), "{t:?}");
+    assert!(
+        !has(&t, "sent tip"),
+        "the goal ended the entry first: {t:?}"
+    );
+    let mut r = Run::new(&p);
+    let t = r
+        .event("0", "signed_up")
+        .event("1h", "cancelled")
+        .after("1d");
+    assert!(has(&t, "+1h exited: `exit on cancelled` matched"), "{t:?}");
+    assert!(!has(&t, "sent welcome"), "{t:?}");
+}
+
 #[test]
 fn quiet_hours_defer_across_midnight() {
     let p = program("journey j { trigger signed_up  onboarding { send late  send welcome } }");
@@ -1599,4 +1724,37 @@ fn an_event_history_reads_is_not_reported_as_ignored() {
     assert!(!has(&t, "ignored `browsed`"), "{t:?}");
     assert!(has(&t, "ignored `ordered`"), "{t:?}");
     assert!(has(&t, "+1d j: sent nudge"), "{t:?}");
+}
+
+#[test]
+fn wait_any_reports_an_event_no_branch_takes_as_ignored() {
+    let src = r#"
+event applied
+event approved { level: int }
+event rejected
+channel post
+touchpoint ready { channel post  template "ready" }
+touchpoint sorry { channel post  template "sorry" }
+journey kyc {
+  trigger applied
+  onboarding {
+    wait up to 2d {
+      on approved where event.level > 1 { send ready }
+      on rejected { send sorry }
+    }
+  }
+}"#;
+    // The approval has no `level`, so its branch's `where` fails: nothing takes it.
+    let (t, _) = world_timeline(
+        src,
+        &[("0", "applied"), ("1h", "approved"), ("2h", "rejected")],
+    );
+    assert!(
+        has(
+            &t,
+            "+1h kyc: ignored `approved`: waiting for `approved` or `rejected` until 2026-01-07T09:00:00Z, at `onboarding.0.wait`"
+        ),
+        "{t:?}"
+    );
+    assert!(has(&t, "+2h kyc: sent sorry (post)"), "{t:?}");
 }

@@ -450,6 +450,7 @@ fn every_example_simulation_runs() {
         "examples/b2b_onboarding.journey",
         "examples/ecommerce_order.journey",
         "examples/subscription_winback.journey",
+        "examples/kyc_account.journey",
     ] {
         let out = journeyc(&["simulate", f, "--customers", "500"], &root());
         assert!(out.status.success(), "{f}: {}", stderr(&out));
@@ -757,4 +758,37 @@ fn compare_refuses_standard_input_as_both_versions() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A wait for several events takes whichever drawn event comes first: with a rejection drawn
+/// for half the customers within 30 minutes and an approval for half of them after an hour, half
+/// take the rejection branch, a quarter the approval (approved, not rejected) and a quarter time
+/// out (docs/simulation.md, "Waits for several events").
+#[test]
+fn a_wait_for_several_events_takes_the_first_drawn_event() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = "event applied\nevent approved\nevent rejected\nchannel email\n\
+        touchpoint ready { channel email  template \"ready\" }\n\
+        touchpoint sorry { channel email  template \"sorry\" }\n\
+        touchpoint late { channel email  template \"late\" }\n\
+        journey kyc { trigger applied  onboarding {\n\
+          wait up to 1d { on approved { send ready }  on rejected { send sorry } }\n\
+          timeout { send late } } }\n\
+        simulation s { journey kyc  customers 4000  seed 1\n\
+          behavior { rejected 50% within 30m  approved 50% after 1h..2h } }\n";
+    std::fs::write(dir.path().join("k.journey"), source).expect("write");
+    let out = journeyc(&["simulate", "k.journey", "--format", "json"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let rate = |label: &str| -> f64 {
+        v["stages"][0]["steps"]
+            .as_array()
+            .and_then(|steps| steps.iter().find(|s| s["label"] == label))
+            .and_then(|s| s["rate"].as_f64())
+            .unwrap_or_else(|| panic!("no step `{label}` in {v}"))
+    };
+    let near = |x: f64, want: f64| (x - want).abs() < 0.04;
+    assert!(near(rate("on rejected: send sorry"), 0.5), "{v}");
+    assert!(near(rate("on approved: send ready"), 0.25), "{v}");
+    assert!(near(rate("timeout: send late"), 0.25), "{v}");
 }

@@ -232,6 +232,15 @@ fn successors(k: &NodeKind) -> Vec<String> {
             on_timeout,
             ..
         } => [opt(on_event), opt(on_timeout)].concat(),
+        NodeKind::WaitAny {
+            branches,
+            on_timeout,
+            ..
+        } => branches
+            .iter()
+            .flat_map(|b| opt(&b.next))
+            .chain(opt(on_timeout))
+            .collect(),
         NodeKind::Branch { arms, otherwise } => arms
             .iter()
             .flat_map(|a| opt(&a.next))

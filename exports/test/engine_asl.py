@@ -169,8 +169,10 @@ class AslEngine:
     def history_done(self, token, answer):
         self.sfn.send_task_success(taskToken=token, output=json.dumps(answer))
 
-    def deliver(self, token, fields):
-        self.sfn.send_task_success(taskToken=token, output=json.dumps(fields))
+    def deliver(self, token, fields, event=None):
+        # A wait for several events learns which one came: {"event": NAME, "fields": {...}}.
+        output = fields if event is None else {"event": event, "fields": fields}
+        self.sfn.send_task_success(taskToken=token, output=json.dumps(output))
 
     def time_out(self, token):
         CLOCK.timed_out.add(token)

@@ -208,6 +208,14 @@ class BpmnEngine:
                     return ("wait", node["id"], node["timeout_secs"], node["id"])
                 if node is not None and node["type"] == "delay":
                     return ("delay", node["secs"], node["id"])
+                if node is not None and node["type"] == "wait_any":
+                    # The event-based gateway of a wait for several events.
+                    return ("wait", node["id"], node["timeout_secs"], node["id"])
+                # Or one of its message catches, `<node>.on_<event>`.
+                multi = next((n for n in self.spec["nodes"] if n["type"] == "wait_any"
+                              and any(f"{n['id']}.on_{b['event']}" == bid for b in n["branches"])), None)
+                if multi is not None:
+                    return ("wait", multi["id"], multi["timeout_secs"], multi["id"])
             raise RuntimeError(f"the process neither parked nor ended: {[t.task_spec.bpmn_id for t in waiting]}")
 
     def send_done(self, task, touchpoint, outcome):
@@ -219,8 +227,8 @@ class BpmnEngine:
         task.data["history"] = answer
         task.run()
 
-    def deliver(self, node_id, fields):
-        name = next(n["event"] for n in self.spec["nodes"] if n["id"] == node_id)
+    def deliver(self, node_id, fields, event=None):
+        name = event or next(n["event"] for n in self.spec["nodes"] if n["id"] == node_id)
         self.wf.catch(BpmnEvent(MessageEventDefinition(name), payload={"event": fields}))
 
     def time_out(self, _node):

@@ -304,7 +304,16 @@ def simulate(engine, spec, scenario, epoch, horizon):
         p = state["park"]
         if p is not None and p[0] == "wait":
             node = spec_node(spec, p[2])
-            if node["event"] == name and holds(spec, node["condition"], attrs, fields, name, hist):
+            if node["type"] == "wait_any":
+                # The first branch for this event whose `where` holds takes it; the engine is
+                # told which event came (docs/exports.md).
+                if any(b["event"] == name and holds(spec, b["condition"], attrs, fields, name, hist)
+                       for b in node["branches"]):
+                    state["park"] = None
+                    note(t, f"{name} reached {p[2]}")
+                    engine.deliver(p[3], fields, name)
+                    settle(t)
+            elif node["event"] == name and holds(spec, node["condition"], attrs, fields, name, hist):
                 state["park"] = None
                 note(t, f"{name} reached {p[2]}")
                 engine.deliver(p[3], fields)

@@ -197,11 +197,22 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
             p = inst.park
             if p is not None and p[0] == "wait":
                 node = spec_node(spec, p[2])
-                if node["event"] == name and holds(spec, node["condition"], attrs, fields, name):
+                if node["type"] == "wait_any":
+                    # The first branch for this event whose `where` holds takes it; the engine
+                    # is told which event came (docs/exports.md).
+                    taken = any(b["event"] == name
+                                and holds(spec, b["condition"], attrs, fields, name)
+                                for b in node["branches"])
+                    came = name
+                else:
+                    taken = node["event"] == name and holds(spec, node["condition"], attrs,
+                                                            fields, name)
+                    came = None
+                if taken:
                     inst.park = None
                     note(t, inst, f"{name} reached {p[2]}")
                     inst.engine.now(t)
-                    inst.engine.deliver(p[3], fields)
+                    inst.engine.deliver(p[3], fields, came)
                     settle(inst, t)
             return
         trig = spec["trigger"]

@@ -11,6 +11,8 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, JourneyPart, SectionKind, StepKind};
 use std::collections::BTreeMap;
 
+mod wait_any;
+
 struct Ctx<'a, 'b> {
     model: &'a Model,
     file: FileId,
@@ -284,6 +286,7 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
                     block(cx, t, event);
                 }
             }
+            StepKind::WaitAny(w) => wait_any::check(cx, w, event),
             StepKind::If(i) => {
                 for (cond, body) in &i.branches {
                     cx.typer(event).condition(cond);

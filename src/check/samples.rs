@@ -82,6 +82,16 @@ fn milestones(b: &ast::Block, out: &mut Vec<String>) {
                     milestones(blk, out);
                 }
             }
+            StepKind::WaitAny(w) => {
+                for blk in w
+                    .branches
+                    .iter()
+                    .map(|b| &b.body)
+                    .chain(w.on_timeout.iter())
+                {
+                    milestones(blk, out);
+                }
+            }
             StepKind::If(i) => {
                 for (_, blk) in &i.branches {
                     milestones(blk, out);

@@ -41,6 +41,7 @@ codes! {
     DUPLICATE_PROPERTY = "E0121", "property given twice";
     MISSING_PROPERTY = "E0122", "required property missing";
     LOG_NAME_CLASH = "E0123", "two events read the same name from event logs";
+    DUPLICATE_BRANCH = "E0124", "event has two branches in one wait";
     TYPE_MISMATCH = "E0200", "type mismatch";
     EVENT_FIELD_OUTSIDE_WAIT = "E0201", "`event.FIELD` used where no event was received";
     NOT_A_CONDITION = "E0202", "condition is not a bool";
@@ -101,6 +102,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0121" => include_str!("../../docs/codes/E0121.md"),
         "E0122" => include_str!("../../docs/codes/E0122.md"),
         "E0123" => include_str!("../../docs/codes/E0123.md"),
+        "E0124" => include_str!("../../docs/codes/E0124.md"),
         "E0200" => include_str!("../../docs/codes/E0200.md"),
         "E0201" => include_str!("../../docs/codes/E0201.md"),
         "E0202" => include_str!("../../docs/codes/E0202.md"),

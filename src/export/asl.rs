@@ -381,6 +381,11 @@ impl Writer<'_> {
                 }
                 out.insert(id.into(), state);
             }
+            NodeKind::WaitAny {
+                branches,
+                timeout_secs,
+                on_timeout,
+            } => self.wait_any(id, branches, *timeout_secs, on_timeout, out),
             NodeKind::Branch { arms, otherwise } => {
                 let conds: Vec<(&Expr, String)> = arms
                     .iter()
@@ -450,6 +455,88 @@ impl Writer<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `wait up to D { on E1 { ... } on E2 { ... } }`: one Task posting every branch (event and
+    /// `where`) to the `waits` queue; the router completes the token with `{"event": NAME,
+    /// "fields": {...}}` for the first event that matches a branch. A Choice on the event's name
+    /// then leads to one Pass per branch (`ID.on_EVENT`) that puts the fields in `$.event`, where
+    /// the branch's steps read `event.FIELD`, and goes on to the branch's steps.
+    fn wait_any(
+        &self,
+        id: &str,
+        branches: &[crate::ir::WaitBranch],
+        timeout_secs: u64,
+        on_timeout: &Option<String>,
+        out: &mut Map<String, J>,
+    ) {
+        let list: Vec<J> = branches
+            .iter()
+            .map(|b| {
+                let mut m = Map::new();
+                m.insert("event".into(), J::from(b.event.as_str()));
+                if let Some(c) = &b.condition {
+                    m.insert("where".into(), J::from(c.to_string()));
+                }
+                J::Object(m)
+            })
+            .collect();
+        let mut body = Map::new();
+        body.insert("type".into(), J::from("wait_any"));
+        body.insert("journey".into(), J::from(self.j.name.as_str()));
+        body.insert("node".into(), J::from(id));
+        body.insert("branches".into(), J::Array(list));
+        body.insert("customer_id.$".into(), J::from("$.customer_id"));
+        body.insert("execution.$".into(), J::from("$$.Execution.Id"));
+        body.insert("task_token.$".into(), J::from("$$.Task.Token"));
+        let names: Vec<&str> = branches.iter().map(|b| b.event.as_str()).collect();
+        let which = format!("{id}.which");
+        out.insert(
+            id.into(),
+            json!({
+                "Type": "Task",
+                "Comment": format!(
+                    "wait for the first of {}; the event router completes the token with {{\"event\": NAME, \"fields\": {{...}}}}",
+                    names.join(", ")
+                ),
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {
+                    "QueueUrl": format!("{}waits", self.o.queue_url_prefix),
+                    "MessageBody": body,
+                },
+                "ResultPath": "$.arrived",
+                // Step Functions needs a positive timeout.
+                "TimeoutSeconds": timeout_secs.clamp(1, 99_999_999),
+                "Catch": [{ "ErrorEquals": ["States.Timeout"], "ResultPath": null, "Next": next_name(on_timeout) }],
+                "Next": which,
+            }),
+        );
+        let choices: Vec<J> = branches
+            .iter()
+            .map(|b| {
+                json!({
+                    "Variable": "$.arrived.event",
+                    "StringEquals": b.event,
+                    "Next": format!("{id}.on_{}", b.event),
+                })
+            })
+            .collect();
+        out.insert(
+            which,
+            json!({ "Type": "Choice", "Comment": "which event arrived", "Choices": choices }),
+        );
+        for b in branches {
+            out.insert(
+                format!("{id}.on_{}", b.event),
+                json!({
+                    "Type": "Pass",
+                    "Comment": format!("on {}: its fields are the event `event.FIELD` reads", b.event),
+                    "InputPath": "$.arrived.fields",
+                    "ResultPath": "$.event",
+                    "Next": next_name(&b.next),
+                }),
+            );
+        }
     }
 
     fn send(

@@ -102,8 +102,14 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
     }
     let mut messages: BTreeSet<&str> = BTreeSet::new();
     for n in &journey.nodes {
-        if let NodeKind::WaitEvent { event, .. } = &n.kind {
-            messages.insert(event);
+        match &n.kind {
+            NodeKind::WaitEvent { event, .. } => {
+                messages.insert(event);
+            }
+            NodeKind::WaitAny { branches, .. } => {
+                messages.extend(branches.iter().map(|b| b.event.as_str()));
+            }
+            _ => {}
         }
     }
     let mut w = Writer::new();
@@ -483,6 +489,11 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
             out.w.close();
             out.flow(&catch, &target(on_event), None);
         }
+        NodeKind::WaitAny {
+            branches,
+            timeout_secs,
+            on_timeout,
+        } => wait_any(id, branches, *timeout_secs, on_timeout, out),
         NodeKind::Branch { arms, otherwise } => {
             let conds: Vec<(&Expr, String)> = arms
                 .iter()
@@ -574,6 +585,59 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `wait up to D { on E1 { ... } on E2 { ... } }`: an event-based gateway with one message
+/// catch per branch (`ID.on_EVENT`) and a timer (`ID.timeout`). The router publishes an event's
+/// message only when the branch's `where` holds, so the first message that arrives wins.
+fn wait_any(
+    id: &str,
+    branches: &[crate::ir::WaitBranch],
+    timeout_secs: u64,
+    on_timeout: &Option<String>,
+    out: &mut Out,
+) {
+    let names: Vec<&str> = branches.iter().map(|b| b.event.as_str()).collect();
+    out.w.empty(
+        "bpmn:eventBasedGateway",
+        &[
+            ("id", id),
+            (
+                "name",
+                &format!(
+                    "wait {} up to {}",
+                    names.join(" or "),
+                    crate::units::duration(timeout_secs)
+                ),
+            ),
+        ],
+    );
+    for b in branches {
+        let catch = format!("{id}.on_{}", b.event);
+        out.flow(id, &catch, None);
+        out.w.open(
+            "bpmn:intermediateCatchEvent",
+            &[("id", &catch), ("name", &b.event)],
+        );
+        out.w.empty(
+            "bpmn:messageEventDefinition",
+            &[
+                ("id", &format!("{catch}.message")),
+                ("messageRef", &message_id(&b.event)),
+            ],
+        );
+        out.w.close();
+        out.flow(&catch, &target(&b.next), None);
+    }
+    let timeout = format!("{id}.timeout");
+    out.flow(id, &timeout, None);
+    out.w.open(
+        "bpmn:intermediateCatchEvent",
+        &[("id", &timeout), ("name", "timeout")],
+    );
+    timer(out, &format!("{timeout}.timer"), timeout_secs);
+    out.w.close();
+    out.flow(&timeout, &target(on_timeout), None);
 }
 
 fn timer(out: &mut Out, id: &str, secs: u64) {

@@ -307,7 +307,7 @@ fn block_in(p: &mut Printer, b: &Block, may_flat: bool) {
 /// A step that holds no block of its own.
 fn is_simple(s: &Step) -> bool {
     match &s.kind {
-        StepKind::If(_) | StepKind::Split(_) => false,
+        StepKind::If(_) | StepKind::Split(_) | StepKind::WaitAny(_) => false,
         StepKind::WaitEvent(w) => w.on_event.is_none() && w.on_timeout.is_none(),
         _ => true,
     }
@@ -316,6 +316,7 @@ fn is_simple(s: &Step) -> bool {
 fn step(p: &mut Printer, s: &Step) {
     match &s.kind {
         StepKind::Split(variants) => split(p, s.span, variants),
+        StepKind::WaitAny(w) => wait_any(p, s.span, w),
         StepKind::If(i) => {
             let blocks: Vec<&Block> = i
                 .branches
@@ -355,6 +356,30 @@ fn compound_in(p: &mut Printer, start: usize, blocks: &[&Block], may_flat: bool)
         p.tokens(from, b.span.start);
         block_in(p, b, may_flat);
         from = p.end_of(b.span);
+    }
+}
+
+/// `wait up to D { ... } timeout { ... }`: each branch on its own line (like split variants),
+/// then the `timeout` block after the closing brace, as in `if ... else`.
+fn wait_any(p: &mut Printer, span: Span, w: &WaitAny) {
+    let open = w.branches_span.start;
+    p.tokens(span.start, open);
+    let close = p.last_token(w.branches_span).start;
+    group(
+        p,
+        open,
+        close,
+        &w.branches,
+        BODY,
+        |b| b.span,
+        |p, b| {
+            p.tokens(b.span.start, b.body.span.start);
+            block(p, &b.body);
+        },
+    );
+    if let Some(t) = &w.on_timeout {
+        p.tokens(p.end_of(w.branches_span), t.span.start);
+        block(p, t);
     }
 }
 

@@ -114,6 +114,11 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
                         p.event_names.get(*event).map(String::as_str).unwrap_or("?"),
                         timeout.map(super::time::format_duration).unwrap_or_default()
                     )),
+                    super::program::CNode::WaitAny { branches, timeout, .. } => Some(format!(
+                        "none of {} within {}",
+                        either(p, branches),
+                        super::time::format_duration(*timeout)
+                    )),
                     _ => None,
                 })
                 .unwrap_or_else(|| "the wait ran out".to_string());
@@ -178,9 +183,36 @@ pub fn held(p: &Program, node: Option<usize>, until: Option<Instant>) -> String 
             until_text(until),
             p.node_id(n)
         ),
+        Some((n, CNode::WaitAny { branches, .. })) => format!(
+            "waiting for {} {}, at `{}`",
+            either(p, branches),
+            until_text(until),
+            p.node_id(n)
+        ),
         _ => match until {
             Some(u) => format!("in a `wait` until {}", format_rfc3339(u)),
             None => "nothing in the journey waits for it".to_string(),
         },
+    }
+}
+
+/// The events of a wait's branches: "`kyc_approved` or `kyc_rejected`".
+fn either(
+    p: &Program,
+    branches: &[(usize, Option<super::program::CExpr>, super::program::Next)],
+) -> String {
+    let names: Vec<String> = branches
+        .iter()
+        .map(|(e, _, _)| {
+            format!(
+                "`{}`",
+                p.event_names.get(*e).map(String::as_str).unwrap_or("?")
+            )
+        })
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => "an event".to_string(),
     }
 }

@@ -404,7 +404,9 @@ impl<'p> Engine<'p> {
             Park::Wait { node, .. } => {
                 obs.action(t, Some(node), &Action::TimedOut);
                 let next = match &self.program.nodes[node] {
-                    CNode::Wait { on_timeout, .. } => *on_timeout,
+                    CNode::Wait { on_timeout, .. } | CNode::WaitAny { on_timeout, .. } => {
+                        *on_timeout
+                    }
                     _ => None,
                 };
                 self.proceed(c, next, t, obs);
@@ -514,6 +516,10 @@ impl<'p> Engine<'p> {
                         return;
                     }
                 }
+                if let Some(next) = self.take_branch(c, node, t, ev, event, obs) {
+                    self.proceed(c, next, t, obs);
+                    return;
+                }
             }
             if event == p.trigger.0 {
                 obs.not_entered(t, NotEntered::AlreadyInJourney);
@@ -572,6 +578,49 @@ impl<'p> Engine<'p> {
         if allowed {
             self.enter(c, t, ev, obs);
         }
+    }
+
+    /// At a `wait up to D { on E { ... } ... }` (node `node`): the first branch for `event`
+    /// whose `where` holds takes the event, binds it for `event.FIELD` and gives the node to
+    /// continue at (`Some(None)`: the journey completes). `None`: no branch took it, and it is
+    /// ignored like any event nothing waits for.
+    fn take_branch<O: Observer + ?Sized>(
+        &self,
+        c: &mut Customer,
+        node: usize,
+        t: Instant,
+        ev: &EventPayload,
+        event: usize,
+        obs: &mut O,
+    ) -> Option<Next> {
+        let p = self.program;
+        let CNode::WaitAny { branches, .. } = &p.nodes[node] else {
+            return None;
+        };
+        for (k, (be, condition, next)) in branches.iter().enumerate() {
+            if *be != event {
+                continue;
+            }
+            let holds = self.holds(c, condition, Some(ev), t);
+            if obs.wants_detail() {
+                if let Some(crate::ir::NodeKind::WaitAny { branches: ir, .. }) =
+                    p.ir.nodes.get(node).map(|n| &n.kind)
+                {
+                    if let Some(e) = ir.get(k).and_then(|b| b.condition.as_ref()) {
+                        self.explain_condition(c, (t, Some(node)), e, holds, Some(ev), obs);
+                    }
+                }
+            }
+            if holds {
+                if let Some(run) = c.run.as_mut() {
+                    run.park = Park::Running;
+                    store_event(&mut run.event, ev);
+                }
+                obs.action(t, Some(node), &Action::EventMatched { event });
+                return Some(*next);
+            }
+        }
+        None
     }
 
     /// Reports an event that nothing of the journey took, with where the customer is held.
@@ -786,6 +835,15 @@ impl<'p> Engine<'p> {
                         run.park = Park::Wait {
                             node,
                             until: timeout.map(|d| t.saturating_add(d)),
+                        };
+                    }
+                    return;
+                }
+                CNode::WaitAny { timeout, .. } => {
+                    if let Some(run) = c.run.as_mut() {
+                        run.park = Park::Wait {
+                            node,
+                            until: Some(t.saturating_add(*timeout)),
                         };
                     }
                     return;

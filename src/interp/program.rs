@@ -62,6 +62,12 @@ pub enum CNode {
         on_event: Next,
         on_timeout: Next,
     },
+    /// `wait up to D { on E { ... } ... }`: per branch its event, `where` and block.
+    WaitAny {
+        branches: Vec<(usize, Option<CExpr>, Next)>,
+        timeout: i64,
+        on_timeout: Next,
+    },
     Branch {
         arms: Vec<(CExpr, Next)>,
         otherwise: Next,
@@ -327,6 +333,24 @@ impl Program {
                     condition: names.opt_expr(condition)?,
                     timeout: timeout_secs.map(secs),
                     on_event: names.next(on_event)?,
+                    on_timeout: names.next(on_timeout)?,
+                },
+                NodeKind::WaitAny {
+                    branches,
+                    timeout_secs,
+                    on_timeout,
+                } => CNode::WaitAny {
+                    branches: branches
+                        .iter()
+                        .map(|b| {
+                            Ok((
+                                names.event(&b.event)?,
+                                names.opt_expr(&b.condition)?,
+                                names.next(&b.next)?,
+                            ))
+                        })
+                        .collect::<Result<_, ProgramError>>()?,
+                    timeout: secs(*timeout_secs),
                     on_timeout: names.next(on_timeout)?,
                 },
                 NodeKind::Branch { arms, otherwise } => CNode::Branch {

@@ -89,6 +89,18 @@ fn label_and_shape(n: &Node, j: &Journey) -> (String, Shape) {
             }
             (s, Shape::Hexagon)
         }
+        NodeKind::WaitAny {
+            branches,
+            timeout_secs,
+            ..
+        } => {
+            let events: Vec<&str> = branches.iter().map(|b| b.event.as_str()).collect();
+            let events = events.join(" or ");
+            (
+                format!("wait {events} ≤ {}", duration(*timeout_secs)),
+                Shape::Hexagon,
+            )
+        }
         NodeKind::Branch { .. } => ("if".into(), Shape::Diamond),
         NodeKind::Split { .. } => ("split".into(), Shape::Diamond),
         NodeKind::Milestone { name, .. } => (format!("milestone {name}"), Shape::Round),
@@ -137,6 +149,27 @@ fn edges_of(n: &Node) -> Vec<Edge> {
             if let Some(t) = timeout_secs {
                 out.push(edge(on_timeout, Some(format!("timeout {}", duration(*t)))));
             }
+            out
+        }
+        NodeKind::WaitAny {
+            branches,
+            timeout_secs,
+            on_timeout,
+        } => {
+            let mut out: Vec<Edge> = branches
+                .iter()
+                .map(|b| {
+                    let label = match &b.condition {
+                        Some(c) => format!("{} where {c}", b.event),
+                        None => b.event.clone(),
+                    };
+                    edge(&b.next, Some(label))
+                })
+                .collect();
+            out.push(edge(
+                on_timeout,
+                Some(format!("timeout {}", duration(*timeout_secs))),
+            ));
             out
         }
         NodeKind::Branch { arms, otherwise } => {

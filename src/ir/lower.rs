@@ -220,7 +220,7 @@ fn push_decimal(s: &mut String, n: usize) {
 fn step_keyword(k: &StepKind) -> &'static str {
     match k {
         StepKind::Send(_) => "send",
-        StepKind::Wait(_) | StepKind::WaitEvent(_) => "wait",
+        StepKind::Wait(_) | StepKind::WaitEvent(_) | StepKind::WaitAny(_) => "wait",
         StepKind::If(_) => "if",
         StepKind::Split(_) => "split",
         StepKind::Milestone(_) => "milestone",
@@ -338,6 +338,54 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// `wait up to D { on E { ... } ... } timeout { ... }`: one node, each branch's block under
+    /// `ID.on_EVENT` (events are distinct within a wait), the timeout's under `ID.timeout`.
+    fn wait_any(
+        &mut self,
+        id: &str,
+        span: Span,
+        w: &ast::WaitAny,
+        next: Option<NodeId>,
+        event: Option<&str>,
+    ) {
+        let prefixes: Vec<String> = w
+            .branches
+            .iter()
+            .map(|b| concat(&[id, ".on_", &b.event.name]))
+            .collect();
+        let to_prefix = concat(&[id, ".timeout"]);
+        let branches = w
+            .branches
+            .iter()
+            .zip(&prefixes)
+            .map(|(b, prefix)| WaitBranch {
+                event: b.event.name.clone(),
+                condition: b
+                    .condition
+                    .as_ref()
+                    .map(|c| self.cx(Some(&b.event.name)).expr(c, None)),
+                next: block_entry(prefix, &b.body, &next),
+            })
+            .collect();
+        let on_timeout = match &w.on_timeout {
+            Some(b) => block_entry(&to_prefix, b, &next),
+            None => next.clone(),
+        };
+        let kind = NodeKind::WaitAny {
+            branches,
+            timeout_secs: w.up_to.secs,
+            on_timeout,
+        };
+        self.push(id.into(), span, kind);
+        for (b, prefix) in w.branches.iter().zip(&prefixes) {
+            self.block(prefix, &b.body, &next, Some(&b.event.name));
+        }
+        if let Some(b) = &w.on_timeout {
+            // No event arrived: the enclosing one, if any, is still the one `event.` reads.
+            self.block(&to_prefix, b, &next, event);
+        }
+    }
+
     /// The value `value` of the enum type of attribute `attr`.
     fn enum_const(&self, attr: &str, value: &str) -> Expr {
         let enum_name = match self.model.attr_type(attr) {
@@ -416,6 +464,7 @@ impl<'a> Lowerer<'a> {
                     self.block(&to_prefix, b, &next, event);
                 }
             }
+            StepKind::WaitAny(w) => self.wait_any(id, span, w, next, event),
             StepKind::If(i) => {
                 let prefixes: Vec<String> = (0..i.branches.len())
                     .map(|k| {
@@ -772,6 +821,12 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
             } => {
                 events.insert(event.clone());
                 exprs.extend(condition.as_ref());
+            }
+            NodeKind::WaitAny { branches, .. } => {
+                for b in branches {
+                    events.insert(b.event.clone());
+                    exprs.extend(b.condition.as_ref());
+                }
             }
             NodeKind::EnterStage { guard, .. } => exprs.extend(guard.as_ref()),
             NodeKind::Branch { arms, .. } => exprs.extend(arms.iter().map(|a| &a.condition)),

@@ -231,6 +231,15 @@ pub enum NodeKind {
         on_event: Option<NodeId>,
         on_timeout: Option<NodeId>,
     },
+    /// `wait up to D { on E1 { ... } on E2 { ... } } timeout { ... }`: waits at most
+    /// `timeout_secs` for the first event that matches a branch (its event, and its `condition`
+    /// holds); that branch's `next` is taken. Branches are tried in order and name distinct
+    /// events. On the timeout, `on_timeout`.
+    WaitAny {
+        branches: Vec<WaitBranch>,
+        timeout_secs: u64,
+        on_timeout: Option<NodeId>,
+    },
     /// The first arm whose condition holds is taken, else `otherwise`.
     Branch {
         arms: Vec<Arm>,
@@ -256,6 +265,15 @@ pub enum NodeKind {
     },
     /// `exit`: the customer leaves the journey.
     Exit,
+}
+
+/// One `on EVENT [where COND] { ... }` of a [`NodeKind::WaitAny`]. In `condition` and in the
+/// steps from `next` on, `event.FIELD` reads this branch's event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitBranch {
+    pub event: String,
+    pub condition: Option<Expr>,
+    pub next: Option<NodeId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

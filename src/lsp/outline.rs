@@ -4,7 +4,7 @@
 
 use super::position;
 use crate::source::Span;
-use crate::syntax::ast::{self, Item, JourneyPart, SectionKind};
+use crate::syntax::ast::{self, Item, JourneyPart, SectionKind, StepKind};
 use lsp_types::{DocumentSymbol, SymbolKind};
 
 pub fn outline(text: &str, module: &ast::Module) -> Vec<DocumentSymbol> {
@@ -59,6 +59,97 @@ impl Outline<'_> {
         span: Span,
     ) -> DocumentSymbol {
         self.symbol(id.name.clone(), detail, kind, span, id.span, Vec::new())
+    }
+
+    /// The waits for several events in `b` (at any depth), each with its branches and its
+    /// `timeout`: the places where a journey forks on what the customer does.
+    fn waits(&self, b: &ast::Block, out: &mut Vec<DocumentSymbol>) {
+        for step in &b.steps {
+            match &step.kind {
+                StepKind::WaitAny(w) => {
+                    let mut branches: Vec<DocumentSymbol> = w
+                        .branches
+                        .iter()
+                        .map(|br| {
+                            let mut inner = Vec::new();
+                            self.waits(&br.body, &mut inner);
+                            let detail = br
+                                .condition
+                                .as_ref()
+                                .and_then(|c| self.text.get(c.span.start..c.span.end))
+                                .map(|c| format!("where {c}"));
+                            self.symbol(
+                                format!("on {}", br.event.name),
+                                detail,
+                                SymbolKind::EVENT,
+                                br.span,
+                                br.event.span,
+                                inner,
+                            )
+                        })
+                        .collect();
+                    if let Some(t) = &w.on_timeout {
+                        let mut inner = Vec::new();
+                        self.waits(t, &mut inner);
+                        let head = Span::new(t.span.start, t.span.start + "timeout".len());
+                        branches.push(self.symbol(
+                            "timeout".into(),
+                            None,
+                            SymbolKind::EVENT,
+                            t.span,
+                            head,
+                            inner,
+                        ));
+                    }
+                    let head = Span::new(step.span.start, w.up_to.span.end);
+                    let up_to = self
+                        .text
+                        .get(w.up_to.span.start..w.up_to.span.end)
+                        .unwrap_or("");
+                    self.symbol_into(
+                        out,
+                        format!("wait up to {up_to}"),
+                        step.span,
+                        head,
+                        branches,
+                    );
+                }
+                StepKind::WaitEvent(w) => {
+                    for blk in w.on_event.iter().chain(&w.on_timeout) {
+                        self.waits(blk, out);
+                    }
+                }
+                StepKind::If(i) => {
+                    for blk in i.branches.iter().map(|(_, b)| b).chain(&i.otherwise) {
+                        self.waits(blk, out);
+                    }
+                }
+                StepKind::Split(vs) => {
+                    for v in vs {
+                        self.waits(&v.body, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn symbol_into(
+        &self,
+        out: &mut Vec<DocumentSymbol>,
+        name: String,
+        span: Span,
+        head: Span,
+        children: Vec<DocumentSymbol>,
+    ) {
+        out.push(self.symbol(
+            name,
+            Some("wait".into()),
+            SymbolKind::OPERATOR,
+            span,
+            head,
+            children,
+        ));
     }
 
     fn item(&self, item: &Item) -> Option<DocumentSymbol> {
@@ -147,13 +238,15 @@ impl Outline<'_> {
                                 SectionKind::Stage(id) => id.span,
                                 _ => s.head_span,
                             };
+                            let mut waits = Vec::new();
+                            self.waits(&s.body, &mut waits);
                             Some(self.symbol(
                                 name,
                                 Some("stage".into()),
                                 SymbolKind::NAMESPACE,
                                 s.span,
                                 sel,
-                                Vec::new(),
+                                waits,
                             ))
                         }
                         JourneyPart::Goal(g) => {

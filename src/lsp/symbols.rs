@@ -273,6 +273,18 @@ impl Walker<'_> {
                     self.block(t);
                 }
             }
+            StepKind::WaitAny(w) => {
+                // Each branch's `where` and block read its own event.
+                for b in &w.branches {
+                    self.clause(&b.event, b.condition.as_ref());
+                    let outer = self.event.replace(b.event.name.clone());
+                    self.block(&b.body);
+                    self.event = outer;
+                }
+                if let Some(t) = &w.on_timeout {
+                    self.block(t);
+                }
+            }
             StepKind::If(i) => {
                 for (cond, body) in &i.branches {
                     self.expr(cond, None);

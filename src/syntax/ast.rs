@@ -332,10 +332,15 @@ pub enum StepKind {
     Send(Ident),
     Wait(Dur),
     WaitEvent(WaitEvent),
+    /// `wait up to D { on E1 { ... } on E2 { ... } } timeout { ... }`.
+    WaitAny(WaitAny),
     If(IfStep),
     Split(Vec<Variant>),
     Milestone(Ident),
-    Set { attr: Ident, value: Expr },
+    Set {
+        attr: Ident,
+        value: Expr,
+    },
     Goto(Ident),
     Exit,
 }
@@ -349,6 +354,29 @@ pub struct WaitEvent {
     pub on_event: Option<Block>,
     /// Steps run when the wait times out; `None` when no `timeout` block was written.
     pub on_timeout: Option<Block>,
+}
+
+/// A wait for whichever of several events comes first (`wait up to D { on E { ... } ... }`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitAny {
+    pub up_to: Dur,
+    /// In the order written: an event is taken by the first branch it matches.
+    pub branches: Vec<WaitBranch>,
+    /// From the `{` before the first branch to the `}` after the last.
+    pub branches_span: Span,
+    /// Steps run when the wait times out; `None` when no `timeout` block was written.
+    pub on_timeout: Option<Block>,
+}
+
+/// `on EVENT [where COND] { ... }` inside a [`WaitAny`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitBranch {
+    pub event: Ident,
+    pub condition: Option<Expr>,
+    /// Steps run when this branch's event arrives first; `event.FIELD` reads it there.
+    pub body: Block,
+    /// From `on` to the end of the block.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

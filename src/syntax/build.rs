@@ -559,6 +559,52 @@ impl Builder {
         }
     }
 
+    /// `wait up to D { on E [where C] { ... } ... } timeout { ... }`.
+    fn wait_any(&mut self, span: Span, parts: Pairs<'_, Rule>) -> StepKind {
+        let mut w = WaitAny {
+            up_to: Dur { secs: 0, span },
+            branches: Vec::new(),
+            branches_span: span,
+            on_timeout: None,
+        };
+        for part in parts {
+            match part.as_rule() {
+                Rule::duration => w.up_to = self.dur(part),
+                Rule::wait_branches => {
+                    w.branches_span = self.span(&part);
+                    for b in part.into_inner() {
+                        let bspan = self.span(&b);
+                        let mut inner = b.into_inner();
+                        // `on_kw`, then the event.
+                        inner.next();
+                        let event = self.next_ident(&mut inner);
+                        let mut condition = None;
+                        let mut body = None;
+                        for rest in inner {
+                            match rest.as_rule() {
+                                Rule::where_clause => condition = self.where_clause(Some(rest)),
+                                Rule::block => body = Some(self.block(rest)),
+                                _ => {}
+                            }
+                        }
+                        w.branches.push(WaitBranch {
+                            event,
+                            condition,
+                            body: body.unwrap_or(Block {
+                                steps: Vec::new(),
+                                span: bspan,
+                            }),
+                            span: bspan,
+                        });
+                    }
+                }
+                Rule::timeout_block => w.on_timeout = Some(self.block(part)),
+                _ => {}
+            }
+        }
+        StepKind::WaitAny(w)
+    }
+
     fn block(&mut self, p: P) -> Block {
         let span = self.span(&p);
         // `on_event_block` and `timeout_block` wrap a `block`.
@@ -605,6 +651,7 @@ impl Builder {
                 }
                 StepKind::WaitEvent(w)
             }
+            Rule::wait_any => self.wait_any(span, it),
             Rule::if_step => {
                 let mut branches = Vec::new();
                 let mut otherwise = None;

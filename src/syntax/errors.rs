@@ -80,6 +80,10 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::exit_step => {
             "a step (`send`, `wait`, `if`, `split`, `milestone`, `set`, `goto` or `exit`)"
         }
+        Rule::wait_any => "a `wait up to DURATION { on EVENT { ... } ... }`",
+        // Reported only when its opening brace is missing.
+        Rule::wait_branches => "`{`",
+        Rule::wait_branch | Rule::on_kw => "a branch `on EVENT { ... }`",
         Rule::up_to => "`up to DURATION`",
         Rule::timeout_block => "a `timeout { ... }` block",
         Rule::else_if | Rule::else_block => "`else`",

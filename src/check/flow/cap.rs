@@ -71,6 +71,7 @@ pub(super) fn elapsed(g: &Graph, n: NodeId, i: usize) -> u64 {
     match (g.nodes[n].kind, g.nodes[n].succ[i].kind) {
         (NodeKind::Delay(secs), _) => secs,
         (NodeKind::Wait(w), EdgeKind::Timeout) => w.up_to.map_or(0, |d| d.secs),
+        (NodeKind::WaitAny(w), EdgeKind::Timeout) => w.up_to.secs,
         _ => 0,
     }
 }
@@ -181,6 +182,7 @@ fn report(cx: &mut Ctx, g: &Graph, ch: &ChannelDef, cap: &Cap, path: &Path, on_c
                 e.and_then(|i| g.nodes[n].succ.get(i)).map(|e| e.kind)
             ),
             (NodeKind::Wait(_), Some(EdgeKind::Event))
+                | (NodeKind::WaitAny(_), Some(EdgeKind::On(_)))
         )
     });
     d = d

@@ -34,6 +34,10 @@ pub fn requires(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
             let blocked = matches!(
                 (g.nodes[n].kind, g.nodes[n].succ[i].kind),
                 (NodeKind::Wait(w), EdgeKind::Event) if w.event.name == event
+            ) || matches!(
+                (g.nodes[n].kind, g.nodes[n].succ[i].kind),
+                (NodeKind::WaitAny(w), EdgeKind::On(k))
+                    if w.branches.get(k).is_some_and(|b| b.event.name == event)
             );
             (!blocked).then_some(())
         });
@@ -122,6 +126,13 @@ pub fn consent(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
                     known
                         || w.condition
                             .as_ref()
+                            .is_some_and(|c| known_true(c, true, &is_bool).contains(attr))
+                }
+                (NodeKind::WaitAny(w), EdgeKind::On(k)) => {
+                    known
+                        || w.branches
+                            .get(k)
+                            .and_then(|b| b.condition.as_ref())
                             .is_some_and(|c| known_true(c, true, &is_bool).contains(attr))
                 }
                 (NodeKind::If(i), EdgeKind::Otherwise) => {

@@ -18,6 +18,8 @@ pub enum NodeKind<'a> {
     Send(&'a ast::Ident),
     Delay(u64),
     Wait(&'a ast::WaitEvent),
+    /// `wait up to D { on E { ... } ... }`: one `On` edge per branch and one `Timeout` edge.
+    WaitAny(&'a ast::WaitAny),
     If(&'a ast::IfStep),
     Split,
     Milestone(&'a ast::Ident),
@@ -38,6 +40,9 @@ pub enum EdgeKind<'a> {
     Event,
     /// The wait's `up to` ran out.
     Timeout,
+    /// Branch `index` of a `wait up to D { ... }` was taken: its event arrived first and its
+    /// `where` held.
+    On(usize),
     /// Arm `index` of an `if` was taken: its condition held and every earlier one did not.
     Arm(usize),
     /// No arm of an `if` was taken.
@@ -151,6 +156,7 @@ impl<'a> Graph<'a> {
                     StepKind::Send(t) => NodeKind::Send(t),
                     StepKind::Wait(d) => NodeKind::Delay(d.secs),
                     StepKind::WaitEvent(w) => NodeKind::Wait(w),
+                    StepKind::WaitAny(w) => NodeKind::WaitAny(w),
                     StepKind::If(i) => NodeKind::If(i),
                     StepKind::Split(_) => NodeKind::Split,
                     StepKind::Milestone(m) => NodeKind::Milestone(m),
@@ -180,6 +186,15 @@ impl<'a> Graph<'a> {
                     if w.up_to.is_some() {
                         self.link(id, on_timeout, EdgeKind::Timeout);
                     }
+                }
+                StepKind::WaitAny(w) => {
+                    for (n, b) in w.branches.iter().enumerate() {
+                        let to = self.block(&b.body, next, section);
+                        self.link(id, to, EdgeKind::On(n));
+                    }
+                    // `up to` is part of the syntax: this wait always times out.
+                    let on_timeout = self.opt_block(w.on_timeout.as_ref(), next, section);
+                    self.link(id, on_timeout, EdgeKind::Timeout);
                 }
                 StepKind::If(i) => {
                     for (n, (_, body)) in i.branches.iter().enumerate() {
@@ -230,6 +245,9 @@ impl<'a> Graph<'a> {
 
     /// Whether time passes when a customer leaves this node along any edge.
     pub fn passes_time(&self, n: NodeId) -> bool {
-        matches!(self.nodes[n].kind, NodeKind::Delay(_) | NodeKind::Wait(_))
+        matches!(
+            self.nodes[n].kind,
+            NodeKind::Delay(_) | NodeKind::Wait(_) | NodeKind::WaitAny(_)
+        )
     }
 }

@@ -156,6 +156,20 @@ fn words(g: &Graph, n: NodeId, edge: Option<EdgeKind>, shown: bool) -> Option<St
                 _ => format!("`{head}`"),
             }
         }
+        NodeKind::WaitAny(w) => {
+            let head = text::wait_any(w);
+            match edge {
+                Some(EdgeKind::Timeout) => format!("`{head}` timed out"),
+                Some(EdgeKind::On(k)) => match w.branches.get(k) {
+                    Some(b) if b.condition.is_some() => {
+                        format!("`{head}` got `{}` (`{}`)", b.event.name, text::branch(b))
+                    }
+                    Some(b) => format!("`{head}` got `{}`", b.event.name),
+                    None => format!("`{head}`"),
+                },
+                _ => format!("`{head}`"),
+            }
+        }
         NodeKind::If(i) => {
             let cond = |k: usize| {
                 i.branches

@@ -71,6 +71,14 @@ fn unreachable_steps(cx: &mut Ctx, g: &Graph, b: &Block, reachable: &[bool]) {
                     unreachable_steps(cx, g, t, reachable);
                 }
             }
+            StepKind::WaitAny(w) => {
+                for b in &w.branches {
+                    unreachable_steps(cx, g, &b.body, reachable);
+                }
+                if let Some(t) = &w.on_timeout {
+                    unreachable_steps(cx, g, t, reachable);
+                }
+            }
             StepKind::If(i) => {
                 for (_, body) in &i.branches {
                     unreachable_steps(cx, g, body, reachable);
@@ -121,6 +129,7 @@ fn step_words(step: &Step) -> String {
         StepKind::Send(t) => format!("send {}", t.name),
         StepKind::Wait(d) => format!("wait {}", text::dur(d.secs)),
         StepKind::WaitEvent(w) => text::wait(w),
+        StepKind::WaitAny(w) => text::wait_any(w),
         StepKind::If(i) => format!(
             "if {}",
             i.branches
@@ -195,6 +204,11 @@ pub fn local(cx: &mut Ctx, b: &Block) {
                 }
                 if let Some(o) = &i.otherwise {
                     local(cx, o);
+                }
+            }
+            StepKind::WaitAny(w) => {
+                for blk in w.branches.iter().map(|b| &b.body).chain(&w.on_timeout) {
+                    local(cx, blk);
                 }
             }
             StepKind::Split(vs) => {

@@ -4,7 +4,9 @@
 //! journeys are written in.
 
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal, Step, StepKind, UnOp, WaitEvent};
+use crate::syntax::ast::{
+    BinOp, Expr, ExprKind, Literal, Step, StepKind, UnOp, WaitAny, WaitBranch, WaitEvent,
+};
 
 pub use crate::units::duration as dur;
 
@@ -143,6 +145,20 @@ pub fn wait(w: &WaitEvent) -> String {
     s
 }
 
+/// `wait up to 2d`, the head of a wait for several events.
+pub fn wait_any(w: &WaitAny) -> String {
+    format!("wait up to {}", dur(w.up_to.secs))
+}
+
+/// `on kyc_rejected where event.reason == "documents"`, a branch without its block.
+pub fn branch(b: &WaitBranch) -> String {
+    let mut s = format!("on {}", b.event.name);
+    if let Some(c) = &b.condition {
+        s.push_str(&format!(" where {}", expr(c)));
+    }
+    s
+}
+
 /// The first line of a step: the whole of a simple step, the part before the first block of a
 /// compound one. Labels go there, so a long `if` is not underlined from top to bottom.
 pub fn head(step: &Step) -> Span {
@@ -159,6 +175,7 @@ pub fn head(step: &Step) -> Span {
             }
             end
         }
+        StepKind::WaitAny(w) => w.up_to.span.end,
         StepKind::Split(_) => s.start + "split".len(),
         _ => s.end,
     };

@@ -197,6 +197,9 @@ fn label(node: &ir::Node) -> String {
             }
             s
         }
+        NodeKind::WaitAny { timeout_secs, .. } => {
+            format!("wait up to {}", crate::units::duration(*timeout_secs))
+        }
         NodeKind::Branch { arms, .. } => match arms.first() {
             Some(a) => format!("if {}", a.condition),
             None => "if".to_string(),
@@ -217,6 +220,11 @@ fn label(node: &ir::Node) -> String {
             "then" => "then".to_string(),
             "else" => "else".to_string(),
             b if b.starts_with("else_if_") => "else if".to_string(),
+            // A branch of `wait up to D { on E { ... } }` (a split variant may be named `on_…`
+            // too: the step holding the block tells them apart).
+            b if b.starts_with("on_") && segs[segs.len() - 4] == "wait" => {
+                format!("on {}", &b["on_".len()..])
+            }
             b => b.to_string(),
         };
         return format!("{block}: {base}");

@@ -19,6 +19,11 @@ pub fn milestones_in(b: &crate::syntax::ast::Block, out: &mut Vec<String>) {
                     milestones_in(b, out);
                 }
             }
+            StepKind::WaitAny(w) => {
+                for b in w.branches.iter().map(|b| &b.body).chain(&w.on_timeout) {
+                    milestones_in(b, out);
+                }
+            }
             StepKind::If(i) => {
                 for (_, b) in &i.branches {
                     milestones_in(b, out);

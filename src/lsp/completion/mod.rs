@@ -1,5 +1,5 @@
-//! Completion in context: touchpoints after `send`, events after `wait`, `trigger`, `goal` and
-//! `exit on`, attributes after `set` and in conditions, enum values where an enum attribute is
+//! Completion in context: touchpoints after `send`, events after `wait`, `trigger`, `goal`,
+//! `exit on` and a wait's branch `on`, attributes after `set` and in conditions, enum values where an enum attribute is
 //! compared or assigned, fields after `event.`, and otherwise the keywords that fit where the
 //! cursor is. Names come from the checked model of the file's unit; the context comes from the
 //! text (see [`super::context`]), since the item being typed does not parse yet.
@@ -100,7 +100,8 @@ impl Completer<'_> {
             // A simulation's `trigger` opens a block of fields, not an event name.
             "trigger" if self.item_kind() == "simulation" => return Vec::new(),
             "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
-            "on" if prev == "exit" => return events(m),
+            // `exit on E`, and a branch `on E { ... }` of `wait up to D { ... }`.
+            "on" if prev == "exit" || self.in_wait_branches() => return events(m),
             "," if self.in_requires() => return events(m),
             "set" => return attributes(m),
             "goto" => return self.stages(),
@@ -196,6 +197,9 @@ impl Completer<'_> {
             }
             _ => {}
         }
+        if self.in_wait_branches() {
+            return keywords(&["on"]);
+        }
         match (self.item_kind(), d) {
             (_, 0) => keywords(TOP_KEYWORDS),
             ("journey", 1) => keywords(JOURNEY_KEYWORDS),
@@ -277,6 +281,22 @@ impl Completer<'_> {
             .and_then(|i| i.checked_sub(1))
             .and_then(|i| self.toks.get(i))
             .map_or("", |t| t.text)
+    }
+
+    /// Whether the innermost open brace is that of `wait up to D {`, where branches `on E` go.
+    fn in_wait_branches(&self) -> bool {
+        if self.item_kind() != "journey" {
+            return false;
+        }
+        let Some(open) = self.open_braces().last().copied() else {
+            return false;
+        };
+        let at = |k: usize| {
+            open.checked_sub(k)
+                .and_then(|i| self.toks.get(i))
+                .map_or("", |t| t.text)
+        };
+        at(4) == "wait" && at(3) == "up" && at(2) == "to"
     }
 
     /// Whether the cursor follows `requires A, B,` on a touchpoint.
