@@ -126,7 +126,13 @@ class AslEngine:
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
                 body = json.loads(m["Body"])
                 if body["type"] == "listen":
-                    LISTENERS[body["execution"]] = body["task_token"]
+                    # moto shares the context object between a Parallel's branches: when the
+                    # steps branch ends at once (nothing to send), the listener's message can
+                    # be posted as the branch is cancelled, without its token. That execution is
+                    # ending and needs no listener; one that goes on without a listener shows
+                    # as a divergence (no goal or exit can reach it).
+                    if "task_token" in body:
+                        LISTENERS[body["execution"]] = body["task_token"]
                 else:
                     MAILBOX.setdefault(body["execution"], []).append(body)
 
