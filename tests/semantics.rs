@@ -1423,3 +1423,95 @@ journey promotion {{ trigger signed_up  exclusive marketing  priority 1  onboard
     assert!(has(&t, "promotion: entered"), "{t:?}");
     assert!(!has(&t, "welcome_series: entered"), "{t:?}");
 }
+
+// ---------------------------------------------------------------- conversion after completion
+
+#[test]
+fn a_goal_in_its_window_after_the_steps_end_converts() {
+    // The steps end at +2d (completed); the goal event at +5d is inside `within 14d`: converted.
+    let p = program("journey j { trigger signed_up  goal upgraded within 14d  onboarding { wait 2d  send tip } }");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("5d", "upgraded")
+        .after("1d");
+    assert!(has(&t, "+2d sent tip"), "{t:?}");
+    assert!(has(&t, "completed"), "{t:?}");
+    assert!(has(&t, "+5d converted"), "{t:?}");
+    // After an `exit` step too; outside the window, never.
+    let p = program("journey j { trigger signed_up  goal upgraded within 3d  onboarding { send tip  exit } }");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("2d", "upgraded")
+        .after("1d");
+    assert!(has(&t, "+2d converted"), "{t:?}");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("4d", "upgraded")
+        .after("1d");
+    assert!(!has(&t, "converted"), "{t:?}");
+}
+
+/// A journey whose steps end at once, with a goal window that outlives them.
+const AFTER_COMPLETION: &str = r#"
+event signed_up
+event upgraded
+channel email
+touchpoint tip { channel email  template "tip" }
+journey j {
+  trigger signed_up
+  goal upgraded within 14d
+  onboarding {
+    send tip
+  }
+}
+test "converts after completing" {
+  journey j
+  at 0 signed_up
+  at 3d upgraded
+  expect sent tip
+  expect converted
+}
+"#;
+
+fn journeyc_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("journeyc runs")
+}
+
+#[test]
+fn test_and_run_count_a_conversion_after_completion() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("j.journey"), AFTER_COMPLETION).expect("write journey");
+    // `journeyc test`: `expect converted` holds for a customer who completed, then upgraded.
+    let out = journeyc_in(dir.path(), &["test", "j.journey"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `journeyc run`: the replay records the conversion after `completed`.
+    let log = "{\"userId\":\"u1\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"userId\":\"u1\",\"event\":\"upgraded\",\"timestamp\":\"2026-01-08T09:00:00Z\"}\n";
+    std::fs::write(dir.path().join("log.jsonl"), log).expect("write log");
+    let out = journeyc_in(dir.path(), &["run", "j.journey", "--events", "log.jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let actions: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let at = |action: &str| {
+        actions
+            .iter()
+            .position(|a| a["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in {actions:?}"))
+    };
+    assert!(at("completed") < at("converted"), "{actions:?}");
+    let converted = &actions[at("converted")];
+    assert_eq!(converted["time"], "2026-01-08T09:00:00Z", "{actions:?}");
+    assert_eq!(converted["goal"], "upgraded", "{actions:?}");
+}

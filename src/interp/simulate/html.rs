@@ -140,6 +140,7 @@ fn report_body(o: &mut String, r: &Report) {
         time(g.time.median_secs),
         time(g.time.p90_secs)
     );
+    outcomes(o, r);
     for s in &r.splits {
         let _ = write!(
             o,
@@ -279,4 +280,21 @@ pub fn render_world(w: &super::pressure::WorldReport) -> String {
     }
     body.push_str("</table>");
     page(&title, &body)
+}
+
+/// "How customers left": the rows of [`super::report::Outcomes::rows`], a partition of the
+/// customers who entered, as in the text report.
+fn outcomes(o: &mut String, r: &Report) {
+    o.push_str("<h2>How customers left</h2><table><tr><th>outcome</th><th>customers</th><th>%</th></tr>");
+    for (label, n) in r.outcomes.rows() {
+        let share = if r.entered == 0 { 0.0 } else { n as f64 / r.entered as f64 };
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&label),
+            count(n),
+            pct(share)
+        );
+    }
+    o.push_str("</table>");
 }
