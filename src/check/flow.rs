@@ -12,6 +12,7 @@ mod loops;
 mod path;
 mod reach;
 mod text;
+mod window;
 
 use super::model::{JourneyDef, Model};
 use super::Sink;
