@@ -1515,3 +1515,52 @@ fn test_and_run_count_a_conversion_after_completion() {
     assert_eq!(converted["time"], "2026-01-08T09:00:00Z", "{actions:?}");
     assert_eq!(converted["goal"], "upgraded", "{actions:?}");
 }
+
+// ---------------------------------------------------------------- goals before waits (W0408)
+
+#[test]
+fn a_goal_takes_its_event_before_a_wait() {
+    let p = program("journey j { trigger signed_up  goal upgraded within 14d  onboarding { wait upgraded up to 7d { send tip } timeout { send extra } } }");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("1d", "upgraded")
+        .after("10d");
+    assert!(has(&t, "+1d converted"), "{t:?}");
+    assert!(!has(&t, "sent tip"), "the wait's block never runs: {t:?}");
+    assert!(!has(&t, "sent extra"), "{t:?}");
+}
+
+#[test]
+fn w0408_warns_that_the_goal_takes_the_event_of_a_wait() {
+    let page = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0408.md"),
+    )
+    .unwrap_or_default();
+    let blocks: Vec<&str> = page
+        .split("```journey\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2, "a wrong and a fixed example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let check = |text: &str| {
+        std::fs::write(dir.path().join("p.journey"), text).expect("write");
+        let out = journeyc_in(dir.path(), &["check", "--deny", "warnings", "p.journey"]);
+        let all = String::from_utf8_lossy(&out.stderr).to_string()
+            + &String::from_utf8_lossy(&out.stdout);
+        (out.status.code(), all)
+    };
+    let (code, wrong) = check(blocks[0]);
+    assert_eq!(code, Some(1), "{wrong}");
+    assert!(wrong.contains("W0408"), "{wrong}");
+    assert!(wrong.contains("the block of `wait upgraded` never runs"), "{wrong}");
+    assert_eq!(check(blocks[1]).0, Some(0));
+    // A goal with `where`, or a wait that can end after the goal's window: no warning.
+    let (_, with_where) = check(&blocks[0].replace(
+        "goal upgraded within 14d",
+        "goal upgraded where plan == pro within 14d",
+    ).replace("event upgraded", "enum plan { free, pro }\ncustomer { plan: plan = free }\nevent upgraded"));
+    assert!(!with_where.contains("W0408"), "{with_where}");
+    let (_, late) = check(&blocks[0].replace("up to 7d", "up to 15d"));
+    assert!(!late.contains("W0408"), "{late}");
+}

@@ -7,6 +7,7 @@
 mod cap;
 mod crowd;
 mod facts;
+mod goal_wait;
 mod graph;
 mod loops;
 mod path;
@@ -46,6 +47,7 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
         reach::local(&mut cx, &s.body);
     }
     reach::goals(&mut cx, &g, &reachable);
+    goal_wait::check(&mut cx, &g, &reachable);
     loops::check(&mut cx, &g, &reachable);
     facts::requires(&mut cx, &g, &reachable);
     facts::consent(&mut cx, &g, &reachable);
