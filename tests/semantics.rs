@@ -1438,7 +1438,9 @@ fn a_goal_in_its_window_after_the_steps_end_converts() {
     assert!(has(&t, "completed"), "{t:?}");
     assert!(has(&t, "+5d converted"), "{t:?}");
     // After an `exit` step too; outside the window, never.
-    let p = program("journey j { trigger signed_up  goal upgraded within 3d  onboarding { send tip  exit } }");
+    let p = program(
+        "journey j { trigger signed_up  goal upgraded within 3d  onboarding { send tip  exit } }",
+    );
     let t = Run::new(&p)
         .event("0", "signed_up")
         .event("2d", "upgraded")
@@ -1499,7 +1501,12 @@ fn test_and_run_count_a_conversion_after_completion() {
     let log = "{\"userId\":\"u1\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"userId\":\"u1\",\"event\":\"upgraded\",\"timestamp\":\"2026-01-08T09:00:00Z\"}\n";
     std::fs::write(dir.path().join("log.jsonl"), log).expect("write log");
     let out = journeyc_in(dir.path(), &["run", "j.journey", "--events", "log.jsonl"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let actions: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -1532,10 +1539,9 @@ fn a_goal_takes_its_event_before_a_wait() {
 
 #[test]
 fn w0408_warns_that_the_goal_takes_the_event_of_a_wait() {
-    let page = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0408.md"),
-    )
-    .unwrap_or_default();
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0408.md"))
+            .unwrap_or_default();
     let blocks: Vec<&str> = page
         .split("```journey\n")
         .skip(1)
@@ -1553,13 +1559,23 @@ fn w0408_warns_that_the_goal_takes_the_event_of_a_wait() {
     let (code, wrong) = check(blocks[0]);
     assert_eq!(code, Some(1), "{wrong}");
     assert!(wrong.contains("W0408"), "{wrong}");
-    assert!(wrong.contains("the block of `wait upgraded` never runs"), "{wrong}");
+    assert!(
+        wrong.contains("the block of `wait upgraded` never runs"),
+        "{wrong}"
+    );
     assert_eq!(check(blocks[1]).0, Some(0));
     // A goal with `where`, or a wait that can end after the goal's window: no warning.
-    let (_, with_where) = check(&blocks[0].replace(
-        "goal upgraded within 14d",
-        "goal upgraded where plan == pro within 14d",
-    ).replace("event upgraded", "enum plan { free, pro }\ncustomer { plan: plan = free }\nevent upgraded"));
+    let (_, with_where) = check(
+        &blocks[0]
+            .replace(
+                "goal upgraded within 14d",
+                "goal upgraded where plan == pro within 14d",
+            )
+            .replace(
+                "event upgraded",
+                "enum plan { free, pro }\ncustomer { plan: plan = free }\nevent upgraded",
+            ),
+    );
     assert!(!with_where.contains("W0408"), "{with_where}");
     let (_, late) = check(&blocks[0].replace("up to 7d", "up to 15d"));
     assert!(!late.contains("W0408"), "{late}");

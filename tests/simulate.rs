@@ -703,10 +703,14 @@ fn how_customers_left_is_a_partition_when_customers_complete_then_convert() {
     ] {
         assert!(o[key].as_u64() > Some(0), "{key} happens here: {o}");
     }
-    let converted: u64 = ["converted", "completed_then_converted", "exit_step_then_converted"]
-        .iter()
-        .filter_map(|k| o[*k].as_u64())
-        .sum();
+    let converted: u64 = [
+        "converted",
+        "completed_then_converted",
+        "exit_step_then_converted",
+    ]
+    .iter()
+    .filter_map(|k| o[*k].as_u64())
+    .sum();
     assert_eq!(Some(converted), v["goal"]["converted"].as_u64(), "{o}");
 
     // The text rows say the same and add up to the customers who entered.
@@ -730,14 +734,23 @@ fn how_customers_left_is_a_partition_when_customers_complete_then_convert() {
         .skip(1)
         .map(|l| {
             let cols: Vec<&str> = l.split_whitespace().collect();
-            let n = cols[cols.len() - 2].replace(',', "").parse().expect("a count");
+            let n = cols[cols.len() - 2]
+                .replace(',', "")
+                .parse()
+                .expect("a count");
             (cols[..cols.len() - 2].join(" "), n)
         })
         .collect();
     assert_eq!(rows.iter().map(|r| r.1).sum::<u64>(), entered, "{section}");
     let row = |label: &str| rows.iter().find(|r| r.0 == label).map(|r| r.1);
-    assert_eq!(row("completed, then converted"), o["completed_then_converted"].as_u64());
-    assert_eq!(row("exit step, then converted"), o["exit_step_then_converted"].as_u64());
+    assert_eq!(
+        row("completed, then converted"),
+        o["completed_then_converted"].as_u64()
+    );
+    assert_eq!(
+        row("exit step, then converted"),
+        o["exit_step_then_converted"].as_u64()
+    );
     assert_eq!(row("completed the steps"), o["completed"].as_u64());
     let html = std::fs::read_to_string(&page).expect("the page was written");
     assert!(html.contains(&format!(

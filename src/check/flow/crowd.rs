@@ -19,6 +19,7 @@ use super::window::{most_sends, sends_on, Most};
 use crate::check::model::{Cap, JourneyDef, Model};
 use crate::check::Sink;
 use crate::diagnostics::{codes, Diagnostic};
+use crate::source::Span;
 
 /// At most this many search states per journey and channel.
 const BUDGET: usize = 20_000;
@@ -113,18 +114,24 @@ type Side<'a> = (&'a JourneyDef, &'a Graph<'a>, &'a Most, &'a Vec<bool>);
 fn report(sink: &mut Sink, ch: &crate::check::model::ChannelDef, cap: &Cap, sides: [Side<'_>; 2]) {
     let window = text::dur(cap.per_secs);
     let [(ja, ga, ma, oa), (jb, gb, mb, ob)] = sides;
-    let first_send = |g: &Graph, m: &Most, on: &[bool]| {
-        m.path
-            .iter()
-            .map(|(n, _)| *n)
-            .find(|&n| on[n])
-            .map(|n| g.nodes[n].span)
+    // Every send of each path is labelled: the first says how many the path makes, the others
+    // which one they are, so both paths can be read in the source.
+    // (Spans compare equal whatever they cover: nodes are compared by id.)
+    let sends = |g: &Graph, m: &Most, on: &[bool]| -> Vec<Span> {
+        let mut seen: Vec<NodeId> = Vec::new();
+        for (n, _) in &m.path {
+            if on[*n] && !seen.contains(n) {
+                seen.push(*n);
+            }
+        }
+        seen.iter().map(|n| g.nodes[*n].span).collect()
     };
-    let (Some(sa), Some(sb)) = (first_send(ga, ma, oa), first_send(gb, mb, ob)) else {
+    let (sa, sb) = (sends(ga, ma, oa), sends(gb, mb, ob));
+    if sa.is_empty() || sb.is_empty() {
         return;
-    };
+    }
     let plural = |n: u64| if n == 1 { "message" } else { "messages" };
-    let d = Diagnostic::warning(
+    let mut d = Diagnostic::warning(
         codes::CAP_EXCEEDED_TOGETHER,
         jb.file,
         format!(
@@ -135,28 +142,28 @@ fn report(sink: &mut Sink, ch: &crate::check::model::ChannelDef, cap: &Cap, side
             ch.name,
             cap.count
         ),
-    )
-    .label(
-        sb,
-        format!(
-            "`{}` can send {} {} on `{}` within {window} from here",
-            jb.name,
-            mb.count,
-            plural(mb.count),
-            ch.name
-        ),
-    )
-    .label_in(
-        ja.file,
-        sa,
-        format!(
-            "`{}` can send {} {} on `{}` within {window} from here",
-            ja.name,
-            ma.count,
-            plural(ma.count),
-            ch.name
-        ),
-    )
+    );
+    for (j, spans, m, here) in [(jb, &sb, mb, true), (ja, &sa, ma, false)] {
+        for (k, span) in spans.iter().enumerate() {
+            let text = if k == 0 {
+                format!(
+                    "`{}` can send {} {} on `{}` within {window} from here",
+                    j.name,
+                    m.count,
+                    plural(m.count),
+                    ch.name
+                )
+            } else {
+                format!("`{}`: {} send", j.name, text::ordinal(k + 1))
+            };
+            d = if here {
+                d.label(*span, text)
+            } else {
+                d.label_in(j.file, *span, text)
+            };
+        }
+    }
+    let d = d
     .label_in(
         ch.origin.file,
         cap.span,

@@ -390,7 +390,11 @@ impl<'a> PathFacts<'a> {
                 }
             }
             (NodeKind::If(ifs), Some(EdgeKind::Otherwise)) => {
-                if ifs.branches.iter().any(|(c, _)| self.eval(c, k) == Some(true)) {
+                if ifs
+                    .branches
+                    .iter()
+                    .any(|(c, _)| self.eval(c, k) == Some(true))
+                {
                     return None;
                 }
             }

@@ -39,14 +39,19 @@ pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
             None => None,
             Some(d) => {
                 let latest = latest.get_or_insert_with(|| latest_arrival(cx, g, reachable));
-                let ends = latest[n].zip(w.up_to).map(|(t, u)| t.saturating_add(u.secs));
+                let ends = latest[n]
+                    .zip(w.up_to)
+                    .map(|(t, u)| t.saturating_add(u.secs));
                 match ends {
                     Some(end) if end <= d.secs => Some(text::dur(d.secs)),
                     _ => continue,
                 }
             }
         };
-        let head = Span::new(node.span.start, w.up_to.map_or(w.event.span.end, |u| u.span.end));
+        let head = Span::new(
+            node.span.start,
+            w.up_to.map_or(w.event.span.end, |u| u.span.end),
+        );
         let goal_label = match &window {
             None => format!("`goal {}` takes every `{}` first: goals are checked before waits", goal.event.name, goal.event.name),
             Some(d) => format!("`goal {}` takes every `{}` within {d} of entry first: goals are checked before waits", goal.event.name, goal.event.name),
@@ -95,7 +100,9 @@ fn latest_arrival(cx: &Ctx, g: &Graph, reachable: &[bool]) -> Vec<Option<u64>> {
     let mut latest: Vec<Option<u64>> = vec![None; n];
     let mut unbounded = vec![false; n];
     latest[g.start] = Some(0);
-    let mut ready: Vec<NodeId> = (0..n).filter(|&a| reachable[a] && indegree[a] == 0).collect();
+    let mut ready: Vec<NodeId> = (0..n)
+        .filter(|&a| reachable[a] && indegree[a] == 0)
+        .collect();
     let mut done = vec![false; n];
     while let Some(a) = ready.pop() {
         done[a] = true;

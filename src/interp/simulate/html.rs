@@ -285,9 +285,15 @@ pub fn render_world(w: &super::pressure::WorldReport) -> String {
 /// "How customers left": the rows of [`super::report::Outcomes::rows`], a partition of the
 /// customers who entered, as in the text report.
 fn outcomes(o: &mut String, r: &Report) {
-    o.push_str("<h2>How customers left</h2><table><tr><th>outcome</th><th>customers</th><th>%</th></tr>");
+    o.push_str(
+        "<h2>How customers left</h2><table><tr><th>outcome</th><th>customers</th><th>%</th></tr>",
+    );
     for (label, n) in r.outcomes.rows() {
-        let share = if r.entered == 0 { 0.0 } else { n as f64 / r.entered as f64 };
+        let share = if r.entered == 0 {
+            0.0
+        } else {
+            n as f64 / r.entered as f64
+        };
         let _ = write!(
             o,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -192,7 +192,11 @@ pub fn render(r: &Report) -> String {
     // A partition: each customer who entered is on exactly one row.
     let _ = writeln!(o, "\nHow customers left (each customer who entered, once)");
     for (label, n) in r.outcomes.rows() {
-        let share = if r.entered == 0 { 0.0 } else { n as f64 / r.entered as f64 };
+        let share = if r.entered == 0 {
+            0.0
+        } else {
+            n as f64 / r.entered as f64
+        };
         let _ = writeln!(o, "  {:<30} {:>10} {:>7}", label, count(n), pct(share));
     }
     for s in &r.splits {
