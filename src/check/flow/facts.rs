@@ -251,8 +251,8 @@ pub fn known_true<'e>(
 /// (W0402, W0407): touchpoints sent on the path, so `sent(T)` is true after `send T`, and
 /// attribute values a `set ATTR = VALUE` fixed, so a condition read right after it is decided.
 ///
-/// A `set` fact lasts until time passes: an `identify` may change the attribute while the
-/// customer waits, but not between two instantaneous steps. A sent fact lasts for the rest of
+/// A `set` fact lasts until time may pass (a wait, or a send quiet hours may hold): an
+/// `identify` may change the attribute meanwhile, but not between two instantaneous steps. A sent fact lasts for the rest of
 /// the path (it is the same entry). Only sends that surely go out are facts: transactional
 /// ones, ones on a channel without consent or caps, and the sends the search counts (its
 /// premise is that they go out). Which arm of an `if` a path may take then follows: an arm
@@ -269,6 +269,8 @@ pub struct PathFacts<'a> {
     sure_send: Vec<Option<u32>>,
     /// Per node: the attribute slot its `set` assigns and the fact it leaves (0: not known).
     set: Vec<Option<(usize, u8)>>,
+    /// Per node: whether time may pass there (a wait, or a send quiet hours may hold).
+    holds: Vec<bool>,
     model: &'a crate::check::model::Model,
 }
 
@@ -352,12 +354,27 @@ impl<'a> PathFacts<'a> {
                 Some((slot, v))
             })
             .collect();
+        let holds = g
+            .nodes
+            .iter()
+            .map(|node| match node.kind {
+                NodeKind::Delay(_) | NodeKind::Wait(_) => true,
+                NodeKind::Send(t) => model
+                    .touchpoints
+                    .get(&t.name)
+                    .filter(|tp| !tp.transactional)
+                    .and_then(|tp| model.channels.get(&tp.channel))
+                    .is_some_and(|c| c.quiet.is_some()),
+                _ => false,
+            })
+            .collect();
         PathFacts {
             sent,
             attrs,
             values,
             sure_send,
             set,
+            holds,
             model,
         }
     }
@@ -398,8 +415,10 @@ impl<'a> PathFacts<'a> {
                     return None;
                 }
             }
-            (NodeKind::Delay(_) | NodeKind::Wait(_), _) => k.attrs = [0; 8],
             _ => {}
+        }
+        if self.holds.get(n).copied().unwrap_or(false) {
+            k.attrs = [0; 8];
         }
         Some(self.at(node.succ.get(i)?.to, k))
     }
