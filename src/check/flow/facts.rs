@@ -406,14 +406,13 @@ impl<'a> PathFacts<'a> {
                     }
                 }
             }
-            (NodeKind::If(ifs), Some(EdgeKind::Otherwise)) => {
+            (NodeKind::If(ifs), Some(EdgeKind::Otherwise))
                 if ifs
                     .branches
                     .iter()
-                    .any(|(c, _)| self.eval(c, k) == Some(true))
-                {
-                    return None;
-                }
+                    .any(|(c, _)| self.eval(c, k) == Some(true)) =>
+            {
+                return None;
             }
             _ => {}
         }
