@@ -1450,6 +1450,13 @@ fn a_goal_in_its_window_after_the_steps_end_converts() {
         .event("0", "signed_up")
         .event("4d", "upgraded")
         .after("1d");
+    assert!(!has(&t, "converted"), "{t:?}"); // A goal without `within` has no window to watch: only while in the journey.
+    let p = program("journey j { trigger signed_up  goal upgraded  onboarding { send tip } }");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("2d", "upgraded")
+        .after("1d");
+    assert!(has(&t, "completed"), "{t:?}");
     assert!(!has(&t, "converted"), "{t:?}");
 }
 
