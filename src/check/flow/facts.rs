@@ -357,8 +357,9 @@ impl<'a> PathFacts<'a> {
         let holds = g
             .nodes
             .iter()
-            .map(|node| match node.kind {
-                NodeKind::Delay(_) | NodeKind::Wait(_) => true,
+            .enumerate()
+            .map(|(n, node)| match node.kind {
+                _ if g.passes_time(n) => true,
                 NodeKind::Send(t) => model
                     .touchpoints
                     .get(&t.name)
