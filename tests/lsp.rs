@@ -217,7 +217,7 @@ const MAIN: &str = r#"import "common.journey"
 // Trial customers: welcome them — then wait for the upgrade.
 journey trial_to_paid {
   trigger signed_up where plan == trial and seats > 0
-  goal upgraded within 14d
+  goal upgraded where event.plan == pro within 14d
   onboarding {
     send welcome
     wait upgraded up to 3d {

@@ -1758,3 +1758,163 @@ journey kyc {
     );
     assert!(has(&t, "+2h kyc: sent sorry (post)"), "{t:?}");
 }
+
+#[test]
+fn a_goal_in_its_window_after_the_steps_end_converts() {
+    // The steps end at +2d (completed); the goal event at +5d is inside `within 14d`: converted.
+    let p = program("journey j { trigger signed_up  goal upgraded within 14d  onboarding { wait 2d  send tip } }");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("5d", "upgraded")
+        .after("1d");
+    assert!(has(&t, "+2d sent tip"), "{t:?}");
+    assert!(has(&t, "completed"), "{t:?}");
+    assert!(has(&t, "+5d converted"), "{t:?}");
+    // After an `exit` step too; outside the window, never.
+    let p = program(
+        "journey j { trigger signed_up  goal upgraded within 3d  onboarding { send tip  exit } }",
+    );
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("2d", "upgraded")
+        .after("1d");
+    assert!(has(&t, "+2d converted"), "{t:?}");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("4d", "upgraded")
+        .after("1d");
+    assert!(!has(&t, "converted"), "{t:?}"); // A goal without `within` has no window to watch: only while in the journey.
+    let p = program("journey j { trigger signed_up  goal upgraded  onboarding { send tip } }");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("2d", "upgraded")
+        .after("1d");
+    assert!(has(&t, "completed"), "{t:?}");
+    assert!(!has(&t, "converted"), "{t:?}");
+}
+
+fn journeyc_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_journeyc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("journeyc runs")
+}
+
+#[test]
+fn test_and_run_count_a_conversion_after_completion() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("j.journey"), AFTER_COMPLETION).expect("write journey");
+    // `journeyc test`: `expect converted` holds for a customer who completed, then upgraded.
+    let out = journeyc_in(dir.path(), &["test", "j.journey"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `journeyc run`: the replay records the conversion after `completed`.
+    let log = "{\"userId\":\"u1\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"userId\":\"u1\",\"event\":\"upgraded\",\"timestamp\":\"2026-01-08T09:00:00Z\"}\n";
+    std::fs::write(dir.path().join("log.jsonl"), log).expect("write log");
+    let out = journeyc_in(dir.path(), &["run", "j.journey", "--events", "log.jsonl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let actions: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let at = |action: &str| {
+        actions
+            .iter()
+            .position(|a| a["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in {actions:?}"))
+    };
+    assert!(at("completed") < at("converted"), "{actions:?}");
+    let converted = &actions[at("converted")];
+    assert_eq!(converted["time"], "2026-01-08T09:00:00Z", "{actions:?}");
+    assert_eq!(converted["goal"], "upgraded", "{actions:?}");
+}
+
+#[test]
+fn a_goal_takes_its_event_before_a_wait() {
+    let p = program("journey j { trigger signed_up  goal upgraded within 14d  onboarding { wait upgraded up to 7d { send tip } timeout { send extra } } }");
+    let t = Run::new(&p)
+        .event("0", "signed_up")
+        .event("1d", "upgraded")
+        .after("10d");
+    assert!(has(&t, "+1d converted"), "{t:?}");
+    assert!(!has(&t, "sent tip"), "the wait's block never runs: {t:?}");
+    assert!(!has(&t, "sent extra"), "{t:?}");
+}
+
+#[test]
+fn w0408_warns_that_the_goal_takes_the_event_of_a_wait() {
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0408.md"))
+            .unwrap_or_default();
+    let blocks: Vec<&str> = page
+        .split("```journey\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2, "a wrong and a fixed example");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let check = |text: &str| {
+        std::fs::write(dir.path().join("p.journey"), text).expect("write");
+        let out = journeyc_in(dir.path(), &["check", "--deny", "warnings", "p.journey"]);
+        let all = String::from_utf8_lossy(&out.stderr).to_string()
+            + &String::from_utf8_lossy(&out.stdout);
+        (out.status.code(), all)
+    };
+    let (code, wrong) = check(blocks[0]);
+    assert_eq!(code, Some(1), "{wrong}");
+    assert!(wrong.contains("W0408"), "{wrong}");
+    assert!(
+        wrong.contains("the block of `wait upgraded` never runs"),
+        "{wrong}"
+    );
+    assert_eq!(check(blocks[1]).0, Some(0));
+    // A goal with `where`, or a wait that can end after the goal's window: no warning.
+    let (_, with_where) = check(
+        &blocks[0]
+            .replace(
+                "goal upgraded within 14d",
+                "goal upgraded where plan == pro within 14d",
+            )
+            .replace(
+                "event upgraded",
+                "enum plan { free, pro }\ncustomer { plan: plan = free }\nevent upgraded",
+            ),
+    );
+    assert!(!with_where.contains("W0408"), "{with_where}");
+    let (_, late) = check(&blocks[0].replace("up to 7d", "up to 15d"));
+    assert!(!late.contains("W0408"), "{late}");
+}
+
+/// A journey whose steps end at once, with a goal window that outlives them.
+const AFTER_COMPLETION: &str = r#"
+event signed_up
+event upgraded
+channel email
+touchpoint tip { channel email  template "tip" }
+journey j {
+  trigger signed_up
+  goal upgraded within 14d
+  onboarding {
+    send tip
+  }
+}
+test "converts after completing" {
+  journey j
+  at 0 signed_up
+  at 3d upgraded
+  expect sent tip
+  expect converted
+}
+"#;

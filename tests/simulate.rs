@@ -792,3 +792,137 @@ fn a_wait_for_several_events_takes_the_first_drawn_event() {
     assert!(near(rate("on approved: send ready"), 0.25), "{v}");
     assert!(near(rate("timeout: send late"), 0.25), "{v}");
 }
+
+fn outcome_sum(o: &serde_json::Value) -> u64 {
+    let mut sum = 0;
+    for (k, v) in o.as_object().expect("outcomes is an object") {
+        sum += match (k.as_str(), v) {
+            ("exit_on", serde_json::Value::Array(rows)) => {
+                rows.iter().filter_map(|r| r[1].as_u64()).sum::<u64>()
+            }
+            _ => v.as_u64().unwrap_or_else(|| panic!("{k} is a count")),
+        };
+    }
+    sum
+}
+
+#[test]
+fn how_customers_left_is_a_partition_when_customers_complete_then_convert() {
+    let v = run_json(LEAVERS, &[]);
+    let o = &v["outcomes"];
+    let entered = v["entered"].as_u64().expect("entered");
+    assert_eq!(outcome_sum(o), entered, "every entered customer once: {o}");
+    for key in [
+        "converted",
+        "completed_then_converted",
+        "exit_step_then_converted",
+        "exit_step",
+        "completed",
+    ] {
+        assert!(o[key].as_u64() > Some(0), "{key} happens here: {o}");
+    }
+    let converted: u64 = [
+        "converted",
+        "completed_then_converted",
+        "exit_step_then_converted",
+    ]
+    .iter()
+    .filter_map(|k| o[*k].as_u64())
+    .sum();
+    assert_eq!(Some(converted), v["goal"]["converted"].as_u64(), "{o}");
+
+    // The text rows say the same and add up to the customers who entered.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("model.journey"), LEAVERS).expect("writable");
+    let page = dir.path().join("r.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    let out = journeyc(
+        &["simulate", "model.journey", "--html", &page_arg],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let section = text
+        .split("How customers left")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .expect("the section is there");
+    let rows: Vec<(String, u64)> = section
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let n = cols[cols.len() - 2]
+                .replace(',', "")
+                .parse()
+                .expect("a count");
+            (cols[..cols.len() - 2].join(" "), n)
+        })
+        .collect();
+    assert_eq!(rows.iter().map(|r| r.1).sum::<u64>(), entered, "{section}");
+    let row = |label: &str| rows.iter().find(|r| r.0 == label).map(|r| r.1);
+    assert_eq!(
+        row("completed, then converted"),
+        o["completed_then_converted"].as_u64()
+    );
+    assert_eq!(
+        row("exit step, then converted"),
+        o["exit_step_then_converted"].as_u64()
+    );
+    assert_eq!(row("completed the steps"), o["completed"].as_u64());
+    let html = std::fs::read_to_string(&page).expect("the page was written");
+    assert!(html.contains(&format!(
+        "<td>completed, then converted</td><td>{}</td>",
+        fmt_count(o["completed_then_converted"].as_u64().unwrap_or(0))
+    )));
+}
+
+#[test]
+fn how_customers_left_shows_only_rows_that_can_happen() {
+    // No goal, no `exit` step: neither conversion rows nor an exit-step row.
+    let src = "event go\nchannel email\ntouchpoint hi { channel email  template \"hi\" }\njourney j {\n  trigger go\n  onboarding {\n    send hi\n  }\n}\nsimulation s {\n  journey j\n  customers 100\n}\n";
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("model.journey"), src).expect("writable");
+    let out = journeyc(&["simulate", "model.journey"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let section = text
+        .split("How customers left")
+        .nth(1)
+        .expect("the section is there");
+    assert!(!section.contains("exit step"), "{section}");
+    assert!(!section.contains("converted"), "{section}");
+    assert!(section.contains("completed the steps"), "{section}");
+}
+
+/// A journey where customers convert in it, after completing it and after an `exit` step.
+const LEAVERS: &str = r#"
+customer { seats: int = 1 }
+event go
+event bought
+event cancelled
+channel email
+touchpoint offer { channel email  template "offer" }
+journey j {
+  trigger go
+  goal bought within 30d
+  exit on cancelled
+  onboarding {
+    if seats > 10 {
+      exit
+    }
+    send offer
+    wait 2d
+  }
+}
+simulation s {
+  journey j
+  customers 6_000
+  seed 11
+  population { seats = 1 70% | 50 30% }
+  behavior {
+    bought 60% within 10d
+    cancelled 10% within 3d
+  }
+}
+"#;

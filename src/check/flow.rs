@@ -7,11 +7,13 @@
 mod cap;
 mod crowd;
 mod facts;
+mod goal_wait;
 mod graph;
 mod loops;
 mod path;
 mod reach;
 mod text;
+mod window;
 
 use super::model::{JourneyDef, Model};
 use super::Sink;
@@ -45,6 +47,7 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
         reach::local(&mut cx, &s.body);
     }
     reach::goals(&mut cx, &g, &reachable);
+    goal_wait::check(&mut cx, &g, &reachable);
     loops::check(&mut cx, &g, &reachable);
     facts::requires(&mut cx, &g, &reachable);
     facts::consent(&mut cx, &g, &reachable);

@@ -4,29 +4,25 @@
 //! (`docs/semantics.md`, "One world"), so the later sends are held back, whichever journey
 //! makes them.
 //!
-//! For each journey, channel and cap, the most sends one path can make within the window
-//! (counted as W0402 counts time: at the least) is found by the same kind of search; a pair of
+//! For each journey, channel and cap, the most sends one path can make within the window is
+//! found by the search W0402 uses ([`super::window`]: time at its least, paths the facts of
+//! the path rule out left out); a pair of
 //! journeys whose most add up to more than the cap is reported once per channel, naming a path
 //! of each. Journeys of one `exclusive` group are left out: they never run at the same time
 //! for a customer. Transactional touchpoints count for nothing, as at run time.
 
-use super::cap::elapsed;
-use super::graph::{Graph, NodeId, NodeKind};
-use super::path::{describe, Path};
+use super::facts::PathFacts;
+use super::graph::{Graph, NodeId};
+use super::path::describe;
 use super::text;
+use super::window::{most_sends, sends_on, Most};
 use crate::check::model::{Cap, JourneyDef, Model};
 use crate::check::Sink;
 use crate::diagnostics::{codes, Diagnostic};
-use std::collections::{BTreeMap, VecDeque};
+use crate::source::Span;
 
 /// At most this many search states per journey and channel.
 const BUDGET: usize = 20_000;
-
-/// The most sends on the channel one path makes within a cap's window, and that path.
-struct Most {
-    count: u64,
-    path: Path,
-}
 
 pub fn check(model: &Model, sink: &mut Sink) {
     let mut journeys: Vec<&JourneyDef> = model.journeys.values().collect();
@@ -49,26 +45,13 @@ pub fn check(model: &Model, sink: &mut Sink) {
         }
         let on_channel: Vec<Vec<bool>> = graphs
             .iter()
-            .map(|(g, reachable)| {
-                (0..g.nodes.len())
-                    .map(|n| {
-                        let NodeKind::Send(t) = g.nodes[n].kind else {
-                            return false;
-                        };
-                        reachable[n]
-                            && model
-                                .touchpoints
-                                .get(&t.name)
-                                .is_some_and(|tp| !tp.transactional && tp.channel == ch.name)
-                    })
-                    .collect()
-            })
+            .map(|(g, reachable)| sends_on(model, g, reachable, &ch.name))
             .collect();
         'channel: for cap in &ch.caps {
             let most: Vec<Option<Most>> = graphs
                 .iter()
                 .zip(&on_channel)
-                .map(|((g, _), on)| most(g, cap, on))
+                .map(|((g, _), on)| most(model, g, cap, on))
                 .collect();
             for a in 0..journeys.len() {
                 for b in a + 1..journeys.len() {
@@ -102,78 +85,28 @@ pub fn check(model: &Model, sink: &mut Sink) {
 }
 
 /// The path with the most sends on the channel within `cap.per_secs` of its first send.
-fn most(g: &Graph, cap: &Cap, on_channel: &[bool]) -> Option<Most> {
-    struct State {
-        node: NodeId,
-        time: u64,
-        count: u64,
-        parent: Option<(usize, usize)>,
-    }
-    let mut best_overall: Option<(u64, Vec<State>, usize)> = None;
+/// Past the cap, the journey alone is over it (W0402): the search stops there.
+fn most(model: &Model, g: &Graph, cap: &Cap, on_channel: &[bool]) -> Option<Most> {
     let mut starts: Vec<NodeId> = (0..g.nodes.len()).filter(|&n| on_channel[n]).collect();
     starts.sort_by_key(|&n| (g.nodes[n].span.start, n));
+    let facts = PathFacts::new(model, g, |n| on_channel[n]);
     let mut budget = BUDGET;
+    let mut best: Option<Most> = None;
     for start in starts {
-        let mut states = vec![State {
-            node: start,
-            time: 0,
-            count: 1,
-            parent: None,
-        }];
-        let mut top = 0usize;
-        let mut best: BTreeMap<(NodeId, u64), u64> = BTreeMap::new();
-        best.insert((start, 0), 1);
-        let mut queue = VecDeque::from([0usize]);
-        while let Some(k) = queue.pop_front() {
-            let (node, time, count) = (states[k].node, states[k].time, states[k].count);
-            for (i, e) in g.nodes[node].succ.iter().enumerate() {
-                let t = time.saturating_add(elapsed(g, node, i));
-                if t >= cap.per_secs {
-                    continue;
-                }
-                let c = count + u64::from(on_channel[e.to]);
-                if best.get(&(e.to, t)).is_some_and(|&b| b >= c) || budget == 0 {
-                    continue;
-                }
-                budget -= 1;
-                best.insert((e.to, t), c);
-                states.push(State {
-                    node: e.to,
-                    time: t,
-                    count: c,
-                    parent: Some((k, i)),
-                });
-                let id = states.len() - 1;
-                if c > states[top].count {
-                    top = id;
-                }
-                // Past the cap, this journey alone is over it (W0402): no need to go further.
-                if c <= cap.count {
-                    queue.push_back(id);
-                }
-            }
-        }
-        let count = states[top].count;
-        if best_overall.as_ref().is_none_or(|(c, _, _)| count > *c) {
-            best_overall = Some((count, states, top));
+        let m = most_sends(
+            g,
+            &facts,
+            start,
+            cap.per_secs,
+            cap.count,
+            on_channel,
+            &mut budget,
+        );
+        if best.as_ref().is_none_or(|b| m.count > b.count) {
+            best = Some(m);
         }
     }
-    let (count, states, top) = best_overall?;
-    let mut path = vec![(states[top].node, None)];
-    let mut at = top;
-    while let Some((p, edge)) = states[at].parent {
-        path.push((states[p].node, Some(edge)));
-        at = p;
-    }
-    path.reverse();
-    // End the path at its last send.
-    while path.len() > 1 && !on_channel[path[path.len() - 1].0] {
-        path.pop();
-    }
-    if let Some(last) = path.last_mut() {
-        last.1 = None;
-    }
-    Some(Most { count, path })
+    best
 }
 
 type Side<'a> = (&'a JourneyDef, &'a Graph<'a>, &'a Most, &'a Vec<bool>);
@@ -181,18 +114,24 @@ type Side<'a> = (&'a JourneyDef, &'a Graph<'a>, &'a Most, &'a Vec<bool>);
 fn report(sink: &mut Sink, ch: &crate::check::model::ChannelDef, cap: &Cap, sides: [Side<'_>; 2]) {
     let window = text::dur(cap.per_secs);
     let [(ja, ga, ma, oa), (jb, gb, mb, ob)] = sides;
-    let first_send = |g: &Graph, m: &Most, on: &[bool]| {
-        m.path
-            .iter()
-            .map(|(n, _)| *n)
-            .find(|&n| on[n])
-            .map(|n| g.nodes[n].span)
+    // Every send of each path is labelled: the first says how many the path makes, the others
+    // which one they are, so both paths can be read in the source.
+    // (Spans compare equal whatever they cover: nodes are compared by id.)
+    let sends = |g: &Graph, m: &Most, on: &[bool]| -> Vec<Span> {
+        let mut seen: Vec<NodeId> = Vec::new();
+        for (n, _) in &m.path {
+            if on[*n] && !seen.contains(n) {
+                seen.push(*n);
+            }
+        }
+        seen.iter().map(|n| g.nodes[*n].span).collect()
     };
-    let (Some(sa), Some(sb)) = (first_send(ga, ma, oa), first_send(gb, mb, ob)) else {
+    let (sa, sb) = (sends(ga, ma, oa), sends(gb, mb, ob));
+    if sa.is_empty() || sb.is_empty() {
         return;
-    };
+    }
     let plural = |n: u64| if n == 1 { "message" } else { "messages" };
-    let d = Diagnostic::warning(
+    let mut d = Diagnostic::warning(
         codes::CAP_EXCEEDED_TOGETHER,
         jb.file,
         format!(
@@ -203,28 +142,28 @@ fn report(sink: &mut Sink, ch: &crate::check::model::ChannelDef, cap: &Cap, side
             ch.name,
             cap.count
         ),
-    )
-    .label(
-        sb,
-        format!(
-            "`{}` can send {} {} on `{}` within {window} from here",
-            jb.name,
-            mb.count,
-            plural(mb.count),
-            ch.name
-        ),
-    )
-    .label_in(
-        ja.file,
-        sa,
-        format!(
-            "`{}` can send {} {} on `{}` within {window} from here",
-            ja.name,
-            ma.count,
-            plural(ma.count),
-            ch.name
-        ),
-    )
+    );
+    for (j, spans, m, here) in [(jb, &sb, mb, true), (ja, &sa, ma, false)] {
+        for (k, span) in spans.iter().enumerate() {
+            let text = if k == 0 {
+                format!(
+                    "`{}` can send {} {} on `{}` within {window} from here",
+                    j.name,
+                    m.count,
+                    plural(m.count),
+                    ch.name
+                )
+            } else {
+                format!("`{}`: {} send", j.name, text::ordinal(k + 1))
+            };
+            d = if here {
+                d.label(*span, text)
+            } else {
+                d.label_in(j.file, *span, text)
+            };
+        }
+    }
+    let d = d
     .label_in(
         ch.origin.file,
         cap.span,

@@ -257,3 +257,281 @@ pub fn known_true<'e>(
     }
     out
 }
+
+/// What a path has made certain, for searches that must not report paths no customer can take
+/// (W0402, W0407): touchpoints sent on the path, so `sent(T)` is true after `send T`, and
+/// attribute values a `set ATTR = VALUE` fixed, so a condition read right after it is decided.
+///
+/// A `set` fact lasts until time may pass (a wait, or a send quiet hours may hold): an
+/// `identify` may change the attribute meanwhile, but not between two instantaneous steps. A sent fact lasts for the rest of
+/// the path (it is the same entry). Only sends that surely go out are facts: transactional
+/// ones, ones on a channel without consent or caps, and the sends the search counts (its
+/// premise is that they go out). Which arm of an `if` a path may take then follows: an arm
+/// whose condition the facts make false, or one after an arm they make true, is never taken.
+/// Everything not known stays possible, so the searches still find every path that can happen.
+pub struct PathFacts<'a> {
+    /// Touchpoints some condition reads with `sent(T)` (at most 64), by bit.
+    sent: Vec<&'a str>,
+    /// Attributes some condition reads and some `set` assigns a constant (at most 8).
+    attrs: Vec<&'a str>,
+    /// The constants those `set`s assign; a fact is an index into this, plus one.
+    values: Vec<Const<'a>>,
+    /// Per node: the bit its `send` sets, if it surely goes out.
+    sure_send: Vec<Option<u32>>,
+    /// Per node: the attribute slot its `set` assigns and the fact it leaves (0: not known).
+    set: Vec<Option<(usize, u8)>>,
+    /// Per node: whether time may pass there (a wait, or a send quiet hours may hold).
+    holds: Vec<bool>,
+    model: &'a crate::check::model::Model,
+}
+
+/// The facts at one point of a path (compact, ordered, to be part of a search state).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Known {
+    sent: u64,
+    attrs: [u8; 8],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Const<'a> {
+    Lit(&'a Literal),
+    /// An enum value, by name.
+    Name(&'a str),
+}
+
+impl<'a> PathFacts<'a> {
+    /// The facts worth tracking in `g`; `counted(n)` says which sends the search counts.
+    pub fn new(
+        model: &'a crate::check::model::Model,
+        g: &Graph<'a>,
+        counted: impl Fn(usize) -> bool,
+    ) -> Self {
+        let mut read_sent: BTreeSet<&'a str> = BTreeSet::new();
+        let mut read_attrs: BTreeSet<&'a str> = BTreeSet::new();
+        for node in &g.nodes {
+            if let NodeKind::If(i) = node.kind {
+                for (c, _) in &i.branches {
+                    reads(c, &mut read_sent, &mut read_attrs);
+                }
+            }
+        }
+        let sent: Vec<&str> = read_sent.into_iter().take(64).collect();
+        let mut attrs: Vec<&str> = Vec::new();
+        let mut values: Vec<Const> = Vec::new();
+        for node in &g.nodes {
+            if let NodeKind::Set { attr, value } = node.kind {
+                let Some(v) = constant(model, value) else {
+                    continue;
+                };
+                if !read_attrs.contains(attr.name.as_str()) {
+                    continue;
+                }
+                if !attrs.contains(&attr.name.as_str()) && attrs.len() < 8 {
+                    attrs.push(attr.name.as_str());
+                }
+                if !values.contains(&v) && values.len() < 255 {
+                    values.push(v);
+                }
+            }
+        }
+        let sure_send = g
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(n, node)| {
+                let NodeKind::Send(t) = node.kind else {
+                    return None;
+                };
+                let bit = sent.iter().position(|s| *s == t.name)?;
+                let tp = model.touchpoints.get(&t.name)?;
+                let plain = model
+                    .channels
+                    .get(&tp.channel)
+                    .is_some_and(|c| c.caps.is_empty() && c.consent.is_none());
+                (tp.transactional || plain || counted(n)).then_some(bit as u32)
+            })
+            .collect();
+        let set = g
+            .nodes
+            .iter()
+            .map(|node| {
+                let NodeKind::Set { attr, value } = node.kind else {
+                    return None;
+                };
+                let slot = attrs.iter().position(|a| *a == attr.name)?;
+                let v = constant(model, value)
+                    .and_then(|v| values.iter().position(|x| *x == v))
+                    .map_or(0, |p| p as u8 + 1);
+                Some((slot, v))
+            })
+            .collect();
+        let holds = g
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(n, node)| match node.kind {
+                _ if g.passes_time(n) => true,
+                NodeKind::Send(t) => model
+                    .touchpoints
+                    .get(&t.name)
+                    .filter(|tp| !tp.transactional)
+                    .and_then(|tp| model.channels.get(&tp.channel))
+                    .is_some_and(|c| c.quiet.is_some()),
+                _ => false,
+            })
+            .collect();
+        PathFacts {
+            sent,
+            attrs,
+            values,
+            sure_send,
+            set,
+            holds,
+            model,
+        }
+    }
+
+    /// The facts once the customer is at `n` (a send there counts as done).
+    pub fn at(&self, n: usize, k: Known) -> Known {
+        let mut k = k;
+        if let Some(bit) = self.sure_send.get(n).copied().flatten() {
+            k.sent |= 1 << bit;
+        }
+        k
+    }
+
+    /// The facts after leaving `n` by edge `i`, or `None` when the facts rule that edge out.
+    pub fn step(&self, g: &Graph, n: usize, i: usize, k: Known) -> Option<Known> {
+        let node = &g.nodes[n];
+        let mut k = k;
+        match (node.kind, node.succ.get(i).map(|e| e.kind)) {
+            (NodeKind::Set { .. }, _) => {
+                if let Some((slot, v)) = self.set.get(n).copied().flatten() {
+                    k.attrs[slot] = v;
+                }
+            }
+            (NodeKind::If(ifs), Some(EdgeKind::Arm(arm))) => {
+                for (j, (c, _)) in ifs.branches.iter().enumerate().take(arm + 1) {
+                    let want = j == arm;
+                    if self.eval(c, k) == Some(!want) {
+                        return None;
+                    }
+                }
+            }
+            (NodeKind::If(ifs), Some(EdgeKind::Otherwise))
+                if ifs
+                    .branches
+                    .iter()
+                    .any(|(c, _)| self.eval(c, k) == Some(true)) =>
+            {
+                return None;
+            }
+            _ => {}
+        }
+        if self.holds.get(n).copied().unwrap_or(false) {
+            k.attrs = [0; 8];
+        }
+        Some(self.at(node.succ.get(i)?.to, k))
+    }
+
+    /// `e` under the facts: `Some` when they decide it.
+    fn eval(&self, e: &Expr, k: Known) -> Option<bool> {
+        match &e.kind {
+            ExprKind::Lit(Literal::Bool(b)) => Some(*b),
+            ExprKind::Call { func, arg, .. } if func.name == "sent" => {
+                let bit = self.sent.iter().position(|s| *s == arg.name)?;
+                (k.sent & (1 << bit) != 0).then_some(true)
+            }
+            ExprKind::Name(a) => match self.value(a, k)? {
+                Const::Lit(Literal::Bool(b)) => Some(*b),
+                _ => None,
+            },
+            ExprKind::Unary {
+                op: UnOp::Not,
+                expr,
+            } => self.eval(expr, k).map(|b| !b),
+            ExprKind::Binary {
+                op: BinOp::And,
+                lhs,
+                rhs,
+            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            ExprKind::Binary {
+                op: BinOp::Or,
+                lhs,
+                rhs,
+            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            ExprKind::Binary {
+                op: op @ (BinOp::Eq | BinOp::Ne),
+                lhs,
+                rhs,
+            } => {
+                let (name, other) = match (&lhs.kind, &rhs.kind) {
+                    (ExprKind::Name(a), _) if self.attrs.contains(&a.as_str()) => (a, rhs),
+                    (_, ExprKind::Name(a)) if self.attrs.contains(&a.as_str()) => (a, lhs),
+                    _ => return None,
+                };
+                let known = self.value(name, k)?;
+                let other = constant(self.model, other)?;
+                let same = match (known, other) {
+                    (Const::Lit(a), Const::Lit(b)) => {
+                        if std::mem::discriminant(a) != std::mem::discriminant(b) {
+                            return None;
+                        }
+                        a == b
+                    }
+                    (Const::Name(a), Const::Name(b)) => a == b,
+                    _ => return None,
+                };
+                Some(same == (*op == BinOp::Eq))
+            }
+            _ => None,
+        }
+    }
+
+    fn value(&self, attr: &str, k: Known) -> Option<Const<'a>> {
+        let slot = self.attrs.iter().position(|a| *a == attr)?;
+        let v = k.attrs[slot];
+        (v > 0).then(|| self.values.get(usize::from(v) - 1).copied())?
+    }
+}
+
+/// The touchpoints a condition reads with `sent(T)`, and the attributes it reads.
+fn reads<'a>(e: &'a Expr, sent: &mut BTreeSet<&'a str>, attrs: &mut BTreeSet<&'a str>) {
+    match &e.kind {
+        ExprKind::Call { func, arg, .. } if func.name == "sent" => {
+            sent.insert(arg.name.as_str());
+        }
+        ExprKind::Name(a) => {
+            attrs.insert(a.as_str());
+        }
+        ExprKind::Unary { expr, .. } => reads(expr, sent, attrs),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            reads(lhs, sent, attrs);
+            reads(rhs, sent, attrs);
+        }
+        ExprKind::In { expr, list } => {
+            reads(expr, sent, attrs);
+            for x in list {
+                reads(x, sent, attrs);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The constant `e` is, when it is a literal or an enum value (a name that is no attribute).
+fn constant<'a>(model: &crate::check::model::Model, e: &'a Expr) -> Option<Const<'a>> {
+    match &e.kind {
+        ExprKind::Lit(l) => Some(Const::Lit(l)),
+        ExprKind::Name(n) if model.attr_type(n).is_none() => Some(Const::Name(n.as_str())),
+        _ => None,
+    }
+}

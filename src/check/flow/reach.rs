@@ -221,7 +221,7 @@ pub fn local(cx: &mut Ctx, b: &Block) {
     }
 }
 
-/// W0403: goals no customer can reach while in the journey.
+/// W0403: goals no customer can reach.
 pub fn goals(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
     let journey = cx.journey;
     // Customers who never wait leave the journey the moment they enter: no goal event can come
@@ -232,13 +232,15 @@ pub fn goals(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
         .iter()
         .any(|n| !matches!(n.kind, NodeKind::Enter | NodeKind::End));
     for goal in journey.goals() {
-        if !waits && has_steps {
+        // A goal with `within` is still watched after the steps end (`docs/semantics.md`,
+        // "Goals"), so it can be reached even by customers who pass through at once.
+        if !waits && has_steps && goal.within.is_none() {
             cx.sink.push(
                 Diagnostic::warning(codes::GOAL_UNREACHABLE, cx.file, format!("goal `{}` can never be reached", goal.event.name))
                     .label(goal.event.span, "customers leave the journey before this can happen")
                     .help(format!(
-                        "no path has a `wait`, so every customer passes through at once; wait for it, e.g. `wait {} up to 14d`",
-                        goal.event.name
+                        "no path has a `wait`, so every customer passes through at once: give the goal a window, e.g. `goal {} within 14d` (a conversion after the steps end counts then), or wait for it, e.g. `wait {} up to 14d`",
+                        goal.event.name, goal.event.name
                     )),
             );
             continue;

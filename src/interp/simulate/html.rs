@@ -233,24 +233,24 @@ fn goal(o: &mut String, r: &Report) {
     }
 }
 
+/// "How customers left": the rows of [`super::report::Outcomes::rows`], a partition of the
+/// customers who entered, as in the text report.
 fn outcomes(o: &mut String, r: &Report) {
     let oc = &r.outcomes;
     o.push_str("<h2>How customers left</h2>\n<p class=\"note\">Entered customers by how their journey ended (share of entered).</p>\n<div class=\"chart\">");
-    let mut row = |label: &str, n: u64, fill: &str| {
+    for (label, n) in oc.rows() {
+        // Converted rows in the goal's colour, exits in the exit colour, the rest neutral.
+        let fill = if label.contains("converted") {
+            GOAL
+        } else if label.contains("exit") || label.contains("runaway") {
+            EXIT
+        } else if label.starts_with("completed") {
+            STAGE
+        } else {
+            NEUTRAL
+        };
         let rate = share(n, r.entered);
-        bar_row(o, label, 0, rate, fill, &num(n, rate), "");
-    };
-    row("converted", oc.converted, GOAL);
-    for (e, n) in &oc.exit_on {
-        row(&format!("exit on {e}"), *n, EXIT);
-    }
-    row("exit step", oc.exit_step, EXIT);
-    row("completed the steps", oc.completed, STAGE);
-    if oc.still_inside > 0 {
-        row("still waiting at the end", oc.still_inside, NEUTRAL);
-    }
-    if oc.runaway > 0 {
-        row("stopped (E0900 runaway)", oc.runaway, EXIT);
+        bar_row(o, &label, 0, rate, fill, &num(n, rate), "");
     }
     o.push_str("</div>\n");
 }

@@ -114,15 +114,67 @@ pub struct GoalRow {
     pub time: Timing,
 }
 
+/// How customers left: every customer who entered is in exactly one of these counts, so they
+/// add up to `entered` (a partition). A customer who converted counts once as converted: in the
+/// journey (`converted`), or in the goal window after completing the steps or after an `exit`
+/// step; `converted + completed_then_converted + exit_step_then_converted` is the goal's
+/// `converted`. The others count by how their last entry ended.
 #[derive(Clone, Debug, Serialize)]
 pub struct Outcomes {
+    /// Converted while in the journey (the goal ended the entry).
     pub converted: u64,
+    /// Completed the steps, then converted inside the goal window.
+    pub completed_then_converted: u64,
+    /// Left at an `exit` step, then converted inside the goal window.
+    pub exit_step_then_converted: u64,
     /// `exit on EVENT` criteria that removed customers, by event.
     pub exit_on: Vec<(String, u64)>,
     pub exit_step: u64,
     pub completed: u64,
     pub still_inside: u64,
     pub runaway: u64,
+    /// Whether the journey has a goal and an `exit` step: the rows that cannot happen are not
+    /// shown (the JSON keeps every key).
+    #[serde(skip)]
+    pub has_goal: bool,
+    #[serde(skip)]
+    pub has_exit_step: bool,
+}
+
+impl Outcomes {
+    /// The rows a reader sees, in order, with their labels: the ones that can happen in this
+    /// journey, and "still waiting" and "runaway" only when someone is. They add up to the
+    /// customers who entered.
+    pub fn rows(&self) -> Vec<(String, u64)> {
+        let mut rows = Vec::new();
+        if self.has_goal {
+            rows.push(("converted in the journey".to_string(), self.converted));
+            rows.push((
+                "completed, then converted".to_string(),
+                self.completed_then_converted,
+            ));
+            if self.has_exit_step {
+                rows.push((
+                    "exit step, then converted".to_string(),
+                    self.exit_step_then_converted,
+                ));
+            }
+        }
+        for (e, n) in &self.exit_on {
+            rows.push((format!("exit on {e}"), *n));
+        }
+        if self.has_exit_step {
+            rows.push(("exit step".to_string(), self.exit_step));
+        }
+        rows.push(("completed the steps".to_string(), self.completed));
+        if self.still_inside > 0 {
+            rows.push(("still waiting at the end".to_string(), self.still_inside));
+        }
+        if self.runaway > 0 {
+            rows.push(("stopped (E0900 runaway)".to_string(), self.runaway));
+        }
+        rows
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -362,7 +414,9 @@ impl Report {
             time: timing(&a.goal_time),
         };
         let outcomes = Outcomes {
-            converted: a.goal_time.count(),
+            converted: a.converted_inside,
+            completed_then_converted: a.completed_then_converted,
+            exit_step_then_converted: a.exit_step_then_converted,
             exit_on: j
                 .exits
                 .iter()
@@ -373,6 +427,8 @@ impl Report {
             completed: a.completed,
             still_inside: a.still_inside,
             runaway: a.runaway,
+            has_goal: !j.goals.is_empty(),
+            has_exit_step: j.nodes.iter().any(|n| matches!(n.kind, NodeKind::Exit)),
         };
         let split_nodes = j
             .nodes

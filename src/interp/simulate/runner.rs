@@ -23,6 +23,34 @@ pub const SIM_EPOCH: Instant = 1_767_571_200;
 pub const ARRIVAL_WINDOW: i64 = 7 * DAY;
 /// How long after arrival a customer is followed (timers and behaviour beyond it are dropped).
 pub const HORIZON: i64 = 366 * DAY;
+/// Makes `c` a new customer with id hash `id_hash`, in place: the profile back to the
+/// defaults, no entries, no sends, the last entry's buffers kept for the next entry (see
+/// `Customer::spare`). Nothing is allocated, so a worker simulates any number of customers in
+/// the memory of one (the world runner resets each journey's instance the same way).
+pub(super) fn reset_customer(c: &mut Customer, program: &Program, id_hash: u64) {
+    c.attrs.clone_from_slice(&program.attr_defaults);
+    c.entries = 0;
+    c.last_entry = None;
+    c.barred = None;
+    if let Some(run) = c.run.take() {
+        c.spare = Some(run);
+    }
+    if let Some(w) = c.watch.take() {
+        match c.spare.as_mut() {
+            Some(s) if s.last_sent.capacity() == 0 => s.last_sent = w.last_sent,
+            _ => {}
+        }
+    }
+    for log in &mut c.channel_log {
+        log.clear();
+    }
+    c.recall.store.clear();
+    c.id_hash = id_hash;
+    // The engine's own test of "nothing distinguishes this customer from a new one": state
+    // added to `Customer` later must be reset here too, or customers would leak into each other.
+    debug_assert!(c.is_fresh(program), "a reset customer is fresh");
+}
+
 /// Customers per chunk of work.
 pub const CHUNK: u64 = 1024;
 
@@ -112,25 +140,7 @@ impl<'p> Worker<'p> {
     }
 
     fn reset(&mut self, index: u64) {
-        let c = &mut self.customer;
-        c.attrs.clone_from_slice(&self.program.attr_defaults);
-        c.entries = 0;
-        c.last_entry = None;
-        // Keep the last entry's buffers for the next customer's entry (see `Customer::spare`).
-        if let Some(run) = c.run.take() {
-            c.spare = Some(run);
-        }
-        if let Some(w) = c.watch.take() {
-            match c.spare.as_mut() {
-                Some(s) if s.last_sent.capacity() == 0 => s.last_sent = w.last_sent,
-                _ => {}
-            }
-        }
-        for log in &mut c.channel_log {
-            log.clear();
-        }
-        c.recall.store.clear();
-        c.id_hash = self.ids.hash(index);
+        reset_customer(&mut self.customer, self.program, self.ids.hash(index));
         self.queue.clear();
         self.seq = 0;
         if !self.produced.is_empty() {

@@ -38,6 +38,13 @@ pub struct Aggregate {
     pub goal_time: Hist,
     /// Per goal: conversions.
     pub goal_count: Vec<u64>,
+    /// How customers left: each customer who entered is counted once, in exactly one of the
+    /// fields below (see [`Tally::end_customer`]), so they add up to `entered`. A customer who
+    /// converted counts as converted, by how: in the journey, or in the goal window after
+    /// completing the steps or after an `exit` step. Otherwise their last entry decides.
+    pub converted_inside: u64,
+    pub completed_then_converted: u64,
+    pub exit_step_then_converted: u64,
     pub exit_on: Vec<u64>,
     pub exit_step: u64,
     pub completed: u64,
@@ -102,6 +109,9 @@ impl Aggregate {
         }
         self.goal_time.merge(&o.goal_time);
         add(&mut self.goal_count, &o.goal_count);
+        self.converted_inside += o.converted_inside;
+        self.completed_then_converted += o.completed_then_converted;
+        self.exit_step_then_converted += o.exit_step_then_converted;
         add(&mut self.exit_on, &o.exit_on);
         self.exit_step += o.exit_step;
         self.completed += o.completed;
@@ -133,6 +143,11 @@ pub struct Tally {
     messages: Vec<u64>,
     entered_at: Option<Instant>,
     converted: bool,
+    /// Whether the customer is in the journey now, and how their last entry ended.
+    inside: bool,
+    last_left: Option<ExitReason>,
+    /// How the customer's first conversion happened (see [`Aggregate::converted_inside`]).
+    converted_how: Option<ExitReason>,
     /// Touchpoints sent during the current engine call, for the behaviour model to respond to.
     pub just_sent: Vec<(Instant, usize)>,
     /// The last customer's messages per channel, kept only when a paired comparison asks
@@ -194,6 +209,9 @@ impl Tally {
             messages: vec![0; p.channels.len()],
             entered_at: None,
             converted: false,
+            inside: false,
+            last_left: None,
+            converted_how: None,
             just_sent: Vec::new(),
             last_messages: None,
         }
@@ -214,12 +232,19 @@ impl Tally {
         self.assigned.clear();
         self.entered_at = None;
         self.converted = false;
+        self.inside = false;
+        self.last_left = None;
+        self.converted_how = None;
         self.just_sent.clear();
         self.agg.customers += 1;
     }
 
     /// Folds the finished customer in; `inside` when they were still in the journey at the end.
     /// Leaves the per-customer message counts at zero for the next customer.
+    ///
+    /// The customer is counted in exactly one outcome: converted (by how the first conversion
+    /// happened), else still inside, else by how their last entry ended. The outcomes are
+    /// therefore a partition of the customers who entered.
     pub fn end_customer(&mut self, inside: bool) {
         let entered = self.entered_at.is_some();
         if let Some(last) = self.last_messages.as_mut() {
@@ -234,9 +259,25 @@ impl Tally {
         if !entered {
             return;
         }
-        self.agg.entered += 1;
-        if inside {
-            self.agg.still_inside += 1;
+        let a = &mut self.agg;
+        a.entered += 1;
+        match (self.converted_how, inside, self.last_left) {
+            (Some(ExitReason::Completed), ..) => a.completed_then_converted += 1,
+            (Some(ExitReason::ExitStep), ..) => a.exit_step_then_converted += 1,
+            (Some(_), ..) => a.converted_inside += 1,
+            (None, true, _) | (None, false, None) => a.still_inside += 1,
+            (None, false, Some(reason)) => match reason {
+                ExitReason::ExitCriterion(i) => {
+                    if let Some(n) = a.exit_on.get_mut(i) {
+                        *n += 1;
+                    }
+                }
+                ExitReason::ExitStep => a.exit_step += 1,
+                ExitReason::Completed => a.completed += 1,
+                ExitReason::Runaway => a.runaway += 1,
+                // A conversion sets `converted_how`; kept total for the partition.
+                ExitReason::Converted => a.converted_inside += 1,
+            },
         }
     }
 
@@ -269,6 +310,7 @@ impl Observer for Tally {
             Action::Entered => {
                 a.entries += 1;
                 self.entered_at = Some(time);
+                self.inside = true;
             }
             Action::ReachedStage { stage } => {
                 if Self::first(&mut self.stage_stamp, *stage, stamp) {
@@ -302,6 +344,12 @@ impl Observer for Tally {
                 a.goal_count[*goal] += 1;
                 if !self.converted {
                     self.converted = true;
+                    // In the journey, or in the goal window after the entry ended (the engine
+                    // keeps watching after `completed` and an `exit` step).
+                    self.converted_how = Some(match (self.inside, self.last_left) {
+                        (false, Some(r @ (ExitReason::Completed | ExitReason::ExitStep))) => r,
+                        _ => ExitReason::Converted,
+                    });
                     let since = time - self.entered_at.unwrap_or(time);
                     a.goal_time.add(since.max(0) as u64);
                     for (s, v) in &self.assigned {
@@ -318,13 +366,10 @@ impl Observer for Tally {
                     }
                 }
             }
-            Action::Left { reason } => match reason {
-                ExitReason::Converted => {}
-                ExitReason::ExitCriterion(i) => a.exit_on[*i] += 1,
-                ExitReason::ExitStep => a.exit_step += 1,
-                ExitReason::Completed => a.completed += 1,
-                ExitReason::Runaway => a.runaway += 1,
-            },
+            Action::Left { reason } => {
+                self.inside = false;
+                self.last_left = Some(*reason);
+            }
             Action::EventMatched { .. }
             | Action::TimedOut
             | Action::Branch { .. }

@@ -189,34 +189,15 @@ pub fn render(r: &Report) -> String {
             timing(&r.goal.time)
         );
     }
-    let oc = &r.outcomes;
-    let _ = writeln!(o, "\nHow customers left");
-    let _ = writeln!(o, "  {:<30} {:>10}", "converted", count(oc.converted));
-    for (e, n) in &oc.exit_on {
-        let _ = writeln!(o, "  {:<30} {:>10}", format!("exit on {e}"), count(*n));
-    }
-    let _ = writeln!(o, "  {:<30} {:>10}", "exit step", count(oc.exit_step));
-    let _ = writeln!(
-        o,
-        "  {:<30} {:>10}",
-        "completed the steps",
-        count(oc.completed)
-    );
-    if oc.still_inside > 0 {
-        let _ = writeln!(
-            o,
-            "  {:<30} {:>10}",
-            "still waiting at the end",
-            count(oc.still_inside)
-        );
-    }
-    if oc.runaway > 0 {
-        let _ = writeln!(
-            o,
-            "  {:<30} {:>10}",
-            "stopped (E0900 runaway)",
-            count(oc.runaway)
-        );
+    // A partition: each customer who entered is on exactly one row.
+    let _ = writeln!(o, "\nHow customers left (each customer who entered, once)");
+    for (label, n) in r.outcomes.rows() {
+        let share = if r.entered == 0 {
+            0.0
+        } else {
+            n as f64 / r.entered as f64
+        };
+        let _ = writeln!(o, "  {:<30} {:>10} {:>7}", label, count(n), pct(share));
     }
     for s in &r.splits {
         let _ = writeln!(

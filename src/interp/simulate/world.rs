@@ -153,7 +153,6 @@ struct Pending {
 /// One worker: the world of the current customer, reused from one customer to the next.
 pub struct WorldWorker<'c> {
     cast: &'c Cast<'c>,
-    fresh: World,
     world: World,
     counts: Counts<'c>,
     rng: Stream,
@@ -247,12 +246,10 @@ impl<'c> WorldWorker<'c> {
                 }
             }
         }
-        let fresh = World::new(cast, "");
         let channels = cast.channel_names.len();
         Ok(WorldWorker {
             cast,
-            world: fresh.clone(),
-            fresh,
+            world: World::new(cast, ""),
             counts: Counts {
                 cast,
                 tallies: programs.iter().map(Tally::new).collect(),
@@ -363,11 +360,13 @@ impl<'c> WorldWorker<'c> {
 
     /// Simulates customer `index` from arrival to the end of the horizon, in every journey.
     pub fn customer(&mut self, index: u64) {
-        self.world.clone_from(&self.fresh);
+        // Reset in place (no clone of a fresh world): every buffer is reused, so memory stays
+        // that of one customer however many are simulated.
         let id = self.ids.hash(index);
-        for c in &mut self.world.instances {
-            c.id_hash = id;
+        for (c, p) in self.world.instances.iter_mut().zip(self.cast.programs) {
+            super::runner::reset_customer(c, p, id);
         }
+        self.world.logs.clear();
         self.queue.clear();
         self.seq = 0;
         self.produced.fill(0);

@@ -38,6 +38,13 @@ impl SendLogs {
     pub fn is_empty(&self) -> bool {
         self.logs.iter().all(Vec::is_empty)
     }
+
+    /// Forgets every send, keeping the buffers (a simulation reuses one world per worker).
+    pub fn clear(&mut self) {
+        for log in &mut self.logs {
+            log.clear();
+        }
+    }
 }
 
 /// The journey of `j`'s exclusive group the customer is in now, other than `j`.
