@@ -461,13 +461,22 @@ fn graph(o: &mut String, r: &Report, prefix: &str) {
             put(st.id.clone(), st.reached);
         }
     }
+    let oc = &r.outcomes;
     if r.goal.goals.len() == 1 {
-        put("goal.0".into(), r.outcomes.converted);
+        // Everyone the goal counted, however their steps ended.
+        put(
+            "goal.0".into(),
+            oc.converted + oc.completed_then_converted + oc.exit_step_then_converted,
+        );
     }
     for (i, (_, n)) in r.outcomes.exit_on.iter().enumerate() {
         put(format!("exit.{i}"), *n);
     }
-    put("completed".into(), r.outcomes.completed);
+    // Everyone who finished the steps, converted afterwards or not.
+    put(
+        "completed".into(),
+        oc.completed + oc.completed_then_converted,
+    );
     o.push_str("<h2>The journey</h2>\n<p class=\"note\">Each step with the customers who reached it and their share of entered. Dashed: how customers leave at any time (the goal, <code>exit on</code>) and jumps (<code>goto</code>). Hover a cut label for its full text.</p>\n");
     o.push_str(&crate::ir::graph_svg::svg(
         &r.graph,

@@ -367,6 +367,7 @@ impl<'c> WorldWorker<'c> {
             super::runner::reset_customer(c, p, id);
         }
         self.world.logs.clear();
+        self.world.history.clear();
         self.queue.clear();
         self.seq = 0;
         self.produced.fill(0);
