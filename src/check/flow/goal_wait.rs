@@ -14,6 +14,7 @@ use super::text;
 use super::Ctx;
 use crate::diagnostics::{codes, Diagnostic};
 use crate::source::Span;
+use crate::syntax::ast;
 
 pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
     let goals: Vec<_> = cx
@@ -26,61 +27,83 @@ pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
     }
     let mut latest: Option<Vec<Option<u64>>> = None;
     for (n, node) in g.nodes.iter().enumerate() {
-        let NodeKind::Wait(w) = node.kind else {
+        if !reachable[n] {
             continue;
+        }
+        // What of this step runs only when its event arrives: (the event, the step's head to
+        // point at, the block, the wait's `up to`, whether it is a branch of a wait for several).
+        let takers: Vec<(&ast::Ident, Span, Span, Option<u64>, bool)> = match node.kind {
+            NodeKind::Wait(w) => w
+                .on_event
+                .as_ref()
+                .map(|block| {
+                    let head = Span::new(
+                        node.span.start,
+                        w.up_to.map_or(w.event.span.end, |u| u.span.end),
+                    );
+                    (&w.event, head, block.span, w.up_to.map(|u| u.secs), false)
+                })
+                .into_iter()
+                .collect(),
+            NodeKind::WaitAny(w) => w
+                .branches
+                .iter()
+                .map(|b| {
+                    let head = Span::new(b.span.start, b.event.span.end);
+                    (&b.event, head, b.body.span, Some(w.up_to.secs), true)
+                })
+                .collect(),
+            _ => continue,
         };
-        let Some(block) = w.on_event.as_ref().filter(|_| reachable[n]) else {
-            continue;
-        };
-        let Some(goal) = goals.iter().find(|goal| goal.event.name == w.event.name) else {
-            continue;
-        };
-        let window = match goal.within {
-            None => None,
-            Some(d) => {
-                let latest = latest.get_or_insert_with(|| latest_arrival(cx, g, reachable));
-                let ends = latest[n]
-                    .zip(w.up_to)
-                    .map(|(t, u)| t.saturating_add(u.secs));
-                match ends {
-                    Some(end) if end <= d.secs => Some(text::dur(d.secs)),
-                    _ => continue,
+        for (event, head, block, up_to, branch) in takers {
+            let Some(goal) = goals.iter().find(|goal| goal.event.name == event.name) else {
+                continue;
+            };
+            let window = match goal.within {
+                None => None,
+                Some(d) => {
+                    let latest = latest.get_or_insert_with(|| latest_arrival(cx, g, reachable));
+                    let ends = latest[n].zip(up_to).map(|(t, u)| t.saturating_add(u));
+                    match ends {
+                        Some(end) if end <= d.secs => Some(text::dur(d.secs)),
+                        _ => continue,
+                    }
                 }
-            }
-        };
-        let head = Span::new(
-            node.span.start,
-            w.up_to.map_or(w.event.span.end, |u| u.span.end),
-        );
-        let goal_label = match &window {
-            None => format!("`goal {}` takes every `{}` first: goals are checked before waits", goal.event.name, goal.event.name),
-            Some(d) => format!("`goal {}` takes every `{}` within {d} of entry first: goals are checked before waits", goal.event.name, goal.event.name),
-        };
-        let mut d = Diagnostic::warning(
-            codes::GOAL_TAKES_WAIT,
-            cx.file,
-            format!(
-                "the block of `wait {}` never runs: the goal takes the event first",
-                w.event.name
-            ),
-        )
-        .label(
-            head,
-            match &window {
-                None => format!("customers whose `{}` comes convert and leave here", w.event.name),
-                Some(_) => format!("this wait always ends inside the goal's window: customers whose `{}` comes convert and leave", w.event.name),
-            },
-        )
-        .label(
-            Span::new(block.span.start, block.span.start + 1),
-            "so this block never runs",
-        )
-        .label(goal.event.span, goal_label);
-        d = d.help(format!(
-            "reaching the goal already ends the journey: drop the block and keep `wait {} up to D` with its `timeout` for the others, give the goal a `where` this event does not meet, or send the follow-up from a journey triggered by `{}`",
-            w.event.name, w.event.name
-        ));
-        cx.sink.push(d);
+            };
+            let e = &event.name;
+            let goal_label = match &window {
+                None => format!("`goal {e}` takes every `{e}` first: goals are checked before waits"),
+                Some(d) => format!("`goal {e}` takes every `{e}` within {d} of entry first: goals are checked before waits"),
+            };
+            let (message, what, help) = if branch {
+                (
+                    format!("the branch `on {e}` never runs: the goal takes the event first"),
+                    "branch",
+                    format!("reaching the goal already ends the journey: drop the branch `on {e}`, give the goal a `where` this event does not meet, or send the follow-up from a journey triggered by `{e}`"),
+                )
+            } else {
+                (
+                    format!("the block of `wait {e}` never runs: the goal takes the event first"),
+                    "block",
+                    format!("reaching the goal already ends the journey: drop the block and keep `wait {e} up to D` with its `timeout` for the others, give the goal a `where` this event does not meet, or send the follow-up from a journey triggered by `{e}`"),
+                )
+            };
+            let d = Diagnostic::warning(codes::GOAL_TAKES_WAIT, cx.file, message)
+                .label(
+                    head,
+                    match &window {
+                        None => format!("customers whose `{e}` comes convert and leave here"),
+                        Some(_) => format!("this wait always ends inside the goal's window: customers whose `{e}` comes convert and leave"),
+                    },
+                )
+                .label(
+                    Span::new(block.start, block.start + 1),
+                    format!("so this {what} never runs"),
+                )
+                .label(goal.event.span, goal_label)
+                .help(help);
+            cx.sink.push(d);
+        }
     }
 }
 
