@@ -19,10 +19,12 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::io::{BufRead, Read};
 
 pub mod coerce;
+pub mod done;
 mod order;
 mod segment;
 pub mod shard;
 mod stamp;
+pub mod state;
 
 pub use coerce::Coercion;
 use order::Reorder;
@@ -35,6 +37,9 @@ use shard::Shard;
 /// with its number, then skipped without being held in memory), so a log that never ends a line
 /// (`/dev/zero`, a binary file) cannot fill memory.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The map of customers is first swept for done ones at this size (see `Replay::sweep`).
+const SWEEP_FROM: usize = 4096;
 
 /// Reads an event log line by line, holding at most [`MAX_LINE_BYTES`] of a line in memory.
 pub struct LogLines<R> {
@@ -173,8 +178,16 @@ pub struct Replay<'p> {
     programs: &'p [Program],
     /// The journeys run together for each customer.
     cast: Cast<'p>,
-    /// The customers whose state differs from a new customer's (see [`World::is_fresh`]).
+    /// The customers whose state differs from a new customer's and who are not [`done`].
     customers: HashMap<String, World>,
+    /// The customers who are done (entered `once` and left for good, see [`done`]): by
+    /// [`done::id_key`], the journeys they are done in (one bit each).
+    done: HashMap<u128, u64>,
+    /// The longest cap window of each world channel (to forget sends no cap counts).
+    windows: Vec<i64>,
+    /// When the map of customers reaches this size, the customers who became done since they
+    /// were last seen are moved to `done` (see [`Replay::sweep`]).
+    next_sweep: usize,
     /// Every customer id seen, hashed, for the summary's count of distinct customers.
     seen: HashSet<u64>,
     timers: BinaryHeap<Reverse<(Instant, String)>>,
@@ -273,10 +286,14 @@ impl WorldObserver for Collect<'_> {
 
 impl<'p> Replay<'p> {
     pub fn new(programs: &'p [Program], explain: Option<String>) -> Self {
+        let cast = Cast::new(programs);
         Replay {
             programs,
-            cast: Cast::new(programs),
+            windows: done::channel_windows(&cast),
+            cast,
             customers: HashMap::new(),
+            done: HashMap::new(),
+            next_sweep: SWEEP_FROM,
             seen: HashSet::new(),
             timers: BinaryHeap::new(),
             last_time: None,
@@ -305,10 +322,12 @@ impl<'p> Replay<'p> {
         (self.order.sorted, self.order.most_late)
     }
 
-    /// Runs `f` on the customer's world, then files its next timer.
+    /// Runs `f` on the customer's world at `now`, then files its next timer, or forgets the
+    /// customer when they are new or done again.
     fn with_customer(
         &mut self,
         id: &str,
+        now: Instant,
         sink: &mut dyn Sink,
         f: &mut dyn FnMut(&Cast, &mut World, &mut Collect),
     ) -> std::io::Result<()> {
@@ -319,10 +338,16 @@ impl<'p> Replay<'p> {
             self.summary.customers += 1;
         }
         let cast = &self.cast;
-        let world = self
-            .customers
-            .entry(id.to_string())
-            .or_insert_with(|| World::new(cast, id));
+        let world = match self.customers.entry(id.to_string()) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let w = match self.done.remove(&done::id_key(id)) {
+                    Some(mask) => done::restore(cast, id, mask),
+                    None => World::new(cast, id),
+                };
+                e.insert(w)
+            }
+        };
         let mut obs = Collect {
             items: &mut items,
             customer: id,
@@ -332,13 +357,16 @@ impl<'p> Replay<'p> {
         f(cast, world, &mut obs);
         self.summary.ignored_events += obs.ignored;
         let next = world.deadline();
-        let fresh = world.is_fresh(cast);
+        let forget = done::done_mask(cast, world, now, &self.windows);
         for c in world.instances.iter_mut().filter(|c| !c.in_journey()) {
             // Buffers kept for a next entry only save allocations in simulations.
             c.spare = None;
         }
-        if fresh {
+        if let Some(mask) = forget {
             self.customers.remove(id);
+            if mask != 0 {
+                self.done.insert(done::id_key(id), mask);
+            }
         }
         if let Some(t) = next {
             self.timers.push(Reverse((t, id.to_string())));
@@ -380,7 +408,9 @@ impl<'p> Replay<'p> {
             if current != Some(due) {
                 continue; // a stale entry: the customer moved on since it was filed
             }
-            self.with_customer(&id, sink, &mut |cast, w, obs| w.advance(cast, due, obs))?;
+            self.with_customer(&id, due, sink, &mut |cast, w, obs| {
+                w.advance(cast, due, obs)
+            })?;
         }
         Ok(())
     }
@@ -438,29 +468,81 @@ impl<'p> Replay<'p> {
         match parsed.kind {
             LineKind::Identify(traits) => {
                 self.summary.identifies += 1;
-                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                self.with_customer(&parsed.user, t, sink, &mut |cast, w, obs| {
                     w.identify(cast, t, &traits, obs);
                 })?;
             }
             LineKind::Track { name, fields } => {
                 self.summary.events += 1;
-                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                self.with_customer(&parsed.user, t, sink, &mut |cast, w, obs| {
                     w.event(cast, t, &name, &fields, obs);
                 })?;
             }
             LineKind::Engage { kind, touchpoint } => {
                 self.summary.events += 1;
-                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                self.with_customer(&parsed.user, t, sink, &mut |cast, w, obs| {
                     w.engage(cast, t, kind, &touchpoint, obs);
                 })?;
             }
         }
+        if self.customers.len() >= self.next_sweep {
+            self.sweep(t);
+        }
         Ok(())
+    }
+
+    /// Moves the customers who are done or new at `now` (their last goal window closed since
+    /// their last call) from the map to the done set. Run when the map has doubled since the
+    /// last sweep, so its cost per call stays constant.
+    fn sweep(&mut self, now: Instant) {
+        let (cast, windows, done) = (&self.cast, &self.windows, &mut self.done);
+        self.customers.retain(|id, w| match done::done_mask(cast, w, now, windows) {
+            Some(0) => false,
+            Some(mask) => {
+                done.insert(done::id_key(id), mask);
+                false
+            }
+            None => true,
+        });
+        self.next_sweep = (self.customers.len() * 2).max(SWEEP_FROM);
     }
 
     /// The time of the latest event read, if any.
     pub fn last_event_time(&self) -> Option<Instant> {
         self.order.latest()
+    }
+
+    /// Ends a run whose state is saved for the next (`--state`): runs the held calls and the
+    /// timers that no later call can come before, and leaves the rest for the next run, so
+    /// that runs over consecutive parts of a log do what one run over the whole log does.
+    /// A later call may come as early as the reorder window before the latest call, or, with
+    /// `until`, at `until` (the log holds every call before it); what is before the later of
+    /// the two is done now, and calls before it are refused in the next run.
+    pub fn finish_for_state(
+        &mut self,
+        until: Option<Instant>,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        let bound = self.order.earliest_next().max(until);
+        if let Some(b) = bound {
+            while let Some((number, call)) = self.order.pop_before(b) {
+                self.call(number, call, sink)?;
+            }
+            self.run_timers(b, false, sink)?;
+            self.order.floor = Some(b);
+        }
+        self.end_counts(sink);
+        Ok(())
+    }
+
+    /// How many customers are still in a journey, and where the explained one stands.
+    fn end_counts(&mut self, sink: &mut dyn Sink) {
+        self.summary.in_flight = self.customers.values().filter(|w| w.in_flight()).count();
+        if let Some(w) = self.explain.as_ref().and_then(|id| self.customers.get(id)) {
+            for (j, text) in super::world::standing::of(&self.cast, w) {
+                sink.standing(self.programs, j, text);
+            }
+        }
     }
 
     /// Runs the timers due up to `until` (default: the last event's time) and counts the
@@ -470,12 +552,7 @@ impl<'p> Replay<'p> {
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;
         }
-        self.summary.in_flight = self.customers.values().filter(|w| w.in_flight()).count();
-        if let Some(w) = self.explain.as_ref().and_then(|id| self.customers.get(id)) {
-            for (j, text) in super::world::standing::of(&self.cast, w) {
-                sink.standing(self.programs, j, text);
-            }
-        }
+        self.end_counts(sink);
         Ok(())
     }
 }

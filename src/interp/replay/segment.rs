@@ -13,6 +13,8 @@ use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(super) enum LineKind {
     Identify(Vec<(String, Val)>),
     Track {
@@ -25,7 +27,8 @@ pub(super) enum LineKind {
     },
 }
 
-/// A call the replay runs.
+/// A call the replay runs (held calls are carried in state files).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct Parsed {
     pub user: String,
     pub time: Instant,

@@ -150,8 +150,8 @@ impl<W: WorldObserver + ?Sized> Observer for Tag<'_, W> {
     }
 }
 
-/// One customer in every journey of the cast.
-#[derive(Clone, Debug)]
+/// One customer in every journey of the cast (serialized in replay state files).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct World {
     /// The customer's instance of each journey, by journey index.
     pub instances: Vec<Customer>,
