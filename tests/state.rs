@@ -60,7 +60,8 @@ fn calls() -> Vec<(i64, String)> {
     let ms = |t: i64| t * 1000;
     for i in 0..30_i64 {
         let id = format!("c{i}");
-        let t = DAY0 + 600 + i * 2_800;
+        // Customers in pairs 7 s apart, so that late calls change the order of the actions.
+        let t = DAY0 + 600 + (i / 2) * 5_600 + (i % 2) * 7;
         let plan = ["trial", "Trial", "free", "trial"][(i % 4) as usize];
         if i % 5 == 2 {
             // No profile (the default plan is trial), and a call long after the journey: such a
