@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use journeyc::interp::describe::describe;
 use journeyc::interp::program::Program;
 use journeyc::interp::replay::shard::Shard;
-use journeyc::interp::replay::{record_json, LogLines, Record, Replay, Sink};
+use journeyc::interp::replay::{write_record, LogLines, Record, Replay, Sink};
 use journeyc::interp::time::{format_rfc3339, parse_rfc3339, Instant};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ impl<W: Write> Sink for Output<W> {
             self.explained.push((r.time, text, place(p, r.node)));
         }
         if let Some(out) = self.out.as_mut() {
-            writeln!(out, "{}", record_json(programs, r))?;
+            write_record(programs, r, out)?;
         }
         Ok(())
     }

@@ -21,6 +21,7 @@ use std::io::{BufRead, Read};
 pub mod coerce;
 pub mod done;
 mod order;
+mod record;
 mod segment;
 pub mod shard;
 mod stamp;
@@ -29,6 +30,7 @@ pub mod state;
 pub use coerce::Coercion;
 use order::Reorder;
 pub use order::DEFAULT_WINDOW as DEFAULT_REORDER_WINDOW;
+pub use record::write_record;
 use segment::{decode_line, LineKind, LogNames, Parsed};
 use shard::Shard;
 
@@ -182,14 +184,14 @@ pub struct Replay<'p> {
     customers: HashMap<String, World>,
     /// The customers who are done (entered `once` and left for good, see [`done`]): by
     /// [`done::id_key`], the journeys they are done in (one bit each).
-    done: HashMap<u128, u64>,
+    done: HashMap<u128, u64, done::Keys>,
     /// The longest cap window of each world channel (to forget sends no cap counts).
     windows: Vec<i64>,
     /// When the map of customers reaches this size, the customers who became done since they
     /// were last seen are moved to `done` (see [`Replay::sweep`]).
     next_sweep: usize,
     /// Every customer id seen, hashed, for the summary's count of distinct customers.
-    seen: HashSet<u64>,
+    seen: HashSet<u64, done::Keys>,
     timers: BinaryHeap<Reverse<(Instant, String)>>,
     last_time: Option<(Instant, usize)>,
     explain: Option<String>,
@@ -199,6 +201,8 @@ pub struct Replay<'p> {
     order: Reorder,
     /// Run only this shard's customers (`--shard K/N`).
     shard: Option<Shard>,
+    /// What a customer's step produced, reused from call to call.
+    items: Vec<Item>,
     pub summary: Summary,
 }
 
@@ -292,15 +296,16 @@ impl<'p> Replay<'p> {
             windows: done::channel_windows(&cast),
             cast,
             customers: HashMap::new(),
-            done: HashMap::new(),
+            done: HashMap::default(),
             next_sweep: SWEEP_FROM,
-            seen: HashSet::new(),
+            seen: HashSet::default(),
             timers: BinaryHeap::new(),
             last_time: None,
             explain,
             names: LogNames::new(programs),
             order: Reorder::new(DEFAULT_REORDER_WINDOW),
             shard: None,
+            items: Vec::new(),
             summary: Summary::default(),
         }
     }
@@ -333,20 +338,21 @@ impl<'p> Replay<'p> {
     ) -> std::io::Result<()> {
         let explain = self.explain.as_deref() == Some(id);
         let programs = self.programs;
-        let mut items = Vec::new();
+        let mut items = std::mem::take(&mut self.items);
         if self.seen.insert(super::program::stable_hash(&[id])) {
             self.summary.customers += 1;
         }
         let cast = &self.cast;
-        let world = match self.customers.entry(id.to_string()) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let w = match self.done.remove(&done::id_key(id)) {
-                    Some(mask) => done::restore(cast, id, mask),
-                    None => World::new(cast, id),
-                };
-                e.insert(w)
-            }
+        if !self.customers.contains_key(id) {
+            // Met for the first time, or again after being forgotten: the id is copied only then.
+            let w = match self.done.remove(&done::id_key(id)) {
+                Some(mask) => done::restore(cast, id, mask),
+                None => World::new(cast, id),
+            };
+            self.customers.insert(id.to_string(), w);
+        }
+        let Some(world) = self.customers.get_mut(id) else {
+            return Ok(());
         };
         let mut obs = Collect {
             items: &mut items,
@@ -374,19 +380,25 @@ impl<'p> Replay<'p> {
         // Several journeys may act at different instants of one step: keep time order, and
         // within an instant the order things happened in.
         items.sort_by_key(Item::time);
-        for item in items {
+        let mut result = Ok(());
+        for item in items.drain(..) {
+            if result.is_err() {
+                continue;
+            }
             match item {
                 Item::Record(r) => {
                     if matches!(r.action, Action::Entered) {
                         self.summary.entered += 1;
                     }
-                    sink.record(programs, &r)?;
+                    result = sink.record(programs, &r);
                 }
                 Item::Ignored(r) => sink.ignored(programs, &r),
                 Item::Detail(j, t, n, text) => sink.explain(j, t, n, text),
             }
         }
-        Ok(())
+        // The buffer is kept for the next call.
+        self.items = items;
+        result
     }
 
     /// Fires every timer due before `t` (or at it, when `inclusive`), in time order.

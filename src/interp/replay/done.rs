@@ -30,6 +30,39 @@ pub fn id_key(id: &str) -> u128 {
     h
 }
 
+/// A hasher for keys that are hashes already (the done set's keys, the ids seen): one
+/// multiply-and-mix instead of SipHash, which the replay paid on every call.
+#[derive(Clone, Copy, Default)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        self.0 = mix(self.0);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = mix(self.0 ^ n);
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64 ^ (n >> 64) as u64);
+    }
+}
+
+/// splitmix64's finaliser.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Hash maps and sets keyed by hashes.
+pub type Keys = std::hash::BuildHasherDefault<KeyHasher>;
+
 /// The longest cap window of each world channel, over every journey that uses it.
 pub fn channel_windows(cast: &Cast) -> Vec<i64> {
     let mut w = vec![0; cast.channel_names.len()];

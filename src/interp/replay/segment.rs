@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub(super) enum LineKind {
     Identify(Vec<(String, Val)>),
     Track {
-        name: String,
+        name: Arc<str>,
         fields: Vec<(Arc<str>, Val)>,
     },
     Engage {
@@ -85,27 +85,27 @@ pub(super) fn decode_line(
 
 /// The events the journeys read, by the names a log may give them: each event's own name and
 /// its `as "Log Name"` (the checker makes sure no two events read one name).
-pub(super) struct LogNames(HashMap<String, String>);
+pub(super) struct LogNames(HashMap<String, Arc<str>>);
 
 impl LogNames {
     pub fn new(programs: &[Program]) -> Self {
         let mut names = HashMap::new();
         for p in programs {
             for (event, schema) in &p.ir.events {
-                names.insert(event.clone(), event.clone());
+                names.insert(event.clone(), Arc::from(event.as_str()));
                 if let Some(log) = &schema.log_name {
-                    names.insert(log.clone(), event.clone());
+                    names.insert(log.clone(), Arc::from(event.as_str()));
                 }
             }
             for event in &p.event_names {
-                names.insert(event.clone(), event.clone());
+                names.insert(event.clone(), Arc::from(event.as_str()));
             }
         }
         LogNames(names)
     }
 
     /// The event a log's name stands for, in the journeys' own names.
-    fn event(&self, logged: &str) -> Option<&String> {
+    fn event(&self, logged: &str) -> Option<&Arc<str>> {
         self.0.get(logged)
     }
 }
@@ -217,7 +217,7 @@ fn decode_call(
             Some(name) => {
                 let name = name.clone();
                 let mut fields = Vec::new();
-                if let Some(schema) = programs.iter().find_map(|p| p.ir.events.get(&name)) {
+                if let Some(schema) = programs.iter().find_map(|p| p.ir.events.get(&*name)) {
                     for (k, ty) in &schema.fields {
                         let Some(val) = props.and_then(|p| p.get(k)) else {
                             continue;
