@@ -184,7 +184,7 @@ fn a_log_split_at_every_line_gives_the_actions_of_one_run() {
     }
     // One run without a state writes the same (no timer falls exactly on END).
     assert_eq!(run(d, &text(&lines), None, Some(END)).actions, whole);
-    let (mut held, mut done, mut kept) = (0, 0, 0);
+    let (mut held, mut done, mut kept, mut profiles) = (0, 0, 0, 0);
     for k in 0..=lines.len() {
         let state = format!("split{k}.state");
         let first = run(d, &text(&lines[..k]), Some(&state), None);
@@ -192,6 +192,7 @@ fn a_log_split_at_every_line_gives_the_actions_of_one_run() {
         held = held.max(state_count(&first.stderr, "held"));
         done = done.max(state_count(&first.stderr, "done"));
         kept = kept.max(state_count(&first.stderr, "kept whole"));
+        profiles = profiles.max(state_count(&first.stderr, "kept as a profile"));
         assert_eq!(
             first.actions + &second.actions,
             whole,
@@ -201,8 +202,8 @@ fn a_log_split_at_every_line_gives_the_actions_of_one_run() {
         std::fs::remove_file(d.join(&state)).expect("the state was written");
     }
     assert!(
-        held > 0 && done > 0 && kept > 0,
-        "states carried held calls ({held}), done customers ({done}) and whole ones ({kept})"
+        held > 0 && done > 0 && kept > 0 && profiles > 0,
+        "states carried held calls ({held}), done customers ({done}), profiles ({profiles}) and whole ones ({kept})"
     );
 }
 

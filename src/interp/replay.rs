@@ -185,6 +185,10 @@ pub struct Replay<'p> {
     /// The customers who are done (entered `once` and left for good, see [`done`]): by
     /// [`done::id_key`], the journeys they are done in (one bit each).
     done: HashMap<u128, u64, done::Keys>,
+    /// The customers forgotten but for a profile (and the journeys they are done in), by key.
+    profiles: HashMap<u128, (u64, Box<[super::value::Val]>), done::Keys>,
+    /// Whether the journeys declare the same attributes (see [`done::same_schema`]).
+    same_schema: bool,
     /// The longest cap window of each world channel (to forget sends no cap counts).
     windows: Vec<i64>,
     /// When the map of customers reaches this size, the customers who became done since they
@@ -297,6 +301,8 @@ impl<'p> Replay<'p> {
             cast,
             customers: HashMap::new(),
             done: HashMap::default(),
+            profiles: HashMap::default(),
+            same_schema: done::same_schema(programs),
             next_sweep: SWEEP_FROM,
             seen: HashSet::default(),
             timers: BinaryHeap::new(),
@@ -345,9 +351,13 @@ impl<'p> Replay<'p> {
         let cast = &self.cast;
         if !self.customers.contains_key(id) {
             // Met for the first time, or again after being forgotten: the id is copied only then.
-            let w = match self.done.remove(&done::id_key(id)) {
-                Some(mask) => done::restore(cast, id, mask),
-                None => World::new(cast, id),
+            let key = done::id_key(id);
+            let w = match self.done.remove(&key) {
+                Some(mask) => done::restore(cast, id, mask, None),
+                None => match self.profiles.remove(&key) {
+                    Some((mask, profile)) => done::restore(cast, id, mask, Some(&profile)),
+                    None => World::new(cast, id),
+                },
             };
             self.customers.insert(id.to_string(), w);
         }
@@ -363,16 +373,14 @@ impl<'p> Replay<'p> {
         f(cast, world, &mut obs);
         self.summary.ignored_events += obs.ignored;
         let next = world.deadline();
-        let forget = done::done_mask(cast, world, now, &self.windows);
+        let forget = done::forget(cast, world, now, &self.windows, self.same_schema);
         for c in world.instances.iter_mut().filter(|c| !c.in_journey()) {
             // Buffers kept for a next entry only save allocations in simulations.
             c.spare = None;
         }
-        if let Some(mask) = forget {
+        if let Some(kept) = forget {
             self.customers.remove(id);
-            if mask != 0 {
-                self.done.insert(done::id_key(id), mask);
-            }
+            keep(&mut self.done, &mut self.profiles, id, kept);
         }
         if let Some(t) = next {
             self.timers.push(Reverse((t, id.to_string())));
@@ -507,15 +515,16 @@ impl<'p> Replay<'p> {
     /// their last call) from the map to the done set. Run when the map has doubled since the
     /// last sweep, so its cost per call stays constant.
     fn sweep(&mut self, now: Instant) {
-        let (cast, windows, done) = (&self.cast, &self.windows, &mut self.done);
-        self.customers.retain(|id, w| match done::done_mask(cast, w, now, windows) {
-            Some(0) => false,
-            Some(mask) => {
-                done.insert(done::id_key(id), mask);
-                false
-            }
-            None => true,
-        });
+        let (cast, windows, same) = (&self.cast, &self.windows, self.same_schema);
+        let (done, profiles) = (&mut self.done, &mut self.profiles);
+        self.customers
+            .retain(|id, w| match done::forget(cast, w, now, windows, same) {
+                Some(kept) => {
+                    keep(done, profiles, id, kept);
+                    false
+                }
+                None => true,
+            });
         self.next_sweep = (self.customers.len() * 2).max(SWEEP_FROM);
     }
 
@@ -566,6 +575,25 @@ impl<'p> Replay<'p> {
         }
         self.end_counts(sink);
         Ok(())
+    }
+}
+
+/// Files what is left of a forgotten customer: nothing, the journeys they are done in, or
+/// those and their profile.
+fn keep(
+    done: &mut HashMap<u128, u64, done::Keys>,
+    profiles: &mut HashMap<u128, (u64, Box<[super::value::Val]>), done::Keys>,
+    id: &str,
+    (mask, profile): done::Forgotten,
+) {
+    match profile {
+        Some(p) => {
+            profiles.insert(done::id_key(id), (mask, p));
+        }
+        None if mask != 0 => {
+            done.insert(done::id_key(id), mask);
+        }
+        None => {}
     }
 }
 

@@ -14,6 +14,7 @@
 use crate::interp::engine::{Customer, Watch};
 use crate::interp::program::Program;
 use crate::interp::time::Instant;
+use crate::interp::value::Val;
 use crate::interp::world::{Cast, World};
 use crate::ir::Entry;
 
@@ -79,26 +80,55 @@ pub fn channel_windows(cast: &Cast) -> Vec<i64> {
 /// The most journeys a done entry can name (one bit each).
 const MAX_JOURNEYS: usize = 64;
 
-/// Whether the customer can be forgotten at `now` (no later call of theirs comes earlier):
-/// `Some(0)` when nothing distinguishes them from a new customer, `Some(mask)` when they are
-/// done in the journeys of `mask` and new otherwise, `None` when their world must be kept.
-/// Forgets the sends no cap window holds any more.
-pub fn done_mask(cast: &Cast, world: &mut World, now: Instant, windows: &[i64]) -> Option<u64> {
+/// What is left of a customer the replay forgets: the journeys they are done in (a bit each),
+/// and their profile when it is not the default one.
+pub type Forgotten = (u64, Option<Box<[Val]>>);
+
+/// Whether the customer can be forgotten at `now` (no later call of theirs comes earlier), and
+/// what must be kept: `Some((0, None))` when nothing distinguishes them from a new customer,
+/// `Some((mask, profile))` when they are done in the journeys of `mask`, untouched in the
+/// others but for a profile that every journey holds alike (`same_schema`: the journeys
+/// declare the same attributes), `None` when their world must be kept whole. Forgets the
+/// sends no cap window holds any more.
+pub fn forget(
+    cast: &Cast,
+    world: &mut World,
+    now: Instant,
+    windows: &[i64],
+    same_schema: bool,
+) -> Option<Forgotten> {
     world.logs.prune(now, windows);
     if !world.logs.is_empty() {
         return None;
     }
     let mut mask = 0u64;
+    // The profile of the journeys the customer is not done in, with its program's defaults.
+    let mut profile: Option<(&Vec<Val>, &Vec<Val>)> = None;
     for (j, (p, c)) in cast.programs.iter().zip(&world.instances).enumerate() {
-        if c.is_fresh(p) {
+        if j < MAX_JOURNEYS && done_in(p, c, now) {
+            mask |= 1 << j;
             continue;
         }
-        if j >= MAX_JOURNEYS || !done_in(p, c, now) {
+        let untouched = c.run.is_none()
+            && c.watch.is_none()
+            && c.entries == 0
+            && c.last_entry.is_none()
+            && c.channel_log.iter().all(Vec::is_empty);
+        if !untouched {
             return None;
         }
-        mask |= 1 << j;
+        match profile {
+            None => profile = Some((&c.attrs, &p.attr_defaults)),
+            Some((attrs, _)) if *attrs == c.attrs => {}
+            Some(_) => return None,
+        }
     }
-    Some(mask)
+    match profile {
+        Some((attrs, defaults)) if attrs != defaults => {
+            same_schema.then(|| (mask, Some(attrs.clone().into_boxed_slice())))
+        }
+        _ => Some((mask, None)),
+    }
 }
 
 fn done_in(p: &Program, c: &Customer, now: Instant) -> bool {
@@ -129,15 +159,26 @@ fn watch_open(p: &Program, w: &Watch, now: Instant) -> bool {
 }
 
 /// A customer met again after they were forgotten: new, but entered before in the journeys
-/// of `mask`.
-pub fn restore(cast: &Cast, id: &str, mask: u64) -> World {
+/// of `mask`, with the profile kept (the attributes of a done journey are never read again).
+pub fn restore(cast: &Cast, id: &str, mask: u64, profile: Option<&[Val]>) -> World {
     let mut w = World::new(cast, id);
-    for (j, c) in w.instances.iter_mut().enumerate().take(MAX_JOURNEYS) {
-        if mask & (1 << j) != 0 {
+    for (j, c) in w.instances.iter_mut().enumerate() {
+        if j < MAX_JOURNEYS && mask & (1 << j) != 0 {
             c.entries = 1;
+        }
+        if let Some(p) = profile {
+            c.attrs = p.to_vec();
         }
     }
     w
+}
+
+/// Whether every journey declares the same attributes in the same order, so that one profile
+/// stands for each journey's.
+pub fn same_schema(programs: &[Program]) -> bool {
+    programs
+        .windows(2)
+        .all(|w| w[0].attr_names == w[1].attr_names && w[0].attr_defaults == w[1].attr_defaults)
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ journey trial {
   onboarding {
     send welcome
     milestone welcomed
-    split { 50% a: { send nudge } 50% b: { wait 1h } }
+    split { 50% a { send nudge } 50% b { wait 1h } }
     set seats = 7
     wait activated up to 3h {
       if seats > 5 { send nudge }

@@ -44,6 +44,8 @@ struct Header {
     journeys: Vec<Fingerprint>,
     customers: usize,
     done: usize,
+    #[serde(default)]
+    profiles: usize,
     held: usize,
 }
 
@@ -75,6 +77,12 @@ enum Line {
     Done {
         journeys: u64,
         ids: Vec<String>,
+    },
+    /// A customer forgotten but for a profile (and the journeys they are done in).
+    Profile {
+        id: String,
+        journeys: u64,
+        attrs: Vec<crate::interp::value::Val>,
     },
     Held(Held),
     End {
@@ -180,9 +188,9 @@ fn shard_text(s: Option<Shard>) -> Option<String> {
 }
 
 impl Replay<'_> {
-    /// How many customers the state keeps whole, and how many as done.
-    pub fn kept(&self) -> (usize, usize) {
-        (self.customers.len(), self.done.len())
+    /// How many customers the state keeps whole, as done, and as a profile.
+    pub fn kept(&self) -> (usize, usize, usize) {
+        (self.customers.len(), self.done.len(), self.profiles.len())
     }
 
     /// How many calls the reorder window still holds.
@@ -215,6 +223,7 @@ impl Replay<'_> {
             journeys: self.programs.iter().map(fingerprint).collect(),
             customers: self.customers.len(),
             done: self.done.len(),
+            profiles: self.profiles.len(),
             held: held.len(),
         };
         let mut lines = 1usize;
@@ -245,6 +254,28 @@ impl Replay<'_> {
                 out.write_all(b"\n")?;
                 lines += 1;
             }
+        }
+        let mut profiles: Vec<(&u128, &(u64, Box<[crate::interp::value::Val]>))> =
+            self.profiles.iter().collect();
+        profiles.sort_unstable_by_key(|p| p.0);
+        for (key, (mask, attrs)) in profiles {
+            #[derive(Serialize)]
+            #[serde(rename_all = "snake_case")]
+            enum LineRef<'a> {
+                Profile {
+                    id: String,
+                    journeys: u64,
+                    attrs: &'a [crate::interp::value::Val],
+                },
+            }
+            let line = LineRef::Profile {
+                id: format!("{key:032x}"),
+                journeys: *mask,
+                attrs,
+            };
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+            lines += 1;
         }
         for h in held {
             #[derive(Serialize)]
@@ -299,6 +330,7 @@ impl Replay<'_> {
         self.check_header(&header)?;
         let mut customers = 0usize;
         let mut done_count = 0usize;
+        let mut profile_count = 0usize;
         let mut held_count = 0usize;
         let mut end = None;
         loop {
@@ -319,11 +351,43 @@ impl Replay<'_> {
                     check_world(&self.cast, &world)
                         .map_err(|e| StateError(format!("line {number} of the state: {e}")))?;
                     let h = stable_hash(&[&id]);
+                    // serde gives each vector room for 4 (a customer's world would take
+                    // 2.5 times its size in memory after a load).
+                    world.instances.shrink_to_fit();
+                    world.logs.shrink_to_fit();
                     for c in &mut world.instances {
                         c.id_hash = h;
+                        c.attrs.shrink_to_fit();
+                        c.channel_log.shrink_to_fit();
+                        if let Some(w) = c.watch.as_mut() {
+                            w.last_sent.shrink_to_fit();
+                        }
+                        if let Some(r) = c.run.as_mut() {
+                            r.last_sent.shrink_to_fit();
+                            r.opened.shrink_to_fit();
+                            r.clicked.shrink_to_fit();
+                            r.milestones.shrink_to_fit();
+                        }
                     }
                     self.customers.insert(id, world);
                     customers += 1;
+                }
+                Line::Profile { id, journeys, attrs } => {
+                    let key = parse_key(&id, number)?;
+                    let fits = self.same_schema
+                        && self
+                            .programs
+                            .first()
+                            .is_some_and(|p| p.attr_defaults.len() == attrs.len())
+                        && (self.programs.len() >= 64 || journeys >> self.programs.len() == 0);
+                    if !fits {
+                        return Err(StateError(format!(
+                            "line {number} of the state: a customer's profile does not fit the journeys"
+                        )));
+                    }
+                    self.profiles
+                        .insert(key, (journeys, attrs.into_boxed_slice()));
+                    profile_count += 1;
                 }
                 Line::Done { journeys, ids } => {
                     if journeys == 0 || (self.programs.len() < 64 && journeys >> self.programs.len() != 0) {
@@ -332,14 +396,7 @@ impl Replay<'_> {
                         )));
                     }
                     for id in ids {
-                        let key = u128::from_str_radix(&id, 16)
-                            .ok()
-                            .filter(|_| id.len() == 32)
-                            .ok_or_else(|| {
-                                StateError(format!(
-                                    "line {number} of the state is damaged: `{id}` is not a customer key"
-                                ))
-                            })?;
+                        let key = parse_key(&id, number)?;
                         self.done.insert(key, journeys);
                         done_count += 1;
                     }
@@ -361,7 +418,8 @@ impl Replay<'_> {
                 "the state's checksum does not match its content: the file was changed or damaged after it was written".into(),
             ));
         }
-        if (customers, done_count, held_count) != (header.customers, header.done, header.held) {
+        let counts = (customers, done_count, profile_count, held_count);
+        if counts != (header.customers, header.done, header.profiles, header.held) {
             return Err(StateError(
                 "the state holds other counts than its header says: the file was changed after it was written".into(),
             ));
@@ -448,6 +506,18 @@ impl Replay<'_> {
             problems.join("; ")
         )))
     }
+}
+
+/// A customer key as the state writes it: 32 hex digits.
+fn parse_key(id: &str, number: usize) -> Result<u128, StateError> {
+    u128::from_str_radix(id, 16)
+        .ok()
+        .filter(|_| id.len() == 32)
+        .ok_or_else(|| {
+            StateError(format!(
+                "line {number} of the state is damaged: `{id}` is not a customer key"
+            ))
+        })
 }
 
 fn list(names: &[String]) -> String {

@@ -49,6 +49,12 @@ impl SendLogs {
         }
     }
 
+    /// Frees the room a deserialized log was given to grow.
+    pub fn shrink_to_fit(&mut self) {
+        self.logs.shrink_to_fit();
+        self.logs.iter_mut().for_each(Vec::shrink_to_fit);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.logs.iter().all(Vec::is_empty)
     }
