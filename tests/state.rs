@@ -67,28 +67,77 @@ fn calls() -> Vec<(i64, String)> {
             // No profile (the default plan is trial), and a call long after the journey: such a
             // customer is then done, kept as an id hash.
             let late = t + 13 * 3_600;
-            push(late, format!(r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":{}}}"#, ms(late)));
+            push(
+                late,
+                format!(
+                    r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":{}}}"#,
+                    ms(late)
+                ),
+            );
         } else {
-            push(t, format!(r#"{{"type":"identify","userId":"{id}","timestamp":{},"traits":{{"plan":"{plan}","seats":"{}"}}}}"#, ms(t), i % 11));
+            push(
+                t,
+                format!(
+                    r#"{{"type":"identify","userId":"{id}","timestamp":{},"traits":{{"plan":"{plan}","seats":"{}"}}}}"#,
+                    ms(t),
+                    i % 11
+                ),
+            );
         }
-        push(t + 60, format!(r#"{{"type":"track","userId":"{id}","event":"Signed Up","timestamp":{},"properties":{{"source":"ads"}}}}"#, ms(t + 60)));
-        push(t + 75, format!(r#"{{"type":"track","userId":"{id}","event":"Page Viewed","timestamp":{}}}"#, ms(t + 75)));
+        push(
+            t + 60,
+            format!(
+                r#"{{"type":"track","userId":"{id}","event":"Signed Up","timestamp":{},"properties":{{"source":"ads"}}}}"#,
+                ms(t + 60)
+            ),
+        );
+        push(
+            t + 75,
+            format!(
+                r#"{{"type":"track","userId":"{id}","event":"Page Viewed","timestamp":{}}}"#,
+                ms(t + 75)
+            ),
+        );
         if i % 3 != 0 {
             let a = t + 60 + (i % 5) * 3_000;
-            push(a, format!(r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":{}}}"#, ms(a)));
+            push(
+                a,
+                format!(
+                    r#"{{"type":"track","userId":"{id}","event":"activated","timestamp":{}}}"#,
+                    ms(a)
+                ),
+            );
         }
         if i % 4 == 1 {
             let o = t + 400;
-            push(o, format!(r#"{{"type":"track","userId":"{id}","event":"opened","timestamp":{},"properties":{{"touchpoint":"welcome"}}}}"#, ms(o)));
+            push(
+                o,
+                format!(
+                    r#"{{"type":"track","userId":"{id}","event":"opened","timestamp":{},"properties":{{"touchpoint":"welcome"}}}}"#,
+                    ms(o)
+                ),
+            );
         }
         if i % 6 == 1 {
             let u = t + 4 * 3_600;
-            push(u, format!(r#"{{"type":"track","userId":"{id}","event":"Plan Upgraded","timestamp":{},"properties":{{"plan":"pro"}}}}"#, ms(u)));
+            push(
+                u,
+                format!(
+                    r#"{{"type":"track","userId":"{id}","event":"Plan Upgraded","timestamp":{},"properties":{{"plan":"pro"}}}}"#,
+                    ms(u)
+                ),
+            );
         }
         if i % 3 == 0 {
             for k in 0..3 {
                 let v = t + 120 + k * 7_000;
-                push(v, format!(r#"{{"type":"track","userId":"{id}","event":"visited","timestamp":{}}}"#, ms(v)));
+                push(
+                    v,
+                    format!(
+                        r#"{{"type":"track","userId":"{id}","event":"visited","timestamp":{}}}"#,
+                        ms(v)
+                    ),
+                );
             }
         }
     }
@@ -180,7 +229,10 @@ fn a_log_split_at_every_line_gives_the_actions_of_one_run() {
         "converted",
         "completed",
     ] {
-        assert!(kinds.contains(kind), "the log exercises `{kind}`: {kinds:?}");
+        assert!(
+            kinds.contains(kind),
+            "the log exercises `{kind}`: {kinds:?}"
+        );
     }
     // One run without a state writes the same (no timer falls exactly on END).
     assert_eq!(run(d, &text(&lines), None, Some(END)).actions, whole);
@@ -232,16 +284,20 @@ fn a_call_before_the_end_of_the_previous_run_is_a_bad_line() {
     let dir = setup();
     let d = dir.path();
     let lines = calls();
-    run(d, &text(&lines[..20]), Some("s.state"), Some("2026-03-02T12:00:00Z"));
-    let out = journeyc(
+    run(
         d,
-        &["--events", "log.jsonl", "--state", "s.state"],
+        &text(&lines[..20]),
+        Some("s.state"),
+        Some("2026-03-02T12:00:00Z"),
     );
+    let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state"]);
     // The same first 20 lines again: before 12:00, where the first run ended.
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("is before 2026-03-02T12:00:00Z, where the previous run saved in the state ended"),
+        err.contains(
+            "is before 2026-03-02T12:00:00Z, where the previous run saved in the state ended"
+        ),
         "{err}"
     );
 }
@@ -276,11 +332,17 @@ fn a_state_of_another_version_of_the_journey_is_refused_naming_the_steps() {
     std::fs::write(d.join("j.journey"), changed).expect("write");
     let err = refused(d);
     assert!(
-        err.contains("journey `trial` changed since the state was saved: step `onboarding.1.wait` changed"),
+        err.contains(
+            "journey `trial` changed since the state was saved: step `onboarding.1.wait` changed"
+        ),
         "{err}"
     );
     assert!(!err.contains("journey `visits` changed"), "{err}");
-    assert_eq!(std::fs::read(&state).expect("state"), before, "left as it was");
+    assert_eq!(
+        std::fs::read(&state).expect("state"),
+        before,
+        "left as it was"
+    );
     // A journey removed.
     let (one, _) = JOURNEY.split_once("journey visits").expect("two journeys");
     std::fs::write(d.join("j.journey"), one).expect("write");
@@ -299,13 +361,22 @@ fn a_truncated_or_damaged_state_is_an_error_never_a_panic() {
     let full = std::fs::read(&state).expect("state");
     assert!(full.len() > 400, "{}", full.len());
     let header_end = full.iter().position(|b| *b == b'\n').expect("lines") + 1;
-    let cuts = [0, 1, header_end - 1, header_end, full.len() / 2, full.len() - 1];
+    let cuts = [
+        0,
+        1,
+        header_end - 1,
+        header_end,
+        full.len() / 2,
+        full.len() - 1,
+    ];
     for cut in cuts {
         std::fs::write(&state, &full[..cut]).expect("truncate");
         let err = refused(d);
         assert!(
             err.contains("cannot use the state `s.state`")
-                && (err.contains("truncated") || err.contains("empty") || err.contains("not a journeyc state")),
+                && (err.contains("truncated")
+                    || err.contains("empty")
+                    || err.contains("not a journeyc state")),
             "cut at {cut}: {err}"
         );
     }
@@ -341,7 +412,11 @@ fn a_run_killed_while_saving_leaves_the_old_state_whole() {
         .status()
         .expect("sh runs");
     assert!(!status.success(), "the run was stopped");
-    assert_eq!(std::fs::read(&state).expect("state"), before, "the old state is whole");
+    assert_eq!(
+        std::fs::read(&state).expect("state"),
+        before,
+        "the old state is whole"
+    );
     assert!(!d.join("out.jsonl").exists(), "no output was put in place");
     // The same run again, unhindered, continues from the old state.
     run(d, &text(&lines[lines.len() / 2..]), Some("s.state"), None);
@@ -349,11 +424,21 @@ fn a_run_killed_while_saving_leaves_the_old_state_whole() {
     // A state in a folder that does not exist cannot be written: an error, and no output.
     let out = journeyc(
         d,
-        &["--events", "log.jsonl", "--state", "missing/s.state", "--out", "o.jsonl"],
+        &[
+            "--events",
+            "log.jsonl",
+            "--state",
+            "missing/s.state",
+            "--out",
+            "o.jsonl",
+        ],
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("cannot write the state `missing/s.state`"), "{err}");
+    assert!(
+        err.contains("cannot write the state `missing/s.state`"),
+        "{err}"
+    );
     assert!(!d.join("o.jsonl").exists());
 }
 
@@ -362,9 +447,29 @@ fn a_shard_state_is_refused_by_another_shard() {
     let dir = setup();
     let d = dir.path();
     std::fs::write(d.join("log.jsonl"), text(&calls())).expect("write");
-    let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state", "--shard", "0/2"]);
+    let out = journeyc(
+        d,
+        &[
+            "--events",
+            "log.jsonl",
+            "--state",
+            "s.state",
+            "--shard",
+            "0/2",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0));
-    let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state", "--shard", "1/2"]);
+    let out = journeyc(
+        d,
+        &[
+            "--events",
+            "log.jsonl",
+            "--state",
+            "s.state",
+            "--shard",
+            "1/2",
+        ],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(

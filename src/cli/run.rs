@@ -294,17 +294,19 @@ pub fn run(args: RunArgs) -> ExitCode {
             Ok(bad_calls) => bad_calls,
         };
         for bad in bad_calls {
-            progress.suspend(|| eprintln!(
-                "{}: {}:{}: {}",
-                if args.on_bad_line == OnBadLine::Fail {
-                    "error"
-                } else {
-                    "skipped"
-                },
-                args.events.display(),
-                bad.line,
-                bad.message
-            ));
+            progress.suspend(|| {
+                eprintln!(
+                    "{}: {}:{}: {}",
+                    if args.on_bad_line == OnBadLine::Fail {
+                        "error"
+                    } else {
+                        "skipped"
+                    },
+                    args.events.display(),
+                    bad.line,
+                    bad.message
+                )
+            });
             if args.on_bad_line == OnBadLine::Fail {
                 eprintln!("help: fix the line, or pass `--on-bad-line skip` to skip bad lines and count them");
                 return cleanup(ExitCode::from(EXIT_PROBLEMS));

@@ -68,7 +68,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// What the state file now holds, and whether the run started from one.
-pub fn print_state(replay: &journeyc::interp::replay::Replay, path: &std::path::Path, loaded: bool) {
+pub fn print_state(
+    replay: &journeyc::interp::replay::Replay,
+    path: &std::path::Path,
+    loaded: bool,
+) {
     let (kept, done, profiles) = replay.kept();
     eprintln!(
         "state: {} `{}`: {} kept whole, {} done (entered `once` and left, kept as an id hash), {} kept as a profile, {} held for the next run",

@@ -67,7 +67,12 @@ impl Progress {
             if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
                 bar.set_style(style);
             }
-            self.bar = Some(bar);
+            // Started where the replay is, so the rate and the time left are not measured
+            // from a jump from zero.
+            self.bar = Some(
+                bar.with_position(self.bytes)
+                    .with_elapsed(self.started.elapsed()),
+            );
         }
         if let Some(bar) = &self.bar {
             bar.set_position(self.bytes);

@@ -45,10 +45,7 @@ fn folder(path: &Path) -> PathBuf {
 
 /// Writes the replay's state to a temporary file beside `path` and flushes it to the disk.
 pub fn write(replay: &Replay, path: &Path) -> Result<Pending, String> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("state");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
     let tmp = folder(path).join(format!(".{name}.{}.tmp", std::process::id()));
     let cannot = |e: std::io::Error| {
         format!(

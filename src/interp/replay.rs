@@ -186,7 +186,7 @@ pub struct Replay<'p> {
     /// [`done::id_key`], the journeys they are done in (one bit each).
     done: HashMap<u128, u64, done::Keys>,
     /// The customers forgotten but for a profile (and the journeys they are done in), by key.
-    profiles: HashMap<u128, (u64, Box<[super::value::Val]>), done::Keys>,
+    profiles: HashMap<u128, done::Profile, done::Keys>,
     /// Whether the journeys declare the same attributes (see [`done::same_schema`]).
     same_schema: bool,
     /// The longest cap window of each world channel (to forget sends no cap counts).
@@ -582,7 +582,7 @@ impl<'p> Replay<'p> {
 /// those and their profile.
 fn keep(
     done: &mut HashMap<u128, u64, done::Keys>,
-    profiles: &mut HashMap<u128, (u64, Box<[super::value::Val]>), done::Keys>,
+    profiles: &mut HashMap<u128, done::Profile, done::Keys>,
     id: &str,
     (mask, profile): done::Forgotten,
 ) {

@@ -84,6 +84,9 @@ const MAX_JOURNEYS: usize = 64;
 /// and their profile when it is not the default one.
 pub type Forgotten = (u64, Option<Box<[Val]>>);
 
+/// A customer kept as a profile: the journeys they are done in, and the profile's values.
+pub type Profile = (u64, Box<[Val]>);
+
 /// Whether the customer can be forgotten at `now` (no later call of theirs comes earlier), and
 /// what must be kept: `Some((0, None))` when nothing distinguishes them from a new customer,
 /// `Some((mask, profile))` when they are done in the journeys of `mask`, untouched in the

@@ -27,13 +27,12 @@ fn write_time<W: Write + ?Sized>(w: &mut W, key: &str, t: i64) -> io::Result<()>
         return field(w, key, &format_rfc3339(t));
     }
     let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
-    let y = y as i64;
     let (hi, lo) = (two(y / 100), two(y % 100));
     let (mo, da) = (two(i64::from(m)), two(i64::from(d)));
     let (h, mi, se) = (two(secs / 3_600), two(secs % 3_600 / 60), two(secs % 60));
     let text = [
-        b'"', hi[0], hi[1], lo[0], lo[1], b'-', mo[0], mo[1], b'-', da[0], da[1], b'T', h[0],
-        h[1], b':', mi[0], mi[1], b':', se[0], se[1], b'Z', b'"',
+        b'"', hi[0], hi[1], lo[0], lo[1], b'-', mo[0], mo[1], b'-', da[0], da[1], b'T', h[0], h[1],
+        b':', mi[0], mi[1], b':', se[0], se[1], b'Z', b'"',
     ];
     w.write_all(b",\"")?;
     w.write_all(key.as_bytes())?;
@@ -66,7 +65,10 @@ pub fn write_record<W: Write + ?Sized>(
         Action::Converted { goal } => field(
             w,
             "goal",
-            p.ir.goals.get(*goal).map(|g| g.event.as_str()).unwrap_or(""),
+            p.ir.goals
+                .get(*goal)
+                .map(|g| g.event.as_str())
+                .unwrap_or(""),
         )?,
         Action::Suppressed {
             touchpoint, reason, ..
@@ -112,7 +114,8 @@ mod tests {
             let mut fast = Vec::new();
             write_record(programs, r, &mut fast)?;
             let fast = String::from_utf8(fast).expect("UTF-8");
-            self.0.push((fast, format!("{}\n", record_json(programs, r))));
+            self.0
+                .push((fast, format!("{}\n", record_json(programs, r))));
             Ok(())
         }
     }
@@ -148,7 +151,11 @@ journey trial {
         let path = std::path::Path::new("records.journey");
         let project = crate::project::load_text(path, text);
         let checked = crate::check::check_project(&project);
-        assert!(!checked.diagnostics.has_errors(), "{:?}", checked.diagnostics);
+        assert!(
+            !checked.diagnostics.has_errors(),
+            "{:?}",
+            checked.diagnostics
+        );
         let model = &checked.models[0];
         let programs: Vec<Program> = model
             .journeys
@@ -182,10 +189,25 @@ journey trial {
         let kinds: std::collections::BTreeSet<String> = sink
             .0
             .iter()
-            .filter_map(|(f, _)| f.split(r#""action":""#).nth(1)?.split('"').next().map(str::to_owned))
+            .filter_map(|(f, _)| {
+                f.split(r#""action":""#)
+                    .nth(1)?
+                    .split('"')
+                    .next()
+                    .map(str::to_owned)
+            })
             .collect();
         assert!(kinds.len() >= 10, "{kinds:?}");
-        for t in [i64::MIN / 4, -62_135_596_801, -1, 0, 59, 1_772_409_600, 253_402_300_799, 253_402_300_800] {
+        for t in [
+            i64::MIN / 4,
+            -62_135_596_801,
+            -1,
+            0,
+            59,
+            1_772_409_600,
+            253_402_300_799,
+            253_402_300_800,
+        ] {
             let mut fast = Vec::new();
             write_time(&mut fast, "t", t).expect("writes");
             let slow = format!(",\"t\":\"{}\"", format_rfc3339(t));

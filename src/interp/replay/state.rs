@@ -116,15 +116,15 @@ fn fingerprint(p: &Program) -> Fingerprint {
     parts.insert("entry".to_string(), hash(json(&ir.entry)));
     parts.insert("goals".to_string(), hash(json(&ir.goals)));
     parts.insert("exit criteria".to_string(), hash(json(&ir.exits)));
-    parts.insert("customer attributes".to_string(), hash(json(&ir.attributes)));
+    parts.insert(
+        "customer attributes".to_string(),
+        hash(json(&ir.attributes)),
+    );
     parts.insert("events".to_string(), hash(json(&ir.events)));
     parts.insert("channels".to_string(), hash(json(&ir.channels)));
     parts.insert("touchpoints".to_string(), hash(json(&ir.touchpoints)));
-    let stages: Vec<serde_json::Value> = ir
-        .stages
-        .iter()
-        .map(|s| without_source(json(s)))
-        .collect();
+    let stages: Vec<serde_json::Value> =
+        ir.stages.iter().map(|s| without_source(json(s))).collect();
     parts.insert("stages".to_string(), hash(serde_json::Value::Array(stages)));
     parts.insert("start".to_string(), hash(json(&ir.start)));
     for (i, n) in ir.nodes.iter().enumerate() {
@@ -255,7 +255,7 @@ impl Replay<'_> {
                 lines += 1;
             }
         }
-        let mut profiles: Vec<(&u128, &(u64, Box<[crate::interp::value::Val]>))> =
+        let mut profiles: Vec<(&u128, &super::done::Profile)> =
             self.profiles.iter().collect();
         profiles.sort_unstable_by_key(|p| p.0);
         for (key, (mask, attrs)) in profiles {
@@ -372,7 +372,11 @@ impl Replay<'_> {
                     self.customers.insert(id, world);
                     customers += 1;
                 }
-                Line::Profile { id, journeys, attrs } => {
+                Line::Profile {
+                    id,
+                    journeys,
+                    attrs,
+                } => {
                     let key = parse_key(&id, number)?;
                     let fits = self.same_schema
                         && self
@@ -390,7 +394,9 @@ impl Replay<'_> {
                     profile_count += 1;
                 }
                 Line::Done { journeys, ids } => {
-                    if journeys == 0 || (self.programs.len() < 64 && journeys >> self.programs.len() != 0) {
+                    if journeys == 0
+                        || (self.programs.len() < 64 && journeys >> self.programs.len() != 0)
+                    {
                         return Err(StateError(format!(
                             "line {number} of the state names journeys this run does not have"
                         )));
@@ -585,15 +591,12 @@ fn check_world(cast: &Cast, w: &World) -> Result<(), String> {
                     && r.opened.len() == n_tp
                     && r.clicked.len() == n_tp
                     && r.milestones.len() == p.milestone_names.len()
-                    && r
-                        .event
+                    && r.event
                         .as_ref()
                         .is_none_or(|e| e.event.is_none_or(|e| e < p.event_names.len()))
                     && match &r.park {
                         crate::interp::engine::Park::Running => false,
-                        crate::interp::engine::Park::Delay { next, .. } => {
-                            next.is_none_or(node_ok)
-                        }
+                        crate::interp::engine::Park::Delay { next, .. } => next.is_none_or(node_ok),
                         crate::interp::engine::Park::Wait { node, .. }
                         | crate::interp::engine::Park::Deferred { node, .. } => node_ok(*node),
                     }
