@@ -255,8 +255,7 @@ impl Replay<'_> {
                 lines += 1;
             }
         }
-        let mut profiles: Vec<(&u128, &super::done::Profile)> =
-            self.profiles.iter().collect();
+        let mut profiles: Vec<(&u128, &super::done::Profile)> = self.profiles.iter().collect();
         profiles.sort_unstable_by_key(|p| p.0);
         for (key, (mask, attrs)) in profiles {
             #[derive(Serialize)]
