@@ -477,3 +477,35 @@ fn a_shard_state_is_refused_by_another_shard() {
         "{err}"
     );
 }
+
+#[test]
+fn a_state_that_is_a_folder_an_input_or_the_output_is_refused() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::write(d.join("log.jsonl"), text(&calls()[..10])).expect("write");
+    std::fs::create_dir(d.join("folder")).expect("mkdir");
+    for (args, says) in [
+        (vec!["--state", "folder"], "it is not a regular file"),
+        (vec!["--state", "log.jsonl"], "is the input `log.jsonl`"),
+        (
+            vec!["--state", "j.journey"],
+            "would overwrite a journey file",
+        ),
+        (
+            vec!["--state", "o.jsonl", "--out", "o.jsonl"],
+            "is also --out",
+        ),
+    ] {
+        let mut all = vec!["--events", "log.jsonl"];
+        all.extend(args);
+        let out = journeyc(d, &all);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{says}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(d.join("log.jsonl")).expect("log"),
+        text(&calls()[..10]),
+        "the log is untouched"
+    );
+}
