@@ -9,7 +9,7 @@
 //! untouched with the default profile, and no send left in a cap window. Such a customer
 //! behaves exactly like a new one whose done journeys say "entered before", so the replay
 //! keeps only that. The hash is 128-bit FNV-1a, so two ids share an entry only with a
-//! probability of about n²/2¹²⁹ (10⁻²⁶ for a million customers): docs/event-logs.md.
+//! probability of about n²/2¹²⁹ (about 10⁻²⁷ for a million customers): docs/event-logs.md.
 
 use crate::interp::engine::{Customer, Watch};
 use crate::interp::program::Program;
