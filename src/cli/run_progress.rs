@@ -54,25 +54,23 @@ impl Progress {
             if self.started.elapsed() < SHOW_AFTER {
                 return;
             }
-            let (bar, template) = match self.total {
-                Some(n) => (
-                    indicatif::ProgressBar::new(n),
-                    "{bar:30} {binary_bytes}/{binary_total_bytes} of the log, {binary_bytes_per_sec}, eta {eta}",
-                ),
-                None => (
-                    indicatif::ProgressBar::new_spinner(),
-                    "{spinner} {binary_bytes} of the log, {binary_bytes_per_sec}",
-                ),
+            let template = match self.total {
+                Some(_) => "{bar:30} {binary_bytes}/{binary_total_bytes} of the log, {binary_bytes_per_sec}, eta {eta}",
+                None => "{spinner} {binary_bytes} of the log, {binary_bytes_per_sec}",
             };
+            // Hidden until it stands where the replay is, with the rate measured from there:
+            // drawn from zero, it would show a rate thousands of times too fast at first.
+            let bar = indicatif::ProgressBar::with_draw_target(
+                self.total,
+                indicatif::ProgressDrawTarget::hidden(),
+            );
             if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
                 bar.set_style(style);
             }
-            // Started where the replay is, so the rate and the time left are not measured
-            // from a jump from zero.
-            self.bar = Some(
-                bar.with_position(self.bytes)
-                    .with_elapsed(self.started.elapsed()),
-            );
+            bar.set_position(self.bytes);
+            bar.reset_eta();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar = Some(bar.with_elapsed(self.started.elapsed()));
         }
         if let Some(bar) = &self.bar {
             bar.set_position(self.bytes);
