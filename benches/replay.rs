@@ -4,22 +4,32 @@
 //! else, which no replay can beat.
 //!
 //! `cargo bench --bench replay`.
+//!
+//! `JOURNEYC_BENCH_WRITE_LOG=FILE JOURNEYC_BENCH_CUSTOMERS=N cargo bench --bench replay` writes
+//! the log of N customers to FILE instead (for whole-process and memory measurements).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use journeyc::interp::program::Program;
-use journeyc::interp::replay::{record_json, LogLines, Record, Replay, Sink};
-use std::io::Write;
+use journeyc::interp::replay::{write_record, LogLines, Record, Replay, Sink};
 use std::path::Path;
 
 const CUSTOMERS: i64 = 20_000;
 
+/// The number of customers: `JOURNEYC_BENCH_CUSTOMERS`, or [`CUSTOMERS`].
+fn customers() -> i64 {
+    std::env::var("JOURNEYC_BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(CUSTOMERS)
+}
+
 /// A raw export: per customer an identify with string numbers and Title Case enum values, a
 /// signup under its Segment name, page views no journey reads, an activation for most and an
 /// upgrade for some, in time order, with epoch-millisecond and RFC 3339 timestamps.
-fn log() -> String {
+fn log(customers: i64) -> String {
     let mut calls: Vec<(i64, String)> = Vec::new();
     let day0 = 1_772_409_600_i64;
-    for i in 0..CUSTOMERS {
+    for i in 0..customers {
         let id = format!("customer-{i:06}");
         let t = day0 + i * 13;
         let plan = ["trial", "Trial", "free"][(i % 3) as usize];
@@ -77,7 +87,7 @@ struct Lines(Vec<u8>);
 impl Sink for Lines {
     fn record(&mut self, programs: &[Program], r: &Record) -> std::io::Result<()> {
         self.0.clear();
-        writeln!(self.0, "{}", record_json(programs, r))
+        write_record(programs, r, &mut self.0)
     }
 }
 
@@ -105,7 +115,11 @@ fn floor(log: &str) -> usize {
 }
 
 fn bench(c: &mut Criterion) {
-    let log = log();
+    if let Some(path) = std::env::var_os("JOURNEYC_BENCH_WRITE_LOG") {
+        std::fs::write(&path, log(customers())).expect("the log is written");
+        return;
+    }
+    let log = log(CUSTOMERS);
     let programs = programs();
     assert!(
         replay(&programs, &log) > CUSTOMERS as usize / 2,

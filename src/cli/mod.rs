@@ -11,6 +11,8 @@ mod output;
 mod run;
 mod run_flags;
 mod run_notes;
+mod run_progress;
+mod run_state;
 mod simulate;
 mod test;
 

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use journeyc::interp::describe::describe;
 use journeyc::interp::program::Program;
 use journeyc::interp::replay::shard::Shard;
-use journeyc::interp::replay::{record_json, LogLines, Record, Replay, Sink};
+use journeyc::interp::replay::{write_record, LogLines, Record, Replay, Sink};
 use journeyc::interp::time::{format_rfc3339, parse_rfc3339, Instant};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -54,6 +54,12 @@ pub struct RunArgs {
     /// (docs/event-logs.md#shards---shard-kn).
     #[arg(long, value_name = "K/N", value_parser = super::run_flags::shard)]
     pub shard: Option<Shard>,
+    /// Continue from the state a previous run saved in this file (if it exists), and save the
+    /// new state to it at the end, so that runs over consecutive parts of a log do what one
+    /// run does. `--until T` then means the log holds every call before T
+    /// (docs/event-logs.md#incremental-runs---state).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 }
 
 struct Output<W: Write> {
@@ -82,7 +88,7 @@ impl<W: Write> Sink for Output<W> {
             self.explained.push((r.time, text, place(p, r.node)));
         }
         if let Some(out) = self.out.as_mut() {
-            writeln!(out, "{}", record_json(programs, r))?;
+            write_record(programs, r, out)?;
         }
         Ok(())
     }
@@ -183,6 +189,23 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(message) => return output::usage_error(message),
     };
+    if let Some(state) = &args.state {
+        if args.out.as_ref() == Some(state) {
+            return output::usage_error(format!(
+                "--state `{}` is also --out; give the state a file of its own",
+                state.display()
+            ));
+        }
+        let mut inputs = vec![args.journey_file.as_path(), args.events.as_path()];
+        inputs.extend(args.out.as_deref());
+        if let Err(code) = output::refuse_overwrite("--state", state, &inputs) {
+            return code;
+        }
+    }
+    let log_size = std::fs::metadata(&args.events)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
     if let Some(out) = &args.out {
         if let Err(code) = output::refuse_overwrite(
             "--out",
@@ -221,6 +244,14 @@ pub fn run(args: RunArgs) -> ExitCode {
     if let Some(shard) = args.shard {
         replay.set_shard(shard);
     }
+    let loaded = match &args.state {
+        Some(path) => match super::run_state::load(&mut replay, path) {
+            Ok(loaded) => loaded,
+            Err(message) => return output::usage_error(message),
+        },
+        None => false,
+    };
+    let mut progress = super::run_progress::Progress::new(log_size);
     let cleanup = |code: ExitCode| {
         if let Some(p) = &tmp_path {
             let _ = std::fs::remove_file(p);
@@ -240,7 +271,10 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         };
         let result = match text {
-            Ok(text) => replay.line(n, text, &mut sink),
+            Ok(text) => {
+                progress.line(text.len() + 1);
+                replay.line(n, text, &mut sink)
+            }
             Err(bad) => {
                 // Too long or not UTF-8: counted as a line read, like any other bad line.
                 replay.summary.lines += 1;
@@ -260,17 +294,19 @@ pub fn run(args: RunArgs) -> ExitCode {
             Ok(bad_calls) => bad_calls,
         };
         for bad in bad_calls {
-            eprintln!(
-                "{}: {}:{}: {}",
-                if args.on_bad_line == OnBadLine::Fail {
-                    "error"
-                } else {
-                    "skipped"
-                },
-                args.events.display(),
-                bad.line,
-                bad.message
-            );
+            progress.suspend(|| {
+                eprintln!(
+                    "{}: {}:{}: {}",
+                    if args.on_bad_line == OnBadLine::Fail {
+                        "error"
+                    } else {
+                        "skipped"
+                    },
+                    args.events.display(),
+                    bad.line,
+                    bad.message
+                )
+            });
             if args.on_bad_line == OnBadLine::Fail {
                 eprintln!("help: fix the line, or pass `--on-bad-line skip` to skip bad lines and count them");
                 return cleanup(ExitCode::from(EXIT_PROBLEMS));
@@ -278,7 +314,8 @@ pub fn run(args: RunArgs) -> ExitCode {
             bad_lines += 1;
         }
     }
-    if let (Some(u), Some(last)) = (until, replay.last_event_time()) {
+    progress.finish();
+    if let (Some(u), Some(last), None) = (until, replay.last_event_time(), &args.state) {
         if u < last {
             eprintln!(
                 "warning: --until {} is before the log's last event; the replay ran to the last event",
@@ -286,9 +323,11 @@ pub fn run(args: RunArgs) -> ExitCode {
             );
         }
     }
-    let written = replay
-        .finish(until, &mut sink)
-        .and_then(|()| sink.out.take().map_or(Ok(()), |mut w| w.flush()));
+    let finished = match &args.state {
+        Some(_) => replay.finish_for_state(until, &mut sink),
+        None => replay.finish(until, &mut sink),
+    };
+    let written = finished.and_then(|()| sink.out.take().map_or(Ok(()), |mut w| w.flush()));
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             return cleanup(ExitCode::SUCCESS);
@@ -299,10 +338,32 @@ pub fn run(args: RunArgs) -> ExitCode {
         }
         Ok(()) => {}
     }
+    // The new state is written in full before the output is put in place, and put in place
+    // after it: a run that fails or is killed leaves the previous state, and running the same
+    // log again from it writes the same output again.
+    let pending = match &args.state {
+        Some(path) => match super::run_state::write(&replay, path) {
+            Ok(p) => Some(p),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return cleanup(ExitCode::from(output::EXIT_USAGE));
+            }
+        },
+        None => None,
+    };
     if let (Some(tmp), Some(out)) = (&tmp_path, &args.out) {
         if let Err(e) = std::fs::rename(tmp, out) {
             eprintln!("error: cannot write `{}`: {e}", out.display());
+            if let Some(p) = pending {
+                p.discard();
+            }
             return cleanup(ExitCode::from(output::EXIT_USAGE));
+        }
+    }
+    if let Some(p) = pending {
+        if let Err(message) = p.commit() {
+            eprintln!("error: {message}");
+            return ExitCode::from(output::EXIT_USAGE);
         }
     }
     if let Some(id) = &args.explain {
@@ -334,6 +395,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         );
     }
     super::run_notes::print_log_notes(s);
+    if let Some(path) = &args.state {
+        super::run_notes::print_state(&replay, path, loaded);
+    }
     super::run_notes::print_reordered(replay.reordered(), args.reorder_window);
     if let Some(shard) = args.shard {
         super::run_notes::print_shard(shard, s.other_shards);

@@ -66,3 +66,21 @@ pub fn print_shard(shard: journeyc::interp::replay::shard::Shard, other: usize) 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
+
+/// What the state file now holds, and whether the run started from one.
+pub fn print_state(
+    replay: &journeyc::interp::replay::Replay,
+    path: &std::path::Path,
+    loaded: bool,
+) {
+    let (kept, done, profiles) = replay.kept();
+    eprintln!(
+        "state: {} `{}`: {} kept whole, {} done (entered `once` and left, kept as an id hash), {} kept as a profile, {} held for the next run",
+        if loaded { "continued from and saved to" } else { "no state yet, saved to" },
+        path.display(),
+        plural(kept, "customer", "customers"),
+        plural(done, "customer", "customers"),
+        plural(profiles, "customer", "customers"),
+        plural(replay.held_calls(), "call", "calls"),
+    );
+}

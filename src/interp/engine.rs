@@ -129,7 +129,7 @@ pub enum NotEntered {
 
 /// One send in a channel's cap window: when, and which journey (its index in the world) sent
 /// which of its touchpoints, so that a suppression can name the send that filled the cap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SendMark {
     pub at: Instant,
     pub journey: u32,
@@ -155,7 +155,7 @@ pub trait Observer {
 }
 
 /// Where a customer in the journey is parked.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Park {
     /// Running (only between steps of one instant).
     Running,
@@ -168,7 +168,7 @@ pub enum Park {
 }
 
 /// One entry's state.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub entered_at: Instant,
     pub park: Park,
@@ -182,7 +182,9 @@ pub struct Run {
 }
 
 /// A customer's state for one journey: profile attributes persist across entries.
-#[derive(Clone, Debug)]
+/// Serialized in replay state files (`interp::replay::state`): fields that only live for the
+/// length of one call (`barred`) or are derived (`id_hash`, `spare`) are not written.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Customer {
     pub attrs: Vec<Val>,
     pub entries: u32,
@@ -197,22 +199,28 @@ pub struct Customer {
     pub journey: u32,
     /// Set by the world while the customer is in another journey of this journey's
     /// `exclusive` group (that journey's index): the trigger then does not enter.
+    #[serde(skip)]
     pub barred: Option<u32>,
     /// Split assignment key: the customer's id hashed once.
+    #[serde(skip)]
     pub id_hash: u64,
     /// After the steps end, goals with a window and touchpoints' conversion windows still
     /// count (as Braze's and Customer.io's conversion windows do).
     pub watch: Option<Watch>,
     /// Buffers of a finished entry, reused by the next one so that simulating many customers
     /// does not allocate per entry. Never read for decisions.
+    #[serde(skip)]
     pub spare: Option<Run>,
     /// What history conditions read (`sent(T) within D`, ...). In a world of several journeys
-    /// the world lends its shared store here for each engine call, as for `channel_log`.
+    /// the world lends its shared store here for each engine call, as for `channel_log`. Not
+    /// saved in a state: at rest it is empty in a world, and its maps come from the journeys
+    /// ([`crate::interp::world::World::reattach`]).
+    #[serde(skip)]
     pub recall: Recall,
 }
 
 /// What is still measured after a customer finished the steps of an entry.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Watch {
     pub entered_at: Instant,
     pub last_sent: Vec<Option<Instant>>,

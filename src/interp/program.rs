@@ -31,7 +31,7 @@ pub enum CExpr {
 
 /// An event as the interpreter sees it: its id in the program (if the journey knows it) and
 /// its fields.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventPayload {
     pub event: Option<usize>,
     pub fields: Vec<(Arc<str>, Val)>,

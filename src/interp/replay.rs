@@ -19,14 +19,18 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::io::{BufRead, Read};
 
 pub mod coerce;
+pub mod done;
 mod order;
+mod record;
 mod segment;
 pub mod shard;
 mod stamp;
+pub mod state;
 
 pub use coerce::Coercion;
 use order::Reorder;
 pub use order::DEFAULT_WINDOW as DEFAULT_REORDER_WINDOW;
+pub use record::write_record;
 use segment::{decode_line, LineKind, LogNames, Parsed};
 use shard::Shard;
 
@@ -35,6 +39,9 @@ use shard::Shard;
 /// with its number, then skipped without being held in memory), so a log that never ends a line
 /// (`/dev/zero`, a binary file) cannot fill memory.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The map of customers is first swept for done ones at this size (see `Replay::sweep`).
+const SWEEP_FROM: usize = 4096;
 
 /// Reads an event log line by line, holding at most [`MAX_LINE_BYTES`] of a line in memory.
 pub struct LogLines<R> {
@@ -173,10 +180,22 @@ pub struct Replay<'p> {
     programs: &'p [Program],
     /// The journeys run together for each customer.
     cast: Cast<'p>,
-    /// The customers whose state differs from a new customer's (see [`World::is_fresh`]).
+    /// The customers whose state differs from a new customer's and who are not [`done`].
     customers: HashMap<String, World>,
+    /// The customers who are done (entered `once` and left for good, see [`done`]): by
+    /// [`done::id_key`], the journeys they are done in (one bit each).
+    done: HashMap<u128, u64, done::Keys>,
+    /// The customers forgotten but for a profile (and the journeys they are done in), by key.
+    profiles: HashMap<u128, done::Profile, done::Keys>,
+    /// Whether the journeys declare the same attributes (see [`done::same_schema`]).
+    same_schema: bool,
+    /// The longest cap window of each world channel (to forget sends no cap counts).
+    windows: Vec<i64>,
+    /// When the map of customers reaches this size, the customers who became done since they
+    /// were last seen are moved to `done` (see [`Replay::sweep`]).
+    next_sweep: usize,
     /// Every customer id seen, hashed, for the summary's count of distinct customers.
-    seen: HashSet<u64>,
+    seen: HashSet<u64, done::Keys>,
     timers: BinaryHeap<Reverse<(Instant, String)>>,
     last_time: Option<(Instant, usize)>,
     explain: Option<String>,
@@ -186,6 +205,8 @@ pub struct Replay<'p> {
     order: Reorder,
     /// Run only this shard's customers (`--shard K/N`).
     shard: Option<Shard>,
+    /// What a customer's step produced, reused from call to call.
+    items: Vec<Item>,
     pub summary: Summary,
 }
 
@@ -273,17 +294,24 @@ impl WorldObserver for Collect<'_> {
 
 impl<'p> Replay<'p> {
     pub fn new(programs: &'p [Program], explain: Option<String>) -> Self {
+        let cast = Cast::new(programs);
         Replay {
             programs,
-            cast: Cast::new(programs),
+            windows: done::channel_windows(&cast),
+            cast,
             customers: HashMap::new(),
-            seen: HashSet::new(),
+            done: HashMap::default(),
+            profiles: HashMap::default(),
+            same_schema: done::same_schema(programs),
+            next_sweep: SWEEP_FROM,
+            seen: HashSet::default(),
             timers: BinaryHeap::new(),
             last_time: None,
             explain,
             names: LogNames::new(programs),
             order: Reorder::new(DEFAULT_REORDER_WINDOW),
             shard: None,
+            items: Vec::new(),
             summary: Summary::default(),
         }
     }
@@ -305,24 +333,37 @@ impl<'p> Replay<'p> {
         (self.order.sorted, self.order.most_late)
     }
 
-    /// Runs `f` on the customer's world, then files its next timer.
+    /// Runs `f` on the customer's world at `now`, then files its next timer, or forgets the
+    /// customer when they are new or done again.
     fn with_customer(
         &mut self,
         id: &str,
+        now: Instant,
         sink: &mut dyn Sink,
         f: &mut dyn FnMut(&Cast, &mut World, &mut Collect),
     ) -> std::io::Result<()> {
         let explain = self.explain.as_deref() == Some(id);
         let programs = self.programs;
-        let mut items = Vec::new();
+        let mut items = std::mem::take(&mut self.items);
         if self.seen.insert(super::program::stable_hash(&[id])) {
             self.summary.customers += 1;
         }
         let cast = &self.cast;
-        let world = self
-            .customers
-            .entry(id.to_string())
-            .or_insert_with(|| World::new(cast, id));
+        if !self.customers.contains_key(id) {
+            // Met for the first time, or again after being forgotten: the id is copied only then.
+            let key = done::id_key(id);
+            let w = match self.done.remove(&key) {
+                Some(mask) => done::restore(cast, id, mask, None),
+                None => match self.profiles.remove(&key) {
+                    Some((mask, profile)) => done::restore(cast, id, mask, Some(&profile)),
+                    None => World::new(cast, id),
+                },
+            };
+            self.customers.insert(id.to_string(), w);
+        }
+        let Some(world) = self.customers.get_mut(id) else {
+            return Ok(());
+        };
         let mut obs = Collect {
             items: &mut items,
             customer: id,
@@ -332,13 +373,14 @@ impl<'p> Replay<'p> {
         f(cast, world, &mut obs);
         self.summary.ignored_events += obs.ignored;
         let next = world.deadline();
-        let fresh = world.is_fresh(cast);
+        let forget = done::forget(cast, world, now, &self.windows, self.same_schema);
         for c in world.instances.iter_mut().filter(|c| !c.in_journey()) {
             // Buffers kept for a next entry only save allocations in simulations.
             c.spare = None;
         }
-        if fresh {
+        if let Some(kept) = forget {
             self.customers.remove(id);
+            keep(&mut self.done, &mut self.profiles, id, kept);
         }
         if let Some(t) = next {
             self.timers.push(Reverse((t, id.to_string())));
@@ -346,19 +388,25 @@ impl<'p> Replay<'p> {
         // Several journeys may act at different instants of one step: keep time order, and
         // within an instant the order things happened in.
         items.sort_by_key(Item::time);
-        for item in items {
+        let mut result = Ok(());
+        for item in items.drain(..) {
+            if result.is_err() {
+                continue;
+            }
             match item {
                 Item::Record(r) => {
                     if matches!(r.action, Action::Entered) {
                         self.summary.entered += 1;
                     }
-                    sink.record(programs, &r)?;
+                    result = sink.record(programs, &r);
                 }
                 Item::Ignored(r) => sink.ignored(programs, &r),
                 Item::Detail(j, t, n, text) => sink.explain(j, t, n, text),
             }
         }
-        Ok(())
+        // The buffer is kept for the next call.
+        self.items = items;
+        result
     }
 
     /// Fires every timer due before `t` (or at it, when `inclusive`), in time order.
@@ -380,7 +428,9 @@ impl<'p> Replay<'p> {
             if current != Some(due) {
                 continue; // a stale entry: the customer moved on since it was filed
             }
-            self.with_customer(&id, sink, &mut |cast, w, obs| w.advance(cast, due, obs))?;
+            self.with_customer(&id, due, sink, &mut |cast, w, obs| {
+                w.advance(cast, due, obs)
+            })?;
         }
         Ok(())
     }
@@ -438,29 +488,82 @@ impl<'p> Replay<'p> {
         match parsed.kind {
             LineKind::Identify(traits) => {
                 self.summary.identifies += 1;
-                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                self.with_customer(&parsed.user, t, sink, &mut |cast, w, obs| {
                     w.identify(cast, t, &traits, obs);
                 })?;
             }
             LineKind::Track { name, fields } => {
                 self.summary.events += 1;
-                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                self.with_customer(&parsed.user, t, sink, &mut |cast, w, obs| {
                     w.event(cast, t, &name, &fields, obs);
                 })?;
             }
             LineKind::Engage { kind, touchpoint } => {
                 self.summary.events += 1;
-                self.with_customer(&parsed.user, sink, &mut |cast, w, obs| {
+                self.with_customer(&parsed.user, t, sink, &mut |cast, w, obs| {
                     w.engage(cast, t, kind, &touchpoint, obs);
                 })?;
             }
         }
+        if self.customers.len() >= self.next_sweep {
+            self.sweep(t);
+        }
         Ok(())
+    }
+
+    /// Moves the customers who are done or new at `now` (their last goal window closed since
+    /// their last call) from the map to the done set. Run when the map has doubled since the
+    /// last sweep, so its cost per call stays constant.
+    fn sweep(&mut self, now: Instant) {
+        let (cast, windows, same) = (&self.cast, &self.windows, self.same_schema);
+        let (done, profiles) = (&mut self.done, &mut self.profiles);
+        self.customers
+            .retain(|id, w| match done::forget(cast, w, now, windows, same) {
+                Some(kept) => {
+                    keep(done, profiles, id, kept);
+                    false
+                }
+                None => true,
+            });
+        self.next_sweep = (self.customers.len() * 2).max(SWEEP_FROM);
     }
 
     /// The time of the latest event read, if any.
     pub fn last_event_time(&self) -> Option<Instant> {
         self.order.latest()
+    }
+
+    /// Ends a run whose state is saved for the next (`--state`): runs the held calls and the
+    /// timers that no later call can come before, and leaves the rest for the next run, so
+    /// that runs over consecutive parts of a log do what one run over the whole log does.
+    /// A later call may come as early as the reorder window before the latest call, or, with
+    /// `until`, at `until` (the log holds every call before it); what is before the later of
+    /// the two is done now, and calls before it are refused in the next run.
+    pub fn finish_for_state(
+        &mut self,
+        until: Option<Instant>,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        let bound = self.order.earliest_next().max(until);
+        if let Some(b) = bound {
+            while let Some((number, call)) = self.order.pop_before(b) {
+                self.call(number, call, sink)?;
+            }
+            self.run_timers(b, false, sink)?;
+            self.order.floor = Some(b);
+        }
+        self.end_counts(sink);
+        Ok(())
+    }
+
+    /// How many customers are still in a journey, and where the explained one stands.
+    fn end_counts(&mut self, sink: &mut dyn Sink) {
+        self.summary.in_flight = self.customers.values().filter(|w| w.in_flight()).count();
+        if let Some(w) = self.explain.as_ref().and_then(|id| self.customers.get(id)) {
+            for (j, text) in super::world::standing::of(&self.cast, w) {
+                sink.standing(self.programs, j, text);
+            }
+        }
     }
 
     /// Runs the timers due up to `until` (default: the last event's time) and counts the
@@ -470,13 +573,27 @@ impl<'p> Replay<'p> {
         if let Some(t) = until.or(self.last_time.map(|l| l.0)) {
             self.run_timers(t, true, sink)?;
         }
-        self.summary.in_flight = self.customers.values().filter(|w| w.in_flight()).count();
-        if let Some(w) = self.explain.as_ref().and_then(|id| self.customers.get(id)) {
-            for (j, text) in super::world::standing::of(&self.cast, w) {
-                sink.standing(self.programs, j, text);
-            }
-        }
+        self.end_counts(sink);
         Ok(())
+    }
+}
+
+/// Files what is left of a forgotten customer: nothing, the journeys they are done in, or
+/// those and their profile.
+fn keep(
+    done: &mut HashMap<u128, u64, done::Keys>,
+    profiles: &mut HashMap<u128, done::Profile, done::Keys>,
+    id: &str,
+    (mask, profile): done::Forgotten,
+) {
+    match profile {
+        Some(p) => {
+            profiles.insert(done::id_key(id), (mask, p));
+        }
+        None if mask != 0 => {
+            done.insert(done::id_key(id), mask);
+        }
+        None => {}
     }
 }
 

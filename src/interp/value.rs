@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 /// A value at run time. `Missing` is an attribute or field nobody set: every comparison with it
 /// is false (so `not (x == 1)` is true), like SQL's NULL in a `WHERE`.
-#[derive(Clone, Debug, PartialEq)]
+/// Serialized in replay state files as `{"Int": 8}`, `"Missing"`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     Missing,
     Bool(bool),
     Int(i64),
-    Dec(f64),
+    Dec(#[serde(with = "any_f64")] f64),
     Str(Arc<str>),
     /// Seconds.
     Dur(i64),
@@ -61,6 +62,43 @@ impl Val {
                 .and_then(|v| v.get(*i as usize))
                 .cloned()
                 .unwrap_or_else(|| format!("#{i}")),
+        }
+    }
+}
+
+/// A decimal as JSON: a number, or `"NaN"`, `"inf"`, `"-inf"` (which JSON numbers cannot hold
+/// and arithmetic in a `set` can produce), so that every value survives a state file.
+mod any_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if d.is_finite() {
+            s.serialize_f64(*d)
+        } else if d.is_nan() {
+            s.serialize_str("NaN")
+        } else if *d > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        N(f64),
+        S(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::N(n) => Ok(n),
+            Repr::S(s) => match s.as_str() {
+                "NaN" => Ok(f64::NAN),
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                _ => Err(serde::de::Error::custom(format!("`{s}` is not a decimal"))),
+            },
         }
     }
 }

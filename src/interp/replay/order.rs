@@ -16,12 +16,14 @@ use std::collections::BinaryHeap;
 /// nothing (calls at the same second keep the log's order).
 pub const DEFAULT_WINDOW: i64 = 60;
 
-struct Held {
-    time: Instant,
+/// A held call; carried in replay state files (see [`super::state`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct Held {
+    pub time: Instant,
     /// The order calls were read in: calls at one instant keep it.
-    seq: u64,
-    line: usize,
-    call: Parsed,
+    pub seq: u64,
+    pub line: usize,
+    pub call: Parsed,
 }
 
 impl PartialEq for Held {
@@ -44,9 +46,12 @@ impl Ord for Held {
 pub(super) struct Reorder {
     window: i64,
     held: BinaryHeap<Reverse<Held>>,
-    /// The latest time read so far, and its line.
-    latest: Option<(Instant, usize)>,
-    seq: u64,
+    /// The latest time read so far, and its line (0: a line of an earlier run, see
+    /// [`super::state`]).
+    pub latest: Option<(Instant, usize)>,
+    pub seq: u64,
+    /// Where an earlier run (`--state`) ended: no call may come before it.
+    pub floor: Option<Instant>,
     /// Calls that came before a call they follow in time, and the most one came late by.
     pub sorted: usize,
     pub most_late: i64,
@@ -59,6 +64,7 @@ impl Reorder {
             held: BinaryHeap::new(),
             latest: None,
             seq: 0,
+            floor: None,
             sorted: 0,
             most_late: 0,
         }
@@ -72,6 +78,16 @@ impl Reorder {
     /// Takes a call, or refuses it when it is more than the window earlier than the latest.
     pub fn push(&mut self, line: usize, call: Parsed) -> Result<(), BadLine> {
         let time = call.time;
+        if let Some(floor) = self.floor.filter(|f| time < *f) {
+            return Err(bad(
+                line,
+                format!(
+                    "timestamp {} is before {}, where the previous run saved in the state ended: that run replayed its timers and calls up to then; give each run only the calls from where the last one ended (its `--until`)",
+                    format_rfc3339(time),
+                    format_rfc3339(floor),
+                ),
+            ));
+        }
         if let Some((latest, latest_line)) = self.latest {
             if time < latest {
                 let late = latest - time;
@@ -79,9 +95,14 @@ impl Reorder {
                     return Err(bad(
                         line,
                         format!(
-                            "timestamp {} is earlier than {} on line {latest_line}, by {}: more than the reorder window ({}); the log must be in time order within it (`--reorder-window` widens it)",
+                            "timestamp {} is earlier than {} {}, by {}: more than the reorder window ({}); the log must be in time order within it (`--reorder-window` widens it)",
                             format_rfc3339(time),
                             format_rfc3339(latest),
+                            if latest_line == 0 {
+                                "of the previous run (in the state)".to_string()
+                            } else {
+                                format!("on line {latest_line}")
+                            },
                             duration(late.unsigned_abs()),
                             duration(self.window.unsigned_abs()),
                         ),
@@ -113,5 +134,32 @@ impl Reorder {
             return None;
         }
         self.held.pop().map(|Reverse(h)| (h.line, h.call))
+    }
+
+    /// The next held call earlier than `bound`, if any.
+    pub fn pop_before(&mut self, bound: Instant) -> Option<(usize, Parsed)> {
+        let Reverse(next) = self.held.peek()?;
+        if next.time >= bound {
+            return None;
+        }
+        self.held.pop().map(|Reverse(h)| (h.line, h.call))
+    }
+
+    /// The earliest time a call read later may have: the window before the latest (or the
+    /// floor, if later).
+    pub fn earliest_next(&self) -> Option<Instant> {
+        let by_window = self.latest.map(|l| l.0.saturating_sub(self.window));
+        by_window.max(self.floor)
+    }
+
+    /// The held calls in the order they will run.
+    pub fn held(&self) -> Vec<&Held> {
+        let mut v: Vec<&Held> = self.held.iter().map(|r| &r.0).collect();
+        v.sort();
+        v
+    }
+
+    pub fn hold(&mut self, h: Held) {
+        self.held.push(Reverse(h));
     }
 }

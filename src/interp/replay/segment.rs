@@ -13,10 +13,12 @@ use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub(super) enum LineKind {
     Identify(Vec<(String, Val)>),
     Track {
-        name: String,
+        name: Arc<str>,
         fields: Vec<(Arc<str>, Val)>,
     },
     Engage {
@@ -25,7 +27,8 @@ pub(super) enum LineKind {
     },
 }
 
-/// A call the replay runs.
+/// A call the replay runs (held calls are carried in state files).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct Parsed {
     pub user: String,
     pub time: Instant,
@@ -82,27 +85,27 @@ pub(super) fn decode_line(
 
 /// The events the journeys read, by the names a log may give them: each event's own name and
 /// its `as "Log Name"` (the checker makes sure no two events read one name).
-pub(super) struct LogNames(HashMap<String, String>);
+pub(super) struct LogNames(HashMap<String, Arc<str>>);
 
 impl LogNames {
     pub fn new(programs: &[Program]) -> Self {
         let mut names = HashMap::new();
         for p in programs {
             for (event, schema) in &p.ir.events {
-                names.insert(event.clone(), event.clone());
+                names.insert(event.clone(), Arc::from(event.as_str()));
                 if let Some(log) = &schema.log_name {
-                    names.insert(log.clone(), event.clone());
+                    names.insert(log.clone(), Arc::from(event.as_str()));
                 }
             }
             for event in &p.event_names {
-                names.insert(event.clone(), event.clone());
+                names.insert(event.clone(), Arc::from(event.as_str()));
             }
         }
         LogNames(names)
     }
 
     /// The event a log's name stands for, in the journeys' own names.
-    fn event(&self, logged: &str) -> Option<&String> {
+    fn event(&self, logged: &str) -> Option<&Arc<str>> {
         self.0.get(logged)
     }
 }
@@ -214,7 +217,7 @@ fn decode_call(
             Some(name) => {
                 let name = name.clone();
                 let mut fields = Vec::new();
-                if let Some(schema) = programs.iter().find_map(|p| p.ir.events.get(&name)) {
+                if let Some(schema) = programs.iter().find_map(|p| p.ir.events.get(&*name)) {
                     for (k, ty) in &schema.fields {
                         let Some(val) = props.and_then(|p| p.get(k)) else {
                             continue;

@@ -13,7 +13,7 @@ use super::Cast;
 use crate::interp::engine::{Customer, SendMark};
 
 /// Per world channel, the sends within its longest cap window.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SendLogs {
     logs: Vec<Vec<SendMark>>,
 }
@@ -33,6 +33,26 @@ impl SendLogs {
                 std::mem::swap(l, shared);
             }
         }
+    }
+
+    /// The logs by world channel (read by replay state files).
+    pub fn logs(&self) -> &[Vec<SendMark>] {
+        &self.logs
+    }
+
+    /// Forgets the sends no cap can count any more: those at least `windows[w]` (the longest
+    /// cap window of world channel `w`) before `now`. The engine does the same before it counts;
+    /// a replay does it to see whether a customer can be forgotten.
+    pub fn prune(&mut self, now: crate::interp::time::Instant, windows: &[i64]) {
+        for (log, window) in self.logs.iter_mut().zip(windows) {
+            log.retain(|s| now - s.at < *window);
+        }
+    }
+
+    /// Frees the room a deserialized log was given to grow.
+    pub fn shrink_to_fit(&mut self) {
+        self.logs.shrink_to_fit();
+        self.logs.iter_mut().for_each(Vec::shrink_to_fit);
     }
 
     pub fn is_empty(&self) -> bool {

@@ -19,11 +19,13 @@ pub enum Key {
     Event(String),
 }
 
-/// The times of what some condition reads, each slot within its longest window.
-#[derive(Clone, Debug, Default)]
+/// The times of what some condition reads, each slot within its longest window. A saved state
+/// (`run --state`) holds the times; the windows come from the journeys when it is loaded.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Store {
     times: Vec<VecDeque<Instant>>,
     /// Per slot: the longest window a condition reads it with (seconds).
+    #[serde(skip)]
     windows: Vec<i64>,
 }
 
@@ -63,6 +65,16 @@ impl Store {
         for (times, window) in self.times.iter_mut().zip(&self.windows) {
             prune(times, *window, now);
         }
+    }
+
+    /// Takes the windows of the journeys a loaded state is for; `false` when the state holds
+    /// another number of slots (it was written for other journeys).
+    pub fn adopt_windows(&mut self, windows: &[i64]) -> bool {
+        if self.times.len() != windows.len() {
+            return false;
+        }
+        self.windows = windows.to_vec();
+        true
     }
 
     /// Forgets everything, keeping the buffers (a simulation's next customer).

@@ -182,8 +182,8 @@ impl<W: WorldObserver + ?Sized> Observer for Tag<'_, W> {
     }
 }
 
-/// One customer in every journey of the cast.
-#[derive(Clone, Debug)]
+/// One customer in every journey of the cast (serialized in replay state files).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct World {
     /// The customer's instance of each journey, by journey index.
     pub instances: Vec<Customer>,
@@ -334,6 +334,23 @@ impl World {
     /// slot: bounded by what the conditions read, within their windows.
     pub fn remembered(&self) -> usize {
         self.history.len()
+    }
+
+    /// Makes a world read from a saved state whole again: the history's windows and each
+    /// instance's view of it come from the journeys, never from the file.
+    pub(crate) fn reattach(&mut self, cast: &Cast) -> Result<(), String> {
+        if !self.history.adopt_windows(&cast.history.windows) {
+            return Err("a customer's history does not fit the journeys".to_string());
+        }
+        for (j, c) in self.instances.iter_mut().enumerate() {
+            c.recall = history::Recall {
+                store: history::Store::default(),
+                reads: cast.history_reads[j].clone(),
+                sends: cast.history_sends[j].clone(),
+                events: Vec::new(),
+            };
+        }
+        Ok(())
     }
 
     /// Whether nothing distinguishes this customer from a new one (see
