@@ -1423,3 +1423,154 @@ journey promotion {{ trigger signed_up  exclusive marketing  priority 1  onboard
     assert!(has(&t, "promotion: entered"), "{t:?}");
     assert!(!has(&t, "welcome_series: entered"), "{t:?}");
 }
+
+// ---------------------------------------------------------------- explanations (`--explain`)
+
+/// Keeps what `run --explain` shows of each decision: the condition with the values it read.
+#[derive(Default)]
+struct Explained {
+    details: Vec<String>,
+}
+
+impl journeyc::interp::engine::Observer for Explained {
+    fn action(
+        &mut self,
+        _time: i64,
+        _node: Option<usize>,
+        _action: &journeyc::interp::engine::Action,
+    ) {
+    }
+    fn wants_detail(&self) -> bool {
+        true
+    }
+    fn detail(&mut self, time: i64, _node: Option<usize>, text: String) {
+        self.details
+            .push(format!("+{} {text}", format_duration(time - TEST_EPOCH)));
+    }
+}
+
+/// Runs `events` (time, name, fields) through journey `p` for one explained customer, then
+/// timers for `d` after the last one, and returns the explanations.
+fn explain(p: &Program, events: &[(&str, &str, Vec<(&str, Val)>)], d: &str) -> Vec<String> {
+    let engine = Engine::new(p);
+    let mut c = Customer::new(p, "c1");
+    let mut obs = Explained::default();
+    let mut last = TEST_EPOCH;
+    for (at, name, fields) in events {
+        last = TEST_EPOCH + secs(at);
+        let payload = EventPayload {
+            event: p.event(name),
+            fields: fields
+                .iter()
+                .map(|(f, v)| (Arc::from(*f), v.clone()))
+                .collect(),
+        };
+        engine.event(&mut c, last, &payload, &mut obs);
+    }
+    engine.advance(&mut c, last + secs(d), &mut obs);
+    obs.details
+}
+
+#[test]
+fn explanations_show_the_event_fields_a_wait_condition_read() {
+    let p = program(
+        r#"journey j { trigger ping  onboarding { wait signed_up where event.source == "ads" up to 3d { send tip }  wait activated up to 1d } }"#,
+    );
+    // `activated` at 30m is not what the customer waits for then: nothing to explain.
+    let details = explain(
+        &p,
+        &[
+            ("0", "ping", vec![]),
+            ("30m", "activated", vec![]),
+            ("1h", "signed_up", vec![("source", Val::Str("seo".into()))]),
+            ("2h", "signed_up", vec![("source", Val::Str("ads".into()))]),
+        ],
+        "1d",
+    );
+    assert_eq!(
+        details,
+        vec![
+            "+1h `event.source == \"ads\"` was false (event.source = \"seo\")".to_string(),
+            "+2h `event.source == \"ads\"` was true (event.source = \"ads\")".to_string(),
+        ],
+        "only the awaited event's `where` is explained, with the field it read"
+    );
+}
+
+#[test]
+fn explanations_show_the_engagement_a_condition_read() {
+    let p = program(
+        "journey j { trigger signed_up  onboarding { send welcome  wait 1d  if opened(welcome) { send tip } } }",
+    );
+    let engine = Engine::new(&p);
+    let mut c = Customer::new(&p, "c1");
+    let mut obs = Explained::default();
+    let signed_up = EventPayload {
+        event: p.event("signed_up"),
+        fields: Vec::new(),
+    };
+    engine.event(&mut c, TEST_EPOCH, &signed_up, &mut obs);
+    let welcome = p.touchpoint("welcome").expect("touchpoint");
+    engine.engage(
+        &mut c,
+        TEST_EPOCH + HOUR,
+        Engagement::Opened,
+        welcome,
+        &mut obs,
+    );
+    engine.advance(&mut c, TEST_EPOCH + secs("2d"), &mut obs);
+    assert_eq!(
+        obs.details,
+        vec!["+1d `opened(welcome)` was true (opened(welcome) = true)".to_string()]
+    );
+}
+
+#[test]
+fn an_event_during_a_wait_for_another_is_reported_as_ignored() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey kyc {{ trigger kyc_applied  onboarding {{ wait kyc_approved up to 3d {{ send account_ready }}  wait ordered up to 1d }} }}"
+    );
+    // `ordered` comes while the customer waits for `kyc_approved`: the later wait is not active.
+    let (t, _) = world_timeline(&src, &[("0", "kyc_applied"), ("1h", "ordered")]);
+    assert!(
+        has(
+            &t,
+            "+1h kyc: ignored `ordered`: waiting for `kyc_approved` until 2026-01-08T09:00:00Z, at `onboarding.0.wait`"
+        ),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn runaway_guard_runs_exactly_the_maximum_steps() {
+    // "More than 10000 steps without time passing": 10000 steps run, the next one is cut. The
+    // loop alternates `stage again` and `send tip` (each step reports one action).
+    let mut ir = {
+        let p = program("journey j { trigger signed_up  onboarding { send welcome }  stage again { send tip } }");
+        p.ir.clone()
+    };
+    let again = ir
+        .stages
+        .iter()
+        .find(|s| s.name == "again")
+        .map(|s| s.entry.clone())
+        .expect("stage");
+    for n in &mut ir.nodes {
+        if let journeyc::ir::NodeKind::Send { touchpoint, next } = &mut n.kind {
+            if touchpoint == "tip" {
+                *next = Some(again.clone());
+            }
+        }
+    }
+    let p = Program::compile(&ir).expect("compiles");
+    let mut r = Run::new(&p);
+    let t = r.event("0", "signed_up").after("1h");
+    assert_eq!(
+        t.len(),
+        journeyc::interp::engine::MAX_INSTANT_STEPS + 2,
+        "entered, one action per step, stopped: {:?}",
+        &t[..4.min(t.len())]
+    );
+    assert!(has(&t[t.len() - 1..], "stopped: more than 10000 steps"));
+}
