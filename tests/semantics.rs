@@ -1574,3 +1574,68 @@ fn runaway_guard_runs_exactly_the_maximum_steps() {
     );
     assert!(has(&t[t.len() - 1..], "stopped: more than 10000 steps"));
 }
+
+// ---- One world: events, opens and profile updates come before the timers of their instant ----
+
+#[test]
+fn in_a_world_an_event_at_a_wait_deadline_is_in_time() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey kyc {{ trigger kyc_applied  onboarding {{ wait kyc_approved up to 1d {{ send account_ready }} timeout {{ send delayed }} }} }}"
+    );
+    let (t, _) = world_timeline(&src, &[("0", "kyc_applied"), ("1d", "kyc_approved")]);
+    assert!(has(&t, "+1d kyc: sent account_ready"), "{t:?}");
+    assert!(!has(&t, "timed out") && !has(&t, "delayed"), "{t:?}");
+}
+
+/// Runs journey `journey` (with the world declarations) for one customer with email consent:
+/// `signed_up` at 0, then `at_1d` at exactly 1d, then timers; returns the timeline.
+fn world_at_the_end_of_a_wait(
+    journey: &str,
+    at_1d: impl Fn(&mut journeyc::interp::world::World, &journeyc::interp::world::Cast, &mut WorldLog),
+) -> Vec<String> {
+    use journeyc::interp::world::{Cast, World};
+    let ps = programs(&format!("{WORLD_DECLS}\n{journey}"));
+    let cast = Cast::new(&ps);
+    let mut w = World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    w.event(&cast, TEST_EPOCH, "signed_up", &[], &mut log);
+    at_1d(&mut w, &cast, &mut log);
+    w.advance(&cast, TEST_EPOCH + secs("3d"), &mut log);
+    log.lines.sort_by_key(|l| l.0);
+    log.lines
+        .iter()
+        .map(|(t, j, node, a)| {
+            format!(
+                "+{} {}",
+                format_duration(t - TEST_EPOCH),
+                journeyc::interp::world::describe(&ps, *j, *node, a)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn in_a_world_an_open_at_the_end_of_a_wait_is_known_after_it() {
+    let t = world_at_the_end_of_a_wait(
+        "journey j { trigger signed_up  onboarding { send receipt  wait 1d  if opened(receipt) { send account_ready } } }",
+        |w, cast, log| w.engage(cast, TEST_EPOCH + secs("1d"), Engagement::Opened, "receipt", log),
+    );
+    assert!(has(&t, "+1d sent account_ready"), "{t:?}");
+}
+
+#[test]
+fn in_a_world_a_profile_update_at_the_end_of_a_wait_is_known_after_it() {
+    let t = world_at_the_end_of_a_wait(
+        "journey j { trigger signed_up  onboarding { wait 1d  if email_consent { send account_ready } } }",
+        |w, cast, log| {
+            w.identify(
+                cast,
+                TEST_EPOCH + secs("1d"),
+                &[("email_consent".to_string(), Val::Bool(true))],
+                log,
+            )
+        },
+    );
+    assert!(has(&t, "+1d sent account_ready"), "{t:?}");
+}

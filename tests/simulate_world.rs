@@ -195,3 +195,43 @@ fn w0407_warns_about_journeys_crowding_a_cap_unless_they_are_exclusive() {
     let fixed = check(blocks[1]);
     assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
 }
+
+/// Contact pressure is counted per channel: sends on a second channel are not booked to the
+/// first (each journey's channel is mapped to the world's channel of that name).
+#[test]
+fn contact_pressure_counts_each_channel_apart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("two_channels.journey");
+    std::fs::write(
+        &file,
+        r#"
+event signed_up
+channel email { cap 5 per 1d }
+channel push { cap 5 per 1d }
+touchpoint mail { channel email  template "mail" }
+touchpoint nudge { channel push  template "nudge" }
+journey mailer { trigger signed_up  onboarding { send mail } }
+journey pusher { trigger signed_up  onboarding { send nudge  send nudge } }
+simulation both {
+  journeys mailer, pusher
+  customers 100
+  seed 1
+}
+"#,
+    )
+    .expect("write");
+    let world = json(&[
+        "simulate",
+        file.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    let sent = |channel: &str| {
+        world["contact_pressure"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["channel"] == channel))
+            .and_then(|c| c["sent"].as_u64())
+            .unwrap_or_else(|| panic!("no pressure on {channel}: {world}"))
+    };
+    assert_eq!((sent("email"), sent("push")), (100, 200), "{world}");
+}
