@@ -235,3 +235,21 @@ simulation both {
     };
     assert_eq!((sent("email"), sent("push")), (100, 200), "{world}");
 }
+
+#[test]
+fn a_world_simulation_counts_each_journeys_funnel_steps() {
+    let world = json(&[
+        "simulate",
+        EXAMPLE,
+        "--customers",
+        "300",
+        "--format",
+        "json",
+    ]);
+    let stage = &report(&world, "onboarding_series")["stages"][0];
+    let first = &stage["steps"][0];
+    assert_eq!(first["id"], "onboarding.0.if", "{stage}");
+    // Every customer who reached the stage reached its first step.
+    assert!(stage["reached"].as_u64().unwrap_or(0) > 0, "{stage}");
+    assert_eq!(first["reached"], stage["reached"], "{stage}");
+}
