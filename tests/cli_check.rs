@@ -172,3 +172,39 @@ fn non_utf8_file_is_reported_not_a_crash() {
     assert!(err.contains("E0004"), "{err}");
     assert!(err.contains("[bin.journey:1:1]"), "{err}");
 }
+
+/// `journeyc check` on one journey with `channel email { CAPS }`: its combined output.
+fn check_caps(caps: &str, steps: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = format!(
+        "event signed_up
+channel email {{ {caps} }}
+touchpoint a {{ channel email  template \"a\" }}
+touchpoint b {{ channel email  template \"b\" }}
+touchpoint c {{ channel email  template \"c\" }}
+journey j {{ trigger signed_up  onboarding {{ {steps} }} }}
+"
+    );
+    std::fs::write(dir.path().join("j.journey"), text).expect("write");
+    let out = journeyc(&["check", "j.journey"], dir.path());
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
+#[test]
+fn w0402_counts_the_time_a_wait_lets_pass() {
+    // Two days apart, two sends never share a `cap 1 per 1d` window.
+    let out = check_caps("cap 1 per 1d", "send a  wait 2d  send b");
+    assert!(!out.contains("W0402"), "{out}");
+    let out = check_caps("cap 1 per 1d", "send a  wait 2h  send b");
+    assert!(out.contains("W0402"), "{out}");
+}
+
+#[test]
+fn w0402_checks_every_cap_of_the_channel() {
+    // The hourly cap holds; the daily one does not.
+    let out = check_caps(
+        "cap 1 per 1h  cap 2 per 1d",
+        "send a  wait 2h  send b  wait 2h  send c",
+    );
+    assert!(out.contains("W0402"), "{out}");
+}
