@@ -208,3 +208,45 @@ fn w0402_checks_every_cap_of_the_channel() {
     );
     assert!(out.contains("W0402"), "{out}");
 }
+
+#[test]
+fn e0303_shows_the_loop_that_takes_no_time() {
+    // Round `again`, the `else` path takes no time; the shorter `then` path waits a day and is
+    // no part of the loop the note shows.
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("j.journey"),
+        "event signed_up
+customer { n: int = 0 }
+channel email
+touchpoint a { channel email  template \"a\" }
+journey j {
+  trigger signed_up
+  onboarding { send a }
+  stage again {
+    if n > 0 {
+      wait 1d
+    } else {
+      set n = 1
+      set n = 2
+      set n = 3
+    }
+    goto again
+  }
+}
+",
+    )
+    .expect("write");
+    let out = journeyc(&["check", "j.journey"], dir.path());
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("E0303"), "{text}");
+    let note = text
+        .lines()
+        .find(|l| l.contains("loop:"))
+        .unwrap_or_else(|| panic!("no loop note: {text}"));
+    assert!(
+        note.contains("`if n > 0` was false") && !note.contains("wait"),
+        "{note}"
+    );
+}
