@@ -250,3 +250,121 @@ journey j {
         "{note}"
     );
 }
+
+#[test]
+fn w0400_looks_inside_every_block_and_says_why() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("j.journey"),
+        "event signed_up
+event activated
+customer { vip: bool = false }
+channel email
+touchpoint a { channel email  template \"a\" }
+touchpoint b { channel email  template \"b\" }
+touchpoint c { channel email  template \"c\" }
+touchpoint d { channel email  template \"d\" }
+journey j {
+  trigger signed_up
+  onboarding {
+    wait activated up to 1d {
+      goto fin
+      send a
+    }
+    if vip {
+      exit
+      send b
+    }
+    split {
+      50% x { exit  send c }
+      50% y { send d }
+    }
+    goto fin
+  }
+  stage lost1 { send a }
+  stage lost2 { send b }
+  stage fin { send d }
+}
+",
+    )
+    .expect("write");
+    let out = journeyc(&["check", "j.journey"], dir.path());
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "`send a` can never run",
+        "the customer goes to `fin` here",
+        "`send b` can never run",
+        "`send c` can never run",
+        "the stage before it, `lost1`, is never reached either",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+}
+
+#[test]
+fn w0406_looks_inside_splits_and_names_the_branches_it_hides() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("j.journey"),
+        "event signed_up
+customer { vip: bool = false }
+channel email
+touchpoint a { channel email  template \"a\" }
+touchpoint b { channel email  template \"b\" }
+journey j {
+  trigger signed_up
+  onboarding {
+    split {
+      50% x { if false { send a } }
+      50% y { if true { send a } else { send b } }
+    }
+    if true { send a } else if vip { send b }
+  }
+}
+",
+    )
+    .expect("write");
+    let out = journeyc(&["check", "j.journey"], dir.path());
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("this condition is always false: its branch never runs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("this condition is always true: the branches after it never run"),
+        "an `else` is a branch after it: {text}"
+    );
+    let hides = text
+        .matches("this condition is always true: the branches after it never run")
+        .count();
+    assert_eq!(
+        hides, 2,
+        "`else` and `else if` are branches after it: {text}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.trim_end().ends_with("this condition is always true")),
+        "{text}"
+    );
+    // Alone, `if true` hides no branch.
+    std::fs::write(
+        dir.path().join("j.journey"),
+        "event signed_up
+channel email
+touchpoint a { channel email  template \"a\" }
+journey j { trigger signed_up  onboarding { if true { send a } } }
+",
+    )
+    .expect("write");
+    let out = journeyc(&["check", "j.journey"], dir.path());
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_end().ends_with("this condition is always true")),
+        "{text}"
+    );
+}
