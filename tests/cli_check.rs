@@ -368,3 +368,18 @@ journey j { trigger signed_up  onboarding { if true { send a } } }
         "{text}"
     );
 }
+
+#[test]
+fn a_journey_without_steps_is_e0307_and_no_w0403_on_top() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("j.journey"),
+        "event signed_up\nevent ordered\njourney j {\n  trigger signed_up\n  goal ordered\n  onboarding { }\n}\n",
+    )
+    .expect("write");
+    let out = journeyc(&["check", "j.journey"], dir.path());
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("E0307"), "{text}");
+    assert!(!text.contains("W0403"), "{text}");
+}
