@@ -1449,9 +1449,12 @@ impl journeyc::interp::engine::Observer for Explained {
     }
 }
 
-/// Runs `events` (time, name, fields) through journey `p` for one explained customer, then
-/// timers for `d` after the last one, and returns the explanations.
-fn explain(p: &Program, events: &[(&str, &str, Vec<(&str, Val)>)], d: &str) -> Vec<String> {
+/// An event at a time: (time, name, fields).
+type Timed<'a> = (&'a str, &'a str, Vec<(&'a str, Val)>);
+
+/// Runs `events` through journey `p` for one explained customer, then timers for `d` after the
+/// last one, and returns the explanations.
+fn explain(p: &Program, events: &[Timed], d: &str) -> Vec<String> {
     let engine = Engine::new(p);
     let mut c = Customer::new(p, "c1");
     let mut obs = Explained::default();
