@@ -616,3 +616,43 @@ fn a_closed_pipe_ends_the_replay_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!err.contains("error"), "{err}");
 }
+
+#[test]
+fn the_summary_counts_the_customers_still_in_a_journey() {
+    // u1 and u2 finish (u1 activates, u2 gets the nudge at 2d); u3 signs up last and still
+    // waits for `activated` when the log ends.
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(", 1 still in a journey,"), "{err}");
+}
+
+#[test]
+fn explain_shows_only_the_decisions_of_the_customer_asked_for() {
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "u2",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("because `plan == trial` was true (plan = trial)"),
+        "{text}"
+    );
+    // u1's branch on `seats` (u2 never activates, so never reaches it).
+    assert!(!text.contains("seats"), "{text}");
+    assert_eq!(
+        text.matches("because `plan == trial`").count(),
+        1,
+        "only u2's entry is explained: {text}"
+    );
+}

@@ -184,3 +184,66 @@ fn exports_carry_transactional_and_arbitration() {
         "{promo}"
     );
 }
+
+#[test]
+fn a_failed_test_shows_where_an_ignored_event_found_the_customer() {
+    let dir = project(&[("p.journey", PROJECT)]);
+    let out = journeyc(&["test", "p.journey"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("ignored `kyc_approved`"))
+        .unwrap_or_else(|| panic!("no ignored approval: {stdout}"));
+    // The node column names the held send, as for the send's own lines.
+    assert!(line.contains("kyc: onboarding.0.send "), "{line}");
+}
+
+/// Sends are looked for in every journey, in both directions; other expectations only in the
+/// test's own journey.
+#[test]
+fn expectations_other_than_sends_are_the_test_journeys_own() {
+    let dir = project(&[(
+        "p.journey",
+        r#"
+event signed_up
+event ordered
+channel email { cap 5 per 1d }
+touchpoint welcome { channel email  template "welcome" }
+touchpoint promo { channel email  template "promo" }
+journey a { trigger signed_up  goal ordered within 1h  onboarding { send promo } }
+journey b { trigger signed_up  goal ordered within 2d  onboarding { send welcome  wait 1d } }
+test "the other journey's conversion is not this one's" {
+  journey a
+  at 0 signed_up
+  at 2h ordered
+  expect converted
+}
+test "a send by the other journey breaks expect not sent" {
+  journey a
+  at 0 signed_up
+  expect not sent welcome
+}
+test "a send by the other journey meets expect sent" {
+  journey a
+  at 0 signed_up
+  expect sent welcome at 0
+}
+"#,
+    )]);
+    let out = journeyc(&["test", "p.journey"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for (name, verdict) in [
+        ("the other journey's conversion is not this one's", "FAILED"),
+        (
+            "a send by the other journey breaks expect not sent",
+            "FAILED",
+        ),
+        ("a send by the other journey meets expect sent", "ok"),
+    ] {
+        assert!(
+            stdout.contains(&format!("test p.journey: {name} ... {verdict}")),
+            "{name}: {stdout}"
+        );
+    }
+    assert_eq!(out.status.code(), Some(1));
+}

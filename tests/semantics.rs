@@ -1918,3 +1918,220 @@ test "converts after completing" {
   expect converted
 }
 "#;
+
+// ---------------------------------------------------------------- explanations (`--explain`)
+
+/// Keeps what `run --explain` shows of each decision: the condition with the values it read.
+#[derive(Default)]
+struct Explained {
+    details: Vec<String>,
+}
+
+impl journeyc::interp::engine::Observer for Explained {
+    fn action(
+        &mut self,
+        _time: i64,
+        _node: Option<usize>,
+        _action: &journeyc::interp::engine::Action,
+    ) {
+    }
+    fn wants_detail(&self) -> bool {
+        true
+    }
+    fn detail(&mut self, time: i64, _node: Option<usize>, text: String) {
+        self.details
+            .push(format!("+{} {text}", format_duration(time - TEST_EPOCH)));
+    }
+}
+
+/// An event at a time: (time, name, fields).
+type Timed<'a> = (&'a str, &'a str, Vec<(&'a str, Val)>);
+
+/// Runs `events` through journey `p` for one explained customer, then timers for `d` after the
+/// last one, and returns the explanations.
+fn explain(p: &Program, events: &[Timed], d: &str) -> Vec<String> {
+    let engine = Engine::new(p);
+    let mut c = Customer::new(p, "c1");
+    let mut obs = Explained::default();
+    let mut last = TEST_EPOCH;
+    for (at, name, fields) in events {
+        last = TEST_EPOCH + secs(at);
+        let payload = EventPayload {
+            event: p.event(name),
+            fields: fields
+                .iter()
+                .map(|(f, v)| (Arc::from(*f), v.clone()))
+                .collect(),
+        };
+        engine.event(&mut c, last, &payload, &mut obs);
+    }
+    engine.advance(&mut c, last + secs(d), &mut obs);
+    obs.details
+}
+
+#[test]
+fn explanations_show_the_event_fields_a_wait_condition_read() {
+    let p = program(
+        r#"journey j { trigger ping  onboarding { wait signed_up where event.source == "ads" up to 3d { send tip }  wait activated up to 1d } }"#,
+    );
+    // `activated` at 30m is not what the customer waits for then: nothing to explain.
+    let details = explain(
+        &p,
+        &[
+            ("0", "ping", vec![]),
+            ("30m", "activated", vec![]),
+            ("1h", "signed_up", vec![("source", Val::Str("seo".into()))]),
+            ("2h", "signed_up", vec![("source", Val::Str("ads".into()))]),
+        ],
+        "1d",
+    );
+    assert_eq!(
+        details,
+        vec![
+            "+1h `event.source == \"ads\"` was false (event.source = \"seo\")".to_string(),
+            "+2h `event.source == \"ads\"` was true (event.source = \"ads\")".to_string(),
+        ],
+        "only the awaited event's `where` is explained, with the field it read"
+    );
+}
+
+#[test]
+fn explanations_show_the_engagement_a_condition_read() {
+    let p = program(
+        "journey j { trigger signed_up  onboarding { send welcome  wait 1d  if opened(welcome) { send tip } } }",
+    );
+    let engine = Engine::new(&p);
+    let mut c = Customer::new(&p, "c1");
+    let mut obs = Explained::default();
+    let signed_up = EventPayload {
+        event: p.event("signed_up"),
+        fields: Vec::new(),
+    };
+    engine.event(&mut c, TEST_EPOCH, &signed_up, &mut obs);
+    let welcome = p.touchpoint("welcome").expect("touchpoint");
+    engine.engage(
+        &mut c,
+        TEST_EPOCH + HOUR,
+        Engagement::Opened,
+        welcome,
+        &mut obs,
+    );
+    engine.advance(&mut c, TEST_EPOCH + secs("2d"), &mut obs);
+    assert_eq!(
+        obs.details,
+        vec!["+1d `opened(welcome)` was true (opened(welcome) = true)".to_string()]
+    );
+}
+
+#[test]
+fn an_event_during_a_wait_for_another_is_reported_as_ignored() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey kyc {{ trigger kyc_applied  onboarding {{ wait kyc_approved up to 3d {{ send account_ready }}  wait ordered up to 1d }} }}"
+    );
+    // `ordered` comes while the customer waits for `kyc_approved`: the later wait is not active.
+    let (t, _) = world_timeline(&src, &[("0", "kyc_applied"), ("1h", "ordered")]);
+    assert!(
+        has(
+            &t,
+            "+1h kyc: ignored `ordered`: waiting for `kyc_approved` until 2026-01-08T09:00:00Z, at `onboarding.0.wait`"
+        ),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn runaway_guard_runs_exactly_the_maximum_steps() {
+    // "More than 10000 steps without time passing": 10000 steps run, the next one is cut. The
+    // loop alternates `stage again` and `send tip` (each step reports one action).
+    let mut ir = {
+        let p = program("journey j { trigger signed_up  onboarding { send welcome }  stage again { send tip } }");
+        p.ir.clone()
+    };
+    let again = ir
+        .stages
+        .iter()
+        .find(|s| s.name == "again")
+        .map(|s| s.entry.clone())
+        .expect("stage");
+    for n in &mut ir.nodes {
+        if let journeyc::ir::NodeKind::Send { touchpoint, next } = &mut n.kind {
+            if touchpoint == "tip" {
+                *next = Some(again.clone());
+            }
+        }
+    }
+    let p = Program::compile(&ir).expect("compiles");
+    let mut r = Run::new(&p);
+    let t = r.event("0", "signed_up").after("1h");
+    assert_eq!(
+        t.len(),
+        journeyc::interp::engine::MAX_INSTANT_STEPS + 2,
+        "entered, one action per step, stopped: {:?}",
+        &t[..4.min(t.len())]
+    );
+    assert!(has(&t[t.len() - 1..], "stopped: more than 10000 steps"));
+}
+
+#[test]
+fn in_a_world_an_event_at_a_wait_deadline_is_in_time() {
+    let src = format!(
+        "{WORLD_DECLS}
+journey kyc {{ trigger kyc_applied  onboarding {{ wait kyc_approved up to 1d {{ send account_ready }} timeout {{ send delayed }} }} }}"
+    );
+    let (t, _) = world_timeline(&src, &[("0", "kyc_applied"), ("1d", "kyc_approved")]);
+    assert!(has(&t, "+1d kyc: sent account_ready"), "{t:?}");
+    assert!(!has(&t, "timed out") && !has(&t, "delayed"), "{t:?}");
+}
+
+/// Runs journey `journey` (with the world declarations) for one customer with email consent:
+/// `signed_up` at 0, then `at_1d` at exactly 1d, then timers; returns the timeline.
+fn world_at_the_end_of_a_wait(
+    journey: &str,
+    at_1d: impl Fn(&mut journeyc::interp::world::World, &journeyc::interp::world::Cast, &mut WorldLog),
+) -> Vec<String> {
+    use journeyc::interp::world::{Cast, World};
+    let ps = programs(&format!("{WORLD_DECLS}\n{journey}"));
+    let cast = Cast::new(&ps);
+    let mut w = World::new(&cast, "c1");
+    let mut log = WorldLog::default();
+    w.event(&cast, TEST_EPOCH, "signed_up", &[], &mut log);
+    at_1d(&mut w, &cast, &mut log);
+    w.advance(&cast, TEST_EPOCH + secs("3d"), &mut log);
+    log.lines.sort_by_key(|l| l.0);
+    log.lines
+        .iter()
+        .map(|(t, j, node, a)| {
+            format!(
+                "+{} {}",
+                format_duration(t - TEST_EPOCH),
+                journeyc::interp::world::describe(&ps, *j, *node, a)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn in_a_world_an_open_at_the_end_of_a_wait_is_known_after_it() {
+    let t = world_at_the_end_of_a_wait(
+        "journey j { trigger signed_up  onboarding { send receipt  wait 1d  if opened(receipt) { send account_ready } } }",
+        |w, cast, log| w.engage(cast, TEST_EPOCH + secs("1d"), Engagement::Opened, "receipt", log),
+    );
+    assert!(has(&t, "+1d sent account_ready"), "{t:?}");
+}
+
+#[test]
+fn in_a_world_a_profile_update_at_the_end_of_a_wait_is_known_after_it() {
+    let t = world_at_the_end_of_a_wait(
+        "journey j { trigger signed_up  onboarding { wait 1d  if email_consent { send account_ready } } }",
+        |w, cast, log| {
+            w.identify(
+                cast,
+                TEST_EPOCH + secs("1d"),
+                &[("email_consent".to_string(), Val::Bool(true))],
+                log,
+            )
+        },
+    );
+    assert!(has(&t, "+1d sent account_ready"), "{t:?}");
+}

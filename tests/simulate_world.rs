@@ -232,3 +232,61 @@ fn history_reads_across_simulated_journeys_and_entries() {
     let tips = sent(&alone, "browse_tip");
     assert!(tips > 400 && tips < 600, "{tips}");
 }
+
+/// Contact pressure is counted per channel: sends on a second channel are not booked to the
+/// first (each journey's channel is mapped to the world's channel of that name).
+#[test]
+fn contact_pressure_counts_each_channel_apart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("two_channels.journey");
+    std::fs::write(
+        &file,
+        r#"
+event signed_up
+channel email { cap 5 per 1d }
+channel push { cap 5 per 1d }
+touchpoint mail { channel email  template "mail" }
+touchpoint nudge { channel push  template "nudge" }
+journey mailer { trigger signed_up  onboarding { send mail } }
+journey pusher { trigger signed_up  onboarding { send nudge  send nudge } }
+simulation both {
+  journeys mailer, pusher
+  customers 100
+  seed 1
+}
+"#,
+    )
+    .expect("write");
+    let world = json(&[
+        "simulate",
+        file.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    let sent = |channel: &str| {
+        world["contact_pressure"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["channel"] == channel))
+            .and_then(|c| c["sent"].as_u64())
+            .unwrap_or_else(|| panic!("no pressure on {channel}: {world}"))
+    };
+    assert_eq!((sent("email"), sent("push")), (100, 200), "{world}");
+}
+
+#[test]
+fn a_world_simulation_counts_each_journeys_funnel_steps() {
+    let world = json(&[
+        "simulate",
+        EXAMPLE,
+        "--customers",
+        "300",
+        "--format",
+        "json",
+    ]);
+    let stage = &report(&world, "onboarding_series")["stages"][0];
+    let first = &stage["steps"][0];
+    assert_eq!(first["id"], "onboarding.0.if", "{stage}");
+    // Every customer who reached the stage reached its first step.
+    assert!(stage["reached"].as_u64().unwrap_or(0) > 0, "{stage}");
+    assert_eq!(first["reached"], stage["reached"], "{stage}");
+}
