@@ -541,9 +541,10 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() -> Result<(), t
 
 /// Projects whose journeys run together for each customer (`docs/exports.md`, "Several
 /// journeys of one customer").
-const WORLDS: [&str; 2] = [
+const WORLDS: [&str; 3] = [
     "examples/one_customer.journey",
     "tests/fixtures/export_world/world.journey",
+    "tests/fixtures/export_world/history.journey",
 ];
 
 /// What one journey of a world did that the engines and the services must agree on:

@@ -12,13 +12,16 @@ spans journeys lives in the services, configured by the project's `journeyc-serv
   (`journeys` of the services file: higher priority first, then by name), each settled before
   the next, and refuses a trigger while the customer is in another journey of the same
   `exclusive` group;
-- timers of several journeys due at one instant fire in the same arbitration order.
+- timers of several journeys due at one instant fire in the same arbitration order;
+- one history per customer (docs/exports.md, "History") records every journey's sends and each
+  event once, as it arrives, before any journey handles it, and answers every journey's
+  lookups: `sent(T) within D` sees the sends of the other journeys.
 
 The world's actions (entered, sent, suppressed by a cap, refused by an exclusive group, ended),
 tagged with the journey, are what tests/export_differential.rs compares with `journeyc`'s world.
 """
 
-from journey_router import fmt, holds, quiet_until, spec_node
+from journey_router import History, fmt, holds, quiet_until, spec_node
 
 
 class Services:
@@ -94,6 +97,7 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
     ]
     customer = scenario["customer_id"]
     senders = CapService(services)
+    history = History()
     actions, timeline = [], []
 
     def act(t, inst, what):
@@ -129,12 +133,17 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
                 _, secs, handle = park
                 inst.park = ("delay", t + secs, None, handle)
                 return
+            if kind == "history":
+                _, _node, reads, handle = park
+                inst.engine.history_done(handle, history.answer(reads, t))
+                continue
             raise RuntimeError(f"unknown park {park}")
 
     def send(inst, t, tp, handle):
         outcome, by = senders.decide(customer, inst.name, tp, epoch + t)
         if outcome == "sent":
             inst.sent.add(tp)
+            history.sent(t, tp)
             act(t, inst, f"sent {tp}")
         else:
             act(t, inst, f"suppressed {tp} (cap)")
@@ -176,9 +185,10 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
 
     def handle(inst, t, name, fields):
         spec, attrs = inst.spec, inst.attrs
+        hist = (history, t)
         if inst.active:
             # Exit criteria first, then goals, then the wait (docs/semantics.md).
-            if any(x["event"] == name and holds(spec, x["condition"], attrs, fields, name)
+            if any(x["event"] == name and holds(spec, x["condition"], attrs, fields, name, hist)
                    for x in spec["exits"]):
                 note(t, inst, f"exit on {name}")
                 inst.engine.now(t)
@@ -187,7 +197,7 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
                 return
             if any(g["event"] == name
                    and (g["within_secs"] is None or t - inst.entered <= g["within_secs"])
-                   and holds(spec, g["condition"], attrs, fields, name)
+                   and holds(spec, g["condition"], attrs, fields, name, hist)
                    for g in spec["goals"]):
                 note(t, inst, f"goal {name}")
                 inst.engine.now(t)
@@ -201,12 +211,12 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
                     # The first branch for this event whose `where` holds takes it; the engine
                     # is told which event came (docs/exports.md).
                     taken = any(b["event"] == name
-                                and holds(spec, b["condition"], attrs, fields, name)
+                                and holds(spec, b["condition"], attrs, fields, name, hist)
                                 for b in node["branches"])
                     came = name
                 else:
                     taken = node["event"] == name and holds(spec, node["condition"], attrs,
-                                                            fields, name)
+                                                            fields, name, hist)
                     came = None
                 if taken:
                     inst.park = None
@@ -216,7 +226,7 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
                     settle(inst, t)
             return
         trig = spec["trigger"]
-        if name != trig["event"] or not holds(spec, trig["condition"], attrs, fields, name):
+        if name != trig["event"] or not holds(spec, trig["condition"], attrs, fields, name, hist):
             return
         other = holder(inst)
         if other is not None:
@@ -248,6 +258,8 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
                     inst.engine.engage(step["engage"], step["touchpoint"])
                     note(t, inst, f"{step['engage']} {step['touchpoint']}")
             continue
+        # Recorded once, as it arrives, before any journey handles it.
+        history.event(t, step["event"])
         for inst in insts:
             if step["event"] in inst.spec["events"]:
                 handle(inst, t, step["event"], step.get("fields", {}))
