@@ -2135,3 +2135,24 @@ fn in_a_world_a_profile_update_at_the_end_of_a_wait_is_known_after_it() {
     );
     assert!(has(&t, "+1d sent account_ready"), "{t:?}");
 }
+
+/// `--explain` shows the value a history call read (`docs/semantics.md`, "History").
+#[test]
+fn explanations_show_the_history_a_condition_read() {
+    let p = program(
+        "journey j { trigger signed_up  onboarding { send welcome  wait 1d  if sent(welcome) within 2d { send tip } } }",
+    );
+    let engine = Engine::new(&p);
+    let mut c = Customer::new(&p, "c1");
+    let mut obs = Explained::default();
+    let signed_up = EventPayload {
+        event: p.event("signed_up"),
+        fields: Vec::new(),
+    };
+    engine.event(&mut c, TEST_EPOCH, &signed_up, &mut obs);
+    engine.advance(&mut c, TEST_EPOCH + secs("2d"), &mut obs);
+    assert_eq!(
+        obs.details,
+        vec!["+1d `sent(welcome) within 2d` was true (sent(welcome) within 2d = true)".to_string()]
+    );
+}
