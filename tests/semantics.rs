@@ -2156,3 +2156,24 @@ fn explanations_show_the_history_a_condition_read() {
         vec!["+1d `sent(welcome) within 2d` was true (sent(welcome) within 2d = true)".to_string()]
     );
 }
+
+/// An enum event field is explained by its value's name, as an enum attribute is.
+#[test]
+fn explanations_name_the_value_of_an_enum_event_field() {
+    let p = program(
+        "journey j { trigger ping  onboarding { wait upgraded where event.plan == pro up to 3d { send tip } } }",
+    );
+    let team = Val::Enum(3);
+    let details = explain(
+        &p,
+        &[
+            ("0", "ping", vec![]),
+            ("1h", "upgraded", vec![("plan", team)]),
+        ],
+        "1d",
+    );
+    assert_eq!(
+        details,
+        vec!["+1h `event.plan == pro` was false (event.plan = team)".to_string()]
+    );
+}

@@ -48,6 +48,16 @@ pub fn condition_report(
                     .attr(name)
                     .and_then(|a| p.attr_enums.get(a))
                     .and_then(|x| x.as_deref()),
+                // An enum field shows its value's name, as an enum attribute does.
+                ir::Expr::EventField { event, field } => match p
+                    .ir
+                    .events
+                    .get(event)
+                    .and_then(|schema| schema.fields.get(field))
+                {
+                    Some(ir::Type::Enum { values, .. }) => Some(values.as_slice()),
+                    _ => None,
+                },
                 _ => None,
             };
             format!("{} = {}", i, v.show(enums))
