@@ -170,7 +170,11 @@ class AslEngine:
         pass  # moto's clock is not read: waits and timeouts are released by the router
 
     def send_done(self, token, touchpoint, outcome):
-        self.sfn.send_task_success(taskToken=token, output=json.dumps({"outcome": outcome}))
+        # The sender's answer as docs/exports.md writes it: a suppression says why.
+        answer = {"outcome": outcome}
+        if outcome == "suppressed":
+            answer["reason"] = "cap"
+        self.sfn.send_task_success(taskToken=token, output=json.dumps(answer))
 
     def history_done(self, token, answer):
         self.sfn.send_task_success(taskToken=token, output=json.dumps(answer))
