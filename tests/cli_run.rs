@@ -656,3 +656,30 @@ fn explain_shows_only_the_decisions_of_the_customer_asked_for() {
         "only u2's entry is explained: {text}"
     );
 }
+
+/// A customer whose only state is history some condition reads is not forgotten while it is
+/// inside its window: the second order, a day after the first, counts both
+/// (docs/event-logs.md, "Memory: customers done").
+#[test]
+fn a_replay_keeps_history_a_condition_still_reads() {
+    let journey = "event ordered\nchannel email\n\
+        touchpoint loyal { channel email  template \"loyal\" }\n\
+        journey loyalty {\n  trigger ordered where count(ordered within 30d) >= 2\n  onboarding { send loyal }\n}\n";
+    let log = "{\"userId\":\"u1\",\"event\":\"ordered\",\"timestamp\":\"2026-03-01T09:00:00Z\"}\n\
+        {\"userId\":\"u1\",\"event\":\"ordered\",\"timestamp\":\"2026-03-02T09:00:00Z\"}\n";
+    let dir = project(&[("j.journey", journey), ("log.jsonl", log)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entered: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"action\":\"entered\""))
+        .collect();
+    assert_eq!(entered.len(), 1, "{stdout}");
+    assert!(entered[0].contains("2026-03-02T09:00:00Z"), "{stdout}");
+}
