@@ -352,18 +352,6 @@ impl World {
         }
         Ok(())
     }
-
-    /// Whether nothing distinguishes this customer from a new one (see
-    /// [`Customer::is_fresh`]), the shared send log included.
-    pub fn is_fresh(&self, cast: &Cast) -> bool {
-        self.logs.is_empty()
-            && self.history.is_empty()
-            && cast
-                .programs
-                .iter()
-                .zip(&self.instances)
-                .all(|(p, c)| c.is_fresh(p))
-    }
 }
 
 /// An action of journey `j` in words, naming, for a send suppressed by a cap, the earlier send
