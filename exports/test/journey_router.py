@@ -90,6 +90,17 @@ def holds(spec, cond, attrs, fields, event_name, hist=None):
     return cond is None or evaluate(spec, cond, attrs, fields, event_name, hist) is True
 
 
+def wait_takes(spec, node, name, attrs, fields, hist=None):
+    """Whether event `name` ends the wait `node`, and the event to name to the engine: a wait for
+    several events is told which one came (the first branch for it whose `where` holds takes it,
+    docs/exports.md); a wait for one event is not (None)."""
+    if node["type"] == "wait_any":
+        return any(b["event"] == name and holds(spec, b["condition"], attrs, fields, name, hist)
+                   for b in node["branches"]), name
+    return node["event"] == name and holds(spec, node["condition"], attrs, fields, name,
+                                           hist), None
+
+
 # ---------------------------------------------------------------- history service
 
 def history_reads(e, out):
@@ -304,19 +315,11 @@ def simulate(engine, spec, scenario, epoch, horizon):
         p = state["park"]
         if p is not None and p[0] == "wait":
             node = spec_node(spec, p[2])
-            if node["type"] == "wait_any":
-                # The first branch for this event whose `where` holds takes it; the engine is
-                # told which event came (docs/exports.md).
-                if any(b["event"] == name and holds(spec, b["condition"], attrs, fields, name, hist)
-                       for b in node["branches"]):
-                    state["park"] = None
-                    note(t, f"{name} reached {p[2]}")
-                    engine.deliver(p[3], fields, name)
-                    settle(t)
-            elif node["event"] == name and holds(spec, node["condition"], attrs, fields, name, hist):
+            taken, came = wait_takes(spec, node, name, attrs, fields, hist)
+            if taken:
                 state["park"] = None
                 note(t, f"{name} reached {p[2]}")
-                engine.deliver(p[3], fields)
+                engine.deliver(p[3], fields, came)
                 settle(t)
     last = steps[-1]["at"] if steps else 0
     while state["entered"] is not None and state["ended"] is None \

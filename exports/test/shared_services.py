@@ -21,7 +21,7 @@ The world's actions (entered, sent, suppressed by a cap, refused by an exclusive
 tagged with the journey, are what tests/export_differential.rs compares with `journeyc`'s world.
 """
 
-from journey_router import History, fmt, holds, quiet_until, spec_node
+from journey_router import History, fmt, holds, quiet_until, spec_node, wait_takes
 
 
 class Services:
@@ -207,17 +207,7 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
             p = inst.park
             if p is not None and p[0] == "wait":
                 node = spec_node(spec, p[2])
-                if node["type"] == "wait_any":
-                    # The first branch for this event whose `where` holds takes it; the engine
-                    # is told which event came (docs/exports.md).
-                    taken = any(b["event"] == name
-                                and holds(spec, b["condition"], attrs, fields, name, hist)
-                                for b in node["branches"])
-                    came = name
-                else:
-                    taken = node["event"] == name and holds(spec, node["condition"], attrs,
-                                                            fields, name, hist)
-                    came = None
+                taken, came = wait_takes(spec, node, name, attrs, fields, hist)
                 if taken:
                     inst.park = None
                     note(t, inst, f"{name} reached {p[2]}")
