@@ -286,6 +286,7 @@ fn event(model: &mut Model, file: FileId, e: &ast::EventDecl, sink: &mut Sink, u
         return;
     }
     let mut fields: Vec<(String, Type)> = Vec::new();
+    let mut field_spans: Vec<Span> = Vec::new();
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
     for f in &e.fields {
         naming(sink, file, &f.name, "field");
@@ -306,6 +307,7 @@ fn event(model: &mut Model, file: FileId, e: &ast::EventDecl, sink: &mut Sink, u
                 used.mark(Kind::Enum, en);
             }
             fields.push((f.name.name.clone(), ty));
+            field_spans.push(f.name.span);
         }
     }
     model.events.insert(
@@ -315,6 +317,7 @@ fn event(model: &mut Model, file: FileId, e: &ast::EventDecl, sink: &mut Sink, u
             log_name: e.log_name.as_ref().map(|s| s.value.clone()),
             fields,
             origin,
+            field_spans,
         },
     );
 }

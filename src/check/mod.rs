@@ -10,6 +10,7 @@ mod expr;
 mod flow;
 mod journey;
 mod log_names;
+mod per;
 pub mod model;
 mod samples;
 mod usage;
@@ -171,6 +172,7 @@ fn check_unit(modules: &[(FileId, &crate::syntax::ast::Module)], sink: &mut Sink
     let mut model = collect::declarations(modules, sink, &mut used);
     for j in model.journeys.values() {
         journey::check(j, &model, sink, &mut used);
+        per::check(j, &model, sink);
         flow::check(j, &model, sink);
     }
     flow::crowd(&model, sink);

@@ -101,6 +101,8 @@ pub struct EventDef {
     /// Fields in declared order.
     pub fields: Vec<(String, Type)>,
     pub origin: Origin,
+    /// Where each field of `fields` is declared (same order): diagnostics point at it.
+    pub field_spans: Vec<Span>,
 }
 
 #[derive(Clone, Debug)]

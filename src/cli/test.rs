@@ -170,6 +170,11 @@ fn print_failure(r: &Ran, programs: &[Program], sources: &SourceMap) {
         } else {
             node.to_string()
         };
+        // An instance of a keyed journey (`per FIELD`) says which key it is.
+        let node = match (&e.key, &program.ir.per) {
+            (Some(k), Some(f)) => format!("[{f} {k}] {node}"),
+            _ => node,
+        };
         let when = format!("+{}", format_duration(h.time - TEST_EPOCH));
         println!(
             "  {when:<10} {node:<36} {}",

@@ -37,6 +37,8 @@ codes! {
     UNKNOWN_FIELD = "E0109", "unknown event field";
     UNKNOWN_FUNCTION = "E0110", "unknown function";
     UNKNOWN_MILESTONE = "E0111", "unknown milestone";
+    UNKNOWN_KEY_FIELD = "E0112", "`per FIELD` is not a field of the trigger event";
+    KEY_FIELD_MISSING = "E0113", "an event a keyed journey matches has no key field";
     DUPLICATE = "E0120", "duplicate definition";
     DUPLICATE_PROPERTY = "E0121", "property given twice";
     MISSING_PROPERTY = "E0122", "required property missing";
@@ -45,6 +47,8 @@ codes! {
     TYPE_MISMATCH = "E0200", "type mismatch";
     EVENT_FIELD_OUTSIDE_WAIT = "E0201", "`event.FIELD` used where no event was received";
     NOT_A_CONDITION = "E0202", "condition is not a bool";
+    KEY_FIELD_TYPE = "E0210", "key field of a type that cannot tell instances apart";
+    KEY_FIELD_MISMATCH = "E0211", "an event's key field has another type than the trigger's";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -99,6 +103,8 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0109" => include_str!("../../docs/codes/E0109.md"),
         "E0110" => include_str!("../../docs/codes/E0110.md"),
         "E0111" => include_str!("../../docs/codes/E0111.md"),
+        "E0112" => include_str!("../../docs/codes/E0112.md"),
+        "E0113" => include_str!("../../docs/codes/E0113.md"),
         "E0120" => include_str!("../../docs/codes/E0120.md"),
         "E0121" => include_str!("../../docs/codes/E0121.md"),
         "E0122" => include_str!("../../docs/codes/E0122.md"),
@@ -107,6 +113,8 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0200" => include_str!("../../docs/codes/E0200.md"),
         "E0201" => include_str!("../../docs/codes/E0201.md"),
         "E0202" => include_str!("../../docs/codes/E0202.md"),
+        "E0210" => include_str!("../../docs/codes/E0210.md"),
+        "E0211" => include_str!("../../docs/codes/E0211.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),

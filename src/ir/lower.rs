@@ -187,6 +187,7 @@ fn lower_journey_in(
         stages,
         start: names.first().map(|n| enter_id(n)),
         nodes: lw.nodes,
+        per: journey.decl.per.as_ref().map(|f| f.name.clone()),
     };
     fill_declarations(model, &mut journey_ir);
     journey_ir

@@ -64,6 +64,11 @@ pub struct Journey {
     pub start: Option<NodeId>,
     /// Every node, in source order.
     pub nodes: Vec<Node>,
+    /// `per FIELD`: one instance per distinct value of the trigger event's field; every wait,
+    /// goal and exit of an instance only takes events whose field equals its key. Absent for a
+    /// journey of one instance per customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
 }
 
 pub type NodeId = String;

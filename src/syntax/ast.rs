@@ -220,6 +220,8 @@ pub struct JourneyDecl {
     pub name: Ident,
     pub parts: Vec<JourneyPart>,
     pub span: Span,
+    /// `per FIELD`: one instance per distinct value of the trigger event's field.
+    pub per: Option<Ident>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

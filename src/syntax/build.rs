@@ -426,8 +426,24 @@ impl Builder {
         let span = self.span(&p);
         let mut it = p.into_inner();
         let name = self.next_ident(&mut it);
-        let parts = it.filter_map(|part| self.journey_part(part)).collect();
-        JourneyDecl { name, parts, span }
+        let mut per = None;
+        let parts = it
+            .filter_map(|part| {
+                if part.as_rule() == Rule::journey_per {
+                    let mut inner = part.into_inner();
+                    let _keyword = inner.next();
+                    per = Some(self.next_ident(&mut inner));
+                    return None;
+                }
+                self.journey_part(part)
+            })
+            .collect();
+        JourneyDecl {
+            name,
+            parts,
+            span,
+            per,
+        }
     }
 
     fn where_clause(&mut self, p: Option<P>) -> Option<Expr> {

@@ -57,6 +57,7 @@ fn describe(rule: Rule) -> &'static str {
         }
         Rule::priority | Rule::priority_kw | Rule::minus_sign => "a `priority N` (a whole number; higher goes first)",
         Rule::exclusive | Rule::exclusive_kw => "an `exclusive GROUP`",
+        Rule::journey_per | Rule::per_kw => "`per FIELD` (a field of the trigger event)",
         Rule::trigger => "a `trigger EVENT`",
         Rule::where_clause | Rule::goal_where => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {

@@ -14,6 +14,7 @@
 pub mod agenda;
 pub mod gate;
 pub mod history;
+pub mod keyed;
 pub mod scenario;
 pub mod standing;
 
@@ -46,6 +47,8 @@ pub struct Cast<'p> {
     history_reads: Vec<Vec<usize>>,
     /// Per journey, per touchpoint of its program: the world's slot its sends go to, if read.
     history_sends: Vec<Vec<Option<usize>>>,
+    /// Per journey: its `per FIELD`, if keyed (see [`keyed`]).
+    pub per: Vec<Option<String>>,
 }
 
 impl<'p> Cast<'p> {
@@ -124,6 +127,7 @@ impl<'p> Cast<'p> {
             history: layout,
             history_reads,
             history_sends,
+            per: programs.iter().map(|p| p.ir.per.clone()).collect(),
         }
     }
 
@@ -153,6 +157,9 @@ pub trait WorldObserver {
     }
     fn detail(&mut self, _journey: usize, _time: Instant, _node: Option<usize>, _text: String) {}
     fn ignored(&mut self, _journey: usize, _time: Instant, _action: &Action) {}
+    /// An instance of keyed journey `journey` (`per FIELD`) is about to act (`Some(key)`), or
+    /// has acted (`None`): what is reported in between is that instance's.
+    fn instance(&mut self, _journey: usize, _key: Option<&str>) {}
 }
 
 /// A world observer seen by the engine of one journey.
@@ -191,6 +198,10 @@ pub struct World {
     pub(crate) logs: gate::SendLogs,
     /// What the journeys' history conditions read, shared by all of them (see [`history`]).
     pub(crate) history: history::Store,
+    /// The instances of keyed journeys (`per FIELD`), one per key, in the order they were made
+    /// (see [`keyed`]). Absent from a state file without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keyed: Vec<keyed::Keyed>,
 }
 
 impl World {
@@ -216,6 +227,7 @@ impl World {
             instances,
             logs: gate::SendLogs::new(cast.channels),
             history: history::Store::new(cast.history.windows.clone()),
+            keyed: Vec::new(),
         }
     }
 
@@ -228,7 +240,7 @@ impl World {
         obs: &mut W,
         f: impl FnOnce(&Engine, &mut Customer, &mut Tag<'_, W>),
     ) {
-        let barred = gate::holder(cast, &self.instances, j);
+        let barred = keyed::holder(cast, self, j);
         let c = &mut self.instances[j];
         c.barred = barred;
         self.logs.lend(&cast.channel_map[j], &mut c.channel_log);
@@ -246,20 +258,30 @@ impl World {
 
     /// When the world's next timer fires, if any.
     pub fn deadline(&self) -> Option<Instant> {
-        self.instances.iter().filter_map(Customer::deadline).min()
+        let own = self.instances.iter().filter_map(Customer::deadline).min();
+        let keyed = self.keyed.iter().filter_map(|k| k.customer.deadline()).min();
+        match (own, keyed) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn in_flight(&self) -> bool {
         self.instances.iter().any(Customer::in_journey)
+            || self.keyed.iter().any(|k| k.customer.in_journey())
     }
 
     /// Fires every timer due at or before `until`, across journeys, in agenda order.
     pub fn advance<W: WorldObserver + ?Sized>(&mut self, cast: &Cast, until: Instant, obs: &mut W) {
-        while let Some((t, j)) = agenda::next_timer(cast, &self.instances) {
-            if t > until {
-                break;
+        loop {
+            match agenda::next_any(cast, self) {
+                Some((t, _)) if t > until => break,
+                Some((t, agenda::Whose::Journey(j))) => {
+                    self.with(cast, j, obs, |e, c, o| e.advance(c, t, o))
+                }
+                Some((t, agenda::Whose::Keyed(k))) => self.keyed_fire(cast, k, t, obs),
+                None => break,
             }
-            self.with(cast, j, obs, |e, c, o| e.advance(c, t, o));
         }
         self.history.prune(until);
     }
@@ -289,6 +311,10 @@ impl World {
                 event: Some(event),
                 fields: fields.to_vec(),
             };
+            if let Some(field) = cast.per[j].as_deref() {
+                self.keyed_event(cast, j, field, t, name, &payload, obs);
+                continue;
+            }
             self.with(cast, j, obs, |e, c, o| e.event(c, t, &payload, o));
         }
     }
@@ -306,6 +332,10 @@ impl World {
         for r in 0..cast.order.len() {
             let j = cast.order[r];
             if let Some(tp) = cast.programs[j].touchpoint(touchpoint) {
+                if cast.per[j].is_some() {
+                    self.keyed_engage(cast, j, t, kind, tp, obs);
+                    continue;
+                }
                 self.with(cast, j, obs, |e, c, o| e.engage(c, t, kind, tp, o));
             }
         }
@@ -327,6 +357,9 @@ impl World {
                 .filter_map(|(n, v)| Some((p.attr(n)?, v.clone())))
                 .collect();
             Engine::new(p).identify(c, &slots);
+            for k in self.keyed.iter_mut().filter(|k| k.journey as usize == j) {
+                Engine::new(p).identify(&mut k.customer, &slots);
+            }
         }
     }
 
@@ -344,6 +377,18 @@ impl World {
         }
         for (j, c) in self.instances.iter_mut().enumerate() {
             c.recall = history::Recall {
+                store: history::Store::default(),
+                reads: cast.history_reads[j].clone(),
+                sends: cast.history_sends[j].clone(),
+                events: Vec::new(),
+            };
+        }
+        for k in &mut self.keyed {
+            let j = k.journey as usize;
+            if cast.per.get(j).is_none_or(Option::is_none) {
+                return Err("a customer's instances do not fit the journeys".to_string());
+            }
+            k.customer.recall = history::Recall {
                 store: history::Store::default(),
                 reads: cast.history_reads[j].clone(),
                 sends: cast.history_sends[j].clone(),

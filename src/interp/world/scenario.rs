@@ -14,6 +14,8 @@ use crate::ir::scenario::{Expect, Scenario};
 pub struct Event {
     pub journey: usize,
     pub happening: Happening,
+    /// The key of the instance it happened in, for a journey with `per FIELD`.
+    pub key: Option<std::sync::Arc<str>>,
 }
 
 /// What a test did in the world: its timeline holds every journey's actions and ignored events,
@@ -23,6 +25,8 @@ pub type Outcome = crate::interp::scenario::Outcome<Event>;
 #[derive(Default)]
 struct Recorder {
     timeline: Vec<Event>,
+    /// The key of the keyed instance acting now, if any (see [`WorldObserver::instance`]).
+    key: Option<std::sync::Arc<str>>,
 }
 
 impl Recorder {
@@ -34,6 +38,7 @@ impl Recorder {
                 node,
                 action: action.clone(),
             },
+            key: self.key.clone(),
         });
     }
 }
@@ -43,6 +48,9 @@ impl WorldObserver for Recorder {
         self.push(journey, time, node, action);
     }
     fn not_entered(&mut self, _journey: usize, _time: Instant, _why: NotEntered) {}
+    fn instance(&mut self, _journey: usize, key: Option<&str>) {
+        self.key = key.map(std::sync::Arc::from);
+    }
     fn ignored(&mut self, journey: usize, time: Instant, action: &Action) {
         let node = match action {
             Action::Ignored { node, .. } => *node,
