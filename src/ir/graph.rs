@@ -203,6 +203,10 @@ pub fn describe(j: &Journey) -> Graph {
     if let Some(c) = &j.trigger.condition {
         let _ = write!(trigger, " where {c}");
     }
+    // `per FIELD`: each key is its own instance of the journey.
+    if let Some(f) = &j.per {
+        let _ = write!(trigger, ", one instance per {f}");
+    }
     let mut outer = vec![GraphNode {
         id: START.into(),
         label: trigger,
@@ -356,7 +360,8 @@ pub fn mermaid(j: &Journey) -> String {
         map: Default::default(),
     };
     let mut out = String::new();
-    let _ = writeln!(out, "---\ntitle: journey {}\n---\nflowchart TD", g.name);
+    let per = j.per.as_deref().map(|f| format!(" per {f}")).unwrap_or_default();
+    let _ = writeln!(out, "---\ntitle: journey {}{per}\n---\nflowchart TD", g.name);
     let start = &g.outer[0];
     let _ = writeln!(out, "    {}", mermaid_node(&mut ids, start));
     for c in &g.clusters {
