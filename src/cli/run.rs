@@ -85,6 +85,7 @@ impl<W: Write> Sink for Output<W> {
         if self.explain.as_deref() == Some(r.customer.as_str()) {
             let p = &programs[r.journey];
             let text = journeyc::interp::world::describe(programs, r.journey, r.node, &r.action);
+            let text = keyed(p, r, text);
             self.explained.push((r.time, text, place(p, r.node)));
         }
         if let Some(out) = self.out.as_mut() {
@@ -95,8 +96,8 @@ impl<W: Write> Sink for Output<W> {
 
     fn ignored(&mut self, programs: &[Program], r: &Record) {
         let p = &programs[r.journey];
-        self.explained
-            .push((r.time, describe(p, r.node, &r.action), place(p, r.node)));
+        let text = keyed(p, r, describe(p, r.node, &r.action));
+        self.explained.push((r.time, text, place(p, r.node)));
     }
 
     fn standing(&mut self, _programs: &[Program], _journey: usize, text: String) {
@@ -111,6 +112,14 @@ impl<W: Write> Sink for Output<W> {
             format!("  because {text}")
         };
         self.explained.push((time, text, String::new()));
+    }
+}
+
+/// `text` of an instance of a keyed journey (`per FIELD`) names the instance: `[order_id A-1] ...`.
+fn keyed(p: &Program, r: &Record, text: String) -> String {
+    match (&p.ir.per, &r.key) {
+        (Some(f), Some(k)) => format!("[{f} {k}] {text}"),
+        _ => text,
     }
 }
 

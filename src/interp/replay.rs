@@ -17,6 +17,7 @@ use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::io::{BufRead, Read};
+use std::sync::Arc;
 
 pub mod coerce;
 pub mod done;
@@ -127,6 +128,8 @@ pub struct Record {
     pub time: Instant,
     pub node: Option<usize>,
     pub action: Action,
+    /// The key of the instance, for a journey with `per FIELD`.
+    pub key: Option<Arc<str>>,
 }
 
 /// Receives records as they happen, and explanations for the customer being explained.
@@ -232,9 +235,14 @@ struct Collect<'a> {
     customer: &'a str,
     explain: bool,
     ignored: usize,
+    /// The key of the keyed instance acting now (see [`WorldObserver::instance`]).
+    key: Option<Arc<str>>,
 }
 
 impl WorldObserver for Collect<'_> {
+    fn instance(&mut self, _journey: usize, key: Option<&str>) {
+        self.key = key.map(Arc::from);
+    }
     fn action(&mut self, journey: usize, time: Instant, node: Option<usize>, action: &Action) {
         self.items.push(Item::Record(Record {
             customer: self.customer.to_string(),
@@ -242,6 +250,7 @@ impl WorldObserver for Collect<'_> {
             time,
             node,
             action: action.clone(),
+            key: self.key.clone(),
         }));
     }
     fn ignored(&mut self, journey: usize, time: Instant, action: &Action) {
@@ -258,6 +267,7 @@ impl WorldObserver for Collect<'_> {
                 time,
                 node,
                 action: action.clone(),
+                key: self.key.clone(),
             }));
         }
     }
@@ -369,6 +379,7 @@ impl<'p> Replay<'p> {
             customer: id,
             explain,
             ignored: 0,
+            key: None,
         };
         f(cast, world, &mut obs);
         self.summary.ignored_events += obs.ignored;
@@ -377,6 +388,9 @@ impl<'p> Replay<'p> {
         for c in world.instances.iter_mut().filter(|c| !c.in_journey()) {
             // Buffers kept for a next entry only save allocations in simulations.
             c.spare = None;
+        }
+        for k in world.keyed.iter_mut().filter(|k| !k.customer.in_journey()) {
+            k.customer.spare = None;
         }
         if let Some(kept) = forget {
             self.customers.remove(id);

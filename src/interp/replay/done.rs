@@ -105,6 +105,10 @@ pub fn forget(
     if !world.logs.is_empty() || !world.history.is_empty() {
         return None;
     }
+    // The instances of keyed journeys (`per FIELD`) are kept as long as any is.
+    if !world.keyed.is_empty() {
+        return None;
+    }
     let mut mask = 0u64;
     // The profile of the journeys the customer is not done in, with its program's defaults.
     let mut profile: Option<(&Vec<Val>, &Vec<Val>)> = None;

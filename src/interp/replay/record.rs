@@ -51,6 +51,10 @@ pub fn write_record<W: Write + ?Sized>(
     serde_json::to_writer(&mut *w, r.customer.as_str()).map_err(io::Error::from)?;
     write_time(w, "time", r.time)?;
     field(w, "journey", &p.ir.name)?;
+    // A keyed journey's instance (`per FIELD`): the key it was entered with.
+    if let Some(k) = &r.key {
+        field(w, "key", k)?;
+    }
     match r.node {
         Some(n) => field(w, "node", p.node_id(n))?,
         None => w.write_all(b",\"node\":null")?,

@@ -355,6 +355,11 @@ impl Replay<'_> {
                     // 2.5 times its size in memory after a load).
                     world.instances.shrink_to_fit();
                     world.logs.shrink_to_fit();
+                    for k in &mut world.keyed {
+                        // Each instance of a keyed journey splits by the id and its key.
+                        k.customer.id_hash =
+                            crate::interp::world::keyed::instance_hash(h, &k.key);
+                    }
                     for c in &mut world.instances {
                         c.id_hash = h;
                         c.attrs.shrink_to_fit();
@@ -578,7 +583,11 @@ fn check_world(cast: &Cast, w: &World) -> Result<(), String> {
             }
         }
     }
-    for (j, (p, c)) in ps.iter().zip(&w.instances).enumerate() {
+    let keyed = w.keyed.iter().map(|k| (k.journey as usize, &k.customer));
+    for (j, c) in w.instances.iter().enumerate().chain(keyed) {
+        let Some(p) = ps.get(j) else {
+            return bad("instances");
+        };
         let n_tp = p.touchpoints.len();
         let node_ok = |n: usize| n < p.nodes.len();
         let ok = c.attrs.len() == p.attr_defaults.len()

@@ -21,5 +21,25 @@ pub fn of(cast: &Cast, world: &World) -> Vec<(usize, String)> {
         };
         out.push((j, format!("still in journey `{}`: {text}", p.ir.name)));
     }
+    // The open instances of keyed journeys (`per FIELD`), each with its key.
+    for &j in &cast.order {
+        let p = &cast.programs[j];
+        let Some(field) = p.ir.per.as_deref() else {
+            continue;
+        };
+        for (key, c) in world.open_instances(j) {
+            let Some(run) = c.run.as_ref() else { continue };
+            let text = match &run.park {
+                Park::Wait { node, until } => held(p, Some(*node), *until),
+                Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
+                Park::Delay { until, .. } => held(p, None, Some(*until)),
+                Park::Running => "running".to_string(),
+            };
+            out.push((
+                j,
+                format!("still in journey `{}` ({field} {key}): {text}", p.ir.name),
+            ));
+        }
+    }
     out
 }

@@ -1,0 +1,138 @@
+//! `journey NAME per FIELD` in `journeyc run --events`: the example's log of overlapping orders
+//! (`examples/events/ecommerce_orders.jsonl`) replayed whole, split with `--state`, and
+//! explained; and simulated with customers who place several orders.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use support::journeyc;
+
+const END: &str = "2026-04-01T00:00:00Z";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn log() -> String {
+    std::fs::read_to_string(root().join("examples/events/ecommerce_orders.jsonl")).expect("the log")
+}
+
+/// Replays `log` written to `dir/log.jsonl` (continuing `state` when given): the records.
+fn replay(dir: &Path, log: &str, state: Option<&str>, until: Option<&str>) -> String {
+    std::fs::write(dir.join("log.jsonl"), log).expect("write the log");
+    let journey = root().join("examples/ecommerce_order.journey");
+    let journey = journey.to_string_lossy();
+    let mut args = vec!["run", &journey, "--events", "log.jsonl"];
+    if let Some(s) = state {
+        args.extend(["--state", s]);
+    }
+    if let Some(u) = until {
+        args.extend(["--until", u]);
+    }
+    let out = journeyc(&args, dir);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `customer key touchpoint` for every send, in order.
+fn sends(records: &str) -> Vec<String> {
+    records
+        .lines()
+        .filter(|l| l.contains(r#""action":"sent""#))
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON record");
+            format!(
+                "{} {} {}",
+                v["customer"].as_str().unwrap_or("?"),
+                v["key"].as_str().unwrap_or("-"),
+                v["touchpoint"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_replay_sends_each_order_exactly_its_own_messages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records = replay(dir.path(), &log(), None, Some(END));
+    assert_eq!(
+        sends(&records),
+        [
+            "mia A-1 order_confirmation",
+            "leo B-7 order_confirmation",
+            "mia A-2 order_confirmation",
+            "mia A-3 order_confirmation",
+            // A-2 was cancelled; the order without an `order_id` entered nothing.
+            "mia A-1 shipped_notice",
+            "leo B-7 shipped_notice",
+            "mia A-3 shipped_notice",
+            "mia A-1 order_arrived",
+            "leo B-7 order_arrived",
+            "mia A-1 review_request",
+            "leo B-7 review_request",
+            // A-3, express and never delivered: a refund, never "arrived".
+            "mia A-3 express_refund",
+        ]
+    );
+    assert!(records.contains(
+        r#"{"customer":"mia","time":"2026-03-02T14:00:00Z","journey":"order_updates","key":"A-2","node":null,"action":"exited","reason":"exit_on:order_cancelled"}"#
+    ));
+}
+
+#[test]
+fn a_log_split_with_state_at_every_line_keeps_every_open_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let text = log();
+    let lines: Vec<&str> = text.lines().collect();
+    let whole = replay(d, &text, None, Some(END));
+    for k in 1..lines.len() {
+        let state = format!("split{k}.state");
+        let first: String = lines[..k].iter().map(|l| format!("{l}\n")).collect();
+        let second: String = lines[k..].iter().map(|l| format!("{l}\n")).collect();
+        let a = replay(d, &first, Some(&state), None);
+        let b = replay(d, &second, Some(&state), Some(END));
+        assert_eq!(a + &b, whole, "split before line {}", k + 1);
+    }
+}
+
+#[test]
+fn explain_names_each_orders_instance_and_why_an_order_without_a_key_did_not_enter() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("log.jsonl"), log()).expect("write the log");
+    let journey = root().join("examples/ecommerce_order.journey");
+    let out = journeyc(
+        &[
+            "run",
+            &journey.to_string_lossy(),
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "mia",
+            "--out",
+            "out.jsonl",
+        ],
+        dir.path(),
+    );
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    for needle in [
+        "[order_id A-1] sent order_arrived (email)",
+        "[order_id A-2] exited: `exit on order_cancelled` matched",
+        "[order_id A-3] sent express_refund (email)",
+        "did not enter: the `order_placed` has no `order_id`, the key of journey `order_updates`",
+        "still in journey `order_updates` (order_id A-3): waiting for `order_delivered`",
+    ] {
+        assert!(text.contains(needle), "`{needle}` in:\n{text}");
+    }
+    assert!(!text.contains("[order_id A-3] sent order_arrived"), "{text}");
+}
