@@ -136,3 +136,54 @@ fn explain_names_each_orders_instance_and_why_an_order_without_a_key_did_not_ent
     }
     assert!(!text.contains("[order_id A-3] sent order_arrived"), "{text}");
 }
+
+/// The example's simulation: a quarter of the customers place a second order while the first
+/// is in flight; each order is its own instance, with its own confirmation, shipment and
+/// delivery (the rules after its messages carry its key).
+#[test]
+fn a_simulation_gives_overlapping_orders_each_their_own_messages() {
+    let out = journeyc(
+        &[
+            "simulate",
+            "examples/ecommerce_order.journey",
+            "--customers",
+            "2000",
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let entered = r["entered"].as_u64().expect("entered");
+    let instances = r["instances"].as_u64().expect("instances, for a keyed journey");
+    assert_eq!(r["per"], "order_id");
+    assert!(
+        instances > entered + entered / 10,
+        "second orders are instances of their own: {instances} for {entered} customers"
+    );
+    let tp = |name: &str, key: &str| -> u64 {
+        r["touchpoints"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["name"] == name))
+            .and_then(|t| t[key].as_u64())
+            .unwrap_or(0)
+    };
+    // Every order is confirmed (or the customer's email cap, shared by the orders, held it).
+    assert_eq!(
+        tp("order_confirmation", "sent") + tp("order_confirmation", "suppressed_cap"),
+        instances
+    );
+    // Customers with two orders in flight get a shipping notice and an "arrived" for each.
+    for name in ["shipped_notice", "order_arrived"] {
+        assert!(
+            tp(name, "sent") > tp(name, "customers") + tp(name, "customers") / 20,
+            "`{name}`: {} sends to {} customers",
+            tp(name, "sent"),
+            tp(name, "customers")
+        );
+    }
+    let first = &r["stages"][0]["steps"][0];
+    assert_eq!(first["reached"].as_u64(), Some(entered));
+    assert_eq!(first["instances"].as_u64(), Some(instances));
+}

@@ -63,15 +63,11 @@ fn funnel(o: &mut String, r: &Report) {
         }
         bar_row(o, &label, 0, s.rate, STAGE, &num(s.reached, s.rate), " st");
         for st in &s.steps {
-            bar_row(
-                o,
-                &st.label,
-                st.depth + 1,
-                st.rate,
-                STEP,
-                &num(st.reached, st.rate),
-                "",
-            );
+            let mut n = num(st.reached, st.rate);
+            if let Some(i) = st.instances.filter(|i| *i != st.reached) {
+                let _ = write!(n, " · {} instances", count(i));
+            }
+            bar_row(o, &st.label, st.depth + 1, st.rate, STEP, &n, "");
             if let Some(split) = r.splits.iter().find(|x| x.id == st.id) {
                 for v in &split.variants {
                     let rate = share(v.customers, r.entered);
@@ -498,6 +494,15 @@ pub(super) fn report_body(o: &mut String, r: &Report, prefix: &str) {
     );
     if r.entered == 0 {
         o.push_str("<p>Nobody entered: the trigger's condition never held for this population (if it reads <code>event.FIELD</code>: behaviour rules give events no fields, so it never holds).</p>\n");
+    }
+    if let (Some(f), Some(n)) = (&r.per, r.instances) {
+        let _ = writeln!(
+            o,
+            "<p>Instances: <b>{}</b> (one per <code>{}</code>; {:.2} per entered customer). The funnel counts customers; a step that instances reached more often than customers says so.</p>",
+            count(n),
+            esc(f),
+            if r.entered == 0 { 0.0 } else { n as f64 / r.entered as f64 }
+        );
     }
     funnel(o, r);
     drop_off(o, r);

@@ -16,6 +16,7 @@ pub mod paired;
 pub mod pressure;
 pub mod report;
 pub mod rng;
+pub mod keys;
 pub mod runner;
 pub mod stats;
 pub mod tally;
@@ -66,6 +67,15 @@ pub fn simulate(
     opts: Options,
     progress: &AtomicU64,
 ) -> Result<Report, SimError> {
+    // A keyed journey (`per FIELD`) runs in a world, which holds its instances.
+    if journey.per.is_some() {
+        let journeys = std::slice::from_ref(journey);
+        let agg = opts.run(|n, seed, threads| world::run(journeys, sim, n, seed, threads, progress))?;
+        let Some(agg) = agg.journeys.first() else {
+            return Err(SimError::Model("no journey to simulate".to_string()));
+        };
+        return report(journey, sim, opts, agg);
+    }
     let agg = opts.run(|n, seed, threads| runner::run(journey, sim, n, seed, threads, progress))?;
     report(journey, sim, opts, &agg)
 }

@@ -29,6 +29,13 @@ pub struct Report {
     /// The journey as a graph, for the HTML report's drawing (not in the JSON).
     #[serde(skip)]
     pub graph: crate::ir::graph::Graph,
+    /// A keyed journey's (`per FIELD`) key field; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+    /// A keyed journey's instances that entered (one per key; a customer may have several);
+    /// absent for a journey of one instance per customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -51,6 +58,9 @@ pub struct StepRow {
     pub depth: usize,
     pub reached: u64,
     pub rate: f64,
+    /// A keyed journey's instances that reached the step; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instances: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -332,6 +342,10 @@ impl Report {
                         depth: depth(&n.id),
                         reached: a.node_reached[ni],
                         rate: rate(a.node_reached[ni], entered),
+                        instances: j
+                            .per
+                            .as_ref()
+                            .map(|_| a.node_instances.get(ni).copied().unwrap_or(0)),
                     })
                     .collect(),
             })
@@ -453,6 +467,8 @@ impl Report {
             outcomes,
             splits,
             graph: crate::ir::graph::describe(j),
+            per: j.per.clone(),
+            instances: j.per.as_ref().map(|_| a.entries),
         }
     }
 }

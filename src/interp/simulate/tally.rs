@@ -54,6 +54,9 @@ pub struct Aggregate {
     /// Per split (in node order), per variant: customers assigned and customers converted.
     pub split_assigned: Vec<Vec<u64>>,
     pub split_converted: Vec<Vec<u64>>,
+    /// A keyed journey's (`per FIELD`) per node: instances that reached it (empty otherwise;
+    /// `entries` counts the instances that entered).
+    pub node_instances: Vec<u64>,
 }
 
 impl Aggregate {
@@ -123,6 +126,10 @@ impl Aggregate {
         for (a, b) in self.split_converted.iter_mut().zip(&o.split_converted) {
             add(a, b);
         }
+        if self.node_instances.len() < o.node_instances.len() {
+            self.node_instances.resize(o.node_instances.len(), 0);
+        }
+        add(&mut self.node_instances, &o.node_instances);
     }
 }
 
@@ -153,6 +160,18 @@ pub struct Tally {
     /// The last customer's messages per channel, kept only when a paired comparison asks
     /// (`end_customer` leaves `messages` at zero).
     last_messages: Option<Vec<u64>>,
+    /// For a keyed journey (`per FIELD`): the instance acting now and the current customer's
+    /// instances by key, each with a serial number (see [`Tally::instance`]).
+    keyed: Option<Box<Instances>>,
+}
+
+/// Counting instances of a keyed journey: per node, the serial of the last instance counted.
+#[derive(Debug, Default)]
+struct Instances {
+    serial: u64,
+    current: u64,
+    keys: Vec<(String, u64)>,
+    node_stamp: Vec<u64>,
 }
 
 /// Read-only view of what the customer just run did, for pairing two versions customer by
@@ -214,7 +233,29 @@ impl Tally {
             converted_how: None,
             just_sent: Vec::new(),
             last_messages: None,
+            keyed: p.ir.per.is_some().then(|| {
+                Box::new(Instances {
+                    node_stamp: vec![0; p.nodes.len()],
+                    ..Instances::default()
+                })
+            }),
         }
+    }
+
+    /// The instance of key `key` of a keyed journey acts from now on (`None`: none does).
+    pub fn instance(&mut self, key: Option<&str>) {
+        let Some(k) = self.keyed.as_mut() else { return };
+        k.current = match key {
+            None => 0,
+            Some(key) => match k.keys.iter().find(|(x, _)| x == key) {
+                Some((_, s)) => *s,
+                None => {
+                    k.serial += 1;
+                    k.keys.push((key.to_string(), k.serial));
+                    k.serial
+                }
+            },
+        };
     }
 
     /// Keep each customer's messages per channel for [`Tally::outcome`].
@@ -237,6 +278,10 @@ impl Tally {
         self.converted_how = None;
         self.just_sent.clear();
         self.agg.customers += 1;
+        if let Some(k) = self.keyed.as_mut() {
+            k.keys.clear();
+            k.current = 0;
+        }
     }
 
     /// Folds the finished customer in; `inside` when they were still in the journey at the end.
@@ -297,6 +342,14 @@ impl Observer for Tally {
     fn visit(&mut self, node: usize) {
         if Self::first(&mut self.node_stamp, node, self.stamp) {
             self.agg.node_reached[node] += 1;
+        }
+        if let Some(k) = self.keyed.as_mut() {
+            if k.current != 0 && Self::first(&mut k.node_stamp, node, k.current) {
+                if self.agg.node_instances.len() <= node {
+                    self.agg.node_instances.resize(k.node_stamp.len(), 0);
+                }
+                self.agg.node_instances[node] += 1;
+            }
         }
     }
 

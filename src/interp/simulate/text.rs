@@ -92,6 +92,14 @@ pub fn render(r: &Report) -> String {
              reads `event.FIELD`: behaviour rules give events no fields, so it never holds)"
         );
     }
+    if let (Some(f), Some(n)) = (&r.per, r.instances) {
+        let _ = writeln!(
+            o,
+            "Instances: {} (one per `{f}`; {:.2} per entered customer)",
+            count(n),
+            if r.entered == 0 { 0.0 } else { n as f64 / r.entered as f64 }
+        );
+    }
     let _ = writeln!(o, "\nFunnel (customers reaching each step, % of entered)");
     for s in &r.stages {
         let mut head = format!("  {}", s.name);
@@ -107,9 +115,14 @@ pub fn render(r: &Report) -> String {
             } else {
                 line
             };
+            // A keyed journey: the instances too, where they differ from the customers.
+            let instances = match st.instances {
+                Some(n) if n != st.reached => format!("  ({} instances)", count(n)),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 o,
-                "{line:<56} {:>10} {:>7}",
+                "{line:<56} {:>10} {:>7}{instances}",
                 count(st.reached),
                 pct(st.rate)
             );

@@ -86,6 +86,11 @@ struct Counts<'c> {
     crowd: Crowd,
     /// The current customer's sends per world channel.
     messages: Vec<u64>,
+    /// Keyed journeys (`per FIELD`): the customer's keys, the instance acting now, and per
+    /// journey the key of each send in `Tally::just_sent` (see [`super::keys`]).
+    keys: super::keys::Keys,
+    current_key: u32,
+    just_keys: Vec<Vec<u32>>,
 }
 
 impl WorldObserver for Counts<'_> {
@@ -98,6 +103,9 @@ impl WorldObserver for Counts<'_> {
                     .world_channel(j, p.touchpoints[*touchpoint].channel);
                 self.messages[ch] += 1;
                 self.crowd.sent[ch] += 1;
+                if self.keys.any() {
+                    self.just_keys[j].push(self.current_key);
+                }
             }
             Action::Suppressed {
                 touchpoint,
@@ -118,6 +126,13 @@ impl WorldObserver for Counts<'_> {
     }
     fn not_entered(&mut self, j: usize, time: Instant, why: NotEntered) {
         self.tallies[j].not_entered(time, why);
+    }
+    fn instance(&mut self, j: usize, key: Option<&str>) {
+        self.tallies[j].instance(key);
+        self.current_key = match key {
+            Some(k) => self.keys.index(k),
+            None => super::keys::NONE,
+        };
     }
 }
 
@@ -148,6 +163,8 @@ struct Pending {
     seq: u32,
     rule: u32,
     nth: u32,
+    /// The key of the instance the event follows (see [`super::keys`]).
+    key: u32,
 }
 
 /// One worker: the world of the current customer, reused from one customer to the next.
@@ -173,7 +190,7 @@ pub struct WorldWorker<'c> {
     seq: u32,
     ids: IdHasher,
     fields: Vec<(Arc<str>, Val)>,
-    just: Vec<(usize, Instant, usize)>,
+    just: Vec<(usize, Instant, usize, u32)>,
 }
 
 impl<'c> WorldWorker<'c> {
@@ -255,6 +272,9 @@ impl<'c> WorldWorker<'c> {
                 tallies: programs.iter().map(Tally::new).collect(),
                 crowd: Crowd::new(programs.len(), channels),
                 messages: vec![0; channels],
+                keys: super::keys::Keys::new(programs),
+                current_key: super::keys::NONE,
+                just_keys: vec![Vec::new(); programs.len()],
             },
             rng: Stream::new(seed),
             population,
@@ -309,7 +329,7 @@ impl<'c> WorldWorker<'c> {
     }
 
     /// Draws rule `r`: whether it fires and its delay (always two numbers), then its condition.
-    fn roll(&mut self, r: u32, from: Instant, j: usize) {
+    fn roll(&mut self, r: u32, from: Instant, j: usize, key: u32) {
         let rule = &self.rules[r as usize];
         let hit = self.rng.chance(rule.ppm);
         let delay = rule
@@ -324,6 +344,7 @@ impl<'c> WorldWorker<'c> {
                 seq: self.seq,
                 rule: r,
                 nth,
+                key,
             });
             self.seq = self.seq.wrapping_add(1);
         }
@@ -333,17 +354,32 @@ impl<'c> WorldWorker<'c> {
     /// journey in index order.
     fn respond(&mut self) {
         self.just.clear();
+        let keyed = self.counts.keys.any();
         for (j, t) in self.counts.tallies.iter_mut().enumerate() {
-            self.just
-                .extend(t.just_sent.drain(..).map(|(at, tp)| (j, at, tp)));
+            if keyed {
+                let keys = &mut self.counts.just_keys[j];
+                let none = std::iter::repeat(super::keys::NONE);
+                self.just.extend(
+                    t.just_sent
+                        .drain(..)
+                        .zip(keys.drain(..).chain(none))
+                        .map(|((at, tp), k)| (j, at, tp, k)),
+                );
+            } else {
+                self.just.extend(
+                    t.just_sent
+                        .drain(..)
+                        .map(|(at, tp)| (j, at, tp, super::keys::NONE)),
+                );
+            }
         }
         let mut i = 0;
         while i < self.just.len() {
-            let (j, at, tp) = self.just[i];
+            let (j, at, tp, key) = self.just[i];
             i += 1;
             for k in 0..self.responses[j][tp].len() {
                 let r = self.responses[j][tp][k];
-                self.roll(r, at, j);
+                self.roll(r, at, j, key);
             }
         }
     }
@@ -368,6 +404,8 @@ impl<'c> WorldWorker<'c> {
         }
         self.world.logs.clear();
         self.world.history.clear();
+        self.world.keyed.clear();
+        self.counts.keys.clear();
         self.queue.clear();
         self.seq = 0;
         self.produced.fill(0);
@@ -388,13 +426,20 @@ impl<'c> WorldWorker<'c> {
         self.draw_fields(0, 0, &draws);
         self.arrival_fields = draws;
         let arrival = self.arrival.clone();
-        let fields = std::mem::take(&mut self.fields);
+        let mut fields = std::mem::take(&mut self.fields);
+        let arrival_key = if self.counts.keys.any() {
+            self.counts
+                .keys
+                .attach(&arrival, super::keys::NONE, &mut fields)
+        } else {
+            super::keys::NONE
+        };
         self.world
             .event(self.cast, t0, &arrival, &fields, &mut self.counts);
         self.fields = fields;
         for k in 0..self.base.len() {
             let r = self.base[k];
-            self.roll(r, t0, self.arrival_journey);
+            self.roll(r, t0, self.arrival_journey, arrival_key);
         }
         self.respond();
         let end = t0.saturating_add(HORIZON);
@@ -403,7 +448,12 @@ impl<'c> WorldWorker<'c> {
                 .world
                 .instances
                 .iter()
-                .any(|c| c.run.is_some() || c.watch.is_some());
+                .any(|c| c.run.is_some() || c.watch.is_some())
+                || self
+                    .world
+                    .keyed
+                    .iter()
+                    .any(|k| k.customer.run.is_some() || k.customer.watch.is_some());
             if !busy && !self.retriggers {
                 break;
             }
@@ -422,9 +472,9 @@ impl<'c> WorldWorker<'c> {
             }
         }
         let mut entered = false;
-        for (t, c) in self.counts.tallies.iter_mut().zip(&self.world.instances) {
+        for (j, t) in self.counts.tallies.iter_mut().enumerate() {
             entered |= t.outcome().entered();
-            t.end_customer(c.run.is_some());
+            t.end_customer(self.world.in_journey(j));
         }
         let crowd = &mut self.counts.crowd;
         for (ch, n) in self.counts.messages.iter_mut().enumerate() {
@@ -453,7 +503,10 @@ impl<'c> WorldWorker<'c> {
                 let draws = std::mem::take(&mut self.rules[p.rule as usize].fields);
                 self.draw_fields(site, p.nth, &draws);
                 self.rules[p.rule as usize].fields = draws;
-                let fields = std::mem::take(&mut self.fields);
+                let mut fields = std::mem::take(&mut self.fields);
+                if self.counts.keys.any() {
+                    self.counts.keys.attach(&name, p.key, &mut fields);
+                }
                 self.world
                     .event(self.cast, p.time, &name, &fields, &mut self.counts);
                 self.fields = fields;
