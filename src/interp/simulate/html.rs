@@ -63,11 +63,20 @@ fn funnel(o: &mut String, r: &Report) {
         }
         bar_row(o, &label, 0, s.rate, STAGE, &num(s.reached, s.rate), " st");
         for st in &s.steps {
-            let mut n = num(st.reached, st.rate);
-            if let Some(i) = st.instances.filter(|i| *i != st.reached) {
-                let _ = write!(n, " · {} instances", count(i));
-            }
-            bar_row(o, &st.label, st.depth + 1, st.rate, STEP, &n, "");
+            // A keyed journey: the instances too, where they differ from the customers.
+            let label = match st.instances.filter(|i| *i != st.reached) {
+                Some(i) => format!("{} ({} instances)", st.label, count(i)),
+                None => st.label.clone(),
+            };
+            bar_row(
+                o,
+                &label,
+                st.depth + 1,
+                st.rate,
+                STEP,
+                &num(st.reached, st.rate),
+                "",
+            );
             if let Some(split) = r.splits.iter().find(|x| x.id == st.id) {
                 for v in &split.variants {
                     let rate = share(v.customers, r.entered);
