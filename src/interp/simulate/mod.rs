@@ -126,6 +126,11 @@ pub fn simulate_pair(
     opts: Options,
     progress: &AtomicU64,
 ) -> Result<(Report, Report, paired::Pairs), SimError> {
+    if before.per.is_some() || after.per.is_some() {
+        return Err(SimError::Model(
+            "--compare of a journey with `per FIELD` is not supported yet: simulate each version on its own".to_string(),
+        ));
+    }
     let (a, b, pairs) =
         opts.run(|n, seed, threads| paired::run(before, after, sim, n, seed, threads, progress))?;
     Ok((
