@@ -428,6 +428,11 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() -> Result<(), t
     let mut endings: BTreeMap<String, usize> = BTreeMap::new();
     let mut sends = 0;
     for j in export_tools::export_journeys() {
+        // A keyed journey (`per FIELD`) has instances only in a world: its scenarios run in
+        // `several_journeys_of_one_customer_agree_with_the_interpreter` (WORLDS).
+        if j.per.is_some() {
+            continue;
+        }
         let program = Program::compile(&j).expect("the example compiles");
         let mut scenarios: Vec<Scenario> = tests.get(&j.name).cloned().unwrap_or_default();
         let mut rng = Rng(seed ^ journeyc::interp::program::stable_hash(&[&j.name]));
@@ -541,11 +546,17 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() -> Result<(), t
 
 /// Projects whose journeys run together for each customer (`docs/exports.md`, "Several
 /// journeys of one customer").
-const WORLDS: [&str; 3] = [
+const WORLDS: [&str; 4] = [
     "examples/one_customer.journey",
     "tests/fixtures/export_world/world.journey",
     "tests/fixtures/export_world/history.journey",
+    // One instance per order (`per order_id`): the example's tests of overlapping orders, and
+    // generated customers whose events carry one of a few order ids.
+    "examples/ecommerce_order.journey",
 ];
+
+/// The keys generated events of a keyed journey carry: few, so that orders overlap.
+const KEYS: [&str; 3] = ["K-1", "K-2", "K-3"];
 
 /// What one journey of a world did that the engines and the services must agree on:
 /// (seconds after the test epoch, journey, what).
@@ -557,6 +568,18 @@ struct WorldRecorder<'a> {
     actions: Vec<WorldAction>,
     /// Cap suppressions whose cap another journey's send filled.
     cross_journey_caps: usize,
+    /// The key of the keyed instance acting now: its actions are tagged `journey[key]`.
+    key: Option<String>,
+}
+
+impl WorldRecorder<'_> {
+    fn label(&self, journey: usize) -> String {
+        let name = &self.programs[journey].ir.name;
+        match &self.key {
+            Some(k) => format!("{name}[{k}]"),
+            None => name.clone(),
+        }
+    }
 }
 
 impl WorldObserver for WorldRecorder<'_> {
@@ -588,8 +611,12 @@ impl WorldObserver for WorldRecorder<'_> {
             ),
             _ => return,
         };
-        self.actions
-            .push((time - TEST_EPOCH, p.ir.name.clone(), what));
+        let label = self.label(journey);
+        self.actions.push((time - TEST_EPOCH, label, what));
+    }
+
+    fn instance(&mut self, _journey: usize, key: Option<&str>) {
+        self.key = key.map(str::to_string);
     }
 
     fn not_entered(&mut self, journey: usize, time: i64, why: NotEntered) {
@@ -600,8 +627,8 @@ impl WorldObserver for WorldRecorder<'_> {
                 self.programs[holder as usize].ir.name,
                 p.ir.exclusive.as_deref().unwrap_or("?")
             );
-            self.actions
-                .push((time - TEST_EPOCH, p.ir.name.clone(), what));
+            let label = self.label(journey);
+            self.actions.push((time - TEST_EPOCH, label, what));
         }
     }
 }
@@ -614,6 +641,7 @@ fn interpret_world(cast: &Cast, sc: &Scenario) -> (Vec<WorldAction>, usize) {
         programs: cast.programs,
         actions: Vec::new(),
         cross_journey_caps: 0,
+        key: None,
     };
     let traits: Vec<(String, Val)> = sc
         .customer
@@ -658,6 +686,7 @@ fn generate_world(journeys: &[Journey], i: usize, rng: &mut Rng) -> Scenario {
     touchpoints.dedup();
     let names: Vec<&str> = events.keys().copied().collect();
     let triggers: Vec<&str> = journeys.iter().map(|j| j.trigger.event.as_str()).collect();
+    let keys: Vec<&str> = journeys.iter().filter_map(|j| j.per.as_deref()).collect();
     let mut customer = Vec::new();
     for (name, a) in &journeys[0].attributes {
         if rng.below(8) > 0 {
@@ -695,7 +724,12 @@ fn generate_world(journeys: &[Journey], i: usize, rng: &mut Rng) -> Scenario {
             let mut fields = Vec::new();
             for (f, ty) in events.get(name).map(|e| &e.fields).into_iter().flatten() {
                 if rng.below(8) > 0 {
-                    fields.push((f.clone(), random_value(rng, ty, &pool)));
+                    let key = keys.contains(&f.as_str()) && *ty == Type::String;
+                    let value = match key.then(|| rng.pick(&KEYS)).flatten() {
+                        Some(k) => Value::String((*k).to_string()),
+                        None => random_value(rng, ty, &pool),
+                    };
+                    fields.push((f.clone(), value));
                 }
             }
             StepKind::Event {
@@ -748,6 +782,8 @@ fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), t
     let mut reports = Vec::new();
     let (mut compared, mut disagree) = (0, 0);
     let (mut refused, mut cross_caps, mut transactional) = (0, 0, 0);
+    // Customers with two instances of a keyed journey or more (`per FIELD`).
+    let mut overlapping = 0;
     for (w, file) in WORLDS.iter().enumerate() {
         let path = export_tools::root().join(file);
         let compiled = journeyc::compile(std::slice::from_ref(&path)).expect("load the world");
@@ -827,6 +863,14 @@ fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), t
             compared += 1;
             let (interp, crossed) = interpret_world(&cast, sc);
             cross_caps += crossed;
+            let keyed: std::collections::BTreeSet<&str> = interp
+                .iter()
+                .filter(|a| a.1.contains('[') && a.2 == "entered")
+                .map(|a| a.1.as_str())
+                .collect();
+            if keyed.len() > 1 {
+                overlapping += 1;
+            }
             refused += interp.iter().filter(|a| a.2.starts_with("refused")).count();
             transactional += interp
                 .iter()
@@ -890,7 +934,11 @@ fn several_journeys_of_one_customer_agree_with_the_interpreter() -> Result<(), t
         }
     }
     eprintln!(
-        "compared {compared} customers in several journeys: {refused} refusals by an exclusive group, {cross_caps} cap suppressions by another journey's send, {transactional} transactional sends"
+        "compared {compared} customers in several journeys: {refused} refusals by an exclusive group, {cross_caps} cap suppressions by another journey's send, {transactional} transactional sends, {overlapping} customers with several instances of a keyed journey"
+    );
+    assert!(
+        overlapping > 2,
+        "too few customers with overlapping instances of a keyed journey"
     );
     // The worlds must exercise what spans journeys, not just run side by side.
     assert!(refused > 0, "no scenario was refused by an exclusive group");

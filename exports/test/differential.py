@@ -48,6 +48,29 @@ def run(case):
     return results
 
 
+def fnv1a(*parts):
+    h = 0xcbf29ce484222325
+    for p in parts:
+        for b in p.encode() + b"\xff":
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def keyed_splits(spec, customer_id, key):
+    """The buckets of an instance of a keyed journey (docs/exports.md): the split bucket of
+    docs/exports.md with the hash of the customer id and the key."""
+    out = {}
+    for n in spec["nodes"]:
+        if n["type"] != "split":
+            continue
+        z = fnv1a(customer_id, key) ^ fnv1a(spec["name"], n["id"])
+        z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & 0xFFFFFFFFFFFFFFFF
+        key_name = "".join(c if c.isascii() and c.isalnum() else "_" for c in n["id"])
+        out[key_name] = (z ^ (z >> 31)) % 10000
+    return out
+
+
 def run_world(case):
     services = shared_services.Services(case["services"])
     journeys = {j["spec"]["name"]: j for j in case["journeys"]}
@@ -56,14 +79,21 @@ def run_world(case):
         for sc in case["scenarios"]:
             out = {"name": sc["name"]}
 
-            def of(name):  # what one engine of journey `name` needs of the scenario
-                return {"customer_id": sc["customer_id"], "splits": sc["journeys"][name]["splits"]}
+            def of(spec, key):  # what one engine of journey `spec` needs of the scenario
+                name = spec["name"]
+                if key is None:
+                    return {"customer_id": sc["customer_id"],
+                            "splits": sc["journeys"][name]["splits"]}
+                # An instance of a keyed journey: its key, and the buckets of the id and the key.
+                return {"customer_id": sc["customer_id"], "instance_key": key,
+                        "splits": keyed_splits(spec, sc["customer_id"], key)}
 
             for label, engine in (
-                ("asl", lambda j: lambda entry: engine_asl.AslEngine(
-                    j["asl"], j["spec"], of(j["spec"]["name"]), entry)),
-                ("bpmn", lambda j: lambda entry: engine_bpmn.BpmnEngine(
-                    j["bpmn_path"], j["spec"], of(j["spec"]["name"]))),
+                ("asl", lambda j: lambda entry, key=None: engine_asl.AslEngine(
+                    j["asl"], j["spec"], of(j["spec"], key),
+                    entry if key is None else f"{key}-{entry}")),
+                ("bpmn", lambda j: lambda entry, key=None: engine_bpmn.BpmnEngine(
+                    j["bpmn_path"], j["spec"], of(j["spec"], key))),
             ):
                 makers = {name: (j["spec"], engine(j)) for name, j in journeys.items()}
                 try:

@@ -110,6 +110,8 @@ class AslEngine:
             "event": fields,
             "splits": self.scenario["splits"],
         }
+        if "instance_key" in self.scenario:  # an instance of a keyed journey (`per FIELD`)
+            payload["instance_key"] = self.scenario["instance_key"]
         self.execution = self.sfn.start_execution(
             stateMachineArn=self.arn, name=f"entry-{self.entry}", input=json.dumps(payload)
         )["executionArn"]

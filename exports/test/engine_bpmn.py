@@ -141,6 +141,8 @@ class BpmnEngine:
         self.wf = BpmnWorkflow(self.wf_spec, self.subprocesses, script_engine=FeelEngine())
         data = dict(attrs)
         data["customer_id"] = self.scenario["customer_id"]
+        if "instance_key" in self.scenario:  # an instance of a keyed journey (`per FIELD`)
+            data["instance_key"] = self.scenario["instance_key"]
         data["event"] = fields
         for key, bucket in self.scenario["splits"].items():
             data[f"split_{key}"] = bucket

@@ -17,6 +17,12 @@ spans journeys lives in the services, configured by the project's `journeyc-serv
   event once, as it arrives, before any journey handles it, and answers every journey's
   lookups: `sent(T) within D` sees the sends of the other journeys.
 
+A journey with `per FIELD` (`"per"` in the services file) has one instance per key: the router
+starts an execution / process instance per customer and key when the trigger arrives with a key
+no instance has, and hands an event that carries the field to the instance of its key only (an
+event without the field to every instance of the journey). Its actions are tagged
+`journey[key]`.
+
 The world's actions (entered, sent, suppressed by a cap, refused by an exclusive group, ended),
 tagged with the journey, are what tests/export_differential.rs compares with `journeyc`'s world.
 """
@@ -32,6 +38,7 @@ class Services:
             raise ValueError("not a journeyc-services.json of version 1")
         self.order = [j["name"] for j in doc["journeys"]]
         self.group = {j["name"]: j["exclusive"] for j in doc["journeys"]}
+        self.per = {j["name"]: j.get("per") for j in doc["journeys"]}
         self.channels = doc["channels"]
         self.touchpoints = doc["touchpoints"]
 
@@ -84,28 +91,40 @@ class Instance:
         self.entered = None
         self.park = None  # (kind, deadline or None, node or touchpoint, handle)
         self.sent = set()
+        self.key = None  # the instance's key, for a journey with `per FIELD`
+
+    @property
+    def label(self):
+        return self.name if self.key is None else f"{self.name}[{self.key}]"
 
 
 def simulate_world(services, journeys, scenario, epoch, horizon):
-    """Runs one customer through every journey of `journeys` ({name: (spec, make(entry))}).
+    """Runs one customer through every journey of `journeys` ({name: (spec, make(entry, key))}).
 
     Returns the world's actions as [time, journey, what] in the order they happened, and a
     readable timeline."""
-    insts = [
-        Instance(n, journeys[n][0], journeys[n][1], scenario["journeys"][n]["attributes"])
-        for n in services.order if n in journeys
-    ]
+    names = [n for n in services.order if n in journeys]
+    # Per journey in arbitration order: its instances, in the order they were made (one for a
+    # journey without `per`, made now; one per key for a keyed journey, made by its trigger).
+    slots = {n: [] for n in names}
+    for n in names:
+        if services.per.get(n) is None:
+            slots[n].append(Instance(n, journeys[n][0], journeys[n][1],
+                                     scenario["journeys"][n]["attributes"]))
+
+    def all_insts():
+        return [i for n in names for i in slots[n]]
     customer = scenario["customer_id"]
     senders = CapService(services)
     history = History()
     actions, timeline = [], []
 
     def act(t, inst, what):
-        actions.append([t, inst.name, what])
-        timeline.append(f"{fmt(t)} {inst.name}: {what}")
+        actions.append([t, inst.label, what])
+        timeline.append(f"{fmt(t)} {inst.label}: {what}")
 
     def note(t, inst, what):
-        timeline.append(f"{fmt(t)} {inst.name}: {what}")
+        timeline.append(f"{fmt(t)} {inst.label}: {what}")
 
     def settle(inst, t):
         inst.engine.now(t)
@@ -167,6 +186,7 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
     def fire_timers(until):
         """Every timer due at or before `until`: by time, then arbitration order."""
         while True:
+            insts = all_insts()
             due = [(i.park[1], rank) for rank, i in enumerate(insts)
                    if i.active and i.park is not None and i.park[1] is not None]
             if not due:
@@ -180,7 +200,8 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
         group = services.group.get(inst.name)
         if group is None:
             return None
-        return next((o for o in insts if o is not inst and o.active
+        # Instances of one journey never exclude each other.
+        return next((o for o in all_insts() if o.name != inst.name and o.active
                      and services.group.get(o.name) == group), None)
 
     def handle(inst, t, name, fields):
@@ -231,7 +252,7 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
         inst.entries += 1
         inst.active, inst.entered, inst.last_entry = True, t, t
         inst.park, inst.sent = None, set()
-        inst.engine = inst.make(inst.entries)
+        inst.engine = inst.make(inst.entries, inst.key)
         act(t, inst, "entered")
         inst.engine.now(t)
         inst.engine.start(attrs, fields)
@@ -243,19 +264,45 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
         # Events before the timers of their instant.
         fire_timers(t - 1)
         if "engage" in step:
-            for inst in insts:
+            for inst in all_insts():
                 if inst.active and step["touchpoint"] in inst.sent:
                     inst.engine.engage(step["engage"], step["touchpoint"])
                     note(t, inst, f"{step['engage']} {step['touchpoint']}")
             continue
         # Recorded once, as it arrives, before any journey handles it.
         history.event(t, step["event"])
-        for inst in insts:
-            if step["event"] in inst.spec["events"]:
-                handle(inst, t, step["event"], step.get("fields", {}))
+        name, fields = step["event"], step.get("fields", {})
+        for n in names:
+            spec = journeys[n][0]
+            if name not in spec["events"]:
+                continue
+            per = services.per.get(n)
+            if per is None:
+                handle(slots[n][0], t, name, fields)
+                continue
+            if per not in spec["events"][name]["fields"]:
+                for inst in list(slots[n]):
+                    handle(inst, t, name, fields)
+                continue
+            key = fields.get(per)
+            if key is None or isinstance(key, bool) or not isinstance(key, (str, int)):
+                continue  # no key: no instance's event, and a trigger without one enters nothing
+            key = str(key)
+            inst = next((i for i in slots[n] if i.key == key), None)
+            if inst is None:
+                if name != spec["trigger"]["event"]:
+                    continue
+                inst = Instance(n, spec, journeys[n][1], scenario["journeys"][n]["attributes"])
+                inst.key = key
+                slots[n].append(inst)
+                handle(inst, t, name, fields)
+                if inst.entries == 0:
+                    slots[n].remove(inst)  # it did not enter: nothing to remember
+                continue
+            handle(inst, t, name, fields)
     last = steps[-1]["at"] if steps else 0
     fire_timers(last + horizon)
-    for inst in insts:
+    for inst in all_insts():
         if inst.active:
             note(last + horizon, inst, "still in the journey")
     return {"actions": actions, "timeline": timeline}

@@ -86,9 +86,13 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
         what,
         target: "BPMN",
     };
-    for reserved in ["customer_id", "event", "engagement", "history"] {
+    for reserved in ["customer_id", "event", "engagement", "history", "instance_key"] {
         // `history` holds the history worker's answers, only in a journey that reads history.
         if reserved == "history" && !super::reads_history(journey) {
+            continue;
+        }
+        // `instance_key` holds the key of an instance of a keyed journey (`per FIELD`).
+        if reserved == "instance_key" && journey.per.is_none() {
             continue;
         }
         if journey.attributes.contains_key(reserved) {
@@ -138,10 +142,17 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
     if !journey.goals.is_empty() {
         all_messages.push(&converted);
     }
+    // A keyed journey's (`per FIELD`) process instance is one per customer and key: its
+    // messages correlate on both (docs/exports.md, "Keyed journeys").
+    let correlation = if journey.per.is_some() {
+        "=customer_id + \"/\" + instance_key"
+    } else {
+        "=customer_id"
+    };
     for m in &all_messages {
         w.open("bpmn:message", &[("id", &message_id(m)), ("name", m)]);
         w.open("bpmn:extensionElements", &[]);
-        w.empty("zeebe:subscription", &[("correlationKey", "=customer_id")]);
+        w.empty("zeebe:subscription", &[("correlationKey", correlation)]);
         w.close();
         w.close();
     }

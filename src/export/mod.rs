@@ -45,6 +45,15 @@ pub fn split_bucket(journey: &str, node_id: &str, customer_id: &str) -> u32 {
     crate::interp::engine::bucket(id, salt)
 }
 
+/// The bucket of the instance with key `key` of a keyed journey (`per FIELD`): the customer's
+/// id hash is that of the id and the key one after the other (docs/exports.md, "Keyed
+/// journeys"), so two orders of one customer may get different variants.
+pub fn split_bucket_keyed(journey: &str, node_id: &str, customer_id: &str, key: &str) -> u32 {
+    let salt = crate::interp::program::stable_hash(&[journey, node_id]);
+    let id = crate::interp::program::stable_hash(&[customer_id, key]);
+    crate::interp::engine::bucket(id, salt)
+}
+
 /// The key under which a split's bucket is passed in: the node id with `.` replaced by `_`, so
 /// it is a plain JSON path segment and a plain variable name.
 pub fn split_key(node_id: &str) -> String {

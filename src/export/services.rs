@@ -40,14 +40,20 @@ pub fn document(journeys: &[Journey]) -> J {
         .iter()
         .enumerate()
         .map(|(rank, j)| {
-            json!({
+            let mut entry = json!({
                 "name": j.name,
                 "rank": rank,
                 "priority": j.priority,
                 "exclusive": j.exclusive,
                 "trigger": j.trigger.event,
                 "events": j.events.keys().collect::<Vec<_>>(),
-            })
+            });
+            // `journey NAME per FIELD`: the router keeps an instance per key (absent otherwise,
+            // so the file of a project without one is unchanged).
+            if let (Some(per), Some(o)) = (&j.per, entry.as_object_mut()) {
+                o.insert("per".to_string(), json!(per));
+            }
+            entry
         })
         .collect();
     let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
