@@ -182,8 +182,15 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
                 if let Some(g) = j.exclusive() {
                     arbitration.push_str(&format!("; exclusive `{g}`"));
                 }
+                // `per FIELD`: one instance per key.
+                let per = j
+                    .decl
+                    .per
+                    .as_ref()
+                    .map(|f| format!(" per `{}`", f.name))
+                    .unwrap_or_default();
                 format!(
-                    "**journey** `{name}`\n\n{trigger}{arbitration}; sections: {}",
+                    "**journey** `{name}`{per}\n\n{trigger}{arbitration}; sections: {}",
                     sections.join(" → ")
                 )
             }

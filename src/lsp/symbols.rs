@@ -204,6 +204,20 @@ impl Walker<'_> {
         let name = j.name.name.clone();
         self.ident(&j.name, Sym::Journey(name.clone()), true);
         self.journey = Some(name.clone());
+        // `per FIELD` names a field of the trigger event: renaming the field renames it.
+        if let Some(per) = &j.per {
+            let trigger = j.parts.iter().find_map(|p| match p {
+                JourneyPart::Trigger(t) => Some(t.event.name.clone()),
+                _ => None,
+            });
+            if let Some(event) = trigger {
+                let sym = Sym::Field {
+                    event,
+                    field: per.name.clone(),
+                };
+                self.ident(per, sym, false);
+            }
+        }
         for part in &j.parts {
             match part {
                 JourneyPart::Trigger(t) => self.clause(&t.event, t.condition.as_ref()),

@@ -97,6 +97,10 @@ impl Completer<'_> {
         }
         match last {
             "send" => return touchpoints(m),
+            // `journey NAME per FIELD`: the fields of the trigger event.
+            "per" if self.item_kind() == "journey" && self.toks.len() == 3 => {
+                return self.key_fields()
+            }
             // A simulation's `trigger` opens a block of fields, not an event name.
             "trigger" if self.item_kind() == "simulation" => return Vec::new(),
             "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
@@ -416,6 +420,43 @@ impl Completer<'_> {
                 .flat_map(|e| self.fields_of(e))
                 .collect(),
         }
+    }
+
+    /// After `journey NAME per`: the fields of the journey's trigger event that can key it
+    /// (strings, ints, enums); with no trigger written yet, those of every event.
+    fn key_fields(&self) -> Vec<CompletionItem> {
+        let trigger = self
+            .whole
+            .windows(2)
+            .find(|w| w[0].text == "trigger")
+            .map(|w| w[1].text.to_string());
+        let events: Vec<String> = match trigger {
+            Some(t) if self.model.events.contains_key(&t) => vec![t],
+            _ => self.model.events.keys().cloned().collect(),
+        };
+        let mut out: Vec<CompletionItem> = Vec::new();
+        for e in &events {
+            let Some(def) = self.model.events.get(e) else {
+                continue;
+            };
+            for (f, t) in &def.fields {
+                let key = matches!(t, Type::Str | Type::Int | Type::Enum(_));
+                if key && !out.iter().any(|i| i.label == *f) {
+                    out.push(CompletionItem {
+                        label: f.clone(),
+                        kind: Some(CompletionItemKind::FIELD),
+                        detail: Some(format!(
+                            "{}: {} (event {}): one instance per value",
+                            f,
+                            t.name(),
+                            def.name
+                        )),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        out
     }
 
     fn fields_of(&self, event: &str) -> Vec<CompletionItem> {
