@@ -3,14 +3,14 @@
 //! trigger's field renames `per FIELD`.
 
 use journeyc::lsp::{analysis::Analysis, completion, documents::Documents, hover, rename, uri};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const TEXT: &str = "event placed { order_id: string, total: decimal, tier: tier }\nenum tier { a, b }\nevent viewed { page: string }\nchannel email\ntouchpoint confirm { channel email  template \"c\" }\n\njourney orders per order_id {\n  trigger placed\n  entry always\n  onboarding { send confirm }\n}\n";
 
-fn analyse(path: &PathBuf, text: &str) -> Analysis {
+fn analyse(path: &Path, text: &str) -> Analysis {
     let mut docs = Documents::default();
     docs.open(
-        path.clone(),
+        path.to_path_buf(),
         uri::from_path(path).expect("uri"),
         text.to_string(),
     );
@@ -32,7 +32,10 @@ fn hover_on_a_keyed_journey_says_per_field() {
         Some(lsp_types::HoverContents::Markup(m)) => m.value,
         other => panic!("no hover: {other:?}"),
     };
-    assert!(text.starts_with("**journey** `orders` per `order_id`"), "{text}");
+    assert!(
+        text.starts_with("**journey** `orders` per `order_id`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -56,6 +59,8 @@ fn completion_after_per_offers_the_trigger_events_key_fields() {
     assert_eq!(labels, ["order_id", "tier"]);
 }
 
+// `WorkspaceEdit::changes` is lsp-types' `HashMap<Uri, _>`; its URIs are never mutated.
+#[allow(clippy::mutable_key_type)]
 #[test]
 fn renaming_the_trigger_field_renames_per_field() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -134,7 +134,10 @@ fn explain_names_each_orders_instance_and_why_an_order_without_a_key_did_not_ent
     ] {
         assert!(text.contains(needle), "`{needle}` in:\n{text}");
     }
-    assert!(!text.contains("[order_id A-3] sent order_arrived"), "{text}");
+    assert!(
+        !text.contains("[order_id A-3] sent order_arrived"),
+        "{text}"
+    );
 }
 
 /// The example's simulation: a quarter of the customers place a second order while the first
@@ -153,10 +156,16 @@ fn a_simulation_gives_overlapping_orders_each_their_own_messages() {
         ],
         &root(),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
     let entered = r["entered"].as_u64().expect("entered");
-    let instances = r["instances"].as_u64().expect("instances, for a keyed journey");
+    let instances = r["instances"]
+        .as_u64()
+        .expect("instances, for a keyed journey");
     assert_eq!(r["per"], "order_id");
     assert!(
         instances > entered + entered / 10,

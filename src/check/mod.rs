@@ -10,8 +10,8 @@ mod expr;
 mod flow;
 mod journey;
 mod log_names;
-mod per;
 pub mod model;
+mod per;
 mod samples;
 mod usage;
 

@@ -28,7 +28,11 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
             ),
         )
         .label(per.span, "not a field of the trigger event")
-        .label_in(event.origin.file, event.origin.span, "the trigger event, declared here");
+        .label_in(
+            event.origin.file,
+            event.origin.span,
+            "the trigger event, declared here",
+        );
         d = match did_you_mean(&per.name, event.fields.iter().map(|(n, _)| n.as_str())) {
             Some(s) => d.suggest(per.span, s),
             None => d.help(format!(
@@ -42,7 +46,11 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
         return;
     };
     let ty = &event.fields[at].1;
-    let key_span = event.field_spans.get(at).copied().unwrap_or(event.origin.span);
+    let key_span = event
+        .field_spans
+        .get(at)
+        .copied()
+        .unwrap_or(event.origin.span);
     let key_file = event.origin.file;
     if !matches!(ty, Type::Str | Type::Int | Type::Enum(_)) {
         sink.push(
@@ -163,4 +171,3 @@ fn block(b: &Block, f: &mut dyn FnMut(&ast::Ident)) {
         }
     }
 }
-

@@ -86,13 +86,9 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
         what,
         target: "BPMN",
     };
-    for reserved in ["customer_id", "event", "engagement", "history", "instance_key"] {
+    for reserved in ["customer_id", "event", "engagement", "history"] {
         // `history` holds the history worker's answers, only in a journey that reads history.
         if reserved == "history" && !super::reads_history(journey) {
-            continue;
-        }
-        // `instance_key` holds the key of an instance of a keyed journey (`per FIELD`).
-        if reserved == "instance_key" && journey.per.is_none() {
             continue;
         }
         if journey.attributes.contains_key(reserved) {
@@ -103,6 +99,13 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
                 ),
             ));
         }
+    }
+    // `instance_key` holds the key of an instance of a keyed journey (`per FIELD`).
+    if journey.per.is_some() && journey.attributes.contains_key("instance_key") {
+        return Err(unsupported(
+            "",
+            "an attribute named `instance_key` in a journey with `per FIELD` (a process variable of that name is reserved)".to_string(),
+        ));
     }
     let mut messages: BTreeSet<&str> = BTreeSet::new();
     for n in &journey.nodes {

@@ -360,8 +360,16 @@ pub fn mermaid(j: &Journey) -> String {
         map: Default::default(),
     };
     let mut out = String::new();
-    let per = j.per.as_deref().map(|f| format!(" per {f}")).unwrap_or_default();
-    let _ = writeln!(out, "---\ntitle: journey {}{per}\n---\nflowchart TD", g.name);
+    let per = j
+        .per
+        .as_deref()
+        .map(|f| format!(" per {f}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "---\ntitle: journey {}{per}\n---\nflowchart TD",
+        g.name
+    );
     let start = &g.outer[0];
     let _ = writeln!(out, "    {}", mermaid_node(&mut ids, start));
     for c in &g.clusters {

@@ -357,8 +357,7 @@ impl Replay<'_> {
                     world.logs.shrink_to_fit();
                     for k in &mut world.keyed {
                         // Each instance of a keyed journey splits by the id and its key.
-                        k.customer.id_hash =
-                            crate::interp::world::keyed::instance_hash(h, &k.key);
+                        k.customer.id_hash = crate::interp::world::keyed::instance_hash(h, &k.key);
                     }
                     for c in &mut world.instances {
                         c.id_hash = h;

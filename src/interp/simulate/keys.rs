@@ -43,13 +43,12 @@ impl Keys {
             .iter()
             .filter_map(|p| {
                 let field = p.ir.per.as_deref()?;
-                let declaring = p
-                    .ir
-                    .events
-                    .iter()
-                    .filter(|(_, e)| e.fields.contains_key(field))
-                    .map(|(n, _)| n.clone())
-                    .collect();
+                let declaring =
+                    p.ir.events
+                        .iter()
+                        .filter(|(_, e)| e.fields.contains_key(field))
+                        .map(|(n, _)| n.clone())
+                        .collect();
                 let int = matches!(
                     p.ir.events
                         .get(&p.ir.trigger.event)

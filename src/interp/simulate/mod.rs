@@ -11,12 +11,12 @@ pub mod hist;
 pub mod html;
 pub mod html_chart;
 pub mod html_compare;
+pub mod keys;
 pub mod model;
 pub mod paired;
 pub mod pressure;
 pub mod report;
 pub mod rng;
-pub mod keys;
 pub mod runner;
 pub mod stats;
 pub mod tally;
@@ -70,7 +70,8 @@ pub fn simulate(
     // A keyed journey (`per FIELD`) runs in a world, which holds its instances.
     if journey.per.is_some() {
         let journeys = std::slice::from_ref(journey);
-        let agg = opts.run(|n, seed, threads| world::run(journeys, sim, n, seed, threads, progress))?;
+        let agg =
+            opts.run(|n, seed, threads| world::run(journeys, sim, n, seed, threads, progress))?;
         let Some(agg) = agg.journeys.first() else {
             return Err(SimError::Model("no journey to simulate".to_string()));
         };

@@ -97,7 +97,11 @@ pub fn render(r: &Report) -> String {
             o,
             "Instances: {} (one per `{f}`; {:.2} per entered customer)",
             count(n),
-            if r.entered == 0 { 0.0 } else { n as f64 / r.entered as f64 }
+            if r.entered == 0 {
+                0.0
+            } else {
+                n as f64 / r.entered as f64
+            }
         );
     }
     let _ = writeln!(o, "\nFunnel (customers reaching each step, % of entered)");

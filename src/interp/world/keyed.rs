@@ -38,11 +38,10 @@ pub fn key_of(p: &Program, field: &str, fields: &[(std::sync::Arc<str>, Val)]) -
         Val::Str(s) => Some(s.to_string()),
         Val::Int(i) => Some(i.to_string()),
         Val::Enum(i) => {
-            let ty = p
-                .ir
-                .events
-                .get(&p.ir.trigger.event)
-                .and_then(|e| e.fields.get(field));
+            let ty =
+                p.ir.events
+                    .get(&p.ir.trigger.event)
+                    .and_then(|e| e.fields.get(field));
             match ty {
                 Some(Type::Enum { values, .. }) => values.get(*i as usize).cloned(),
                 _ => Some(i.to_string()),
@@ -135,19 +134,21 @@ impl World {
             .map(|k| (k.key.as_str(), &k.customer))
     }
 
-    /// An event for keyed journey `j` (keyed by `field`): to the instance of its key, a new one
-    /// when it is the trigger and no instance has the key; to every instance when the event
-    /// has no key field.
+    /// An event for keyed journey `j` (keyed by `cast.per[j]`): to the instance of its key, a
+    /// new one when it is the trigger and no instance has the key; to every instance when the
+    /// event has no key field.
     pub(super) fn keyed_event<W: WorldObserver + ?Sized>(
         &mut self,
         cast: &Cast,
         j: usize,
-        field: &str,
         t: Instant,
         name: &str,
         payload: &EventPayload,
         obs: &mut W,
     ) {
+        let Some(field) = cast.per.get(j).and_then(|f| f.as_deref()) else {
+            return;
+        };
         let p = &cast.programs[j];
         if !declares(p, name, field) {
             for k in 0..self.keyed.len() {

@@ -259,7 +259,11 @@ impl World {
     /// When the world's next timer fires, if any.
     pub fn deadline(&self) -> Option<Instant> {
         let own = self.instances.iter().filter_map(Customer::deadline).min();
-        let keyed = self.keyed.iter().filter_map(|k| k.customer.deadline()).min();
+        let keyed = self
+            .keyed
+            .iter()
+            .filter_map(|k| k.customer.deadline())
+            .min();
         match (own, keyed) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -311,8 +315,8 @@ impl World {
                 event: Some(event),
                 fields: fields.to_vec(),
             };
-            if let Some(field) = cast.per[j].as_deref() {
-                self.keyed_event(cast, j, field, t, name, &payload, obs);
+            if cast.per[j].is_some() {
+                self.keyed_event(cast, j, t, name, &payload, obs);
                 continue;
             }
             self.with(cast, j, obs, |e, c, o| e.event(c, t, &payload, o));
