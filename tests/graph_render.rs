@@ -145,7 +145,15 @@ fn check_mermaid(j: &Journey, text: &str) -> Result<(), String> {
     if head
         != [
             "---",
-            &format!("title: journey {}", j.name),
+            // A keyed journey's title says `per FIELD`.
+            &format!(
+                "title: journey {}{}",
+                j.name,
+                j.per
+                    .as_deref()
+                    .map(|f| format!(" per {f}"))
+                    .unwrap_or_default()
+            ),
             "---",
             "flowchart TD",
         ]
