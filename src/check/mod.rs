@@ -11,6 +11,7 @@ mod flow;
 mod journey;
 mod log_names;
 pub mod model;
+mod payload;
 mod samples;
 mod usage;
 

@@ -37,6 +37,8 @@ codes! {
     UNKNOWN_FIELD = "E0109", "unknown event field";
     UNKNOWN_FUNCTION = "E0110", "unknown function";
     UNKNOWN_MILESTONE = "E0111", "unknown milestone";
+    UNKNOWN_PAYLOAD_FIELD = "E0115", "unknown payload field";
+    DUPLICATE_PAYLOAD_FIELD = "E0116", "payload field given twice";
     DUPLICATE = "E0120", "duplicate definition";
     DUPLICATE_PROPERTY = "E0121", "property given twice";
     MISSING_PROPERTY = "E0122", "required property missing";
@@ -45,6 +47,9 @@ codes! {
     TYPE_MISMATCH = "E0200", "type mismatch";
     EVENT_FIELD_OUTSIDE_WAIT = "E0201", "`event.FIELD` used where no event was received";
     NOT_A_CONDITION = "E0202", "condition is not a bool";
+    PAYLOAD_TYPE = "E0214", "payload value of the wrong type";
+    PAYLOAD_MISSING = "E0215", "payload field missing";
+    PAYLOAD_WITHOUT_DATA = "E0216", "payload given to a touchpoint without data";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -99,6 +104,8 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0109" => include_str!("../../docs/codes/E0109.md"),
         "E0110" => include_str!("../../docs/codes/E0110.md"),
         "E0111" => include_str!("../../docs/codes/E0111.md"),
+        "E0115" => include_str!("../../docs/codes/E0115.md"),
+        "E0116" => include_str!("../../docs/codes/E0116.md"),
         "E0120" => include_str!("../../docs/codes/E0120.md"),
         "E0121" => include_str!("../../docs/codes/E0121.md"),
         "E0122" => include_str!("../../docs/codes/E0122.md"),
@@ -107,6 +114,9 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0200" => include_str!("../../docs/codes/E0200.md"),
         "E0201" => include_str!("../../docs/codes/E0201.md"),
         "E0202" => include_str!("../../docs/codes/E0202.md"),
+        "E0214" => include_str!("../../docs/codes/E0214.md"),
+        "E0215" => include_str!("../../docs/codes/E0215.md"),
+        "E0216" => include_str!("../../docs/codes/E0216.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),

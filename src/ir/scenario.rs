@@ -136,7 +136,7 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
             }
             TestPart::Expect(e) => {
                 let kind = match &e.kind {
-                    ExpectKind::Sent { touchpoint, at } => Expect::Sent {
+                    ExpectKind::Sent { touchpoint, at, .. } => Expect::Sent {
                         touchpoint: touchpoint.name.clone(),
                         at: at.map(|d| d.secs),
                     },

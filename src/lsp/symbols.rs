@@ -185,6 +185,7 @@ impl Walker<'_> {
                         ast::TouchpointProp::Template(..)
                         | ast::TouchpointProp::Subject(..)
                         | ast::TouchpointProp::Transactional(..) => {}
+                        ast::TouchpointProp::Data(..) => {}
                     }
                 }
             }
