@@ -61,7 +61,7 @@ fn interpret(program: &Program, sc: &Scenario) -> Run {
                 entered = true;
                 "entered".to_string()
             }
-            Action::Sent { touchpoint } => {
+            Action::Sent { touchpoint, .. } => {
                 let name = program.touchpoint_names[*touchpoint].clone();
                 sends.push((t, name.clone()));
                 format!("sent {name}")
@@ -565,7 +565,7 @@ impl WorldObserver for WorldRecorder<'_> {
         let tp = |i: &usize| p.touchpoint_names[*i].clone();
         let what = match action {
             Action::Entered => "entered".to_string(),
-            Action::Sent { touchpoint } => format!("sent {}", tp(touchpoint)),
+            Action::Sent { touchpoint, .. } => format!("sent {}", tp(touchpoint)),
             Action::Suppressed {
                 touchpoint,
                 reason: Suppression::Cap,

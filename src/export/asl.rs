@@ -333,7 +333,7 @@ impl Writer<'_> {
                 next,
                 skip,
             } => self.decide(id, &[(g, next_name(next))], next_name(skip), out)?,
-            NodeKind::Send { touchpoint, next } => self.send(n, touchpoint, next, out)?,
+            NodeKind::Send { touchpoint, next, .. } => self.send(n, touchpoint, next, out)?,
             NodeKind::Delay { secs, next } => {
                 out.insert(
                     id.into(),

@@ -373,7 +373,7 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
                 out,
             )?;
         }
-        NodeKind::Send { touchpoint, next } => {
+        NodeKind::Send { touchpoint, next, .. } => {
             let tp = j
                 .touchpoints
                 .get(touchpoint)

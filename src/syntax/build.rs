@@ -626,7 +626,7 @@ impl Builder {
     }
 
     fn step(&mut self, p: P) -> Option<Step> {
-        let span = self.span(&p);
+        let mut span = self.span(&p);
         let rule = p.as_rule();
         let mut it = p.into_inner();
         let mut payload = None;
@@ -636,6 +636,11 @@ impl Builder {
                 payload = it
                     .find(|w| w.as_rule() == Rule::send_with)
                     .map(|w| self.payload(w));
+                if payload.is_none() && t.span.end > span.start {
+                    // The look for `with` reads the blanks and comments after the name: they
+                    // are not part of the step.
+                    span.end = t.span.end;
+                }
                 StepKind::Send(t)
             }
             Rule::wait_delay => StepKind::Wait(

@@ -153,6 +153,10 @@ pub trait WorldObserver {
     }
     fn detail(&mut self, _journey: usize, _time: Instant, _node: Option<usize>, _text: String) {}
     fn ignored(&mut self, _journey: usize, _time: Instant, _action: &Action) {}
+    /// See [`Observer::wants_data`].
+    fn wants_data(&self) -> bool {
+        false
+    }
 }
 
 /// A world observer seen by the engine of one journey.
@@ -179,6 +183,9 @@ impl<W: WorldObserver + ?Sized> Observer for Tag<'_, W> {
     }
     fn ignored(&mut self, time: Instant, action: &Action) {
         self.inner.ignored(self.journey, time, action);
+    }
+    fn wants_data(&self) -> bool {
+        self.inner.wants_data()
     }
 }
 
