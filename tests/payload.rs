@@ -245,3 +245,94 @@ fn expect_sent_with_checks_the_listed_fields_and_shows_the_values_sent() {
     let (code, out) = test(r#"expect not sent shipped with { carrier = "ups" }"#);
     assert_eq!(code, Some(1), "{out}");
 }
+
+/// The language server knows payloads: completion of the fields not given yet inside
+/// `with { }`, hover on a field with its type, rename of a data field across its declaration,
+/// every `with { }` and every `expect sent ... with { }`, and the fields in the outline.
+#[test]
+fn the_language_server_completes_hovers_renames_and_outlines_data_fields() {
+    use journeyc::lsp::analysis::Analysis;
+    use journeyc::lsp::{completion, documents::Documents, hover, outline, rename, uri};
+    let full = format!(
+        "{SOURCE}\ntest \"t\" {{\n  journey orders\n  at 0 order_placed {{ order_id = \"A-1\", total = 1.5 }}\n  at 1h order_shipped {{ order_id = \"A-1\", carrier = \"ups\" }}\n  expect sent shipped with {{ carrier = \"ups\" }}\n}}\n"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journeyc::project::normalize(&dir.path().join("p.journey"));
+    let analyse = |text: &str| {
+        let mut docs = Documents::default();
+        docs.open(path.clone(), uri::from_path(&path).expect("uri"), text.to_string());
+        Analysis::of(&path, &docs)
+    };
+    let a = analyse(&full);
+    let f = a.file_id(&path).expect("loaded");
+    let model = a.units_of(f).next().map(|u| u.model.clone()).unwrap_or_default();
+    let labels = |text: &str, cursor_after: &str| -> Vec<String> {
+        let offset = text.find(cursor_after).expect("cursor") + cursor_after.len();
+        completion::complete(text, offset, &model)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    };
+    // The fields not given yet in this `with { }`.
+    let text = full.replace(
+        "        carrier = event.carrier,\n",
+        "        carrier = event.carrier,\n        t\n",
+    );
+    assert_eq!(labels(&text, "carrier = event.carrier,\n        "), ["tier", "total"]);
+    let text = full.replace("expect sent shipped with { carrier", "expect sent shipped with { o");
+    assert_eq!(
+        labels(&text, "expect sent shipped with { "),
+        ["order_id", "carrier", "tier", "total"]
+    );
+    // `with` after a touchpoint that has data.
+    let text = full.replace("send crm_update with {", "send crm_update w");
+    assert_eq!(labels(&text, "send crm_update "), ["with"]);
+
+    // Hover on a field of `with { }` shows its declared type.
+    let hover_text = |needle: &str| -> String {
+        let offset = full.find(needle).expect("needle") + 1;
+        match hover::hover(&a, f, offset).map(|h| h.contents) {
+            Some(lsp_types::HoverContents::Markup(m)) => m.value,
+            other => panic!("no hover at {needle}: {other:?}"),
+        }
+    };
+    let h = hover_text("tier = tier,");
+    assert!(h.contains("tier: tier") && h.contains("touchpoint `shipped`"), "{h}");
+    let h = hover_text("grace = 2d");
+    assert!(h.contains("grace: duration"), "{h}");
+
+    // Rename `carrier` of the data: the declaration, the send and the expectation change;
+    // the event's field of the same name does not.
+    let offset = full.find("carrier: string, tier").expect("declaration");
+    let edit = rename::rename(&a, f, offset, "shipper").expect("renamed");
+    let edits: Vec<lsp_types::TextEdit> = edit
+        .changes
+        .expect("changes")
+        .into_values()
+        .flatten()
+        .collect();
+    let line_of = |needle: &str| full[..full.find(needle).expect("needle")].matches('\n').count() as u32;
+    let mut lines: Vec<u32> = edits.iter().map(|e| e.range.start.line).collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        vec![
+            line_of("data { order_id: string, carrier"),
+            line_of("        carrier = event.carrier"),
+            line_of("expect sent shipped with"),
+        ],
+        "{edits:?}"
+    );
+
+    // The outline lists a touchpoint's data fields.
+    let module = a.project.module(f).expect("parsed");
+    let symbols = outline::outline(&full, module);
+    let shipped = symbols.iter().find(|s| s.name == "shipped").expect("touchpoint");
+    let fields: Vec<&str> = shipped
+        .children
+        .iter()
+        .flatten()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(fields, ["order_id", "carrier", "tier", "total"]);
+}

@@ -118,6 +118,24 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
             ),
             None => format!("`{field}` is not a field of event `{event}`"),
         },
+        Sym::DataField { touchpoint, field } => {
+            let declared = m
+                .touchpoints
+                .get(touchpoint)
+                .and_then(|t| t.data.as_ref())
+                .and_then(|d| d.field(field));
+            match declared {
+                Some((_, Some(t), _)) => format!(
+                    "{}
+
+A data field of touchpoint `{touchpoint}`: every `send {touchpoint}` gives it.{}",
+                    code(&format!("{field}: {}", t.name())),
+                    enum_values(m, t)
+                ),
+                Some((_, None, _)) => format!("`{field}`: a data field of touchpoint `{touchpoint}` of an unknown type"),
+                None => format!("`{field}` is not a data field of touchpoint `{touchpoint}`"),
+            }
+        }
         Sym::Channel(name) => match m.channels.get(name) {
             Some(c) => {
                 let mut props: Vec<String> = c

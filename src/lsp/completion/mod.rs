@@ -5,6 +5,7 @@
 //! text (see [`super::context`]), since the item being typed does not parse yet.
 
 mod items;
+mod payload;
 
 use super::context::{depth, item_bounds, tokens, Token, TOP_KEYWORDS};
 use crate::check::{Model, Type};
@@ -97,6 +98,12 @@ impl Completer<'_> {
         }
         match last {
             "send" => return touchpoints(m),
+            // `send T with { ... }`, `expect sent T with { ... }` for a touchpoint with data.
+            t if prev == "send" || (prev == "sent" && self.back(2) != "(") => {
+                if m.touchpoints.get(t).is_some_and(|t| t.data.is_some()) {
+                    return keywords(&["with"]);
+                }
+            }
             // A simulation's `trigger` opens a block of fields, not an event name.
             "trigger" if self.item_kind() == "simulation" => return Vec::new(),
             "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
@@ -116,7 +123,9 @@ impl Completer<'_> {
             "journey" if matches!(self.item_kind(), "test" | "simulation") => return journeys(m),
             "upgrade" => return enum_attributes(m),
             "after" if self.item_kind() == "simulation" => return touchpoints(m),
-            ":" if matches!(self.item_kind(), "customer" | "event") => return types(m),
+            ":" if matches!(self.item_kind(), "customer" | "event" | "touchpoint") => {
+                return types(m)
+            }
             "->" => return self.enum_values_of_attr(self.back(2)),
             "expect" => {
                 return keywords(&[
@@ -180,6 +189,9 @@ impl Completer<'_> {
         // Lists inside a block: test customers and populations name attributes, behaviour
         // rules name events, a test's `at T EVENT { ... }` names the event's fields.
         let head = self.block_head();
+        if head == "with" {
+            return self.payload_fields();
+        }
         if self.item_kind() == "simulation" {
             if let Some(event) = self.sim_field_event() {
                 return self.fields_of(&event);
@@ -211,6 +223,7 @@ impl Completer<'_> {
                 "converts",
                 "requires",
                 "transactional",
+                "data",
             ]),
             ("channel", _) => keywords(&["cap", "quiet", "consent"]),
             ("test", _) => keywords(&["journey", "customer", "at", "expect"]),
