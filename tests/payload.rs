@@ -96,11 +96,20 @@ fn values_are_computed_when_the_message_goes_out() {
     let engine = Engine::new(&p);
     let mut c = Customer::new(&p, "c1");
     let mut rec = Recorder::default();
-    engine.event(&mut c, TEST_EPOCH, &event(&p, "order_placed", &[("order_id", "A-1")]), &mut rec);
+    engine.event(
+        &mut c,
+        TEST_EPOCH,
+        &event(&p, "order_placed", &[("order_id", "A-1")]),
+        &mut rec,
+    );
     engine.event(
         &mut c,
         TEST_EPOCH + 3600,
-        &event(&p, "order_shipped", &[("order_id", "A-1"), ("carrier", "ups")]),
+        &event(
+            &p,
+            "order_shipped",
+            &[("order_id", "A-1"), ("carrier", "ups")],
+        ),
         &mut rec,
     );
     // The test epoch is 09:00; shipped at 10:00, then 13h: 23:00, inside the quiet hours.
@@ -133,11 +142,20 @@ fn observers_that_do_not_ask_get_no_values() {
     let engine = Engine::new(&p);
     let mut c = Customer::new(&p, "c1");
     let mut obs = Counts(Vec::new());
-    engine.event(&mut c, TEST_EPOCH, &event(&p, "order_placed", &[("order_id", "A-1")]), &mut obs);
+    engine.event(
+        &mut c,
+        TEST_EPOCH,
+        &event(&p, "order_placed", &[("order_id", "A-1")]),
+        &mut obs,
+    );
     engine.event(
         &mut c,
         TEST_EPOCH + 60,
-        &event(&p, "order_shipped", &[("order_id", "A-1"), ("carrier", "ups")]),
+        &event(
+            &p,
+            "order_shipped",
+            &[("order_id", "A-1"), ("carrier", "ups")],
+        ),
         &mut obs,
     );
     assert_eq!(obs.0, vec![false]);
@@ -172,9 +190,20 @@ fn run_writes_the_values_with_each_send() {
     .expect("write");
     let out = journeyc(
         dir.path(),
-        &["run", "p.journey", "--events", "log.jsonl", "--until", "2026-03-04T00:00:00Z"],
+        &[
+            "run",
+            "p.journey",
+            "--events",
+            "log.jsonl",
+            "--until",
+            "2026-03-04T00:00:00Z",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON"))
@@ -217,7 +246,8 @@ fn expect_sent_with_checks_the_listed_fields_and_shows_the_values_sent() {
         let out = journeyc(dir.path(), &["test", "t.journey"]);
         (
             out.status.code(),
-            String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
         )
     };
     for passing in [
@@ -260,12 +290,20 @@ fn the_language_server_completes_hovers_renames_and_outlines_data_fields() {
     let path = journeyc::project::normalize(&dir.path().join("p.journey"));
     let analyse = |text: &str| {
         let mut docs = Documents::default();
-        docs.open(path.clone(), uri::from_path(&path).expect("uri"), text.to_string());
+        docs.open(
+            path.clone(),
+            uri::from_path(&path).expect("uri"),
+            text.to_string(),
+        );
         Analysis::of(&path, &docs)
     };
     let a = analyse(&full);
     let f = a.file_id(&path).expect("loaded");
-    let model = a.units_of(f).next().map(|u| u.model.clone()).unwrap_or_default();
+    let model = a
+        .units_of(f)
+        .next()
+        .map(|u| u.model.clone())
+        .unwrap_or_default();
     let labels = |text: &str, cursor_after: &str| -> Vec<String> {
         let offset = text.find(cursor_after).expect("cursor") + cursor_after.len();
         completion::complete(text, offset, &model)
@@ -278,8 +316,14 @@ fn the_language_server_completes_hovers_renames_and_outlines_data_fields() {
         "        carrier = event.carrier,\n",
         "        carrier = event.carrier,\n        t\n",
     );
-    assert_eq!(labels(&text, "carrier = event.carrier,\n        "), ["tier", "total"]);
-    let text = full.replace("expect sent shipped with { carrier", "expect sent shipped with { o");
+    assert_eq!(
+        labels(&text, "carrier = event.carrier,\n        "),
+        ["tier", "total"]
+    );
+    let text = full.replace(
+        "expect sent shipped with { carrier",
+        "expect sent shipped with { o",
+    );
     assert_eq!(
         labels(&text, "expect sent shipped with { "),
         ["order_id", "carrier", "tier", "total"]
@@ -297,7 +341,10 @@ fn the_language_server_completes_hovers_renames_and_outlines_data_fields() {
         }
     };
     let h = hover_text("tier = tier,");
-    assert!(h.contains("tier: tier") && h.contains("touchpoint `shipped`"), "{h}");
+    assert!(
+        h.contains("tier: tier") && h.contains("touchpoint `shipped`"),
+        "{h}"
+    );
     let h = hover_text("grace = 2d");
     assert!(h.contains("grace: duration"), "{h}");
 
@@ -311,7 +358,11 @@ fn the_language_server_completes_hovers_renames_and_outlines_data_fields() {
         .into_values()
         .flatten()
         .collect();
-    let line_of = |needle: &str| full[..full.find(needle).expect("needle")].matches('\n').count() as u32;
+    let line_of = |needle: &str| {
+        full[..full.find(needle).expect("needle")]
+            .matches('\n')
+            .count() as u32
+    };
     let mut lines: Vec<u32> = edits.iter().map(|e| e.range.start.line).collect();
     lines.sort_unstable();
     assert_eq!(
@@ -327,7 +378,10 @@ fn the_language_server_completes_hovers_renames_and_outlines_data_fields() {
     // The outline lists a touchpoint's data fields.
     let module = a.project.module(f).expect("parsed");
     let symbols = outline::outline(&full, module);
-    let shipped = symbols.iter().find(|s| s.name == "shipped").expect("touchpoint");
+    let shipped = symbols
+        .iter()
+        .find(|s| s.name == "shipped")
+        .expect("touchpoint");
     let fields: Vec<&str> = shipped
         .children
         .iter()
@@ -335,4 +389,36 @@ fn the_language_server_completes_hovers_renames_and_outlines_data_fields() {
         .map(|c| c.name.as_str())
         .collect();
     assert_eq!(fields, ["order_id", "carrier", "tier", "total"]);
+}
+
+/// An export computes every value itself or is not written: a value its target cannot compute
+/// fails the build naming the field, never a send without it (docs/exports.md, "Payloads").
+#[test]
+fn an_export_that_cannot_compute_a_value_is_refused_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("p.journey"), SOURCE).expect("write");
+    let build = |target: &str| {
+        let out = journeyc(
+            dir.path(),
+            &["build", "p.journey", "--target", target, "--out-dir", "out"],
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // `renews + 7d` (a date plus a duration): neither engine computes it.
+    for target in ["asl", "bpmn"] {
+        let (code, err) = build(target);
+        assert_ne!(code, Some(0), "{target}: {err}");
+        assert!(err.contains("`renews = renews + 7d`"), "{target}: {err}");
+    }
+    // Arithmetic on a number: FEEL computes it, ASL's states do not.
+    let text = SOURCE.replace("renews = renews + 7d", "renews = renews");
+    std::fs::write(dir.path().join("p.journey"), text).expect("write");
+    let (code, err) = build("bpmn");
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = build("asl");
+    assert_ne!(code, Some(0));
+    assert!(err.contains("`seats = seats * 2`"), "{err}");
 }

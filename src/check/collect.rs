@@ -605,7 +605,9 @@ fn touchpoint(
                     twice(sink, file, "data", *span, first.span);
                     continue;
                 }
-                data = Some(super::payload::declaration(model, file, fields, *span, sink, used));
+                data = Some(super::payload::declaration(
+                    model, file, fields, *span, sink, used,
+                ));
             }
             ast::TouchpointProp::Requires(events, span) => {
                 if let Some(first) = requires_span {

@@ -102,10 +102,17 @@ fn item(p: &mut Printer, item: &Item) {
             })
         }),
         Item::Touchpoint(t) => table(p, TableKind::Touchpoint, |p| {
-            braced(p, t.span, &t.props, PROPS, TouchpointProp::span, |p, x| match x {
-                TouchpointProp::Data(fields, span) => data(p, fields, *span),
-                _ => p.tokens_in(x.span()),
-            })
+            braced(
+                p,
+                t.span,
+                &t.props,
+                PROPS,
+                TouchpointProp::span,
+                |p, x| match x {
+                    TouchpointProp::Data(fields, span) => data(p, fields, *span),
+                    _ => p.tokens_in(x.span()),
+                },
+            )
         }),
         Item::Journey(j) => braced(p, j.span, &j.parts, BODY, part_span, journey_part),
         Item::Test(t) => braced(p, t.span, &t.parts, BODY, test_part_span, test_part),

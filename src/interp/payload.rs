@@ -82,12 +82,7 @@ pub fn value_json(v: &Val, enum_values: Option<&[String]>) -> Json {
 pub fn json(p: &Program, touchpoint: usize, data: &[(Arc<str>, Val)]) -> Json {
     Json::Object(
         data.iter()
-            .map(|(f, v)| {
-                (
-                    f.to_string(),
-                    value_json(v, enum_values(p, touchpoint, f)),
-                )
-            })
+            .map(|(f, v)| (f.to_string(), value_json(v, enum_values(p, touchpoint, f))))
             .collect(),
     )
 }

@@ -178,7 +178,17 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
 pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String> {
     let matches = |h: &Happening| -> bool {
         match (&e.kind, &h.action) {
-            (Expect::Sent { touchpoint, at, with }, Action::Sent { touchpoint: t, data }) => {
+            (
+                Expect::Sent {
+                    touchpoint,
+                    at,
+                    with,
+                },
+                Action::Sent {
+                    touchpoint: t,
+                    data,
+                },
+            ) => {
                 p.touchpoint_names.get(*t) == Some(touchpoint)
                     && at.is_none_or(|at| h.time - TEST_EPOCH == i64::try_from(at).unwrap_or(-1))
                     && carries(data, with)
@@ -214,9 +224,14 @@ pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Opt
                 let sends: Vec<String> = timeline
                     .iter()
                     .filter_map(|h| match &h.action {
-                        Action::Sent { touchpoint: t, data } if p.touchpoint_names.get(*t) == Some(touchpoint) => {
-                            Some(format!("at {}{}", when(h), super::payload::suffix(p, *t, data)))
-                        }
+                        Action::Sent {
+                            touchpoint: t,
+                            data,
+                        } if p.touchpoint_names.get(*t) == Some(touchpoint) => Some(format!(
+                            "at {}{}",
+                            when(h),
+                            super::payload::suffix(p, *t, data)
+                        )),
                         _ => None,
                     })
                     .collect();

@@ -292,7 +292,11 @@ impl<'a> Lowerer<'a> {
         payload: Option<&ast::Payload>,
         event: Option<&str>,
     ) -> BTreeMap<String, Expr> {
-        let data = self.model.touchpoints.get(&t.name).and_then(|tp| tp.data.as_ref());
+        let data = self
+            .model
+            .touchpoints
+            .get(&t.name)
+            .and_then(|tp| tp.data.as_ref());
         payload
             .iter()
             .flat_map(|p| &p.fields)

@@ -54,9 +54,15 @@ pub enum Expect {
         /// (fields not listed are not looked at).
         with: Vec<(String, Value)>,
     },
-    Suppressed { touchpoint: String },
-    Milestone { name: String },
-    Reached { stage: String },
+    Suppressed {
+        touchpoint: String,
+    },
+    Milestone {
+        name: String,
+    },
+    Reached {
+        stage: String,
+    },
     Converted,
     Exited,
 }
@@ -187,12 +193,18 @@ fn expected_data(
     touchpoint: &str,
     with: Option<&ast::ExpectWith>,
 ) -> Vec<(String, Value)> {
-    let data = model.touchpoints.get(touchpoint).and_then(|t| t.data.as_ref());
+    let data = model
+        .touchpoints
+        .get(touchpoint)
+        .and_then(|t| t.data.as_ref());
     with.iter()
         .flat_map(|w| &w.fields)
         .filter_map(|a| {
             let (_, ty, _) = data?.field(&a.name.name)?;
-            Some((a.name.name.clone(), value_of(model, &a.value, ty.as_ref()?)?))
+            Some((
+                a.name.name.clone(),
+                value_of(model, &a.value, ty.as_ref()?)?,
+            ))
         })
         .collect()
 }

@@ -132,7 +132,9 @@ A data field of touchpoint `{touchpoint}`: every `send {touchpoint}` gives it.{}
                     code(&format!("{field}: {}", t.name())),
                     enum_values(m, t)
                 ),
-                Some((_, None, _)) => format!("`{field}`: a data field of touchpoint `{touchpoint}` of an unknown type"),
+                Some((_, None, _)) => format!(
+                    "`{field}`: a data field of touchpoint `{touchpoint}` of an unknown type"
+                ),
                 None => format!("`{field}` is not a data field of touchpoint `{touchpoint}`"),
             }
         }

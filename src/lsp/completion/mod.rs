@@ -99,13 +99,11 @@ impl Completer<'_> {
         match last {
             "send" => return touchpoints(m),
             // `send T with { ... }`, `expect sent T with { ... }` for a touchpoint with data.
-            t if prev == "send" || (prev == "sent" && self.back(2) != "(") => {
-                if m.touchpoints.get(t).is_some_and(|t| t.data.is_some()) {
-                    return keywords(&["with"]);
-                }
+            t if matches!(prev, "send" | "sent")
+                && m.touchpoints.get(t).is_some_and(|tp| tp.data.is_some()) =>
+            {
+                return keywords(&["with"])
             }
-            // A simulation's `trigger` opens a block of fields, not an event name.
-            "trigger" if self.item_kind() == "simulation" => return Vec::new(),
             "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
             // `exit on E`, and a branch `on E { ... }` of `wait up to D { ... }`.
             "on" if prev == "exit" || self.in_wait_branches() => return events(m),
