@@ -422,3 +422,37 @@ fn an_export_that_cannot_compute_a_value_is_refused_naming_it() {
     assert_ne!(code, Some(0));
     assert!(err.contains("`seats = seats * 2`"), "{err}");
 }
+
+/// The declaration itself: each field once (E0120), of a known type (E0105), one `data` per
+/// touchpoint (E0121); `data` and `with` stay valid names elsewhere.
+#[test]
+fn a_data_declaration_is_checked_like_an_events_fields() {
+    let codes = |text: &str| -> Vec<&'static str> {
+        let project = journeyc::project::load_text(Path::new("d.journey"), text);
+        let mut codes: Vec<&'static str> = journeyc::check::check_project(&project)
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        codes.sort_unstable();
+        codes
+    };
+    let journey = "journey j { trigger e  onboarding { send t with { a = \"x\" } } }";
+    assert_eq!(
+        codes(&format!(
+            "event e\nchannel c\ntouchpoint t {{ channel c  template \"t\"  data {{ a: string, a: int, b: money }} }}\n{journey}"
+        )),
+        ["E0105", "E0120", "E0215"],
+        "`b` is declared (of an unknown type) and so still missing from the send"
+    );
+    assert_eq!(
+        codes(&format!(
+            "event e\nchannel c\ntouchpoint t {{ channel c  template \"t\"  data {{ a: string }}  data {{ a: string }} }}\n{journey}"
+        )),
+        ["E0121"]
+    );
+    assert_eq!(
+        codes("enum with { data }\ncustomer { data: with = data }\nevent e { with: with }\nchannel c\ntouchpoint t { channel c  template \"t\" }\njourney j { trigger e where event.with == data and data == data  onboarding { send t } }"),
+        Vec::<&str>::new()
+    );
+}

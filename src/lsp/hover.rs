@@ -184,6 +184,16 @@ A data field of touchpoint `{touchpoint}`: every `send {touchpoint}` gives it.{}
                         "- transactional: exempt from caps, quiet hours and consent".to_string(),
                     );
                 }
+                if let Some(d) = &t.data {
+                    let fields: Vec<String> = d
+                        .fields
+                        .iter()
+                        .map(|(f, ty, _)| {
+                            format!("`{f}: {}`", ty.as_ref().map_or("?".into(), |t| t.name()))
+                        })
+                        .collect();
+                    lines.push(format!("- data: {}", fields.join(", ")));
+                }
                 lines.join("\n")
             }
             None => format!("`{name}` is not a declared touchpoint"),
