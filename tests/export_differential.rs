@@ -596,12 +596,19 @@ struct WorldRecorder<'a> {
 }
 
 impl WorldObserver for WorldRecorder<'_> {
+    fn wants_data(&self) -> bool {
+        true
+    }
     fn action(&mut self, journey: usize, time: i64, _node: Option<usize>, action: &Action) {
         let p = &self.programs[journey];
         let tp = |i: &usize| p.touchpoint_names[*i].clone();
         let what = match action {
             Action::Entered => "entered".to_string(),
-            Action::Sent { touchpoint, .. } => format!("sent {}", tp(touchpoint)),
+            Action::Sent { touchpoint, data } => format!(
+                "sent {}{}",
+                tp(touchpoint),
+                payload_json(p, *touchpoint, data)
+            ),
             Action::Suppressed {
                 touchpoint,
                 reason: Suppression::Cap,
