@@ -451,6 +451,11 @@ fn a_data_declaration_is_checked_like_an_events_fields() {
         )),
         ["E0121"]
     );
+    // An empty `data { }` asks nothing of a send without `with`.
+    assert_eq!(
+        codes("event e\nchannel c\ntouchpoint t { channel c  template \"t\"  data { } }\njourney j { trigger e  onboarding { send t  send t with { } } }"),
+        Vec::<&str>::new()
+    );
     assert_eq!(
         codes("enum with { data }\ncustomer { data: with = data }\nevent e { with: with }\nchannel c\ntouchpoint t { channel c  template \"t\" }\njourney j { trigger e where event.with == data and data == data  onboarding { send t } }"),
         Vec::<&str>::new()

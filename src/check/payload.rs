@@ -92,6 +92,8 @@ pub fn send(typer: &mut Typer, head: Span, t: &ast::Ident, payload: Option<&ast:
                 typer.infer(&f.value, None);
             }
         }
+        // `data { }` declares nothing to give.
+        (Some(data), None) if data.fields.is_empty() => {}
         (Some(data), None) => {
             let names: Vec<&str> = data.fields.iter().map(|(n, _, _)| n.as_str()).collect();
             let example: Vec<String> = names.iter().map(|n| format!("{n} = ...")).collect();
