@@ -61,8 +61,10 @@ fn interpret(program: &Program, sc: &Scenario) -> Run {
                 entered = true;
                 "entered".to_string()
             }
-            Action::Sent { touchpoint } => {
-                let name = program.touchpoint_names[*touchpoint].clone();
+            Action::Sent { touchpoint, data } => {
+                // A send is its touchpoint and the values it carried.
+                let name = program.touchpoint_names[*touchpoint].clone()
+                    + &payload_json(program, *touchpoint, data);
                 sends.push((t, name.clone()));
                 format!("sent {name}")
             }
@@ -113,6 +115,40 @@ fn interpret(program: &Program, sc: &Scenario) -> Run {
         ended,
         timeline,
     }
+}
+
+/// ` {"carrier":"ups",...}`: the values a send carried as the exports deliver them (enums by
+/// name, durations in seconds, times in minutes, dates as text; keys sorted, compact), as
+/// `exports/test/journey_router.py` shows what an engine's message carried; empty without data.
+fn payload_json(
+    program: &Program,
+    touchpoint: usize,
+    data: &journeyc::interp::payload::Data,
+) -> String {
+    let Some(data) = data else {
+        return String::new();
+    };
+    let types = &program.ir.touchpoints[&program.touchpoint_names[touchpoint]].data;
+    let fields: BTreeMap<String, J> = data
+        .iter()
+        .map(|(f, v)| {
+            let value = match v {
+                Val::Missing => J::Null,
+                Val::Bool(b) => json!(b),
+                Val::Int(i) | Val::Dur(i) => json!(i),
+                Val::Dec(d) => json!(d),
+                Val::Str(s) => json!(s.as_ref()),
+                Val::Time(m) => json!(m),
+                Val::Date(_) => json!(v.show(None)),
+                Val::Enum(i) => match types.get(f.as_ref()) {
+                    Some(Type::Enum { values, .. }) => json!(values.get(*i as usize)),
+                    _ => json!(i),
+                },
+            };
+            (f.to_string(), value)
+        })
+        .collect();
+    format!(" {}", serde_json::to_string(&fields).unwrap_or_default())
 }
 
 fn from_engine(v: &J) -> Run {
@@ -583,12 +619,19 @@ impl WorldRecorder<'_> {
 }
 
 impl WorldObserver for WorldRecorder<'_> {
+    fn wants_data(&self) -> bool {
+        true
+    }
     fn action(&mut self, journey: usize, time: i64, _node: Option<usize>, action: &Action) {
         let p = &self.programs[journey];
         let tp = |i: &usize| p.touchpoint_names[*i].clone();
         let what = match action {
             Action::Entered => "entered".to_string(),
-            Action::Sent { touchpoint } => format!("sent {}", tp(touchpoint)),
+            Action::Sent { touchpoint, data } => format!(
+                "sent {}{}",
+                tp(touchpoint),
+                payload_json(p, *touchpoint, data)
+            ),
             Action::Suppressed {
                 touchpoint,
                 reason: Suppression::Cap,

@@ -729,7 +729,10 @@ fn runaway_loop_is_stopped() {
         .map(|s| s.entry.clone())
         .expect("stage");
     for n in &mut ir.nodes {
-        if let journeyc::ir::NodeKind::Send { touchpoint, next } = &mut n.kind {
+        if let journeyc::ir::NodeKind::Send {
+            touchpoint, next, ..
+        } = &mut n.kind
+        {
             if touchpoint == "tip" {
                 *next = Some(again.clone());
             }
@@ -2055,7 +2058,10 @@ fn runaway_guard_runs_exactly_the_maximum_steps() {
         .map(|s| s.entry.clone())
         .expect("stage");
     for n in &mut ir.nodes {
-        if let journeyc::ir::NodeKind::Send { touchpoint, next } = &mut n.kind {
+        if let journeyc::ir::NodeKind::Send {
+            touchpoint, next, ..
+        } = &mut n.kind
+        {
             if touchpoint == "tip" {
                 *next = Some(again.clone());
             }

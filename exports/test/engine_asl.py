@@ -102,6 +102,7 @@ class AslEngine:
         self.execution = None
         self.pending = []
         self.engaged = {}
+        self.payloads = {}  # the `data` of each send's message, by task token
 
     def start(self, attrs, fields):
         payload = {
@@ -149,6 +150,7 @@ class AslEngine:
             if self.pending:
                 body = self.pending.pop(0)
                 if body["type"] == "send":
+                    self.payloads[body["task_token"]] = body.get("data")
                     return ("send", body["node"], body["touchpoint"], body["task_token"])
                 if body["type"] == "history":
                     return ("history", body["node"], body["reads"], body["task_token"])
@@ -170,6 +172,10 @@ class AslEngine:
 
     def now(self, secs):
         pass  # moto's clock is not read: waits and timeouts are released by the router
+
+    def send_data(self, token):
+        """The values the send's message carried (its `data`), or None."""
+        return self.payloads.get(token)
 
     def send_done(self, token, touchpoint, outcome):
         # The sender's answer as docs/exports.md writes it: a suppression says why.

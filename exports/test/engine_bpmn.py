@@ -13,6 +13,7 @@ Zeebe would have done itself.
 """
 
 import re
+import xml.etree.ElementTree as ET
 
 import journey_router
 from datetime import datetime, timedelta, timezone
@@ -135,6 +136,14 @@ class BpmnEngine:
                 self.history_nodes[n["id"]] = list(reads.values())
         self.wf = None
         self.t = EPOCH
+        # The input mapping of each send task (`zeebe:input` into `data`): SpiffWorkflow does not
+        # read Zeebe's extensions, so the harness evaluates it when the job is taken, as Zeebe
+        # does when it activates the task.
+        zeebe = "{http://camunda.org/schema/zeebe/1.0}"
+        self.inputs = {}
+        for task in ET.parse(path).getroot().iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}serviceTask"):
+            for i in task.iter(f"{zeebe}input"):
+                self.inputs.setdefault(task.get("id"), []).append((i.get("source"), i.get("target")))
 
     def start(self, attrs, fields):
         SimClock.now = self.t
@@ -219,6 +228,13 @@ class BpmnEngine:
                 if multi is not None:
                     return ("wait", multi["id"], multi["timeout_secs"], multi["id"])
             raise RuntimeError(f"the process neither parked nor ended: {[t.task_spec.bpmn_id for t in waiting]}")
+
+    def send_data(self, task):
+        """The values of the send task's input mapping `data`, or None."""
+        for source, target in self.inputs.get(task.task_spec.bpmn_id, []):
+            if target == "data":
+                return FeelEngine().evaluate(task, source)
+        return None
 
     def send_done(self, task, touchpoint, outcome):
         if outcome == "sent":

@@ -12,6 +12,7 @@ A park is ("send", node, touchpoint, handle), ("wait", node, timeout or None, ha
 engine.history_done) or ("ended", reason). Times are seconds after the scenario's start.
 """
 
+import json
 from dataclasses import dataclass, field
 
 DAY = 86_400
@@ -243,11 +244,14 @@ def simulate(engine, spec, scenario, epoch, horizon):
             outcome = "sent"
         else:
             outcome = senders.deliver(epoch + t, ch)
+        data = engine.send_data(handle) if outcome == "sent" else None
+        # The values the message carried, compared with the interpreter's as part of the send.
+        shown = "" if data is None else " " + json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         if outcome == "sent":
-            sends.append([t, tp])
+            sends.append([t, tp + shown])
             state["sent"].add(tp)
             history.sent(t, tp)
-        note(t, f"{outcome} {tp}")
+        note(t, f"{outcome} {tp}{shown}")
         engine.send_done(handle, tp, outcome)
 
     def fire(t):

@@ -27,6 +27,8 @@ The world's actions (entered, sent, suppressed by a cap, refused by an exclusive
 tagged with the journey, are what tests/export_differential.rs compares with `journeyc`'s world.
 """
 
+import json
+
 from journey_router import History, fmt, holds, quiet_until, spec_node, wait_takes
 
 
@@ -163,7 +165,11 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
         if outcome == "sent":
             inst.sent.add(tp)
             history.sent(t, tp)
-            act(t, inst, f"sent {tp}")
+            # The values the message carried, as the interpreter's world shows them.
+            data = inst.engine.send_data(handle)
+            shown = "" if data is None else " " + json.dumps(
+                data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            act(t, inst, f"sent {tp}{shown}")
         else:
             act(t, inst, f"suppressed {tp} (cap)")
             note(t, inst, f"  the cap was reached by {by[2]} of {by[1]} at {fmt(by[0] - epoch)}")

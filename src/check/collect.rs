@@ -523,6 +523,7 @@ fn touchpoint(
     let mut requires_spans: Vec<Span> = Vec::new();
     let mut requires_span: Option<Span> = None;
     let mut transactional: Option<Span> = None;
+    let mut data: Option<DataDef> = None;
     for p in &t.props {
         match p {
             ast::TouchpointProp::Channel(c, span) => {
@@ -602,6 +603,15 @@ fn touchpoint(
                 }
                 transactional = Some(*span);
             }
+            ast::TouchpointProp::Data(fields, span) => {
+                if let Some(first) = &data {
+                    twice(sink, file, "data", *span, first.span);
+                    continue;
+                }
+                data = Some(super::payload::declaration(
+                    model, file, fields, *span, sink, used,
+                ));
+            }
             ast::TouchpointProp::Requires(events, span) => {
                 if let Some(first) = requires_span {
                     twice(sink, file, "requires", *span, first);
@@ -655,6 +665,7 @@ fn touchpoint(
             requires_spans,
             transactional: transactional.is_some(),
             origin,
+            data,
         },
     );
 }

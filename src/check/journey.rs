@@ -245,6 +245,8 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
                 } else {
                     unknown_touchpoint(cx.model, cx.file, t, cx.sink);
                 }
+                let head = Span::new(step.span.start, t.span.end);
+                super::payload::send(&mut cx.typer(event), head, t, step.payload.as_ref());
             }
             StepKind::Wait(d) => {
                 if d.secs == 0 {

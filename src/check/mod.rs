@@ -12,6 +12,7 @@ mod journey;
 mod log_names;
 pub mod model;
 mod per;
+mod payload;
 mod samples;
 mod usage;
 

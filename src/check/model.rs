@@ -141,6 +141,24 @@ pub struct TouchpointDef {
     /// `transactional`: exempt from caps, quiet hours and consent, and not counted by caps.
     pub transactional: bool,
     pub origin: Origin,
+    /// `data { FIELD: TYPE, ... }`: what every send must give; `None` when not written.
+    pub data: Option<DataDef>,
+}
+
+/// A touchpoint's `data { ... }` declaration.
+#[derive(Clone, Debug)]
+pub struct DataDef {
+    /// Fields in declared order, each with its type and where its name is written. A field
+    /// whose type is unknown is kept with `None`, so sends giving it are not told it is unknown.
+    pub fields: Vec<(String, Option<Type>, Span)>,
+    /// The whole `data { ... }`, for the second label of payload diagnostics.
+    pub span: Span,
+}
+
+impl DataDef {
+    pub fn field(&self, name: &str) -> Option<&(String, Option<Type>, Span)> {
+        self.fields.iter().find(|(n, _, _)| n == name)
+    }
 }
 
 #[derive(Clone, Debug)]

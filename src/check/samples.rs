@@ -252,6 +252,12 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                 } else {
                     unknown_touchpoint(model, file, touchpoint, sink);
                 }
+                if let ExpectKind::Sent {
+                    with: Some(with), ..
+                } = &e.kind
+                {
+                    super::payload::expectation(model, file, touchpoint, with, sink);
+                }
             }
             ExpectKind::Milestone(m) => {
                 if !ms.contains(&m.name) {

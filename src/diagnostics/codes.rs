@@ -39,6 +39,8 @@ codes! {
     UNKNOWN_MILESTONE = "E0111", "unknown milestone";
     UNKNOWN_KEY_FIELD = "E0112", "`per FIELD` is not a field of the trigger event";
     KEY_FIELD_MISSING = "E0113", "an event a keyed journey matches has no key field";
+    UNKNOWN_PAYLOAD_FIELD = "E0115", "unknown payload field";
+    DUPLICATE_PAYLOAD_FIELD = "E0116", "payload field given twice";
     DUPLICATE = "E0120", "duplicate definition";
     DUPLICATE_PROPERTY = "E0121", "property given twice";
     MISSING_PROPERTY = "E0122", "required property missing";
@@ -49,6 +51,9 @@ codes! {
     NOT_A_CONDITION = "E0202", "condition is not a bool";
     KEY_FIELD_TYPE = "E0210", "key field of a type that cannot tell instances apart";
     KEY_FIELD_MISMATCH = "E0211", "an event's key field has another type than the trigger's";
+    PAYLOAD_TYPE = "E0214", "payload value of the wrong type";
+    PAYLOAD_MISSING = "E0215", "payload field missing";
+    PAYLOAD_WITHOUT_DATA = "E0216", "payload given to a touchpoint without data";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -105,6 +110,8 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0111" => include_str!("../../docs/codes/E0111.md"),
         "E0112" => include_str!("../../docs/codes/E0112.md"),
         "E0113" => include_str!("../../docs/codes/E0113.md"),
+        "E0115" => include_str!("../../docs/codes/E0115.md"),
+        "E0116" => include_str!("../../docs/codes/E0116.md"),
         "E0120" => include_str!("../../docs/codes/E0120.md"),
         "E0121" => include_str!("../../docs/codes/E0121.md"),
         "E0122" => include_str!("../../docs/codes/E0122.md"),
@@ -115,6 +122,9 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0202" => include_str!("../../docs/codes/E0202.md"),
         "E0210" => include_str!("../../docs/codes/E0210.md"),
         "E0211" => include_str!("../../docs/codes/E0211.md"),
+        "E0214" => include_str!("../../docs/codes/E0214.md"),
+        "E0215" => include_str!("../../docs/codes/E0215.md"),
+        "E0216" => include_str!("../../docs/codes/E0216.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),

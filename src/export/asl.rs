@@ -18,6 +18,8 @@
 //! `Catch` leads to one explicit end state per reason, each writing `ended` to the output:
 //! `completed`, `exit_step`, `exit_on` or `converted`. `docs/exports.md` describes the router.
 
+mod payload;
+
 use super::asl_rule::{self, Ctx};
 use super::{json_value, split_key, ExportError};
 use crate::ir::{Expr, Journey, Node, NodeKind};
@@ -333,7 +335,11 @@ impl Writer<'_> {
                 next,
                 skip,
             } => self.decide(id, &[(g, next_name(next))], next_name(skip), out)?,
-            NodeKind::Send { touchpoint, next } => self.send(n, touchpoint, next, out)?,
+            NodeKind::Send {
+                touchpoint,
+                next,
+                data,
+            } => self.send(n, (touchpoint, data), next, out)?,
             NodeKind::Delay { secs, next } => {
                 out.insert(
                     id.into(),
@@ -542,7 +548,7 @@ impl Writer<'_> {
     fn send(
         &self,
         n: &Node,
-        touchpoint: &str,
+        (touchpoint, data): (&str, &std::collections::BTreeMap<String, Expr>),
         next: &Option<String>,
         out: &mut Map<String, J>,
     ) -> Result<(), ExportError> {
@@ -597,6 +603,15 @@ impl Writer<'_> {
         if tp.transactional {
             body.insert("transactional".into(), J::from(true));
         }
+        // The payload is computed by states before the Task, which then takes the Task's name.
+        let task = if data.is_empty() {
+            task
+        } else {
+            let message = format!("{id}.message");
+            let values = self.payload(id, touchpoint, data, &task, &message, out)?;
+            body.insert("data".into(), values);
+            message
+        };
         body.insert("customer_id.$".into(), J::from("$.customer_id"));
         body.insert("execution.$".into(), J::from("$$.Execution.Id"));
         body.insert("task_token.$".into(), J::from("$$.Task.Token"));

@@ -387,7 +387,12 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
                 out,
             )?;
         }
-        NodeKind::Send { touchpoint, next } => {
+        NodeKind::Send {
+            touchpoint,
+            next,
+            data,
+        } => {
+            let payload = super::feel_payload::context(j, touchpoint, data)?;
             let tp = j
                 .touchpoints
                 .get(touchpoint)
@@ -422,6 +427,15 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
                 "zeebe:taskDefinition",
                 &[("type", &format!("journey-send-{}", tp.channel))],
             );
+            if let Some(context) = payload {
+                // The job worker receives the values in the variable `data`.
+                out.w.open("zeebe:ioMapping", &[]);
+                out.w.empty(
+                    "zeebe:input",
+                    &[("source", &format!("={context}")), ("target", "data")],
+                );
+                out.w.close();
+            }
             out.w.open("zeebe:taskHeaders", &[]);
             let mut headers = vec![
                 ("journey", j.name.as_str()),

@@ -102,9 +102,17 @@ fn item(p: &mut Printer, item: &Item) {
             })
         }),
         Item::Touchpoint(t) => table(p, TableKind::Touchpoint, |p| {
-            braced(p, t.span, &t.props, PROPS, TouchpointProp::span, |p, x| {
-                p.tokens_in(x.span())
-            })
+            braced(
+                p,
+                t.span,
+                &t.props,
+                PROPS,
+                TouchpointProp::span,
+                |p, x| match x {
+                    TouchpointProp::Data(fields, span) => data(p, fields, *span),
+                    _ => p.tokens_in(x.span()),
+                },
+            )
         }),
         Item::Journey(j) => braced(p, j.span, &j.parts, BODY, part_span, journey_part),
         Item::Test(t) => braced(p, t.span, &t.parts, BODY, test_part_span, test_part),
@@ -334,8 +342,36 @@ fn step(p: &mut Printer, s: &Step) {
                 compound(p, s.span.start, &blocks);
             }
         }
+        StepKind::Send(_) => match &s.payload {
+            Some(w) => {
+                p.tokens(s.span.start, w.span.start);
+                fields_group(p, w.span, &w.fields, |f| f.span);
+            }
+            None => p.tokens_in(s.span),
+        },
         _ => p.tokens_in(s.span),
     }
+}
+
+/// `data { FIELD: TYPE, ... }` of a touchpoint, laid out like an event's fields. Its cells are
+/// not the touchpoint's: a table of touchpoints aligns the properties, not the fields inside.
+fn data(p: &mut Printer, fields: &[FieldDecl], span: Span) {
+    let cells = p.cells.take();
+    fields_group(p, span, fields, |f| f.span);
+    if p.cells.is_none() {
+        p.cells = cells;
+    }
+}
+
+/// A keyword and a brace group of fields (`with { a = 1, b = 2 }`, `data { a: int }`): on one
+/// line with commas when it was written on one line and fits, else one field per line.
+fn fields_group<T>(p: &mut Printer, span: Span, fields: &[T], field_span: fn(&T) -> Span) {
+    let open = p.find(span.start, span.end, "{").unwrap_or(span.end);
+    p.tokens(span.start, open);
+    let close = p.last_token(span).start;
+    group(p, open, close, fields, FIELDS, field_span, |p, f| {
+        p.tokens_in(field_span(f))
+    });
 }
 
 /// A step made of headers and blocks: `if c { } else if d { } else { }`, `wait e { } timeout { }`.
@@ -457,6 +493,15 @@ fn test_part(p: &mut Printer, part: &TestPart) {
             |a| a.span,
             |p, a| p.tokens_in(a.span),
         ),
+        TestPart::Expect(Expect {
+            kind: ExpectKind::Sent { with: Some(w), .. },
+            span,
+            ..
+        }) => {
+            p.tokens(span.start, w.span.start);
+            fields_group(p, w.span, &w.fields, |a| a.span);
+            p.tokens(p.end_of(w.span), span.end);
+        }
         other => p.tokens_in(test_part_span(other)),
     }
 }

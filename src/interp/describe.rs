@@ -73,7 +73,11 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
                 .unwrap_or_default();
             format!("skipped stage `{name}`{why}")
         }
-        Action::Sent { touchpoint } => format!("sent {}", tp(p, *touchpoint)),
+        Action::Sent { touchpoint, data } => format!(
+            "sent {}{}",
+            tp(p, *touchpoint),
+            super::payload::suffix(p, *touchpoint, data)
+        ),
         Action::Suppressed { touchpoint, reason, earlier } => {
             let why = match reason {
                 super::engine::Suppression::Cap => {

@@ -59,6 +59,9 @@ pub enum Action {
     },
     Sent {
         touchpoint: usize,
+        /// The values of its `with { ... }`, for observers that want them
+        /// ([`Observer::wants_data`]); `None` otherwise.
+        data: super::payload::Data,
     },
     Suppressed {
         touchpoint: usize,
@@ -152,6 +155,11 @@ pub trait Observer {
     /// An event arrived that nothing in the journey waited for (an [`Action::Ignored`]).
     /// Simulations do not look; tests and replays show it.
     fn ignored(&mut self, _time: Instant, _action: &Action) {}
+    /// Whether sends carry the values of their `with { ... }` ([`Action::Sent`]'s `data`):
+    /// computing them costs, and only outputs that show them (`run`, tests, explanations) ask.
+    fn wants_data(&self) -> bool {
+        false
+    }
 }
 
 /// Where a customer in the journey is parked.
@@ -1007,7 +1015,12 @@ impl<'p> Engine<'p> {
             run.last_sent[touchpoint] = Some(t);
         }
         c.recall.sent(touchpoint, t);
-        obs.action(t, Some(node), &Action::Sent { touchpoint });
+        let data = if obs.wants_data() {
+            super::payload::values(self, c, node, t)
+        } else {
+            None
+        };
+        obs.action(t, Some(node), &Action::Sent { touchpoint, data });
         next
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod describe;
 pub mod engine;
+pub mod payload;
 pub mod program;
 pub mod replay;
 pub mod scenario;

@@ -140,6 +140,9 @@ pub struct Program {
     pub history_sends: Vec<Option<usize>>,
     /// Per event: the history slot its arrivals are recorded in, when the journey reads them.
     pub history_events: Vec<Option<usize>>,
+    /// Per node: the payload fields of a send with `with { ... }` (empty for every other
+    /// node), evaluated only for observers that show them (see [`super::payload`]).
+    pub payloads: Vec<super::payload::Fields>,
 }
 
 /// FNV-1a: a small, stable hash. Split assignment must never change between versions or
@@ -312,7 +315,9 @@ impl Program {
                     next: names.next(next)?,
                     skip: names.next(skip)?,
                 },
-                NodeKind::Send { touchpoint, next } => CNode::Send {
+                NodeKind::Send {
+                    touchpoint, next, ..
+                } => CNode::Send {
                     touchpoint: *names.touchpoints.get(touchpoint.as_str()).ok_or_else(|| {
                         ProgramError(format!("unknown touchpoint `{touchpoint}`"))
                     })?,
@@ -477,6 +482,7 @@ impl Program {
             .iter()
             .map(|x| Ok((names.event(&x.event)?, names.opt_expr(&x.condition)?)))
             .collect::<Result<_, ProgramError>>()?;
+        let payloads = super::payload::compile(j, |e| names.expr(e))?;
         let start = names.next(&j.start)?;
         let milestone_names = std::mem::take(&mut names.milestones);
         let history = names
@@ -526,6 +532,7 @@ impl Program {
             history,
             history_sends,
             history_events,
+            payloads,
         })
     }
 

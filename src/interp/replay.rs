@@ -300,6 +300,9 @@ impl WorldObserver for Collect<'_> {
     fn detail(&mut self, journey: usize, time: Instant, node: Option<usize>, text: String) {
         self.items.push(Item::Detail(journey, time, node, text));
     }
+    fn wants_data(&self) -> bool {
+        true
+    }
 }
 
 impl<'p> Replay<'p> {
@@ -756,7 +759,13 @@ pub fn record_json(programs: &[Program], r: &Record) -> Json {
         );
     };
     match &r.action {
-        Action::Sent { touchpoint } | Action::Credited { touchpoint } => tp(&mut m, *touchpoint),
+        Action::Sent { touchpoint, data } => {
+            tp(&mut m, *touchpoint);
+            if let Some(d) = data {
+                m.insert("data".into(), super::payload::json(p, *touchpoint, d));
+            }
+        }
+        Action::Credited { touchpoint } => tp(&mut m, *touchpoint),
         Action::Converted { goal } => {
             m.insert(
                 "goal".into(),

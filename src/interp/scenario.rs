@@ -37,6 +37,9 @@ impl Observer for Recorder {
             action: action.clone(),
         });
     }
+    fn wants_data(&self) -> bool {
+        true
+    }
 }
 
 /// A failed expectation and why.
@@ -175,9 +178,20 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
 pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String> {
     let matches = |h: &Happening| -> bool {
         match (&e.kind, &h.action) {
-            (Expect::Sent { touchpoint, at }, Action::Sent { touchpoint: t }) => {
+            (
+                Expect::Sent {
+                    touchpoint,
+                    at,
+                    with,
+                },
+                Action::Sent {
+                    touchpoint: t,
+                    data,
+                },
+            ) => {
                 p.touchpoint_names.get(*t) == Some(touchpoint)
                     && at.is_none_or(|at| h.time - TEST_EPOCH == i64::try_from(at).unwrap_or(-1))
+                    && carries(data, with)
             }
             (Expect::Suppressed { touchpoint }, Action::Suppressed { touchpoint: t, .. }) => {
                 p.touchpoint_names.get(*t) == Some(touchpoint)
@@ -205,12 +219,45 @@ pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Opt
         (true, Some(h)) => Some(format!("it happened at {}", when(h))),
         (false, None) => Some(match &e.kind {
             Expect::Sent {
+                touchpoint, with, ..
+            } if !with.is_empty() => {
+                let sends: Vec<String> = timeline
+                    .iter()
+                    .filter_map(|h| match &h.action {
+                        Action::Sent {
+                            touchpoint: t,
+                            data,
+                        } if p.touchpoint_names.get(*t) == Some(touchpoint) => Some(format!(
+                            "at {}{}",
+                            when(h),
+                            super::payload::suffix(p, *t, data)
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                let expected: Vec<(std::sync::Arc<str>, Val)> = with
+                    .iter()
+                    .map(|(f, v)| (std::sync::Arc::from(f.as_str()), Val::from_ir(v)))
+                    .collect();
+                let tp = p.touchpoint(touchpoint).unwrap_or(usize::MAX);
+                let expected = super::payload::show(p, tp, &expected);
+                if sends.is_empty() {
+                    format!("`{touchpoint}` was never sent (expected with {expected})")
+                } else {
+                    format!(
+                        "`{touchpoint}` was sent {}; expected with {expected}",
+                        sends.join(", ")
+                    )
+                }
+            }
+            Expect::Sent {
                 touchpoint,
                 at: Some(_),
+                ..
             } => {
                 let other: Vec<String> = timeline
                     .iter()
-                    .filter(|h| matches!(h.action, Action::Sent { touchpoint: t } if p.touchpoint_names.get(t) == Some(touchpoint)))
+                    .filter(|h| matches!(h.action, Action::Sent { touchpoint: t, .. } if p.touchpoint_names.get(t) == Some(touchpoint)))
                     .map(when)
                     .collect();
                 if other.is_empty() {
@@ -222,4 +269,13 @@ pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Opt
             _ => "it never happened".to_string(),
         }),
     }
+}
+
+/// Whether a send's data holds every expected field with the expected value.
+fn carries(data: &super::payload::Data, with: &[(String, crate::ir::Value)]) -> bool {
+    with.iter().all(|(f, v)| {
+        data.iter()
+            .flat_map(|d| d.iter())
+            .any(|(g, a)| g.as_ref() == f.as_str() && super::payload::equal(a, &Val::from_ir(v)))
+    })
 }

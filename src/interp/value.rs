@@ -129,7 +129,9 @@ fn num(v: &Val) -> Option<f64> {
     }
 }
 
-fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
+/// How two values order (`None`: not comparable, or one is missing); numbers compare across
+/// `int` and `decimal`.
+pub fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Val::Missing, _) | (_, Val::Missing) => None,
         (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),

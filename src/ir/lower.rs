@@ -285,6 +285,31 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The field values of `send T with { ... }`, each lowered with its declared type as the
+    /// hint (for bare enum values).
+    fn payload(
+        &self,
+        t: &ast::Ident,
+        payload: Option<&ast::Payload>,
+        event: Option<&str>,
+    ) -> BTreeMap<String, Expr> {
+        let data = self
+            .model
+            .touchpoints
+            .get(&t.name)
+            .and_then(|tp| tp.data.as_ref());
+        payload
+            .iter()
+            .flat_map(|p| &p.fields)
+            .map(|f| {
+                let hint = data
+                    .and_then(|d| d.field(&f.name.name))
+                    .and_then(|(_, ty, _)| ty.as_ref());
+                (f.name.name.clone(), self.cx(event).expr(&f.value, hint))
+            })
+            .collect()
+    }
+
     fn cx<'e>(&self, event: Option<&'e str>) -> ExprCx<'a, 'e> {
         ExprCx {
             model: self.model,
@@ -425,14 +450,18 @@ impl<'a> Lowerer<'a> {
     fn step(&mut self, id: &str, step: &ast::Step, next: Option<NodeId>, event: Option<&str>) {
         let span = step.span;
         match &step.kind {
-            StepKind::Send(t) => self.push(
-                id.into(),
-                span,
-                NodeKind::Send {
-                    touchpoint: t.name.clone(),
-                    next,
-                },
-            ),
+            StepKind::Send(t) => {
+                let data = self.payload(t, step.payload.as_ref(), event);
+                self.push(
+                    id.into(),
+                    span,
+                    NodeKind::Send {
+                        touchpoint: t.name.clone(),
+                        next,
+                        data,
+                    },
+                )
+            }
             StepKind::Wait(d) => self.push(id.into(), span, NodeKind::Delay { secs: d.secs, next }),
             StepKind::WaitEvent(w) => {
                 let on_prefix = concat(&[id, ".event"]);
@@ -895,6 +924,12 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
                 }),
                 requires: t.requires.clone(),
                 transactional: t.transactional,
+                data: t
+                    .data
+                    .iter()
+                    .flat_map(|d| &d.fields)
+                    .filter_map(|(f, ty, _)| Some((f.clone(), lower_type(model, ty.as_ref()?))))
+                    .collect(),
             },
         );
     }

@@ -166,6 +166,10 @@ pub struct Touchpoint {
     /// Exempt from caps, quiet hours and consent, and not counted towards caps.
     #[serde(default)]
     pub transactional: bool,
+    /// `data { FIELD: TYPE, ... }`: the payload every send gives, field name to type, sorted
+    /// by name. Absent from the spec when the touchpoint declares none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data: BTreeMap<String, Type>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -223,6 +227,10 @@ pub enum NodeKind {
     Send {
         touchpoint: String,
         next: Option<NodeId>,
+        /// `with { FIELD = EXPR, ... }`: the value of each field of the touchpoint's `data`,
+        /// computed when the message goes out. Absent when the touchpoint declares no data.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        data: BTreeMap<String, Expr>,
     },
     Delay {
         secs: u64,

@@ -47,10 +47,22 @@ pub struct Expectation {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expect {
-    Sent { touchpoint: String, at: Option<u64> },
-    Suppressed { touchpoint: String },
-    Milestone { name: String },
-    Reached { stage: String },
+    Sent {
+        touchpoint: String,
+        at: Option<u64>,
+        /// `with { FIELD = VALUE, ... }`: fields the send's data must hold with these values
+        /// (fields not listed are not looked at).
+        with: Vec<(String, Value)>,
+    },
+    Suppressed {
+        touchpoint: String,
+    },
+    Milestone {
+        name: String,
+    },
+    Reached {
+        stage: String,
+    },
     Converted,
     Exited,
 }
@@ -136,9 +148,14 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
             }
             TestPart::Expect(e) => {
                 let kind = match &e.kind {
-                    ExpectKind::Sent { touchpoint, at } => Expect::Sent {
+                    ExpectKind::Sent {
+                        touchpoint,
+                        at,
+                        with,
+                    } => Expect::Sent {
                         touchpoint: touchpoint.name.clone(),
                         at: at.map(|d| d.secs),
+                        with: expected_data(model, &touchpoint.name, with.as_ref()),
                     },
                     ExpectKind::Suppressed(t) => Expect::Suppressed {
                         touchpoint: t.name.clone(),
@@ -168,4 +185,26 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
         expectations,
         span: test.decl.name.span,
     })
+}
+
+/// The values of `expect sent T with { ... }`, typed by T's data.
+fn expected_data(
+    model: &Model,
+    touchpoint: &str,
+    with: Option<&ast::ExpectWith>,
+) -> Vec<(String, Value)> {
+    let data = model
+        .touchpoints
+        .get(touchpoint)
+        .and_then(|t| t.data.as_ref());
+    with.iter()
+        .flat_map(|w| &w.fields)
+        .filter_map(|a| {
+            let (_, ty, _) = data?.field(&a.name.name)?;
+            Some((
+                a.name.name.clone(),
+                value_of(model, &a.value, ty.as_ref()?)?,
+            ))
+        })
+        .collect()
 }

@@ -118,6 +118,26 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
             ),
             None => format!("`{field}` is not a field of event `{event}`"),
         },
+        Sym::DataField { touchpoint, field } => {
+            let declared = m
+                .touchpoints
+                .get(touchpoint)
+                .and_then(|t| t.data.as_ref())
+                .and_then(|d| d.field(field));
+            match declared {
+                Some((_, Some(t), _)) => format!(
+                    "{}
+
+A data field of touchpoint `{touchpoint}`: every `send {touchpoint}` gives it.{}",
+                    code(&format!("{field}: {}", t.name())),
+                    enum_values(m, t)
+                ),
+                Some((_, None, _)) => format!(
+                    "`{field}`: a data field of touchpoint `{touchpoint}` of an unknown type"
+                ),
+                None => format!("`{field}` is not a data field of touchpoint `{touchpoint}`"),
+            }
+        }
         Sym::Channel(name) => match m.channels.get(name) {
             Some(c) => {
                 let mut props: Vec<String> = c
@@ -163,6 +183,16 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
                     lines.push(
                         "- transactional: exempt from caps, quiet hours and consent".to_string(),
                     );
+                }
+                if let Some(d) = &t.data {
+                    let fields: Vec<String> = d
+                        .fields
+                        .iter()
+                        .map(|(f, ty, _)| {
+                            format!("`{f}: {}`", ty.as_ref().map_or("?".into(), |t| t.name()))
+                        })
+                        .collect();
+                    lines.push(format!("- data: {}", fields.join(", ")));
                 }
                 lines.join("\n")
             }

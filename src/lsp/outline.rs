@@ -221,12 +221,27 @@ impl Outline<'_> {
                 SymbolKind::INTERFACE,
                 c.span,
             ),
-            Item::Touchpoint(t) => self.leaf(
-                &t.name,
-                Some("touchpoint".into()),
-                SymbolKind::CONSTANT,
-                t.span,
-            ),
+            Item::Touchpoint(t) => {
+                // Its `data { ... }` fields, like an event's.
+                let fields = t
+                    .props
+                    .iter()
+                    .filter_map(|p| match p {
+                        crate::syntax::ast::TouchpointProp::Data(fields, _) => Some(fields),
+                        _ => None,
+                    })
+                    .flatten()
+                    .map(|f| self.leaf(&f.name, Some(f.ty.name.clone()), SymbolKind::FIELD, f.span))
+                    .collect();
+                self.symbol(
+                    t.name.name.clone(),
+                    Some("touchpoint".into()),
+                    SymbolKind::CONSTANT,
+                    t.span,
+                    t.name.span,
+                    fields,
+                )
+            }
             Item::Journey(j) => {
                 let children = j
                     .parts

@@ -106,7 +106,7 @@ fn name_of(sym: &Sym) -> &str {
         | Sym::Touchpoint(n)
         | Sym::Journey(n) => n,
         Sym::EnumValue { value, .. } => value,
-        Sym::Field { field, .. } => field,
+        Sym::Field { field, .. } | Sym::DataField { field, .. } => field,
         Sym::Stage { name, .. } | Sym::Milestone { name, .. } | Sym::Variant { name, .. } => name,
     }
 }

@@ -42,6 +42,12 @@ pub enum Sym {
         journey: String,
         name: String,
     },
+    /// A field of a touchpoint's `data { ... }`, given in `send T with { ... }` and expected in
+    /// `expect sent T with { ... }`.
+    DataField {
+        touchpoint: String,
+        field: String,
+    },
 }
 
 /// One place a symbol is written.
@@ -185,6 +191,16 @@ impl Walker<'_> {
                         ast::TouchpointProp::Template(..)
                         | ast::TouchpointProp::Subject(..)
                         | ast::TouchpointProp::Transactional(..) => {}
+                        ast::TouchpointProp::Data(fields, _) => {
+                            for f in fields {
+                                let sym = Sym::DataField {
+                                    touchpoint: t.name.name.clone(),
+                                    field: f.name.name.clone(),
+                                };
+                                self.ident(&f.name, sym, true);
+                                self.type_name(&f.ty);
+                            }
+                        }
                     }
                 }
             }
@@ -274,7 +290,16 @@ impl Walker<'_> {
     fn step(&mut self, step: &ast::Step) {
         let journey = self.journey.clone().unwrap_or_default();
         match &step.kind {
-            StepKind::Send(t) => self.ident(t, Sym::Touchpoint(t.name.clone()), false),
+            StepKind::Send(t) => {
+                self.ident(t, Sym::Touchpoint(t.name.clone()), false);
+                for f in step.payload.iter().flat_map(|p| &p.fields) {
+                    let hint = match self.data_field(t, &f.name) {
+                        Some(Type::Enum(e)) => Some(e),
+                        _ => None,
+                    };
+                    self.expr(&f.value, hint.as_deref());
+                }
+            }
             StepKind::Wait(_) | StepKind::Exit => {}
             StepKind::WaitEvent(w) => {
                 self.clause(&w.event, w.condition.as_ref());
@@ -485,7 +510,13 @@ impl Walker<'_> {
                 ast::TestPart::Expect(x) => match &x.kind {
                     ast::ExpectKind::Sent { touchpoint: t, .. }
                     | ast::ExpectKind::Suppressed(t) => {
-                        self.ident(t, Sym::Touchpoint(t.name.clone()), false)
+                        self.ident(t, Sym::Touchpoint(t.name.clone()), false);
+                        if let ast::ExpectKind::Sent { with: Some(w), .. } = &x.kind {
+                            for a in &w.fields {
+                                let ty = self.data_field(t, &a.name);
+                                self.value(&a.value, ty.as_ref());
+                            }
+                        }
                     }
                     ast::ExpectKind::Milestone(m) => {
                         let sym = Sym::Milestone {
@@ -505,6 +536,23 @@ impl Walker<'_> {
                 },
             }
         }
+    }
+
+    /// Records `FIELD` of `with { FIELD = ... }` for touchpoint `t`; returns the field's type.
+    fn data_field(&mut self, t: &ast::Ident, field: &ast::Ident) -> Option<Type> {
+        let sym = Sym::DataField {
+            touchpoint: t.name.clone(),
+            field: field.name.clone(),
+        };
+        self.ident(field, sym, false);
+        self.model
+            .touchpoints
+            .get(&t.name)?
+            .data
+            .as_ref()?
+            .field(&field.name)?
+            .1
+            .clone()
     }
 
     fn attr_assigns(&mut self, assigns: &[ast::Assign]) {

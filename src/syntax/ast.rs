@@ -200,6 +200,8 @@ pub enum TouchpointProp {
     Requires(Vec<Ident>, Span),
     /// A message the customer must get: exempt from caps, quiet hours and consent.
     Transactional(Span),
+    /// `data { FIELD: TYPE, ... }`: the typed payload every send of the touchpoint gives.
+    Data(Vec<FieldDecl>, Span),
 }
 
 impl TouchpointProp {
@@ -209,7 +211,8 @@ impl TouchpointProp {
             | TouchpointProp::Template(_, s)
             | TouchpointProp::Subject(_, s)
             | TouchpointProp::Requires(_, s)
-            | TouchpointProp::Transactional(s) => *s,
+            | TouchpointProp::Transactional(s)
+            | TouchpointProp::Data(_, s) => *s,
             TouchpointProp::Converts { span, .. } => *span,
         }
     }
@@ -326,6 +329,26 @@ pub struct Block {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub kind: StepKind,
+    pub span: Span,
+    /// `with { FIELD = EXPR, ... }` after `send T`: the values of the touchpoint's `data`.
+    /// Only a send step has one.
+    pub payload: Option<Payload>,
+}
+
+/// `with { FIELD = EXPR, ... }` of a send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Payload {
+    /// In the order written (duplicates kept, for the checker to report).
+    pub fields: Vec<PayloadField>,
+    /// From `with` to the closing brace.
+    pub span: Span,
+}
+
+/// `FIELD = EXPR` in a [`Payload`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PayloadField {
+    pub name: Ident,
+    pub value: Expr,
     pub span: Span,
 }
 
@@ -525,12 +548,26 @@ pub struct Expect {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExpectKind {
-    Sent { touchpoint: Ident, at: Option<Dur> },
+    Sent {
+        touchpoint: Ident,
+        at: Option<Dur>,
+        /// `with { FIELD = VALUE, ... }`: the payload fields the send must carry (others are
+        /// not looked at).
+        with: Option<ExpectWith>,
+    },
     Suppressed(Ident),
     Milestone(Ident),
     Reached(Ident),
     Converted,
     Exited,
+}
+
+/// `with { FIELD = VALUE, ... }` of `expect sent T`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpectWith {
+    pub fields: Vec<Assign>,
+    /// From `with` to the closing brace.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -413,6 +413,13 @@ impl Builder {
                     TouchpointProp::Requires(inner.map(|e| self.ident(e)).collect(), span)
                 }
                 Rule::tp_transactional => TouchpointProp::Transactional(span),
+                Rule::tp_data => TouchpointProp::Data(
+                    inner
+                        .filter(|f| f.as_rule() == Rule::field_decl)
+                        .map(|f| self.field_decl(f))
+                        .collect(),
+                    span,
+                ),
                 _ => continue,
             };
             props.push(made);
@@ -635,11 +642,23 @@ impl Builder {
     }
 
     fn step(&mut self, p: P) -> Option<Step> {
-        let span = self.span(&p);
+        let mut span = self.span(&p);
         let rule = p.as_rule();
         let mut it = p.into_inner();
+        let mut payload = None;
         let kind = match rule {
-            Rule::send => StepKind::Send(self.next_ident(&mut it)),
+            Rule::send => {
+                let t = self.next_ident(&mut it);
+                payload = it
+                    .find(|w| w.as_rule() == Rule::send_with)
+                    .map(|w| self.payload(w));
+                if payload.is_none() && t.span.end > span.start {
+                    // The look for `with` reads the blanks and comments after the name: they
+                    // are not part of the step.
+                    span.end = t.span.end;
+                }
+                StepKind::Send(t)
+            }
             Rule::wait_delay => StepKind::Wait(
                 it.next()
                     .map(|d| self.dur(d))
@@ -739,7 +758,11 @@ impl Builder {
             Rule::exit_step => StepKind::Exit,
             _ => return None,
         };
-        Some(Step { kind, span })
+        Some(Step {
+            kind,
+            span,
+            payload,
+        })
     }
 
     // ------------------------------------------------------------ expressions
@@ -886,6 +909,45 @@ impl Builder {
         Expr { kind, span }
     }
 
+    /// `FIELD: TYPE` in a touchpoint's `data`.
+    fn field_decl(&mut self, f: P) -> FieldDecl {
+        let span = self.span(&f);
+        let mut it = f.into_inner();
+        let name = self.next_ident(&mut it);
+        let ty = it
+            .next()
+            .and_then(|t| t.into_inner().next())
+            .map(|t| self.ident(t))
+            .unwrap_or(Ident {
+                name: String::new(),
+                span,
+            });
+        FieldDecl { name, ty, span }
+    }
+
+    /// `with { FIELD = EXPR, ... }` of a send.
+    fn payload(&mut self, p: P) -> Payload {
+        let span = self.span(&p);
+        let fields = p
+            .into_inner()
+            .filter(|f| f.as_rule() == Rule::payload_field)
+            .map(|f| {
+                let span = self.span(&f);
+                let mut it = f.into_inner();
+                let name = self.next_ident(&mut it);
+                let value = match it.next() {
+                    Some(e) => self.expr(e),
+                    None => Expr {
+                        kind: ExprKind::Lit(Literal::Int(0)),
+                        span,
+                    },
+                };
+                PayloadField { name, value, span }
+            })
+            .collect();
+        Payload { fields, span }
+    }
+
     // ------------------------------------------------------------ tests
 
     fn assigns(&mut self, pairs: Pairs<Rule>) -> Vec<Assign> {
@@ -984,8 +1046,22 @@ impl Builder {
                             Rule::expect_sent => {
                                 let mut x = e.into_inner();
                                 let touchpoint = self.next_ident(&mut x);
-                                let at = x.next().map(|t| self.time_point(t));
-                                kind = Some(ExpectKind::Sent { touchpoint, at });
+                                let mut at = None;
+                                let mut with = None;
+                                for part in x {
+                                    if part.as_rule() == Rule::expect_with {
+                                        let span = self.span(&part);
+                                        let fields = self.assigns(part.into_inner());
+                                        with = Some(ExpectWith { fields, span });
+                                    } else {
+                                        at = Some(self.time_point(part));
+                                    }
+                                }
+                                kind = Some(ExpectKind::Sent {
+                                    touchpoint,
+                                    at,
+                                    with,
+                                });
                             }
                             Rule::expect_suppressed => {
                                 kind = Some(ExpectKind::Suppressed(

@@ -51,6 +51,9 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::tp_transactional => {
             "a touchpoint setting (`channel`, `template`, `subject`, `converts`, `requires` or `transactional`)"
         }
+        Rule::tp_data | Rule::data_kw => "`data { FIELD: TYPE, ... }`",
+        Rule::send_with | Rule::with_kw | Rule::expect_with => "`with { FIELD = VALUE, ... }`",
+        Rule::payload_field => "a payload field like `carrier = event.carrier`",
         Rule::journey_decl => "a `journey`",
         Rule::journey_part => {
             "a journey part (`trigger`, `entry`, `priority`, `exclusive`, `goal`, `exit on`, `onboarding`, `stage` or `upgrade`)"

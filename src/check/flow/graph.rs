@@ -164,7 +164,13 @@ impl<'a> Graph<'a> {
                     StepKind::Goto(t) => NodeKind::Goto(t),
                     StepKind::Exit => NodeKind::Exit,
                 };
-                let id = self.add(kind, section, s.span);
+                // A send's `with { ... }` may span lines: what is said about the send points at
+                // `send T`.
+                let span = match (&s.kind, &s.payload) {
+                    (StepKind::Send(t), Some(_)) => Span::new(s.span.start, t.span.end),
+                    _ => s.span,
+                };
+                let id = self.add(kind, section, span);
                 self.steps.insert((s.span.start, s.span.end), id);
                 id
             })

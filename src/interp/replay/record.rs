@@ -65,7 +65,15 @@ pub fn write_record<W: Write + ?Sized>(
         field(w, "channel", &p.channel_names[p.touchpoints[t].channel])
     };
     match &r.action {
-        Action::Sent { touchpoint } | Action::Credited { touchpoint } => tp(w, *touchpoint)?,
+        Action::Sent { touchpoint, data } => {
+            tp(w, *touchpoint)?;
+            if let Some(d) = data {
+                w.write_all(b",\"data\":")?;
+                let json = crate::interp::payload::json(p, *touchpoint, d);
+                serde_json::to_writer(&mut *w, &json).map_err(io::Error::from)?;
+            }
+        }
+        Action::Credited { touchpoint } => tp(w, *touchpoint)?,
         Action::Converted { goal } => field(
             w,
             "goal",

@@ -371,7 +371,7 @@ impl Observer for Tally {
                 }
             }
             Action::StageSkipped { stage } => a.stage_skipped[*stage] += 1,
-            Action::Sent { touchpoint } => {
+            Action::Sent { touchpoint, .. } => {
                 a.sent[*touchpoint] += 1;
                 if Self::first(&mut self.sent_stamp, *touchpoint, stamp) {
                     a.sent_customers[*touchpoint] += 1;

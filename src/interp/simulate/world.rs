@@ -97,7 +97,7 @@ impl WorldObserver for Counts<'_> {
     fn action(&mut self, j: usize, time: Instant, node: Option<usize>, action: &Action) {
         let p = &self.cast.programs[j];
         match action {
-            Action::Sent { touchpoint } => {
+            Action::Sent { touchpoint, .. } => {
                 let ch = self
                     .cast
                     .world_channel(j, p.touchpoints[*touchpoint].channel);

@@ -160,6 +160,10 @@ pub trait WorldObserver {
     /// An instance of keyed journey `journey` (`per FIELD`) is about to act (`Some(key)`), or
     /// has acted (`None`): what is reported in between is that instance's.
     fn instance(&mut self, _journey: usize, _key: Option<&str>) {}
+    /// See [`Observer::wants_data`].
+    fn wants_data(&self) -> bool {
+        false
+    }
 }
 
 /// A world observer seen by the engine of one journey.
@@ -186,6 +190,9 @@ impl<W: WorldObserver + ?Sized> Observer for Tag<'_, W> {
     }
     fn ignored(&mut self, time: Instant, action: &Action) {
         self.inner.ignored(self.journey, time, action);
+    }
+    fn wants_data(&self) -> bool {
+        self.inner.wants_data()
     }
 }
 

@@ -58,6 +58,9 @@ impl WorldObserver for Recorder {
         };
         self.push(journey, time, node, action);
     }
+    fn wants_data(&self) -> bool {
+        true
+    }
 }
 
 /// Runs the scenario with every journey of `cast`; `focus` is the test's own journey, whose

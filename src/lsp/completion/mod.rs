@@ -5,6 +5,7 @@
 //! text (see [`super::context`]), since the item being typed does not parse yet.
 
 mod items;
+mod payload;
 
 use super::context::{depth, item_bounds, tokens, Token, TOP_KEYWORDS};
 use crate::check::{Model, Type};
@@ -103,6 +104,12 @@ impl Completer<'_> {
             }
             // A simulation's `trigger` opens a block of fields, not an event name.
             "trigger" if self.item_kind() == "simulation" => return Vec::new(),
+            // `send T with { ... }`, `expect sent T with { ... }` for a touchpoint with data.
+            t if matches!(prev, "send" | "sent")
+                && m.touchpoints.get(t).is_some_and(|tp| tp.data.is_some()) =>
+            {
+                return keywords(&["with"])
+            }
             "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
             // `exit on E`, and a branch `on E { ... }` of `wait up to D { ... }`.
             "on" if prev == "exit" || self.in_wait_branches() => return events(m),
@@ -120,7 +127,9 @@ impl Completer<'_> {
             "journey" if matches!(self.item_kind(), "test" | "simulation") => return journeys(m),
             "upgrade" => return enum_attributes(m),
             "after" if self.item_kind() == "simulation" => return touchpoints(m),
-            ":" if matches!(self.item_kind(), "customer" | "event") => return types(m),
+            ":" if matches!(self.item_kind(), "customer" | "event" | "touchpoint") => {
+                return types(m)
+            }
             "->" => return self.enum_values_of_attr(self.back(2)),
             "expect" => {
                 return keywords(&[
@@ -184,6 +193,9 @@ impl Completer<'_> {
         // Lists inside a block: test customers and populations name attributes, behaviour
         // rules name events, a test's `at T EVENT { ... }` names the event's fields.
         let head = self.block_head();
+        if head == "with" {
+            return self.payload_fields();
+        }
         if self.item_kind() == "simulation" {
             if let Some(event) = self.sim_field_event() {
                 return self.fields_of(&event);
@@ -215,6 +227,7 @@ impl Completer<'_> {
                 "converts",
                 "requires",
                 "transactional",
+                "data",
             ]),
             ("channel", _) => keywords(&["cap", "quiet", "consent"]),
             ("test", _) => keywords(&["journey", "customer", "at", "expect"]),
