@@ -140,6 +140,9 @@ pub struct Program {
     pub history_sends: Vec<Option<usize>>,
     /// Per event: the history slot its arrivals are recorded in, when the journey reads them.
     pub history_events: Vec<Option<usize>>,
+    /// The customer's `timezone` attribute (its index in `attr_names`), if the project has
+    /// one: local times are read in it (see [`super::zone::customer_zone`]).
+    pub zone_attr: Option<usize>,
 }
 
 /// FNV-1a: a small, stable hash. Split assignment must never change between versions or
@@ -501,6 +504,9 @@ impl Program {
                 }
             }
         }
+        let zone_attr = attr_names
+            .iter()
+            .position(|a| j.attributes[a].ty == ir::Type::Timezone);
         let watches = goals.iter().any(|g| g.2.is_some())
             || touchpoints.iter().any(|tp| tp.converts.is_some());
         Ok(Program {
@@ -526,6 +532,7 @@ impl Program {
             history,
             history_sends,
             history_events,
+            zone_attr,
         })
     }
 
