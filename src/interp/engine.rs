@@ -810,8 +810,16 @@ impl<'p> Engine<'p> {
                     let def = &p.touchpoints[*touchpoint];
                     let ch = &p.channels[def.channel];
                     // A transactional touchpoint is not held by quiet hours.
+                    // Local quiet hours are read in the customer's zone when the send is held; the
+                    // release time is then fixed (docs/semantics.md, "A zone change while held").
                     if let (Some((from, to)), false) = (ch.quiet, def.transactional) {
-                        if let Some(until) = quiet_until(t, from, to) {
+                        let until = if ch.quiet_local {
+                            let tz = super::zone::customer_zone(&c.attrs, p.zone_attr);
+                            super::zone::quiet_until_local(t, from, to, tz)
+                        } else {
+                            quiet_until(t, from, to)
+                        };
+                        if let Some(until) = until {
                             obs.action(
                                 t,
                                 Some(node),

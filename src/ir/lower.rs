@@ -879,6 +879,7 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
                     quiet: c.quiet.map(|(from_minute, to_minute)| Quiet {
                         from_minute,
                         to_minute,
+                        local: c.quiet_local,
                     }),
                     consent: c.consent.clone(),
                 },
