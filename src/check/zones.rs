@@ -72,7 +72,7 @@ pub fn local_without_zone(model: &Model, file: FileId, span: Span, sink: &mut Si
             file,
             "`local` is read in UTC: the customer schema has no `timezone` attribute",
         )
-        .label(span, "local to a zone no customer has")
+        .label(span, "read in UTC for every customer")
         .help(
             "declare the customer's zone in the `customer` block, e.g. `tz: timezone = \"Europe/Berlin\"` (its default is the project default), or drop `local`",
         ),
