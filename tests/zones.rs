@@ -227,3 +227,64 @@ fn a_saved_state_keeps_the_customers_zone() {
     let state = std::fs::read_to_string(dir.path().join("s.json")).expect("state");
     assert!(state.contains(r#"{"Zone":"Asia/Tokyo"}"#), "{state}");
 }
+
+/// The language server: `local` is offered after the times of `quiet` and of a test's
+/// expectation, `timezone` among the types, and hovering `local` or the zone attribute explains
+/// the customer's zone.
+#[test]
+fn the_language_server_knows_local_and_timezone() {
+    use journeyc::lsp::{analysis::Analysis, completion, documents::Documents, hover, uri};
+    let full = std::fs::read_to_string(root().join(FIXTURE)).expect("fixture");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journeyc::project::normalize(&dir.path().join("edit.journey"));
+    let analysis_of = |text: &str| {
+        let mut docs = Documents::default();
+        docs.open(path.clone(), uri::from_path(&path).expect("uri"), text.to_string());
+        Analysis::of(&path, &docs)
+    };
+    let labels = |from: &str, to: &str, cursor_after: &str| -> Vec<String> {
+        assert!(full.contains(from), "{from}");
+        let text = full.replacen(from, to, 1);
+        let a = analysis_of(&text);
+        let f = a.file_id(&path).expect("loaded");
+        let model = a.units_of(f).next().map(|u| u.model.clone()).unwrap_or_default();
+        let offset = text.find(cursor_after).expect("cursor") + cursor_after.len();
+        completion::complete(&text, offset, &model)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    };
+    let quiet = labels(
+        "channel email     { quiet 21:00..08:00 local }",
+        "channel email     { quiet 21:00..08:00 l }",
+        "21:00..08:00 ",
+    );
+    assert!(quiet.contains(&"local".to_string()), "{quiet:?}");
+    let expect = labels(
+        "  expect sent welcome at 08:00 local\n",
+        "  expect sent welcome at 08:00 l\n",
+        "welcome at 08:00 ",
+    );
+    assert!(expect.contains(&"local".to_string()), "{expect:?}");
+    let types = labels(
+        "tz: timezone = \"America/New_York\"",
+        "tz: t",
+        "tz: ",
+    );
+    assert!(types.contains(&"timezone".to_string()), "{types:?}");
+
+    let a = analysis_of(&full);
+    let f = a.file_id(&path).expect("loaded");
+    let hover_at = |needle: &str, extra: usize| -> String {
+        let offset = full.find(needle).expect("needle") + extra;
+        match hover::hover(&a, f, offset).map(|h| h.contents) {
+            Some(lsp_types::HoverContents::Markup(m)) => m.value,
+            other => panic!("no hover at {needle:?}: {other:?}"),
+        }
+    };
+    let local = hover_at("21:00..08:00 local", "21:00..08:00 ".len() + 1);
+    assert!(local.contains("customer's wall clock"), "{local}");
+    let attr = hover_at("tz: timezone", 0);
+    assert!(attr.contains("tz: timezone = \"America/New_York\""), "{attr}");
+    assert!(attr.contains("The customer's time zone"), "{attr}");
+}
