@@ -288,3 +288,67 @@ fn the_language_server_knows_local_and_timezone() {
     assert!(attr.contains("tz: timezone = \"America/New_York\""), "{attr}");
     assert!(attr.contains("The customer's time zone"), "{attr}");
 }
+
+const MOVES: &str = r#"
+customer { tz: timezone = "America/New_York" }
+event signed_up
+event moved { zone: timezone }
+channel email { quiet 21:00..08:00 local }
+touchpoint welcome { channel email  template "welcome" }
+touchpoint again { channel email  template "again" }
+journey moving {
+  trigger signed_up
+  onboarding {
+    set tz = "Asia/Tokyo"
+    send welcome
+    wait moved up to 30d {
+      set tz = event.zone
+      send again
+    }
+  }
+}
+test "a zone set by the journey holds the send in that zone" {
+  journey moving
+  at 3h30m signed_up
+  at 1d3h30m moved { zone = "Europe/Berlin" }
+  expect sent welcome at 14h
+  expect sent again at 1d3h30m
+}
+simulation spread {
+  journey moving
+  customers 500
+  population { tz = "Europe/Berlin" 30% | "Asia/Tokyo" 70% }
+  behavior { moved 50% within 1d { zone = "America/New_York" 50% | "UTC" 50% } }
+}
+"#;
+
+/// `set tz = "..."` and `set tz = event.FIELD` move the customer: the next send is held on the
+/// new zone's clock (12:30 UTC is 21:30 in Tokyo, so until 23:00 UTC; 12:30 UTC a day later is
+/// 13:30 in Berlin, outside the window).
+#[test]
+fn a_set_zone_is_the_customers_zone_from_then_on() {
+    let (programs, model) = unit(Path::new("moves.journey"), MOVES);
+    let cast = Cast::new(&programs);
+    let sc = journeyc::ir::scenario::lower_test(&model, &model.tests[0]).expect("lowers");
+    let outcome = world_scenario::run(&cast, 0, &sc);
+    assert!(outcome.passed(), "{:?}", outcome.failures);
+}
+
+/// Simulations draw zones in `population` and in event fields.
+#[test]
+fn a_simulation_draws_zones() {
+    let dir = project(&[("j.journey", MOVES)]);
+    let out = journeyc(&["simulate", "j.journey", "--format", "json"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("welcome"), "{stdout}");
+    let bad = MOVES.replace("\"Asia/Tokyo\" 70%", "\"Asia/Tokio\" 70%");
+    let dir = project(&[("j.journey", &bad)]);
+    let out = journeyc(&["simulate", "j.journey"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did you mean `Asia/Tokyo`?"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -529,7 +529,18 @@ impl<'a> Lowerer<'a> {
             ),
             StepKind::Set { attr, value } => {
                 let hint = self.model.attr_type(&attr.name).cloned();
-                let value = self.cx(event).expr(value, hint.as_ref());
+                let mut value = self.cx(event).expr(value, hint.as_ref());
+                // `set tz = "Asia/Tokyo"`: the checked string is a zone.
+                if hint == Some(check::Type::Timezone) {
+                    if let Expr::Const {
+                        value: Value::String(z),
+                    } = &value
+                    {
+                        value = Expr::Const {
+                            value: Value::Timezone(z.clone()),
+                        };
+                    }
+                }
                 self.push(
                     id.into(),
                     span,
