@@ -352,3 +352,18 @@ fn a_simulation_draws_zones() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--explain` says on whose clock a send was held.
+#[test]
+fn explain_names_the_zone_a_send_was_held_in() {
+    let dir = project(&[("j.journey", HELD), ("log.jsonl", LOG)]);
+    let out = journeyc(
+        &["run", "j.journey", "--events", "log.jsonl", "--explain", "tokyo"],
+        dir.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("because quiet 21:00..08:00 local in Asia/Tokyo: it is 21:30 there, held until 08:00 local"),
+        "{stdout}"
+    );
+}

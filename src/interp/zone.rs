@@ -148,6 +148,20 @@ pub fn show_local(t: Instant, zone: &str) -> String {
     )
 }
 
+/// `--explain` for a send held by local quiet hours: the customer's wall clock and zone,
+/// "quiet 21:00..08:00 local in Asia/Tokyo: it is 21:30 there, held until 08:00 local".
+pub fn explain_local_hold(t: Instant, until: Instant, from: u32, to: u32, tz: &TimeZone) -> String {
+    let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+    format!(
+        "quiet {}..{} local in {}: it is {} there, held until {} local",
+        hm(from),
+        hm(to),
+        tz.iana_name().unwrap_or("UTC"),
+        hm(local_minute_of_day(t, tz)),
+        hm(local_minute_of_day(until, tz)),
+    )
+}
+
 /// An instant as jiff's timestamp, clamped to jiff's range.
 fn timestamp(t: Instant) -> Timestamp {
     Timestamp::from_second(t).unwrap_or(if t < 0 {
