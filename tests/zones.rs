@@ -239,7 +239,11 @@ fn the_language_server_knows_local_and_timezone() {
     let path = journeyc::project::normalize(&dir.path().join("edit.journey"));
     let analysis_of = |text: &str| {
         let mut docs = Documents::default();
-        docs.open(path.clone(), uri::from_path(&path).expect("uri"), text.to_string());
+        docs.open(
+            path.clone(),
+            uri::from_path(&path).expect("uri"),
+            text.to_string(),
+        );
         Analysis::of(&path, &docs)
     };
     let labels = |from: &str, to: &str, cursor_after: &str| -> Vec<String> {
@@ -247,7 +251,11 @@ fn the_language_server_knows_local_and_timezone() {
         let text = full.replacen(from, to, 1);
         let a = analysis_of(&text);
         let f = a.file_id(&path).expect("loaded");
-        let model = a.units_of(f).next().map(|u| u.model.clone()).unwrap_or_default();
+        let model = a
+            .units_of(f)
+            .next()
+            .map(|u| u.model.clone())
+            .unwrap_or_default();
         let offset = text.find(cursor_after).expect("cursor") + cursor_after.len();
         completion::complete(&text, offset, &model)
             .into_iter()
@@ -266,11 +274,7 @@ fn the_language_server_knows_local_and_timezone() {
         "welcome at 08:00 ",
     );
     assert!(expect.contains(&"local".to_string()), "{expect:?}");
-    let types = labels(
-        "tz: timezone = \"America/New_York\"",
-        "tz: t",
-        "tz: ",
-    );
+    let types = labels("tz: timezone = \"America/New_York\"", "tz: t", "tz: ");
     assert!(types.contains(&"timezone".to_string()), "{types:?}");
 
     let a = analysis_of(&full);
@@ -285,7 +289,10 @@ fn the_language_server_knows_local_and_timezone() {
     let local = hover_at("21:00..08:00 local", "21:00..08:00 ".len() + 1);
     assert!(local.contains("customer's wall clock"), "{local}");
     let attr = hover_at("tz: timezone", 0);
-    assert!(attr.contains("tz: timezone = \"America/New_York\""), "{attr}");
+    assert!(
+        attr.contains("tz: timezone = \"America/New_York\""),
+        "{attr}"
+    );
     assert!(attr.contains("The customer's time zone"), "{attr}");
 }
 
@@ -340,7 +347,12 @@ fn a_simulation_draws_zones() {
     let dir = project(&[("j.journey", MOVES)]);
     let out = journeyc(&["simulate", "j.journey", "--format", "json"], dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("welcome"), "{stdout}");
     let bad = MOVES.replace("\"Asia/Tokyo\" 70%", "\"Asia/Tokio\" 70%");
     let dir = project(&[("j.journey", &bad)]);
@@ -358,7 +370,14 @@ fn a_simulation_draws_zones() {
 fn explain_names_the_zone_a_send_was_held_in() {
     let dir = project(&[("j.journey", HELD), ("log.jsonl", LOG)]);
     let out = journeyc(
-        &["run", "j.journey", "--events", "log.jsonl", "--explain", "tokyo"],
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "tokyo",
+        ],
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

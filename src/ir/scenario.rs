@@ -63,9 +63,15 @@ pub enum Expect {
         /// `at [DATE] HH:MM local`: the local clock at delivery.
         local: Option<LocalExpect>,
     },
-    Suppressed { touchpoint: String },
-    Milestone { name: String },
-    Reached { stage: String },
+    Suppressed {
+        touchpoint: String,
+    },
+    Milestone {
+        name: String,
+    },
+    Reached {
+        stage: String,
+    },
     Converted,
     Exited,
 }
@@ -100,7 +106,10 @@ fn test_zone(model: &Model, customer: &[(String, Value)]) -> String {
     let Some(attr) = model.zone_attr() else {
         return "UTC".into();
     };
-    let given = customer.iter().find(|(n, _)| *n == attr.name).map(|(_, v)| v);
+    let given = customer
+        .iter()
+        .find(|(n, _)| *n == attr.name)
+        .map(|(_, v)| v);
     match (given, &attr.default) {
         (Some(Value::Timezone(z)), _) | (None, Some(crate::check::Const::Timezone(z))) => z.clone(),
         _ => "UTC".into(),
@@ -201,10 +210,7 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
     // Local expectations read the test customer's zone, wherever the `customer` line is.
     let zone = test_zone(model, &customer);
     for e in &mut expectations {
-        if let Expect::Sent {
-            local: Some(l), ..
-        } = &mut e.kind
-        {
+        if let Expect::Sent { local: Some(l), .. } = &mut e.kind {
             l.zone = zone.clone();
         }
     }

@@ -19,9 +19,7 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
             let word = &text[start..end];
             let value = match history_word(text, word, end) {
                 Some(doc) => doc.to_string(),
-                None if word == "local" && after_time_of_day(text, start) => {
-                    LOCAL_DOC.to_string()
-                }
+                None if word == "local" && after_time_of_day(text, start) => LOCAL_DOC.to_string(),
                 None => duration_in_words(parse_duration(word)?),
             };
             (value, crate::source::Span::new(start, end))
