@@ -138,6 +138,7 @@ fn payload_json(
                 Val::Int(i) | Val::Dur(i) => json!(i),
                 Val::Dec(d) => json!(d),
                 Val::Str(s) => json!(s.as_ref()),
+                Val::Zone(z) => json!(z.name()),
                 Val::Time(m) => json!(m),
                 Val::Date(_) => json!(v.show(None)),
                 Val::Enum(i) => match types.get(f.as_ref()) {
@@ -312,6 +313,10 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
         Type::Duration => Value::Duration(rng.below(30) * 86_400),
         Type::Date => Value::Date(format!("2026-0{}-1{}", 1 + rng.below(9), rng.below(10))),
         Type::Time => Value::Time(rng.below(24 * 60) as u32),
+        Type::Timezone => {
+            let zones = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo"];
+            Value::Timezone(zones[rng.below(zones.len() as u64) as usize].to_string())
+        }
     }
 }
 
@@ -582,13 +587,15 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() -> Result<(), t
 
 /// Projects whose journeys run together for each customer (`docs/exports.md`, "Several
 /// journeys of one customer").
-const WORLDS: [&str; 4] = [
+const WORLDS: [&str; 5] = [
     "examples/one_customer.journey",
     "tests/fixtures/export_world/world.journey",
     "tests/fixtures/export_world/history.journey",
     // One instance per order (`per order_id`): the example's tests of overlapping orders, and
     // generated customers whose events carry one of a few order ids.
     "examples/ecommerce_order.journey",
+    // Quiet hours in each customer's zone: the senders read it from the customer.
+    "tests/fixtures/export/local_quiet.journey",
 ];
 
 /// The keys generated events of a keyed journey carry: few, so that orders overlap.

@@ -151,7 +151,8 @@ class AslEngine:
                 body = self.pending.pop(0)
                 if body["type"] == "send":
                     self.payloads[body["task_token"]] = body.get("data")
-                    return ("send", body["node"], body["touchpoint"], body["task_token"])
+                    return ("send", body["node"], body["touchpoint"], body["task_token"],
+                            body.get("customer"))
                 if body["type"] == "history":
                     return ("history", body["node"], body["reads"], body["task_token"])
                 # The deadline is the state's own TimeoutSeconds, so the document is what is tested.

@@ -260,6 +260,11 @@ fn attribute(
     if let Type::Enum(e) = &ty {
         used.mark(Kind::Enum, e);
     }
+    if ty == Type::Timezone {
+        super::zones::second_zone_attr(model, file, &a.name.name, a.name.span, sink);
+        // The customer's zone is read by every local time, not only where it is named.
+        used.mark(Kind::Attr, &a.name.name);
+    }
     let default = a
         .default
         .as_ref()
@@ -365,6 +370,7 @@ fn channel(
         consent: None,
         consent_span: None,
         origin,
+        quiet_local: false,
     };
     let mut quiet_span: Option<Span> = None;
     let mut consent_span: Option<Span> = None;
@@ -391,7 +397,12 @@ fn channel(
                     span: *span,
                 });
             }
-            ast::ChannelProp::Quiet { from, to, span } => {
+            ast::ChannelProp::Quiet {
+                from,
+                to,
+                span,
+                local,
+            } => {
                 if let Some(first) = quiet_span {
                     twice(sink, file, "quiet", *span, first);
                     continue;
@@ -406,6 +417,10 @@ fn channel(
                     continue;
                 }
                 def.quiet = Some((*from, *to));
+                def.quiet_local = *local;
+                if *local {
+                    super::zones::local_without_zone(model, file, *span, sink);
+                }
             }
             ast::ChannelProp::Consent { attr, span } => {
                 if let Some(first) = consent_span {

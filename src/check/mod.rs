@@ -15,6 +15,7 @@ mod per;
 mod payload;
 mod samples;
 mod usage;
+mod zones;
 
 pub use model::*;
 

@@ -41,6 +41,7 @@ codes! {
     KEY_FIELD_MISSING = "E0113", "an event a keyed journey matches has no key field";
     UNKNOWN_PAYLOAD_FIELD = "E0115", "unknown payload field";
     DUPLICATE_PAYLOAD_FIELD = "E0116", "payload field given twice";
+    UNKNOWN_TIME_ZONE = "E0119", "unknown time zone";
     DUPLICATE = "E0120", "duplicate definition";
     DUPLICATE_PROPERTY = "E0121", "property given twice";
     MISSING_PROPERTY = "E0122", "required property missing";
@@ -54,6 +55,7 @@ codes! {
     PAYLOAD_TYPE = "E0214", "payload value of the wrong type";
     PAYLOAD_MISSING = "E0215", "payload field missing";
     PAYLOAD_WITHOUT_DATA = "E0216", "payload given to a touchpoint without data";
+    SECOND_ZONE_ATTR = "E0224", "a second `timezone` attribute";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -72,6 +74,7 @@ codes! {
     SHADOWED_BRANCH = "W0406", "condition is always true or always false";
     CAP_EXCEEDED_TOGETHER = "W0407", "journeys together send more than the channel's cap";
     GOAL_TAKES_WAIT = "W0408", "a goal takes the event a wait's block is for";
+    LOCAL_WITHOUT_ZONE = "W0419", "`local` time with no `timezone` attribute";
     TEST_INVALID = "E0500", "invalid test";
     SIMULATION_INVALID = "E0600", "invalid simulation";
     SHARES_SUM = "E0601", "population shares do not sum to 100%";
@@ -112,6 +115,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0113" => include_str!("../../docs/codes/E0113.md"),
         "E0115" => include_str!("../../docs/codes/E0115.md"),
         "E0116" => include_str!("../../docs/codes/E0116.md"),
+        "E0119" => include_str!("../../docs/codes/E0119.md"),
         "E0120" => include_str!("../../docs/codes/E0120.md"),
         "E0121" => include_str!("../../docs/codes/E0121.md"),
         "E0122" => include_str!("../../docs/codes/E0122.md"),
@@ -125,6 +129,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0214" => include_str!("../../docs/codes/E0214.md"),
         "E0215" => include_str!("../../docs/codes/E0215.md"),
         "E0216" => include_str!("../../docs/codes/E0216.md"),
+        "E0224" => include_str!("../../docs/codes/E0224.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),
@@ -143,6 +148,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "W0406" => include_str!("../../docs/codes/W0406.md"),
         "W0407" => include_str!("../../docs/codes/W0407.md"),
         "W0408" => include_str!("../../docs/codes/W0408.md"),
+        "W0419" => include_str!("../../docs/codes/W0419.md"),
         "E0500" => include_str!("../../docs/codes/E0500.md"),
         "E0600" => include_str!("../../docs/codes/E0600.md"),
         "E0601" => include_str!("../../docs/codes/E0601.md"),

@@ -74,6 +74,7 @@ pub fn value_json(v: &Val, enum_values: Option<&[String]>) -> Json {
             .map(Json::Number)
             .unwrap_or_else(|| Json::String(d.to_string())),
         Val::Str(s) => Json::String(s.to_string()),
+        Val::Zone(z) => Json::String(z.name().to_string()),
         Val::Date(_) | Val::Time(_) | Val::Enum(_) => Json::String(v.show(enum_values)),
     }
 }

@@ -105,6 +105,8 @@ pub struct CChannel {
     pub caps: Vec<(usize, i64)>,
     pub quiet: Option<(u32, u32)>,
     pub consent: Option<usize>,
+    /// `quiet` is read in the customer's time zone.
+    pub quiet_local: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +145,9 @@ pub struct Program {
     /// Per node: the payload fields of a send with `with { ... }` (empty for every other
     /// node), evaluated only for observers that show them (see [`super::payload`]).
     pub payloads: Vec<super::payload::Fields>,
+    /// The customer's `timezone` attribute (its index in `attr_names`), if the project has
+    /// one: local times are read in it (see [`super::zone::customer_zone`]).
+    pub zone_attr: Option<usize>,
 }
 
 /// FNV-1a: a small, stable hash. Split assignment must never change between versions or
@@ -438,6 +443,7 @@ impl Program {
                         .consent
                         .as_ref()
                         .and_then(|a| names.attrs.get(a.as_str()).copied()),
+                    quiet_local: ch.quiet.as_ref().is_some_and(|q| q.local),
                 }
             })
             .collect();
@@ -507,6 +513,9 @@ impl Program {
                 }
             }
         }
+        let zone_attr = attr_names
+            .iter()
+            .position(|a| j.attributes[a].ty == ir::Type::Timezone);
         let watches = goals.iter().any(|g| g.2.is_some())
             || touchpoints.iter().any(|tp| tp.converts.is_some());
         Ok(Program {
@@ -533,6 +542,7 @@ impl Program {
             history_sends,
             history_events,
             payloads,
+            zone_attr,
         })
     }
 

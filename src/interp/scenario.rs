@@ -183,6 +183,7 @@ pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Opt
                     touchpoint,
                     at,
                     with,
+                    local,
                 },
                 Action::Sent {
                     touchpoint: t,
@@ -192,6 +193,9 @@ pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Opt
                 p.touchpoint_names.get(*t) == Some(touchpoint)
                     && at.is_none_or(|at| h.time - TEST_EPOCH == i64::try_from(at).unwrap_or(-1))
                     && carries(data, with)
+                    && local
+                        .as_ref()
+                        .is_none_or(|l| super::zone::local_expect_holds(l, h.time))
             }
             (Expect::Suppressed { touchpoint }, Action::Suppressed { touchpoint: t, .. }) => {
                 p.touchpoint_names.get(*t) == Some(touchpoint)
@@ -252,13 +256,17 @@ pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Opt
             }
             Expect::Sent {
                 touchpoint,
-                at: Some(_),
+                at,
+                local,
                 ..
-            } => {
+            } if at.is_some() || local.is_some() => {
                 let other: Vec<String> = timeline
                     .iter()
                     .filter(|h| matches!(h.action, Action::Sent { touchpoint: t, .. } if p.touchpoint_names.get(t) == Some(touchpoint)))
-                    .map(when)
+                    .map(|h| match local {
+                        Some(l) => format!("{} ({})", when(h), super::zone::show_local(h.time, &l.zone)),
+                        None => when(h),
+                    })
                     .collect();
                 if other.is_empty() {
                     format!("`{touchpoint}` was never sent")

@@ -132,7 +132,12 @@ pub enum Type {
     Duration,
     Date,
     Time,
-    Enum { name: String, values: Vec<String> },
+    Enum {
+        name: String,
+        values: Vec<String>,
+    },
+    /// An IANA time zone name.
+    Timezone,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -154,6 +159,14 @@ pub struct Cap {
 pub struct Quiet {
     pub from_minute: u32,
     pub to_minute: u32,
+    /// `quiet FROM..TO local`: minutes after midnight in the customer's time zone (its
+    /// `timezone` attribute, else UTC); absent (UTC) otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub local: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -320,6 +333,8 @@ pub enum Value {
     /// Minutes after midnight.
     Time(u32),
     Enum(EnumValue),
+    /// An IANA time zone name, `"Asia/Tokyo"`.
+    Timezone(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -33,7 +33,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::enum_decl => "an `enum`",
         Rule::customer_decl => "a `customer` block",
         Rule::attr_decl => "an attribute like `seats: int = 1`",
-        Rule::type_name => "a type (`string`, `int`, `decimal`, `bool`, `duration`, `date`, `time` or an enum)",
+        Rule::type_name => "a type (`string`, `int`, `decimal`, `bool`, `duration`, `date`, `time`, `timezone` or an enum)",
         Rule::event_decl => "an `event`",
         Rule::event_log_name => "`as \"Log Name\"`, the name event logs give the event",
         Rule::field_decl => "a field like `plan: plan`",
@@ -41,6 +41,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::channel_prop | Rule::cap_prop | Rule::quiet_prop | Rule::consent_prop => {
             "a channel setting (`cap 3 per 1d`, `quiet 21:00..08:00` or `consent ATTRIBUTE`)"
         }
+        Rule::zone_local => "`local` (in the customer's time zone)",
+        Rule::expect_local => "a local time like `08:00 local` or `2026-03-09 08:00 local`",
         Rule::touchpoint_decl => "a `touchpoint`",
         Rule::touchpoint_prop
         | Rule::tp_channel
