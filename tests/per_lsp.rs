@@ -84,3 +84,14 @@ fn renaming_the_trigger_field_renames_per_field() {
     let edit = rename::rename(&a, f, offset, "order").expect("a rename from per");
     assert_eq!(edit.changes.expect("changes").values().flatten().count(), 2);
 }
+
+#[test]
+fn the_outline_says_a_journey_is_keyed() {
+    let (module, _) = journeyc::syntax::parse(journeyc::source::FileId(0), TEXT);
+    let symbols = journeyc::lsp::outline::outline(TEXT, &module);
+    let journey = symbols
+        .iter()
+        .find(|s| s.name == "orders")
+        .expect("the journey in the outline");
+    assert_eq!(journey.detail.as_deref(), Some("journey per order_id"));
+}

@@ -270,9 +270,14 @@ impl Outline<'_> {
                         _ => None,
                     })
                     .collect();
+                // `journey NAME per FIELD`: the outline says it is keyed.
+                let detail = match &j.per {
+                    Some(f) => format!("journey per {}", f.name),
+                    None => "journey".into(),
+                };
                 self.symbol(
                     j.name.name.clone(),
-                    Some("journey".into()),
+                    Some(detail),
                     SymbolKind::CLASS,
                     j.span,
                     j.name.span,

@@ -7,10 +7,10 @@
 //! Transactional touchpoints never enter the log (the engine skips it for them).
 //!
 //! Entries: a journey with `exclusive GROUP` does not enter while the customer is in another
-//! journey of the group; the instance is told which one (`Customer::barred`).
+//! journey of the group; the instance is told which one (`Customer::barred`, decided by
+//! `keyed::holder`, which also counts the instances of keyed journeys).
 
-use super::Cast;
-use crate::interp::engine::{Customer, SendMark};
+use crate::interp::engine::SendMark;
 
 /// Per world channel, the sends within its longest cap window.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -65,14 +65,4 @@ impl SendLogs {
             log.clear();
         }
     }
-}
-
-/// The journey of `j`'s exclusive group the customer is in now, other than `j`.
-pub fn holder(cast: &Cast, instances: &[Customer], j: usize) -> Option<u32> {
-    let g = cast.group.get(j).copied().flatten()?;
-    cast.order
-        .iter()
-        .copied()
-        .find(|&k| k != j && cast.group[k] == Some(g) && instances[k].in_journey())
-        .and_then(|k| u32::try_from(k).ok())
 }
