@@ -61,7 +61,10 @@ pub fn drawn_value(
             }
         }
         ast::PopValue::Range(lo, hi) => {
-            if !matches!(ty, Type::Int | Type::Decimal | Type::Duration | Type::Date) {
+            if !matches!(
+                ty,
+                Type::Int | Type::Decimal | Type::Duration | Type::Date | Type::DateTime
+            ) {
                 sink.push(
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
@@ -69,7 +72,7 @@ pub fn drawn_value(
                         format!("{name} is {}: it has no ranges", ty.a()),
                     )
                     .label(a.span, "a range")
-                    .help("ranges are for numbers, durations and dates; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
+                    .help("ranges are for numbers, durations, dates and datetimes; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
                 );
                 return;
             }
@@ -80,6 +83,7 @@ pub fn drawn_value(
                 (Some(Const::Decimal(l)), Some(Const::Decimal(h))) => l > h,
                 (Some(Const::Duration(l)), Some(Const::Duration(h))) => l > h,
                 (Some(Const::Date(l)), Some(Const::Date(h))) => l > h,
+                (Some(Const::DateTime(l)), Some(Const::DateTime(h))) => l > h,
                 _ => false,
             };
             if backwards {

@@ -8,6 +8,10 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use std::collections::BTreeMap;
 
+/// The name of the current instant in expressions. No keyword: it means the current instant
+/// only where no attribute or enum value is called `now`.
+pub const NOW: &str = "now";
+
 /// The type of an attribute, an event field or an expression.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -20,6 +24,8 @@ pub enum Type {
     Time,
     /// A value of the named enum.
     Enum(String),
+    /// An instant (`2026-03-08T15:00:00-05:00`, `now`), to the second, in UTC.
+    DateTime,
 }
 
 impl Type {
@@ -34,6 +40,7 @@ impl Type {
             Type::Date => "date".into(),
             Type::Time => "time".into(),
             Type::Enum(e) => e.clone(),
+            Type::DateTime => "datetime".into(),
         }
     }
 
@@ -67,6 +74,8 @@ pub enum Const {
         value: String,
         index: usize,
     },
+    /// An instant: seconds since 1970-01-01T00:00:00Z.
+    DateTime(i64),
 }
 
 /// Where a declaration was written.

@@ -45,6 +45,7 @@ codes! {
     TYPE_MISMATCH = "E0200", "type mismatch";
     EVENT_FIELD_OUTSIDE_WAIT = "E0201", "`event.FIELD` used where no event was received";
     NOT_A_CONDITION = "E0202", "condition is not a bool";
+    WAIT_UNTIL_NOT_DATETIME = "E0221", "`wait until` is not given a datetime";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -63,6 +64,8 @@ codes! {
     SHADOWED_BRANCH = "W0406", "condition is always true or always false";
     CAP_EXCEEDED_TOGETHER = "W0407", "journeys together send more than the channel's cap";
     GOAL_TAKES_WAIT = "W0408", "a goal takes the event a wait's block is for";
+    WAIT_UNTIL_UNSET = "W0417", "`wait until` reads a time that may not be set";
+    WAIT_UNTIL_PAST = "W0418", "`wait until` a time that does not depend on the customer";
     TEST_INVALID = "E0500", "invalid test";
     SIMULATION_INVALID = "E0600", "invalid simulation";
     SHARES_SUM = "E0601", "population shares do not sum to 100%";
@@ -107,6 +110,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0200" => include_str!("../../docs/codes/E0200.md"),
         "E0201" => include_str!("../../docs/codes/E0201.md"),
         "E0202" => include_str!("../../docs/codes/E0202.md"),
+        "E0221" => include_str!("../../docs/codes/E0221.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),
@@ -125,6 +129,8 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "W0406" => include_str!("../../docs/codes/W0406.md"),
         "W0407" => include_str!("../../docs/codes/W0407.md"),
         "W0408" => include_str!("../../docs/codes/W0408.md"),
+        "W0417" => include_str!("../../docs/codes/W0417.md"),
+        "W0418" => include_str!("../../docs/codes/W0418.md"),
         "E0500" => include_str!("../../docs/codes/E0500.md"),
         "E0600" => include_str!("../../docs/codes/E0600.md"),
         "E0601" => include_str!("../../docs/codes/E0601.md"),

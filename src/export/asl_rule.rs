@@ -48,9 +48,11 @@ pub fn reads_engagement(e: &Expr) -> bool {
         Expr::Not { expr } | Expr::Neg { expr } => reads_engagement(expr),
         Expr::Binary { lhs, rhs, .. } => reads_engagement(lhs) || reads_engagement(rhs),
         Expr::In { expr, list } => reads_engagement(expr) || list.iter().any(reads_engagement),
-        Expr::Const { .. } | Expr::Attr { .. } | Expr::EventField { .. } | Expr::History { .. } => {
-            false
-        }
+        Expr::Const { .. }
+        | Expr::Attr { .. }
+        | Expr::EventField { .. }
+        | Expr::History { .. }
+        | Expr::Now => false,
     }
 }
 
@@ -87,7 +89,7 @@ enum Kind {
 fn type_kind(t: &Type) -> Kind {
     match t {
         Type::Int | Type::Decimal | Type::Duration | Type::Time => Kind::Numeric,
-        Type::String | Type::Date => Kind::String,
+        Type::String | Type::Date | Type::DateTime => Kind::String,
         Type::Bool => Kind::Boolean,
         Type::Enum { .. } => Kind::Enum,
     }

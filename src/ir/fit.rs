@@ -111,6 +111,10 @@ fn expr_misfits(e: &Expr, journey: &Journey, out: &mut Vec<String>) {
         Expr::History { .. } => out.push(format!(
             "a behaviour rule's `where` reads `{e}`, but history is read by journey conditions only"
         )),
+        // A rule's `where` is decided with no clock at hand: `now` is not set there.
+        Expr::Now => out.push(
+            "a behaviour rule's `where` reads `now`, which only journey conditions can".to_string(),
+        ),
         Expr::Not { expr } | Expr::Neg { expr } => expr_misfits(expr, journey, out),
         Expr::Binary { lhs, rhs, .. } => {
             expr_misfits(lhs, journey, out);
@@ -139,7 +143,8 @@ fn holds(ty: &Type, v: &Value) -> bool {
         | (Type::Bool, Value::Bool(_))
         | (Type::Duration, Value::Duration(_))
         | (Type::Date, Value::Date(_))
-        | (Type::Time, Value::Time(_)) => true,
+        | (Type::Time, Value::Time(_))
+        | (Type::DateTime, Value::DateTime(_)) => true,
         (Type::Enum { name, values }, Value::Enum(ev)) => {
             *name == ev.enum_name && values.get(ev.index) == Some(&ev.value)
         }

@@ -224,6 +224,7 @@ fn const_text(c: &Const) -> String {
         Const::Duration(s) => units::duration(*s),
         Const::Date(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
         Const::Time(t) => hhmm(*t),
+        Const::DateTime(s) => crate::interp::time::format_rfc3339(*s),
         Const::Enum { value, .. } => value.clone(),
     }
 }

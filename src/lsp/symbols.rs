@@ -262,6 +262,7 @@ impl Walker<'_> {
         match &step.kind {
             StepKind::Send(t) => self.ident(t, Sym::Touchpoint(t.name.clone()), false),
             StepKind::Wait(_) | StepKind::Exit => {}
+            StepKind::WaitUntil(e) => self.expr(e, None),
             StepKind::WaitEvent(w) => {
                 self.clause(&w.event, w.condition.as_ref());
                 if let Some(on) = &w.on_event {

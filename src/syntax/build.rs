@@ -204,6 +204,23 @@ impl Builder {
                     })
                 }
             },
+            Rule::datetime => match literals::datetime(text) {
+                Ok(secs) => Literal::DateTime {
+                    secs,
+                    text: text.to_string(),
+                },
+                Err(msg) => {
+                    self.bad_literal(
+                        span,
+                        msg,
+                        "write an instant as RFC 3339 with its offset, like `2026-03-08T15:00:00-05:00` or `2026-03-08T20:00:00Z`",
+                    );
+                    Literal::DateTime {
+                        secs: 0,
+                        text: text.to_string(),
+                    }
+                }
+            },
             Rule::time => match literals::time(text) {
                 Ok(t) => Literal::Time(t),
                 Err(msg) => {
@@ -652,6 +669,11 @@ impl Builder {
                 StepKind::WaitEvent(w)
             }
             Rule::wait_any => self.wait_any(span, it),
+            Rule::wait_until => {
+                // `until` is its own token; the expression follows it.
+                let e = it.find(|p| p.as_rule() == Rule::expr)?;
+                StepKind::WaitUntil(self.expr(e))
+            }
             Rule::if_step => {
                 let mut branches = Vec::new();
                 let mut otherwise = None;

@@ -52,6 +52,8 @@ pub enum CDraw {
     Dec(f64, f64),
     Dur(i64, u64),
     Date(i64, u64),
+    /// Seconds since the epoch: the low end and the span.
+    DateTime(i64, u64),
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +176,9 @@ impl CDraw {
             CDraw::Dec(lo, hi) => Val::Dec(lo + (hi - lo) * rng.unit()),
             CDraw::Dur(lo, span) => Val::Dur(lo.wrapping_add(rng.below(span + 1) as i64)),
             CDraw::Date(lo, span) => Val::Date(lo.wrapping_add(rng.below(span + 1) as i64)),
+            CDraw::DateTime(lo, span) => {
+                Val::DateTime(lo.wrapping_add(rng.below(span + 1) as i64))
+            }
         }
     }
 }
@@ -207,6 +212,7 @@ pub(super) fn draw(kind: &DrawKind) -> CDraw {
                 (Val::Dec(a), Val::Dec(b)) => CDraw::Dec(a, b),
                 (Val::Dur(a), Val::Dur(b)) => CDraw::Dur(a, span(a, b)),
                 (Val::Date(a), Val::Date(b)) => CDraw::Date(a, span(a, b)),
+                (Val::DateTime(a), Val::DateTime(b)) => CDraw::DateTime(a, span(a, b)),
                 (a, _) => CDraw::Fixed(a),
             }
         }

@@ -327,6 +327,7 @@ impl World {
                 .filter_map(|(n, v)| Some((p.attr(n)?, v.clone())))
                 .collect();
             Engine::new(p).identify(c, &slots);
+            Engine::new(p).retime(c, t);
         }
     }
 

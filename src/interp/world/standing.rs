@@ -17,6 +17,7 @@ pub fn of(cast: &Cast, world: &World) -> Vec<(usize, String)> {
             Park::Wait { node, until } => held(p, Some(*node), *until),
             Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
             Park::Delay { until, .. } => held(p, None, Some(*until)),
+            Park::Until { node, until } => held(p, Some(*node), Some(*until)),
             Park::Running => "running".to_string(),
         };
         out.push((j, format!("still in journey `{}`: {text}", p.ir.name)));
