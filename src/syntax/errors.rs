@@ -28,6 +28,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::wait_until => "a `wait until DATETIME`",
         Rule::until_kw => "`until`",
         Rule::up_kw => "`up`",
+        Rule::to_kw => "`to`",
         Rule::duration => "a duration like `3d`",
         Rule::percent => "a percentage like `45%`",
         Rule::decimal => "a decimal like `9.99`",
