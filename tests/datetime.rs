@@ -175,3 +175,48 @@ fn datetime_arithmetic_has_types() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("cannot apply `+` to a datetime and a datetime"), "{out}");
 }
+
+#[test]
+fn explain_says_why_a_wait_until_did_not_wait() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(JOURNEY, dir.path().join("j.journey")).expect("copy");
+    std::fs::write(
+        dir.path().join("log.jsonl"),
+        r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"next_appointment":"2026-01-05T12:00:00Z"}}
+{"type":"track","userId":"u1","event":"appointment_booked","timestamp":"2026-01-05T09:00:00Z","properties":{"appointment_id":"a1","starts_at":"2026-01-05T12:00:00Z"}}
+"#,
+    )
+    .expect("write");
+    let (code, out, err) = journeyc(
+        dir.path(),
+        &["run", "j.journey", "--events", "log.jsonl", "--explain", "u1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("`wait until next_appointment - 1d` did not wait: its time, 2026-01-04T12:00:00Z, was already past"),
+        "{out}"
+    );
+}
+
+#[test]
+fn simulations_draw_datetimes_from_the_moment_of_the_draw() {
+    let (code, out, err) = journeyc(Path::new("."), &["simulate", JOURNEY]);
+    assert_eq!(code, 0, "{err}");
+    // Every appointment is 2 to 10 days ahead: both reminders wait, and all are sent.
+    let line = |tp: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(tp) && l.contains("sms"))
+            .map(|l| l.split_whitespace().nth(2).unwrap_or_default().to_string())
+    };
+    assert_eq!(line("reminder_day_before").as_deref(), Some("200"), "{out}");
+    assert_eq!(line("reminder_two_hours").as_deref(), Some("200"), "{out}");
+}
+
+#[test]
+fn a_draw_from_now_must_be_a_datetime() {
+    let (code, out) = check_text(
+        "customer { seats: int = 1 }\nevent go\nchannel e\ntouchpoint t { channel e template \"t\" }\njourney j {\n  trigger go where seats > 0\n  onboarding { send t }\n}\nsimulation s {\n  journey j\n  population { seats = now + 2d..10d }\n}\n",
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("`now + ..` draws datetimes"), "{out}");
+}

@@ -60,6 +60,25 @@ pub fn drawn_value(
                 );
             }
         }
+        ast::PopValue::FromNow(lo, hi) => {
+            if *ty != Type::DateTime {
+                sink.push(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        file,
+                        format!("{name} is {}: `now + ..` draws datetimes", ty.a()),
+                    )
+                    .label(a.span, "a range of datetimes")
+                    .help("`now + 2d..10d` is for a `datetime`; for a duration write `2d..10d`"),
+                );
+            } else if lo.secs > hi.secs {
+                sink.push(
+                    Diagnostic::error(codes::BAD_VALUE, file, "the range is backwards")
+                        .label(lo.span.to(hi.span), "the low end is above the high end")
+                        .help("write the low end first, like `now + 2d..10d`"),
+                );
+            }
+        }
         ast::PopValue::Range(lo, hi) => {
             if !matches!(
                 ty,

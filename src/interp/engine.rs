@@ -445,10 +445,10 @@ impl<'p> Engine<'p> {
         match self.eval_in_run(c, at, t) {
             Val::DateTime(d) if d > t => Ok(d),
             Val::DateTime(d) => Err(format!(
-                "its time {} is not after now",
+                "its time, {}, was already past",
                 super::time::format_rfc3339(d)
             )),
-            _ => Err("its time is not set".to_string()),
+            _ => Err("its time was not set".to_string()),
         }
     }
 
@@ -973,7 +973,13 @@ impl<'p> Engine<'p> {
                         }
                         Err(why) => {
                             if obs.wants_detail() {
-                                obs.detail(t, Some(node), format!("`wait until` continues at once: {why}"));
+                                let head = match p.ir.nodes.get(node).map(|n| &n.kind) {
+                                    Some(crate::ir::NodeKind::WaitUntil { at, .. }) => {
+                                        format!("`wait until {at}`")
+                                    }
+                                    _ => "`wait until`".to_string(),
+                                };
+                                obs.detail(t, Some(node), format!("{head} did not wait: {why}"));
                             }
                             *next
                         }

@@ -84,6 +84,7 @@ fn values(kind: &DrawKind) -> Vec<&Value> {
         DrawKind::Fixed(v) => vec![v],
         DrawKind::Choices(cs) => cs.iter().map(|(v, _)| v).collect(),
         DrawKind::Range(a, b) => vec![a, b],
+        DrawKind::FromNow(..) => Vec::new(),
     }
 }
 

@@ -565,6 +565,7 @@ impl Walker<'_> {
                 self.value(lo, ty);
                 self.value(hi, ty);
             }
+            ast::PopValue::FromNow(..) => {}
         }
     }
 

@@ -570,6 +570,9 @@ pub enum PopValue {
     Choices(Vec<(Value, f64, Span)>),
     /// A uniform range, both ends included.
     Range(Value, Value),
+    /// `now + LO..HI`: a datetime drawn uniformly between `LO` and `HI` after the moment of
+    /// the draw, both ends included.
+    FromNow(Dur, Dur),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -1096,6 +1096,18 @@ impl Builder {
                     })
                     .collect(),
             ),
+            Some(v) if v.as_rule() == Rule::pop_now_range => {
+                let mut ri = v.into_inner().filter(|x| x.as_rule() == Rule::duration);
+                let lo = ri.next().map(|x| self.dur(x));
+                let hi = ri.next().map(|x| self.dur(x));
+                match (lo, hi) {
+                    (Some(lo), Some(hi)) => PopValue::FromNow(lo, hi),
+                    _ => PopValue::Fixed(Value {
+                        kind: ValueKind::Lit(Literal::Int(0)),
+                        span,
+                    }),
+                }
+            }
             Some(v) if v.as_rule() == Rule::pop_range => {
                 let mut ri = v.into_inner();
                 let lo = ri.next().map(|x| self.value(x));

@@ -29,6 +29,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::until_kw => "`until`",
         Rule::up_kw => "`up`",
         Rule::to_kw => "`to`",
+        Rule::pop_now_range => "a range of datetimes like `now + 2d..10d`",
+        Rule::now_kw => "`now`",
         Rule::duration => "a duration like `3d`",
         Rule::percent => "a percentage like `45%`",
         Rule::decimal => "a decimal like `9.99`",
