@@ -220,3 +220,47 @@ fn a_draw_from_now_must_be_a_datetime() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("`now + ..` draws datetimes"), "{out}");
 }
+
+const EXPORTED: &str = "customer { next_appointment: datetime }\nevent go\nchannel e\ntouchpoint t { channel e template \"t\" }\njourney j {\n  trigger go\n  onboarding {\n    if next_appointment > now {\n      wait until next_appointment\n      send t\n      wait until next_appointment + 1h\n      send t\n    }\n  }\n}\n";
+
+fn build(src: &str, target: &str) -> (i32, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("j.journey"), src).expect("write");
+    journeyc(
+        dir.path(),
+        &["build", "--target", target, "--stdout", "j.journey"],
+    )
+}
+
+#[test]
+fn bpmn_waits_until_a_feel_date_and_time() {
+    let (code, out, err) = build(EXPORTED, "bpmn");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(r#"<bpmn:timeDate xsi:type="bpmn:tFormalExpression">=date and time(next_appointment)</bpmn:timeDate>"#),
+        "{out}"
+    );
+    assert!(
+        out.contains("=date and time(next_appointment) + duration(&quot;PT1H&quot;)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn step_functions_wait_on_a_timestamp_path_and_refuse_arithmetic() {
+    let plain = EXPORTED.replace("      wait until next_appointment + 1h\n", "");
+    let (code, out, err) = build(&plain, "asl");
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<serde_json::Value>(&out).expect("a JSON state machine");
+    let text = out;
+    assert!(text.contains(r#""TimestampPath": "$.customer.next_appointment""#), "{text}");
+    assert!(text.contains(r#""IsTimestamp": true"#), "{text}");
+    // `now` is the time the Choice state was entered.
+    assert!(
+        text.contains(r#""TimestampGreaterThanPath": "$$.State.EnteredTime""#),
+        "{text}"
+    );
+    let (code, _, err) = build(EXPORTED, "asl");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("`wait until next_appointment + 1h`"), "{err}");
+}

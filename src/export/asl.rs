@@ -352,7 +352,7 @@ impl Writer<'_> {
                 let Some(path) = path else {
                     return Err(self.unsupported(
                         id,
-                        format!("`wait until {at}`: a Step Functions `Wait` reads a timestamp from the input (`TimestampPath`), so only `wait until ATTRIBUTE` or `wait until event.FIELD` can be exported; compute the time before the journey and pass it as an attribute"),
+                        format!("`wait until {at}` (a `Wait` reads a timestamp from the input, `TimestampPath`: compute the time before the journey, pass it as an attribute and `wait until ATTRIBUTE`)"),
                     ));
                 };
                 // A time not set (or not a timestamp) continues at once, as the interpreter does.

@@ -433,7 +433,7 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
         NodeKind::WaitUntil { at, next } => {
             let Some(feel) = super::feel_time::instant(at) else {
                 return Err(format!(
-                    "`wait until {at}` has no FEEL form: only attributes, event fields, datetimes and `now` plus or minus durations can be exported"
+                    "`wait until {at}` (only attributes, event fields, datetimes and `now`, plus or minus durations, have a FEEL form)"
                 ));
             };
             out.w.open(

@@ -127,6 +127,11 @@ pub fn condition(j: &Journey, e: &Expr) -> Option<String> {
                 items.join(", ")
             )
         }
+        Expr::Binary { operator, lhs, rhs }
+            if super::feel_time::is_instant(j, lhs) || super::feel_time::is_instant(j, rhs) =>
+        {
+            super::feel_time::compare(*operator, lhs, rhs, op(*operator)?)?
+        }
         Expr::Binary { operator, lhs, rhs } => {
             let o = op(*operator)?;
             if matches!(operator, BinOp::Add | BinOp::Sub | BinOp::Mul) {

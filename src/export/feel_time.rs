@@ -5,7 +5,7 @@
 
 use super::feel::variable;
 use super::iso_duration;
-use crate::ir::{BinOp, Expr, Value};
+use crate::ir::{BinOp, Expr, Journey, Type, Value};
 
 /// The FEEL expression (without its leading `=`) for the instant `e` names.
 pub fn instant(e: &Expr) -> Option<String> {
@@ -27,6 +27,65 @@ pub fn instant(e: &Expr) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// Whether `e` is a datetime (so a comparison with it compares instants, not text).
+pub fn is_instant(j: &Journey, e: &Expr) -> bool {
+    match e {
+        Expr::Now
+        | Expr::Const {
+            value: Value::DateTime(_),
+        } => true,
+        Expr::Attr { name } => j
+            .attributes
+            .get(name)
+            .is_some_and(|a| a.ty == Type::DateTime),
+        Expr::EventField { event, field } => j
+            .events
+            .get(event)
+            .and_then(|ev| ev.fields.get(field))
+            .is_some_and(|t| *t == Type::DateTime),
+        Expr::Binary {
+            operator: BinOp::Add | BinOp::Sub,
+            lhs,
+            ..
+        } => is_instant(j, lhs),
+        _ => false,
+    }
+}
+
+/// `lhs OP rhs` on two instants, never `null`: false when a value read is not set, as in the
+/// interpreter. `o` is the FEEL operator.
+pub fn compare(op: BinOp, lhs: &Expr, rhs: &Expr, o: &str) -> Option<String> {
+    if !matches!(
+        op,
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+    ) {
+        return None;
+    }
+    let (a, b) = (instant(lhs)?, instant(rhs)?);
+    let mut reads = Vec::new();
+    variables(lhs, &mut reads);
+    variables(rhs, &mut reads);
+    let guards: String = reads.iter().map(|v| format!("{v} != null and ")).collect();
+    Some(format!("({guards}{a} {o} {b})"))
+}
+
+fn variables(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Attr { .. } | Expr::EventField { .. } => {
+            if let Some(v) = variable(e) {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        Expr::Binary { lhs, rhs, .. } => {
+            variables(lhs, out);
+            variables(rhs, out);
+        }
+        _ => {}
+    }
 }
 
 /// A duration as FEEL: a constant, an attribute or field (seconds, as the exports pass
