@@ -264,3 +264,49 @@ fn step_functions_wait_on_a_timestamp_path_and_refuse_arithmetic() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("`wait until next_appointment + 1h`"), "{err}");
 }
+
+/// Completion labels and the hover text at `cursor_after` in `text`.
+fn lsp_at(text: &str, cursor_after: &str) -> (Vec<String>, String) {
+    use journeyc::lsp::{analysis::Analysis, completion, documents::Documents, hover, uri};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = journeyc::project::normalize(&dir.path().join("edit.journey"));
+    let mut docs = Documents::default();
+    docs.open(
+        path.clone(),
+        uri::from_path(&path).expect("uri"),
+        text.to_string(),
+    );
+    let a = Analysis::of(&path, &docs);
+    let f = a.file_id(&path).expect("loaded");
+    let model = a
+        .units_of(f)
+        .next()
+        .map(|u| u.model.clone())
+        .unwrap_or_default();
+    let offset = text.find(cursor_after).expect("cursor") + cursor_after.len();
+    let labels = completion::complete(text, offset, &model)
+        .into_iter()
+        .map(|i| i.label)
+        .collect();
+    let shown = hover::hover(&a, f, offset.saturating_sub(1))
+        .map(|h| match h.contents {
+            lsp_types::HoverContents::Markup(m) => m.value,
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    (labels, shown)
+}
+
+#[test]
+fn the_language_server_offers_until_and_now_and_explains_them() {
+    let src = std::fs::read_to_string(JOURNEY).expect("the journey");
+    let (labels, _) = lsp_at(&src.replacen("wait until next_appointment - 24h", "wait ", 1), "    wait ");
+    assert!(labels.contains(&"until".to_string()), "{labels:?}");
+    let (labels, _) = lsp_at(&src.replacen("next_appointment > now", "next_appointment > ", 1), "next_appointment > ");
+    assert!(labels.contains(&"now".to_string()), "{labels:?}");
+    assert!(labels.contains(&"next_appointment".to_string()), "{labels:?}");
+    let (_, shown) = lsp_at(&src, "next_appointment > now");
+    assert!(shown.contains("the current instant, a `datetime`"), "{shown}");
+    let (_, shown) = lsp_at(&src, "wait until");
+    assert!(shown.contains("`wait until DATETIME`"), "{shown}");
+}

@@ -347,6 +347,12 @@ impl Walker<'_> {
     fn expr(&mut self, e: &ast::Expr, hint: Option<&str>) {
         match &e.kind {
             ExprKind::Lit(_) => {}
+            // `now` with no attribute or enum value of that name is the current instant: no
+            // symbol (hover explains the word, rename leaves it alone).
+            ExprKind::Name(n)
+                if n == crate::check::model::NOW
+                    && !self.model.attrs.contains_key(n)
+                    && !self.model.enums.values().any(|e| e.values.iter().any(|v| v == n)) => {}
             ExprKind::Name(n) => {
                 let sym = self.name(n, hint);
                 self.push(e.span, sym, false);
