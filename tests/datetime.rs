@@ -66,7 +66,10 @@ fn wait_until_waits_for_the_instant_with_its_offset() {
 
 #[test]
 fn an_identify_that_moves_the_time_moves_the_wait() {
-    let s = sends(&format!("{BOOKED}{MOVED}"), &["--until", "2026-01-20T00:00:00Z"]);
+    let s = sends(
+        &format!("{BOOKED}{MOVED}"),
+        &["--until", "2026-01-20T00:00:00Z"],
+    );
     assert_eq!(
         s,
         [
@@ -81,9 +84,15 @@ fn a_saved_state_keeps_the_wait_and_its_time() {
     let dir = tempfile::tempdir().expect("temp dir");
     let state = dir.path().join("state.json");
     let state = state.to_string_lossy().to_string();
-    let first = sends(BOOKED, &["--state", &state, "--until", "2026-01-06T00:00:00Z"]);
+    let first = sends(
+        BOOKED,
+        &["--state", &state, "--until", "2026-01-06T00:00:00Z"],
+    );
     assert!(first.is_empty(), "{first:?}");
-    let second = sends(MOVED, &["--state", &state, "--until", "2026-01-20T00:00:00Z"]);
+    let second = sends(
+        MOVED,
+        &["--state", &state, "--until", "2026-01-20T00:00:00Z"],
+    );
     assert_eq!(
         second,
         [
@@ -112,7 +121,10 @@ fn a_time_already_past_continues_at_once() {
 fn a_time_no_longer_set_continues_at_once() {
     let unset = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-06T09:00:00Z","traits":{"next_appointment":null}}
 "#;
-    let s = sends(&format!("{BOOKED}{unset}"), &["--until", "2026-01-07T00:00:00Z"]);
+    let s = sends(
+        &format!("{BOOKED}{unset}"),
+        &["--until", "2026-01-07T00:00:00Z"],
+    );
     assert!(
         s.contains(&pair("2026-01-06T09:00:00Z", "reminder_day_before")),
         "{s:?}"
@@ -170,10 +182,15 @@ fn datetime_arithmetic_has_types() {
     let ok = format!("{base}journey j {{\n  trigger go where a - 24h < now and now - a > d and a + 1h != a\n  onboarding {{ send t }}\n}}\n");
     let (code, out) = check_text(&ok);
     assert_eq!(code, 0, "{out}");
-    let bad = format!("{base}journey j {{\n  trigger go where a + a > now\n  onboarding {{ send t }}\n}}\n");
+    let bad = format!(
+        "{base}journey j {{\n  trigger go where a + a > now\n  onboarding {{ send t }}\n}}\n"
+    );
     let (code, out) = check_text(&bad);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("cannot apply `+` to a datetime and a datetime"), "{out}");
+    assert!(
+        out.contains("cannot apply `+` to a datetime and a datetime"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -189,7 +206,14 @@ fn explain_says_why_a_wait_until_did_not_wait() {
     .expect("write");
     let (code, out, err) = journeyc(
         dir.path(),
-        &["run", "j.journey", "--events", "log.jsonl", "--explain", "u1"],
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "u1",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -253,7 +277,10 @@ fn step_functions_wait_on_a_timestamp_path_and_refuse_arithmetic() {
     assert_eq!(code, 0, "{err}");
     serde_json::from_str::<serde_json::Value>(&out).expect("a JSON state machine");
     let text = out;
-    assert!(text.contains(r#""TimestampPath": "$.customer.next_appointment""#), "{text}");
+    assert!(
+        text.contains(r#""TimestampPath": "$.customer.next_appointment""#),
+        "{text}"
+    );
     assert!(text.contains(r#""IsTimestamp": true"#), "{text}");
     // `now` is the time the Choice state was entered.
     assert!(
@@ -300,13 +327,25 @@ fn lsp_at(text: &str, cursor_after: &str) -> (Vec<String>, String) {
 #[test]
 fn the_language_server_offers_until_and_now_and_explains_them() {
     let src = std::fs::read_to_string(JOURNEY).expect("the journey");
-    let (labels, _) = lsp_at(&src.replacen("wait until next_appointment - 24h", "wait ", 1), "    wait ");
+    let (labels, _) = lsp_at(
+        &src.replacen("wait until next_appointment - 24h", "wait ", 1),
+        "    wait ",
+    );
     assert!(labels.contains(&"until".to_string()), "{labels:?}");
-    let (labels, _) = lsp_at(&src.replacen("next_appointment > now", "next_appointment > ", 1), "next_appointment > ");
+    let (labels, _) = lsp_at(
+        &src.replacen("next_appointment > now", "next_appointment > ", 1),
+        "next_appointment > ",
+    );
     assert!(labels.contains(&"now".to_string()), "{labels:?}");
-    assert!(labels.contains(&"next_appointment".to_string()), "{labels:?}");
+    assert!(
+        labels.contains(&"next_appointment".to_string()),
+        "{labels:?}"
+    );
     let (_, shown) = lsp_at(&src, "next_appointment > now");
-    assert!(shown.contains("the current instant, a `datetime`"), "{shown}");
+    assert!(
+        shown.contains("the current instant, a `datetime`"),
+        "{shown}"
+    );
     let (_, shown) = lsp_at(&src, "wait until");
     assert!(shown.contains("`wait until DATETIME`"), "{shown}");
 }

@@ -276,6 +276,10 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
         Type::Duration => Value::Duration(rng.below(30) * 86_400),
         Type::Date => Value::Date(format!("2026-0{}-1{}", 1 + rng.below(9), rng.below(10))),
         Type::Time => Value::Time(rng.below(24 * 60) as u32),
+        // An instant within the 40 days a generated customer lives, to the half hour.
+        Type::DateTime => Value::DateTime(journeyc::interp::time::format_rfc3339(
+            TEST_EPOCH + rng.below(40 * 48) as i64 * 1_800,
+        )),
     }
 }
 

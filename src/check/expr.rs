@@ -114,8 +114,7 @@ pub fn const_of(
                 Type::Date => "write a date, like `2026-12-01`".to_string(),
                 Type::Time => "write a time of day, like `09:00`".to_string(),
                 Type::DateTime => {
-                    "write an instant with its offset, like `2026-03-08T15:00:00-05:00`"
-                        .to_string()
+                    "write an instant with its offset, like `2026-03-08T15:00:00-05:00`".to_string()
                 }
             };
             sink.push(

@@ -344,9 +344,7 @@ impl Writer<'_> {
                 // A time carried in the data waits on its path; arithmetic on it (`x - 24h`)
                 // has no ASL form, so it is refused rather than dropped.
                 let path = match at {
-                    Expr::Attr { .. } | Expr::EventField { .. } => {
-                        asl_rule::path(at)
-                    }
+                    Expr::Attr { .. } | Expr::EventField { .. } => asl_rule::path(at),
                     _ => None,
                 };
                 let Some(path) = path else {

@@ -285,7 +285,8 @@ impl Ctx<'_> {
         if kind != type_kind(self.type_of(rhs)?) {
             return None;
         }
-        let instants = |e: &Expr| matches!(e, Expr::Now) || self.type_of(e) == Some(&Type::DateTime);
+        let instants =
+            |e: &Expr| matches!(e, Expr::Now) || self.type_of(e) == Some(&Type::DateTime);
         let family = match kind {
             Kind::String if instants(lhs) && instants(rhs) => "Timestamp",
             Kind::Numeric => "Numeric",

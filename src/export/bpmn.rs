@@ -440,7 +440,10 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
                 "bpmn:intermediateCatchEvent",
                 &[("id", id), ("name", &format!("wait until {at}"))],
             );
-            out.w.open("bpmn:timerEventDefinition", &[("id", &format!("{id}.timer"))]);
+            out.w.open(
+                "bpmn:timerEventDefinition",
+                &[("id", &format!("{id}.timer"))],
+            );
             out.w.text(
                 "bpmn:timeDate",
                 &[("xsi:type", "bpmn:tFormalExpression")],

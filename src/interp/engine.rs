@@ -963,28 +963,26 @@ impl<'p> Engine<'p> {
                     *next
                 }
                 CNode::Goto { next } => Some(*next),
-                CNode::WaitUntil { at, next } => {
-                    match self.until(c, at, t) {
-                        Ok(until) => {
-                            if let Some(run) = c.run.as_mut() {
-                                run.park = Park::Until { node, until };
-                            }
-                            return;
+                CNode::WaitUntil { at, next } => match self.until(c, at, t) {
+                    Ok(until) => {
+                        if let Some(run) = c.run.as_mut() {
+                            run.park = Park::Until { node, until };
                         }
-                        Err(why) => {
-                            if obs.wants_detail() {
-                                let head = match p.ir.nodes.get(node).map(|n| &n.kind) {
-                                    Some(crate::ir::NodeKind::WaitUntil { at, .. }) => {
-                                        format!("`wait until {at}`")
-                                    }
-                                    _ => "`wait until`".to_string(),
-                                };
-                                obs.detail(t, Some(node), format!("{head} did not wait: {why}"));
-                            }
-                            *next
-                        }
+                        return;
                     }
-                }
+                    Err(why) => {
+                        if obs.wants_detail() {
+                            let head = match p.ir.nodes.get(node).map(|n| &n.kind) {
+                                Some(crate::ir::NodeKind::WaitUntil { at, .. }) => {
+                                    format!("`wait until {at}`")
+                                }
+                                _ => "`wait until`".to_string(),
+                            };
+                            obs.detail(t, Some(node), format!("{head} did not wait: {why}"));
+                        }
+                        *next
+                    }
+                },
                 CNode::Exit => {
                     self.leave(c, t, Some(node), ExitReason::ExitStep, obs);
                     return;

@@ -234,7 +234,8 @@ fn arith(op: BinOp, a: &Val, b: &Val) -> Val {
         (BinOp::Mul, Val::Dur(x), Val::Int(y)) | (BinOp::Mul, Val::Int(y), Val::Dur(x)) => {
             Val::Dur(x.saturating_mul(*y))
         }
-        (BinOp::Add, Val::DateTime(t), Val::Dur(s)) | (BinOp::Add, Val::Dur(s), Val::DateTime(t)) => {
+        (BinOp::Add, Val::DateTime(t), Val::Dur(s))
+        | (BinOp::Add, Val::Dur(s), Val::DateTime(t)) => {
             t.checked_add(*s).map_or(Val::Missing, Val::DateTime)
         }
         (BinOp::Sub, Val::DateTime(t), Val::Dur(s)) => {

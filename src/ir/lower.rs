@@ -618,9 +618,10 @@ impl ExprCx<'_, '_> {
             }),
             ExprKind::Name(n) => match self.model.attr_type(n) {
                 Some(t) => Some(t.clone()),
-                None => self.enum_of(n, hint).map(T::Enum).or_else(|| {
-                    (n == crate::check::model::NOW).then_some(T::DateTime)
-                }),
+                None => self
+                    .enum_of(n, hint)
+                    .map(T::Enum)
+                    .or_else(|| (n == crate::check::model::NOW).then_some(T::DateTime)),
             },
             ExprKind::EventField(f) => self
                 .event

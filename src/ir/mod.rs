@@ -127,7 +127,10 @@ pub enum Type {
     Duration,
     Date,
     Time,
-    Enum { name: String, values: Vec<String> },
+    Enum {
+        name: String,
+        values: Vec<String>,
+    },
     /// An instant, to the second (RFC 3339 in event logs).
     #[serde(rename = "datetime")]
     DateTime,

@@ -352,7 +352,11 @@ impl Walker<'_> {
             ExprKind::Name(n)
                 if n == crate::check::model::NOW
                     && !self.model.attrs.contains_key(n)
-                    && !self.model.enums.values().any(|e| e.values.iter().any(|v| v == n)) => {}
+                    && !self
+                        .model
+                        .enums
+                        .values()
+                        .any(|e| e.values.iter().any(|v| v == n)) => {}
             ExprKind::Name(n) => {
                 let sym = self.name(n, hint);
                 self.push(e.span, sym, false);

@@ -49,7 +49,10 @@ pub enum Literal {
     Bool(bool),
     /// An instant (`2026-03-08T15:00:00-05:00`): seconds since 1970-01-01T00:00:00Z, and the
     /// text as written (the formatter keeps the offset the author chose).
-    DateTime { secs: i64, text: String },
+    DateTime {
+        secs: i64,
+        text: String,
+    },
 }
 
 /// A literal or a bare name (an enum value) where a constant is expected.

@@ -65,8 +65,8 @@ pub(super) fn check(cx: &mut Ctx, e: &Expr, event: Option<&str>) {
 /// Adds the attributes and event fields `cond` compares (`x > now`, `x != ...`) to `out`: in the
 /// block of an `if` on it, a value not set never gets there (every comparison with it is false).
 pub(super) fn guards(cond: &Expr, out: &mut Vec<String>) {
-    match &cond.kind {
-        ExprKind::Binary { op, lhs, rhs } => match op {
+    if let ExprKind::Binary { op, lhs, rhs } = &cond.kind {
+        match op {
             BinOp::And => {
                 guards(lhs, out);
                 guards(rhs, out);
@@ -76,8 +76,7 @@ pub(super) fn guards(cond: &Expr, out: &mut Vec<String>) {
                 names(lhs, out);
                 names(rhs, out);
             }
-        },
-        _ => {}
+        }
     }
 }
 

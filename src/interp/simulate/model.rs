@@ -190,9 +190,7 @@ impl CDraw {
             CDraw::Dec(lo, hi) => Val::Dec(lo + (hi - lo) * rng.unit()),
             CDraw::Dur(lo, span) => Val::Dur(lo.wrapping_add(rng.below(span + 1) as i64)),
             CDraw::Date(lo, span) => Val::Date(lo.wrapping_add(rng.below(span + 1) as i64)),
-            CDraw::DateTime(lo, span) => {
-                Val::DateTime(lo.wrapping_add(rng.below(span + 1) as i64))
-            }
+            CDraw::DateTime(lo, span) => Val::DateTime(lo.wrapping_add(rng.below(span + 1) as i64)),
             // Without the moment of the draw (see `sample_at`): one number taken all the same.
             CDraw::FromNow(_, span) => {
                 rng.below(span + 1);

@@ -354,8 +354,11 @@ impl<'c> WorldWorker<'c> {
             return;
         }
         let mut sub = self.rng.sub(site, nth);
-        self.fields
-            .extend(draws.iter().map(|(n, d)| (n.clone(), d.sample_at(&mut sub, now))));
+        self.fields.extend(
+            draws
+                .iter()
+                .map(|(n, d)| (n.clone(), d.sample_at(&mut sub, now))),
+        );
     }
 
     /// Simulates customer `index` from arrival to the end of the horizon, in every journey.
