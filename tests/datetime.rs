@@ -163,7 +163,7 @@ fn check_text(src: &str) -> (i32, String) {
 #[test]
 fn a_wait_for_an_event_named_until_still_reads_as_one() {
     let (code, out) = check_text(
-        "event go\nevent until\nchannel e\ntouchpoint t { channel e template \"t\" }\njourney j {\n  trigger go\n  onboarding {\n    wait until up to 2d\n    wait until where true\n    send t\n  }\n}\n",
+        "event go\nevent until\nchannel e\ntouchpoint t { channel e template \"t\" }\njourney j {\n  trigger go\n  onboarding {\n    wait until up to 2d\n    wait until where true\n    wait until { send t }\n    wait until\n    send t\n    wait until\n  }\n}\n",
     );
     assert_eq!(code, 0, "{out}");
 }
