@@ -359,7 +359,13 @@ impl Writer<'_> {
                     id.into(),
                     json!({
                         "Type": "Choice",
-                        "Choices": [{ "Variable": path, "IsTimestamp": true, "Next": wait }],
+                        "Choices": [{
+                            "And": [
+                                { "Variable": path, "IsPresent": true },
+                                { "Variable": path, "IsTimestamp": true }
+                            ],
+                            "Next": wait
+                        }],
                         "Default": next_name(next),
                     }),
                 );
