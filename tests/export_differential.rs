@@ -139,6 +139,7 @@ fn payload_json(
                 Val::Dec(d) => json!(d),
                 Val::Str(s) => json!(s.as_ref()),
                 Val::Zone(z) => json!(z.name()),
+                Val::DateTime(t) => json!(journeyc::interp::time::format_rfc3339(*t)),
                 Val::Time(m) => json!(m),
                 Val::Date(_) => json!(v.show(None)),
                 Val::Enum(i) => match types.get(f.as_ref()) {
@@ -317,6 +318,10 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
             let zones = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo"];
             Value::Timezone(zones[rng.below(zones.len() as u64) as usize].to_string())
         }
+        // An instant within the 40 days a generated customer lives, to the half hour.
+        Type::DateTime => Value::DateTime(journeyc::interp::time::format_rfc3339(
+            TEST_EPOCH + rng.below(40 * 48) as i64 * 1_800,
+        )),
     }
 }
 

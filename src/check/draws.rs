@@ -60,8 +60,30 @@ pub fn drawn_value(
                 );
             }
         }
+        ast::PopValue::FromNow(lo, hi) => {
+            if *ty != Type::DateTime {
+                sink.push(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        file,
+                        format!("{name} is {}: `now + ..` draws datetimes", ty.a()),
+                    )
+                    .label(a.span, "a range of datetimes")
+                    .help("`now + 2d..10d` is for a `datetime`; for a duration write `2d..10d`"),
+                );
+            } else if lo.secs > hi.secs {
+                sink.push(
+                    Diagnostic::error(codes::BAD_VALUE, file, "the range is backwards")
+                        .label(lo.span.to(hi.span), "the low end is above the high end")
+                        .help("write the low end first, like `now + 2d..10d`"),
+                );
+            }
+        }
         ast::PopValue::Range(lo, hi) => {
-            if !matches!(ty, Type::Int | Type::Decimal | Type::Duration | Type::Date) {
+            if !matches!(
+                ty,
+                Type::Int | Type::Decimal | Type::Duration | Type::Date | Type::DateTime
+            ) {
                 sink.push(
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
@@ -69,7 +91,7 @@ pub fn drawn_value(
                         format!("{name} is {}: it has no ranges", ty.a()),
                     )
                     .label(a.span, "a range")
-                    .help("ranges are for numbers, durations and dates; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
+                    .help("ranges are for numbers, durations, dates and datetimes; use choices like `\"US\" 60% | \"DE\" 40%` instead"),
                 );
                 return;
             }
@@ -80,6 +102,7 @@ pub fn drawn_value(
                 (Some(Const::Decimal(l)), Some(Const::Decimal(h))) => l > h,
                 (Some(Const::Duration(l)), Some(Const::Duration(h))) => l > h,
                 (Some(Const::Date(l)), Some(Const::Date(h))) => l > h,
+                (Some(Const::DateTime(l)), Some(Const::DateTime(h))) => l > h,
                 _ => false,
             };
             if backwards {

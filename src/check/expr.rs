@@ -10,8 +10,10 @@ use crate::source::FileId;
 use crate::syntax::ast::{self, BinOp, ExprKind, Literal, UnOp, ValueKind};
 
 pub const BUILTIN_TYPES: &[&str] = &[
-    "string", "int", "decimal", "bool", "duration", "date", "time", "timezone",
+    "string", "int", "decimal", "bool", "duration", "date", "time", "timezone", "datetime",
 ];
+
+pub use super::model::NOW;
 
 pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sink) -> Option<Type> {
     Some(match ty.name.as_str() {
@@ -23,6 +25,7 @@ pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sin
         "date" => Type::Date,
         "time" => Type::Time,
         "timezone" => Type::Timezone,
+        "datetime" => Type::DateTime,
         name if model.enums.contains_key(name) => Type::Enum(name.to_string()),
         name => {
             let candidates = BUILTIN_TYPES
@@ -56,6 +59,7 @@ fn literal_type(l: &Literal) -> Type {
         Literal::Time(_) => Type::Time,
         Literal::Date(_) => Type::Date,
         Literal::Bool(_) => Type::Bool,
+        Literal::DateTime { .. } => Type::DateTime,
     }
 }
 
@@ -80,6 +84,7 @@ pub fn const_of(
         (ValueKind::Lit(Literal::Str(s)), Type::Timezone) => {
             Const::Timezone(super::zones::zone_name(file, s, v.span, sink)?)
         }
+        (ValueKind::Lit(Literal::DateTime { secs, .. }), Type::DateTime) => Const::DateTime(*secs),
         (ValueKind::Name(n), Type::Enum(e)) => match model.enum_index(e, n) {
             Some(index) => Const::Enum {
                 ty: e.clone(),
@@ -115,6 +120,9 @@ pub fn const_of(
                 Type::Timezone => {
                     "write an IANA time zone name in double quotes, like \"Europe/Berlin\""
                         .to_string()
+                }
+                Type::DateTime => {
+                    "write an instant with its offset, like `2026-03-08T15:00:00-05:00`".to_string()
                 }
             };
             sink.push(
@@ -448,6 +456,11 @@ impl Typer<'_, '_> {
         if model.untyped_attrs.contains(n) {
             return None;
         }
+        // `now` is no keyword: it names the current instant only where no attribute or enum
+        // value is called `now` (those were found above), so older journeys keep their meaning.
+        if n == NOW {
+            return Some(Type::DateTime);
+        }
         let ident = ast::Ident {
             name: n.to_string(),
             span: e.span,
@@ -548,6 +561,11 @@ impl Typer<'_, '_> {
                         Some(Type::Duration)
                     }
                     (BinOp::Add | BinOp::Sub, Type::Date, Type::Duration) => Some(Type::Date),
+                    (BinOp::Add | BinOp::Sub, Type::DateTime, Type::Duration) => {
+                        Some(Type::DateTime)
+                    }
+                    (BinOp::Add, Type::Duration, Type::DateTime) => Some(Type::DateTime),
+                    (BinOp::Sub, Type::DateTime, Type::DateTime) => Some(Type::Duration),
                     (BinOp::Mul, Type::Duration, Type::Int)
                     | (BinOp::Mul, Type::Int, Type::Duration) => Some(Type::Duration),
                     _ => None,
@@ -558,7 +576,7 @@ impl Typer<'_, '_> {
                         Diagnostic::error(codes::TYPE_MISMATCH, file, format!("cannot apply `{}` to {} and {}", op.symbol(), l.a(), r.a()))
                             .label(lhs.span, l.a())
                             .label(rhs.span, r.a())
-                            .help("arithmetic works on numbers, and `+`/`-` on durations and on a date plus a duration"),
+                            .help("arithmetic works on numbers, and `+`/`-` on durations, on a date or datetime plus a duration, and `-` between two datetimes (a duration)"),
                     ),
                 }
             }

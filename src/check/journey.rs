@@ -12,6 +12,7 @@ use crate::syntax::ast::{self, JourneyPart, SectionKind, StepKind};
 use std::collections::BTreeMap;
 
 mod wait_any;
+mod wait_until;
 
 struct Ctx<'a, 'b> {
     model: &'a Model,
@@ -19,6 +20,9 @@ struct Ctx<'a, 'b> {
     sink: &'b mut Sink,
     used: &'b mut Usage,
     sections: Vec<String>,
+    /// The names the conditions of the enclosing `if`s read: a `wait until` inside `if x > now`
+    /// has its time set (W0417 keeps quiet).
+    guarded: Vec<String>,
 }
 
 impl Ctx<'_, '_> {
@@ -56,6 +60,7 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
         sink,
         used,
         sections,
+        guarded: Vec::new(),
     };
     let mut trigger: Option<Span> = None;
     let mut entry: Option<Span> = None;
@@ -289,10 +294,14 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
                 }
             }
             StepKind::WaitAny(w) => wait_any::check(cx, w, event),
+            StepKind::WaitUntil(e) => wait_until::check(cx, e, event),
             StepKind::If(i) => {
                 for (cond, body) in &i.branches {
                     cx.typer(event).condition(cond);
+                    let depth = cx.guarded.len();
+                    wait_until::guards(cond, &mut cx.guarded);
                     block(cx, body, event);
+                    cx.guarded.truncate(depth);
                 }
                 if let Some(o) = &i.otherwise {
                     block(cx, o, event);

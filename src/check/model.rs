@@ -8,6 +8,10 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use std::collections::BTreeMap;
 
+/// The name of the current instant in expressions. No keyword: it means the current instant
+/// only where no attribute or enum value is called `now`.
+pub const NOW: &str = "now";
+
 /// The type of an attribute, an event field or an expression.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -22,6 +26,8 @@ pub enum Type {
     Enum(String),
     /// An IANA time zone name (`"Asia/Tokyo"`), checked against the bundled zone database.
     Timezone,
+    /// An instant (`2026-03-08T15:00:00-05:00`, `now`), to the second, in UTC.
+    DateTime,
 }
 
 impl Type {
@@ -37,6 +43,7 @@ impl Type {
             Type::Time => "time".into(),
             Type::Enum(e) => e.clone(),
             Type::Timezone => "timezone".into(),
+            Type::DateTime => "datetime".into(),
         }
     }
 
@@ -72,6 +79,8 @@ pub enum Const {
     },
     /// An IANA time zone name, as the bundled database spells it.
     Timezone(String),
+    /// An instant: seconds since 1970-01-01T00:00:00Z.
+    DateTime(i64),
 }
 
 /// Where a declaration was written.

@@ -56,6 +56,7 @@ codes! {
     PAYLOAD_MISSING = "E0215", "payload field missing";
     PAYLOAD_WITHOUT_DATA = "E0216", "payload given to a touchpoint without data";
     SECOND_ZONE_ATTR = "E0224", "a second `timezone` attribute";
+    WAIT_UNTIL_NOT_DATETIME = "E0221", "`wait until` is not given a datetime";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -75,6 +76,8 @@ codes! {
     CAP_EXCEEDED_TOGETHER = "W0407", "journeys together send more than the channel's cap";
     GOAL_TAKES_WAIT = "W0408", "a goal takes the event a wait's block is for";
     LOCAL_WITHOUT_ZONE = "W0419", "`local` time with no `timezone` attribute";
+    WAIT_UNTIL_UNSET = "W0417", "`wait until` reads a time that may not be set";
+    WAIT_UNTIL_PAST = "W0418", "`wait until` a time that does not depend on the customer";
     TEST_INVALID = "E0500", "invalid test";
     SIMULATION_INVALID = "E0600", "invalid simulation";
     SHARES_SUM = "E0601", "population shares do not sum to 100%";
@@ -130,6 +133,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0215" => include_str!("../../docs/codes/E0215.md"),
         "E0216" => include_str!("../../docs/codes/E0216.md"),
         "E0224" => include_str!("../../docs/codes/E0224.md"),
+        "E0221" => include_str!("../../docs/codes/E0221.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),
@@ -149,6 +153,8 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "W0407" => include_str!("../../docs/codes/W0407.md"),
         "W0408" => include_str!("../../docs/codes/W0408.md"),
         "W0419" => include_str!("../../docs/codes/W0419.md"),
+        "W0417" => include_str!("../../docs/codes/W0417.md"),
+        "W0418" => include_str!("../../docs/codes/W0418.md"),
         "E0500" => include_str!("../../docs/codes/E0500.md"),
         "E0600" => include_str!("../../docs/codes/E0600.md"),
         "E0601" => include_str!("../../docs/codes/E0601.md"),

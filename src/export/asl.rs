@@ -346,6 +346,40 @@ impl Writer<'_> {
                     json!({ "Type": "Wait", "Seconds": secs, "Next": next_name(next) }),
                 );
             }
+            NodeKind::WaitUntil { at, next } => {
+                // A time carried in the data waits on its path; arithmetic on it (`x - 24h`)
+                // has no ASL form, so it is refused rather than dropped.
+                let path = match at {
+                    Expr::Attr { .. } | Expr::EventField { .. } => asl_rule::path(at),
+                    _ => None,
+                };
+                let Some(path) = path else {
+                    return Err(self.unsupported(
+                        id,
+                        format!("`wait until {at}` (a `Wait` reads a timestamp from the input, `TimestampPath`: compute the time before the journey, pass it as an attribute and `wait until ATTRIBUTE`)"),
+                    ));
+                };
+                // A time not set (or not a timestamp) continues at once, as the interpreter does.
+                let wait = format!("{id}.wait");
+                out.insert(
+                    id.into(),
+                    json!({
+                        "Type": "Choice",
+                        "Choices": [{
+                            "And": [
+                                { "Variable": path, "IsPresent": true },
+                                { "Variable": path, "IsTimestamp": true }
+                            ],
+                            "Next": wait
+                        }],
+                        "Default": next_name(next),
+                    }),
+                );
+                out.insert(
+                    wait,
+                    json!({ "Type": "Wait", "TimestampPath": path, "Next": next_name(next) }),
+                );
+            }
             NodeKind::WaitEvent {
                 event,
                 condition,

@@ -23,6 +23,8 @@ pub fn path(e: &Expr) -> Option<String> {
     match e {
         Expr::Attr { name } => Some(format!("$.customer.{name}")),
         Expr::EventField { field, .. } => Some(format!("$.event.{field}")),
+        // `now`: the time the Choice state was entered.
+        Expr::Now => Some("$$.State.EnteredTime".to_string()),
         Expr::Engagement { kind, touchpoint } => Some(match kind {
             Engagement::Sent => format!("$.sent.{touchpoint}"),
             Engagement::Opened => format!("$.engagement.Item.opened_{touchpoint}.BOOL"),
@@ -48,9 +50,11 @@ pub fn reads_engagement(e: &Expr) -> bool {
         Expr::Not { expr } | Expr::Neg { expr } => reads_engagement(expr),
         Expr::Binary { lhs, rhs, .. } => reads_engagement(lhs) || reads_engagement(rhs),
         Expr::In { expr, list } => reads_engagement(expr) || list.iter().any(reads_engagement),
-        Expr::Const { .. } | Expr::Attr { .. } | Expr::EventField { .. } | Expr::History { .. } => {
-            false
-        }
+        Expr::Const { .. }
+        | Expr::Attr { .. }
+        | Expr::EventField { .. }
+        | Expr::History { .. }
+        | Expr::Now => false,
     }
 }
 
@@ -87,17 +91,21 @@ enum Kind {
 fn type_kind(t: &Type) -> Kind {
     match t {
         Type::Int | Type::Decimal | Type::Duration | Type::Time => Kind::Numeric,
-        Type::String | Type::Date | Type::Timezone => Kind::String,
+        Type::String | Type::Date | Type::Timezone | Type::DateTime => Kind::String,
         Type::Bool => Kind::Boolean,
         Type::Enum { .. } => Kind::Enum,
     }
 }
+
+/// The type of `now`, which the execution reads from the context object.
+static NOW_TYPE: Type = Type::DateTime;
 
 impl Ctx<'_> {
     fn type_of(&self, e: &Expr) -> Option<&Type> {
         match e {
             Expr::Attr { name } => self.journey.attributes.get(name).map(|a| &a.ty),
             Expr::EventField { event, field } => self.journey.events.get(event)?.fields.get(field),
+            Expr::Now => Some(&NOW_TYPE),
             _ => None,
         }
     }
@@ -253,6 +261,13 @@ impl Ctx<'_> {
                 m.insert(format!("Numeric{suffix}"), json_value(v));
                 Some(J::Object(m))
             }
+            // Instants compare in time order, whatever their offsets (ASL's Timestamp rules).
+            (Kind::String, v @ Value::DateTime(_)) => {
+                let mut m = serde_json::Map::new();
+                m.insert("Variable".into(), J::String(p.into()));
+                m.insert(format!("Timestamp{suffix}"), json_value(v));
+                Some(J::Object(m))
+            }
             (Kind::String, v @ (Value::String(_) | Value::Date(_) | Value::Timezone(_))) => {
                 let mut m = serde_json::Map::new();
                 m.insert("Variable".into(), J::String(p.into()));
@@ -270,7 +285,10 @@ impl Ctx<'_> {
         if kind != type_kind(self.type_of(rhs)?) {
             return None;
         }
+        let instants =
+            |e: &Expr| matches!(e, Expr::Now) || self.type_of(e) == Some(&Type::DateTime);
         let family = match kind {
+            Kind::String if instants(lhs) && instants(rhs) => "Timestamp",
             Kind::Numeric => "Numeric",
             Kind::String => "String",
             Kind::Boolean if matches!(op, BinOp::Eq | BinOp::Ne) => "Boolean",

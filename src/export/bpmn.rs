@@ -458,6 +458,29 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
             out.w.close();
             out.flow(&task, &target(next), None);
         }
+        NodeKind::WaitUntil { at, next } => {
+            let Some(feel) = super::feel_time::instant(at) else {
+                return Err(format!(
+                    "`wait until {at}` (only attributes, event fields, datetimes and `now`, plus or minus durations, have a FEEL form)"
+                ));
+            };
+            out.w.open(
+                "bpmn:intermediateCatchEvent",
+                &[("id", id), ("name", &format!("wait until {at}"))],
+            );
+            out.w.open(
+                "bpmn:timerEventDefinition",
+                &[("id", &format!("{id}.timer"))],
+            );
+            out.w.text(
+                "bpmn:timeDate",
+                &[("xsi:type", "bpmn:tFormalExpression")],
+                &format!("={feel}"),
+            );
+            out.w.close();
+            out.w.close();
+            out.flow(id, &target(next), None);
+        }
         NodeKind::Delay { secs, next } => {
             out.w.open(
                 "bpmn:intermediateCatchEvent",

@@ -49,7 +49,7 @@ fn string(s: &str) -> String {
 /// seconds, times in minutes, dates as text).
 pub fn constant(v: &Value) -> String {
     match v {
-        Value::String(s) | Value::Date(s) | Value::Timezone(s) => string(s),
+        Value::String(s) | Value::Date(s) | Value::Timezone(s) | Value::DateTime(s) => string(s),
         Value::Int(i) => i.to_string(),
         Value::Decimal(d) => format!("{d:?}"),
         Value::Bool(b) => b.to_string(),
@@ -126,6 +126,11 @@ pub fn condition(j: &Journey, e: &Expr) -> Option<String> {
                 "({v} != null and list contains([{}], {v}))",
                 items.join(", ")
             )
+        }
+        Expr::Binary { operator, lhs, rhs }
+            if super::feel_time::is_instant(j, lhs) || super::feel_time::is_instant(j, rhs) =>
+        {
+            super::feel_time::compare(*operator, lhs, rhs, op(*operator)?)?
         }
         Expr::Binary { operator, lhs, rhs } => {
             let o = op(*operator)?;

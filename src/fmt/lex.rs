@@ -107,6 +107,30 @@ fn string_end(b: &[u8], mut i: usize) -> usize {
     (i + 1).min(b.len())
 }
 
+/// The end of a datetime (`2026-03-08T15:00:00-05:00`) whose date and hour were read up to
+/// `end`: its minutes, seconds, fraction and offset, so the literal stays one token. A date
+/// alone ends at `end`.
+fn datetime_end(b: &[u8], start: usize, mut end: usize) -> usize {
+    let digit_at = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+    if !matches!(b.get(start + 10), Some(b'T' | b't')) {
+        return end;
+    }
+    while b.get(end) == Some(&b':') && digit_at(end + 1) {
+        end = word_end(b, end + 1);
+    }
+    if b.get(end) == Some(&b'.') && digit_at(end + 1) {
+        end = word_end(b, end + 1);
+    }
+    if matches!(b.get(end), Some(b'+' | b'-'))
+        && digit_at(end + 1)
+        && digit_at(end + 2)
+        && b.get(end + 3) == Some(&b':')
+    {
+        end = word_end(b, end + 4);
+    }
+    end
+}
+
 /// Integers, decimals, percentages, durations (`1d12h`), times (`21:00`) and dates.
 fn number_end(b: &[u8], start: usize) -> usize {
     let digit_at = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
@@ -118,7 +142,8 @@ fn number_end(b: &[u8], start: usize) -> usize {
         && digit_at(i + 2)
         && b.get(i + 3) == Some(&b'-')
     {
-        return word_end(b, i + 4);
+        let end = word_end(b, i + 4);
+        return datetime_end(b, start, end);
     }
     if b.get(i) == Some(&b':') && digit_at(i + 1) {
         return word_end(b, i + 1);
@@ -153,6 +178,20 @@ mod tests {
         assert_eq!(
             texts("x == 2026-12-01 and event.plan"),
             ["x", "==", "2026-12-01", "and", "event", ".", "plan"]
+        );
+        assert_eq!(
+            texts("at = 2026-03-08T15:00:00-05:00 - 24h, b = 2026-03-08T20:00Z"),
+            [
+                "at",
+                "=",
+                "2026-03-08T15:00:00-05:00",
+                "-",
+                "24h",
+                ",",
+                "b",
+                "=",
+                "2026-03-08T20:00Z"
+            ]
         );
         assert_eq!(
             texts("upgrade plan a -> b"),

@@ -173,6 +173,9 @@ pub enum Park {
     Wait { node: usize, until: Option<Instant> },
     /// A send deferred by quiet hours.
     Deferred { node: usize, until: Instant },
+    /// `wait until EXPR` at node `node`: continue at `until`, the instant the expression named
+    /// when last evaluated (on arrival, and again after each identify).
+    Until { node: usize, until: Instant },
 }
 
 /// One entry's state.
@@ -259,7 +262,9 @@ impl Customer {
     /// When the customer's next timer fires, if any.
     pub fn deadline(&self) -> Option<Instant> {
         match &self.run.as_ref()?.park {
-            Park::Delay { until, .. } | Park::Deferred { until, .. } => Some(*until),
+            Park::Delay { until, .. }
+            | Park::Deferred { until, .. }
+            | Park::Until { until, .. } => Some(*until),
             Park::Wait { until, .. } => *until,
             Park::Running => None,
         }
@@ -431,7 +436,44 @@ impl<'p> Engine<'p> {
                 let next = self.deliver(c, node, t, obs);
                 self.proceed(c, next, t, obs);
             }
+            Park::Until { node, .. } => {
+                let next = match &self.program.nodes[node] {
+                    CNode::WaitUntil { next, .. } => *next,
+                    _ => None,
+                };
+                self.proceed(c, next, t, obs);
+            }
             Park::Running => {}
+        }
+    }
+
+    /// The instant a `wait until` parks until: `Err` with the reason when there is none to wait
+    /// for (the time is not set, or is not after `t`), and the customer continues at once.
+    fn until(&self, c: &Customer, at: &CExpr, t: Instant) -> Result<Instant, String> {
+        match self.eval_in_run(c, at, t) {
+            Val::DateTime(d) if d > t => Ok(d),
+            Val::DateTime(d) => Err(format!(
+                "its time, {}, was already past",
+                super::time::format_rfc3339(d)
+            )),
+            _ => Err("its time was not set".to_string()),
+        }
+    }
+
+    /// After an identify at `t`: a customer parked in `wait until` waits for the time the
+    /// expression names now (an appointment moved). A time now past or no longer set fires at
+    /// `t`, so the customer continues at once.
+    pub fn retime(&self, c: &mut Customer, t: Instant) {
+        let Some(Park::Until { node, .. }) = c.run.as_ref().map(|r| &r.park) else {
+            return;
+        };
+        let node = *node;
+        let CNode::WaitUntil { at, .. } = &self.program.nodes[node] else {
+            return;
+        };
+        let until = self.until(c, at, t).unwrap_or(t);
+        if let Some(run) = c.run.as_mut() {
+            run.park = Park::Until { node, until };
         }
     }
 
@@ -945,6 +987,26 @@ impl<'p> Engine<'p> {
                     *next
                 }
                 CNode::Goto { next } => Some(*next),
+                CNode::WaitUntil { at, next } => match self.until(c, at, t) {
+                    Ok(until) => {
+                        if let Some(run) = c.run.as_mut() {
+                            run.park = Park::Until { node, until };
+                        }
+                        return;
+                    }
+                    Err(why) => {
+                        if obs.wants_detail() {
+                            let head = match p.ir.nodes.get(node).map(|n| &n.kind) {
+                                Some(crate::ir::NodeKind::WaitUntil { at, .. }) => {
+                                    format!("`wait until {at}`")
+                                }
+                                _ => "`wait until`".to_string(),
+                            };
+                            obs.detail(t, Some(node), format!("{head} did not wait: {why}"));
+                        }
+                        *next
+                    }
+                },
                 CNode::Exit => {
                     self.leave(c, t, Some(node), ExitReason::ExitStep, obs);
                     return;

@@ -15,7 +15,7 @@ pub fn inputs(e: &ir::Expr, out: &mut Vec<ir::Expr>) {
                 out.push(e.clone());
             }
         }
-        ir::Expr::Const { .. } => {}
+        ir::Expr::Const { .. } | ir::Expr::Now => {}
         ir::Expr::Not { expr } | ir::Expr::Neg { expr } => inputs(expr, out),
         ir::Expr::Binary { lhs, rhs, .. } => {
             inputs(lhs, out);

@@ -75,6 +75,7 @@ pub fn value_json(v: &Val, enum_values: Option<&[String]>) -> Json {
             .unwrap_or_else(|| Json::String(d.to_string())),
         Val::Str(s) => Json::String(s.to_string()),
         Val::Zone(z) => Json::String(z.name().to_string()),
+        Val::DateTime(t) => Json::String(super::time::format_rfc3339(*t)),
         Val::Date(_) | Val::Time(_) | Val::Enum(_) => Json::String(v.show(enum_values)),
     }
 }

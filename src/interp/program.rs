@@ -27,6 +27,8 @@ pub enum CExpr {
     Neg(Box<CExpr>),
     Bin(BinOp, Box<CExpr>, Box<CExpr>),
     In(Box<CExpr>, Vec<CExpr>),
+    /// `now`: the time of the evaluation.
+    Now,
 }
 
 /// An event as the interpreter sees it: its id in the program (if the journey knows it) and
@@ -90,6 +92,11 @@ pub enum CNode {
         next: usize,
     },
     Exit,
+    /// `wait until AT`: parks until the instant `at` evaluates to.
+    WaitUntil {
+        at: CExpr,
+        next: Next,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -237,6 +244,7 @@ impl Names<'_> {
                     count: *of == HistoryOf::Count,
                 }
             }
+            ir::Expr::Now => CExpr::Now,
             ir::Expr::Not { expr } => CExpr::Not(Box::new(self.expr(expr)?)),
             ir::Expr::Neg { expr } => CExpr::Neg(Box::new(self.expr(expr)?)),
             ir::Expr::Binary { operator, lhs, rhs } => CExpr::Bin(
@@ -326,6 +334,10 @@ impl Program {
                     touchpoint: *names.touchpoints.get(touchpoint.as_str()).ok_or_else(|| {
                         ProgramError(format!("unknown touchpoint `{touchpoint}`"))
                     })?,
+                    next: names.next(next)?,
+                },
+                NodeKind::WaitUntil { at, next } => CNode::WaitUntil {
+                    at: names.expr(at)?,
                     next: names.next(next)?,
                 },
                 NodeKind::Delay { secs: s, next } => CNode::Delay {

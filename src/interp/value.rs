@@ -26,6 +26,8 @@ pub enum Val {
     Enum(u32),
     /// A time zone (`timezone`); its name in state files.
     Zone(super::zone::Zone),
+    /// An instant: seconds since 1970-01-01T00:00:00Z.
+    DateTime(i64),
 }
 
 impl Val {
@@ -41,6 +43,9 @@ impl Val {
             ir::Value::Enum(e) => Val::Enum(e.index as u32),
             ir::Value::Timezone(z) => super::zone::Zone::get(z)
                 .map(Val::Zone)
+                .unwrap_or(Val::Missing),
+            ir::Value::DateTime(s) => super::time::parse_rfc3339(s)
+                .map(Val::DateTime)
                 .unwrap_or(Val::Missing),
         }
     }
@@ -63,6 +68,7 @@ impl Val {
                 format!("{y:04}-{m:02}-{dd:02}")
             }
             Val::Time(t) => format!("{:02}:{:02}", t / 60, t % 60),
+            Val::DateTime(t) => super::time::format_rfc3339(*t),
             Val::Enum(i) => enum_values
                 .and_then(|v| v.get(*i as usize))
                 .cloned()
@@ -143,7 +149,9 @@ pub fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
         (Val::Int(x), Val::Int(y)) => Some(x.cmp(y)),
         (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
         (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
-        (Val::Dur(x), Val::Dur(y)) | (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
+        (Val::Dur(x), Val::Dur(y))
+        | (Val::Date(x), Val::Date(y))
+        | (Val::DateTime(x), Val::DateTime(y)) => Some(x.cmp(y)),
         (Val::Time(x), Val::Time(y)) | (Val::Enum(x), Val::Enum(y)) => Some(x.cmp(y)),
         // Zones compare by name (only `==`, `!=` and `in` are allowed on them); a zone also
         // equals a string holding its name, so `tz == "Asia/Tokyo"` reads as written.
@@ -180,6 +188,8 @@ pub fn eval(e: &CExpr, env: &Env) -> Val {
             }
             None => Val::Missing,
         },
+        // Where no clock is at hand (a behaviour rule's `where`), `now` is not set.
+        CExpr::Now => env.history.map_or(Val::Missing, |(_, t)| Val::DateTime(t)),
         CExpr::Not(x) => match eval(x, env) {
             Val::Bool(b) => Val::Bool(!b),
             _ => Val::Bool(true),
@@ -236,6 +246,16 @@ fn arith(op: BinOp, a: &Val, b: &Val) -> Val {
         (BinOp::Sub, Val::Dur(x), Val::Dur(y)) => Val::Dur(x.saturating_sub(*y)),
         (BinOp::Mul, Val::Dur(x), Val::Int(y)) | (BinOp::Mul, Val::Int(y), Val::Dur(x)) => {
             Val::Dur(x.saturating_mul(*y))
+        }
+        (BinOp::Add, Val::DateTime(t), Val::Dur(s))
+        | (BinOp::Add, Val::Dur(s), Val::DateTime(t)) => {
+            t.checked_add(*s).map_or(Val::Missing, Val::DateTime)
+        }
+        (BinOp::Sub, Val::DateTime(t), Val::Dur(s)) => {
+            t.checked_sub(*s).map_or(Val::Missing, Val::DateTime)
+        }
+        (BinOp::Sub, Val::DateTime(a), Val::DateTime(b)) => {
+            a.checked_sub(*b).map_or(Val::Missing, Val::Dur)
         }
         (BinOp::Add, Val::Date(d), Val::Dur(s)) => Val::Date(d + s.div_euclid(86_400)),
         (BinOp::Sub, Val::Date(d), Val::Dur(s)) => Val::Date(d - s.div_euclid(86_400)),

@@ -36,7 +36,8 @@ fn precedence(e: &Expr) -> u8 {
         | Expr::Attr { .. }
         | Expr::EventField { .. }
         | Expr::Engagement { .. }
-        | Expr::History { .. } => 9,
+        | Expr::History { .. }
+        | Expr::Now => 9,
     }
 }
 
@@ -67,6 +68,7 @@ fn write_at(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
     match e {
         Expr::Const { value } => write!(f, "{value}"),
         Expr::Attr { name } => write!(f, "{name}"),
+        Expr::Now => write!(f, "now"),
         Expr::EventField { field, .. } => write!(f, "event.{field}"),
         Expr::Engagement { kind, touchpoint } => {
             let func = match kind {
@@ -134,6 +136,7 @@ impl fmt::Display for Value {
             Value::Time(m) => write!(f, "{:02}:{:02}", m / 60, m % 60),
             Value::Enum(e) => write!(f, "{}", e.value),
             Value::Timezone(z) => write!(f, "{z:?}"),
+            Value::DateTime(t) => write!(f, "{t}"),
         }
     }
 }

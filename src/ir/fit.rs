@@ -84,6 +84,7 @@ fn values(kind: &DrawKind) -> Vec<&Value> {
         DrawKind::Fixed(v) => vec![v],
         DrawKind::Choices(cs) => cs.iter().map(|(v, _)| v).collect(),
         DrawKind::Range(a, b) => vec![a, b],
+        DrawKind::FromNow(..) => Vec::new(),
     }
 }
 
@@ -111,6 +112,10 @@ fn expr_misfits(e: &Expr, journey: &Journey, out: &mut Vec<String>) {
         Expr::History { .. } => out.push(format!(
             "a behaviour rule's `where` reads `{e}`, but history is read by journey conditions only"
         )),
+        // A rule's `where` is decided with no clock at hand: `now` is not set there.
+        Expr::Now => out.push(
+            "a behaviour rule's `where` reads `now`, which only journey conditions can".to_string(),
+        ),
         Expr::Not { expr } | Expr::Neg { expr } => expr_misfits(expr, journey, out),
         Expr::Binary { lhs, rhs, .. } => {
             expr_misfits(lhs, journey, out);
@@ -141,6 +146,7 @@ fn holds(ty: &Type, v: &Value) -> bool {
         | (Type::Date, Value::Date(_))
         | (Type::Time, Value::Time(_))
         | (Type::Timezone, Value::Timezone(_)) => true,
+        | (Type::DateTime, Value::DateTime(_)) => true,
         (Type::Enum { name, values }, Value::Enum(ev)) => {
             *name == ev.enum_name && values.get(ev.index) == Some(&ev.value)
         }

@@ -74,6 +74,7 @@ fn label_and_shape(n: &Node, j: &Journey) -> (String, Shape) {
             (format!("send {touchpoint}{channel}"), Shape::Box)
         }
         NodeKind::Delay { secs, .. } => (format!("wait {}", duration(*secs)), Shape::Box),
+        NodeKind::WaitUntil { at, .. } => (format!("wait until {at}"), Shape::Box),
         NodeKind::WaitEvent {
             event,
             condition,
@@ -136,6 +137,7 @@ fn edges_of(n: &Node) -> Vec<Edge> {
         }
         | NodeKind::Send { next, .. }
         | NodeKind::Delay { next, .. }
+        | NodeKind::WaitUntil { next, .. }
         | NodeKind::Milestone { next, .. }
         | NodeKind::Set { next, .. } => vec![edge(next, None)],
         NodeKind::WaitEvent {

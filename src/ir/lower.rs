@@ -221,7 +221,10 @@ fn push_decimal(s: &mut String, n: usize) {
 fn step_keyword(k: &StepKind) -> &'static str {
     match k {
         StepKind::Send(_) => "send",
-        StepKind::Wait(_) | StepKind::WaitEvent(_) | StepKind::WaitAny(_) => "wait",
+        StepKind::Wait(_)
+        | StepKind::WaitEvent(_)
+        | StepKind::WaitAny(_)
+        | StepKind::WaitUntil(_) => "wait",
         StepKind::If(_) => "if",
         StepKind::Split(_) => "split",
         StepKind::Milestone(_) => "milestone",
@@ -463,6 +466,10 @@ impl<'a> Lowerer<'a> {
                 )
             }
             StepKind::Wait(d) => self.push(id.into(), span, NodeKind::Delay { secs: d.secs, next }),
+            StepKind::WaitUntil(e) => {
+                let at = self.cx(event).expr(e, Some(&crate::check::Type::DateTime));
+                self.push(id.into(), span, NodeKind::WaitUntil { at, next });
+            }
             StepKind::WaitEvent(w) => {
                 let on_prefix = concat(&[id, ".event"]);
                 let to_prefix = concat(&[id, ".timeout"]);
@@ -648,10 +655,14 @@ impl ExprCx<'_, '_> {
                 Literal::Time(_) => T::Time,
                 Literal::Date(_) => T::Date,
                 Literal::Bool(_) => T::Bool,
+                Literal::DateTime { .. } => T::DateTime,
             }),
             ExprKind::Name(n) => match self.model.attr_type(n) {
                 Some(t) => Some(t.clone()),
-                None => self.enum_of(n, hint).map(T::Enum),
+                None => self
+                    .enum_of(n, hint)
+                    .map(T::Enum)
+                    .or_else(|| (n == crate::check::model::NOW).then_some(T::DateTime)),
             },
             ExprKind::EventField(f) => self
                 .event
@@ -698,6 +709,8 @@ impl ExprCx<'_, '_> {
                             }),
                         }
                     }
+                    // `now` where no attribute or enum value has that name (as the checker).
+                    None if n == crate::check::model::NOW => Expr::Now,
                     // Unreachable after a clean check, which resolves every name.
                     None => Expr::Attr { name: n.clone() },
                 }
@@ -782,6 +795,11 @@ fn lower_binop(op: ast::BinOp) -> BinOp {
     }
 }
 
+/// An instant as the spec writes it: RFC 3339 in UTC.
+pub fn fmt_datetime(secs: i64) -> String {
+    crate::interp::time::format_rfc3339(secs)
+}
+
 fn fmt_date(d: ast::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
 }
@@ -797,6 +815,7 @@ fn lower_literal(l: &Literal) -> Value {
         Literal::Time(m) => Value::Time(*m),
         Literal::Date(d) => Value::Date(fmt_date(*d)),
         Literal::Bool(b) => Value::Bool(*b),
+        Literal::DateTime { secs, .. } => Value::DateTime(fmt_datetime(*secs)),
     }
 }
 
@@ -809,6 +828,7 @@ fn lower_const(c: &Const) -> Value {
         Const::Duration(s) => Value::Duration(*s),
         Const::Date(d) => Value::Date(fmt_date(*d)),
         Const::Time(m) => Value::Time(*m),
+        Const::DateTime(s) => Value::DateTime(fmt_datetime(*s)),
         Const::Enum { ty, value, index } => Value::Enum(EnumValue {
             enum_name: ty.clone(),
             value: value.clone(),
@@ -828,6 +848,7 @@ fn lower_type(model: &Model, t: &check::Type) -> Type {
         check::Type::Date => Type::Date,
         check::Type::Time => Type::Time,
         check::Type::Timezone => Type::Timezone,
+        check::Type::DateTime => Type::DateTime,
         check::Type::Enum(name) => Type::Enum {
             name: name.clone(),
             values: model
@@ -984,6 +1005,7 @@ pub fn walk_expr<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
         | Expr::Attr { .. }
         | Expr::EventField { .. }
         | Expr::Engagement { .. }
-        | Expr::History { .. } => {}
+        | Expr::History { .. }
+        | Expr::Now => {}
     }
 }

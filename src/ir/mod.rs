@@ -138,6 +138,9 @@ pub enum Type {
     },
     /// An IANA time zone name.
     Timezone,
+    /// An instant, to the second (RFC 3339 in event logs).
+    #[serde(rename = "datetime")]
+    DateTime,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -283,6 +286,13 @@ pub enum NodeKind {
         value: Expr,
         next: Option<NodeId>,
     },
+    /// `wait until EXPR`: waits until the instant `at` (a datetime expression). A time already
+    /// past, or not set, continues at once; the time is evaluated again when the customer's
+    /// attributes change while waiting (docs/semantics.md, "Waiting until a datetime").
+    WaitUntil {
+        at: Expr,
+        next: Option<NodeId>,
+    },
     /// `goto STAGE`: continues at that stage's entry node. (Named `target`, not `stage`: a
     /// node's own `stage` field sits beside it in the spec.)
     Goto {
@@ -335,6 +345,9 @@ pub enum Value {
     Enum(EnumValue),
     /// An IANA time zone name, `"Asia/Tokyo"`.
     Timezone(String),
+    /// An instant, RFC 3339 in UTC: `2026-03-08T20:00:00Z`.
+    #[serde(rename = "datetime")]
+    DateTime(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -392,6 +405,8 @@ pub enum Expr {
         expr: Box<Expr>,
         list: Vec<Expr>,
     },
+    /// `now`: the current instant (a datetime).
+    Now,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -94,6 +94,9 @@ pub fn value_of(model: &Model, v: &ast::Value, ty: &Type) -> Option<Value> {
         }
         (ValueKind::Lit(Literal::Time(t)), Type::Time) => Value::Time(*t),
         (ValueKind::Lit(Literal::Str(s)), Type::Timezone) => Value::Timezone(s.clone()),
+        (ValueKind::Lit(Literal::DateTime { secs, .. }), Type::DateTime) => {
+            Value::DateTime(super::lower::fmt_datetime(*secs))
+        }
         (ValueKind::Name(n), Type::Enum(e)) => Value::Enum(super::EnumValue {
             enum_name: e.clone(),
             value: n.clone(),

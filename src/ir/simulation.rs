@@ -60,6 +60,8 @@ pub enum DrawKind {
     Choices(Vec<(Value, u32)>),
     /// Uniform between the two ends, both included (ints, decimals, durations, dates).
     Range(Value, Value),
+    /// A datetime between the two durations (seconds) after the moment of the draw.
+    FromNow(u64, u64),
 }
 
 /// What a behaviour rule produces.
@@ -164,6 +166,7 @@ fn draw(model: &Model, a: &ast::PopAssign, ty: &Type) -> Option<Draw> {
                 .map(|(v, pct, _)| Some((value_of(model, v, ty)?, percent_to_bp(*pct))))
                 .collect::<Option<Vec<_>>>()?,
         ),
+        ast::PopValue::FromNow(lo, hi) => DrawKind::FromNow(lo.secs, hi.secs),
         ast::PopValue::Range(lo, hi) => {
             DrawKind::Range(value_of(model, lo, ty)?, value_of(model, hi, ty)?)
         }

@@ -54,6 +54,9 @@ fn history_word(text: &str, word: &str, end: usize) -> Option<&'static str> {
         "happened" if call => "`happened(EVENT) within D`: whether the event arrived for the customer in the last `D` (any journey's knowledge; a moment exactly `D` ago included). A `bool`.",
         "count" if call => "`count(EVENT within D)`: how many of the event arrived for the customer in the last `D` (a moment exactly `D` ago included). An `int`: `count(order_placed within 30d) >= 3`.",
         "sent" if call => "`sent(TOUCHPOINT)`: whether the touchpoint was sent in this entry of this journey. `sent(TOUCHPOINT) within D`: whether it was sent to the customer in the last `D`, by any journey, in any entry.",
+        // `now` and `until` only reach here when no attribute or enum value takes the name.
+        "now" => "`now`: the current instant, a `datetime` (the time of the event, identify or timer being handled). `now + 2d`, `next_appointment - now` (a `duration`).",
+        "until" => "`wait until DATETIME`: waits until that instant; a time already past or not set does not wait, and an identify that changes it while the customer waits moves the wait.",
         "within" => "`within D`: a window. After `sent(T)` or `happened(E)`, and inside `count(E within D)`, it reads the customer's history across entries and journeys; the world remembers only what some condition reads, for its longest window. After a goal (`goal E within D`) or `converts E within D`, it bounds the time to convert.",
         _ => return None,
     })
@@ -278,6 +281,7 @@ fn const_text(c: &Const) -> String {
         Const::Duration(s) => units::duration(*s),
         Const::Date(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
         Const::Time(t) => hhmm(*t),
+        Const::DateTime(s) => crate::interp::time::format_rfc3339(*s),
         Const::Enum { value, .. } => value.clone(),
         Const::Timezone(z) => format!("{z:?}"),
     }

@@ -301,6 +301,7 @@ impl Walker<'_> {
                 }
             }
             StepKind::Wait(_) | StepKind::Exit => {}
+            StepKind::WaitUntil(e) => self.expr(e, None),
             StepKind::WaitEvent(w) => {
                 self.clause(&w.event, w.condition.as_ref());
                 if let Some(on) = &w.on_event {
@@ -385,6 +386,16 @@ impl Walker<'_> {
     fn expr(&mut self, e: &ast::Expr, hint: Option<&str>) {
         match &e.kind {
             ExprKind::Lit(_) => {}
+            // `now` with no attribute or enum value of that name is the current instant: no
+            // symbol (hover explains the word, rename leaves it alone).
+            ExprKind::Name(n)
+                if n == crate::check::model::NOW
+                    && !self.model.attrs.contains_key(n)
+                    && !self
+                        .model
+                        .enums
+                        .values()
+                        .any(|e| e.values.iter().any(|v| v == n)) => {}
             ExprKind::Name(n) => {
                 let sym = self.name(n, hint);
                 self.push(e.span, sym, false);
@@ -626,6 +637,7 @@ impl Walker<'_> {
                 self.value(lo, ty);
                 self.value(hi, ty);
             }
+            ast::PopValue::FromNow(..) => {}
         }
     }
 

@@ -47,6 +47,12 @@ pub enum Literal {
     Time(u32),
     Date(Date),
     Bool(bool),
+    /// An instant (`2026-03-08T15:00:00-05:00`): seconds since 1970-01-01T00:00:00Z, and the
+    /// text as written (the formatter keeps the offset the author chose).
+    DateTime {
+        secs: i64,
+        text: String,
+    },
 }
 
 /// A literal or a bare name (an enum value) where a constant is expected.
@@ -374,6 +380,8 @@ pub enum StepKind {
     },
     Goto(Ident),
     Exit,
+    /// `wait until EXPR`: waits until the instant EXPR (a datetime) names.
+    WaitUntil(Expr),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -621,6 +629,9 @@ pub enum PopValue {
     Choices(Vec<(Value, f64, Span)>),
     /// A uniform range, both ends included.
     Range(Value, Value),
+    /// `now + LO..HI`: a datetime drawn uniformly between `LO` and `HI` after the moment of
+    /// the draw, both ends included.
+    FromNow(Dur, Dur),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -204,6 +204,23 @@ impl Builder {
                     })
                 }
             },
+            Rule::datetime => match literals::datetime(text) {
+                Ok(secs) => Literal::DateTime {
+                    secs,
+                    text: text.to_string(),
+                },
+                Err(msg) => {
+                    self.bad_literal(
+                        span,
+                        msg,
+                        "write an instant as RFC 3339 with its offset, like `2026-03-08T15:00:00-05:00` or `2026-03-08T20:00:00Z`",
+                    );
+                    Literal::DateTime {
+                        secs: 0,
+                        text: text.to_string(),
+                    }
+                }
+            },
             Rule::time => match literals::time(text) {
                 Ok(t) => Literal::Time(t),
                 Err(msg) => {
@@ -693,6 +710,11 @@ impl Builder {
                 StepKind::WaitEvent(w)
             }
             Rule::wait_any => self.wait_any(span, it),
+            Rule::wait_until => {
+                // `until` is its own token; the expression follows it.
+                let e = it.find(|p| p.as_rule() == Rule::expr)?;
+                StepKind::WaitUntil(self.expr(e))
+            }
             Rule::if_step => {
                 let mut branches = Vec::new();
                 let mut otherwise = None;
@@ -1202,6 +1224,18 @@ impl Builder {
                     })
                     .collect(),
             ),
+            Some(v) if v.as_rule() == Rule::pop_now_range => {
+                let mut ri = v.into_inner().filter(|x| x.as_rule() == Rule::duration);
+                let lo = ri.next().map(|x| self.dur(x));
+                let hi = ri.next().map(|x| self.dur(x));
+                match (lo, hi) {
+                    (Some(lo), Some(hi)) => PopValue::FromNow(lo, hi),
+                    _ => PopValue::Fixed(Value {
+                        kind: ValueKind::Lit(Literal::Int(0)),
+                        span,
+                    }),
+                }
+            }
             Some(v) if v.as_rule() == Rule::pop_range => {
                 let mut ri = v.into_inner();
                 let lo = ri.next().map(|x| self.value(x));

@@ -90,6 +90,15 @@ pub fn date(text: &str) -> Result<Date, String> {
     Ok(Date { year, month, day })
 }
 
+/// Seconds since 1970-01-01T00:00:00Z of an RFC 3339 instant with its offset
+/// (`2026-03-08T15:00:00-05:00`). Fractions of a second are dropped: the interpreter's clock
+/// ticks in seconds. Read by jiff, which knows the calendar.
+pub fn datetime(text: &str) -> Result<i64, String> {
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_second())
+        .map_err(|_| format!("`{text}` is not an instant in the calendar"))
+}
+
 pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -137,6 +146,22 @@ pub fn string(inner: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod datetime_tests {
+    use super::datetime;
+
+    #[test]
+    fn datetimes_read_their_offset() {
+        assert_eq!(datetime("2026-03-08T15:00:00-05:00"), Ok(1_773_000_000));
+        assert_eq!(datetime("2026-03-08T20:00:00Z"), Ok(1_773_000_000));
+        assert_eq!(datetime("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(datetime("1970-01-01T01:00+01:00"), Ok(0));
+        assert_eq!(datetime("1970-01-01T00:00:01.9Z"), Ok(1));
+        assert!(datetime("2026-02-30T10:00:00Z").is_err());
+        assert!(datetime("2026-01-01T25:00:00Z").is_err());
+    }
 }
 
 #[cfg(test)]

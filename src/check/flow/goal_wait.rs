@@ -166,6 +166,7 @@ fn most_elapsed(cx: &Ctx, g: &Graph, n: NodeId, i: usize) -> Option<u64> {
                 None => 0,
             }
         }
+        (NodeKind::WaitUntil(_), _) => return None,
         // Any other step that makes time pass: no bound is known here.
         _ if g.passes_time(n) => return None,
         _ => 0,

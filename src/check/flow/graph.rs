@@ -17,6 +17,9 @@ pub enum NodeKind<'a> {
     Enter,
     Send(&'a ast::Ident),
     Delay(u64),
+    /// `wait until EXPR`: no bound on the time it takes, and possibly none at all (a time
+    /// already past), so it does not count as passing time.
+    WaitUntil(&'a Expr),
     Wait(&'a ast::WaitEvent),
     /// `wait up to D { on E { ... } ... }`: one `On` edge per branch and one `Timeout` edge.
     WaitAny(&'a ast::WaitAny),
@@ -163,6 +166,7 @@ impl<'a> Graph<'a> {
                     StepKind::Set { attr, value } => NodeKind::Set { attr, value },
                     StepKind::Goto(t) => NodeKind::Goto(t),
                     StepKind::Exit => NodeKind::Exit,
+                    StepKind::WaitUntil(e) => NodeKind::WaitUntil(e),
                 };
                 // A send's `with { ... }` may span lines: what is said about the send points at
                 // `send T`.
@@ -182,7 +186,8 @@ impl<'a> Graph<'a> {
                 StepKind::Send(_)
                 | StepKind::Wait(_)
                 | StepKind::Milestone(_)
-                | StepKind::Set { .. } => self.link(id, next, EdgeKind::Next),
+                | StepKind::Set { .. }
+                | StepKind::WaitUntil(_) => self.link(id, next, EdgeKind::Next),
                 StepKind::WaitEvent(w) => {
                     let on_event = self.opt_block(w.on_event.as_ref(), next, section);
                     self.link(id, on_event, EdgeKind::Event);

@@ -128,6 +128,7 @@ fn step_words(step: &Step) -> String {
     match &step.kind {
         StepKind::Send(t) => format!("send {}", t.name),
         StepKind::Wait(d) => format!("wait {}", text::dur(d.secs)),
+        StepKind::WaitUntil(e) => format!("wait until {}", text::expr(e)),
         StepKind::WaitEvent(w) => text::wait(w),
         StepKind::WaitAny(w) => text::wait_any(w),
         StepKind::If(i) => format!(

@@ -127,6 +127,7 @@ fn literal(l: &Literal) -> String {
         }
         Literal::Percent(p) => format!("{p}%"),
         Literal::Duration(s) => dur(*s),
+        Literal::DateTime { text, .. } => text.clone(),
         Literal::Time(m) => format!("{:02}:{:02}", m / 60, m % 60),
         Literal::Date(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
         Literal::Bool(b) => b.to_string(),

@@ -101,6 +101,8 @@ pub fn coerce(v: &Json, ty: &Type) -> Result<(Val, Option<Coercion>), String> {
         (Type::Date, Json::String(s)) => {
             parse_date(s).map_or_else(|| Err(fail()), |d| exact(Val::Date(d)))
         }
+        (Type::DateTime, Json::String(s)) => crate::interp::time::parse_rfc3339(s)
+            .map_or_else(|_| Err(fail()), |t| exact(Val::DateTime(t))),
         (Type::Time, Json::String(s)) => {
             let (h, m) = s.split_once(':').ok_or_else(fail)?;
             let (h, m): (u32, u32) = (
@@ -171,6 +173,9 @@ pub fn type_words(ty: &Type) -> String {
         Type::Duration => "a number of seconds".into(),
         Type::Date => "a date like \"2026-12-01\"".into(),
         Type::Time => "a time like \"21:00\"".into(),
+        Type::DateTime => {
+            "an RFC 3339 instant with its offset like \"2026-03-08T15:00:00-05:00\"".into()
+        }
         Type::Enum { name, values } => format!("one of {name}'s values ({})", values.join(", ")),
         Type::Timezone => "an IANA time zone name like \"Europe/Berlin\"".into(),
     }

@@ -607,6 +607,13 @@ fn check_world(cast: &Cast, w: &World) -> Result<(), String> {
                         crate::interp::engine::Park::Delay { next, .. } => next.is_none_or(node_ok),
                         crate::interp::engine::Park::Wait { node, .. }
                         | crate::interp::engine::Park::Deferred { node, .. } => node_ok(*node),
+                        crate::interp::engine::Park::Until { node, .. } => {
+                            node_ok(*node)
+                                && matches!(
+                                    p.nodes[*node],
+                                    crate::interp::program::CNode::WaitUntil { .. }
+                                )
+                        }
                     }
             });
         if !ok {

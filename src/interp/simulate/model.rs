@@ -7,6 +7,7 @@
 use super::rng::Source;
 use super::SimError;
 use crate::interp::program::{CExpr, Program};
+use crate::interp::time::Instant;
 use crate::interp::value::Val;
 use crate::ir::simulation::{Draw, DrawKind, Simulation, Subject};
 use crate::ir::Engagement;
@@ -52,6 +53,10 @@ pub enum CDraw {
     Dec(f64, f64),
     Dur(i64, u64),
     Date(i64, u64),
+    /// Seconds since the epoch: the low end and the span.
+    DateTime(i64, u64),
+    /// `now + LO..HI`: seconds after the moment of the draw, the low end and the span.
+    FromNow(i64, u64),
 }
 
 #[derive(Clone, Debug)]
@@ -142,9 +147,9 @@ impl Model {
     /// Draws the population attributes into `attrs` (already reset to the defaults). Every
     /// draw but a fixed value takes exactly one number from the stream, so later draws do not
     /// depend on values.
-    pub fn populate(&self, attrs: &mut [Val], rng: &mut impl Source) {
+    pub fn populate(&self, attrs: &mut [Val], rng: &mut impl Source, now: Instant) {
         for (slot, d) in &self.draws {
-            attrs[*slot] = d.sample(rng);
+            attrs[*slot] = d.sample_at(rng, now);
         }
     }
 
@@ -162,6 +167,17 @@ impl Model {
 
 impl CDraw {
     /// One value: the same code draws population attributes and event fields.
+    /// Draws a value at `now`: `now + LO..HI` counts from it; every other draw is `sample`.
+    pub fn sample_at(&self, rng: &mut impl Source, now: Instant) -> Val {
+        match self {
+            CDraw::FromNow(lo, span) => {
+                let after = lo.wrapping_add(rng.below(span + 1) as i64);
+                Val::DateTime(now.saturating_add(after))
+            }
+            _ => self.sample(rng),
+        }
+    }
+
     pub fn sample(&self, rng: &mut impl Source) -> Val {
         match self {
             CDraw::Fixed(v) => v.clone(),
@@ -174,6 +190,12 @@ impl CDraw {
             CDraw::Dec(lo, hi) => Val::Dec(lo + (hi - lo) * rng.unit()),
             CDraw::Dur(lo, span) => Val::Dur(lo.wrapping_add(rng.below(span + 1) as i64)),
             CDraw::Date(lo, span) => Val::Date(lo.wrapping_add(rng.below(span + 1) as i64)),
+            CDraw::DateTime(lo, span) => Val::DateTime(lo.wrapping_add(rng.below(span + 1) as i64)),
+            // Without the moment of the draw (see `sample_at`): one number taken all the same.
+            CDraw::FromNow(_, span) => {
+                rng.below(span + 1);
+                Val::Missing
+            }
         }
     }
 }
@@ -197,6 +219,11 @@ pub(super) fn draw(kind: &DrawKind) -> CDraw {
             CDraw::Choices(cum, list.iter().map(|(v, _)| Val::from_ir(v)).collect())
         }
         DrawKind::Choices(_) => CDraw::Fixed(Val::Missing),
+        DrawKind::FromNow(lo, hi) => {
+            let lo = i64::try_from(*lo).unwrap_or(i64::MAX / 2);
+            let hi = i64::try_from(*hi).unwrap_or(i64::MAX / 2);
+            CDraw::FromNow(lo, u64::try_from(hi.saturating_sub(lo)).unwrap_or(0))
+        }
         DrawKind::Range(lo, hi) => {
             // Spans are computed in i128 so that extreme ends cannot overflow.
             let span = |a: i64, b: i64| {
@@ -207,6 +234,7 @@ pub(super) fn draw(kind: &DrawKind) -> CDraw {
                 (Val::Dec(a), Val::Dec(b)) => CDraw::Dec(a, b),
                 (Val::Dur(a), Val::Dur(b)) => CDraw::Dur(a, span(a, b)),
                 (Val::Date(a), Val::Date(b)) => CDraw::Date(a, span(a, b)),
+                (Val::DateTime(a), Val::DateTime(b)) => CDraw::DateTime(a, span(a, b)),
                 (a, _) => CDraw::Fixed(a),
             }
         }

@@ -244,6 +244,7 @@ fn label(node: &ir::Node) -> String {
         NodeKind::EnterStage { .. } => format!("stage {}", node.stage),
         NodeKind::Send { touchpoint, .. } => format!("send {touchpoint}"),
         NodeKind::Delay { secs, .. } => format!("wait {}", crate::units::duration(*secs)),
+        NodeKind::WaitUntil { at, .. } => format!("wait until {at}"),
         NodeKind::WaitEvent {
             event,
             condition,

@@ -175,7 +175,7 @@ impl<'p> Worker<'p> {
                 let mut sub = self.rng.sub(site, nth);
                 p.event = Some(event);
                 for (slot, (_, d)) in p.fields.iter_mut().zip(self.model.fields_at(site)) {
-                    slot.1 = d.sample(&mut sub);
+                    slot.1 = d.sample_at(&mut sub, t);
                 }
                 &*p
             }
@@ -242,7 +242,8 @@ impl<'p> Worker<'p> {
         self.rng.start(index);
         self.tally.begin_customer();
         let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
-        self.model.populate(&mut self.customer.attrs, &mut self.rng);
+        self.model
+            .populate(&mut self.customer.attrs, &mut self.rng, t0);
         self.send_event(t0, self.program.trigger.0, 0, 0);
         for r in 0..self.model.base.len() {
             let rule = &self.model.base[r];

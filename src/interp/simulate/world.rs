@@ -384,14 +384,17 @@ impl<'c> WorldWorker<'c> {
         }
     }
 
-    fn draw_fields(&mut self, site: u32, nth: u32, draws: &FieldDraws) {
+    fn draw_fields(&mut self, site: u32, nth: u32, draws: &FieldDraws, now: Instant) {
         self.fields.clear();
         if draws.is_empty() {
             return;
         }
         let mut sub = self.rng.sub(site, nth);
-        self.fields
-            .extend(draws.iter().map(|(n, d)| (n.clone(), d.sample(&mut sub))));
+        self.fields.extend(
+            draws
+                .iter()
+                .map(|(n, d)| (n.clone(), d.sample_at(&mut sub, now))),
+        );
     }
 
     /// Simulates customer `index` from arrival to the end of the horizon, in every journey.
@@ -415,7 +418,7 @@ impl<'c> WorldWorker<'c> {
         }
         let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
         for (d, slots) in &self.population {
-            let v = d.sample(&mut self.rng);
+            let v = d.sample_at(&mut self.rng, t0);
             for (c, slot) in self.world.instances.iter_mut().zip(slots) {
                 if let Some(s) = slot {
                     c.attrs[*s] = v.clone();
@@ -423,7 +426,7 @@ impl<'c> WorldWorker<'c> {
             }
         }
         let draws = std::mem::take(&mut self.arrival_fields);
-        self.draw_fields(0, 0, &draws);
+        self.draw_fields(0, 0, &draws, t0);
         self.arrival_fields = draws;
         let arrival = self.arrival.clone();
         let mut fields = std::mem::take(&mut self.fields);
@@ -501,7 +504,7 @@ impl<'c> WorldWorker<'c> {
         match item {
             WItem::Event(name) => {
                 let draws = std::mem::take(&mut self.rules[p.rule as usize].fields);
-                self.draw_fields(site, p.nth, &draws);
+                self.draw_fields(site, p.nth, &draws, p.time);
                 self.rules[p.rule as usize].fields = draws;
                 let mut fields = std::mem::take(&mut self.fields);
                 if self.counts.keys.any() {

@@ -368,8 +368,10 @@ impl World {
                 .filter_map(|(n, v)| Some((p.attr(n)?, v.clone())))
                 .collect();
             Engine::new(p).identify(c, &slots);
+            Engine::new(p).retime(c, t);
             for k in self.keyed.iter_mut().filter(|k| k.journey as usize == j) {
                 Engine::new(p).identify(&mut k.customer, &slots);
+                Engine::new(p).retime(&mut k.customer, t);
             }
         }
     }

@@ -13,12 +13,7 @@ pub fn of(cast: &Cast, world: &World) -> Vec<(usize, String)> {
         let Some(run) = world.instances.get(j).and_then(|c| c.run.as_ref()) else {
             continue;
         };
-        let text = match &run.park {
-            Park::Wait { node, until } => held(p, Some(*node), *until),
-            Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
-            Park::Delay { until, .. } => held(p, None, Some(*until)),
-            Park::Running => "running".to_string(),
-        };
+        let text = park_text(p, &run.park);
         out.push((j, format!("still in journey `{}`: {text}", p.ir.name)));
     }
     // The open instances of keyed journeys (`per FIELD`), each with its key.
@@ -29,12 +24,7 @@ pub fn of(cast: &Cast, world: &World) -> Vec<(usize, String)> {
         };
         for (key, c) in world.open_instances(j) {
             let Some(run) = c.run.as_ref() else { continue };
-            let text = match &run.park {
-                Park::Wait { node, until } => held(p, Some(*node), *until),
-                Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
-                Park::Delay { until, .. } => held(p, None, Some(*until)),
-                Park::Running => "running".to_string(),
-            };
+            let text = park_text(p, &run.park);
             out.push((
                 j,
                 format!("still in journey `{}` ({field} {key}): {text}", p.ir.name),
@@ -42,4 +32,15 @@ pub fn of(cast: &Cast, world: &World) -> Vec<(usize, String)> {
         }
     }
     out
+}
+
+/// What a parked instance waits for and until when.
+fn park_text(p: &crate::interp::program::Program, park: &Park) -> String {
+    match park {
+        Park::Wait { node, until } => held(p, Some(*node), *until),
+        Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
+        Park::Delay { until, .. } => held(p, None, Some(*until)),
+        Park::Until { node, until } => held(p, Some(*node), Some(*until)),
+        Park::Running => "running".to_string(),
+    }
 }

@@ -110,7 +110,17 @@ impl Completer<'_> {
             {
                 return keywords(&["with"])
             }
-            "wait" | "trigger" | "goal" | "converts" | "requires" => return events(m),
+            // `wait until DATETIME` next to the events a wait can take.
+            "wait" => {
+                let mut out = events(m);
+                out.push(item(
+                    "until".to_string(),
+                    CompletionItemKind::KEYWORD,
+                    "wait until DATETIME: until that instant (`wait until next_appointment - 24h`)",
+                ));
+                return out;
+            }
+            "trigger" | "goal" | "converts" | "requires" => return events(m),
             // `exit on E`, and a branch `on E { ... }` of `wait up to D { ... }`.
             "on" if prev == "exit" || self.in_wait_branches() => return events(m),
             "," if self.in_requires() => return events(m),
@@ -420,6 +430,14 @@ impl Completer<'_> {
         );
         out.extend(keywords(EXPR_KEYWORDS));
         out.extend(keywords(&["event"]));
+        // `now`, unless an attribute or enum value of that name (listed above) takes the name.
+        if !out.iter().any(|i| i.label == crate::check::model::NOW) {
+            out.push(item(
+                crate::check::model::NOW.to_string(),
+                CompletionItemKind::CONSTANT,
+                "now: datetime, the current instant",
+            ));
+        }
         out
     }
 
