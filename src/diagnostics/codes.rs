@@ -37,6 +37,7 @@ codes! {
     UNKNOWN_FIELD = "E0109", "unknown event field";
     UNKNOWN_FUNCTION = "E0110", "unknown function";
     UNKNOWN_MILESTONE = "E0111", "unknown milestone";
+    UNKNOWN_DAY = "E0117", "unknown day of the week";
     DUPLICATE = "E0120", "duplicate definition";
     DUPLICATE_PROPERTY = "E0121", "property given twice";
     MISSING_PROPERTY = "E0122", "required property missing";
@@ -45,6 +46,7 @@ codes! {
     TYPE_MISMATCH = "E0200", "type mismatch";
     EVENT_FIELD_OUTSIDE_WAIT = "E0201", "`event.FIELD` used where no event was received";
     NOT_A_CONDITION = "E0202", "condition is not a bool";
+    SCHEDULE_READS_NON_ATTRIBUTE = "E0219", "scheduled trigger's condition reads more than attributes";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -54,6 +56,7 @@ codes! {
     BAD_VALUE = "E0306", "value out of range";
     EMPTY_JOURNEY = "E0307", "journey has no steps";
     HISTORY_FORM = "E0308", "history function written without its window or in the wrong form";
+    SCHEDULE_WITHOUT_DAY = "E0322", "scheduled trigger without a day";
     UNREACHABLE = "W0400", "unreachable step";
     WAIT_FOREVER = "W0401", "wait without a timeout";
     CAP_EXCEEDED = "W0402", "path sends more than the channel's cap";
@@ -99,6 +102,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0109" => include_str!("../../docs/codes/E0109.md"),
         "E0110" => include_str!("../../docs/codes/E0110.md"),
         "E0111" => include_str!("../../docs/codes/E0111.md"),
+        "E0117" => include_str!("../../docs/codes/E0117.md"),
         "E0120" => include_str!("../../docs/codes/E0120.md"),
         "E0121" => include_str!("../../docs/codes/E0121.md"),
         "E0122" => include_str!("../../docs/codes/E0122.md"),
@@ -107,6 +111,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0200" => include_str!("../../docs/codes/E0200.md"),
         "E0201" => include_str!("../../docs/codes/E0201.md"),
         "E0202" => include_str!("../../docs/codes/E0202.md"),
+        "E0219" => include_str!("../../docs/codes/E0219.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),
@@ -116,6 +121,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0306" => include_str!("../../docs/codes/E0306.md"),
         "E0307" => include_str!("../../docs/codes/E0307.md"),
         "E0308" => include_str!("../../docs/codes/E0308.md"),
+        "E0322" => include_str!("../../docs/codes/E0322.md"),
         "W0400" => include_str!("../../docs/codes/W0400.md"),
         "W0401" => include_str!("../../docs/codes/W0401.md"),
         "W0402" => include_str!("../../docs/codes/W0402.md"),

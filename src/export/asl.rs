@@ -18,6 +18,8 @@
 //! `Catch` leads to one explicit end state per reason, each writing `ended` to the output:
 //! `completed`, `exit_step`, `exit_on` or `converted`. `docs/exports.md` describes the router.
 
+mod clock;
+
 use super::asl_rule::{self, Ctx};
 use super::{json_value, split_key, ExportError};
 use crate::ir::{Expr, Journey, Node, NodeKind};
@@ -334,6 +336,12 @@ impl Writer<'_> {
                 skip,
             } => self.decide(id, &[(g, next_name(next))], next_name(skip), out)?,
             NodeKind::Send { touchpoint, next } => self.send(n, touchpoint, next, out)?,
+            NodeKind::WaitClock {
+                day,
+                minute_of_day,
+                local,
+                next,
+            } => self.wait_clock(n, (*day, *minute_of_day, *local), next, out),
             NodeKind::Delay { secs, next } => {
                 out.insert(
                     id.into(),

@@ -16,6 +16,8 @@
 //! The document has no diagram (`bpmndi`): Zeebe runs it as is; Camunda Modeler shows it once
 //! laid out (for example with `bpmn-auto-layout`).
 
+mod clock;
+
 use super::feel;
 use super::xml::Writer;
 use super::{iso_duration, split_key, ExportError};
@@ -430,6 +432,12 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
             out.w.close();
             out.flow(&task, &target(next), None);
         }
+        NodeKind::WaitClock {
+            day,
+            minute_of_day,
+            local,
+            next,
+        } => clock::wait_clock(j, id, (*day, *minute_of_day, *local), next, out),
         NodeKind::Delay { secs, next } => {
             out.w.open(
                 "bpmn:intermediateCatchEvent",

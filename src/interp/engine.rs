@@ -165,6 +165,8 @@ pub enum Park {
     Wait { node: usize, until: Option<Instant> },
     /// A send deferred by quiet hours.
     Deferred { node: usize, until: Instant },
+    /// `wait until [DAY] HH:MM [local]` at node `node`, until `until` (`interp::clock`).
+    Clock { node: usize, until: Instant },
 }
 
 /// One entry's state.
@@ -251,7 +253,9 @@ impl Customer {
     /// When the customer's next timer fires, if any.
     pub fn deadline(&self) -> Option<Instant> {
         match &self.run.as_ref()?.park {
-            Park::Delay { until, .. } | Park::Deferred { until, .. } => Some(*until),
+            Park::Delay { until, .. }
+            | Park::Deferred { until, .. }
+            | Park::Clock { until, .. } => Some(*until),
             Park::Wait { until, .. } => *until,
             Park::Running => None,
         }
@@ -421,6 +425,13 @@ impl<'p> Engine<'p> {
             }
             Park::Deferred { node, .. } => {
                 let next = self.deliver(c, node, t, obs);
+                self.proceed(c, next, t, obs);
+            }
+            Park::Clock { node, .. } => {
+                let next = match &self.program.nodes[node] {
+                    CNode::WaitClock { next, .. } => *next,
+                    _ => None,
+                };
                 self.proceed(c, next, t, obs);
             }
             Park::Running => {}
@@ -636,7 +647,9 @@ impl<'p> Engine<'p> {
         let (node, until) = match c.run.as_ref().map(|r| &r.park) {
             Some(Park::Delay { until, .. }) => (None, Some(*until)),
             Some(Park::Wait { node, until }) => (Some(*node), *until),
-            Some(Park::Deferred { node, until }) => (Some(*node), Some(*until)),
+            Some(Park::Deferred { node, until }) | Some(Park::Clock { node, until }) => {
+                (Some(*node), Some(*until))
+            }
             _ => (None, None),
         };
         obs.ignored(t, &Action::Ignored { event, node, until });
@@ -835,6 +848,16 @@ impl<'p> Engine<'p> {
                             next: *next,
                             until: t.saturating_add(*secs),
                         };
+                    }
+                    return;
+                }
+                CNode::WaitClock { .. } => {
+                    let until = super::clock::deadline(p, c, node, t).unwrap_or(Instant::MAX);
+                    if obs.wants_detail() {
+                        obs.detail(t, Some(node), super::clock::explain(p, node, t, until));
+                    }
+                    if let Some(run) = c.run.as_mut() {
+                        run.park = Park::Clock { node, until };
                     }
                     return;
                 }

@@ -90,6 +90,13 @@ pub enum CNode {
         next: usize,
     },
     Exit,
+    /// `wait until [DAY] HH:MM [local]` (see `interp::clock`).
+    WaitClock {
+        day: Option<jiff::civil::Weekday>,
+        minute: u32,
+        local: bool,
+        next: Next,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -320,6 +327,17 @@ impl Program {
                 },
                 NodeKind::Delay { secs: s, next } => CNode::Delay {
                     secs: secs(*s),
+                    next: names.next(next)?,
+                },
+                NodeKind::WaitClock {
+                    day,
+                    minute_of_day,
+                    local,
+                    next,
+                } => CNode::WaitClock {
+                    day: day.map(crate::ir::clock::Weekday::to_jiff),
+                    minute: *minute_of_day,
+                    local: *local,
                     next: names.next(next)?,
                 },
                 NodeKind::WaitEvent {

@@ -74,6 +74,18 @@ fn label_and_shape(n: &Node, j: &Journey) -> (String, Shape) {
             (format!("send {touchpoint}{channel}"), Shape::Box)
         }
         NodeKind::Delay { secs, .. } => (format!("wait {}", duration(*secs)), Shape::Box),
+        NodeKind::WaitClock {
+            day,
+            minute_of_day,
+            local,
+            ..
+        } => (
+            format!(
+                "wait until {}",
+                super::clock::describe(*day, *minute_of_day, *local)
+            ),
+            Shape::Box,
+        ),
         NodeKind::WaitEvent {
             event,
             condition,
@@ -136,6 +148,7 @@ fn edges_of(n: &Node) -> Vec<Edge> {
         }
         | NodeKind::Send { next, .. }
         | NodeKind::Delay { next, .. }
+        | NodeKind::WaitClock { next, .. }
         | NodeKind::Milestone { next, .. }
         | NodeKind::Set { next, .. } => vec![edge(next, None)],
         NodeKind::WaitEvent {

@@ -221,6 +221,7 @@ fn step_keyword(k: &StepKind) -> &'static str {
     match k {
         StepKind::Send(_) => "send",
         StepKind::Wait(_) | StepKind::WaitEvent(_) | StepKind::WaitAny(_) => "wait",
+        StepKind::WaitClock(_) => "wait",
         StepKind::If(_) => "if",
         StepKind::Split(_) => "split",
         StepKind::Milestone(_) => "milestone",
@@ -433,6 +434,19 @@ impl<'a> Lowerer<'a> {
                 },
             ),
             StepKind::Wait(d) => self.push(id.into(), span, NodeKind::Delay { secs: d.secs, next }),
+            StepKind::WaitClock(c) => self.push(
+                id.into(),
+                span,
+                NodeKind::WaitClock {
+                    day: c
+                        .day
+                        .as_ref()
+                        .and_then(|d| crate::ir::clock::Weekday::from_name(&d.name)),
+                    minute_of_day: c.minute,
+                    local: c.local,
+                    next,
+                },
+            ),
             StepKind::WaitEvent(w) => {
                 let on_prefix = concat(&[id, ".event"]);
                 let to_prefix = concat(&[id, ".timeout"]);

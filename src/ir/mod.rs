@@ -8,6 +8,7 @@
 //! Node ids are readable paths derived from the structure (`onboarding.1.wait`,
 //! `upgrade_trial_to_pro.0.split.offer_a.0.send`), so a small edit changes few ids.
 
+pub mod clock;
 pub mod display;
 pub mod fit;
 pub mod graph;
@@ -265,6 +266,15 @@ pub enum NodeKind {
     },
     /// `exit`: the customer leaves the journey.
     Exit,
+    /// `wait until [DAY] HH:MM [local]`: waits until the next time, strictly after the
+    /// customer arrives, that is `minute_of_day` on `day` (any day when `None`), in the
+    /// customer's zone when `local`, else in UTC (docs/semantics.md, "Clock waits").
+    WaitClock {
+        day: Option<clock::Weekday>,
+        minute_of_day: u32,
+        local: bool,
+        next: Option<NodeId>,
+    },
 }
 
 /// One `on EVENT [where COND] { ... }` of a [`NodeKind::WaitAny`]. In `condition` and in the

@@ -210,6 +210,13 @@ impl Walker<'_> {
                 JourneyPart::Goal(g) => self.clause(&g.event, g.condition.as_ref()),
                 JourneyPart::Exit(x) => self.clause(&x.event, x.condition.as_ref()),
                 JourneyPart::Entry(_) | JourneyPart::Priority(_) | JourneyPart::Exclusive(_) => {}
+                JourneyPart::Schedule(s) => {
+                    if let Some(c) = &s.condition {
+                        let outer = self.event.take();
+                        self.expr(c, None);
+                        self.event = outer;
+                    }
+                }
                 JourneyPart::Section(s) => {
                     let stage = |n: String| Sym::Stage {
                         journey: name.clone(),
@@ -261,7 +268,7 @@ impl Walker<'_> {
         let journey = self.journey.clone().unwrap_or_default();
         match &step.kind {
             StepKind::Send(t) => self.ident(t, Sym::Touchpoint(t.name.clone()), false),
-            StepKind::Wait(_) | StepKind::Exit => {}
+            StepKind::Wait(_) | StepKind::Exit | StepKind::WaitClock(_) => {}
             StepKind::WaitEvent(w) => {
                 self.clause(&w.event, w.condition.as_ref());
                 if let Some(on) = &w.on_event {

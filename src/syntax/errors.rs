@@ -58,6 +58,10 @@ fn describe(rule: Rule) -> &'static str {
         Rule::priority | Rule::priority_kw | Rule::minus_sign => "a `priority N` (a whole number; higher goes first)",
         Rule::exclusive | Rule::exclusive_kw => "an `exclusive GROUP`",
         Rule::trigger => "a `trigger EVENT`",
+        Rule::trigger_clock | Rule::every_kw => "a `trigger every DAY HH:MM`",
+        Rule::wait_clock | Rule::until_kw => "a `wait until [DAY] HH:MM`",
+        Rule::clock_time | Rule::clock_day => "a time like `monday 09:00` or `09:00`",
+        Rule::clock_local => "`local`",
         Rule::where_clause | Rule::goal_where => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {
             "an entry rule (`once`, `always` or `every 30d`)"

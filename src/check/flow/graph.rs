@@ -31,6 +31,8 @@ pub enum NodeKind<'a> {
     Exit,
     /// The customer completes the journey after the last section.
     End,
+    /// `wait until [DAY] HH:MM [local]`.
+    Clock(&'a ast::ClockTime),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -163,6 +165,7 @@ impl<'a> Graph<'a> {
                     StepKind::Set { attr, value } => NodeKind::Set { attr, value },
                     StepKind::Goto(t) => NodeKind::Goto(t),
                     StepKind::Exit => NodeKind::Exit,
+                    StepKind::WaitClock(c) => NodeKind::Clock(c),
                 };
                 let id = self.add(kind, section, s.span);
                 self.steps.insert((s.span.start, s.span.end), id);
@@ -176,7 +179,8 @@ impl<'a> Graph<'a> {
                 StepKind::Send(_)
                 | StepKind::Wait(_)
                 | StepKind::Milestone(_)
-                | StepKind::Set { .. } => self.link(id, next, EdgeKind::Next),
+                | StepKind::Set { .. }
+                | StepKind::WaitClock(_) => self.link(id, next, EdgeKind::Next),
                 StepKind::WaitEvent(w) => {
                     let on_event = self.opt_block(w.on_event.as_ref(), next, section);
                     self.link(id, on_event, EdgeKind::Event);
@@ -247,7 +251,15 @@ impl<'a> Graph<'a> {
     pub fn passes_time(&self, n: NodeId) -> bool {
         matches!(
             self.nodes[n].kind,
-            NodeKind::Delay(_) | NodeKind::Wait(_) | NodeKind::WaitAny(_)
+            NodeKind::Delay(_) | NodeKind::Wait(_) | NodeKind::WaitAny(_) | NodeKind::Clock(_)
         )
     }
+}
+
+/// The least and the most time a `wait until [DAY] HH:MM [local]` can take: a second (it
+/// waits for a time strictly after now) up to a day or a week, and an hour more in a zone whose
+/// clocks go back that night.
+pub fn clock_bounds(c: &ast::ClockTime) -> (u64, u64) {
+    let span = if c.day.is_some() { 7 * 86_400 } else { 86_400 };
+    (1, span + if c.local { 3_600 } else { 0 })
 }

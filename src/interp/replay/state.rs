@@ -581,6 +581,12 @@ fn check_world(cast: &Cast, w: &World) -> Result<(), String> {
     for (j, (p, c)) in ps.iter().zip(&w.instances).enumerate() {
         let n_tp = p.touchpoints.len();
         let node_ok = |n: usize| n < p.nodes.len();
+        let clock_ok = |n: usize| {
+            matches!(
+                p.nodes.get(n),
+                Some(crate::interp::program::CNode::WaitClock { .. })
+            )
+        };
         let ok = c.attrs.len() == p.attr_defaults.len()
             && c.channel_log.len() == p.channels.len()
             && c.channel_log.iter().all(Vec::is_empty)
@@ -599,6 +605,7 @@ fn check_world(cast: &Cast, w: &World) -> Result<(), String> {
                         crate::interp::engine::Park::Delay { next, .. } => next.is_none_or(node_ok),
                         crate::interp::engine::Park::Wait { node, .. }
                         | crate::interp::engine::Park::Deferred { node, .. } => node_ok(*node),
+                        crate::interp::engine::Park::Clock { node, .. } => clock_ok(*node),
                     }
             });
         if !ok {

@@ -16,6 +16,7 @@ pub fn of(cast: &Cast, world: &World) -> Vec<(usize, String)> {
         let text = match &run.park {
             Park::Wait { node, until } => held(p, Some(*node), *until),
             Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
+            Park::Clock { node, until } => held(p, Some(*node), Some(*until)),
             Park::Delay { until, .. } => held(p, None, Some(*until)),
             Park::Running => "running".to_string(),
         };

@@ -1,0 +1,132 @@
+//! When a `wait until [DAY] HH:MM [local]` ends (docs/semantics.md, "Clock waits").
+//!
+//! The deadline is the first instant strictly after the customer reaches the wait whose wall
+//! clock, in the wait's zone, reads `HH:MM` on `DAY` (any day without one). Strictly after: a
+//! customer who arrives at 09:00 sharp waits for the next 09:00, so a loop `wait until monday
+//! 09:00`, `send digest`, `goto` sends once a week and never twice at one instant.
+//!
+//! The zone is UTC without `local`. [`zone`] is the one seam where `local` picks the
+//! customer's zone.
+
+use super::engine::Customer;
+use super::program::{CNode, Program};
+use super::time::{Instant, DAY, MINUTE};
+use jiff::civil::Weekday;
+use jiff::tz::TimeZone;
+
+/// The zone a clock wait at `node` reads its wall clock in, for customer `c`.
+pub fn zone(_program: &Program, _c: &Customer, _local: bool) -> TimeZone {
+    TimeZone::UTC
+}
+
+/// The deadline of the clock wait at `node` for a customer who reaches it at `t`; `None` when
+/// `node` is no clock wait.
+pub fn deadline(program: &Program, c: &Customer, node: usize, t: Instant) -> Option<Instant> {
+    let CNode::WaitClock {
+        day, minute, local, ..
+    } = &program.nodes[node]
+    else {
+        return None;
+    };
+    let tz = zone(program, c, *local);
+    Some(next_time(t, *day, *minute, &tz))
+}
+
+/// The clock time of the wait at `node` as written: `monday 09:00 local`.
+pub fn written(program: &Program, node: usize) -> String {
+    match program.ir.nodes.get(node).map(|n| &n.kind) {
+        Some(crate::ir::NodeKind::WaitClock {
+            day,
+            minute_of_day,
+            local,
+            ..
+        }) => crate::ir::clock::describe(*day, *minute_of_day, *local),
+        _ => "?".to_string(),
+    }
+}
+
+/// `--explain`'s account of a clock wait's deadline, for a customer who reached it at `t`.
+pub fn explain(program: &Program, node: usize, t: Instant, until: Instant) -> String {
+    format!(
+        "waits in `wait until {}` until {}: the first such time after {}",
+        written(program, node),
+        super::time::format_rfc3339(until),
+        super::time::format_rfc3339(t)
+    )
+}
+
+/// The first instant strictly after `after` at `minute` past midnight on `day` (any day when
+/// `None`), in UTC: a private stand-in, for UTC only, until the zone foundation's
+/// `next_local_time` replaces it.
+fn next_time(after: Instant, day: Option<Weekday>, minute: u32, _tz: &TimeZone) -> Instant {
+    let offset = i64::from(minute) * MINUTE;
+    let mut d = after.div_euclid(DAY);
+    // Eight days always hold the next such time.
+    for _ in 0..8 {
+        let at = d.saturating_mul(DAY).saturating_add(offset);
+        // 1970-01-01, day 0, was a Thursday (3 days after a Monday).
+        let weekday = (d + 3).rem_euclid(7);
+        let on_day = day.is_none_or(|w| i64::from(w.to_monday_zero_offset()) == weekday);
+        if at > after && on_day {
+            return at;
+        }
+        d = d.saturating_add(1);
+    }
+    Instant::MAX
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::time::parse_rfc3339;
+
+    fn at(s: &str) -> Instant {
+        parse_rfc3339(s).unwrap_or_default()
+    }
+
+    fn next(after: &str, day: Option<Weekday>, minute: u32) -> String {
+        crate::interp::time::format_rfc3339(next_time(at(after), day, minute, &TimeZone::UTC))
+    }
+
+    #[test]
+    fn the_next_time_of_day_is_later_today_or_tomorrow() {
+        assert_eq!(next("2026-01-07T08:00:00Z", None, 9 * 60), "2026-01-07T09:00:00Z");
+        assert_eq!(next("2026-01-07T10:00:00Z", None, 9 * 60), "2026-01-08T09:00:00Z");
+    }
+
+    #[test]
+    fn a_time_reached_exactly_now_is_the_next_one() {
+        assert_eq!(next("2026-01-07T09:00:00Z", None, 9 * 60), "2026-01-08T09:00:00Z");
+        // 2026-01-05 is a Monday.
+        assert_eq!(
+            next("2026-01-05T09:00:00Z", Some(Weekday::Monday), 9 * 60),
+            "2026-01-12T09:00:00Z"
+        );
+    }
+
+    #[test]
+    fn a_day_of_the_week_is_found_within_a_week() {
+        // Wednesday 2026-01-07: the next Monday is the 12th, the next Wednesday 08:00 today.
+        assert_eq!(
+            next("2026-01-07T07:00:00Z", Some(Weekday::Monday), 9 * 60),
+            "2026-01-12T09:00:00Z"
+        );
+        assert_eq!(
+            next("2026-01-07T07:00:00Z", Some(Weekday::Wednesday), 8 * 60),
+            "2026-01-07T08:00:00Z"
+        );
+        assert_eq!(
+            next("2026-01-07T07:00:00Z", Some(Weekday::Sunday), 0),
+            "2026-01-11T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn times_before_1970_are_found_too() {
+        // 1969-12-29 was a Monday.
+        assert_eq!(
+            next("1969-12-25T12:00:00Z", Some(Weekday::Monday), 9 * 60),
+            "1969-12-29T09:00:00Z"
+        );
+    }
+}
