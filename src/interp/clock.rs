@@ -32,6 +32,19 @@ pub fn deadline(program: &Program, c: &Customer, node: usize, t: Instant) -> Opt
     Some(next_time(t, *day, *minute, &tz))
 }
 
+/// The first firing of `program`'s scheduled trigger strictly after `after` for customer `c`;
+/// `None` for a journey without one.
+pub fn next_firing(program: &Program, c: &Customer, after: Instant) -> Option<Instant> {
+    let s = program.ir.trigger.schedule?;
+    let tz = zone(program, c, s.local);
+    Some(next_time(
+        after,
+        s.day.map(crate::ir::clock::Weekday::to_jiff),
+        s.minute_of_day,
+        &tz,
+    ))
+}
+
 /// The clock time of the wait at `node` as written: `monday 09:00 local`.
 pub fn written(program: &Program, node: usize) -> String {
     match program.ir.nodes.get(node).map(|n| &n.kind) {

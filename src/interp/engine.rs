@@ -5,6 +5,8 @@
 //! events are handled before timers, so an event at exactly a wait's deadline is in time.
 //! The rules are written out in `docs/semantics.md`.
 
+mod schedule;
+
 use super::program::{CExpr, CNode, EventPayload, Next, Program};
 use super::time::{quiet_until, Instant};
 use super::value::{eval, Env, Val};
@@ -219,6 +221,11 @@ pub struct Customer {
     /// ([`crate::interp::world::World::reattach`]).
     #[serde(skip)]
     pub recall: Recall,
+    /// The next firing of the journey's scheduled trigger for this customer (`trigger every`,
+    /// see `interp::world::schedule`); `None` for a journey without one, or a customer not yet
+    /// known to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_fire: Option<Instant>,
 }
 
 /// What is still measured after a customer finished the steps of an entry.
@@ -247,6 +254,7 @@ impl Customer {
                 sends: program.history_sends.clone(),
                 events: program.history_events.clone(),
             },
+            next_fire: None,
         }
     }
 

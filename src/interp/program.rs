@@ -267,6 +267,7 @@ impl Program {
         let mut event_names: Vec<String> = j.events.keys().cloned().collect();
         // Events named only in the trigger, goals or exits are still events of the journey.
         for e in std::iter::once(&j.trigger.event)
+            .filter(|e| !e.is_empty())
             .chain(j.goals.iter().map(|g| &g.event))
             .chain(j.exits.iter().map(|x| &x.event))
         {
@@ -476,7 +477,11 @@ impl Program {
             })
             .collect();
         let trigger = (
-            names.event(&j.trigger.event)?,
+            // A scheduled trigger has no event: no event's index matches this one.
+            match j.trigger.schedule {
+                Some(_) => usize::MAX,
+                None => names.event(&j.trigger.event)?,
+            },
             names.opt_expr(&j.trigger.condition)?,
         );
         let goals: Vec<(usize, Option<CExpr>, Option<i64>)> = j

@@ -114,11 +114,28 @@ fn lower_journey_in(
                 .condition
                 .as_ref()
                 .map(|c| lw.cx(Some(&t.event.name)).expr(c, None)),
+            schedule: None,
         },
-        // Unreachable after a clean check, which requires a trigger.
-        None => Trigger {
-            event: String::new(),
-            condition: None,
+        None => match journey.schedule() {
+            Some(s) => Trigger {
+                event: String::new(),
+                condition: s.condition.as_ref().map(|c| lw.cx(None).expr(c, None)),
+                schedule: Some(crate::ir::Schedule {
+                    day: s
+                        .clock
+                        .day
+                        .as_ref()
+                        .and_then(|d| crate::ir::clock::Weekday::from_name(&d.name)),
+                    minute_of_day: s.clock.minute,
+                    local: s.clock.local,
+                }),
+            },
+            // Unreachable after a clean check, which requires a trigger.
+            None => Trigger {
+                event: String::new(),
+                condition: None,
+                schedule: None,
+            },
         },
     };
     let entry = match journey.entry() {

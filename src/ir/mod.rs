@@ -71,8 +71,25 @@ pub type NodeId = String;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
+    /// The event that starts the journey; empty (and absent from the spec) for a scheduled
+    /// trigger.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub event: String,
     pub condition: Option<Expr>,
+    /// `trigger every DAY HH:MM [local]`: entry without an event, at each such time, for every
+    /// known customer (docs/semantics.md, "Scheduled triggers"). Absent for an event trigger,
+    /// so those specs are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+}
+
+/// When a scheduled trigger fires: `minute_of_day` on `day` (every day when `None`), in the
+/// customer's zone when `local`, else in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub day: Option<clock::Weekday>,
+    pub minute_of_day: u32,
+    pub local: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

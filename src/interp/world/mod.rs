@@ -15,6 +15,7 @@ pub mod agenda;
 pub mod gate;
 pub mod history;
 pub mod scenario;
+pub mod schedule;
 pub mod standing;
 
 use super::engine::{Action, Customer, Engine, NotEntered, Observer};
@@ -244,9 +245,15 @@ impl World {
         c.barred = None;
     }
 
-    /// When the world's next timer fires, if any.
+    /// When the world's next timer fires, if any (a scheduled trigger's firing counts).
     pub fn deadline(&self) -> Option<Instant> {
-        self.instances.iter().filter_map(Customer::deadline).min()
+        self.instances
+            .iter()
+            .filter_map(|c| match (c.deadline(), c.next_fire) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            })
+            .min()
     }
 
     pub fn in_flight(&self) -> bool {
@@ -255,11 +262,15 @@ impl World {
 
     /// Fires every timer due at or before `until`, across journeys, in agenda order.
     pub fn advance<W: WorldObserver + ?Sized>(&mut self, cast: &Cast, until: Instant, obs: &mut W) {
-        while let Some((t, j)) = agenda::next_timer(cast, &self.instances) {
+        while let Some((t, j, firing)) = schedule::next(cast, &self.instances) {
             if t > until {
                 break;
             }
-            self.with(cast, j, obs, |e, c, o| e.advance(c, t, o));
+            if firing {
+                self.fire(cast, j, t, obs);
+            } else {
+                self.with(cast, j, obs, |e, c, o| e.advance(c, t, o));
+            }
         }
         self.history.prune(until);
     }
@@ -275,6 +286,7 @@ impl World {
         obs: &mut W,
     ) {
         self.advance(cast, t - 1, obs);
+        self.know(cast, t);
         // Recorded once, before any journey handles it: a condition decided at its arrival
         // sees it (`count(order_placed within 30d)` in `order_placed`'s trigger counts it).
         if let Some(slot) = cast.history.event_slot(name) {
@@ -303,6 +315,7 @@ impl World {
         obs: &mut W,
     ) {
         self.advance(cast, t - 1, obs);
+        self.know(cast, t);
         for r in 0..cast.order.len() {
             let j = cast.order[r];
             if let Some(tp) = cast.programs[j].touchpoint(touchpoint) {
@@ -320,6 +333,7 @@ impl World {
         obs: &mut W,
     ) {
         self.advance(cast, t - 1, obs);
+        self.know(cast, t);
         for (j, c) in self.instances.iter_mut().enumerate() {
             let p = &cast.programs[j];
             let slots: Vec<(usize, Val)> = traits

@@ -1,0 +1,54 @@
+//! Scheduled triggers in a customer's world (docs/semantics.md, "Scheduled triggers"). Each
+//! instance of a journey with `trigger every DAY HH:MM` keeps its next firing time
+//! (`Customer::next_fire`), set when the customer becomes known to the tool (a test customer at
+//! the test's start, a replayed customer at their first call) and moved on after each firing.
+//! Firings take their place on the world's agenda as timers: at one instant, after the events of
+//! that instant and after the timers of its journeys, in arbitration order.
+
+use super::{Cast, World, WorldObserver};
+use crate::interp::clock;
+use crate::interp::engine::Customer;
+use crate::interp::time::Instant;
+
+/// The next thing on the agenda: a timer (`false`) or a firing (`true`), its time and journey.
+/// A timer goes before a firing of the same instant (a customer whose wait ends then may
+/// complete and be entered again by the firing).
+pub fn next(cast: &Cast, instances: &[Customer]) -> Option<(Instant, usize, bool)> {
+    let timer = super::agenda::next_timer(cast, instances).map(|(t, j)| (t, j, false));
+    let firing = instances
+        .iter()
+        .enumerate()
+        .filter_map(|(j, c)| Some((c.next_fire?, cast.rank[j], j)))
+        .min()
+        .map(|(t, _, j)| (t, j, true));
+    match (timer, firing) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+impl World {
+    /// Makes the customer known to the scheduled triggers from `t` on: the first firing is at
+    /// `t` or later (one at `t` comes after the events of `t`). Once known, always known.
+    pub(super) fn know(&mut self, cast: &Cast, t: Instant) {
+        for (j, c) in self.instances.iter_mut().enumerate() {
+            if c.next_fire.is_none() {
+                c.next_fire = clock::next_firing(&cast.programs[j], c, t.saturating_sub(1));
+            }
+        }
+    }
+
+    /// Fires journey `j`'s scheduled trigger at `t`, and files its next firing.
+    pub(super) fn fire<W: WorldObserver + ?Sized>(
+        &mut self,
+        cast: &Cast,
+        j: usize,
+        t: Instant,
+        obs: &mut W,
+    ) {
+        self.with(cast, j, obs, |e, c, o| {
+            e.fire_schedule(c, t, o);
+            c.next_fire = clock::next_firing(e.program, c, t);
+        });
+    }
+}
