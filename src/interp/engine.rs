@@ -284,6 +284,7 @@ impl Customer {
             && self.channel_log.iter().all(Vec::is_empty)
             && self.recall.store.is_empty()
             && self.attrs == program.attr_defaults
+            && self.next_fire.is_none()
     }
 }
 
