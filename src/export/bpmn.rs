@@ -155,7 +155,7 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
             ("isExecutable", "true"),
         ],
     );
-    let arbitration = super::arbitration(journey);
+    let arbitration = super::arbitration(journey) + &super::schedule::note(journey);
     if !arbitration.is_empty() {
         w.text("bpmn:documentation", &[], arbitration.trim());
     }
@@ -167,7 +167,7 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
         "bpmn:startEvent",
         &[
             ("id", START),
-            ("name", &format!("trigger {}", journey.trigger.event)),
+            ("name", &super::schedule::start_name(journey)),
         ],
     );
     out.flow(START, &target(&journey.start), None);

@@ -14,6 +14,7 @@ pub mod asl;
 mod asl_rule;
 pub mod bpmn;
 mod feel;
+mod schedule;
 pub mod services;
 mod xml;
 

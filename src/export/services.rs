@@ -40,14 +40,20 @@ pub fn document(journeys: &[Journey]) -> J {
         .iter()
         .enumerate()
         .map(|(rank, j)| {
-            json!({
+            let mut entry = json!({
                 "name": j.name,
                 "rank": rank,
                 "priority": j.priority,
                 "exclusive": j.exclusive,
                 "trigger": j.trigger.event,
                 "events": j.events.keys().collect::<Vec<_>>(),
-            })
+            });
+            // A scheduled journey: no trigger event, and the schedule the router expands.
+            if let (Some(s), Some(map)) = (super::schedule::services_entry(j), entry.as_object_mut()) {
+                map.insert("trigger".into(), J::Null);
+                map.insert("schedule".into(), s);
+            }
+            entry
         })
         .collect();
     let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

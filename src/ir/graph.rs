@@ -212,7 +212,15 @@ fn edges_of(n: &Node) -> Vec<Edge> {
 
 /// The graph of a journey.
 pub fn describe(j: &Journey) -> Graph {
-    let mut trigger = format!("trigger {}", j.trigger.event);
+    let mut trigger = match &j.trigger.schedule {
+        Some(s) => format!(
+            "trigger every {} {}{}",
+            s.day.map_or("day", |d| d.name()),
+            super::clock::hhmm(s.minute_of_day),
+            if s.local { " local" } else { "" }
+        ),
+        None => format!("trigger {}", j.trigger.event),
+    };
     if let Some(c) = &j.trigger.condition {
         let _ = write!(trigger, " where {c}");
     }
