@@ -225,6 +225,7 @@ fn successors(k: &NodeKind) -> Vec<String> {
         NodeKind::EnterStage { next, skip, .. } => [opt(next), opt(skip)].concat(),
         NodeKind::Send { next, .. }
         | NodeKind::Delay { next, .. }
+        | NodeKind::WaitClock { next, .. }
         | NodeKind::Milestone { next, .. }
         | NodeKind::Set { next, .. } => opt(next),
         NodeKind::WaitEvent {
