@@ -39,7 +39,10 @@ pub(super) fn schedule(cx: &mut Ctx, s: &Schedule) {
                 "a scheduled trigger needs a day",
             )
             .label(s.clock.span, "which days?")
-            .help("write `trigger every day 09:00` for every day, or a day of the week: `trigger every monday 09:00`"),
+            .help({
+                let time = crate::ir::clock::hhmm(s.clock.minute);
+                format!("write `trigger every day {time}` for every day, or a day of the week: `trigger every monday {time}`")
+            }),
         ),
         Some(day) if day.name != "day" && Weekday::from_name(&day.name).is_none() => {
             let d = Diagnostic::error(
