@@ -9,7 +9,8 @@ this module drives either one through an adapter, on a simulated clock:
 
 A park is ("send", node, touchpoint, handle), ("wait", node, timeout or None, handle),
 ("delay", deadline, handle), ("history", node, reads, handle) (answered at once with
-engine.history_done) or ("ended", reason). Times are seconds after the scenario's start.
+engine.history_done), ("clock", node, handle) (answered at once with engine.clock_done: the
+time a `wait until` ends, after which the engine parks on a delay) or ("ended", reason). Times are seconds after the scenario's start.
 """
 
 from dataclasses import dataclass, field
@@ -139,6 +140,29 @@ class History:
         return {r["key"]: self.value(r["of"], r["name"], r["within_secs"], now) for r in reads}
 
 
+# ---------------------------------------------------------------- clock service
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def next_clock(t_abs, day, minute):
+    """The clock service (docs/exports.md, "Clock waits"), in UTC: the first time strictly after
+    `t_abs` at `minute` past midnight on `day` (any day when None), as interp/clock.rs."""
+    d = t_abs // DAY
+    for _ in range(8):
+        at = d * DAY + minute * 60
+        # 1970-01-01, day 0, was a Thursday.
+        if at > t_abs and (day is None or WEEKDAYS.index(day) == (d + 3) % 7):
+            return at
+        d += 1
+    raise ValueError("no such time within a week")
+
+
+def rfc3339(t_abs):
+    import datetime
+    return datetime.datetime.fromtimestamp(t_abs, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 # ---------------------------------------------------------------- channel senders
 
 def quiet_until(t_abs, quiet):
@@ -234,6 +258,13 @@ def simulate(engine, spec, scenario, epoch, horizon):
             if kind == "history":
                 _, node, reads, handle = park
                 engine.history_done(handle, history.answer(reads, t))
+                continue
+            if kind == "clock":
+                # The clock service answers at once; the engine then waits for the time.
+                _, node, handle = park
+                n = spec_node(spec, node)
+                until = next_clock(epoch + t, n["day"], n["minute_of_day"])
+                engine.clock_done(handle, until, until - epoch - t)
                 continue
             raise RuntimeError(f"unknown park {park}")
 
