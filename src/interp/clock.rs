@@ -32,6 +32,14 @@ pub fn deadline(program: &Program, c: &Customer, node: usize, t: Instant) -> Opt
     Some(next_time(t, *day, *minute, &tz))
 }
 
+/// Whether the clock wait at `node` reads the customer's zone (`local`).
+pub fn is_local(program: &Program, node: usize) -> bool {
+    matches!(
+        program.nodes.get(node),
+        Some(CNode::WaitClock { local: true, .. })
+    )
+}
+
 /// The first firing of `program`'s scheduled trigger strictly after `after` for customer `c`;
 /// `None` for a journey without one.
 pub fn next_firing(program: &Program, c: &Customer, after: Instant) -> Option<Instant> {

@@ -342,6 +342,8 @@ impl World {
                 .collect();
             Engine::new(p).identify(c, &slots);
         }
+        // The customer's zone may have changed: local clock times move with it.
+        self.rezone(cast, t);
     }
 
     /// How many sends and arrivals the world remembers for history conditions, over every

@@ -38,6 +38,29 @@ impl World {
         }
     }
 
+    /// After an identify at `t`: every local clock time of the customer is computed again in
+    /// their zone as it now is, at `t` or later (docs/semantics.md, "Clock waits"): a clock wait's
+    /// deadline and a local schedule's next firing. With the zone unchanged, each comes out as
+    /// it was (nothing matched between its start and `t`).
+    pub(super) fn rezone(&mut self, cast: &Cast, t: Instant) {
+        for (j, c) in self.instances.iter_mut().enumerate() {
+            let p = &cast.programs[j];
+            if let Some(crate::interp::engine::Park::Clock { node, until }) =
+                c.run.as_ref().map(|r| r.park.clone())
+            {
+                if clock::is_local(p, node) {
+                    let again = clock::deadline(p, c, node, t.saturating_sub(1)).unwrap_or(until);
+                    if let Some(run) = c.run.as_mut() {
+                        run.park = crate::interp::engine::Park::Clock { node, until: again };
+                    }
+                }
+            }
+            if c.next_fire.is_some() && p.ir.trigger.schedule.is_some_and(|s| s.local) {
+                c.next_fire = clock::next_firing(p, c, t.saturating_sub(1));
+            }
+        }
+    }
+
     /// Fires journey `j`'s scheduled trigger at `t`, and files its next firing.
     pub(super) fn fire<W: WorldObserver + ?Sized>(
         &mut self,
