@@ -45,7 +45,11 @@ fn lines(stdout: &str) -> Vec<(String, String, String, String)> {
 }
 
 /// The times at which `customer` was sent `touchpoint`.
-fn sends(out: &[(String, String, String, String)], customer: &str, touchpoint: &str) -> Vec<String> {
+fn sends(
+    out: &[(String, String, String, String)],
+    customer: &str,
+    touchpoint: &str,
+) -> Vec<String> {
     out.iter()
         .filter(|(c, _, a, t)| c == customer && a == "sent" && t == touchpoint)
         .map(|(_, time, _, _)| time.clone())
@@ -79,8 +83,15 @@ journey digest_after_signup {
 fn a_clock_wait_ends_at_the_next_such_time() {
     // Wednesday 10:00: the next Monday 09:00 is the 12th; then 18:30 that same day.
     let log = track("ann", "signed_up", "2026-01-07T10:00:00Z");
-    let out = replay(DIGEST_AFTER_SIGNUP, &log, &["--until", "2026-02-01T00:00:00Z"]);
-    assert_eq!(sends(&out, "ann", "weekly_digest"), ["2026-01-12T09:00:00Z"]);
+    let out = replay(
+        DIGEST_AFTER_SIGNUP,
+        &log,
+        &["--until", "2026-02-01T00:00:00Z"],
+    );
+    assert_eq!(
+        sends(&out, "ann", "weekly_digest"),
+        ["2026-01-12T09:00:00Z"]
+    );
     assert_eq!(sends(&out, "ann", "evening_tip"), ["2026-01-12T18:30:00Z"]);
 }
 
@@ -88,8 +99,15 @@ fn a_clock_wait_ends_at_the_next_such_time() {
 fn a_clock_time_reached_exactly_is_the_next_one() {
     // Arriving at Monday 09:00 sharp waits a week, not zero seconds.
     let log = track("bob", "signed_up", "2026-01-05T09:00:00Z");
-    let out = replay(DIGEST_AFTER_SIGNUP, &log, &["--until", "2026-02-01T00:00:00Z"]);
-    assert_eq!(sends(&out, "bob", "weekly_digest"), ["2026-01-12T09:00:00Z"]);
+    let out = replay(
+        DIGEST_AFTER_SIGNUP,
+        &log,
+        &["--until", "2026-02-01T00:00:00Z"],
+    );
+    assert_eq!(
+        sends(&out, "bob", "weekly_digest"),
+        ["2026-01-12T09:00:00Z"]
+    );
 }
 
 #[test]
@@ -113,7 +131,11 @@ journey weekly {
     let out = replay(journey, &log, &["--until", "2026-03-01T00:00:00Z"]);
     assert_eq!(
         sends(&out, "ann", "weekly_digest"),
-        ["2026-01-12T09:00:00Z", "2026-01-19T09:00:00Z", "2026-01-26T09:00:00Z"]
+        [
+            "2026-01-12T09:00:00Z",
+            "2026-01-19T09:00:00Z",
+            "2026-01-26T09:00:00Z"
+        ]
     );
 }
 
@@ -123,18 +145,46 @@ fn a_clock_wait_carries_over_a_saved_state() {
         track("ann", "signed_up", "2026-01-07T10:00:00Z"),
         track("bob", "signed_up", "2026-01-12T10:00:00Z"),
     ];
-    let whole = replay(DIGEST_AFTER_SIGNUP, &log.join("\n"), &["--until", "2026-01-20T00:00:00Z"]);
+    let whole = replay(
+        DIGEST_AFTER_SIGNUP,
+        &log.join("\n"),
+        &["--until", "2026-01-20T00:00:00Z"],
+    );
     let src = format!("{DECLS}\n{DIGEST_AFTER_SIGNUP}");
-    let dir = project(&[("j.journey", &src), ("a.jsonl", &log[0]), ("b.jsonl", &log[1])]);
+    let dir = project(&[
+        ("j.journey", &src),
+        ("a.jsonl", &log[0]),
+        ("b.jsonl", &log[1]),
+    ]);
     let mut parts = String::new();
-    for (file, until) in [("a.jsonl", "2026-01-08T00:00:00Z"), ("b.jsonl", "2026-01-20T00:00:00Z")] {
-        let args = ["run", "j.journey", "--events", file, "--state", "s.json", "--until", until];
+    for (file, until) in [
+        ("a.jsonl", "2026-01-08T00:00:00Z"),
+        ("b.jsonl", "2026-01-20T00:00:00Z"),
+    ] {
+        let args = [
+            "run",
+            "j.journey",
+            "--events",
+            file,
+            "--state",
+            "s.json",
+            "--until",
+            until,
+        ];
         let out = journeyc(&args, dir.path());
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         parts.push_str(&String::from_utf8_lossy(&out.stdout));
     }
     assert_eq!(lines(&parts), whole);
-    assert_eq!(sends(&whole, "bob", "weekly_digest"), ["2026-01-19T09:00:00Z"]);
+    assert_eq!(
+        sends(&whole, "bob", "weekly_digest"),
+        ["2026-01-19T09:00:00Z"]
+    );
 }
 
 #[test]
@@ -143,16 +193,27 @@ fn explain_shows_when_a_clock_wait_ends() {
     let log = track("ann", "signed_up", "2026-01-07T10:00:00Z");
     let dir = project(&[("j.journey", &src), ("log.jsonl", &log)]);
     let out = journeyc(
-        &["run", "j.journey", "--events", "log.jsonl", "--explain", "ann"],
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "ann",
+        ],
         dir.path(),
     );
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(
         text.contains("waits in `wait until monday 09:00` until 2026-01-12T09:00:00Z: the first such time after 2026-01-07T10:00:00Z"),
         "{text}"
     );
     // Still waiting at the end of the log: where the customer stands says until when.
-    assert!(text.contains("in `wait until monday 09:00` until 2026-01-12T09:00:00Z"), "{text}");
+    assert!(
+        text.contains("in `wait until monday 09:00` until 2026-01-12T09:00:00Z"),
+        "{text}"
+    );
 }
 
 const SCHEDULED: &str = r#"
@@ -173,7 +234,11 @@ fn a_schedule_enters_every_known_customer_at_each_firing() {
     let out = replay(SCHEDULED, &log, &["--until", "2026-01-20T00:00:00Z"]);
     assert_eq!(
         sends(&out, "ann", "weekly_digest"),
-        ["2026-01-05T09:00:00Z", "2026-01-12T09:00:00Z", "2026-01-19T09:00:00Z"]
+        [
+            "2026-01-05T09:00:00Z",
+            "2026-01-12T09:00:00Z",
+            "2026-01-19T09:00:00Z"
+        ]
     );
     // Known from the 8th: not entered for the firing of the 5th.
     assert_eq!(
@@ -192,7 +257,10 @@ fn a_schedule_fires_after_the_events_of_its_instant() {
     ]
     .join("\n");
     let out = replay(SCHEDULED, &log, &["--until", "2026-01-20T00:00:00Z"]);
-    assert_eq!(sends(&out, "ann", "weekly_digest"), ["2026-01-19T09:00:00Z"]);
+    assert_eq!(
+        sends(&out, "ann", "weekly_digest"),
+        ["2026-01-19T09:00:00Z"]
+    );
 }
 
 #[test]
@@ -200,7 +268,10 @@ fn a_schedule_follows_the_entry_rule() {
     let once = SCHEDULED.replace("entry always", "entry once");
     let log = identify("ann", true, "2026-01-01T10:00:00Z");
     let out = replay(&once, &log, &["--until", "2026-02-01T00:00:00Z"]);
-    assert_eq!(sends(&out, "ann", "weekly_digest"), ["2026-01-05T09:00:00Z"]);
+    assert_eq!(
+        sends(&out, "ann", "weekly_digest"),
+        ["2026-01-05T09:00:00Z"]
+    );
     // A customer still inside at a firing is not entered again.
     let long = r#"
 journey monday_digest {
@@ -241,15 +312,40 @@ fn a_schedule_carries_over_a_saved_state() {
         identify("bob", false, "2026-01-10T10:00:00Z"),
         identify("bob", true, "2026-01-13T10:00:00Z"),
     ];
-    let whole = replay(SCHEDULED, &log.join("\n"), &["--until", "2026-01-27T00:00:00Z"]);
+    let whole = replay(
+        SCHEDULED,
+        &log.join("\n"),
+        &["--until", "2026-01-27T00:00:00Z"],
+    );
     let src = format!("{DECLS}\n{SCHEDULED}");
     let first = log[..2].join("\n");
-    let dir = project(&[("j.journey", &src), ("a.jsonl", &first), ("b.jsonl", &log[2])]);
+    let dir = project(&[
+        ("j.journey", &src),
+        ("a.jsonl", &first),
+        ("b.jsonl", &log[2]),
+    ]);
     let mut parts = String::new();
-    for (file, until) in [("a.jsonl", "2026-01-11T00:00:00Z"), ("b.jsonl", "2026-01-27T00:00:00Z")] {
-        let args = ["run", "j.journey", "--events", file, "--state", "s.json", "--until", until];
+    for (file, until) in [
+        ("a.jsonl", "2026-01-11T00:00:00Z"),
+        ("b.jsonl", "2026-01-27T00:00:00Z"),
+    ] {
+        let args = [
+            "run",
+            "j.journey",
+            "--events",
+            file,
+            "--state",
+            "s.json",
+            "--until",
+            until,
+        ];
         let out = journeyc(&args, dir.path());
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         parts.push_str(&String::from_utf8_lossy(&out.stdout));
     }
     assert_eq!(lines(&parts), whole);
@@ -299,7 +395,12 @@ simulation digest_sim {
     );
     let dir = project(&[("j.journey", &src)]);
     let out = journeyc(&["simulate", "j.journey", "--format", "json"], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
     let entered = v["entered"].as_u64().expect("entered");
     // About half the customers are active; each active one enters at every firing.

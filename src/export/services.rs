@@ -49,7 +49,9 @@ pub fn document(journeys: &[Journey]) -> J {
                 "events": j.events.keys().collect::<Vec<_>>(),
             });
             // A scheduled journey: no trigger event, and the schedule the router expands.
-            if let (Some(s), Some(map)) = (super::schedule::services_entry(j), entry.as_object_mut()) {
+            if let (Some(s), Some(map)) =
+                (super::schedule::services_entry(j), entry.as_object_mut())
+            {
                 map.insert("trigger".into(), J::Null);
                 map.insert("schedule".into(), s);
             }

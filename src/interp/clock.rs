@@ -111,13 +111,22 @@ mod tests {
 
     #[test]
     fn the_next_time_of_day_is_later_today_or_tomorrow() {
-        assert_eq!(next("2026-01-07T08:00:00Z", None, 9 * 60), "2026-01-07T09:00:00Z");
-        assert_eq!(next("2026-01-07T10:00:00Z", None, 9 * 60), "2026-01-08T09:00:00Z");
+        assert_eq!(
+            next("2026-01-07T08:00:00Z", None, 9 * 60),
+            "2026-01-07T09:00:00Z"
+        );
+        assert_eq!(
+            next("2026-01-07T10:00:00Z", None, 9 * 60),
+            "2026-01-08T09:00:00Z"
+        );
     }
 
     #[test]
     fn a_time_reached_exactly_now_is_the_next_one() {
-        assert_eq!(next("2026-01-07T09:00:00Z", None, 9 * 60), "2026-01-08T09:00:00Z");
+        assert_eq!(
+            next("2026-01-07T09:00:00Z", None, 9 * 60),
+            "2026-01-08T09:00:00Z"
+        );
         // 2026-01-05 is a Monday.
         assert_eq!(
             next("2026-01-05T09:00:00Z", Some(Weekday::Monday), 9 * 60),

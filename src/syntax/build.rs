@@ -634,7 +634,11 @@ impl Builder {
                     clock.minute = match literals::time(part.as_str()) {
                         Ok(t) => t,
                         Err(msg) => {
-                            self.bad_literal(span, msg, "write a time of day as HH:MM, like `09:00`");
+                            self.bad_literal(
+                                span,
+                                msg,
+                                "write a time of day as HH:MM, like `09:00`",
+                            );
                             0
                         }
                     };

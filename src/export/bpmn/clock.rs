@@ -21,7 +21,8 @@ pub(super) fn wait_clock(
         &[("id", id), ("name", &format!("next {what}"))],
     );
     out.w.open("bpmn:extensionElements", &[]);
-    out.w.empty("zeebe:taskDefinition", &[("type", "journey-clock")]);
+    out.w
+        .empty("zeebe:taskDefinition", &[("type", "journey-clock")]);
     out.w.open("zeebe:taskHeaders", &[]);
     let time = hhmm(minute);
     let mut headers = vec![("journey", j.name.as_str()), ("node", id)];

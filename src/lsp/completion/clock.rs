@@ -21,7 +21,11 @@ pub(super) fn days(every: bool) -> Vec<CompletionItem> {
     if every {
         out.insert(
             0,
-            item("day".to_string(), CompletionItemKind::ENUM_MEMBER, "every day"),
+            item(
+                "day".to_string(),
+                CompletionItemKind::ENUM_MEMBER,
+                "every day",
+            ),
         );
     }
     out
