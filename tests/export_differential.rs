@@ -276,6 +276,10 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
         Type::Duration => Value::Duration(rng.below(30) * 86_400),
         Type::Date => Value::Date(format!("2026-0{}-1{}", 1 + rng.below(9), rng.below(10))),
         Type::Time => Value::Time(rng.below(24 * 60) as u32),
+        Type::Timezone => {
+            let zones = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo"];
+            Value::Timezone(zones[rng.below(zones.len() as u64) as usize].to_string())
+        }
     }
 }
 

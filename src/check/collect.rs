@@ -260,6 +260,11 @@ fn attribute(
     if let Type::Enum(e) = &ty {
         used.mark(Kind::Enum, e);
     }
+    if ty == Type::Timezone {
+        super::zones::second_zone_attr(model, file, &a.name.name, a.name.span, sink);
+        // The customer's zone is read by every local time, not only where it is named.
+        used.mark(Kind::Attr, &a.name.name);
+    }
     let default = a
         .default
         .as_ref()

@@ -10,7 +10,7 @@ use crate::source::FileId;
 use crate::syntax::ast::{self, BinOp, ExprKind, Literal, UnOp, ValueKind};
 
 pub const BUILTIN_TYPES: &[&str] = &[
-    "string", "int", "decimal", "bool", "duration", "date", "time",
+    "string", "int", "decimal", "bool", "duration", "date", "time", "timezone",
 ];
 
 pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sink) -> Option<Type> {
@@ -22,6 +22,7 @@ pub fn resolve_type(model: &Model, file: FileId, ty: &ast::Ident, sink: &mut Sin
         "duration" => Type::Duration,
         "date" => Type::Date,
         "time" => Type::Time,
+        "timezone" => Type::Timezone,
         name if model.enums.contains_key(name) => Type::Enum(name.to_string()),
         name => {
             let candidates = BUILTIN_TYPES
@@ -76,6 +77,9 @@ pub fn const_of(
         (ValueKind::Lit(Literal::Int(0)), Type::Duration) => Const::Duration(0),
         (ValueKind::Lit(Literal::Date(d)), Type::Date) => Const::Date(*d),
         (ValueKind::Lit(Literal::Time(t)), Type::Time) => Const::Time(*t),
+        (ValueKind::Lit(Literal::Str(s)), Type::Timezone) => {
+            Const::Timezone(super::zones::zone_name(file, s, v.span, sink)?)
+        }
         (ValueKind::Name(n), Type::Enum(e)) => match model.enum_index(e, n) {
             Some(index) => Const::Enum {
                 ty: e.clone(),
@@ -108,6 +112,10 @@ pub fn const_of(
                 Type::Duration => "write a duration, like `3d`".to_string(),
                 Type::Date => "write a date, like `2026-12-01`".to_string(),
                 Type::Time => "write a time of day, like `09:00`".to_string(),
+                Type::Timezone => {
+                    "write an IANA time zone name in double quotes, like \"Europe/Berlin\""
+                        .to_string()
+                }
             };
             sink.push(
                 Diagnostic::error(
@@ -366,7 +374,7 @@ impl Typer<'_, '_> {
                 let t = self.infer(expr, None);
                 for item in list {
                     if let (Some(t), Some(it)) = (t.as_ref(), self.infer(item, t.as_ref())) {
-                        if !comparable(t, &it) {
+                        if !self.zone_literal(t, item, &it) && !comparable(t, &it) {
                             self.sink.push(
                                 Diagnostic::error(codes::TYPE_MISMATCH, file, format!("a list of {} values holds {}", t.name(), it.a()))
                                     .label(item.span, it.a())
@@ -379,6 +387,19 @@ impl Typer<'_, '_> {
                 Some(Type::Bool)
             }
         }
+    }
+
+    /// A string literal compared with a `timezone` (`tz == "Asia/Tokyo"`): the name is checked
+    /// (E0119) and the comparison allowed. Whether `other` (of type `other_ty`) is one.
+    fn zone_literal(&mut self, zone_ty: &Type, other: &ast::Expr, other_ty: &Type) -> bool {
+        if *zone_ty != Type::Timezone || *other_ty != Type::Str {
+            return false;
+        }
+        let ExprKind::Lit(Literal::Str(name)) = &other.kind else {
+            return false;
+        };
+        super::zones::zone_name(self.scope.file, name, other.span, self.sink);
+        true
     }
 
     fn name(&mut self, n: &str, e: &ast::Expr, hint: Option<&Type>) -> Option<Type> {
@@ -490,7 +511,8 @@ impl Typer<'_, '_> {
                     (l.clone(), self.infer(rhs, l.as_ref()))
                 };
                 let (l, r) = (l?, r?);
-                if !comparable(&l, &r) {
+                let zone_literal = self.zone_literal(&l, rhs, &r) || self.zone_literal(&r, lhs, &l);
+                if !zone_literal && !comparable(&l, &r) {
                     return self.err(
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
@@ -503,7 +525,7 @@ impl Typer<'_, '_> {
                     );
                 }
                 let ordered = matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge);
-                if ordered && matches!(l, Type::Bool | Type::Str) {
+                if ordered && matches!(l, Type::Bool | Type::Str | Type::Timezone) {
                     return self.err(
                         Diagnostic::error(codes::TYPE_MISMATCH, file, format!("{} has no order for `{}`", l.a(), op.symbol()))
                             .label(whole.span, "no order")

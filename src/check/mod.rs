@@ -13,6 +13,7 @@ mod log_names;
 pub mod model;
 mod samples;
 mod usage;
+mod zones;
 
 pub use model::*;
 

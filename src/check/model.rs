@@ -20,6 +20,8 @@ pub enum Type {
     Time,
     /// A value of the named enum.
     Enum(String),
+    /// An IANA time zone name (`"Asia/Tokyo"`), checked against the bundled zone database.
+    Timezone,
 }
 
 impl Type {
@@ -34,6 +36,7 @@ impl Type {
             Type::Date => "date".into(),
             Type::Time => "time".into(),
             Type::Enum(e) => e.clone(),
+            Type::Timezone => "timezone".into(),
         }
     }
 
@@ -67,6 +70,8 @@ pub enum Const {
         value: String,
         index: usize,
     },
+    /// An IANA time zone name, as the bundled database spells it.
+    Timezone(String),
 }
 
 /// Where a declaration was written.
@@ -254,6 +259,12 @@ impl Model {
     /// The type of a customer attribute.
     pub fn attr_type(&self, name: &str) -> Option<&Type> {
         self.attrs.get(name).map(|a| &a.ty)
+    }
+
+    /// The customer's `timezone` attribute (at most one is allowed): the zone local times of
+    /// that customer are read in. See `interp::zone::customer_zone`.
+    pub fn zone_attr(&self) -> Option<&AttrDef> {
+        self.attrs.values().find(|a| a.ty == Type::Timezone)
     }
 
     /// The position of `value` in enum `ty`'s declared order.

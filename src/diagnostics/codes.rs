@@ -38,6 +38,7 @@ codes! {
     UNKNOWN_FUNCTION = "E0110", "unknown function";
     UNKNOWN_MILESTONE = "E0111", "unknown milestone";
     UNKNOWN_DAY = "E0117", "unknown day of the week";
+    UNKNOWN_TIME_ZONE = "E0119", "unknown time zone";
     DUPLICATE = "E0120", "duplicate definition";
     DUPLICATE_PROPERTY = "E0121", "property given twice";
     MISSING_PROPERTY = "E0122", "required property missing";
@@ -47,6 +48,7 @@ codes! {
     EVENT_FIELD_OUTSIDE_WAIT = "E0201", "`event.FIELD` used where no event was received";
     NOT_A_CONDITION = "E0202", "condition is not a bool";
     SCHEDULE_READS_NON_ATTRIBUTE = "E0219", "scheduled trigger's condition reads more than attributes";
+    SECOND_ZONE_ATTR = "E0224", "a second `timezone` attribute";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";
     UPGRADE_NOT_ENUM = "E0302", "upgrade attribute is not an enum";
@@ -103,6 +105,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0110" => include_str!("../../docs/codes/E0110.md"),
         "E0111" => include_str!("../../docs/codes/E0111.md"),
         "E0117" => include_str!("../../docs/codes/E0117.md"),
+        "E0119" => include_str!("../../docs/codes/E0119.md"),
         "E0120" => include_str!("../../docs/codes/E0120.md"),
         "E0121" => include_str!("../../docs/codes/E0121.md"),
         "E0122" => include_str!("../../docs/codes/E0122.md"),
@@ -112,6 +115,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0201" => include_str!("../../docs/codes/E0201.md"),
         "E0202" => include_str!("../../docs/codes/E0202.md"),
         "E0219" => include_str!("../../docs/codes/E0219.md"),
+        "E0224" => include_str!("../../docs/codes/E0224.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),
         "E0302" => include_str!("../../docs/codes/E0302.md"),

@@ -87,7 +87,7 @@ enum Kind {
 fn type_kind(t: &Type) -> Kind {
     match t {
         Type::Int | Type::Decimal | Type::Duration | Type::Time => Kind::Numeric,
-        Type::String | Type::Date => Kind::String,
+        Type::String | Type::Date | Type::Timezone => Kind::String,
         Type::Bool => Kind::Boolean,
         Type::Enum { .. } => Kind::Enum,
     }
@@ -253,7 +253,7 @@ impl Ctx<'_> {
                 m.insert(format!("Numeric{suffix}"), json_value(v));
                 Some(J::Object(m))
             }
-            (Kind::String, v @ (Value::String(_) | Value::Date(_))) => {
+            (Kind::String, v @ (Value::String(_) | Value::Date(_) | Value::Timezone(_))) => {
                 let mut m = serde_json::Map::new();
                 m.insert("Variable".into(), J::String(p.into()));
                 m.insert(format!("String{suffix}"), json_value(v));

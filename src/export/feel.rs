@@ -49,7 +49,7 @@ fn string(s: &str) -> String {
 /// seconds, times in minutes, dates as text).
 pub fn constant(v: &Value) -> String {
     match v {
-        Value::String(s) | Value::Date(s) => string(s),
+        Value::String(s) | Value::Date(s) | Value::Timezone(s) => string(s),
         Value::Int(i) => i.to_string(),
         Value::Decimal(d) => format!("{d:?}"),
         Value::Bool(b) => b.to_string(),

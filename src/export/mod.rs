@@ -70,7 +70,7 @@ pub fn splits(journey: &Journey) -> Vec<(&str, String)> {
 pub fn json_value(v: &Value) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
-        Value::String(s) | Value::Date(s) => J::String(s.clone()),
+        Value::String(s) | Value::Date(s) | Value::Timezone(s) => J::String(s.clone()),
         Value::Int(i) => J::from(*i),
         Value::Decimal(d) => serde_json::Number::from_f64(*d)
             .map(J::Number)

@@ -5,18 +5,22 @@
 //! customer who arrives at 09:00 sharp waits for the next 09:00, so a loop `wait until monday
 //! 09:00`, `send digest`, `goto` sends once a week and never twice at one instant.
 //!
-//! The zone is UTC without `local`. [`zone`] is the one seam where `local` picks the
-//! customer's zone.
+//! The zone is UTC without `local`, else the customer's (`interp::zone`: their `timezone`
+//! attribute, the project default, UTC last). Wall times that a DST change makes odd follow
+//! `interp::zone::next_local_time`: a time in a gap is the instant the gap ends, a time in an
+//! overlap the earlier of the two.
 
 use super::engine::Customer;
 use super::program::{CNode, Program};
-use super::time::{Instant, DAY, MINUTE};
-use jiff::civil::Weekday;
+use super::time::Instant;
+use super::zone::next_local_time;
 use jiff::tz::TimeZone;
 
-/// The zone a clock wait at `node` reads its wall clock in, for customer `c`.
-pub fn zone(_program: &Program, _c: &Customer, _local: bool) -> TimeZone {
-    TimeZone::UTC
+/// The zone a clock time reads its wall clock in, for customer `c`: theirs when `local`, else
+/// UTC.
+pub fn zone<'c>(program: &Program, c: &'c Customer, local: bool) -> &'c TimeZone {
+    let attr = if local { program.zone_attr } else { None };
+    super::zone::customer_zone(&c.attrs, attr)
 }
 
 /// The deadline of the clock wait at `node` for a customer who reaches it at `t`; `None` when
@@ -29,7 +33,7 @@ pub fn deadline(program: &Program, c: &Customer, node: usize, t: Instant) -> Opt
         return None;
     };
     let tz = zone(program, c, *local);
-    Some(next_time(t, *day, *minute, &tz))
+    Some(next_local_time(t, *day, *minute, tz))
 }
 
 /// Whether the clock wait at `node` reads the customer's zone (`local`).
@@ -45,11 +49,11 @@ pub fn is_local(program: &Program, node: usize) -> bool {
 pub fn next_firing(program: &Program, c: &Customer, after: Instant) -> Option<Instant> {
     let s = program.ir.trigger.schedule?;
     let tz = zone(program, c, s.local);
-    Some(next_time(
+    Some(next_local_time(
         after,
         s.day.map(crate::ir::clock::Weekday::to_jiff),
         s.minute_of_day,
-        &tz,
+        tz,
     ))
 }
 
@@ -76,37 +80,18 @@ pub fn explain(program: &Program, node: usize, t: Instant, until: Instant) -> St
     )
 }
 
-/// The first instant strictly after `after` at `minute` past midnight on `day` (any day when
-/// `None`), in UTC: a private stand-in, for UTC only, until the zone foundation's
-/// `next_local_time` replaces it.
-fn next_time(after: Instant, day: Option<Weekday>, minute: u32, _tz: &TimeZone) -> Instant {
-    let offset = i64::from(minute) * MINUTE;
-    let mut d = after.div_euclid(DAY);
-    // Eight days always hold the next such time.
-    for _ in 0..8 {
-        let at = d.saturating_mul(DAY).saturating_add(offset);
-        // 1970-01-01, day 0, was a Thursday (3 days after a Monday).
-        let weekday = (d + 3).rem_euclid(7);
-        let on_day = day.is_none_or(|w| i64::from(w.to_monday_zero_offset()) == weekday);
-        if at > after && on_day {
-            return at;
-        }
-        d = d.saturating_add(1);
-    }
-    Instant::MAX
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::interp::time::parse_rfc3339;
+    use jiff::civil::Weekday;
 
     fn at(s: &str) -> Instant {
         parse_rfc3339(s).unwrap_or_default()
     }
 
     fn next(after: &str, day: Option<Weekday>, minute: u32) -> String {
-        crate::interp::time::format_rfc3339(next_time(at(after), day, minute, &TimeZone::UTC))
+        crate::interp::time::format_rfc3339(next_local_time(at(after), day, minute, &TimeZone::UTC))
     }
 
     #[test]

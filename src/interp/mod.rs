@@ -15,5 +15,6 @@ pub mod simulate;
 pub mod time;
 pub mod value;
 pub mod world;
+pub mod zone;
 
 pub mod explain;

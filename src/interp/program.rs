@@ -147,6 +147,9 @@ pub struct Program {
     pub history_sends: Vec<Option<usize>>,
     /// Per event: the history slot its arrivals are recorded in, when the journey reads them.
     pub history_events: Vec<Option<usize>>,
+    /// The customer's `timezone` attribute (its index in `attr_names`), if the project has
+    /// one: local times are read in it (see [`super::zone::customer_zone`]).
+    pub zone_attr: Option<usize>,
 }
 
 /// FNV-1a: a small, stable hash. Split assignment must never change between versions or
@@ -524,6 +527,9 @@ impl Program {
                 }
             }
         }
+        let zone_attr = attr_names
+            .iter()
+            .position(|a| j.attributes[a].ty == ir::Type::Timezone);
         let watches = goals.iter().any(|g| g.2.is_some())
             || touchpoints.iter().any(|tp| tp.converts.is_some());
         Ok(Program {
@@ -549,6 +555,7 @@ impl Program {
             history,
             history_sends,
             history_events,
+            zone_attr,
         })
     }
 

@@ -24,6 +24,8 @@ pub enum Val {
     Time(u32),
     /// Index in the enum's declared order.
     Enum(u32),
+    /// A time zone (`timezone`); its name in state files.
+    Zone(super::zone::Zone),
 }
 
 impl Val {
@@ -37,6 +39,9 @@ impl Val {
             ir::Value::Date(s) => parse_date(s).map(Val::Date).unwrap_or(Val::Missing),
             ir::Value::Time(t) => Val::Time(*t),
             ir::Value::Enum(e) => Val::Enum(e.index as u32),
+            ir::Value::Timezone(z) => super::zone::Zone::get(z)
+                .map(Val::Zone)
+                .unwrap_or(Val::Missing),
         }
     }
 
@@ -62,6 +67,7 @@ impl Val {
                 .and_then(|v| v.get(*i as usize))
                 .cloned()
                 .unwrap_or_else(|| format!("#{i}")),
+            Val::Zone(z) => format!("{:?}", z.name()),
         }
     }
 }
@@ -137,6 +143,11 @@ fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
         (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
         (Val::Dur(x), Val::Dur(y)) | (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
         (Val::Time(x), Val::Time(y)) | (Val::Enum(x), Val::Enum(y)) => Some(x.cmp(y)),
+        // Zones compare by name (only `==`, `!=` and `in` are allowed on them); a zone also
+        // equals a string holding its name, so `tz == "Asia/Tokyo"` reads as written.
+        (Val::Zone(x), Val::Zone(y)) => Some(x.name().cmp(y.name())),
+        (Val::Zone(x), Val::Str(y)) => Some(x.name().cmp(y)),
+        (Val::Str(x), Val::Zone(y)) => Some(x.as_ref().cmp(y.name())),
         _ => num(a)?.partial_cmp(&num(b)?),
     }
 }

@@ -133,6 +133,7 @@ impl fmt::Display for Value {
             Value::Date(d) => write!(f, "{d}"),
             Value::Time(m) => write!(f, "{:02}:{:02}", m / 60, m % 60),
             Value::Enum(e) => write!(f, "{}", e.value),
+            Value::Timezone(z) => write!(f, "{z:?}"),
         }
     }
 }

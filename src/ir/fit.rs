@@ -139,7 +139,8 @@ fn holds(ty: &Type, v: &Value) -> bool {
         | (Type::Bool, Value::Bool(_))
         | (Type::Duration, Value::Duration(_))
         | (Type::Date, Value::Date(_))
-        | (Type::Time, Value::Time(_)) => true,
+        | (Type::Time, Value::Time(_))
+        | (Type::Timezone, Value::Timezone(_)) => true,
         (Type::Enum { name, values }, Value::Enum(ev)) => {
             *name == ev.enum_name && values.get(ev.index) == Some(&ev.value)
         }

@@ -804,6 +804,7 @@ fn lower_const(c: &Const) -> Value {
             value: value.clone(),
             index: *index,
         }),
+        Const::Timezone(z) => Value::Timezone(z.clone()),
     }
 }
 
@@ -816,6 +817,7 @@ fn lower_type(model: &Model, t: &check::Type) -> Type {
         check::Type::Duration => Type::Duration,
         check::Type::Date => Type::Date,
         check::Type::Time => Type::Time,
+        check::Type::Timezone => Type::Timezone,
         check::Type::Enum(name) => Type::Enum {
             name: name.clone(),
             values: model

@@ -145,7 +145,12 @@ pub enum Type {
     Duration,
     Date,
     Time,
-    Enum { name: String, values: Vec<String> },
+    Enum {
+        name: String,
+        values: Vec<String>,
+    },
+    /// An IANA time zone name.
+    Timezone,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -334,6 +339,8 @@ pub enum Value {
     /// Minutes after midnight.
     Time(u32),
     Enum(EnumValue),
+    /// An IANA time zone name, `"Asia/Tokyo"`.
+    Timezone(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

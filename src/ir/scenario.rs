@@ -69,6 +69,7 @@ pub fn value_of(model: &Model, v: &ast::Value, ty: &Type) -> Option<Value> {
             Value::Date(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
         }
         (ValueKind::Lit(Literal::Time(t)), Type::Time) => Value::Time(*t),
+        (ValueKind::Lit(Literal::Str(s)), Type::Timezone) => Value::Timezone(s.clone()),
         (ValueKind::Name(n), Type::Enum(e)) => Value::Enum(super::EnumValue {
             enum_name: e.clone(),
             value: n.clone(),

@@ -225,6 +225,7 @@ fn const_text(c: &Const) -> String {
         Const::Date(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
         Const::Time(t) => hhmm(*t),
         Const::Enum { value, .. } => value.clone(),
+        Const::Timezone(z) => format!("{z:?}"),
     }
 }
 

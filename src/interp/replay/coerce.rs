@@ -112,6 +112,10 @@ pub fn coerce(v: &Json, ty: &Type) -> Result<(Val, Option<Coercion>), String> {
             }
             exact(Val::Time(h * 60 + m))
         }
+        // A zone name must be the database's exact spelling (no coercion): the error says which
+        // zone was meant when a name is close.
+        (Type::Timezone, Json::String(s)) => super::super::zone::Zone::get(s)
+            .map_or_else(|e| Err(format!("{}: {e}", fail())), |z| exact(Val::Zone(z))),
         (Type::Enum { values, .. }, Json::String(s)) => {
             if let Some(i) = values.iter().position(|x| x == s) {
                 return exact(Val::Enum(i as u32));
@@ -163,6 +167,7 @@ pub fn type_words(ty: &Type) -> String {
         Type::Date => "a date like \"2026-12-01\"".into(),
         Type::Time => "a time like \"21:00\"".into(),
         Type::Enum { name, values } => format!("one of {name}'s values ({})", values.join(", ")),
+        Type::Timezone => "an IANA time zone name like \"Europe/Berlin\"".into(),
     }
 }
 
