@@ -408,3 +408,225 @@ simulation digest_sim {
     let text = v.to_string();
     assert!(text.contains("weekly_digest"), "{text}");
 }
+
+// ---------------------------------------------------------------- local times
+
+const ZONED: &str = r#"
+customer {
+  tz: timezone = "America/New_York"
+  active: bool = true
+}
+event signed_up
+channel email
+touchpoint weekly_digest { channel email  template "digest" }
+touchpoint night_note { channel email  template "night" }
+"#;
+
+/// A replay of `journey` with the zoned declarations.
+fn replay_zoned(
+    journey: &str,
+    log: &[String],
+    until: &str,
+) -> Vec<(String, String, String, String)> {
+    let src = format!("{ZONED}\n{journey}");
+    let log = log.join("\n");
+    let dir = project(&[("j.journey", &src), ("log.jsonl", &log)]);
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--until",
+            until,
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lines(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn zone(user: &str, tz: &str, at: &str) -> String {
+    format!(
+        r#"{{"type":"identify","userId":"{user}","timestamp":"{at}","traits":{{"tz":"{tz}"}}}}"#
+    )
+}
+
+const LOCAL_DIGEST: &str = r#"
+journey weekly {
+  trigger signed_up
+  entry always
+  onboarding {
+    wait until monday 09:00 local
+    send weekly_digest
+  }
+}
+"#;
+
+#[test]
+fn a_local_clock_wait_reads_the_customers_zone() {
+    let log = [
+        zone("tokyo", "Asia/Tokyo", "2026-01-07T09:00:00Z"),
+        track("ny", "signed_up", "2026-01-07T10:00:00Z"),
+        track("tokyo", "signed_up", "2026-01-07T10:00:00Z"),
+    ];
+    let out = replay_zoned(LOCAL_DIGEST, &log, "2026-01-20T00:00:00Z");
+    // Monday 09:00 in New York (UTC-5) and in Tokyo (UTC+9).
+    assert_eq!(sends(&out, "ny", "weekly_digest"), ["2026-01-12T14:00:00Z"]);
+    assert_eq!(
+        sends(&out, "tokyo", "weekly_digest"),
+        ["2026-01-12T00:00:00Z"]
+    );
+}
+
+#[test]
+fn a_local_time_in_the_spring_forward_gap_is_when_the_gap_ends() {
+    // New York, Sunday 2026-03-08: clocks go from 02:00 EST to 03:00 EDT; 02:30 does not exist.
+    let journey = r#"
+journey night {
+  trigger signed_up
+  onboarding {
+    wait until 02:30 local
+    send night_note
+    wait until monday 09:00 local
+    send weekly_digest
+  }
+}
+"#;
+    let log = [track("ann", "signed_up", "2026-03-07T12:00:00Z")];
+    let out = replay_zoned(journey, &log, "2026-03-20T00:00:00Z");
+    // 03:00 EDT, then Monday 09:00 EDT (UTC-4, no longer UTC-5).
+    assert_eq!(sends(&out, "ann", "night_note"), ["2026-03-08T07:00:00Z"]);
+    assert_eq!(
+        sends(&out, "ann", "weekly_digest"),
+        ["2026-03-09T13:00:00Z"]
+    );
+}
+
+#[test]
+fn a_local_time_in_the_fall_back_overlap_is_the_earlier_one() {
+    // New York, Sunday 2026-11-01: clocks go from 02:00 EDT back to 01:00 EST; 01:30 happens
+    // twice (05:30Z and 06:30Z).
+    let journey = r#"
+journey night {
+  trigger signed_up
+  entry always
+  onboarding {
+    wait until 01:30 local
+    send night_note
+  }
+}
+"#;
+    let log = [
+        track("early", "signed_up", "2026-10-31T12:00:00Z"),
+        // Between the two 01:30s: the earlier has passed, so the next is Monday's.
+        track("between", "signed_up", "2026-11-01T06:00:00Z"),
+    ];
+    let out = replay_zoned(journey, &log, "2026-11-05T00:00:00Z");
+    assert_eq!(sends(&out, "early", "night_note"), ["2026-11-01T05:30:00Z"]);
+    assert_eq!(
+        sends(&out, "between", "night_note"),
+        ["2026-11-02T06:30:00Z"]
+    );
+}
+
+#[test]
+fn a_zone_change_while_waiting_moves_the_deadline() {
+    let log = [
+        track("mover", "signed_up", "2026-03-04T12:00:00Z"),
+        track("stayer", "signed_up", "2026-03-04T12:00:00Z"),
+        zone("mover", "Asia/Tokyo", "2026-03-07T12:00:00Z"),
+        // The same zone again changes nothing.
+        zone("stayer", "America/New_York", "2026-03-07T12:00:00Z"),
+    ];
+    let out = replay_zoned(LOCAL_DIGEST, &log, "2026-03-20T00:00:00Z");
+    // Monday 09:00 in Tokyo, not in New York (13:00Z).
+    assert_eq!(
+        sends(&out, "mover", "weekly_digest"),
+        ["2026-03-09T00:00:00Z"]
+    );
+    assert_eq!(
+        sends(&out, "stayer", "weekly_digest"),
+        ["2026-03-09T13:00:00Z"]
+    );
+}
+
+#[test]
+fn a_local_schedule_fires_at_the_local_time_across_a_dst_change() {
+    let journey = r#"
+journey morning {
+  trigger every day 09:00 local where active
+  entry always
+  stage s { send weekly_digest }
+}
+"#;
+    let log = [
+        identify("ann", true, "2026-03-06T12:00:00Z"),
+        zone("kei", "Asia/Tokyo", "2026-03-06T12:00:00Z"),
+    ];
+    let out = replay_zoned(journey, &log, "2026-03-10T00:00:00Z");
+    // Known from 07:00 EST on Friday: 09:00 EST is 14:00Z until Sunday's change, then 09:00
+    // EDT is 13:00Z.
+    assert_eq!(
+        sends(&out, "ann", "weekly_digest"),
+        [
+            "2026-03-06T14:00:00Z",
+            "2026-03-07T14:00:00Z",
+            "2026-03-08T13:00:00Z",
+            "2026-03-09T13:00:00Z"
+        ]
+    );
+    // Tokyo has no DST: 00:00Z every day (`--until` included).
+    assert_eq!(
+        sends(&out, "kei", "weekly_digest"),
+        [
+            "2026-03-07T00:00:00Z",
+            "2026-03-08T00:00:00Z",
+            "2026-03-09T00:00:00Z",
+            "2026-03-10T00:00:00Z"
+        ]
+    );
+}
+
+#[test]
+fn a_weekly_local_digest_in_a_journeyc_test_across_the_spring_change() {
+    // Time 0 is Monday 2026-01-05 09:00 UTC, 04:00 in New York; nine weeks later (2026-03-09)
+    // New York is on daylight time.
+    let src = format!(
+        "{ZONED}\n{}\n{}",
+        r#"
+journey weekly_loop {
+  trigger signed_up
+  stage digest {
+    wait until monday 09:00 local
+    send weekly_digest
+    goto digest
+  }
+}
+"#,
+        r#"
+test "09:00 New York time, before and after the change" {
+  journey weekly_loop
+  at 0 signed_up
+  expect sent weekly_digest at 5h
+  expect sent weekly_digest at 63d4h
+}
+test "a customer in Tokyo" {
+  journey weekly_loop
+  customer { tz = "Asia/Tokyo" }
+  at 0 signed_up
+  expect sent weekly_digest at 6d15h
+}
+"#
+    );
+    let dir = project(&[("j.journey", &src)]);
+    let out = journeyc(&["test", "j.journey"], dir.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 passed, 0 failed"), "{text}");
+}
