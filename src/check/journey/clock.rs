@@ -7,10 +7,30 @@
 use super::Ctx;
 use crate::diagnostics::{codes, did_you_mean, Diagnostic};
 use crate::ir::clock::Weekday;
+use crate::source::Span;
 use crate::syntax::ast::{ClockTime, Expr, ExprKind, Schedule};
+
+/// W0416: `local` in a project whose customers have no `timezone` attribute reads UTC.
+fn local_without_zone(cx: &mut Ctx, clock: &ClockTime) {
+    if !clock.local || cx.model.zone_attr().is_some() {
+        return;
+    }
+    // `local` is the clock time's last word.
+    let local = Span::new(clock.span.end.saturating_sub("local".len()), clock.span.end);
+    cx.sink.push(
+        Diagnostic::warning(
+            codes::LOCAL_WITHOUT_ZONE,
+            cx.file,
+            "`local` reads UTC here: the customers have no time zone",
+        )
+        .label(local, "the customer's zone, which no attribute gives")
+        .help("declare the customer's zone in `customer`, e.g. `tz: timezone = \"America/New_York\"` (the default is the project's zone), or remove `local` to mean UTC"),
+    );
+}
 
 /// `wait until [DAY] HH:MM [local]`: the day, when written, is a day of the week.
 pub(super) fn wait(cx: &mut Ctx, clock: &ClockTime) {
+    local_without_zone(cx, clock);
     let Some(day) = &clock.day else { return };
     if Weekday::from_name(&day.name).is_some() {
         return;
@@ -31,6 +51,7 @@ pub(super) fn wait(cx: &mut Ctx, clock: &ClockTime) {
 
 /// `trigger every DAY HH:MM [local] [where COND]`.
 pub(super) fn schedule(cx: &mut Ctx, s: &Schedule) {
+    local_without_zone(cx, &s.clock);
     match &s.clock.day {
         None => cx.sink.push(
             Diagnostic::error(
