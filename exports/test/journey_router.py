@@ -145,17 +145,61 @@ class History:
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-def next_clock(t_abs, day, minute):
-    """The clock service (docs/exports.md, "Clock waits"), in UTC: the first time strictly after
-    `t_abs` at `minute` past midnight on `day` (any day when None), as interp/clock.rs."""
-    d = t_abs // DAY
-    for _ in range(8):
-        at = d * DAY + minute * 60
-        # 1970-01-01, day 0, was a Thursday.
-        if at > t_abs and (day is None or WEEKDAYS.index(day) == (d + 3) % 7):
-            return at
-        d += 1
-    raise ValueError("no such time within a week")
+def next_clock(t_abs, day, minute, zone=None):
+    """The clock service (docs/exports.md, "Clock waits"): the first time strictly after `t_abs`
+    at `minute` past midnight on `day` (any day when None), in UTC or in `zone` (an IANA name),
+    as interp/zone.rs computes it."""
+    if zone in (None, "UTC"):
+        d = t_abs // DAY
+        for _ in range(8):
+            at = d * DAY + minute * 60
+            # 1970-01-01, day 0, was a Thursday.
+            if at > t_abs and (day is None or WEEKDAYS.index(day) == (d + 3) % 7):
+                return at
+            d += 1
+        raise ValueError("no such time within a week")
+    import datetime
+    from zoneinfo import ZoneInfo
+    tz = ZoneInfo(zone)
+    date = datetime.datetime.fromtimestamp(t_abs, tz).date()
+    for i in range(16):
+        d = date + datetime.timedelta(days=i)
+        if day is None or d.weekday() == WEEKDAYS.index(day):
+            at = local_to_instant(d, minute, tz)
+            if at > t_abs:
+                return at
+    raise ValueError("no such time within two weeks")
+
+
+def local_to_instant(date, minute, tz):
+    """The instant of wall time `minute` on `date` in `tz`: in an overlap the earlier one, in a
+    gap the instant the gap ends (docs/semantics.md, "Clock waits")."""
+    import datetime
+    wall = datetime.datetime(date.year, date.month, date.day, minute // 60, minute % 60)
+    readings = [int(wall.replace(tzinfo=tz, fold=f).timestamp()) for f in (0, 1)]
+
+    def back(t):
+        return datetime.datetime.fromtimestamp(t, tz).replace(tzinfo=None)
+
+    real = [t for t in readings if back(t) == wall]
+    if real:
+        return min(real)
+    # A gap: the zone's offset changes between the two readings; it ends at the change.
+    t, first = min(readings), datetime.datetime.fromtimestamp(min(readings), tz).utcoffset()
+    while datetime.datetime.fromtimestamp(t, tz).utcoffset() == first:
+        t += 60
+    return t
+
+
+def customer_zone(spec, attrs):
+    """The customer's zone: their `timezone` attribute, else its default; None (UTC) without."""
+    for name, a in spec["attributes"].items():
+        if a["type"]["kind"] == "timezone":
+            v = attrs.get(name)
+            if v is None and a["default"] is not None:
+                v = a["default"]["value"]
+            return v
+    return None
 
 
 def rfc3339(t_abs):
@@ -263,7 +307,8 @@ def simulate(engine, spec, scenario, epoch, horizon):
                 # The clock service answers at once; the engine then waits for the time.
                 _, node, handle = park
                 n = spec_node(spec, node)
-                until = next_clock(epoch + t, n["day"], n["minute_of_day"])
+                until = next_clock(epoch + t, n["day"], n["minute_of_day"],
+                                   customer_zone(spec, attrs) if n["local"] else None)
                 engine.clock_done(handle, until, until - epoch - t)
                 continue
             raise RuntimeError(f"unknown park {park}")
