@@ -545,10 +545,12 @@ fn interpreter_step_functions_and_bpmn_agree_on_every_scenario() -> Result<(), t
 
 /// Projects whose journeys run together for each customer (`docs/exports.md`, "Several
 /// journeys of one customer").
-const WORLDS: [&str; 3] = [
+const WORLDS: [&str; 4] = [
     "examples/one_customer.journey",
     "tests/fixtures/export_world/world.journey",
     "tests/fixtures/export_world/history.journey",
+    // Quiet hours in each customer's zone: the senders read it from the customer.
+    "tests/fixtures/export/local_quiet.journey",
 ];
 
 /// What one journey of a world did that the engines and the services must agree on:

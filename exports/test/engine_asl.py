@@ -167,7 +167,8 @@ class AslEngine:
             if self.pending:
                 body = self.pending.pop(0)
                 if body["type"] == "send":
-                    return ("send", body["node"], body["touchpoint"], body["task_token"])
+                    return ("send", body["node"], body["touchpoint"], body["task_token"],
+                            body.get("customer"))
                 if body["type"] == "history":
                     return ("history", body["node"], body["reads"], body["task_token"])
                 if body["type"] == "clock":

@@ -196,7 +196,7 @@ class BpmnEngine:
                     # SpiffWorkflow does not read Zeebe's task headers: the touchpoint comes
                     # from the node the task was generated from.
                     tp = next(n["touchpoint"] for n in self.spec["nodes"] if n["id"] == node)
-                    return ("send", node, tp, task)
+                    return ("send", node, tp, task, task.data)
                 # The engagement service: opens and clicks of this instance so far.
                 eng = {}
                 for tp, kinds in self.engaged.items():

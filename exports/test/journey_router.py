@@ -7,13 +7,18 @@ this module drives either one through an adapter, on a simulated clock:
     park = engine.settle()      # run until the steps wait for something, or end
     engine.start / send_done / deliver / time_out / release / stop
 
-A park is ("send", node, touchpoint, handle), ("wait", node, timeout or None, handle),
+A park is ("send", node, touchpoint, handle, customer), ("wait", node, timeout or None, handle),
 ("delay", deadline, handle), ("history", node, reads, handle) (answered at once with
 engine.history_done), ("clock", node, handle) (answered at once with engine.clock_done: the
-time a `wait until` ends, after which the engine parks on a delay) or ("ended", reason). Times are seconds after the scenario's start.
+time a `wait until` ends, after which the engine parks on a delay) or ("ended", reason). Times
+are seconds after the scenario's start. A send's `customer` is the attributes the sender sees
+(ASL: the message's `customer`, sent for local quiet hours; BPMN: the job's variables), from
+which it reads the customer's zone.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 DAY = 86_400
 
@@ -209,11 +214,66 @@ def rfc3339(t_abs):
 
 # ---------------------------------------------------------------- channel senders
 
-def quiet_until(t_abs, quiet):
-    """The end of the quiet window if absolute time `t_abs` falls in it (as interp/time.rs)."""
+def zone_rule(spec):
+    """`customer_zone` of journeyc-services.json, from a journey's spec: the `timezone`
+    attribute and its default (UTC when it has none); None when there is no such attribute."""
+    for name, a in spec["attributes"].items():
+        if a["type"]["kind"] == "timezone":
+            d = a.get("default")
+            return {"attribute": name, "default": d["value"] if d else "UTC"}
+    return None
+
+
+def customer_zone(rule, customer):
+    """The customer's zone name: the attribute's value, else the project default, else UTC."""
+    if rule is None:
+        return "UTC"
+    return (customer or {}).get(rule["attribute"]) or rule["default"] or "UTC"
+
+
+def local_to_abs(day, minute, tz):
+    """The instant of local wall time `minute` on `day` (as interp/zone.rs): in a DST gap the
+    instant the gap ends, in an overlap the earlier instant."""
+    naive = datetime(day.year, day.month, day.day, minute // 60, minute % 60)
+    early = int(naive.replace(tzinfo=tz, fold=0).timestamp())
+    if datetime.fromtimestamp(early, tz).replace(tzinfo=None) == naive:
+        return early
+    # A gap: the two offsets read the wall time on either side of the change; find the change.
+    lo, hi = sorted((early, int(naive.replace(tzinfo=tz, fold=1).timestamp())))
+    before = datetime.fromtimestamp(lo, tz).utcoffset()
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def local_quiet_until(t_abs, frm, to, zone):
+    tz = ZoneInfo(zone)
+    now = datetime.fromtimestamp(t_abs, tz)
+    m = now.hour * 60 + now.minute
+    inside = (frm <= m < to) if frm < to else (m >= frm or m < to)
+    if not inside:
+        return None
+    day = now.date()
+    for _ in range(16):
+        end = local_to_abs(day, to, tz)
+        if end > t_abs:
+            return end
+        day += timedelta(days=1)
+    return t_abs + DAY
+
+
+def quiet_until(t_abs, quiet, zone="UTC"):
+    """The end of the quiet window if absolute time `t_abs` falls in it (as interp/time.rs;
+    `local` windows in the customer's `zone` as interp/zone.rs)."""
     if quiet is None:
         return None
     frm, to = quiet["from_minute"], quiet["to_minute"]
+    if quiet.get("local"):
+        return local_quiet_until(t_abs, frm, to, zone)
     m = (t_abs % DAY) // 60
     inside = (frm <= m < to) if frm < to else (m >= frm or m < to)
     if not inside:
@@ -279,12 +339,12 @@ def simulate(engine, spec, scenario, epoch, horizon):
                 note(t, f"ended: {park[1]}")
                 return
             if kind == "send":
-                _, node, tp, handle = park
+                _, node, tp, handle, customer = park
                 ch = spec["touchpoints"][tp]["channel"]
                 # A transactional touchpoint ignores quiet hours and caps (the sender reads the
                 # message's `transactional` flag), as the interpreter does.
                 quiet = None if spec["touchpoints"][tp].get("transactional") else spec["channels"][ch]["quiet"]
-                until = quiet_until(epoch + t, quiet)
+                until = quiet_until(epoch + t, quiet, customer_zone(zone_rule(spec), customer))
                 if until is not None:
                     note(t, f"deferred {tp} to {fmt(until - epoch)}")
                     state["park"] = ("deferred", until - epoch, tp, handle)

@@ -21,7 +21,7 @@ The world's actions (entered, sent, suppressed by a cap, refused by an exclusive
 tagged with the journey, are what tests/export_differential.rs compares with `journeyc`'s world.
 """
 
-from journey_router import History, fmt, holds, quiet_until, spec_node, wait_takes
+from journey_router import History, customer_zone, fmt, holds, quiet_until, spec_node, wait_takes
 
 
 class Services:
@@ -34,6 +34,7 @@ class Services:
         self.group = {j["name"]: j["exclusive"] for j in doc["journeys"]}
         self.channels = doc["channels"]
         self.touchpoints = doc["touchpoints"]
+        self.zone = doc.get("customer_zone")
 
     def transactional(self, touchpoint):
         return self.touchpoints[touchpoint]["transactional"]
@@ -49,10 +50,11 @@ class CapService:
         self.services = services
         self.log = {}  # (customer, channel) -> [(time, journey, touchpoint)]
 
-    def quiet_until(self, t_abs, touchpoint):
+    def quiet_until(self, t_abs, touchpoint, customer=None):
         if self.services.transactional(touchpoint):
             return None
-        return quiet_until(t_abs, self.services.channel(touchpoint)["quiet"])
+        zone = customer_zone(self.services.zone, customer)
+        return quiet_until(t_abs, self.services.channel(touchpoint)["quiet"], zone)
 
     def decide(self, customer, journey, touchpoint, t_abs):
         """`sent`, or `suppressed` with the earliest send of the window that filled the cap."""
@@ -117,8 +119,8 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
                 act(t, inst, f"ended: {park[1]}")
                 return
             if kind == "send":
-                _, _node, tp, handle = park
-                until = senders.quiet_until(epoch + t, tp)
+                _, _node, tp, handle, customer = park
+                until = senders.quiet_until(epoch + t, tp, customer)
                 if until is not None:
                     note(t, inst, f"deferred {tp} to {fmt(until - epoch)}")
                     inst.park = ("deferred", until - epoch, tp, handle)

@@ -367,6 +367,7 @@ fn channel(
         consent: None,
         consent_span: None,
         origin,
+        quiet_local: false,
     };
     let mut quiet_span: Option<Span> = None;
     let mut consent_span: Option<Span> = None;
@@ -393,7 +394,12 @@ fn channel(
                     span: *span,
                 });
             }
-            ast::ChannelProp::Quiet { from, to, span } => {
+            ast::ChannelProp::Quiet {
+                from,
+                to,
+                span,
+                local,
+            } => {
                 if let Some(first) = quiet_span {
                     twice(sink, file, "quiet", *span, first);
                     continue;
@@ -408,6 +414,10 @@ fn channel(
                     continue;
                 }
                 def.quiet = Some((*from, *to));
+                def.quiet_local = *local;
+                if *local {
+                    super::zones::local_without_zone(model, file, *span, sink);
+                }
             }
             ast::ChannelProp::Consent { attr, span } => {
                 if let Some(first) = consent_span {

@@ -198,6 +198,10 @@ impl Typer<'_, '_> {
     /// Checks that `e` has type `expected` (for `set` and similar).
     pub fn expect(&mut self, e: &ast::Expr, expected: &Type) {
         if let Some(t) = self.infer(e, Some(expected)) {
+            // `set tz = "Asia/Tokyo"`: a zone written as a string, checked as a zone.
+            if self.zone_literal(expected, e, &t) {
+                return;
+            }
             if !assignable(&t, expected) {
                 self.sink.push(
                     Diagnostic::error(

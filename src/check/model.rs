@@ -127,6 +127,8 @@ pub struct ChannelDef {
     /// Where `consent ATTR` is written, for diagnostics.
     pub consent_span: Option<Span>,
     pub origin: Origin,
+    /// `quiet FROM..TO local`: the quiet hours are read in the customer's time zone.
+    pub quiet_local: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -59,3 +59,22 @@ pub fn second_zone_attr(model: &Model, file: FileId, name: &str, span: Span, sin
         )),
     );
 }
+
+/// W0419: a `local` time (`quiet 21:00..08:00 local`) in a project whose customer schema has no
+/// `timezone` attribute: every customer's zone is UTC, so `local` changes nothing.
+pub fn local_without_zone(model: &Model, file: FileId, span: Span, sink: &mut Sink) {
+    if model.zone_attr().is_some() || !model.untyped_attrs.is_empty() {
+        return;
+    }
+    sink.push(
+        Diagnostic::warning(
+            codes::LOCAL_WITHOUT_ZONE,
+            file,
+            "`local` is read in UTC: the customer schema has no `timezone` attribute",
+        )
+        .label(span, "read in UTC for every customer")
+        .help(
+            "declare the customer's zone in the `customer` block, e.g. `tz: timezone = \"Europe/Berlin\"` (its default is the project default), or drop `local`",
+        ),
+    );
+}

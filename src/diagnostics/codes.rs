@@ -68,7 +68,7 @@ codes! {
     SHADOWED_BRANCH = "W0406", "condition is always true or always false";
     CAP_EXCEEDED_TOGETHER = "W0407", "journeys together send more than the channel's cap";
     GOAL_TAKES_WAIT = "W0408", "a goal takes the event a wait's block is for";
-    LOCAL_WITHOUT_ZONE = "W0416", "`local` time with no customer time zone";
+    LOCAL_WITHOUT_ZONE = "W0419", "`local` time with no `timezone` attribute";
     TEST_INVALID = "E0500", "invalid test";
     SIMULATION_INVALID = "E0600", "invalid simulation";
     SHARES_SUM = "E0601", "population shares do not sum to 100%";
@@ -136,7 +136,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "W0406" => include_str!("../../docs/codes/W0406.md"),
         "W0407" => include_str!("../../docs/codes/W0407.md"),
         "W0408" => include_str!("../../docs/codes/W0408.md"),
-        "W0416" => include_str!("../../docs/codes/W0416.md"),
+        "W0419" => include_str!("../../docs/codes/W0419.md"),
         "E0500" => include_str!("../../docs/codes/E0500.md"),
         "E0600" => include_str!("../../docs/codes/E0600.md"),
         "E0601" => include_str!("../../docs/codes/E0601.md"),

@@ -605,6 +605,17 @@ impl Writer<'_> {
         if tp.transactional {
             body.insert("transactional".into(), J::from(true));
         }
+        // Local quiet hours: the sender reads the customer's zone from the attributes the
+        // execution holds (`customer_zone` of journeyc-services.json names the attribute).
+        let local = self
+            .j
+            .channels
+            .get(&tp.channel)
+            .and_then(|c| c.quiet.as_ref())
+            .is_some_and(|q| q.local);
+        if local && !tp.transactional {
+            body.insert("customer.$".into(), J::from("$.customer"));
+        }
         body.insert("customer_id.$".into(), J::from("$.customer_id"));
         body.insert("execution.$".into(), J::from("$$.Execution.Id"));
         body.insert("task_token.$".into(), J::from("$$.Task.Token"));

@@ -86,22 +86,47 @@ pub fn document(journeys: &[Journey]) -> J {
                 .iter()
                 .map(|cap| json!({ "count": cap.count, "per_secs": cap.per_secs }))
                 .collect();
-            let quiet = c
-                .quiet
-                .as_ref()
-                .map(|q| json!({ "from_minute": q.from_minute, "to_minute": q.to_minute }));
+            let quiet = c.quiet.as_ref().map(|q| {
+                let mut w = json!({ "from_minute": q.from_minute, "to_minute": q.to_minute });
+                // `quiet A..B local`: the sender reads the window in the customer's zone.
+                if q.local {
+                    w["local"] = J::Bool(true);
+                }
+                w
+            });
             (
                 name.to_string(),
                 json!({ "caps": caps, "quiet": quiet, "consent": c.consent }),
             )
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "journeyc_services": VERSION,
         "journeys": list,
         "exclusive_groups": groups,
         "channels": channels,
         "touchpoints": touchpoints,
+    });
+    if let Some(zone) = customer_zone(journeys) {
+        doc["customer_zone"] = zone;
+    }
+    doc
+}
+
+/// The customer's zone rule for senders of `quiet A..B local` channels: the `timezone`
+/// attribute that holds it and its default (the project default; UTC when it has none).
+/// Absent when the project has no `timezone` attribute (every customer is in UTC).
+fn customer_zone(journeys: &[Journey]) -> Option<J> {
+    journeys.iter().find_map(|j| {
+        let (name, a) = j
+            .attributes
+            .iter()
+            .find(|(_, a)| a.ty == crate::ir::Type::Timezone)?;
+        let default = match &a.default {
+            Some(crate::ir::Value::Timezone(z)) => z.as_str(),
+            _ => "UTC",
+        };
+        Some(json!({ "attribute": name, "default": default }))
     })
 }
 

@@ -832,8 +832,21 @@ impl<'p> Engine<'p> {
                     let def = &p.touchpoints[*touchpoint];
                     let ch = &p.channels[def.channel];
                     // A transactional touchpoint is not held by quiet hours.
+                    // Local quiet hours are read in the customer's zone when the send is held; the
+                    // release time is then fixed (docs/semantics.md, "A zone change while held").
                     if let (Some((from, to)), false) = (ch.quiet, def.transactional) {
-                        if let Some(until) = quiet_until(t, from, to) {
+                        let mut why = None;
+                        let until = if ch.quiet_local {
+                            let tz = super::zone::customer_zone(&c.attrs, p.zone_attr);
+                            let until = super::zone::quiet_until_local(t, from, to, tz);
+                            if let (Some(u), true) = (until, obs.wants_detail()) {
+                                why = Some(super::zone::explain_local_hold(t, u, from, to, tz));
+                            }
+                            until
+                        } else {
+                            quiet_until(t, from, to)
+                        };
+                        if let Some(until) = until {
                             obs.action(
                                 t,
                                 Some(node),
@@ -842,6 +855,9 @@ impl<'p> Engine<'p> {
                                     until,
                                 },
                             );
+                            if let Some(text) = why {
+                                obs.detail(t, Some(node), text);
+                            }
                             if let Some(run) = c.run.as_mut() {
                                 run.park = Park::Deferred { node, until };
                             }

@@ -112,6 +112,8 @@ pub struct CChannel {
     pub caps: Vec<(usize, i64)>,
     pub quiet: Option<(u32, u32)>,
     pub consent: Option<usize>,
+    /// `quiet` is read in the customer's time zone.
+    pub quiet_local: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -455,6 +457,7 @@ impl Program {
                         .consent
                         .as_ref()
                         .and_then(|a| names.attrs.get(a.as_str()).copied()),
+                    quiet_local: ch.quiet.as_ref().is_some_and(|q| q.local),
                 }
             })
             .collect();

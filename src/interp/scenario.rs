@@ -175,9 +175,19 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
 pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Option<String> {
     let matches = |h: &Happening| -> bool {
         match (&e.kind, &h.action) {
-            (Expect::Sent { touchpoint, at }, Action::Sent { touchpoint: t }) => {
+            (
+                Expect::Sent {
+                    touchpoint,
+                    at,
+                    local,
+                },
+                Action::Sent { touchpoint: t },
+            ) => {
                 p.touchpoint_names.get(*t) == Some(touchpoint)
                     && at.is_none_or(|at| h.time - TEST_EPOCH == i64::try_from(at).unwrap_or(-1))
+                    && local
+                        .as_ref()
+                        .is_none_or(|l| super::zone::local_expect_holds(l, h.time))
             }
             (Expect::Suppressed { touchpoint }, Action::Suppressed { touchpoint: t, .. }) => {
                 p.touchpoint_names.get(*t) == Some(touchpoint)
@@ -206,12 +216,16 @@ pub(crate) fn check(p: &Program, e: &Expectation, timeline: &[Happening]) -> Opt
         (false, None) => Some(match &e.kind {
             Expect::Sent {
                 touchpoint,
-                at: Some(_),
-            } => {
+                at,
+                local,
+            } if at.is_some() || local.is_some() => {
                 let other: Vec<String> = timeline
                     .iter()
                     .filter(|h| matches!(h.action, Action::Sent { touchpoint: t } if p.touchpoint_names.get(t) == Some(touchpoint)))
-                    .map(when)
+                    .map(|h| match local {
+                        Some(l) => format!("{} ({})", when(h), super::zone::show_local(h.time, &l.zone)),
+                        None => when(h),
+                    })
                     .collect();
                 if other.is_empty() {
                     format!("`{touchpoint}` was never sent")

@@ -122,6 +122,46 @@ pub fn program_customer_zone<'a>(
     customer_zone(attrs, program.zone_attr)
 }
 
+/// Whether a send at `t` matches a test's `expect sent T at [DATE] HH:MM local`, read in the
+/// expectation's zone (an unknown zone, which the checker rules out, is UTC).
+pub fn local_expect_holds(l: &crate::ir::scenario::LocalExpect, t: Instant) -> bool {
+    let tz = Zone::get(&l.zone).map(|z| z.0).unwrap_or(TimeZone::UTC);
+    let dt = instant_to_local(t, &tz);
+    let on_day = l.date.is_none_or(|(y, m, d)| {
+        i32::from(dt.year()) == y && dt.month() as u32 == m && dt.day() as u32 == d
+    });
+    on_day && local_minute_of_day(t, &tz) == l.minute && dt.second() == 0
+}
+
+/// An instant as the local clock of the named zone shows it, `2026-01-06 08:00 Asia/Tokyo`,
+/// for test reports.
+pub fn show_local(t: Instant, zone: &str) -> String {
+    let tz = Zone::get(zone).map(|z| z.0).unwrap_or(TimeZone::UTC);
+    let dt = instant_to_local(t, &tz);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} {zone}",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute()
+    )
+}
+
+/// `--explain` for a send held by local quiet hours: the customer's wall clock and zone,
+/// "quiet 21:00..08:00 local in Asia/Tokyo: it is 21:30 there, held until 08:00 local".
+pub fn explain_local_hold(t: Instant, until: Instant, from: u32, to: u32, tz: &TimeZone) -> String {
+    let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+    format!(
+        "quiet {}..{} local in {}: it is {} there, held until {} local",
+        hm(from),
+        hm(to),
+        tz.iana_name().unwrap_or("UTC"),
+        hm(local_minute_of_day(t, tz)),
+        hm(local_minute_of_day(until, tz)),
+    )
+}
+
 /// An instant as jiff's timestamp, clamped to jiff's range.
 fn timestamp(t: Instant) -> Timestamp {
     Timestamp::from_second(t).unwrap_or(if t < 0 {

@@ -560,7 +560,18 @@ impl<'a> Lowerer<'a> {
             ),
             StepKind::Set { attr, value } => {
                 let hint = self.model.attr_type(&attr.name).cloned();
-                let value = self.cx(event).expr(value, hint.as_ref());
+                let mut value = self.cx(event).expr(value, hint.as_ref());
+                // `set tz = "Asia/Tokyo"`: the checked string is a zone.
+                if hint == Some(check::Type::Timezone) {
+                    if let Expr::Const {
+                        value: Value::String(z),
+                    } = &value
+                    {
+                        value = Expr::Const {
+                            value: Value::Timezone(z.clone()),
+                        };
+                    }
+                }
                 self.push(
                     id.into(),
                     span,
@@ -910,6 +921,7 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
                     quiet: c.quiet.map(|(from_minute, to_minute)| Quiet {
                         from_minute,
                         to_minute,
+                        local: c.quiet_local,
                     }),
                     consent: c.consent.clone(),
                 },

@@ -172,6 +172,14 @@ pub struct Cap {
 pub struct Quiet {
     pub from_minute: u32,
     pub to_minute: u32,
+    /// `quiet FROM..TO local`: minutes after midnight in the customer's time zone (its
+    /// `timezone` attribute, else UTC); absent (UTC) otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub local: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

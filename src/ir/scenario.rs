@@ -37,6 +37,16 @@ pub enum StepKind {
     },
 }
 
+/// A local wall-clock time a send is expected at: minutes after midnight, on `date`
+/// (`YYYY-MM-DD`) when one is written, in `zone`: the test customer's zone (its `customer { }`
+/// value, else the `timezone` attribute's default, else UTC).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalExpect {
+    pub date: Option<(i32, u32, u32)>,
+    pub minute: u32,
+    pub zone: String,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expectation {
     pub negated: bool,
@@ -47,10 +57,21 @@ pub struct Expectation {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expect {
-    Sent { touchpoint: String, at: Option<u64> },
-    Suppressed { touchpoint: String },
-    Milestone { name: String },
-    Reached { stage: String },
+    Sent {
+        touchpoint: String,
+        at: Option<u64>,
+        /// `at [DATE] HH:MM local`: the local clock at delivery.
+        local: Option<LocalExpect>,
+    },
+    Suppressed {
+        touchpoint: String,
+    },
+    Milestone {
+        name: String,
+    },
+    Reached {
+        stage: String,
+    },
     Converted,
     Exited,
 }
@@ -77,6 +98,22 @@ pub fn value_of(model: &Model, v: &ast::Value, ty: &Type) -> Option<Value> {
         }),
         _ => return None,
     })
+}
+
+/// The zone of a test's customer: its value for the `timezone` attribute, else that
+/// attribute's default, else UTC.
+fn test_zone(model: &Model, customer: &[(String, Value)]) -> String {
+    let Some(attr) = model.zone_attr() else {
+        return "UTC".into();
+    };
+    let given = customer
+        .iter()
+        .find(|(n, _)| *n == attr.name)
+        .map(|(_, v)| v);
+    match (given, &attr.default) {
+        (Some(Value::Timezone(z)), _) | (None, Some(crate::check::Const::Timezone(z))) => z.clone(),
+        _ => "UTC".into(),
+    }
 }
 
 /// Lowers a checked test. `None` when the test names no journey (the checker reported it).
@@ -137,9 +174,18 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
             }
             TestPart::Expect(e) => {
                 let kind = match &e.kind {
-                    ExpectKind::Sent { touchpoint, at } => Expect::Sent {
+                    ExpectKind::Sent {
+                        touchpoint,
+                        at,
+                        local,
+                    } => Expect::Sent {
                         touchpoint: touchpoint.name.clone(),
                         at: at.map(|d| d.secs),
+                        local: local.map(|l| LocalExpect {
+                            date: l.date.map(|d| (d.year, d.month, d.day)),
+                            minute: l.minute,
+                            zone: String::new(),
+                        }),
                     },
                     ExpectKind::Suppressed(t) => Expect::Suppressed {
                         touchpoint: t.name.clone(),
@@ -159,6 +205,13 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
                     span: e.span,
                 });
             }
+        }
+    }
+    // Local expectations read the test customer's zone, wherever the `customer` line is.
+    let zone = test_zone(model, &customer);
+    for e in &mut expectations {
+        if let Expect::Sent { local: Some(l), .. } = &mut e.kind {
+            l.zone = zone.clone();
         }
     }
     Some(Scenario {

@@ -19,6 +19,7 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
             let word = &text[start..end];
             let value = match history_word(text, word, end) {
                 Some(doc) => doc.to_string(),
+                None if word == "local" && after_time_of_day(text, start) => LOCAL_DOC.to_string(),
                 None => duration_in_words(parse_duration(word)?),
             };
             (value, crate::source::Span::new(start, end))
@@ -31,6 +32,19 @@ pub fn hover(analysis: &Analysis, file: FileId, offset: usize) -> Option<Hover> 
         }),
         range: Some(analysis.range(file, span.start, span.end)),
     })
+}
+
+/// What `local` after a time of day means.
+const LOCAL_DOC: &str = "`local`: the time is read on the customer's wall clock, in their time zone: the value of the customer's `timezone` attribute, else that attribute's default (the project default), else UTC. On a DST day a local time that does not exist (02:30 when clocks jump from 02:00 to 03:00) is the moment the gap ends, and one that happens twice is the earlier.";
+
+/// Whether the word starting at `start` follows a time of day (`21:00..08:00 local`).
+fn after_time_of_day(text: &str, start: usize) -> bool {
+    let before = text[..start].trim_end();
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '.')
+        .next()
+        .unwrap_or("");
+    word.contains(':') && word.bytes().all(|b| b.is_ascii_digit() || b == b':')
 }
 
 /// What a history function, or the `within` of one, means: `word` ends at `end`.
@@ -78,7 +92,10 @@ fn describe(unit: &Unit, sym: &Sym) -> String {
                     Some(c) => format!(" = {}", const_text(c)),
                     None => String::new(),
                 };
-                let extra = enum_values(m, &a.ty);
+                let mut extra = enum_values(m, &a.ty);
+                if a.ty == crate::check::Type::Timezone {
+                    extra.push_str("\n\nThe customer's time zone (an IANA name): `quiet FROM..TO local` and other local times are read in it. Its default is the project default; without one a customer whose zone is not set is in UTC.");
+                }
                 format!(
                     "{}\n\nA customer attribute.{extra}",
                     code(&format!("{name}: {}{default}", a.ty.name()))

@@ -162,8 +162,14 @@ pub struct ChannelDecl {
 pub enum ChannelProp {
     /// At most `count` sends per `per` window.
     Cap { count: u64, per: Dur, span: Span },
-    /// Quiet hours from `from` to `to`, minutes after midnight; may cross midnight.
-    Quiet { from: u32, to: u32, span: Span },
+    /// Quiet hours from `from` to `to`, minutes after midnight; may cross midnight. `local`:
+    /// read in the customer's time zone (`quiet 21:00..08:00 local`), else in UTC.
+    Quiet {
+        from: u32,
+        to: u32,
+        span: Span,
+        local: bool,
+    },
     /// A bool customer attribute that must be true before anything is sent on the channel.
     Consent { attr: Ident, span: Span },
 }
@@ -565,12 +571,26 @@ pub struct Expect {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExpectKind {
-    Sent { touchpoint: Ident, at: Option<Dur> },
+    Sent {
+        touchpoint: Ident,
+        at: Option<Dur>,
+        /// `at [DATE] HH:MM local`: the customer's local clock at delivery.
+        local: Option<LocalClock>,
+    },
     Suppressed(Ident),
     Milestone(Ident),
     Reached(Ident),
     Converted,
     Exited,
+}
+
+/// A local wall-clock time in a test expectation (`08:00 local`, `2026-03-09 08:00 local`):
+/// minutes after midnight, on `date` when one is written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocalClock {
+    pub date: Option<Date>,
+    pub minute: u32,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -360,7 +360,13 @@ impl Builder {
                     };
                     let from = t(self).unwrap_or(0);
                     let to = t(self).unwrap_or(0);
-                    props.push(ChannelProp::Quiet { from, to, span });
+                    let local = inner.any(|p| p.as_rule() == Rule::zone_local);
+                    props.push(ChannelProp::Quiet {
+                        from,
+                        to,
+                        span,
+                        local,
+                    });
                 }
                 Rule::consent_prop => {
                     let attr = self.next_ident(&mut inner);
@@ -643,7 +649,7 @@ impl Builder {
                         }
                     };
                 }
-                Rule::clock_local => clock.local = true,
+                Rule::zone_local => clock.local = true,
                 _ => {}
             }
         }
@@ -940,6 +946,33 @@ impl Builder {
             .collect()
     }
 
+    /// `[DATE] HH:MM local` in a test expectation.
+    fn local_clock(&mut self, p: P) -> LocalClock {
+        let span = self.span(&p);
+        let mut clock = LocalClock {
+            date: None,
+            minute: 0,
+            span,
+        };
+        for part in p.into_inner() {
+            let s = self.span(&part);
+            match part.as_rule() {
+                Rule::date => match literals::date(part.as_str()) {
+                    Ok(d) => clock.date = Some(d),
+                    Err(msg) => self.bad_literal(s, msg, "write a date as YYYY-MM-DD"),
+                },
+                Rule::time => match literals::time(part.as_str()) {
+                    Ok(m) => clock.minute = m,
+                    Err(msg) => {
+                        self.bad_literal(s, msg, "write a time of day as HH:MM, like `08:00`")
+                    }
+                },
+                _ => {}
+            }
+        }
+        clock
+    }
+
     fn time_point(&mut self, p: P) -> Dur {
         let span = self.span(&p);
         match p.into_inner().next() {
@@ -1017,8 +1050,19 @@ impl Builder {
                             Rule::expect_sent => {
                                 let mut x = e.into_inner();
                                 let touchpoint = self.next_ident(&mut x);
-                                let at = x.next().map(|t| self.time_point(t));
-                                kind = Some(ExpectKind::Sent { touchpoint, at });
+                                let (mut at, mut local) = (None, None);
+                                if let Some(t) = x.next() {
+                                    if t.as_rule() == Rule::expect_local {
+                                        local = Some(self.local_clock(t));
+                                    } else {
+                                        at = Some(self.time_point(t));
+                                    }
+                                }
+                                kind = Some(ExpectKind::Sent {
+                                    touchpoint,
+                                    at,
+                                    local,
+                                });
                             }
                             Rule::expect_suppressed => {
                                 kind = Some(ExpectKind::Suppressed(

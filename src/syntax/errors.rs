@@ -41,6 +41,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::channel_prop | Rule::cap_prop | Rule::quiet_prop | Rule::consent_prop => {
             "a channel setting (`cap 3 per 1d`, `quiet 21:00..08:00` or `consent ATTRIBUTE`)"
         }
+        Rule::zone_local => "`local` (in the customer's time zone)",
+        Rule::expect_local => "a local time like `08:00 local` or `2026-03-09 08:00 local`",
         Rule::touchpoint_decl => "a `touchpoint`",
         Rule::touchpoint_prop
         | Rule::tp_channel
@@ -62,7 +64,6 @@ fn describe(rule: Rule) -> &'static str {
         Rule::wait_clock => "a `wait until [DAY] HH:MM`",
         Rule::until_kw => "`until`",
         Rule::clock_time | Rule::clock_day => "a time like `monday 09:00` or `09:00`",
-        Rule::clock_local => "`local`",
         Rule::where_clause | Rule::goal_where => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {
             "an entry rule (`once`, `always` or `every 30d`)"

@@ -10,22 +10,14 @@ use crate::ir::clock::Weekday;
 use crate::source::Span;
 use crate::syntax::ast::{ClockTime, Expr, ExprKind, Schedule};
 
-/// W0416: `local` in a project whose customers have no `timezone` attribute reads UTC.
+/// W0419: `local` in a project whose customers have no `timezone` attribute reads UTC.
 fn local_without_zone(cx: &mut Ctx, clock: &ClockTime) {
-    if !clock.local || cx.model.zone_attr().is_some() {
+    if !clock.local {
         return;
     }
     // `local` is the clock time's last word.
     let local = Span::new(clock.span.end.saturating_sub("local".len()), clock.span.end);
-    cx.sink.push(
-        Diagnostic::warning(
-            codes::LOCAL_WITHOUT_ZONE,
-            cx.file,
-            "`local` reads UTC here: the customers have no time zone",
-        )
-        .label(local, "the customer's zone, which no attribute gives")
-        .help("declare the customer's zone in `customer`, e.g. `tz: timezone = \"America/New_York\"` (the default is the project's zone), or remove `local` to mean UTC"),
-    );
+    crate::check::zones::local_without_zone(cx.model, cx.file, local, cx.sink);
 }
 
 /// `wait until [DAY] HH:MM [local]`: the day, when written, is a day of the week.

@@ -114,8 +114,13 @@ pub fn coerce(v: &Json, ty: &Type) -> Result<(Val, Option<Coercion>), String> {
         }
         // A zone name must be the database's exact spelling (no coercion): the error says which
         // zone was meant when a name is close.
-        (Type::Timezone, Json::String(s)) => super::super::zone::Zone::get(s)
-            .map_or_else(|e| Err(format!("{}: {e}", fail())), |z| exact(Val::Zone(z))),
+        (Type::Timezone, Json::String(s)) => match super::super::zone::Zone::get(s) {
+            Ok(z) => exact(Val::Zone(z)),
+            Err(_) => Err(match super::super::zone::suggest(s) {
+                Some(near) => format!("{}; did you mean `{near}`?", fail()),
+                None => fail(),
+            }),
+        },
         (Type::Enum { values, .. }, Json::String(s)) => {
             if let Some(i) = values.iter().position(|x| x == s) {
                 return exact(Val::Enum(i as u32));

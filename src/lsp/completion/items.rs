@@ -6,7 +6,7 @@ use lsp_types::{CompletionItem, CompletionItemKind};
 
 /// The built-in types, for completion after `name:`.
 const TYPES: &[&str] = &[
-    "string", "int", "decimal", "bool", "duration", "date", "time",
+    "string", "int", "decimal", "bool", "duration", "date", "time", "timezone",
 ];
 
 pub fn milestones_in(b: &crate::syntax::ast::Block, out: &mut Vec<String>) {

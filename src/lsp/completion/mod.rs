@@ -141,6 +141,16 @@ impl Completer<'_> {
         if prev == "upgrade" {
             return self.enum_values_of_attr(last);
         }
+        // `quiet 21:00..08:00 local`, `expect sent T at [DATE] 08:00 local`: after a time of day.
+        // The tokens split a time at its colon: `08`, `:`, `00`.
+        let after_time = is_digits(last) && prev == ":" && is_digits(self.back(2));
+        if after_time && (self.back(3) == ".." || self.item_kind() == "test") {
+            let mut out = keywords(&["local"]);
+            if self.item_kind() == "channel" {
+                out.extend(keywords(&["cap", "quiet", "consent"]));
+            }
+            return out;
+        }
         if prev == "(" && self.back(2) == "count" {
             return keywords(&["within"]);
         }
@@ -502,4 +512,9 @@ fn is_name(t: &str) -> bool {
     t.bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+}
+
+/// One or two digits: a part of a time of day (`08`, `00`).
+fn is_digits(word: &str) -> bool {
+    (1..=2).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
 }
