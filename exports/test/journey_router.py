@@ -163,53 +163,21 @@ def next_clock(t_abs, day, minute, zone=None):
                 return at
             d += 1
         raise ValueError("no such time within a week")
-    import datetime
-    from zoneinfo import ZoneInfo
     tz = ZoneInfo(zone)
-    date = datetime.datetime.fromtimestamp(t_abs, tz).date()
+    date = datetime.fromtimestamp(t_abs, tz).date()
     for i in range(16):
-        d = date + datetime.timedelta(days=i)
+        d = date + timedelta(days=i)
         if day is None or d.weekday() == WEEKDAYS.index(day):
-            at = local_to_instant(d, minute, tz)
+            # A wall time in a DST gap is when the gap ends, in an overlap the earlier instant.
+            at = local_to_abs(d, minute, tz)
             if at > t_abs:
                 return at
     raise ValueError("no such time within two weeks")
 
 
-def local_to_instant(date, minute, tz):
-    """The instant of wall time `minute` on `date` in `tz`: in an overlap the earlier one, in a
-    gap the instant the gap ends (docs/semantics.md, "Clock waits")."""
-    import datetime
-    wall = datetime.datetime(date.year, date.month, date.day, minute // 60, minute % 60)
-    readings = [int(wall.replace(tzinfo=tz, fold=f).timestamp()) for f in (0, 1)]
-
-    def back(t):
-        return datetime.datetime.fromtimestamp(t, tz).replace(tzinfo=None)
-
-    real = [t for t in readings if back(t) == wall]
-    if real:
-        return min(real)
-    # A gap: the zone's offset changes between the two readings; it ends at the change.
-    t, first = min(readings), datetime.datetime.fromtimestamp(min(readings), tz).utcoffset()
-    while datetime.datetime.fromtimestamp(t, tz).utcoffset() == first:
-        t += 60
-    return t
-
-
-def customer_zone(spec, attrs):
-    """The customer's zone: their `timezone` attribute, else its default; None (UTC) without."""
-    for name, a in spec["attributes"].items():
-        if a["type"]["kind"] == "timezone":
-            v = attrs.get(name)
-            if v is None and a["default"] is not None:
-                v = a["default"]["value"]
-            return v
-    return None
-
-
 def rfc3339(t_abs):
-    import datetime
-    return datetime.datetime.fromtimestamp(t_abs, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from datetime import timezone
+    return datetime.fromtimestamp(t_abs, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---------------------------------------------------------------- channel senders
@@ -368,7 +336,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
                 _, node, handle = park
                 n = spec_node(spec, node)
                 until = next_clock(epoch + t, n["day"], n["minute_of_day"],
-                                   customer_zone(spec, attrs) if n["local"] else None)
+                                   customer_zone(zone_rule(spec), attrs) if n["local"] else None)
                 engine.clock_done(handle, until, until - epoch - t)
                 continue
             raise RuntimeError(f"unknown park {park}")
