@@ -226,6 +226,7 @@ fn successors(k: &NodeKind) -> Vec<String> {
         NodeKind::Send { next, .. }
         | NodeKind::Delay { next, .. }
         | NodeKind::WaitUntil { next, .. }
+        | NodeKind::WaitClock { next, .. }
         | NodeKind::Milestone { next, .. }
         | NodeKind::Set { next, .. } => opt(next),
         NodeKind::WaitEvent {

@@ -18,9 +18,13 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 import boto3  # noqa: E402
+import journey_router  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: E402
     state_task_service_callback as callback_mod,
+)
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (  # noqa: E402
+    timestamp as timestamp_mod,
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (  # noqa: E402
     wait_function as wait_mod,
@@ -41,6 +45,9 @@ class Clock:
         self.lock = threading.Lock()
         self.delays = []  # (execution ARN, seconds, threading.Event) of Wait states parked
         self.timed_out = set()  # task tokens whose deadline passed
+        # Per execution: the seconds until the time the clock service answered last, which a
+        # `Wait` on `TimestampPath` waits (moto would count them from the real clock).
+        self.clock_waits = {}
 
 
 CLOCK = Clock()
@@ -70,7 +77,20 @@ def _eval_wait_for_task_token(self, env, timeout_seconds, callback_endpoint, hea
             return CallbackOutcomeTimedOut(callback_id=callback_endpoint.callback_id)
 
 
+_timestamp_wait_seconds = timestamp_mod.Timestamp._get_wait_seconds
+
+
+def _get_wait_seconds(self, env):
+    # moto reads the timestamp at the document's path and checks its form; the seconds come from
+    # the simulated clock, through the answer of the clock service.
+    _timestamp_wait_seconds(self, env)
+    execution = env.states.context_object.context_object_data["Execution"]["Id"]
+    with CLOCK.lock:
+        return CLOCK.clock_waits.pop(execution, 0)
+
+
 wait_mod.WaitFunction._wait_interval = _wait_interval
+timestamp_mod.Timestamp._get_wait_seconds = _get_wait_seconds
 callback_mod.StateTaskServiceCallback._eval_wait_for_task_token = _eval_wait_for_task_token
 
 
@@ -82,7 +102,7 @@ class AslEngine:
         self.sfn = boto3.client("stepfunctions")
         self.sqs = boto3.client("sqs")
         self.ddb = boto3.client("dynamodb")
-        queues = ["waits", "listen", "history"] + [f"send-{c}" for c in spec["channels"]]
+        queues = ["waits", "listen", "history", "clock"] + [f"send-{c}" for c in spec["channels"]]
         self.queues = [self.sqs.create_queue(QueueName=f"journeyc-{q}")["QueueUrl"] for q in queues]
         try:
             self.ddb.create_table(
@@ -155,6 +175,8 @@ class AslEngine:
                             body.get("customer"))
                 if body["type"] == "history":
                     return ("history", body["node"], body["reads"], body["task_token"])
+                if body["type"] == "clock":
+                    return ("clock", body["node"], body["task_token"])
                 # The deadline is the state's own TimeoutSeconds, so the document is what is tested.
                 timeout = self.steps[body["node"]].get("TimeoutSeconds")
                 return ("wait", body["node"], timeout, body["task_token"])
@@ -184,6 +206,12 @@ class AslEngine:
         if outcome == "suppressed":
             answer["reason"] = "cap"
         self.sfn.send_task_success(taskToken=token, output=json.dumps(answer))
+
+    def clock_done(self, token, until_abs, wait_secs):
+        with CLOCK.lock:
+            CLOCK.clock_waits[self.execution] = wait_secs
+        until = journey_router.rfc3339(until_abs)
+        self.sfn.send_task_success(taskToken=token, output=json.dumps({"until": until}))
 
     def history_done(self, token, answer):
         self.sfn.send_task_success(taskToken=token, output=json.dumps(answer))

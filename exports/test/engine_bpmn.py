@@ -125,6 +125,10 @@ class BpmnEngine:
         self.scenario = scenario
         self.exit_nodes = {n["id"] for n in spec["nodes"] if n["type"] == "exit"}
         self.send_nodes = {n["id"] for n in spec["nodes"] if n["type"] == "send"}
+        # `wait until`: the `journey-clock` job, then a timer on `clock_until` (its seconds
+        # from now, as the clock service answered them).
+        self.clock_nodes = {n["id"] for n in spec["nodes"] if n["type"] == "wait_clock"}
+        self.clock_wait = 0
         self.engaged = {}
         # Decisions that read history: their first task is the `journey-history` job, whose
         # reads SpiffWorkflow (not reading Zeebe's task headers) takes from the spec.
@@ -197,6 +201,8 @@ class BpmnEngine:
                 node = bid[: -len(".deliver")] if bid.endswith(".deliver") else bid
                 if bid in self.history_nodes:
                     return ("history", bid, self.history_nodes[bid], task)
+                if bid in self.clock_nodes:
+                    return ("clock", bid, task)
                 if node in self.send_nodes:
                     # SpiffWorkflow does not read Zeebe's task headers: the touchpoint comes
                     # from the node the task was generated from.
@@ -219,6 +225,8 @@ class BpmnEngine:
                     return ("wait", node["id"], node["timeout_secs"], node["id"])
                 if node is not None and node["type"] == "delay":
                     return ("delay", node["secs"], node["id"])
+                if bid.endswith(".timer") and bid[: -len(".timer")] in self.clock_nodes:
+                    return ("delay", self.clock_wait, bid)
                 if node is not None and node["type"] == "wait_any":
                     # The event-based gateway of a wait for several events.
                     return ("wait", node["id"], node["timeout_secs"], node["id"])
@@ -239,6 +247,11 @@ class BpmnEngine:
     def send_done(self, task, touchpoint, outcome):
         if outcome == "sent":
             task.data[f"sent_{touchpoint}"] = True
+        task.run()
+
+    def clock_done(self, task, until_abs, wait_secs):
+        task.data["clock_until"] = journey_router.rfc3339(until_abs)
+        self.clock_wait = wait_secs
         task.run()
 
     def history_done(self, task, answer):

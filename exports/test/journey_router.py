@@ -9,9 +9,11 @@ this module drives either one through an adapter, on a simulated clock:
 
 A park is ("send", node, touchpoint, handle, customer), ("wait", node, timeout or None, handle),
 ("delay", deadline, handle), ("history", node, reads, handle) (answered at once with
-engine.history_done) or ("ended", reason). Times are seconds after the scenario's start. A
-send's `customer` is the attributes the sender sees (ASL: the message's `customer`, sent for
-local quiet hours; BPMN: the job's variables), from which it reads the customer's zone.
+engine.history_done), ("clock", node, handle) (answered at once with engine.clock_done: the
+time a `wait until` ends, after which the engine parks on a delay) or ("ended", reason). Times
+are seconds after the scenario's start. A send's `customer` is the attributes the sender sees
+(ASL: the message's `customer`, sent for local quiet hours; BPMN: the job's variables), from
+which it reads the customer's zone.
 """
 
 import json
@@ -142,6 +144,41 @@ class History:
 
     def answer(self, reads, now):
         return {r["key"]: self.value(r["of"], r["name"], r["within_secs"], now) for r in reads}
+
+
+# ---------------------------------------------------------------- clock service
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def next_clock(t_abs, day, minute, zone=None):
+    """The clock service (docs/exports.md, "Clock waits"): the first time strictly after `t_abs`
+    at `minute` past midnight on `day` (any day when None), in UTC or in `zone` (an IANA name),
+    as interp/zone.rs computes it."""
+    if zone in (None, "UTC"):
+        d = t_abs // DAY
+        for _ in range(8):
+            at = d * DAY + minute * 60
+            # 1970-01-01, day 0, was a Thursday.
+            if at > t_abs and (day is None or WEEKDAYS.index(day) == (d + 3) % 7):
+                return at
+            d += 1
+        raise ValueError("no such time within a week")
+    tz = ZoneInfo(zone)
+    date = datetime.fromtimestamp(t_abs, tz).date()
+    for i in range(16):
+        d = date + timedelta(days=i)
+        if day is None or d.weekday() == WEEKDAYS.index(day):
+            # A wall time in a DST gap is when the gap ends, in an overlap the earlier instant.
+            at = local_to_abs(d, minute, tz)
+            if at > t_abs:
+                return at
+    raise ValueError("no such time within two weeks")
+
+
+def rfc3339(t_abs):
+    from datetime import timezone
+    return datetime.fromtimestamp(t_abs, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---------------------------------------------------------------- channel senders
@@ -294,6 +331,14 @@ def simulate(engine, spec, scenario, epoch, horizon):
             if kind == "history":
                 _, node, reads, handle = park
                 engine.history_done(handle, history.answer(reads, t))
+                continue
+            if kind == "clock":
+                # The clock service answers at once; the engine then waits for the time.
+                _, node, handle = park
+                n = spec_node(spec, node)
+                until = next_clock(epoch + t, n["day"], n["minute_of_day"],
+                                   customer_zone(zone_rule(spec), attrs) if n["local"] else None)
+                engine.clock_done(handle, until, until - epoch - t)
                 continue
             raise RuntimeError(f"unknown park {park}")
 

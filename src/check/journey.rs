@@ -11,6 +11,7 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, JourneyPart, SectionKind, StepKind};
 use std::collections::BTreeMap;
 
+mod clock;
 mod wait_any;
 mod wait_until;
 
@@ -132,6 +133,14 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
                 }
             }
             JourneyPart::Section(s) => section(&mut cx, s),
+            JourneyPart::Schedule(s) => {
+                if let Some(first) = trigger {
+                    twice(cx.sink, file, "trigger", s.span, first);
+                    continue;
+                }
+                trigger = Some(s.span);
+                clock::schedule(&mut cx, s);
+            }
         }
     }
     if trigger.is_none() {
@@ -336,6 +345,7 @@ fn block(cx: &mut Ctx, b: &ast::Block, event: Option<&str>) {
                 }
             }
             StepKind::Exit => {}
+            StepKind::WaitClock(c) => clock::wait(cx, c),
         }
     }
 }

@@ -192,6 +192,14 @@ impl JourneyDef {
         })
     }
 
+    /// The scheduled trigger (`trigger every DAY HH:MM`), if that is how the journey starts.
+    pub fn schedule(&self) -> Option<&ast::Schedule> {
+        self.decl.parts.iter().find_map(|p| match p {
+            ast::JourneyPart::Schedule(s) => Some(s),
+            _ => None,
+        })
+    }
+
     /// The entry rule; `once` when none is written.
     pub fn entry(&self) -> ast::EntryRule {
         self.decl

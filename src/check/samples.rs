@@ -221,11 +221,15 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
         return;
     };
     let _ = span;
-    if !t
-        .decl
-        .parts
-        .iter()
-        .any(|p| matches!(p, TestPart::At { .. }))
+    // A scheduled journey (`trigger every`) needs no event: the test customer is known from
+    // the start and the schedule enters them.
+    let scheduled = journey.is_some_and(|j| j.schedule().is_some());
+    if !scheduled
+        && !t
+            .decl
+            .parts
+            .iter()
+            .any(|p| matches!(p, TestPart::At { .. }))
     {
         sink.push(
             Diagnostic::error(

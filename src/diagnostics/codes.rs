@@ -41,6 +41,7 @@ codes! {
     KEY_FIELD_MISSING = "E0113", "an event a keyed journey matches has no key field";
     UNKNOWN_PAYLOAD_FIELD = "E0115", "unknown payload field";
     DUPLICATE_PAYLOAD_FIELD = "E0116", "payload field given twice";
+    UNKNOWN_DAY = "E0117", "unknown day of the week";
     UNKNOWN_TIME_ZONE = "E0119", "unknown time zone";
     DUPLICATE = "E0120", "duplicate definition";
     DUPLICATE_PROPERTY = "E0121", "property given twice";
@@ -55,6 +56,7 @@ codes! {
     PAYLOAD_TYPE = "E0214", "payload value of the wrong type";
     PAYLOAD_MISSING = "E0215", "payload field missing";
     PAYLOAD_WITHOUT_DATA = "E0216", "payload given to a touchpoint without data";
+    SCHEDULE_READS_NON_ATTRIBUTE = "E0219", "scheduled trigger's condition reads more than attributes";
     SECOND_ZONE_ATTR = "E0224", "a second `timezone` attribute";
     WAIT_UNTIL_NOT_DATETIME = "E0221", "`wait until` is not given a datetime";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
@@ -66,6 +68,7 @@ codes! {
     BAD_VALUE = "E0306", "value out of range";
     EMPTY_JOURNEY = "E0307", "journey has no steps";
     HISTORY_FORM = "E0308", "history function written without its window or in the wrong form";
+    SCHEDULE_WITHOUT_DAY = "E0322", "scheduled trigger without a day";
     UNREACHABLE = "W0400", "unreachable step";
     WAIT_FOREVER = "W0401", "wait without a timeout";
     CAP_EXCEEDED = "W0402", "path sends more than the channel's cap";
@@ -118,6 +121,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0113" => include_str!("../../docs/codes/E0113.md"),
         "E0115" => include_str!("../../docs/codes/E0115.md"),
         "E0116" => include_str!("../../docs/codes/E0116.md"),
+        "E0117" => include_str!("../../docs/codes/E0117.md"),
         "E0119" => include_str!("../../docs/codes/E0119.md"),
         "E0120" => include_str!("../../docs/codes/E0120.md"),
         "E0121" => include_str!("../../docs/codes/E0121.md"),
@@ -132,6 +136,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0214" => include_str!("../../docs/codes/E0214.md"),
         "E0215" => include_str!("../../docs/codes/E0215.md"),
         "E0216" => include_str!("../../docs/codes/E0216.md"),
+        "E0219" => include_str!("../../docs/codes/E0219.md"),
         "E0224" => include_str!("../../docs/codes/E0224.md"),
         "E0221" => include_str!("../../docs/codes/E0221.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
@@ -143,6 +148,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0306" => include_str!("../../docs/codes/E0306.md"),
         "E0307" => include_str!("../../docs/codes/E0307.md"),
         "E0308" => include_str!("../../docs/codes/E0308.md"),
+        "E0322" => include_str!("../../docs/codes/E0322.md"),
         "W0400" => include_str!("../../docs/codes/W0400.md"),
         "W0401" => include_str!("../../docs/codes/W0401.md"),
         "W0402" => include_str!("../../docs/codes/W0402.md"),

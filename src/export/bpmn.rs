@@ -16,6 +16,8 @@
 //! The document has no diagram (`bpmndi`): Zeebe runs it as is; Camunda Modeler shows it once
 //! laid out (for example with `bpmn-auto-layout`).
 
+mod clock;
+
 use super::feel;
 use super::xml::Writer;
 use super::{iso_duration, split_key, ExportError};
@@ -167,7 +169,7 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
             ("isExecutable", "true"),
         ],
     );
-    let arbitration = super::arbitration(journey);
+    let arbitration = super::arbitration(journey) + &super::schedule::note(journey);
     if !arbitration.is_empty() {
         w.text("bpmn:documentation", &[], arbitration.trim());
     }
@@ -179,7 +181,7 @@ pub fn to_bpmn(journey: &Journey) -> Result<String, ExportError> {
         "bpmn:startEvent",
         &[
             ("id", START),
-            ("name", &format!("trigger {}", journey.trigger.event)),
+            ("name", &super::schedule::start_name(journey)),
         ],
     );
     out.flow(START, &target(&journey.start), None);
@@ -481,6 +483,12 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
             out.w.close();
             out.flow(id, &target(next), None);
         }
+        NodeKind::WaitClock {
+            day,
+            minute_of_day,
+            local,
+            next,
+        } => clock::wait_clock(j, id, (*day, *minute_of_day, *local), next, out),
         NodeKind::Delay { secs, next } => {
             out.w.open(
                 "bpmn:intermediateCatchEvent",

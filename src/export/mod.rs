@@ -16,6 +16,7 @@ pub mod bpmn;
 mod feel;
 mod feel_payload;
 mod feel_time;
+mod schedule;
 pub mod services;
 mod xml;
 

@@ -53,6 +53,13 @@ pub fn document(journeys: &[Journey]) -> J {
             if let (Some(per), Some(o)) = (&j.per, entry.as_object_mut()) {
                 o.insert("per".to_string(), json!(per));
             }
+            // A scheduled journey: no trigger event, and the schedule the router expands.
+            if let (Some(s), Some(map)) =
+                (super::schedule::services_entry(j), entry.as_object_mut())
+            {
+                map.insert("trigger".into(), J::Null);
+                map.insert("schedule".into(), s);
+            }
             entry
         })
         .collect();

@@ -287,6 +287,7 @@ fn part_span(part: &JourneyPart) -> Span {
         JourneyPart::Goal(g) => g.span,
         JourneyPart::Exit(x) => x.span,
         JourneyPart::Section(s) => s.span,
+        JourneyPart::Schedule(s) => s.span,
     }
 }
 

@@ -193,6 +193,12 @@ pub fn held(p: &Program, node: Option<usize>, until: Option<Instant>) -> String 
             until_text(until),
             p.node_id(n)
         ),
+        Some((n, CNode::WaitClock { .. })) => format!(
+            "in `wait until {}` {}, at `{}`",
+            super::clock::written(p, n),
+            until_text(until),
+            p.node_id(n)
+        ),
         _ => match until {
             Some(u) => format!("in a `wait` until {}", format_rfc3339(u)),
             None => "nothing in the journey waits for it".to_string(),

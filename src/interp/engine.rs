@@ -5,6 +5,8 @@
 //! events are handled before timers, so an event at exactly a wait's deadline is in time.
 //! The rules are written out in `docs/semantics.md`.
 
+mod schedule;
+
 use super::program::{CExpr, CNode, EventPayload, Next, Program};
 use super::time::{quiet_until, Instant};
 use super::value::{eval, Env, Val};
@@ -176,6 +178,8 @@ pub enum Park {
     /// `wait until EXPR` at node `node`: continue at `until`, the instant the expression named
     /// when last evaluated (on arrival, and again after each identify).
     Until { node: usize, until: Instant },
+    /// `wait until [DAY] HH:MM [local]` at node `node`, until `until` (`interp::clock`).
+    Clock { node: usize, until: Instant },
 }
 
 /// One entry's state.
@@ -228,6 +232,11 @@ pub struct Customer {
     /// ([`crate::interp::world::World::reattach`]).
     #[serde(skip)]
     pub recall: Recall,
+    /// The next firing of the journey's scheduled trigger for this customer (`trigger every`,
+    /// see `interp::world::schedule`); `None` for a journey without one, or a customer not yet
+    /// known to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_fire: Option<Instant>,
 }
 
 /// What is still measured after a customer finished the steps of an entry.
@@ -256,6 +265,7 @@ impl Customer {
                 sends: program.history_sends.clone(),
                 events: program.history_events.clone(),
             },
+            next_fire: None,
         }
     }
 
@@ -265,6 +275,7 @@ impl Customer {
             Park::Delay { until, .. }
             | Park::Deferred { until, .. }
             | Park::Until { until, .. } => Some(*until),
+            | Park::Clock { until, .. } => Some(*until),
             Park::Wait { until, .. } => *until,
             Park::Running => None,
         }
@@ -285,6 +296,7 @@ impl Customer {
             && self.channel_log.iter().all(Vec::is_empty)
             && self.recall.store.is_empty()
             && self.attrs == program.attr_defaults
+            && self.next_fire.is_none()
     }
 }
 
@@ -439,6 +451,13 @@ impl<'p> Engine<'p> {
             Park::Until { node, .. } => {
                 let next = match &self.program.nodes[node] {
                     CNode::WaitUntil { next, .. } => *next,
+                    _ => None,
+                };
+                self.proceed(c, next, t, obs);
+            }
+            Park::Clock { node, .. } => {
+                let next = match &self.program.nodes[node] {
+                    CNode::WaitClock { next, .. } => *next,
                     _ => None,
                 };
                 self.proceed(c, next, t, obs);
@@ -686,7 +705,9 @@ impl<'p> Engine<'p> {
         let (node, until) = match c.run.as_ref().map(|r| &r.park) {
             Some(Park::Delay { until, .. }) => (None, Some(*until)),
             Some(Park::Wait { node, until }) => (Some(*node), *until),
-            Some(Park::Deferred { node, until }) => (Some(*node), Some(*until)),
+            Some(Park::Deferred { node, until }) | Some(Park::Clock { node, until }) => {
+                (Some(*node), Some(*until))
+            }
             _ => (None, None),
         };
         obs.ignored(t, &Action::Ignored { event, node, until });
@@ -901,6 +922,16 @@ impl<'p> Engine<'p> {
                             next: *next,
                             until: t.saturating_add(*secs),
                         };
+                    }
+                    return;
+                }
+                CNode::WaitClock { .. } => {
+                    let until = super::clock::deadline(p, c, node, t).unwrap_or(Instant::MAX);
+                    if obs.wants_detail() {
+                        obs.detail(t, Some(node), super::clock::explain(p, node, t, until));
+                    }
+                    if let Some(run) = c.run.as_mut() {
+                        run.park = Park::Clock { node, until };
                     }
                     return;
                 }

@@ -5,6 +5,7 @@
 //! journey of a project together for one customer (shared caps, arbitration), which `journeyc
 //! test` and `journeyc run` use.
 
+pub mod clock;
 pub mod describe;
 pub mod engine;
 pub mod payload;

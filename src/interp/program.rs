@@ -97,6 +97,13 @@ pub enum CNode {
         at: CExpr,
         next: Next,
     },
+    /// `wait until [DAY] HH:MM [local]` (see `interp::clock`).
+    WaitClock {
+        day: Option<jiff::civil::Weekday>,
+        minute: u32,
+        local: bool,
+        next: Next,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -276,6 +283,7 @@ impl Program {
         let mut event_names: Vec<String> = j.events.keys().cloned().collect();
         // Events named only in the trigger, goals or exits are still events of the journey.
         for e in std::iter::once(&j.trigger.event)
+            .filter(|e| !e.is_empty())
             .chain(j.goals.iter().map(|g| &g.event))
             .chain(j.exits.iter().map(|x| &x.event))
         {
@@ -342,6 +350,17 @@ impl Program {
                 },
                 NodeKind::Delay { secs: s, next } => CNode::Delay {
                     secs: secs(*s),
+                    next: names.next(next)?,
+                },
+                NodeKind::WaitClock {
+                    day,
+                    minute_of_day,
+                    local,
+                    next,
+                } => CNode::WaitClock {
+                    day: day.map(crate::ir::clock::Weekday::to_jiff),
+                    minute: *minute_of_day,
+                    local: *local,
                     next: names.next(next)?,
                 },
                 NodeKind::WaitEvent {
@@ -481,7 +500,11 @@ impl Program {
             })
             .collect();
         let trigger = (
-            names.event(&j.trigger.event)?,
+            // A scheduled trigger has no event: no event's index matches this one.
+            match j.trigger.schedule {
+                Some(_) => usize::MAX,
+                None => names.event(&j.trigger.event)?,
+            },
             names.opt_expr(&j.trigger.condition)?,
         );
         let goals: Vec<(usize, Option<CExpr>, Option<i64>)> = j

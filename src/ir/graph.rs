@@ -75,6 +75,18 @@ fn label_and_shape(n: &Node, j: &Journey) -> (String, Shape) {
         }
         NodeKind::Delay { secs, .. } => (format!("wait {}", duration(*secs)), Shape::Box),
         NodeKind::WaitUntil { at, .. } => (format!("wait until {at}"), Shape::Box),
+        NodeKind::WaitClock {
+            day,
+            minute_of_day,
+            local,
+            ..
+        } => (
+            format!(
+                "wait until {}",
+                super::clock::describe(*day, *minute_of_day, *local)
+            ),
+            Shape::Box,
+        ),
         NodeKind::WaitEvent {
             event,
             condition,
@@ -138,6 +150,7 @@ fn edges_of(n: &Node) -> Vec<Edge> {
         | NodeKind::Send { next, .. }
         | NodeKind::Delay { next, .. }
         | NodeKind::WaitUntil { next, .. }
+        | NodeKind::WaitClock { next, .. }
         | NodeKind::Milestone { next, .. }
         | NodeKind::Set { next, .. } => vec![edge(next, None)],
         NodeKind::WaitEvent {
@@ -201,7 +214,15 @@ fn edges_of(n: &Node) -> Vec<Edge> {
 
 /// The graph of a journey.
 pub fn describe(j: &Journey) -> Graph {
-    let mut trigger = format!("trigger {}", j.trigger.event);
+    let mut trigger = match &j.trigger.schedule {
+        Some(s) => format!(
+            "trigger every {} {}{}",
+            s.day.map_or("day", |d| d.name()),
+            super::clock::hhmm(s.minute_of_day),
+            if s.local { " local" } else { "" }
+        ),
+        None => format!("trigger {}", j.trigger.event),
+    };
     if let Some(c) = &j.trigger.condition {
         let _ = write!(trigger, " where {c}");
     }

@@ -114,11 +114,28 @@ fn lower_journey_in(
                 .condition
                 .as_ref()
                 .map(|c| lw.cx(Some(&t.event.name)).expr(c, None)),
+            schedule: None,
         },
-        // Unreachable after a clean check, which requires a trigger.
-        None => Trigger {
-            event: String::new(),
-            condition: None,
+        None => match journey.schedule() {
+            Some(s) => Trigger {
+                event: String::new(),
+                condition: s.condition.as_ref().map(|c| lw.cx(None).expr(c, None)),
+                schedule: Some(crate::ir::Schedule {
+                    day: s
+                        .clock
+                        .day
+                        .as_ref()
+                        .and_then(|d| crate::ir::clock::Weekday::from_name(&d.name)),
+                    minute_of_day: s.clock.minute,
+                    local: s.clock.local,
+                }),
+            },
+            // Unreachable after a clean check, which requires a trigger.
+            None => Trigger {
+                event: String::new(),
+                condition: None,
+                schedule: None,
+            },
         },
     };
     let entry = match journey.entry() {
@@ -225,6 +242,7 @@ fn step_keyword(k: &StepKind) -> &'static str {
         | StepKind::WaitEvent(_)
         | StepKind::WaitAny(_)
         | StepKind::WaitUntil(_) => "wait",
+        StepKind::WaitClock(_) => "wait",
         StepKind::If(_) => "if",
         StepKind::Split(_) => "split",
         StepKind::Milestone(_) => "milestone",
@@ -470,6 +488,19 @@ impl<'a> Lowerer<'a> {
                 let at = self.cx(event).expr(e, Some(&crate::check::Type::DateTime));
                 self.push(id.into(), span, NodeKind::WaitUntil { at, next });
             }
+            StepKind::WaitClock(c) => self.push(
+                id.into(),
+                span,
+                NodeKind::WaitClock {
+                    day: c
+                        .day
+                        .as_ref()
+                        .and_then(|d| crate::ir::clock::Weekday::from_name(&d.name)),
+                    minute_of_day: c.minute,
+                    local: c.local,
+                    next,
+                },
+            ),
             StepKind::WaitEvent(w) => {
                 let on_prefix = concat(&[id, ".event"]);
                 let to_prefix = concat(&[id, ".timeout"]);

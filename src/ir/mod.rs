@@ -8,6 +8,7 @@
 //! Node ids are readable paths derived from the structure (`onboarding.1.wait`,
 //! `upgrade_trial_to_pro.0.split.offer_a.0.send`), so a small edit changes few ids.
 
+pub mod clock;
 pub mod display;
 pub mod fit;
 pub mod graph;
@@ -75,8 +76,25 @@ pub type NodeId = String;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trigger {
+    /// The event that starts the journey; empty (and absent from the spec) for a scheduled
+    /// trigger.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub event: String,
     pub condition: Option<Expr>,
+    /// `trigger every DAY HH:MM [local]`: entry without an event, at each such time, for every
+    /// known customer (docs/semantics.md, "Scheduled triggers"). Absent for an event trigger,
+    /// so those specs are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+}
+
+/// When a scheduled trigger fires: `minute_of_day` on `day` (every day when `None`), in the
+/// customer's zone when `local`, else in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub day: Option<clock::Weekday>,
+    pub minute_of_day: u32,
+    pub local: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -301,6 +319,15 @@ pub enum NodeKind {
     },
     /// `exit`: the customer leaves the journey.
     Exit,
+    /// `wait until [DAY] HH:MM [local]`: waits until the next time, strictly after the
+    /// customer arrives, that is `minute_of_day` on `day` (any day when `None`), in the
+    /// customer's zone when `local`, else in UTC (docs/semantics.md, "Clock waits").
+    WaitClock {
+        day: Option<clock::Weekday>,
+        minute_of_day: u32,
+        local: bool,
+        next: Option<NodeId>,
+    },
 }
 
 /// One `on EVENT [where COND] { ... }` of a [`NodeKind::WaitAny`]. In `condition` and in the

@@ -240,6 +240,13 @@ impl Walker<'_> {
                 JourneyPart::Goal(g) => self.clause(&g.event, g.condition.as_ref()),
                 JourneyPart::Exit(x) => self.clause(&x.event, x.condition.as_ref()),
                 JourneyPart::Entry(_) | JourneyPart::Priority(_) | JourneyPart::Exclusive(_) => {}
+                JourneyPart::Schedule(s) => {
+                    if let Some(c) = &s.condition {
+                        let outer = self.event.take();
+                        self.expr(c, None);
+                        self.event = outer;
+                    }
+                }
                 JourneyPart::Section(s) => {
                     let stage = |n: String| Sym::Stage {
                         journey: name.clone(),
@@ -300,7 +307,7 @@ impl Walker<'_> {
                     self.expr(&f.value, hint.as_deref());
                 }
             }
-            StepKind::Wait(_) | StepKind::Exit => {}
+            StepKind::Wait(_) | StepKind::Exit | StepKind::WaitClock(_) => {}
             StepKind::WaitUntil(e) => self.expr(e, None),
             StepKind::WaitEvent(w) => {
                 self.clause(&w.event, w.condition.as_ref());

@@ -250,6 +250,8 @@ pub enum JourneyPart {
     Goal(Goal),
     Exit(ExitOn),
     Section(Section),
+    /// `trigger every DAY HH:MM [local] [where COND]`: entry without an event, on a schedule.
+    Schedule(Schedule),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -382,6 +384,46 @@ pub enum StepKind {
     Exit,
     /// `wait until EXPR`: waits until the instant EXPR (a datetime) names.
     WaitUntil(Expr),
+    /// `wait until [DAY] HH:MM [local]`: until the next such time.
+    WaitClock(ClockTime),
+}
+
+/// `[DAY] HH:MM [local]`: a time of the week, or of every day (docs/semantics.md, "Clock
+/// waits" and "Scheduled triggers").
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClockTime {
+    /// The day as written (`monday`, or `day` in a trigger); `None` when none was written. The
+    /// checker reads the name, so that a misspelt day gets a did-you-mean.
+    pub day: Option<Ident>,
+    /// Minutes after midnight.
+    pub minute: u32,
+    /// `local`: in the customer's time zone; otherwise UTC.
+    pub local: bool,
+    pub span: Span,
+}
+
+impl ClockTime {
+    /// As written, normalised: `monday 09:00 local`, `09:00`.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        if let Some(d) = &self.day {
+            s.push_str(&d.name);
+            s.push(' ');
+        }
+        s.push_str(&format!("{:02}:{:02}", self.minute / 60, self.minute % 60));
+        if self.local {
+            s.push_str(" local");
+        }
+        s
+    }
+}
+
+/// `trigger every DAY HH:MM [local] [where COND]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    pub clock: ClockTime,
+    pub condition: Option<Expr>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -494,6 +494,17 @@ impl Builder {
                     span,
                 })
             }
+            Rule::trigger_clock => {
+                // `every_kw` carries no meaning beyond the rule itself.
+                let mut it = it.filter(|q| q.as_rule() != Rule::every_kw);
+                let clock = self.clock_time(it.next(), span);
+                let condition = self.where_clause(it.next());
+                JourneyPart::Schedule(Schedule {
+                    clock,
+                    condition,
+                    span,
+                })
+            }
             Rule::entry => {
                 let rule = it.next().and_then(|r| r.into_inner().next());
                 let rule = match rule {
@@ -651,6 +662,40 @@ impl Builder {
         StepKind::WaitAny(w)
     }
 
+    /// `[DAY] HH:MM [local]`. A time out of range (`24:00`) is reported as any bad time is.
+    fn clock_time(&mut self, p: Option<P>, span: Span) -> ClockTime {
+        let mut clock = ClockTime {
+            day: None,
+            minute: 0,
+            local: false,
+            span,
+        };
+        let Some(p) = p else { return clock };
+        clock.span = self.span(&p);
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::clock_day => clock.day = Some(self.next_ident(&mut part.into_inner())),
+                Rule::time => {
+                    let span = self.span(&part);
+                    clock.minute = match literals::time(part.as_str()) {
+                        Ok(t) => t,
+                        Err(msg) => {
+                            self.bad_literal(
+                                span,
+                                msg,
+                                "write a time of day as HH:MM, like `09:00`",
+                            );
+                            0
+                        }
+                    };
+                }
+                Rule::zone_local => clock.local = true,
+                _ => {}
+            }
+        }
+        clock
+    }
+
     fn block(&mut self, p: P) -> Block {
         let span = self.span(&p);
         // `on_event_block` and `timeout_block` wrap a `block`.
@@ -714,6 +759,10 @@ impl Builder {
                 // `until` is its own token; the expression follows it.
                 let e = it.find(|p| p.as_rule() == Rule::expr)?;
                 StepKind::WaitUntil(self.expr(e))
+            }
+            Rule::wait_clock => {
+                let clock = it.find(|q| q.as_rule() == Rule::clock_time);
+                StepKind::WaitClock(self.clock_time(clock, span))
             }
             Rule::if_step => {
                 let mut branches = Vec::new();

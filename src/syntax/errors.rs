@@ -71,6 +71,9 @@ fn describe(rule: Rule) -> &'static str {
         Rule::exclusive | Rule::exclusive_kw => "an `exclusive GROUP`",
         Rule::journey_per | Rule::per_kw => "`per FIELD` (a field of the trigger event)",
         Rule::trigger => "a `trigger EVENT`",
+        Rule::trigger_clock | Rule::every_kw => "a `trigger every DAY HH:MM`",
+        Rule::wait_clock => "a `wait until [DAY] HH:MM`",
+        Rule::clock_time | Rule::clock_day => "a time like `monday 09:00` or `09:00`",
         Rule::where_clause | Rule::goal_where => "`where CONDITION`",
         Rule::entry | Rule::entry_rule | Rule::entry_once | Rule::entry_always | Rule::entry_every => {
             "an entry rule (`once`, `always` or `every 30d`)"

@@ -152,6 +152,7 @@ fn latest_arrival(cx: &Ctx, g: &Graph, reachable: &[bool]) -> Vec<Option<u64>> {
 fn most_elapsed(cx: &Ctx, g: &Graph, n: NodeId, i: usize) -> Option<u64> {
     Some(match (g.nodes[n].kind, g.nodes[n].succ[i].kind) {
         (NodeKind::Delay(secs), _) => secs,
+        (NodeKind::Clock(c), _) => super::graph::clock_bounds(c).1,
         (NodeKind::Wait(w), EdgeKind::Event | EdgeKind::Timeout) => w.up_to?.secs,
         (NodeKind::WaitAny(w), EdgeKind::On(_) | EdgeKind::Timeout) => w.up_to.secs,
         (NodeKind::Send(t), _) => {

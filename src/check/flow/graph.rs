@@ -34,6 +34,8 @@ pub enum NodeKind<'a> {
     Exit,
     /// The customer completes the journey after the last section.
     End,
+    /// `wait until [DAY] HH:MM [local]`.
+    Clock(&'a ast::ClockTime),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -167,6 +169,7 @@ impl<'a> Graph<'a> {
                     StepKind::Goto(t) => NodeKind::Goto(t),
                     StepKind::Exit => NodeKind::Exit,
                     StepKind::WaitUntil(e) => NodeKind::WaitUntil(e),
+                    StepKind::WaitClock(c) => NodeKind::Clock(c),
                 };
                 // A send's `with { ... }` may span lines: what is said about the send points at
                 // `send T`.
@@ -188,6 +191,7 @@ impl<'a> Graph<'a> {
                 | StepKind::Milestone(_)
                 | StepKind::Set { .. }
                 | StepKind::WaitUntil(_) => self.link(id, next, EdgeKind::Next),
+                | StepKind::WaitClock(_) => self.link(id, next, EdgeKind::Next),
                 StepKind::WaitEvent(w) => {
                     let on_event = self.opt_block(w.on_event.as_ref(), next, section);
                     self.link(id, on_event, EdgeKind::Event);
@@ -258,7 +262,15 @@ impl<'a> Graph<'a> {
     pub fn passes_time(&self, n: NodeId) -> bool {
         matches!(
             self.nodes[n].kind,
-            NodeKind::Delay(_) | NodeKind::Wait(_) | NodeKind::WaitAny(_)
+            NodeKind::Delay(_) | NodeKind::Wait(_) | NodeKind::WaitAny(_) | NodeKind::Clock(_)
         )
     }
+}
+
+/// The least and the most time a `wait until [DAY] HH:MM [local]` can take: a second (it
+/// waits for a time strictly after now) up to a day or a week, and an hour more in a zone whose
+/// clocks go back that night.
+pub fn clock_bounds(c: &ast::ClockTime) -> (u64, u64) {
+    let span = if c.day.is_some() { 7 * 86_400 } else { 86_400 };
+    (1, span + if c.local { 3_600 } else { 0 })
 }

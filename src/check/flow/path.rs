@@ -147,6 +147,7 @@ fn words(g: &Graph, n: NodeId, edge: Option<EdgeKind>, shown: bool) -> Option<St
         NodeKind::Send(t) if shown => format!("`send {}`", t.name),
         NodeKind::Delay(secs) => format!("`wait {}`", text::dur(secs)),
         NodeKind::WaitUntil(e) => format!("`wait until {}`", text::expr(e)),
+        NodeKind::Clock(c) => format!("`wait until {}`", c.text()),
         NodeKind::Wait(w) => {
             let head = text::wait(w);
             match edge {

@@ -143,6 +143,7 @@ fn step_words(step: &Step) -> String {
         StepKind::Set { attr, value } => format!("set {} = {}", attr.name, text::expr(value)),
         StepKind::Goto(t) => format!("goto {}", t.name),
         StepKind::Exit => "exit".to_string(),
+        StepKind::WaitClock(c) => format!("wait until {}", c.text()),
     }
 }
 

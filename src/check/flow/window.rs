@@ -37,6 +37,7 @@ pub fn sends_on(model: &Model, g: &Graph, reachable: &[bool], channel: &str) -> 
 fn elapsed(g: &Graph, n: NodeId, i: usize) -> u64 {
     match (g.nodes[n].kind, g.nodes[n].succ[i].kind) {
         (NodeKind::Delay(secs), _) => secs,
+        (NodeKind::Clock(c), _) => super::graph::clock_bounds(c).0,
         (NodeKind::Wait(w), EdgeKind::Timeout) => w.up_to.map_or(0, |d| d.secs),
         (NodeKind::WaitAny(w), EdgeKind::Timeout) => w.up_to.secs,
         _ => 0,

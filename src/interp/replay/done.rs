@@ -105,8 +105,9 @@ pub fn forget(
     if !world.logs.is_empty() || !world.history.is_empty() {
         return None;
     }
-    // The instances of keyed journeys (`per FIELD`) are kept as long as any is.
-    if !world.keyed.is_empty() {
+    // The instances of keyed journeys (`per FIELD`) are kept as long as any is; a scheduled
+    // trigger reaches every customer seen so far, so none is forgotten.
+    if !world.keyed.is_empty() || world.instances.iter().any(|c| c.next_fire.is_some()) {
         return None;
     }
     let mut mask = 0u64;

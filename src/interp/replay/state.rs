@@ -589,6 +589,12 @@ fn check_world(cast: &Cast, w: &World) -> Result<(), String> {
         };
         let n_tp = p.touchpoints.len();
         let node_ok = |n: usize| n < p.nodes.len();
+        let clock_ok = |n: usize| {
+            matches!(
+                p.nodes.get(n),
+                Some(crate::interp::program::CNode::WaitClock { .. })
+            )
+        };
         let ok = c.attrs.len() == p.attr_defaults.len()
             && c.channel_log.len() == p.channels.len()
             && c.channel_log.iter().all(Vec::is_empty)
@@ -614,6 +620,7 @@ fn check_world(cast: &Cast, w: &World) -> Result<(), String> {
                                     crate::interp::program::CNode::WaitUntil { .. }
                                 )
                         }
+                        crate::interp::engine::Park::Clock { node, .. } => clock_ok(*node),
                     }
             });
         if !ok {

@@ -245,6 +245,15 @@ fn label(node: &ir::Node) -> String {
         NodeKind::Send { touchpoint, .. } => format!("send {touchpoint}"),
         NodeKind::Delay { secs, .. } => format!("wait {}", crate::units::duration(*secs)),
         NodeKind::WaitUntil { at, .. } => format!("wait until {at}"),
+        NodeKind::WaitClock {
+            day,
+            minute_of_day,
+            local,
+            ..
+        } => format!(
+            "wait until {}",
+            crate::ir::clock::describe(*day, *minute_of_day, *local)
+        ),
         NodeKind::WaitEvent {
             event,
             condition,

@@ -46,6 +46,7 @@ pub(super) fn reset_customer(c: &mut Customer, program: &Program, id_hash: u64) 
     }
     c.recall.store.clear();
     c.id_hash = id_hash;
+    c.next_fire = None;
     // The engine's own test of "nothing distinguishes this customer from a new one": state
     // added to `Customer` later must be reset here too, or customers would leak into each other.
     debug_assert!(c.is_fresh(program), "a reset customer is fresh");
@@ -244,7 +245,14 @@ impl<'p> Worker<'p> {
         let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
         self.model
             .populate(&mut self.customer.attrs, &mut self.rng, t0);
-        self.send_event(t0, self.program.trigger.0, 0, 0);
+        if self.program.ir.trigger.schedule.is_some() {
+            // A scheduled journey: the customer is known from arrival, and the trigger fires
+            // at each firing time from then on (the first may be the arrival instant itself).
+            self.customer.next_fire =
+                crate::interp::clock::next_firing(self.program, &self.customer, t0 - 1);
+        } else {
+            self.send_event(t0, self.program.trigger.0, 0, 0);
+        }
         for r in 0..self.model.base.len() {
             let rule = &self.model.base[r];
             if let Some(d) = Self::roll(&mut self.rng, rule) {
@@ -260,12 +268,16 @@ impl<'p> Worker<'p> {
             let c = &self.customer;
             if c.run.is_none()
                 && c.watch.is_none()
-                && !(self.model.retriggers && self.reentry_possible())
+                && !((self.model.retriggers || c.next_fire.is_some()) && self.reentry_possible())
             {
                 break;
             }
             let due = self.next().filter(|i| self.queue[*i].time <= end);
-            let timer = self.customer.deadline().filter(|t| *t <= end);
+            let timer = match (self.customer.deadline(), self.customer.next_fire) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+            .filter(|t| *t <= end);
             match (due, timer) {
                 (Some(i), Some(tt)) if tt < self.queue[i].time => self.fire(tt),
                 (Some(i), _) => {
@@ -286,6 +298,13 @@ impl<'p> Worker<'p> {
 
     fn fire(&mut self, t: Instant) {
         self.engine.advance(&mut self.customer, t, &mut self.tally);
+        // A scheduled firing comes after the timers of its instant.
+        if self.customer.next_fire == Some(t) {
+            self.engine
+                .fire_schedule(&mut self.customer, t, &mut self.tally);
+            self.customer.next_fire =
+                crate::interp::clock::next_firing(self.program, &self.customer, t);
+        }
         self.respond();
     }
 

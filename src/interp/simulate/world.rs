@@ -223,7 +223,8 @@ impl<'c> WorldWorker<'c> {
             .iter()
             .map(|p| vec![Vec::new(); p.touchpoints.len()])
             .collect();
-        let mut retriggers = false;
+        // A scheduled trigger enters customers again and again, with no event.
+        let mut retriggers = programs.iter().any(|p| p.ir.trigger.schedule.is_some());
         for (at, r) in sim.behavior.iter().enumerate() {
             let index = u32::try_from(at).unwrap_or(u32::MAX);
             let item = match &r.subject {

@@ -16,6 +16,7 @@ pub mod gate;
 pub mod history;
 pub mod keyed;
 pub mod scenario;
+pub mod schedule;
 pub mod standing;
 
 use super::engine::{Action, Customer, Engine, NotEntered, Observer};
@@ -263,9 +264,16 @@ impl World {
         c.barred = None;
     }
 
-    /// When the world's next timer fires, if any.
+    /// When the world's next timer fires, if any (a scheduled trigger's firing counts).
     pub fn deadline(&self) -> Option<Instant> {
-        let own = self.instances.iter().filter_map(Customer::deadline).min();
+        let own = self
+            .instances
+            .iter()
+            .filter_map(|c| match (c.deadline(), c.next_fire) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            })
+            .min();
         let keyed = self
             .keyed
             .iter()
@@ -285,12 +293,15 @@ impl World {
     /// Fires every timer due at or before `until`, across journeys, in agenda order.
     pub fn advance<W: WorldObserver + ?Sized>(&mut self, cast: &Cast, until: Instant, obs: &mut W) {
         loop {
-            match agenda::next_any(cast, self) {
+            match schedule::next(cast, self) {
                 Some((t, _)) if t > until => break,
-                Some((t, agenda::Whose::Journey(j))) => {
+                Some((t, schedule::Next::Timer(agenda::Whose::Journey(j)))) => {
                     self.with(cast, j, obs, |e, c, o| e.advance(c, t, o))
                 }
-                Some((t, agenda::Whose::Keyed(k))) => self.keyed_fire(cast, k, t, obs),
+                Some((t, schedule::Next::Timer(agenda::Whose::Keyed(k)))) => {
+                    self.keyed_fire(cast, k, t, obs)
+                }
+                Some((t, schedule::Next::Firing(j))) => self.fire(cast, j, t, obs),
                 None => break,
             }
         }
@@ -308,6 +319,7 @@ impl World {
         obs: &mut W,
     ) {
         self.advance(cast, t - 1, obs);
+        self.know(cast, t);
         // Recorded once, before any journey handles it: a condition decided at its arrival
         // sees it (`count(order_placed within 30d)` in `order_placed`'s trigger counts it).
         if let Some(slot) = cast.history.event_slot(name) {
@@ -340,6 +352,7 @@ impl World {
         obs: &mut W,
     ) {
         self.advance(cast, t - 1, obs);
+        self.know(cast, t);
         for r in 0..cast.order.len() {
             let j = cast.order[r];
             if let Some(tp) = cast.programs[j].touchpoint(touchpoint) {
@@ -361,6 +374,7 @@ impl World {
         obs: &mut W,
     ) {
         self.advance(cast, t - 1, obs);
+        self.know(cast, t);
         for (j, c) in self.instances.iter_mut().enumerate() {
             let p = &cast.programs[j];
             let slots: Vec<(usize, Val)> = traits
@@ -374,6 +388,8 @@ impl World {
                 Engine::new(p).retime(&mut k.customer, t);
             }
         }
+        // The customer's zone may have changed: local clock times move with it.
+        self.rezone(cast, t);
     }
 
     /// How many sends and arrivals the world remembers for history conditions, over every

@@ -41,6 +41,7 @@ fn park_text(p: &crate::interp::program::Program, park: &Park) -> String {
         Park::Deferred { node, until } => held(p, Some(*node), Some(*until)),
         Park::Delay { until, .. } => held(p, None, Some(*until)),
         Park::Until { node, until } => held(p, Some(*node), Some(*until)),
+        Park::Clock { node, until } => held(p, Some(*node), Some(*until)),
         Park::Running => "running".to_string(),
     }
 }

@@ -4,6 +4,7 @@
 //! cursor is. Names come from the checked model of the file's unit; the context comes from the
 //! text (see [`super::context`]), since the item being typed does not parse yet.
 
+mod clock;
 mod items;
 mod payload;
 
@@ -96,7 +97,13 @@ impl Completer<'_> {
         if last == "." && prev == "event" {
             return self.fields();
         }
+        if let Some(words) = self.after_clock_time() {
+            return keywords(words);
+        }
         match last {
+            // `wait until [DAY] HH:MM`, `trigger every DAY HH:MM`.
+            "until" if prev == "wait" => return clock::days(false),
+            "every" if prev == "trigger" => return clock::days(true),
             "send" => return touchpoints(m),
             // `journey NAME per FIELD`: the fields of the trigger event.
             "per" if self.item_kind() == "journey" && self.toks.len() == 3 => {
