@@ -286,6 +286,13 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_keeps_values_small() {
+        // The simulation's hot path copies attribute values: a zone must not grow `Val`.
+        assert!(std::mem::size_of::<Zone>() <= 16);
+        assert!(std::mem::size_of::<Val>() <= 24);
+    }
+
+    #[test]
     fn a_zone_is_its_name_in_json() {
         let z = Zone::get("Europe/Berlin").expect("known");
         let json = serde_json::to_string(&z).expect("serializes");

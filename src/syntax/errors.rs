@@ -33,7 +33,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::enum_decl => "an `enum`",
         Rule::customer_decl => "a `customer` block",
         Rule::attr_decl => "an attribute like `seats: int = 1`",
-        Rule::type_name => "a type (`string`, `int`, `decimal`, `bool`, `duration`, `date`, `time` or an enum)",
+        Rule::type_name => "a type (`string`, `int`, `decimal`, `bool`, `duration`, `date`, `time`, `timezone` or an enum)",
         Rule::event_decl => "an `event`",
         Rule::event_log_name => "`as \"Log Name\"`, the name event logs give the event",
         Rule::field_decl => "a field like `plan: plan`",
