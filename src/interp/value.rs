@@ -4,17 +4,20 @@ use super::program::{CExpr, EventPayload};
 use super::time::Instant;
 use super::world::history::Recall;
 use crate::ir::{self, BinOp, Engagement};
+use rust_decimal::Decimal;
 use std::sync::Arc;
 
 /// A value at run time. `Missing` is an attribute or field nobody set: every comparison with it
 /// is false (so `not (x == 1)` is true), like SQL's NULL in a `WHERE`.
-/// Serialized in replay state files as `{"Int": 8}`, `"Missing"`.
+/// Serialized in replay state files as `{"Int": 8}`, `{"Dec": "19.99"}`, `"Missing"`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     Missing,
     Bool(bool),
     Int(i64),
-    Dec(#[serde(with = "any_f64")] f64),
+    /// Exact (docs/language.md, "Decimals"); in a state file its digits as a string, so that
+    /// it reads back exactly.
+    Dec(#[serde(with = "state_decimal")] Decimal),
     Str(Arc<str>),
     /// Seconds.
     Dur(i64),
@@ -66,40 +69,35 @@ impl Val {
     }
 }
 
-/// A decimal as JSON: a number, or `"NaN"`, `"inf"`, `"-inf"` (which JSON numbers cannot hold
-/// and arithmetic in a `set` can produce), so that every value survives a state file.
-mod any_f64 {
+/// A decimal in a state file: its digits as a string (`"19.99"`), which reads back exactly. A
+/// number is read too (state files written before decimals were exact held floats), as the
+/// decimal its text names; their `"NaN"` and `"inf"` (which exact arithmetic no longer
+/// produces: it gives a value that is not set) are refused with the reason.
+mod state_decimal {
+    use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(d: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if d.is_finite() {
-            s.serialize_f64(*d)
-        } else if d.is_nan() {
-            s.serialize_str("NaN")
-        } else if *d > 0.0 {
-            s.serialize_str("inf")
-        } else {
-            s.serialize_str("-inf")
-        }
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
     }
 
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Repr {
+        I(i64),
         N(f64),
         S(String),
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        match Repr::deserialize(d)? {
-            Repr::N(n) => Ok(n),
-            Repr::S(s) => match s.as_str() {
-                "NaN" => Ok(f64::NAN),
-                "inf" => Ok(f64::INFINITY),
-                "-inf" => Ok(f64::NEG_INFINITY),
-                _ => Err(serde::de::Error::custom(format!("`{s}` is not a decimal"))),
-            },
-        }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let parsed = match Repr::deserialize(d)? {
+            Repr::I(i) => Some(Decimal::from(i)),
+            Repr::N(f) => crate::ir::decimal::from_f64_text(f),
+            Repr::S(s) => Decimal::from_str_exact(&s).ok(),
+        };
+        parsed.ok_or_else(|| {
+            serde::de::Error::custom("a decimal that is not a number a decimal can hold")
+        })
     }
 }
 
@@ -121,9 +119,11 @@ pub struct Env<'a> {
     pub history: Option<(&'a Recall, Instant)>,
 }
 
-fn num(v: &Val) -> Option<f64> {
+/// A number as a decimal, for arithmetic and comparisons that mix whole numbers and decimals
+/// (every i64 is a decimal exactly).
+fn num(v: &Val) -> Option<Decimal> {
     match v {
-        Val::Int(i) => Some(*i as f64),
+        Val::Int(i) => Some(Decimal::from(*i)),
         Val::Dec(d) => Some(*d),
         _ => None,
     }
@@ -137,7 +137,7 @@ fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
         (Val::Bool(x), Val::Bool(y)) => Some(x.cmp(y)),
         (Val::Dur(x), Val::Dur(y)) | (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
         (Val::Time(x), Val::Time(y)) | (Val::Enum(x), Val::Enum(y)) => Some(x.cmp(y)),
-        _ => num(a)?.partial_cmp(&num(b)?),
+        _ => Some(num(a)?.cmp(&num(b)?)),
     }
 }
 
@@ -226,16 +226,18 @@ fn arith(op: BinOp, a: &Val, b: &Val) -> Val {
         }
         (BinOp::Add, Val::Date(d), Val::Dur(s)) => Val::Date(d + s.div_euclid(86_400)),
         (BinOp::Sub, Val::Date(d), Val::Dur(s)) => Val::Date(d - s.div_euclid(86_400)),
+        // Exact: a sum, difference or product that exceeds a decimal's range (about ±7.9e28),
+        // and a division by zero, is a value that is not set, like whole-number overflow.
+        // Division rounds to 28 significant digits, half to even (docs/language.md).
         _ => match (num(a), num(b)) {
             (Some(x), Some(y)) => {
                 let r = match op {
-                    BinOp::Add => x + y,
-                    BinOp::Sub => x - y,
-                    BinOp::Mul => x * y,
-                    _ if y == 0.0 => return Val::Missing,
-                    _ => x / y,
+                    BinOp::Add => x.checked_add(y),
+                    BinOp::Sub => x.checked_sub(y),
+                    BinOp::Mul => x.checked_mul(y),
+                    _ => x.checked_div(y),
                 };
-                Val::Dec(r)
+                r.map(Val::Dec).unwrap_or(Val::Missing)
             }
             _ => Val::Missing,
         },

@@ -8,6 +8,7 @@
 //! Node ids are readable paths derived from the structure (`onboarding.1.wait`,
 //! `upgrade_trial_to_pro.0.split.offer_a.0.send`), so a small edit changes few ids.
 
+pub mod decimal;
 pub mod display;
 pub mod fit;
 pub mod graph;
@@ -298,7 +299,9 @@ pub struct SplitVariant {
 pub enum Value {
     String(String),
     Int(i64),
-    Decimal(f64),
+    /// Exact; written as a JSON number when it reads back exactly, else as a string
+    /// (`ir::decimal::json`).
+    Decimal(#[serde(with = "decimal::json")] rust_decimal::Decimal),
     Bool(bool),
     /// Seconds.
     Duration(u64),

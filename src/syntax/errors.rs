@@ -27,6 +27,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::duration => "a duration like `3d`",
         Rule::percent => "a percentage like `45%`",
         Rule::decimal => "a decimal like `9.99`",
+        Rule::neg_number => "a negative number like `-5` or `-19.99`",
         Rule::bool_lit => "`true` or `false`",
         Rule::literal | Rule::literal_or_name => "a value (a number, string, duration, date, or name)",
         Rule::import_decl => "an `import`",
