@@ -248,7 +248,7 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
             }
         }
         Type::Decimal => {
-            let near: Vec<f64> = pool
+            let near: Vec<rust_decimal::Decimal> = pool
                 .iter()
                 .filter_map(|v| match v {
                     Value::Decimal(d) => Some(*d),
@@ -257,7 +257,7 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
                 .collect();
             match rng.pick(&near) {
                 Some(d) if rng.below(2) == 0 => Value::Decimal(*d),
-                _ => Value::Decimal(rng.below(4000) as f64 / 2.0),
+                _ => Value::Decimal(rust_decimal::Decimal::new(rng.below(4000) as i64 * 5, 1)),
             }
         }
         Type::String => {
