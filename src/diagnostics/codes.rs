@@ -63,6 +63,7 @@ codes! {
     SHADOWED_BRANCH = "W0406", "condition is always true or always false";
     CAP_EXCEEDED_TOGETHER = "W0407", "journeys together send more than the channel's cap";
     GOAL_TAKES_WAIT = "W0408", "a goal takes the event a wait's block is for";
+    WHOLE_DECIMAL_RANGE = "W0414", "a decimal range written with whole numbers draws whole numbers";
     TEST_INVALID = "E0500", "invalid test";
     SIMULATION_INVALID = "E0600", "invalid simulation";
     SHARES_SUM = "E0601", "population shares do not sum to 100%";
@@ -125,6 +126,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "W0406" => include_str!("../../docs/codes/W0406.md"),
         "W0407" => include_str!("../../docs/codes/W0407.md"),
         "W0408" => include_str!("../../docs/codes/W0408.md"),
+        "W0414" => include_str!("../../docs/codes/W0414.md"),
         "E0500" => include_str!("../../docs/codes/E0500.md"),
         "E0600" => include_str!("../../docs/codes/E0600.md"),
         "E0601" => include_str!("../../docs/codes/E0601.md"),
