@@ -212,7 +212,10 @@ fn a_replay_reads_decimal_amounts_exactly() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     for tp in ["exact", "negative", "total"] {
-        assert!(stdout.contains(&format!("\"{tp}\"")), "{tp} not sent: {stdout}");
+        assert!(
+            stdout.contains(&format!("\"{tp}\"")),
+            "{tp} not sent: {stdout}"
+        );
     }
 }
 

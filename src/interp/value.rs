@@ -243,3 +243,74 @@ fn arith(op: BinOp, a: &Val, b: &Val) -> Val {
         },
     }
 }
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Val {
+        Val::Dec(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn a_decimal_survives_a_state_file_exactly() {
+        for s in [
+            "19.99",
+            "0.3",
+            "-5.0",
+            "79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+        ] {
+            let text = serde_json::to_string(&dec(s)).unwrap();
+            assert_eq!(text, format!("{{\"Dec\":\"{s}\"}}"));
+            let back: Val = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.show(None), s);
+        }
+        // Written before decimals were exact: a float, read as its text.
+        let old: Val = serde_json::from_str("{\"Dec\":19.99}").unwrap();
+        assert_eq!(old, dec("19.99"));
+        assert!(serde_json::from_str::<Val>("{\"Dec\":\"NaN\"}").is_err());
+    }
+
+    fn calc(op: BinOp, a: &str, b: &str) -> Val {
+        arith(op, &dec(a), &dec(b))
+    }
+
+    #[test]
+    fn decimal_arithmetic_is_exact_and_overflow_is_not_set() {
+        assert_eq!(calc(BinOp::Add, "0.1", "0.2"), dec("0.3"));
+        assert_eq!(
+            compare(&calc(BinOp::Add, "0.1", "0.2"), &dec("0.3")),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(calc(BinOp::Mul, "19.99", "3").show(None), "59.97");
+        assert_eq!(
+            calc(BinOp::Div, "2", "3").show(None),
+            "0.6666666666666666666666666667"
+        );
+        assert_eq!(
+            calc(BinOp::Div, "1", "3").show(None),
+            "0.3333333333333333333333333333"
+        );
+        // Half to even at the 28th place: 0.5 ulp rounds to the even neighbour.
+        assert_eq!(
+            calc(BinOp::Div, "0.0000000000000000000000000025", "2").show(None),
+            "0.0000000000000000000000000012"
+        );
+        assert_eq!(calc(BinOp::Div, "1.5", "0"), Val::Missing);
+        assert_eq!(
+            calc(BinOp::Mul, "79228162514264337593543950335", "2"),
+            Val::Missing
+        );
+        assert_eq!(
+            calc(BinOp::Add, "79228162514264337593543950335", "1"),
+            Val::Missing
+        );
+        assert_eq!(arith(BinOp::Add, &Val::Int(1), &dec("0.5")), dec("1.5"));
+        assert_eq!(
+            compare(&Val::Int(i64::MAX), &dec("9223372036854775807.5")),
+            Some(std::cmp::Ordering::Less)
+        );
+    }
+}

@@ -221,10 +221,7 @@ mod tests {
         assert_eq!(coerce(&json!(8), &Type::Int), Ok((Val::Int(8), None)));
         assert_eq!(coerce(&json!("trial"), &plan()), Ok((Val::Enum(1), None)));
         assert_eq!(coerce(&json!(null), &Type::Int), Ok((Val::Missing, None)));
-        assert_eq!(
-            coerce(&json!(1.5), &Type::Decimal),
-            Ok((dec("1.5"), None))
-        );
+        assert_eq!(coerce(&json!(1.5), &Type::Decimal), Ok((dec("1.5"), None)));
     }
 
     #[test]
@@ -244,7 +241,10 @@ mod tests {
         // Digits a float cannot hold are kept when written as a string.
         assert_eq!(
             coerce(&json!("0.12345678901234567890123"), &Type::Decimal),
-            Ok((dec("0.12345678901234567890123"), Some(Coercion::NumberInString)))
+            Ok((
+                dec("0.12345678901234567890123"),
+                Some(Coercion::NumberInString)
+            ))
         );
     }
 

@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn a_huge_range_is_drawn_at_fewer_places_and_an_impossible_one_is_its_low_end() {
         let draw = range(dec("0.0000000001"), dec("79228162514264337593543950"));
-        assert!(matches!(draw, CDraw::Dec(_, steps, _) if steps <= MAX_STEPS), "{draw:?}");
+        assert!(
+            matches!(draw, CDraw::Dec(_, steps, _) if steps <= MAX_STEPS),
+            "{draw:?}"
+        );
         let draw = range(Decimal::MIN, Decimal::MAX);
         assert!(matches!(draw, CDraw::Fixed(Val::Dec(d)) if d == Decimal::MIN));
     }
