@@ -316,3 +316,29 @@ fn a_population_draws_decimals_at_the_range_scale() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn explain_shows_decimals_as_written() {
+    let dir = setup("");
+    std::fs::write(dir.path().join("log.jsonl"), log().join("\n") + "\n").expect("write");
+    let out = journeyc(
+        dir.path(),
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "a",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let all = text(&out);
+    for shown in [
+        "set spent = 0.3 ",
+        "set spent = 20.29 ",
+        "set spent = 40.28 ",
+    ] {
+        assert!(all.contains(shown), "no `{shown}` in {all}");
+    }
+}
