@@ -136,7 +136,7 @@ fn payload_json(
                 Val::Missing => J::Null,
                 Val::Bool(b) => json!(b),
                 Val::Int(i) | Val::Dur(i) => json!(i),
-                Val::Dec(d) => json!(d),
+                Val::Dec(_) => journeyc::interp::payload::value_json(v, None),
                 Val::Str(s) => json!(s.as_ref()),
                 Val::Zone(z) => json!(z.name()),
                 Val::DateTime(t) => json!(journeyc::interp::time::format_rfc3339(*t)),
@@ -286,7 +286,7 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
             }
         }
         Type::Decimal => {
-            let near: Vec<f64> = pool
+            let near: Vec<rust_decimal::Decimal> = pool
                 .iter()
                 .filter_map(|v| match v {
                     Value::Decimal(d) => Some(*d),
@@ -295,7 +295,7 @@ fn random_value(rng: &mut Rng, ty: &Type, pool: &[Value]) -> Value {
                 .collect();
             match rng.pick(&near) {
                 Some(d) if rng.below(2) == 0 => Value::Decimal(*d),
-                _ => Value::Decimal(rng.below(4000) as f64 / 2.0),
+                _ => Value::Decimal(rust_decimal::Decimal::new(rng.below(4000) as i64 * 5, 1)),
             }
         }
         Type::String => {

@@ -207,7 +207,10 @@ fn field_blocks_are_lowered_into_the_simulation() {
     assert_eq!(names, ["amount", "coupon", "placed"]);
     assert_eq!(
         sim.trigger[0].kind,
-        DrawKind::Range(Value::Decimal(50.0), Value::Decimal(250.0))
+        DrawKind::Range(
+            Value::Decimal(rust_decimal::Decimal::new(500, 1)),
+            Value::Decimal(rust_decimal::Decimal::new(2500, 1))
+        )
     );
     let first = &sim.behavior[0];
     assert_eq!(first.subject, Subject::Event("upgraded".into()));

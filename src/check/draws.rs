@@ -112,6 +112,7 @@ pub fn drawn_value(
                         .help("write the low end first, like `1..20`"),
                 );
             }
+            super::decimal_range::whole_ends(file, &name, ty, lo, hi, sink);
         }
     }
 }

@@ -74,7 +74,7 @@ pub fn const_of(
     let c = match (&v.kind, ty) {
         (ValueKind::Lit(Literal::Str(s)), Type::Str) => Const::Str(s.clone()),
         (ValueKind::Lit(Literal::Int(i)), Type::Int) => Const::Int(*i),
-        (ValueKind::Lit(Literal::Int(i)), Type::Decimal) => Const::Decimal(*i as f64),
+        (ValueKind::Lit(Literal::Int(i)), Type::Decimal) => Const::Decimal((*i).into()),
         (ValueKind::Lit(Literal::Decimal(d)), Type::Decimal) => Const::Decimal(*d),
         (ValueKind::Lit(Literal::Bool(b)), Type::Bool) => Const::Bool(*b),
         (ValueKind::Lit(Literal::Duration(d)), Type::Duration) => Const::Duration(*d),

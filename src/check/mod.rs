@@ -5,6 +5,7 @@
 //! [`Sink`]; the declarations pass builds the [`Model`] the later passes resolve against.
 
 mod collect;
+mod decimal_range;
 mod draws;
 mod expr;
 mod flow;

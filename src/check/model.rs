@@ -64,7 +64,7 @@ impl Type {
 pub enum Const {
     Str(String),
     Int(i64),
-    Decimal(f64),
+    Decimal(rust_decimal::Decimal),
     Bool(bool),
     /// Seconds.
     Duration(u64),

@@ -81,6 +81,7 @@ codes! {
     LOCAL_WITHOUT_ZONE = "W0419", "`local` time with no `timezone` attribute";
     WAIT_UNTIL_UNSET = "W0417", "`wait until` reads a time that may not be set";
     WAIT_UNTIL_PAST = "W0418", "`wait until` a time that does not depend on the customer";
+    WHOLE_DECIMAL_RANGE = "W0414", "a decimal range written with whole numbers draws whole numbers";
     TEST_INVALID = "E0500", "invalid test";
     SIMULATION_INVALID = "E0600", "invalid simulation";
     SHARES_SUM = "E0601", "population shares do not sum to 100%";
@@ -161,6 +162,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "W0419" => include_str!("../../docs/codes/W0419.md"),
         "W0417" => include_str!("../../docs/codes/W0417.md"),
         "W0418" => include_str!("../../docs/codes/W0418.md"),
+        "W0414" => include_str!("../../docs/codes/W0414.md"),
         "E0500" => include_str!("../../docs/codes/E0500.md"),
         "E0600" => include_str!("../../docs/codes/E0600.md"),
         "E0601" => include_str!("../../docs/codes/E0601.md"),

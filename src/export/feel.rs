@@ -51,7 +51,7 @@ pub fn constant(v: &Value) -> String {
     match v {
         Value::String(s) | Value::Date(s) | Value::Timezone(s) | Value::DateTime(s) => string(s),
         Value::Int(i) => i.to_string(),
-        Value::Decimal(d) => format!("{d:?}"),
+        Value::Decimal(d) => crate::ir::decimal::show(d),
         Value::Bool(b) => b.to_string(),
         Value::Duration(s) => s.to_string(),
         Value::Time(m) => m.to_string(),

@@ -85,7 +85,9 @@ pub fn json_value(v: &Value) -> serde_json::Value {
             J::String(s.clone())
         }
         Value::Int(i) => J::from(*i),
-        Value::Decimal(d) => serde_json::Number::from_f64(*d)
+        // Step Functions and the FEEL engines read JSON numbers as floats (docs/exports.md).
+        Value::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_f64(d)
+            .and_then(serde_json::Number::from_f64)
             .map(J::Number)
             .unwrap_or(J::Null),
         Value::Bool(b) => J::Bool(*b),

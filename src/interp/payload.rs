@@ -70,7 +70,9 @@ pub fn value_json(v: &Val, enum_values: Option<&[String]>) -> Json {
         Val::Bool(b) => Json::Bool(*b),
         Val::Int(i) => Json::from(*i),
         Val::Dur(d) => Json::from(*d),
-        Val::Dec(d) => serde_json::Number::from_f64(*d)
+        // As specs write a decimal: a number when it reads back exactly, else its digits.
+        Val::Dec(d) => crate::ir::decimal::exact_f64(d)
+            .and_then(serde_json::Number::from_f64)
             .map(Json::Number)
             .unwrap_or_else(|| Json::String(d.to_string())),
         Val::Str(s) => Json::String(s.to_string()),

@@ -4,17 +4,20 @@ use super::program::{CExpr, EventPayload};
 use super::time::Instant;
 use super::world::history::Recall;
 use crate::ir::{self, BinOp, Engagement};
+use rust_decimal::Decimal;
 use std::sync::Arc;
 
 /// A value at run time. `Missing` is an attribute or field nobody set: every comparison with it
 /// is false (so `not (x == 1)` is true), like SQL's NULL in a `WHERE`.
-/// Serialized in replay state files as `{"Int": 8}`, `"Missing"`.
+/// Serialized in replay state files as `{"Int": 8}`, `{"Dec": "19.99"}`, `"Missing"`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     Missing,
     Bool(bool),
     Int(i64),
-    Dec(#[serde(with = "any_f64")] f64),
+    /// Exact (docs/language.md, "Decimals"); in a state file its digits as a string, so that
+    /// it reads back exactly.
+    Dec(#[serde(with = "state_decimal")] Decimal),
     Str(Arc<str>),
     /// Seconds.
     Dur(i64),
@@ -78,40 +81,35 @@ impl Val {
     }
 }
 
-/// A decimal as JSON: a number, or `"NaN"`, `"inf"`, `"-inf"` (which JSON numbers cannot hold
-/// and arithmetic in a `set` can produce), so that every value survives a state file.
-mod any_f64 {
+/// A decimal in a state file: its digits as a string (`"19.99"`), which reads back exactly. A
+/// number is read too (state files written before decimals were exact held floats), as the
+/// decimal its text names; their `"NaN"` and `"inf"` (which exact arithmetic no longer
+/// produces: it gives a value that is not set) are refused with the reason.
+mod state_decimal {
+    use rust_decimal::Decimal;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(d: &f64, s: S) -> Result<S::Ok, S::Error> {
-        if d.is_finite() {
-            s.serialize_f64(*d)
-        } else if d.is_nan() {
-            s.serialize_str("NaN")
-        } else if *d > 0.0 {
-            s.serialize_str("inf")
-        } else {
-            s.serialize_str("-inf")
-        }
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(d)
     }
 
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Repr {
+        I(i64),
         N(f64),
         S(String),
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-        match Repr::deserialize(d)? {
-            Repr::N(n) => Ok(n),
-            Repr::S(s) => match s.as_str() {
-                "NaN" => Ok(f64::NAN),
-                "inf" => Ok(f64::INFINITY),
-                "-inf" => Ok(f64::NEG_INFINITY),
-                _ => Err(serde::de::Error::custom(format!("`{s}` is not a decimal"))),
-            },
-        }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        let parsed = match Repr::deserialize(d)? {
+            Repr::I(i) => Some(Decimal::from(i)),
+            Repr::N(f) => crate::ir::decimal::from_f64_text(f),
+            Repr::S(s) => Decimal::from_str_exact(&s).ok(),
+        };
+        parsed.ok_or_else(|| {
+            serde::de::Error::custom("a decimal that is not a number a decimal can hold")
+        })
     }
 }
 
@@ -133,9 +131,11 @@ pub struct Env<'a> {
     pub history: Option<(&'a Recall, Instant)>,
 }
 
-fn num(v: &Val) -> Option<f64> {
+/// A number as a decimal, for arithmetic and comparisons that mix whole numbers and decimals
+/// (every i64 is a decimal exactly).
+fn num(v: &Val) -> Option<Decimal> {
     match v {
-        Val::Int(i) => Some(*i as f64),
+        Val::Int(i) => Some(Decimal::from(*i)),
         Val::Dec(d) => Some(*d),
         _ => None,
     }
@@ -158,7 +158,7 @@ pub fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
         (Val::Zone(x), Val::Zone(y)) => Some(x.name().cmp(y.name())),
         (Val::Zone(x), Val::Str(y)) => Some(x.name().cmp(y)),
         (Val::Str(x), Val::Zone(y)) => Some(x.as_ref().cmp(y.name())),
-        _ => num(a)?.partial_cmp(&num(b)?),
+        _ => Some(num(a)?.cmp(&num(b)?)),
     }
 }
 
@@ -259,18 +259,98 @@ fn arith(op: BinOp, a: &Val, b: &Val) -> Val {
         }
         (BinOp::Add, Val::Date(d), Val::Dur(s)) => Val::Date(d + s.div_euclid(86_400)),
         (BinOp::Sub, Val::Date(d), Val::Dur(s)) => Val::Date(d - s.div_euclid(86_400)),
+        // Exact: a sum, difference or product that exceeds a decimal's range (about ±7.9e28),
+        // and a division by zero, is a value that is not set, like whole-number overflow.
+        // Division rounds to 28 significant digits, half to even (docs/language.md).
         _ => match (num(a), num(b)) {
             (Some(x), Some(y)) => {
                 let r = match op {
-                    BinOp::Add => x + y,
-                    BinOp::Sub => x - y,
-                    BinOp::Mul => x * y,
-                    _ if y == 0.0 => return Val::Missing,
-                    _ => x / y,
+                    BinOp::Add => x.checked_add(y),
+                    BinOp::Sub => x.checked_sub(y),
+                    BinOp::Mul => x.checked_mul(y),
+                    _ => x.checked_div(y),
                 };
-                Val::Dec(r)
+                r.map(Val::Dec).unwrap_or(Val::Missing)
             }
             _ => Val::Missing,
         },
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Val {
+        Val::Dec(Decimal::from_str(s).unwrap())
+    }
+
+    #[test]
+    fn a_decimal_survives_a_state_file_exactly() {
+        for s in [
+            "19.99",
+            "0.3",
+            "-5.0",
+            "79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+        ] {
+            let text = serde_json::to_string(&dec(s)).unwrap();
+            assert_eq!(text, format!("{{\"Dec\":\"{s}\"}}"));
+            let back: Val = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.show(None), s);
+        }
+        // Written before decimals were exact: a float, read as its text.
+        let old: Val = serde_json::from_str("{\"Dec\":19.99}").unwrap();
+        assert_eq!(old, dec("19.99"));
+        assert!(serde_json::from_str::<Val>("{\"Dec\":\"NaN\"}").is_err());
+    }
+
+    #[test]
+    fn an_exact_decimal_does_not_make_a_value_bigger() {
+        // A value is copied per attribute and event field on the simulation's hot path; the
+        // 16-byte decimal fits beside the tag as the 16-byte `Arc<str>` does.
+        assert!(std::mem::size_of::<Val>() <= 24);
+    }
+
+    fn calc(op: BinOp, a: &str, b: &str) -> Val {
+        arith(op, &dec(a), &dec(b))
+    }
+
+    #[test]
+    fn decimal_arithmetic_is_exact_and_overflow_is_not_set() {
+        assert_eq!(calc(BinOp::Add, "0.1", "0.2"), dec("0.3"));
+        assert_eq!(
+            compare(&calc(BinOp::Add, "0.1", "0.2"), &dec("0.3")),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(calc(BinOp::Mul, "19.99", "3").show(None), "59.97");
+        assert_eq!(
+            calc(BinOp::Div, "2", "3").show(None),
+            "0.6666666666666666666666666667"
+        );
+        assert_eq!(
+            calc(BinOp::Div, "1", "3").show(None),
+            "0.3333333333333333333333333333"
+        );
+        // Half to even at the 28th place: 0.5 ulp rounds to the even neighbour.
+        assert_eq!(
+            calc(BinOp::Div, "0.0000000000000000000000000025", "2").show(None),
+            "0.0000000000000000000000000012"
+        );
+        assert_eq!(calc(BinOp::Div, "1.5", "0"), Val::Missing);
+        assert_eq!(
+            calc(BinOp::Mul, "79228162514264337593543950335", "2"),
+            Val::Missing
+        );
+        assert_eq!(
+            calc(BinOp::Add, "79228162514264337593543950335", "1"),
+            Val::Missing
+        );
+        assert_eq!(arith(BinOp::Add, &Val::Int(1), &dec("0.5")), dec("1.5"));
+        assert_eq!(
+            compare(&Val::Int(i64::MAX), &dec("9223372036854775807.5")),
+            Some(std::cmp::Ordering::Less)
+        );
     }
 }

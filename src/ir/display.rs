@@ -129,7 +129,7 @@ impl fmt::Display for Value {
         match self {
             Value::String(s) => write!(f, "{s:?}"),
             Value::Int(i) => write!(f, "{i}"),
-            Value::Decimal(d) => write!(f, "{d:?}"),
+            Value::Decimal(d) => write!(f, "{}", super::decimal::show(d)),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Duration(s) => write!(f, "{}", duration(*s)),
             Value::Date(d) => write!(f, "{d}"),

@@ -841,7 +841,7 @@ fn lower_literal(l: &Literal) -> Value {
         Literal::Str(s) => Value::String(s.clone()),
         Literal::Int(i) => Value::Int(*i),
         Literal::Decimal(d) => Value::Decimal(*d),
-        Literal::Percent(p) => Value::Decimal(*p / 100.0),
+        Literal::Percent(p) => Value::Decimal(super::decimal::percent_fraction(*p)),
         Literal::Duration(s) => Value::Duration(*s),
         Literal::Time(m) => Value::Time(*m),
         Literal::Date(d) => Value::Date(fmt_date(*d)),

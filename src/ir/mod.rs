@@ -9,6 +9,7 @@
 //! `upgrade_trial_to_pro.0.split.offer_a.0.send`), so a small edit changes few ids.
 
 pub mod clock;
+pub mod decimal;
 pub mod display;
 pub mod fit;
 pub mod graph;
@@ -361,7 +362,9 @@ pub struct SplitVariant {
 pub enum Value {
     String(String),
     Int(i64),
-    Decimal(f64),
+    /// Exact; written as a JSON number when it reads back exactly, else as a string
+    /// (`ir::decimal::json`).
+    Decimal(#[serde(with = "decimal::json")] rust_decimal::Decimal),
     Bool(bool),
     /// Seconds.
     Duration(u64),

@@ -84,7 +84,7 @@ pub fn value_of(model: &Model, v: &ast::Value, ty: &Type) -> Option<Value> {
     Some(match (&v.kind, ty) {
         (ValueKind::Lit(Literal::Str(s)), Type::Str) => Value::String(s.clone()),
         (ValueKind::Lit(Literal::Int(i)), Type::Int) => Value::Int(*i),
-        (ValueKind::Lit(Literal::Int(i)), Type::Decimal) => Value::Decimal(*i as f64),
+        (ValueKind::Lit(Literal::Int(i)), Type::Decimal) => Value::Decimal((*i).into()),
         (ValueKind::Lit(Literal::Decimal(d)), Type::Decimal) => Value::Decimal(*d),
         (ValueKind::Lit(Literal::Bool(b)), Type::Bool) => Value::Bool(*b),
         (ValueKind::Lit(Literal::Duration(d)), Type::Duration) => Value::Duration(*d),

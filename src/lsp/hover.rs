@@ -276,7 +276,7 @@ fn const_text(c: &Const) -> String {
     match c {
         Const::Str(s) => format!("{s:?}"),
         Const::Int(i) => i.to_string(),
-        Const::Decimal(d) => format!("{d:?}"),
+        Const::Decimal(d) => crate::ir::decimal::show(d),
         Const::Bool(b) => b.to_string(),
         Const::Duration(s) => units::duration(*s),
         Const::Date(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),

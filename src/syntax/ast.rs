@@ -38,7 +38,8 @@ pub struct Date {
 pub enum Literal {
     Str(String),
     Int(i64),
-    Decimal(f64),
+    /// Exact, with the scale written (`1.50` has two places).
+    Decimal(rust_decimal::Decimal),
     /// A percentage as written: `12.5%` is `12.5`.
     Percent(f64),
     /// Seconds.

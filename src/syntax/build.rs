@@ -234,7 +234,7 @@ impl Builder {
                 Ok(v) => Literal::Decimal(v),
                 Err(msg) => {
                     self.bad_literal(span, msg, "write a decimal like `9.99`");
-                    Literal::Decimal(0.0)
+                    Literal::Decimal(rust_decimal::Decimal::ZERO)
                 }
             },
             Rule::integer => Literal::Int(self.integer(inner)),
@@ -243,15 +243,44 @@ impl Builder {
         }
     }
 
+    /// `-5` or `-19.99` where a value is written: read with its sign, so that the smallest
+    /// whole number (`-9223372036854775808`) is accepted too.
+    fn neg_number(&mut self, p: P) -> Literal {
+        let span = self.span(&p);
+        let text = p.as_str();
+        let is_decimal = p.into_inner().next().map(|n| n.as_rule()) == Some(Rule::decimal);
+        if is_decimal {
+            match literals::decimal(text) {
+                Ok(v) => Literal::Decimal(v),
+                Err(msg) => {
+                    self.bad_literal(span, msg, "write a decimal like `-9.99`");
+                    Literal::Decimal(rust_decimal::Decimal::ZERO)
+                }
+            }
+        } else {
+            match literals::integer(text) {
+                Ok(v) => Literal::Int(v),
+                Err(msg) => {
+                    self.bad_literal(span, msg, "whole numbers go down to -9223372036854775808");
+                    Literal::Int(0)
+                }
+            }
+        }
+    }
+
     fn value(&mut self, p: P) -> Value {
         // literal_or_name or literal
         let span = self.span(&p);
         let kind = match p.as_rule() {
             Rule::literal => ValueKind::Lit(self.literal(p)),
+            Rule::neg_number => ValueKind::Lit(self.neg_number(p)),
             Rule::ident => ValueKind::Name(p.as_str().to_string()),
             _ => match p.into_inner().next() {
                 Some(inner) if inner.as_rule() == Rule::literal => {
                     ValueKind::Lit(self.literal(inner))
+                }
+                Some(inner) if inner.as_rule() == Rule::neg_number => {
+                    ValueKind::Lit(self.neg_number(inner))
                 }
                 Some(inner) => ValueKind::Name(inner.as_str().to_string()),
                 None => ValueKind::Lit(Literal::Int(0)),

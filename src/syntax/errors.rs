@@ -35,7 +35,10 @@ fn describe(rule: Rule) -> &'static str {
         Rule::percent => "a percentage like `45%`",
         Rule::decimal => "a decimal like `9.99`",
         Rule::bool_lit => "`true` or `false`",
-        Rule::literal | Rule::literal_or_name => "a value (a number, string, duration, date, or name)",
+        // A negative number is a value too: the message stays the one it was before `-5` was one.
+        Rule::literal | Rule::literal_or_name | Rule::neg_number => {
+            "a value (a number, string, duration, date, or name)"
+        }
         Rule::import_decl => "an `import`",
         Rule::enum_decl => "an `enum`",
         Rule::customer_decl => "a `customer` block",
@@ -227,6 +230,10 @@ fn is_declaration(rule: Rule) -> bool {
 }
 
 /// What was expected at the farthest point the parser reached, in words.
+fn rules_named_value(words: &[String]) -> bool {
+    words.iter().any(|w| w == describe(Rule::neg_number))
+}
+
 fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
     let mut rules: Vec<Rule> = Vec::new();
     let mut tokens: Vec<String> = Vec::new();
@@ -286,6 +293,10 @@ fn expected_words(err: &pest::error::Error<Rule>, at: usize) -> Vec<String> {
             !t.chars()
                 .any(|c| c.is_alphanumeric() || c == '_' || c == '"')
         });
+    }
+    // The sign that starts a negative number is part of the value already named.
+    if rules_named_value(&words) {
+        tokens.retain(|t| t != "`-`");
     }
     words.extend(tokens);
     words.sort();

@@ -11,13 +11,14 @@ pub fn integer(text: &str) -> Result<i64, String> {
         .map_err(|_| format!("`{text}` is too large for a whole number"))
 }
 
-pub fn decimal(text: &str) -> Result<f64, String> {
+/// A decimal exactly as written (`19.99` is 19.99, its scale kept: `1.50` shows as `1.50`);
+/// an error when it has more digits than a decimal holds (28 after the point, about 28
+/// significant digits in all) instead of rounding it silently.
+pub fn decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
     let digits: String = text.chars().filter(|c| *c != '_').collect();
-    digits
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("`{text}` is not a valid decimal"))
+    rust_decimal::Decimal::from_str_exact(&digits).map_err(|_| {
+        format!("`{text}` has more digits than a decimal holds (28 significant digits)")
+    })
 }
 
 pub fn percent(text: &str) -> Result<f64, String> {

@@ -84,13 +84,17 @@ pub fn coerce(v: &Json, ty: &Type) -> Result<(Val, Option<Coercion>), String> {
                 _ => Err(fail()),
             }
         }
-        (Type::Decimal, Json::Number(n)) => n
-            .as_f64()
-            .map_or_else(|| Err(fail()), |f| exact(Val::Dec(f))),
-        (Type::Decimal, Json::String(s)) => number_in(s).map_or_else(
-            || Err(fail()),
-            |f| coerced(Val::Dec(f), Coercion::NumberInString),
-        ),
+        (Type::Decimal, Json::Number(n)) => match json_decimal(n) {
+            Some(d) => exact(Val::Dec(d)),
+            None => Err(beyond_decimal(&n.to_string())),
+        },
+        (Type::Decimal, Json::String(s)) => match json_number(s) {
+            Some(_) => match decimal_in(s) {
+                Some(d) => coerced(Val::Dec(d), Coercion::NumberInString),
+                None => Err(beyond_decimal(s)),
+            },
+            None => Err(fail()),
+        },
         (Type::Bool, Json::Bool(b)) => exact(Val::Bool(*b)),
         (Type::Bool, Json::String(s)) if s.eq_ignore_ascii_case("true") => {
             coerced(Val::Bool(true), Coercion::BoolInString)
@@ -141,12 +145,41 @@ pub fn coerce(v: &Json, ty: &Type) -> Result<(Val, Option<Coercion>), String> {
     }
 }
 
-/// A finite number written as a JSON number in a string (`"8"`, `"-1.5e3"`); not `"NaN"`,
-/// `"inf"`, `" 8"` or `"0x10"`, which Rust's float parser would partly accept.
-fn number_in(s: &str) -> Option<f64> {
-    json_number(s)
-        .and_then(|n| n.as_f64())
-        .filter(|f| f.is_finite())
+/// A JSON number as the decimal its text names: `19.99` is exactly 19.99. Whole numbers are
+/// read as they are; a number with a fraction is held by serde_json as the nearest float (read
+/// correctly rounded), whose shortest text is the text written for every number of up to 15
+/// significant digits. Longer numbers keep all their digits only when written as a string
+/// (`"0.12345678901234567890"`, docs/event-logs.md). `None` beyond a decimal's range.
+fn json_decimal(n: &serde_json::Number) -> Option<rust_decimal::Decimal> {
+    if let Some(i) = n.as_i64() {
+        return Some(i.into());
+    }
+    if let Some(u) = n.as_u64() {
+        return Some(u.into());
+    }
+    crate::ir::decimal::from_f64_text(n.as_f64()?)
+}
+
+/// A JSON number written in a string, as the exact decimal of its digits (`"1.5e3"` too).
+fn decimal_in(s: &str) -> Option<rust_decimal::Decimal> {
+    if s.contains(['e', 'E']) {
+        rust_decimal::Decimal::from_scientific(s).ok()
+    } else {
+        rust_decimal::Decimal::from_str_exact(s).ok()
+    }
+}
+
+/// Why a well-formed number is not read as a decimal.
+fn beyond_decimal(found: &str) -> String {
+    let mut found = found.to_string();
+    if let Some((cut, _)) = found.char_indices().nth(80) {
+        found.truncate(cut);
+        found.push('…');
+    }
+    format!(
+        "`{found}` is beyond what a decimal holds (up to 79228162514264337593543950335, \
+         28 places after the point)"
+    )
 }
 
 /// The string is exactly a JSON number (no spaces, no `+`).
@@ -185,6 +218,11 @@ pub fn type_words(ty: &Type) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Val {
+        Val::Dec(rust_decimal::Decimal::from_str(s).unwrap())
+    }
 
     fn plan() -> Type {
         Type::Enum {
@@ -198,10 +236,41 @@ mod tests {
         assert_eq!(coerce(&json!(8), &Type::Int), Ok((Val::Int(8), None)));
         assert_eq!(coerce(&json!("trial"), &plan()), Ok((Val::Enum(1), None)));
         assert_eq!(coerce(&json!(null), &Type::Int), Ok((Val::Missing, None)));
+        assert_eq!(coerce(&json!(1.5), &Type::Decimal), Ok((dec("1.5"), None)));
+    }
+
+    #[test]
+    fn a_json_number_is_the_exact_decimal_of_its_text() {
+        for (text, want) in [
+            ("19.99", "19.99"),
+            ("0.1", "0.1"),
+            ("-19.99", "-19.99"),
+            ("5", "5"),
+            ("18446744073709551615", "18446744073709551615"),
+            ("1.5e3", "1500"),
+            ("123456789012.345", "123456789012.345"),
+        ] {
+            let v: Json = serde_json::from_str(text).unwrap();
+            assert_eq!(coerce(&v, &Type::Decimal), Ok((dec(want), None)), "{text}");
+        }
+        // Digits a float cannot hold are kept when written as a string.
         assert_eq!(
-            coerce(&json!(1.5), &Type::Decimal),
-            Ok((Val::Dec(1.5), None))
+            coerce(&json!("0.12345678901234567890123"), &Type::Decimal),
+            Ok((
+                dec("0.12345678901234567890123"),
+                Some(Coercion::NumberInString)
+            ))
         );
+    }
+
+    #[test]
+    fn a_number_beyond_a_decimal_is_refused_with_the_reason() {
+        for v in [json!(1e30), json!(-1e30), json!(1e-30), json!("1e30")] {
+            let Err(why) = coerce(&v, &Type::Decimal) else {
+                panic!("{v} is read")
+            };
+            assert!(why.contains("beyond what a decimal holds"), "{why}");
+        }
     }
 
     #[test]
@@ -212,7 +281,7 @@ mod tests {
             (json!("8.0"), Type::Int, Val::Int(8), NumberInString),
             (json!(8.0), Type::Int, Val::Int(8), WholeDecimal),
             (json!(-3.0), Type::Duration, Val::Dur(-3), WholeDecimal),
-            (json!("2.5"), Type::Decimal, Val::Dec(2.5), NumberInString),
+            (json!("2.5"), Type::Decimal, dec("2.5"), NumberInString),
             (json!("Trial"), plan(), Val::Enum(1), EnumCase),
             (json!("FREE"), plan(), Val::Enum(0), EnumCase),
             (json!("True"), Type::Bool, Val::Bool(true), BoolInString),

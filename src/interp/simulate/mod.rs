@@ -7,6 +7,7 @@
 //! The model is defined in `docs/simulation.md`.
 
 pub mod compare;
+pub mod decimal_draw;
 pub mod hist;
 pub mod html;
 pub mod html_chart;

@@ -50,7 +50,9 @@ pub enum CDraw {
     /// Cumulative basis points, and the values.
     Choices(Vec<u32>, Vec<Val>),
     Int(i64, u64),
-    Dec(f64, f64),
+    /// A decimal range at its scale: the low end's digits, the number of steps of one unit in
+    /// the last place up to the high end, and the scale (`ir::simulation`, docs/simulation.md).
+    Dec(i128, u64, u32),
     Dur(i64, u64),
     Date(i64, u64),
     /// Seconds since the epoch: the low end and the span.
@@ -187,7 +189,11 @@ impl CDraw {
                 vals[i].clone()
             }
             CDraw::Int(lo, span) => Val::Int(lo.wrapping_add(rng.below(span + 1) as i64)),
-            CDraw::Dec(lo, hi) => Val::Dec(lo + (hi - lo) * rng.unit()),
+            CDraw::Dec(lo, steps, scale) => {
+                let digits = lo.saturating_add(i128::from(rng.below(steps + 1)));
+                rust_decimal::Decimal::try_from_i128_with_scale(digits, *scale)
+                    .map_or(Val::Missing, Val::Dec)
+            }
             CDraw::Dur(lo, span) => Val::Dur(lo.wrapping_add(rng.below(span + 1) as i64)),
             CDraw::Date(lo, span) => Val::Date(lo.wrapping_add(rng.below(span + 1) as i64)),
             CDraw::DateTime(lo, span) => Val::DateTime(lo.wrapping_add(rng.below(span + 1) as i64)),
@@ -231,7 +237,7 @@ pub(super) fn draw(kind: &DrawKind) -> CDraw {
             };
             match (Val::from_ir(lo), Val::from_ir(hi)) {
                 (Val::Int(a), Val::Int(b)) => CDraw::Int(a, span(a, b)),
-                (Val::Dec(a), Val::Dec(b)) => CDraw::Dec(a, b),
+                (Val::Dec(a), Val::Dec(b)) => super::decimal_draw::range(a, b),
                 (Val::Dur(a), Val::Dur(b)) => CDraw::Dur(a, span(a, b)),
                 (Val::Date(a), Val::Date(b)) => CDraw::Date(a, span(a, b)),
                 (Val::DateTime(a), Val::DateTime(b)) => CDraw::DateTime(a, span(a, b)),
