@@ -18,8 +18,8 @@
 //! `Catch` leads to one explicit end state per reason, each writing `ended` to the output:
 //! `completed`, `exit_step`, `exit_on` or `converted`. `docs/exports.md` describes the router.
 
-mod payload;
 mod clock;
+mod payload;
 
 use super::asl_rule::{self, Ctx};
 use super::{json_value, split_key, ExportError};

@@ -275,7 +275,7 @@ impl Customer {
             Park::Delay { until, .. }
             | Park::Deferred { until, .. }
             | Park::Until { until, .. } => Some(*until),
-            | Park::Clock { until, .. } => Some(*until),
+            Park::Clock { until, .. } => Some(*until),
             Park::Wait { until, .. } => *until,
             Park::Running => None,
         }

@@ -146,7 +146,7 @@ fn holds(ty: &Type, v: &Value) -> bool {
         | (Type::Date, Value::Date(_))
         | (Type::Time, Value::Time(_))
         | (Type::Timezone, Value::Timezone(_)) => true,
-        | (Type::DateTime, Value::DateTime(_)) => true,
+        (Type::DateTime, Value::DateTime(_)) => true,
         (Type::Enum { name, values }, Value::Enum(ev)) => {
             *name == ev.enum_name && values.get(ev.index) == Some(&ev.value)
         }

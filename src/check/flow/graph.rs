@@ -190,7 +190,7 @@ impl<'a> Graph<'a> {
                 | StepKind::Wait(_)
                 | StepKind::Milestone(_)
                 | StepKind::Set { .. }
-                | StepKind::WaitUntil(_) => self.link(id, next, EdgeKind::Next),
+                | StepKind::WaitUntil(_)
                 | StepKind::WaitClock(_) => self.link(id, next, EdgeKind::Next),
                 StepKind::WaitEvent(w) => {
                     let on_event = self.opt_block(w.on_event.as_ref(), next, section);
