@@ -13,6 +13,26 @@ use std::collections::BTreeSet;
 pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
     let Some(per) = &j.decl.per else { return };
     let file = j.file;
+    // A scheduled trigger enters without an event: there is no field to key instances by.
+    if let Some(schedule) = j.schedule() {
+        sink.push(
+            Diagnostic::error(
+                codes::UNKNOWN_KEY_FIELD,
+                file,
+                format!(
+                    "journey `{}` is keyed by `{}`, but a scheduled trigger has no event to read it from",
+                    j.decl.name.name, per.name
+                ),
+            )
+            .label(per.span, "one instance per value of this field")
+            .label(schedule.span, "enters without an event")
+            .help(format!(
+                "remove `per {}` (a scheduled journey has one instance per customer), or start the journey with `trigger EVENT` on an event that carries `{}`",
+                per.name, per.name
+            )),
+        );
+        return;
+    }
     let Some(trigger) = j.trigger() else { return };
     // An unknown trigger event is reported where it is named.
     let Some(event) = model.events.get(&trigger.event.name) else {
