@@ -368,6 +368,9 @@ fn a_session_answers_every_feature() {
     );
     let half = MAIN.replace("event.plan", "event.");
     assert_eq!(complete(&mut c, &half, "event."), ["plan"]);
+    // `trigger.` offers the trigger event's fields, not the wait's.
+    let half = MAIN.replace("    wait 2d\n", "    if trigger.\n");
+    assert_eq!(complete(&mut c, &half, "if trigger."), ["source"]);
     let half = MAIN.replace("    wait 2d\n", "    \n");
     let labels = complete(&mut c, &half, "engagement {\n    ");
     assert!(labels.contains(&"send".to_string()) && labels.contains(&"milestone".to_string()));

@@ -129,6 +129,7 @@ class AslEngine:
             "customer_id": self.scenario["customer_id"],
             "customer": attrs,
             "event": fields,
+            "trigger": fields,  # `trigger.FIELD` reads it for the whole execution
             "splits": self.scenario["splits"],
         }
         if "instance_key" in self.scenario:  # an instance of a keyed journey (`per FIELD`)

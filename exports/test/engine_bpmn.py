@@ -157,6 +157,7 @@ class BpmnEngine:
         if "instance_key" in self.scenario:  # an instance of a keyed journey (`per FIELD`)
             data["instance_key"] = self.scenario["instance_key"]
         data["event"] = fields
+        data["trigger"] = fields  # `trigger.FIELD` reads it for the whole instance
         for key, bucket in self.scenario["splits"].items():
             data[f"split_{key}"] = bucket
         start = self.wf.get_tasks(state=TaskState.READY)[0]

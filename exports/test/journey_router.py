@@ -63,6 +63,9 @@ def evaluate(spec, e, attrs, fields, event_name, hist=None):
     if op == "attr":
         ty = spec["attributes"][e["name"]]["type"]
         return read_value(spec, ty, attrs.get(e["name"]))
+    if op == "trigger_field" and event_name == e["event"]:
+        # The trigger's own condition: the trigger event is the event being handled.
+        op = "event_field"
     if op == "event_field":
         ty = spec["events"].get(e["event"], {"fields": {}})["fields"].get(e["field"], {})
         return read_value(spec, ty, (fields or {}).get(e["field"]))

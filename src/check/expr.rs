@@ -172,6 +172,9 @@ pub struct Scope<'a> {
     /// The event whose fields `event.FIELD` reads: inside a wait's block, or in a trigger, goal
     /// or exit condition.
     pub event: Option<&'a str>,
+    /// The journey's trigger event, whose fields `trigger.FIELD` reads anywhere in the journey
+    /// (`None` outside a journey, or for a journey entered without an event).
+    pub trigger: Option<&'a str>,
 }
 
 pub struct Typer<'a, 'b> {
@@ -305,13 +308,53 @@ impl Typer<'_, '_> {
         match &e.kind {
             ExprKind::Lit(l) => Some(literal_type(l)),
             ExprKind::Name(n) => self.name(n, e, hint),
+            ExprKind::TriggerField(f) => {
+                let Some(event) = self.scope.trigger else {
+                    return self.err(
+                        Diagnostic::error(
+                            codes::EVENT_FIELD_OUTSIDE_WAIT,
+                            file,
+                            format!("`trigger.{}` is used where no trigger event entered the customer", f.name),
+                        )
+                        .label(e.span, "no trigger event here")
+                        .help("`trigger.FIELD` reads the event that entered the customer, anywhere in a journey with `trigger EVENT`; a journey entered by a schedule or outside a journey has none"),
+                    );
+                };
+                match self.scope.model.field_type(event, &f.name) {
+                    Some(t) => Some(t.clone()),
+                    None => self.err(super::draws::unknown_field_error(
+                        self.scope.model,
+                        file,
+                        event,
+                        f,
+                        "trigger.",
+                    )),
+                }
+            }
             ExprKind::EventField(f) => {
                 let Some(event) = self.scope.event else {
-                    return self.err(
-                        Diagnostic::error(codes::EVENT_FIELD_OUTSIDE_WAIT, file, format!("`event.{}` is used where no event was received", f.name))
-                            .label(e.span, "no event here")
-                            .help("`event.FIELD` reads the event that ended a wait: use it inside the block of `wait EVENT up to D { ... }`, or in a trigger, goal or exit condition"),
-                    );
+                    let mut d = Diagnostic::error(
+                        codes::EVENT_FIELD_OUTSIDE_WAIT,
+                        file,
+                        format!("`event.{}` is used where no event was received", f.name),
+                    )
+                    .label(e.span, "no event here");
+                    // The trigger's field, which can be read anywhere: offer `trigger.FIELD`.
+                    let of_trigger = self
+                        .scope
+                        .trigger
+                        .and_then(|t| self.scope.model.field_type(t, &f.name))
+                        .is_some();
+                    d = if of_trigger {
+                        d.help(format!(
+                            "`event.FIELD` reads the event just received: in a `where` of a trigger, goal, exit or wait, or in the block right after `wait EVENT`; the trigger event's `{}` can be read anywhere in the journey as `trigger.{}`",
+                            f.name, f.name
+                        ))
+                        .fix(e.span, format!("trigger.{}", f.name))
+                    } else {
+                        d.help("`event.FIELD` reads the event just received: in a `where` of a trigger, goal, exit or wait, or in the block right after `wait EVENT`; `trigger.FIELD` reads the trigger event's fields anywhere in the journey")
+                    };
+                    return self.err(d);
                 };
                 match self.scope.model.field_type(event, &f.name) {
                     Some(t) => Some(t.clone()),

@@ -24,6 +24,8 @@ struct Ctx<'a, 'b> {
     /// The names the conditions of the enclosing `if`s read: a `wait until` inside `if x > now`
     /// has its time set (W0417 keeps quiet).
     guarded: Vec<String>,
+    /// The trigger event, which `trigger.FIELD` reads.
+    trigger: Option<&'a str>,
 }
 
 impl Ctx<'_, '_> {
@@ -35,6 +37,7 @@ impl Ctx<'_, '_> {
                 model: self.model,
                 file: self.file,
                 event,
+                trigger: self.trigger,
             },
             sink: self.sink,
             used: self.used,
@@ -62,6 +65,10 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
         used,
         sections,
         guarded: Vec::new(),
+        trigger: j
+            .trigger()
+            .and_then(|t| model.events.get_key_value(&t.event.name))
+            .map(|(k, _)| k.as_str()),
     };
     let mut trigger: Option<Span> = None;
     let mut entry: Option<Span> = None;

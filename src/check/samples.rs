@@ -504,6 +504,7 @@ fn behavior(
                     model,
                     file,
                     event: event_scope,
+                    trigger: None,
                 },
                 sink,
                 used,

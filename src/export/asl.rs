@@ -357,7 +357,9 @@ impl Writer<'_> {
                 // A time carried in the data waits on its path; arithmetic on it (`x - 24h`)
                 // has no ASL form, so it is refused rather than dropped.
                 let path = match at {
-                    Expr::Attr { .. } | Expr::EventField { .. } => asl_rule::path(at),
+                    Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
+                        asl_rule::path(at)
+                    }
                     _ => None,
                 };
                 let Some(path) = path else {
@@ -722,7 +724,7 @@ impl Writer<'_> {
                 );
                 return Ok(());
             }
-            Expr::Attr { .. } | Expr::EventField { .. } => {
+            Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
                 (asl_rule::path(value).unwrap_or_default(), None)
             }
             Expr::Binary {
@@ -731,7 +733,7 @@ impl Writer<'_> {
                 rhs,
             } => match (lhs.as_ref(), rhs.as_ref()) {
                 (
-                    src @ (Expr::Attr { .. } | Expr::EventField { .. }),
+                    src @ (Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. }),
                     Expr::Const {
                         value: crate::ir::Value::Int(k),
                     },

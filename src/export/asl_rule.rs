@@ -23,6 +23,8 @@ pub fn path(e: &Expr) -> Option<String> {
     match e {
         Expr::Attr { name } => Some(format!("$.customer.{name}")),
         Expr::EventField { field, .. } => Some(format!("$.event.{field}")),
+        // The router starts an execution with the trigger event as `trigger` too.
+        Expr::TriggerField { field, .. } => Some(format!("$.trigger.{field}")),
         // `now`: the time the Choice state was entered.
         Expr::Now => Some("$$.State.EnteredTime".to_string()),
         Expr::Engagement { kind, touchpoint } => Some(match kind {
@@ -53,6 +55,7 @@ pub fn reads_engagement(e: &Expr) -> bool {
         Expr::Const { .. }
         | Expr::Attr { .. }
         | Expr::EventField { .. }
+        | Expr::TriggerField { .. }
         | Expr::History { .. }
         | Expr::Now => false,
     }
@@ -104,7 +107,9 @@ impl Ctx<'_> {
     fn type_of(&self, e: &Expr) -> Option<&Type> {
         match e {
             Expr::Attr { name } => self.journey.attributes.get(name).map(|a| &a.ty),
-            Expr::EventField { event, field } => self.journey.events.get(event)?.fields.get(field),
+            Expr::EventField { event, field } | Expr::TriggerField { event, field } => {
+                self.journey.events.get(event)?.fields.get(field)
+            }
             Expr::Now => Some(&NOW_TYPE),
             _ => None,
         }
@@ -160,6 +165,7 @@ impl Ctx<'_> {
             }
             Expr::Attr { .. }
             | Expr::EventField { .. }
+            | Expr::TriggerField { .. }
             | Expr::Engagement { .. }
             | Expr::History {
                 of: HistoryOf::Sent | HistoryOf::Happened,

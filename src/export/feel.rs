@@ -13,6 +13,8 @@ pub fn variable(e: &Expr) -> Option<String> {
     match e {
         Expr::Attr { name } => Some(name.clone()),
         Expr::EventField { field, .. } => Some(format!("event.{field}")),
+        // The router starts a process instance with the trigger event as `trigger` too.
+        Expr::TriggerField { field, .. } => Some(format!("trigger.{field}")),
         Expr::Engagement { kind, touchpoint } => Some(match kind {
             Engagement::Sent => format!("sent_{touchpoint}"),
             Engagement::Opened => format!("engagement.opened_{touchpoint}"),
@@ -106,6 +108,7 @@ pub fn condition(j: &Journey, e: &Expr) -> Option<String> {
         } => b.to_string(),
         Expr::Attr { .. }
         | Expr::EventField { .. }
+        | Expr::TriggerField { .. }
         | Expr::Engagement { .. }
         | Expr::History {
             of: HistoryOf::Sent | HistoryOf::Happened,
@@ -195,7 +198,7 @@ fn compare(j: &Journey, v: &str, o: BinOp, value: &Value) -> Option<String> {
 pub fn value(e: &Expr) -> Option<String> {
     Some(match e {
         Expr::Const { value } => constant(value),
-        Expr::Attr { .. } | Expr::EventField { .. } => variable(e)?,
+        Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => variable(e)?,
         Expr::Neg { expr } => format!("-({})", value(expr)?),
         Expr::Binary { operator, lhs, rhs }
             if matches!(operator, BinOp::Add | BinOp::Sub | BinOp::Mul) =>

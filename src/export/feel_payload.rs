@@ -27,7 +27,7 @@ pub fn context(
         let ty = types.and_then(|t| t.get(field));
         let value = match e {
             Expr::Const { value } => Some(feel::constant(value)),
-            Expr::Attr { .. } | Expr::EventField { .. } => feel::variable(e),
+            Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => feel::variable(e),
             _ if ty == Some(&Type::Bool) => feel::condition(j, e),
             _ if matches!(ty, Some(Type::Int | Type::Decimal | Type::Duration)) => feel::value(e),
             _ => None,

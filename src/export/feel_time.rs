@@ -10,7 +10,7 @@ use crate::ir::{BinOp, Expr, Journey, Type, Value};
 /// The FEEL expression (without its leading `=`) for the instant `e` names.
 pub fn instant(e: &Expr) -> Option<String> {
     Some(match e {
-        Expr::Attr { .. } | Expr::EventField { .. } => {
+        Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
             format!("date and time({})", variable(e)?)
         }
         Expr::Const {
@@ -40,7 +40,7 @@ pub fn is_instant(j: &Journey, e: &Expr) -> bool {
             .attributes
             .get(name)
             .is_some_and(|a| a.ty == Type::DateTime),
-        Expr::EventField { event, field } => j
+        Expr::EventField { event, field } | Expr::TriggerField { event, field } => j
             .events
             .get(event)
             .and_then(|ev| ev.fields.get(field))
@@ -73,7 +73,7 @@ pub fn compare(op: BinOp, lhs: &Expr, rhs: &Expr, o: &str) -> Option<String> {
 
 fn variables(e: &Expr, out: &mut Vec<String>) {
     match e {
-        Expr::Attr { .. } | Expr::EventField { .. } => {
+        Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
             if let Some(v) = variable(e) {
                 if !out.contains(&v) {
                     out.push(v);
@@ -95,7 +95,7 @@ fn span(e: &Expr) -> Option<String> {
         Expr::Const {
             value: Value::Duration(s),
         } => format!("duration(\"{}\")", iso_duration(*s)),
-        Expr::Attr { .. } | Expr::EventField { .. } => {
+        Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
             format!("duration(\"PT\" + string({}) + \"S\")", variable(e)?)
         }
         _ => return None,

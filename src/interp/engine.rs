@@ -189,6 +189,10 @@ pub struct Run {
     pub park: Park,
     /// The event that ended the innermost wait, which `event.FIELD` reads.
     pub event: Option<EventPayload>,
+    /// The event that entered the customer, which `trigger.FIELD` reads: kept only by a
+    /// journey that reads it (`Program::reads_trigger`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<EventPayload>,
     /// Per touchpoint: the time of the last send in this entry.
     pub last_sent: Vec<Option<Instant>>,
     pub opened: Vec<bool>,
@@ -313,6 +317,7 @@ fn env<'a>(
     Env {
         attrs: &c.attrs,
         event,
+        trigger: c.run.as_ref().and_then(|r| r.trigger.as_ref()),
         engagement: f,
         history: Some((&c.recall, t)),
     }
@@ -375,6 +380,11 @@ impl<'p> Engine<'p> {
                     .and_then(|ev| ev.fields.iter().find(|(n, _)| n.as_ref() == field.as_str()))
                     .map(|(_, v)| v.clone())
                     .unwrap_or(Val::Missing),
+                crate::ir::Expr::TriggerField { field, .. } => run
+                    .and_then(|r| r.trigger.as_ref())
+                    .and_then(|ev| ev.fields.iter().find(|(n, _)| n.as_ref() == field.as_str()))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or(Val::Missing),
                 crate::ir::Expr::Engagement { kind, touchpoint } => Val::Bool(
                     p.touchpoint(touchpoint)
                         .is_some_and(|tp| engaged(run, *kind, tp)),
@@ -413,6 +423,7 @@ impl<'p> Engine<'p> {
         let env = Env {
             attrs: &c.attrs,
             event: None,
+            trigger: None,
             engagement: &f,
             history: None,
         };
@@ -778,6 +789,11 @@ impl<'p> Engine<'p> {
                 r.entered_at = t;
                 r.park = Park::Running;
                 store_event(&mut r.event, ev);
+                if p.reads_trigger {
+                    store_event(&mut r.trigger, ev);
+                } else {
+                    r.trigger = None;
+                }
                 refill(&mut r.last_sent, n_tp, None);
                 refill(&mut r.opened, n_tp, false);
                 refill(&mut r.clicked, n_tp, false);
@@ -788,6 +804,7 @@ impl<'p> Engine<'p> {
                     entered_at: t,
                     park: Park::Running,
                     event: Some(ev.clone()),
+                    trigger: p.reads_trigger.then(|| ev.clone()),
                     last_sent: vec![None; n_tp],
                     opened: vec![false; n_tp],
                     clicked: vec![false; n_tp],

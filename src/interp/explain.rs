@@ -9,6 +9,7 @@ pub fn inputs(e: &ir::Expr, out: &mut Vec<ir::Expr>) {
     match e {
         ir::Expr::Attr { .. }
         | ir::Expr::EventField { .. }
+        | ir::Expr::TriggerField { .. }
         | ir::Expr::Engagement { .. }
         | ir::Expr::History { .. } => {
             if !out.contains(e) {
@@ -39,30 +40,31 @@ pub fn condition_report(
 ) -> String {
     let mut ins = Vec::new();
     inputs(e, &mut ins);
-    let values: Vec<String> = ins
-        .iter()
-        .map(|i| {
-            let v = read(i);
-            let enums = match i {
-                ir::Expr::Attr { name } => p
-                    .attr(name)
-                    .and_then(|a| p.attr_enums.get(a))
-                    .and_then(|x| x.as_deref()),
-                // An enum field shows its value's name, as an enum attribute does.
-                ir::Expr::EventField { event, field } => match p
-                    .ir
-                    .events
-                    .get(event)
-                    .and_then(|schema| schema.fields.get(field))
-                {
-                    Some(ir::Type::Enum { values, .. }) => Some(values.as_slice()),
+    let values: Vec<String> =
+        ins.iter()
+            .map(|i| {
+                let v = read(i);
+                let enums = match i {
+                    ir::Expr::Attr { name } => p
+                        .attr(name)
+                        .and_then(|a| p.attr_enums.get(a))
+                        .and_then(|x| x.as_deref()),
+                    // An enum field shows its value's name, as an enum attribute does.
+                    ir::Expr::EventField { event, field }
+                    | ir::Expr::TriggerField { event, field } => match p
+                        .ir
+                        .events
+                        .get(event)
+                        .and_then(|schema| schema.fields.get(field))
+                    {
+                        Some(ir::Type::Enum { values, .. }) => Some(values.as_slice()),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            };
-            format!("{} = {}", i, v.show(enums))
-        })
-        .collect();
+                };
+                format!("{} = {}", i, v.show(enums))
+            })
+            .collect();
     let vals = if values.is_empty() {
         String::new()
     } else {

@@ -15,6 +15,8 @@ pub enum CExpr {
     Attr(usize),
     /// A field of the bound event, by name.
     Field(Arc<str>),
+    /// `trigger.FIELD`: a field of the event that entered the customer, by name.
+    TriggerField(Arc<str>),
     Engagement(Engagement, usize),
     /// A history read: the program's history `slot` (see [`Program::history`]) within `window`
     /// seconds; the number of them when `count`, else whether there was any.
@@ -162,6 +164,9 @@ pub struct Program {
     /// The customer's `timezone` attribute (its index in `attr_names`), if the project has
     /// one: local times are read in it (see [`super::zone::customer_zone`]).
     pub zone_attr: Option<usize>,
+    /// Whether some expression reads `trigger.FIELD`: only then does an entry keep the trigger
+    /// event's payload for its whole length.
+    pub reads_trigger: bool,
 }
 
 /// FNV-1a: a small, stable hash. Split assignment must never change between versions or
@@ -191,6 +196,8 @@ struct Names<'a> {
     milestones: Vec<String>,
     /// The history reads met so far (none where history cannot be read).
     history: Option<RefCell<Layout>>,
+    /// Whether an expression compiled so far reads `trigger.FIELD`.
+    reads_trigger: std::cell::Cell<bool>,
 }
 
 impl Names<'_> {
@@ -223,6 +230,10 @@ impl Names<'_> {
                     .ok_or_else(|| ProgramError(format!("unknown attribute `{name}`")))?,
             ),
             ir::Expr::EventField { field, .. } => CExpr::Field(Arc::from(field.as_str())),
+            ir::Expr::TriggerField { field, .. } => {
+                self.reads_trigger.set(true);
+                CExpr::TriggerField(Arc::from(field.as_str()))
+            }
             ir::Expr::Engagement { kind, touchpoint } => CExpr::Engagement(
                 *kind,
                 *self
@@ -318,6 +329,7 @@ impl Program {
                 .collect(),
             milestones: Vec::new(),
             history: Some(RefCell::new(Layout::default())),
+            reads_trigger: std::cell::Cell::new(false),
         };
         for n in &j.nodes {
             if let NodeKind::Milestone { name, .. } = &n.kind {
@@ -553,6 +565,7 @@ impl Program {
             .position(|a| j.attributes[a].ty == ir::Type::Timezone);
         let watches = goals.iter().any(|g| g.2.is_some())
             || touchpoints.iter().any(|tp| tp.converts.is_some());
+        let reads_trigger = names.reads_trigger.get();
         Ok(Program {
             ir: j.clone(),
             nodes,
@@ -578,6 +591,7 @@ impl Program {
             history_events,
             payloads,
             zone_attr,
+            reads_trigger,
         })
     }
 
@@ -602,6 +616,7 @@ impl Program {
                 .collect(),
             milestones: Vec::new(),
             history: None,
+            reads_trigger: std::cell::Cell::new(false),
         };
         names.expr(e)
     }

@@ -125,6 +125,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
 pub struct Env<'a> {
     pub attrs: &'a [Val],
     pub event: Option<&'a EventPayload>,
+    /// The event that entered the customer, which `trigger.FIELD` reads (kept only by journeys
+    /// that read it).
+    pub trigger: Option<&'a EventPayload>,
     /// Per touchpoint: sent, opened, clicked in the current entry.
     pub engagement: &'a dyn Fn(Engagement, usize) -> bool,
     /// The customer's history and the time now, where history can be read.
@@ -169,6 +172,11 @@ pub fn eval(e: &CExpr, env: &Env) -> Val {
         CExpr::Attr(i) => env.attrs.get(*i).cloned().unwrap_or(Val::Missing),
         CExpr::Field(name) => env
             .event
+            .and_then(|p| p.fields.iter().find(|(n, _)| n == name))
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Val::Missing),
+        CExpr::TriggerField(name) => env
+            .trigger
             .and_then(|p| p.fields.iter().find(|(n, _)| n == name))
             .map(|(_, v)| v.clone())
             .unwrap_or(Val::Missing),

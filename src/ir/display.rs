@@ -35,6 +35,7 @@ fn precedence(e: &Expr) -> u8 {
         Expr::Const { .. }
         | Expr::Attr { .. }
         | Expr::EventField { .. }
+        | Expr::TriggerField { .. }
         | Expr::Engagement { .. }
         | Expr::History { .. }
         | Expr::Now => 9,
@@ -70,6 +71,7 @@ fn write_at(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
         Expr::Attr { name } => write!(f, "{name}"),
         Expr::Now => write!(f, "now"),
         Expr::EventField { field, .. } => write!(f, "event.{field}"),
+        Expr::TriggerField { field, .. } => write!(f, "trigger.{field}"),
         Expr::Engagement { kind, touchpoint } => {
             let func = match kind {
                 Engagement::Sent => "sent",

@@ -130,6 +130,7 @@ fn expr_misfits(e: &Expr, journey: &Journey, out: &mut Vec<String>) {
         Expr::Attr { .. }
         | Expr::Const { .. }
         | Expr::EventField { .. }
+        | Expr::TriggerField { .. }
         | Expr::Engagement { .. } => {}
     }
 }

@@ -105,6 +105,7 @@ fn lower_journey_in(
         file_name,
         nodes: Vec::new(),
         stage: String::new(),
+        trigger: journey.trigger().map(|t| t.event.name.clone()),
     };
 
     let trigger = match journey.trigger() {
@@ -296,6 +297,8 @@ struct Lowerer<'a> {
     nodes: Vec<Node>,
     /// The section being lowered.
     stage: String,
+    /// The trigger event, which `trigger.FIELD` reads (none for a scheduled journey).
+    trigger: Option<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -331,10 +334,11 @@ impl<'a> Lowerer<'a> {
             .collect()
     }
 
-    fn cx<'e>(&self, event: Option<&'e str>) -> ExprCx<'a, 'e> {
+    fn cx<'e>(&'e self, event: Option<&'e str>) -> ExprCx<'a, 'e> {
         ExprCx {
             model: self.model,
             event,
+            trigger: self.trigger.as_deref(),
         }
     }
 
@@ -641,13 +645,20 @@ fn percent_to_bp(percent: f64) -> u32 {
 /// the same name resolution as the journey's own conditions: one lowerer for every stage.
 /// `event` is the event whose fields `event.FIELD` reads, if any.
 pub fn lower_expr(model: &Model, event: Option<&str>, e: &ast::Expr) -> Expr {
-    ExprCx { model, event }.expr(e, None)
+    ExprCx {
+        model,
+        event,
+        trigger: None,
+    }
+    .expr(e, None)
 }
 
 /// Resolves the names of an expression. `event` is the event whose fields `event.FIELD` reads.
 struct ExprCx<'a, 'e> {
     model: &'a Model,
     event: Option<&'e str>,
+    /// The journey's trigger event, which `trigger.FIELD` reads.
+    trigger: Option<&'e str>,
 }
 
 impl ExprCx<'_, '_> {
@@ -699,6 +710,10 @@ impl ExprCx<'_, '_> {
                 .event
                 .and_then(|ev| self.model.field_type(ev, &f.name))
                 .cloned(),
+            ExprKind::TriggerField(f) => self
+                .trigger
+                .and_then(|ev| self.model.field_type(ev, &f.name))
+                .cloned(),
             ExprKind::Call { .. } | ExprKind::In { .. } | ExprKind::Unary { op: UnOp::Not, .. } => {
                 Some(T::Bool)
             }
@@ -748,6 +763,10 @@ impl ExprCx<'_, '_> {
             }
             ExprKind::EventField(f) => Expr::EventField {
                 event: self.event.unwrap_or_default().to_string(),
+                field: f.name.clone(),
+            },
+            ExprKind::TriggerField(f) => Expr::TriggerField {
+                event: self.trigger.unwrap_or_default().to_string(),
                 field: f.name.clone(),
             },
             ExprKind::Call { func, arg } => {
@@ -934,7 +953,7 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
             Expr::Engagement { touchpoint, .. } => {
                 touchpoints.insert(touchpoint.clone());
             }
-            Expr::EventField { event, .. } => {
+            Expr::EventField { event, .. } | Expr::TriggerField { event, .. } => {
                 events.insert(event.clone());
             }
             // History names what it reads, so the journey's spec declares it (and the event's
@@ -1035,6 +1054,7 @@ pub fn walk_expr<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
         Expr::Const { .. }
         | Expr::Attr { .. }
         | Expr::EventField { .. }
+        | Expr::TriggerField { .. }
         | Expr::Engagement { .. }
         | Expr::History { .. }
         | Expr::Now => {}

@@ -405,6 +405,13 @@ pub enum Expr {
         event: String,
         field: String,
     },
+    /// `trigger.FIELD`: a field of `event`, the event that entered the customer (the
+    /// trigger's), readable anywhere in the journey; a consumer keeps that payload for the
+    /// whole entry.
+    TriggerField {
+        event: String,
+        field: String,
+    },
     /// `sent(t)`, `opened(t)`, `clicked(t)`: engagement with an earlier message of this entry.
     Engagement {
         kind: Engagement,

@@ -73,6 +73,7 @@ impl Index {
             out: Vec::new(),
             journey: None,
             event: None,
+            trigger: None,
             milestones: BTreeSet::new(),
         };
         for (file, module) in modules {
@@ -110,6 +111,8 @@ struct Walker<'m> {
     journey: Option<String>,
     /// The event whose fields `event.FIELD` reads here.
     event: Option<String>,
+    /// The trigger event of the journey being walked, whose fields `trigger.FIELD` reads.
+    trigger: Option<String>,
     milestones: BTreeSet<(String, String)>,
 }
 
@@ -132,6 +135,7 @@ impl Walker<'_> {
     fn item(&mut self, item: &Item) {
         self.journey = None;
         self.event = None;
+        self.trigger = None;
         match item {
             Item::Import(_) => {}
             Item::Enum(e) => {
@@ -220,13 +224,13 @@ impl Walker<'_> {
         let name = j.name.name.clone();
         self.ident(&j.name, Sym::Journey(name.clone()), true);
         self.journey = Some(name.clone());
+        self.trigger = j.parts.iter().find_map(|p| match p {
+            JourneyPart::Trigger(t) => Some(t.event.name.clone()),
+            _ => None,
+        });
         // `per FIELD` names a field of the trigger event: renaming the field renames it.
         if let Some(per) = &j.per {
-            let trigger = j.parts.iter().find_map(|p| match p {
-                JourneyPart::Trigger(t) => Some(t.event.name.clone()),
-                _ => None,
-            });
-            if let Some(event) = trigger {
+            if let Some(event) = self.trigger.clone() {
                 let sym = Sym::Field {
                     event,
                     field: per.name.clone(),
@@ -382,6 +386,9 @@ impl Walker<'_> {
         let ty = match &e.kind {
             ExprKind::Name(n) => self.model.attr_type(n)?,
             ExprKind::EventField(f) => self.model.field_type(self.event.as_deref()?, &f.name)?,
+            ExprKind::TriggerField(f) => {
+                self.model.field_type(self.trigger.as_deref()?, &f.name)?
+            }
             _ => return None,
         };
         match ty {
@@ -409,6 +416,15 @@ impl Walker<'_> {
             }
             ExprKind::EventField(f) => {
                 if let Some(event) = self.event.clone() {
+                    let sym = Sym::Field {
+                        event,
+                        field: f.name.clone(),
+                    };
+                    self.ident(f, sym, false);
+                }
+            }
+            ExprKind::TriggerField(f) => {
+                if let Some(event) = self.trigger.clone() {
                     let sym = Sym::Field {
                         event,
                         field: f.name.clone(),

@@ -532,6 +532,8 @@ pub enum ExprKind {
     Name(String),
     /// `event.FIELD`: a field of the event that ended the enclosing wait.
     EventField(Ident),
+    /// `trigger.FIELD`: a field of the event that entered the customer (the trigger's event).
+    TriggerField(Ident),
     /// `sent(t)`, `opened(t)`, `clicked(t)`.
     Call {
         func: Ident,

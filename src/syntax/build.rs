@@ -886,6 +886,7 @@ impl Builder {
                         | Rule::fcall
                         | Rule::goal_fcall
                         | Rule::event_field
+                        | Rule::trigger_field
                         | Rule::literal
                         | Rule::ident
                 )
@@ -1007,6 +1008,10 @@ impl Builder {
             Rule::event_field => {
                 let mut it = p.into_inner();
                 ExprKind::EventField(self.next_ident(&mut it))
+            }
+            Rule::trigger_field => {
+                let mut it = p.into_inner();
+                ExprKind::TriggerField(self.next_ident(&mut it))
             }
             Rule::literal => ExprKind::Lit(self.literal(p)),
             Rule::ident => ExprKind::Name(p.as_str().to_string()),

@@ -129,6 +129,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::postfix | Rule::in_list => "`in [ ... ]`",
         Rule::call => "a function call like `opened(welcome)`",
         Rule::event_field => "`event.FIELD`",
+        Rule::trigger_field => "`trigger.FIELD`",
         Rule::test_decl => "a `test`",
         Rule::test_part
         | Rule::test_journey
@@ -206,6 +207,7 @@ fn is_expression_part(rule: Rule) -> bool {
             | Rule::fcall
             | Rule::goal_fcall
             | Rule::event_field
+            | Rule::trigger_field
             | Rule::literal
             | Rule::op_not
             | Rule::op_neg

@@ -38,6 +38,10 @@ fn write_expr(e: &Expr, min: u8, out: &mut String) {
             out.push_str("event.");
             out.push_str(&f.name);
         }
+        ExprKind::TriggerField(f) => {
+            out.push_str("trigger.");
+            out.push_str(&f.name);
+        }
         ExprKind::Call { func, arg } => out.push_str(&format!("{}({})", func.name, arg.name)),
         ExprKind::History {
             func,

@@ -59,7 +59,7 @@ impl Writer<'_> {
             let set = format!("{id}.data_{field}.set");
             let clear = format!("{id}.data_{field}.clear");
             match e {
-                Expr::Attr { .. } | Expr::EventField { .. } => {
+                Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
                     let source = super::asl_rule::path(e).unwrap_or_default();
                     let mut present = vec![json!({ "Variable": source, "IsPresent": true })];
                     if matches!(e, Expr::Attr { name } if self.ctx.nullable.contains(name)) {

@@ -205,6 +205,7 @@ impl<'p> Worker<'p> {
                 let env = Env {
                     attrs: &self.customer.attrs,
                     event: None,
+                    trigger: None,
                     engagement: &never,
                     history: None,
                 };

@@ -322,6 +322,7 @@ impl<'c> WorldWorker<'c> {
             let env = Env {
                 attrs: &customer.attrs,
                 event: None,
+                trigger: None,
                 engagement: &never,
                 history: None,
             };

@@ -97,6 +97,20 @@ impl Completer<'_> {
         if last == "." && prev == "event" {
             return self.fields();
         }
+        // `trigger.FIELD`: the fields of the journey's trigger event (the nearest `trigger E`
+        // before the cursor).
+        if last == "." && prev == "trigger" {
+            let trigger = self
+                .toks
+                .windows(2)
+                .rev()
+                .find(|w| w[0].text == "trigger" && self.model.events.contains_key(w[1].text))
+                .map(|w| w[1].text.to_string());
+            return match trigger {
+                Some(e) => self.fields_of(&e),
+                None => self.fields(),
+            };
+        }
         if let Some(words) = self.after_clock_time() {
             return keywords(words);
         }
