@@ -536,6 +536,7 @@ fn touchpoint(
     let mut converts: Option<((String, u64), Span)> = None;
     let mut requires: Vec<String> = Vec::new();
     let mut requires_spans: Vec<Span> = Vec::new();
+    let mut requires_where: Vec<Option<crate::syntax::ast::Expr>> = Vec::new();
     let mut requires_span: Option<Span> = None;
     let mut transactional: Option<Span> = None;
     let mut data: Option<DataDef> = None;
@@ -627,17 +628,33 @@ fn touchpoint(
                     model, file, fields, *span, sink, used,
                 ));
             }
-            ast::TouchpointProp::Requires(events, span) => {
+            ast::TouchpointProp::Requires(events, span, conditions) => {
                 if let Some(first) = requires_span {
                     twice(sink, file, "requires", *span, first);
                     continue;
                 }
                 requires_span = Some(*span);
-                for e in events {
-                    if model.events.contains_key(&e.name) {
+                for (k, e) in events.iter().enumerate() {
+                    if let Some((name, _)) = model.events.get_key_value(&e.name) {
                         used.mark(Kind::Event, &e.name);
+                        let condition = conditions.get(k).cloned().flatten();
+                        if let Some(c) = &condition {
+                            // The condition reads the required event's fields and attributes.
+                            let mut typer = super::expr::Typer {
+                                scope: super::expr::Scope {
+                                    model,
+                                    file,
+                                    event: Some(name.as_str()),
+                                    trigger: None,
+                                },
+                                sink,
+                                used,
+                            };
+                            typer.condition(c);
+                        }
                         requires.push(e.name.clone());
                         requires_spans.push(e.span);
+                        requires_where.push(condition);
                     } else {
                         unknown_event(model, file, e, sink);
                     }
@@ -678,6 +695,7 @@ fn touchpoint(
             converts: converts.map(|c| c.0),
             requires,
             requires_spans,
+            requires_where,
             transactional: transactional.is_some(),
             origin,
             data,

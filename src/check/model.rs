@@ -154,6 +154,9 @@ pub struct TouchpointDef {
     pub requires: Vec<String>,
     /// Where each of `requires` is named, in the same order, for diagnostics.
     pub requires_spans: Vec<Span>,
+    /// `requires E where COND`: the condition each of `requires` must have met, in the same
+    /// order (`None` for a plain `requires E`).
+    pub requires_where: Vec<Option<crate::syntax::ast::Expr>>,
     /// `transactional`: exempt from caps, quiet hours and consent, and not counted by caps.
     pub transactional: bool,
     pub origin: Origin,

@@ -1015,6 +1015,12 @@ fn fill_declarations(model: &Model, j: &mut Journey) {
                     .flat_map(|d| &d.fields)
                     .filter_map(|(f, ty, _)| Some((f.clone(), lower_type(model, ty.as_ref()?))))
                     .collect(),
+                requires_where: t
+                    .requires
+                    .iter()
+                    .zip(&t.requires_where)
+                    .filter_map(|(e, c)| Some((e.clone(), lower_expr(model, Some(e), c.as_ref()?))))
+                    .collect(),
             },
         );
     }

@@ -205,6 +205,10 @@ pub struct Touchpoint {
     /// by name. Absent from the spec when the touchpoint declares none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub data: BTreeMap<String, Type>,
+    /// `requires E where COND`: per required event, the condition it must have arrived with
+    /// (reading `event.FIELD` of that event). Absent from the spec when no `requires` has one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requires_where: BTreeMap<String, Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

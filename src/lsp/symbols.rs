@@ -187,9 +187,15 @@ impl Walker<'_> {
                         ast::TouchpointProp::Converts { event, .. } => {
                             self.ident(event, Sym::Event(event.name.clone()), false)
                         }
-                        ast::TouchpointProp::Requires(events, _) => {
-                            for e in events {
+                        ast::TouchpointProp::Requires(events, _, conditions) => {
+                            for (e, c) in events.iter().zip(conditions) {
                                 self.ident(e, Sym::Event(e.name.clone()), false);
+                                if let Some(c) = c {
+                                    // `event.FIELD` in the condition reads the required event.
+                                    let outer = self.event.replace(e.name.clone());
+                                    self.expr(c, None);
+                                    self.event = outer;
+                                }
                             }
                         }
                         ast::TouchpointProp::Template(..)

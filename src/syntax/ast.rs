@@ -210,7 +210,8 @@ pub enum TouchpointProp {
         span: Span,
     },
     /// Events that must have happened, on every path, before this touchpoint is sent.
-    Requires(Vec<Ident>, Span),
+    /// `requires E1 [where C1], E2 ...`: the events, and the condition each must have met.
+    Requires(Vec<Ident>, Span, Vec<Option<Expr>>),
     /// A message the customer must get: exempt from caps, quiet hours and consent.
     Transactional(Span),
     /// `data { FIELD: TYPE, ... }`: the typed payload every send of the touchpoint gives.
@@ -223,7 +224,7 @@ impl TouchpointProp {
             TouchpointProp::Channel(_, s)
             | TouchpointProp::Template(_, s)
             | TouchpointProp::Subject(_, s)
-            | TouchpointProp::Requires(_, s)
+            | TouchpointProp::Requires(_, s, _)
             | TouchpointProp::Transactional(s)
             | TouchpointProp::Data(_, s) => *s,
             TouchpointProp::Converts { span, .. } => *span,

@@ -462,7 +462,18 @@ impl Builder {
                     }
                 }
                 Rule::tp_requires => {
-                    TouchpointProp::Requires(inner.map(|e| self.ident(e)).collect(), span)
+                    let mut events = Vec::new();
+                    let mut conditions = Vec::new();
+                    for r in inner.filter(|r| r.as_rule() == Rule::req_event) {
+                        let mut it = r.into_inner();
+                        events.push(self.next_ident(&mut it));
+                        conditions.push(
+                            it.find(|w| w.as_rule() == Rule::where_clause)
+                                .and_then(|w| w.into_inner().next())
+                                .map(|e| self.expr(e)),
+                        );
+                    }
+                    TouchpointProp::Requires(events, span, conditions)
                 }
                 Rule::tp_transactional => TouchpointProp::Transactional(span),
                 Rule::tp_data => TouchpointProp::Data(

@@ -60,6 +60,7 @@ fn describe(rule: Rule) -> &'static str {
         | Rule::tp_subject
         | Rule::tp_converts
         | Rule::tp_requires
+        | Rule::req_event
         | Rule::tp_transactional => {
             "a touchpoint setting (`channel`, `template`, `subject`, `converts`, `requires` or `transactional`)"
         }

@@ -7,38 +7,48 @@
 
 use super::graph::{EdgeKind, Graph, NodeKind};
 use super::path::{describe, Search};
-use super::Ctx;
+use super::{text, Ctx};
 use crate::check::model::Type;
 use crate::diagnostics::{codes, Diagnostic};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
 use std::collections::BTreeSet;
 
-/// E0304: every `send T` where `T` requires `E` is preceded, on every path, by `E` arriving.
+/// E0304: every `send T` where `T` requires `E` is preceded, on every path, by `E` arriving;
+/// for `requires E where COND`, by `E` arriving through a `where` that says `COND` (the same
+/// condition, or a conjunction holding it: docs/semantics.md, "`requires E where COND`").
 pub fn requires(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
-    let trigger = cx.journey.trigger().map(|t| t.event.name.as_str());
-    let mut events: BTreeSet<&str> = BTreeSet::new();
+    let trigger = cx.journey.trigger();
+    // Each distinct requirement: the event and the condition's text ("" for none).
+    let mut wanted: BTreeSet<(&str, String)> = BTreeSet::new();
     for (n, node) in g.nodes.iter().enumerate() {
         if let (true, NodeKind::Send(t)) = (reachable[n], node.kind) {
             if let Some(tp) = cx.model.touchpoints.get(&t.name) {
-                events.extend(tp.requires.iter().map(String::as_str));
+                for (k, e) in tp.requires.iter().enumerate() {
+                    let cond = tp.requires_where.get(k).and_then(Option::as_ref);
+                    wanted.insert((e.as_str(), cond.map(text::expr).unwrap_or_default()));
+                }
             }
         }
     }
-    for event in events {
-        // The trigger event happened before the first step, on every path.
-        if Some(event) == trigger {
+    for (event, cond) in wanted {
+        // The trigger event happened before the first step, on every path (through the
+        // trigger's `where`).
+        if trigger.is_some_and(|t| t.event.name == event && implies(t.condition.as_ref(), &cond)) {
             continue;
         }
-        // Search for paths on which `event` has not arrived: never take a wait's event edge for it.
+        // Search for paths on which `event` has not arrived (with `cond`): never take a wait's
+        // event edge that establishes it.
         let search = Search::run(g, (g.start, ()), |n, i, ()| {
-            let blocked = matches!(
-                (g.nodes[n].kind, g.nodes[n].succ[i].kind),
-                (NodeKind::Wait(w), EdgeKind::Event) if w.event.name == event
-            ) || matches!(
-                (g.nodes[n].kind, g.nodes[n].succ[i].kind),
-                (NodeKind::WaitAny(w), EdgeKind::On(k))
-                    if w.branches.get(k).is_some_and(|b| b.event.name == event)
-            );
+            let blocked = match (g.nodes[n].kind, g.nodes[n].succ[i].kind) {
+                (NodeKind::Wait(w), EdgeKind::Event) => {
+                    w.event.name == event && implies(w.condition.as_ref(), &cond)
+                }
+                (NodeKind::WaitAny(w), EdgeKind::On(k)) => w
+                    .branches
+                    .get(k)
+                    .is_some_and(|b| b.event.name == event && implies(b.condition.as_ref(), &cond)),
+                _ => false,
+            };
             (!blocked).then_some(())
         });
         for (n, node) in g.nodes.iter().enumerate() {
@@ -48,36 +58,74 @@ pub fn requires(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
             let Some(tp) = cx.model.touchpoints.get(&t.name) else {
                 continue;
             };
-            let Some(k) = tp.requires.iter().position(|r| r == event) else {
+            let Some(k) = tp.requires.iter().enumerate().position(|(k, r)| {
+                r == event
+                    && tp
+                        .requires_where
+                        .get(k)
+                        .and_then(Option::as_ref)
+                        .map(text::expr)
+                        .unwrap_or_default()
+                        == cond
+            }) else {
                 continue;
             };
             if !search.reached(n, ()) {
                 continue;
             }
             let path = describe(g, &search.path_to(n, ()), |_| false);
+            let what = if cond.is_empty() {
+                format!("`{event}`")
+            } else {
+                format!("`{event}` where `{cond}`")
+            };
             let mut d = Diagnostic::error(
                 codes::REQUIRES_NOT_MET,
                 cx.file,
-                format!("`{}` may be sent before `{event}` has happened", t.name),
+                format!("`{}` may be sent before {what} has happened", t.name),
             )
             .label(
                 node.span,
-                format!("`{event}` may not have happened yet on this path"),
+                format!("{what} may not have happened yet on this path"),
             );
             if let Some(span) = tp.requires_spans.get(k) {
                 d = d.label_in(
                     tp.origin.file,
                     *span,
-                    format!("`{}` requires `{event}`", t.name),
+                    format!("`{}` requires {what}", t.name),
                 );
             }
-            cx.sink.push(
-                d.help(format!(
+            let help = if cond.is_empty() {
+                format!(
                     "send it only inside `wait {event} up to D {{ ... }}`, the block that runs when `{event}` arrives, or after such a block on every path"
-                ))
-                .note(format!("path: {path}")),
-            );
+                )
+            } else {
+                format!(
+                    "send it only inside `wait {event} where {cond} up to D {{ ... }}` (a `where` that says `{cond}`, alone or joined with `and`), or after such a block on every path: a wait whose `where` says something else does not prove it"
+                )
+            };
+            cx.sink.push(d.help(help).note(format!("path: {path}")));
         }
+    }
+}
+
+/// Whether a `where` (`have`) proves the condition written as `want` (its text; "" for none):
+/// it is the same condition, or a conjunction (`and`) one of whose parts is.
+fn implies(have: Option<&Expr>, want: &str) -> bool {
+    if want.is_empty() {
+        return true;
+    }
+    let Some(have) = have else { return false };
+    if text::expr(have) == want {
+        return true;
+    }
+    match &have.kind {
+        ExprKind::Binary {
+            op: BinOp::And,
+            lhs,
+            rhs,
+        } => implies(Some(lhs), want) || implies(Some(rhs), want),
+        _ => false,
     }
 }
 
