@@ -358,13 +358,30 @@ impl Typer<'_, '_> {
                 };
                 match self.scope.model.field_type(event, &f.name) {
                     Some(t) => Some(t.clone()),
-                    None => self.err(super::draws::unknown_field_error(
-                        self.scope.model,
-                        file,
-                        event,
-                        f,
-                        "event.",
-                    )),
+                    None => {
+                        let d = super::draws::unknown_field_error(
+                            self.scope.model,
+                            file,
+                            event,
+                            f,
+                            "event.",
+                        );
+                        // The trigger event has it: `trigger.FIELD` reads it here.
+                        let of_trigger = self
+                            .scope
+                            .trigger
+                            .filter(|t| *t != event)
+                            .is_some_and(|t| self.scope.model.field_type(t, &f.name).is_some());
+                        self.err(if of_trigger && d.suggestions.is_empty() {
+                            d.help(format!(
+                                "`{event}` has no `{}`, but the trigger event does: read it as `trigger.{}`",
+                                f.name, f.name
+                            ))
+                            .fix(e.span, format!("trigger.{}", f.name))
+                        } else {
+                            d
+                        })
+                    }
                 }
             }
             ExprKind::Call { func, arg } if matches!(func.name.as_str(), "happened" | "count") => {
