@@ -317,7 +317,7 @@ impl Typer<'_, '_> {
                             format!("`trigger.{}` is used where no trigger event entered the customer", f.name),
                         )
                         .label(e.span, "no trigger event here")
-                        .help("`trigger.FIELD` reads the event that entered the customer, anywhere in a journey with `trigger EVENT`; a journey entered by a schedule or outside a journey has none"),
+                        .help("`trigger.FIELD` reads the event that entered the customer, anywhere in a journey with `trigger EVENT`; a journey entered by a schedule (`trigger every`) or a condition (`trigger when`), or anything outside a journey, has none"),
                     );
                 };
                 match self.scope.model.field_type(event, &f.name) {

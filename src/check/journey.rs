@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 mod clock;
 mod wait_any;
 mod wait_until;
+mod when;
 
 struct Ctx<'a, 'b> {
     model: &'a Model,
@@ -147,6 +148,14 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink, used: &mut Usage) {
                 }
                 trigger = Some(s.span);
                 clock::schedule(&mut cx, s);
+            }
+            JourneyPart::When(w) => {
+                if let Some(first) = trigger {
+                    twice(cx.sink, file, "trigger", w.span, first);
+                    continue;
+                }
+                trigger = Some(w.span);
+                when::when(&mut cx, w);
             }
         }
     }

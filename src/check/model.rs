@@ -203,6 +203,14 @@ impl JourneyDef {
         })
     }
 
+    /// The condition trigger (`trigger when COND`), if that is how the journey starts.
+    pub fn when(&self) -> Option<&ast::When> {
+        self.decl.parts.iter().find_map(|p| match p {
+            ast::JourneyPart::When(w) => Some(w),
+            _ => None,
+        })
+    }
+
     /// The entry rule; `once` when none is written.
     pub fn entry(&self) -> ast::EntryRule {
         self.decl

@@ -33,6 +33,26 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
         );
         return;
     }
+    // So does a condition trigger.
+    if let Some(when) = j.when() {
+        sink.push(
+            Diagnostic::error(
+                codes::UNKNOWN_KEY_FIELD,
+                file,
+                format!(
+                    "journey `{}` is keyed by `{}`, but `trigger when` has no event to read it from",
+                    j.decl.name.name, per.name
+                ),
+            )
+            .label(per.span, "one instance per value of this field")
+            .label(when.span, "enters without an event")
+            .help(format!(
+                "remove `per {}` (a `trigger when` journey has one instance per customer), or start the journey with `trigger EVENT` on an event that carries `{}`",
+                per.name, per.name
+            )),
+        );
+        return;
+    }
     let Some(trigger) = j.trigger() else { return };
     // An unknown trigger event is reported where it is named.
     let Some(event) = model.events.get(&trigger.event.name) else {

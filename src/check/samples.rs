@@ -184,6 +184,11 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
                     }
                 }
             }
+            TestPart::Identify { at, props, .. } => {
+                in_order(last_at, at, file, sink);
+                last_at = Some((at.secs, at.span));
+                assigns(model, file, props, sink, used);
+            }
             TestPart::Engage {
                 at,
                 func,
@@ -222,8 +227,10 @@ fn test(model: &Model, t: &TestDef, sink: &mut Sink, used: &mut Usage) {
     };
     let _ = span;
     // A scheduled journey (`trigger every`) needs no event: the test customer is known from
-    // the start and the schedule enters them.
-    let scheduled = journey.is_some_and(|j| j.schedule().is_some());
+    // the start and the schedule enters them. So does a `trigger when` journey, which the
+    // customer enters from the start when the condition holds, or at an identify
+    // (`at T customer { ... }`) that makes it hold.
+    let scheduled = journey.is_some_and(|j| j.schedule().is_some() || j.when().is_some());
     if !scheduled
         && !t
             .decl

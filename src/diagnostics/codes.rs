@@ -58,6 +58,7 @@ codes! {
     PAYLOAD_WITHOUT_DATA = "E0216", "payload given to a touchpoint without data";
     SCHEDULE_READS_NON_ATTRIBUTE = "E0219", "scheduled trigger's condition reads more than attributes";
     SECOND_ZONE_ATTR = "E0224", "a second `timezone` attribute";
+    WHEN_READS_NON_ATTRIBUTE = "E0225", "`trigger when` condition reads more than attributes";
     WAIT_UNTIL_NOT_DATETIME = "E0221", "`wait until` is not given a datetime";
     SPLIT_SUM = "E0300", "split shares do not sum to 100%";
     UPGRADE_DIRECTION = "E0301", "upgrade does not go up the enum's order";

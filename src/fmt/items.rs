@@ -288,6 +288,7 @@ fn part_span(part: &JourneyPart) -> Span {
         JourneyPart::Exit(x) => x.span,
         JourneyPart::Section(s) => s.span,
         JourneyPart::Schedule(s) => s.span,
+        JourneyPart::When(w) => w.span,
     }
 }
 
@@ -471,6 +472,7 @@ fn test_part_span(part: &TestPart) -> Span {
         TestPart::Journey(_, s)
         | TestPart::Customer(_, s)
         | TestPart::At { span: s, .. }
+        | TestPart::Identify { span: s, .. }
         | TestPart::Engage { span: s, .. } => *s,
         TestPart::Expect(e) => e.span,
     }
@@ -478,7 +480,12 @@ fn test_part_span(part: &TestPart) -> Span {
 
 fn test_part(p: &mut Printer, part: &TestPart) {
     match part {
-        TestPart::Customer(assigns, span) => braced(
+        TestPart::Customer(assigns, span)
+        | TestPart::Identify {
+            props: assigns,
+            span,
+            ..
+        } => braced(
             p,
             *span,
             assigns,

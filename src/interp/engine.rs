@@ -6,6 +6,7 @@
 //! The rules are written out in `docs/semantics.md`.
 
 mod schedule;
+mod when;
 
 use super::program::{CExpr, CNode, EventPayload, Next, Program};
 use super::time::{quiet_until, Instant};
@@ -241,6 +242,10 @@ pub struct Customer {
     /// known to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_fire: Option<Instant>,
+    /// The `trigger when` condition's value at its last decision (see `engine::when`); `None`
+    /// before the first, or for a journey with another trigger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_last: Option<bool>,
 }
 
 /// What is still measured after a customer finished the steps of an entry.
@@ -270,6 +275,7 @@ impl Customer {
                 events: program.history_events.clone(),
             },
             next_fire: None,
+            when_last: None,
         }
     }
 
@@ -301,6 +307,7 @@ impl Customer {
             && self.recall.store.is_empty()
             && self.attrs == program.attr_defaults
             && self.next_fire.is_none()
+            && self.when_last != Some(true)
     }
 }
 
@@ -1032,6 +1039,7 @@ impl<'p> Engine<'p> {
                         },
                     );
                     c.attrs[*attr] = v;
+                    self.note_when(c, t);
                     *next
                 }
                 CNode::Goto { next } => Some(*next),

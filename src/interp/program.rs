@@ -512,10 +512,10 @@ impl Program {
             })
             .collect();
         let trigger = (
-            // A scheduled trigger has no event: no event's index matches this one.
-            match j.trigger.schedule {
-                Some(_) => usize::MAX,
-                None => names.event(&j.trigger.event)?,
+            // A scheduled or condition trigger has no event: no event's index matches this one.
+            match (&j.trigger.schedule, j.trigger.when) {
+                (None, false) => names.event(&j.trigger.event)?,
+                _ => usize::MAX,
             },
             names.opt_expr(&j.trigger.condition)?,
         );

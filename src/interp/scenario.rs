@@ -89,6 +89,8 @@ pub(crate) enum Step<'a> {
         kind: Engagement,
         touchpoint: &'a str,
     },
+    /// An identify: attribute values by name.
+    Identify { traits: Vec<(String, Val)> },
 }
 
 /// Feeds the scenario's steps to `step` at their times (counted from [`TEST_EPOCH`]), for one
@@ -112,6 +114,12 @@ pub(crate) fn play(scenario: &Scenario, mut step: impl FnMut(Instant, Step<'_>))
                     kind: *kind,
                     touchpoint,
                 },
+                StepKind::Identify { attrs } => Step::Identify {
+                    traits: attrs
+                        .iter()
+                        .map(|(n, v)| (n.clone(), Val::from_ir(v)))
+                        .collect(),
+                },
             },
         );
     }
@@ -129,6 +137,7 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
         .collect();
     engine.identify(&mut customer, &traits);
     let mut rec = Recorder::default();
+    engine.decide_when(&mut customer, TEST_EPOCH, &mut rec);
     let end = play(scenario, |t, step| match step {
         Step::Event { name, fields } => {
             let payload = EventPayload {
@@ -141,6 +150,16 @@ pub fn run(program: &Program, scenario: &Scenario) -> Outcome {
             if let Some(tp) = program.touchpoint(touchpoint) {
                 engine.engage(&mut customer, t, kind, tp, &mut rec);
             }
+        }
+        Step::Identify { traits } => {
+            engine.advance(&mut customer, t - 1, &mut rec);
+            let slots: Vec<(usize, Val)> = traits
+                .into_iter()
+                .filter_map(|(name, v)| Some((program.attr(&name)?, v)))
+                .collect();
+            engine.identify(&mut customer, &slots);
+            engine.retime(&mut customer, t);
+            engine.decide_when(&mut customer, t, &mut rec);
         }
     });
     engine.advance(&mut customer, end, &mut rec);

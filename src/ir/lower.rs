@@ -116,6 +116,7 @@ fn lower_journey_in(
                 .as_ref()
                 .map(|c| lw.cx(Some(&t.event.name)).expr(c, None)),
             schedule: None,
+            when: false,
         },
         None => match journey.schedule() {
             Some(s) => Trigger {
@@ -130,12 +131,22 @@ fn lower_journey_in(
                     minute_of_day: s.clock.minute,
                     local: s.clock.local,
                 }),
+                when: false,
             },
-            // Unreachable after a clean check, which requires a trigger.
-            None => Trigger {
-                event: String::new(),
-                condition: None,
-                schedule: None,
+            None => match journey.when() {
+                Some(w) => Trigger {
+                    event: String::new(),
+                    condition: Some(lw.cx(None).expr(&w.condition, None)),
+                    schedule: None,
+                    when: true,
+                },
+                // Unreachable after a clean check, which requires a trigger.
+                None => Trigger {
+                    event: String::new(),
+                    condition: None,
+                    schedule: None,
+                    when: false,
+                },
             },
         },
     };

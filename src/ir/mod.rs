@@ -87,6 +87,11 @@ pub struct Trigger {
     /// so those specs are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Schedule>,
+    /// `trigger when COND`: entry without an event, when an identify makes `condition` true
+    /// having been false (docs/semantics.md, "Entry when a condition becomes true"). Absent
+    /// (false) for every other trigger, so those specs are unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub when: bool,
 }
 
 /// When a scheduled trigger fires: `minute_of_day` on `day` (every day when `None`), in the

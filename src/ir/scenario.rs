@@ -35,6 +35,8 @@ pub enum StepKind {
         kind: super::Engagement,
         touchpoint: String,
     },
+    /// `at T customer { attr = value }`: an identify, changing the customer's attributes.
+    Identify { attrs: Vec<(String, Value)> },
 }
 
 /// A local wall-clock time a send is expected at: minutes after midnight, on `date`
@@ -140,6 +142,19 @@ pub fn lower_test(model: &Model, test: &TestDef) -> Option<Scenario> {
                         customer.push((a.name.name.clone(), v));
                     }
                 }
+            }
+            TestPart::Identify { at, props, .. } => {
+                let attrs = props
+                    .iter()
+                    .filter_map(|a| {
+                        let ty = model.attr_type(&a.name.name)?;
+                        Some((a.name.name.clone(), value_of(model, &a.value, ty)?))
+                    })
+                    .collect();
+                steps.push(ScenarioStep {
+                    at: at.secs,
+                    kind: StepKind::Identify { attrs },
+                });
             }
             TestPart::At {
                 at, event, props, ..

@@ -257,6 +257,11 @@ impl Walker<'_> {
                         self.event = outer;
                     }
                 }
+                JourneyPart::When(w) => {
+                    let outer = self.event.take();
+                    self.expr(&w.condition, None);
+                    self.event = outer;
+                }
                 JourneyPart::Section(s) => {
                     let stage = |n: String| Sym::Stage {
                         journey: name.clone(),
@@ -531,7 +536,8 @@ impl Walker<'_> {
         for part in &t.parts {
             match part {
                 ast::TestPart::Journey(j, _) => self.ident(j, Sym::Journey(j.name.clone()), false),
-                ast::TestPart::Customer(assigns, _) => self.attr_assigns(assigns),
+                ast::TestPart::Customer(assigns, _)
+                | ast::TestPart::Identify { props: assigns, .. } => self.attr_assigns(assigns),
                 ast::TestPart::At { event, props, .. } => {
                     self.ident(event, Sym::Event(event.name.clone()), false);
                     for a in props {

@@ -254,6 +254,8 @@ pub enum JourneyPart {
     Section(Section),
     /// `trigger every DAY HH:MM [local] [where COND]`: entry without an event, on a schedule.
     Schedule(Schedule),
+    /// `trigger when COND`: entry without an event, when the condition becomes true.
+    When(When),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -420,6 +422,14 @@ impl ClockTime {
     }
 }
 
+/// `trigger when COND`: the customer enters when an identify makes the condition true, having
+/// been false (docs/semantics.md, "Entry when a condition becomes true").
+#[derive(Clone, Debug, PartialEq)]
+pub struct When {
+    pub condition: Expr,
+    pub span: Span,
+}
+
 /// `trigger every DAY HH:MM [local] [where COND]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Schedule {
@@ -579,6 +589,12 @@ pub enum TestPart {
     At {
         at: Dur,
         event: Ident,
+        props: Vec<Assign>,
+        span: Span,
+    },
+    /// `at T customer { attr = value }`: an identify during the test.
+    Identify {
+        at: Dur,
         props: Vec<Assign>,
         span: Span,
     },

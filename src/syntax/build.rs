@@ -545,6 +545,14 @@ impl Builder {
                     span,
                 })
             }
+            Rule::trigger_when => {
+                let mut it = it.filter(|q| q.as_rule() != Rule::when_kw);
+                let condition = match it.next() {
+                    Some(e) => self.expr(e),
+                    None => return None,
+                };
+                JourneyPart::When(When { condition, span })
+            }
             Rule::entry => {
                 let rule = it.next().and_then(|r| r.into_inner().next());
                 let rule = match rule {
@@ -1163,6 +1171,10 @@ impl Builder {
                         .map(|t| self.time_point(t))
                         .unwrap_or(Dur { secs: 0, span });
                     match inner.peek() {
+                        Some(c) if c.as_rule() == Rule::test_identify => {
+                            let props = self.assigns(c.into_inner());
+                            parts.push(TestPart::Identify { at, props, span });
+                        }
                         Some(c) if c.as_rule() == Rule::call => {
                             let mut ci = c.into_inner();
                             let func = self.next_ident(&mut ci);

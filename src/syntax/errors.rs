@@ -76,6 +76,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::journey_per | Rule::per_kw => "`per FIELD` (a field of the trigger event)",
         Rule::trigger => "a `trigger EVENT`",
         Rule::trigger_clock | Rule::every_kw => "a `trigger every DAY HH:MM`",
+        Rule::trigger_when | Rule::when_kw | Rule::when_not_cond => "a `trigger when CONDITION`",
+        Rule::test_identify => "`customer { ATTRIBUTE = VALUE, ... }`",
         Rule::wait_clock => "a `wait until [DAY] HH:MM`",
         Rule::clock_time | Rule::clock_day => "a time like `monday 09:00` or `09:00`",
         Rule::where_clause | Rule::goal_where => "`where CONDITION`",

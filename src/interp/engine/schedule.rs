@@ -23,6 +23,20 @@ impl Engine<'_> {
             self.explain_trigger(c, t, &ev, false, obs);
             return;
         }
+        self.enter_without_event(c, t, obs);
+    }
+
+    /// Enters `c` at `t` with no event, if `exclusive` and the entry rule allow it (a scheduled
+    /// firing, or a `trigger when` condition becoming true); a refusal is reported as for an
+    /// event trigger, so a report shows why the customer did not enter.
+    pub(super) fn enter_without_event<O: Observer + ?Sized>(
+        &self,
+        c: &mut Customer,
+        t: Instant,
+        obs: &mut O,
+    ) {
+        let p = self.program;
+        let ev = EventPayload::default();
         if let Some(holder) = c.barred {
             obs.not_entered(t, NotEntered::Exclusive { holder });
             return;
@@ -37,7 +51,7 @@ impl Engine<'_> {
         };
         if !allowed {
             // `entry once` after the one entry, or `entry every D` too soon: reported like an
-            // event trigger's refusal, so a report shows why the schedule did not enter.
+            // event trigger's refusal, so a report shows why the customer did not enter.
             let why = match (&p.ir.entry, c.last_entry) {
                 (Entry::Every { period_secs }, Some(last)) => NotEntered::TooSoon {
                     next_allowed: last

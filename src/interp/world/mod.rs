@@ -18,6 +18,7 @@ pub mod keyed;
 pub mod scenario;
 pub mod schedule;
 pub mod standing;
+pub mod when;
 
 use super::engine::{Action, Customer, Engine, NotEntered, Observer};
 use super::program::{EventPayload, Program};
@@ -50,6 +51,8 @@ pub struct Cast<'p> {
     history_sends: Vec<Vec<Option<usize>>>,
     /// Per journey: its `per FIELD`, if keyed (see [`keyed`]).
     pub per: Vec<Option<String>>,
+    /// The journeys with `trigger when COND`, in arbitration order (see [`when`]).
+    when: Vec<usize>,
 }
 
 impl<'p> Cast<'p> {
@@ -119,7 +122,7 @@ impl<'p> Cast<'p> {
             .collect();
         Cast {
             programs,
-            order,
+            order: order.clone(),
             rank,
             channel_map,
             channels: names.len(),
@@ -129,6 +132,11 @@ impl<'p> Cast<'p> {
             history_reads,
             history_sends,
             per: programs.iter().map(|p| p.ir.per.clone()).collect(),
+            when: order
+                .iter()
+                .copied()
+                .filter(|j| programs[*j].ir.trigger.when)
+                .collect(),
         }
     }
 
@@ -340,6 +348,10 @@ impl World {
             }
             self.with(cast, j, obs, |e, c, o| e.event(c, t, &payload, o));
         }
+        // A customer met for the first time: the `trigger when` conditions are decided.
+        if !cast.when.is_empty() {
+            self.decide_when(cast, t, obs);
+        }
     }
 
     /// An open or click at `t` of touchpoint `touchpoint`, in every journey that has it.
@@ -362,6 +374,9 @@ impl World {
                 }
                 self.with(cast, j, obs, |e, c, o| e.engage(c, t, kind, tp, o));
             }
+        }
+        if !cast.when.is_empty() {
+            self.decide_when(cast, t, obs);
         }
     }
 
@@ -390,6 +405,8 @@ impl World {
         }
         // The customer's zone may have changed: local clock times move with it.
         self.rezone(cast, t);
+        // The attributes changed: a `trigger when` condition may have become true.
+        self.decide_when(cast, t, obs);
     }
 
     /// How many sends and arrivals the world remembers for history conditions, over every

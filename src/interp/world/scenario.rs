@@ -78,6 +78,7 @@ pub fn run(cast: &Cast, focus: usize, scenario: &Scenario) -> Outcome {
     let end = play(scenario, |t, step| match step {
         Step::Event { name, fields } => world.event(cast, t, name, &fields, &mut rec),
         Step::Engage { kind, touchpoint } => world.engage(cast, t, kind, touchpoint, &mut rec),
+        Step::Identify { traits } => world.identify(cast, t, &traits, &mut rec),
     });
     world.advance(cast, end, &mut rec);
     // Stable: within an instant, the order things happened in.

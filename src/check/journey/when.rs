@@ -1,0 +1,54 @@
+//! `trigger when COND` (docs/semantics.md, "Entry when a condition becomes true"). The condition
+//! is decided again at each identify, on the customer's attributes as they then are, so it may
+//! read attributes only (E0225): `sent(T)` and history calls would change without an identify
+//! to notice, and so would `now`, whose edge no identify marks.
+
+use super::Ctx;
+use crate::check::model::NOW;
+use crate::diagnostics::{codes, Diagnostic};
+use crate::syntax::ast::{Expr, ExprKind, When};
+
+pub(super) fn when(cx: &mut Ctx, w: &When) {
+    // No event: `event.FIELD` and `trigger.FIELD` are reported by the typer (E0201).
+    cx.typer(None).condition(&w.condition);
+    not_attributes(cx, &w.condition);
+}
+
+/// E0225: what a `trigger when` condition may not read.
+fn not_attributes(cx: &mut Ctx, e: &Expr) {
+    let what = match &e.kind {
+        ExprKind::Call { func, .. } | ExprKind::History { func, .. } => {
+            Some(format!("`{}`", func.name))
+        }
+        ExprKind::Name(n) if n == NOW && !cx.model.attrs.contains_key(n) => {
+            Some("`now`".to_string())
+        }
+        ExprKind::Unary { expr, .. } => {
+            not_attributes(cx, expr);
+            None
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            not_attributes(cx, lhs);
+            not_attributes(cx, rhs);
+            None
+        }
+        ExprKind::In { expr, list } => {
+            not_attributes(cx, expr);
+            for x in list {
+                not_attributes(cx, x);
+            }
+            None
+        }
+        _ => None,
+    };
+    let Some(what) = what else { return };
+    cx.sink.push(
+        Diagnostic::error(
+            codes::WHEN_READS_NON_ATTRIBUTE,
+            cx.file,
+            format!("a `trigger when` condition cannot read {what}"),
+        )
+        .label(e.span, "changes without an identify to notice it")
+        .help("`trigger when` is decided again at each identify, on the customer's attributes only; keep the fact in an attribute (set by an identify call), or test it in the journey's first step with `if`"),
+    );
+}
