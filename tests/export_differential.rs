@@ -354,12 +354,24 @@ fn generate(j: &Journey, i: usize, rng: &mut Rng) -> Scenario {
     // The trigger comes at any half hour of the first day, so later sends fall at every time
     // of day, quiet hours included.
     let start = rng.below(48) * 1_800;
-    let mut steps = vec![ScenarioStep {
-        at: start,
-        kind: StepKind::Event {
+    let first = if j.trigger.when {
+        // `trigger when`: an identify with new values, which may make the condition rise.
+        let mut attrs = Vec::new();
+        for (name, a) in &j.attributes {
+            if rng.below(2) == 0 {
+                attrs.push((name.clone(), random_value(rng, &a.ty, &pool)));
+            }
+        }
+        StepKind::Identify { attrs }
+    } else {
+        StepKind::Event {
             name: j.trigger.event.clone(),
             fields: fields(rng, &j.trigger.event),
-        },
+        }
+    };
+    let mut steps = vec![ScenarioStep {
+        at: start,
+        kind: first,
     }];
     let events: Vec<&String> = j.events.keys().collect();
     let touchpoints: Vec<&String> = j.touchpoints.keys().collect();
@@ -451,6 +463,13 @@ fn scenario_json(j: &Journey, sc: &Scenario) -> J {
                     "opened"
                 };
                 json!({ "at": s.at, "engage": k, "touchpoint": touchpoint })
+            }
+            StepKind::Identify { attrs } => {
+                let a: serde_json::Map<String, J> = attrs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json_value(v)))
+                    .collect();
+                json!({ "at": s.at, "identify": a })
             }
         })
         .collect();
@@ -718,6 +737,13 @@ fn interpret_world(cast: &Cast, sc: &Scenario) -> (Vec<WorldAction>, usize) {
             }
             StepKind::Engage { kind, touchpoint } => {
                 world.engage(cast, t, *kind, touchpoint, &mut rec);
+            }
+            StepKind::Identify { attrs } => {
+                let traits: Vec<(String, Val)> = attrs
+                    .iter()
+                    .map(|(n, v)| (n.clone(), Val::from_ir(v)))
+                    .collect();
+                world.identify(cast, t, &traits, &mut rec);
             }
         }
     }

@@ -378,6 +378,25 @@ def simulate(engine, spec, scenario, epoch, horizon):
         p = state["park"]
         return None if p is None else p[1]
 
+    trig = spec["trigger"]
+    # `trigger when COND` (docs/exports.md, "Entry when a condition becomes true"): the router
+    # decides the condition on the profile it keeps, when it first meets the customer and after
+    # each identify, and starts an execution with an empty `event` when it rises.
+    when_last = [None]
+
+    def decide_when(t):
+        now = holds(spec, trig["condition"], attrs, {}, None)
+        before = bool(when_last[0])
+        when_last[0] = now
+        if now and not before and state["entered"] is None:
+            state["entered"] = t
+            note(t, "entered when the condition became true")
+            engine.now(t)
+            engine.start(attrs, {})
+            settle(t)
+
+    if trig.get("when"):
+        decide_when(0)
     for step in steps:
         t = step["at"]
         if state["ended"] is not None and state["entered"] is not None:
@@ -387,6 +406,13 @@ def simulate(engine, spec, scenario, epoch, horizon):
             fire(deadline())
         if state["ended"] is not None:
             break
+        if "identify" in step:
+            # The router's profile changes; a running execution keeps the attributes it
+            # started with (docs/exports.md).
+            attrs.update(step["identify"])
+            if trig.get("when"):
+                decide_when(t)
+            continue
         if "engage" in step:
             if state["entered"] is not None and step["touchpoint"] in state["sent"]:
                 engine.engage(step["engage"], step["touchpoint"])
@@ -397,8 +423,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
         history.event(t, name)
         hist = (history, t)
         if state["entered"] is None:
-            trig = spec["trigger"]
-            if name == trig["event"] and holds(spec, trig["condition"], attrs, fields, name, hist):
+            if name == trig.get("event") and holds(spec, trig["condition"], attrs, fields, name, hist):
                 state["entered"] = t
                 note(t, f"entered on {name}")
                 engine.now(t)

@@ -271,6 +271,11 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
         t = step["at"]
         # Events before the timers of their instant.
         fire_timers(t - 1)
+        if "identify" in step:
+            # The profile the router keeps changes; running executions keep their attributes.
+            for n in names:
+                scenario["journeys"][n]["attributes"].update(step["identify"])
+            continue
         if "engage" in step:
             for inst in all_insts():
                 if inst.active and step["touchpoint"] in inst.sent:

@@ -34,6 +34,17 @@ pub fn written(s: &Schedule) -> String {
 
 /// The sentence the documents' comment gets; empty for an event trigger.
 pub fn note(j: &Journey) -> String {
+    if j.trigger.when {
+        let condition = j
+            .trigger
+            .condition
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        return format!(
+            " Started when a condition becomes true, not by an event: trigger when {condition}; the event router decides it on the profile it keeps, when it first meets a customer and after each identify, and starts an execution when it rises (docs/exports.md, \"Entry when a condition becomes true\")."
+        );
+    }
     let Some(s) = &j.trigger.schedule else {
         return String::new();
     };
@@ -57,10 +68,24 @@ pub fn note(j: &Journey) -> String {
 
 /// The start event's name in BPMN.
 pub fn start_name(j: &Journey) -> String {
-    match &j.trigger.schedule {
-        Some(s) => format!("trigger {}", written(s)),
-        None => format!("trigger {}", j.trigger.event),
+    match (&j.trigger.schedule, &j.trigger.condition) {
+        (Some(s), _) => format!("trigger {}", written(s)),
+        (None, Some(c)) if j.trigger.when => format!("trigger when {c}"),
+        _ => format!("trigger {}", j.trigger.event),
     }
+}
+
+/// A `trigger when` journey's condition in `journeyc-services.json`, for the router to decide:
+/// in words, and as the spec's expression (docs/spec.md); `None` for another trigger.
+pub fn when_entry(j: &Journey) -> Option<J> {
+    if !j.trigger.when {
+        return None;
+    }
+    let c = j.trigger.condition.as_ref()?;
+    Some(json!({
+        "condition": c.to_string(),
+        "expression": serde_json::to_value(c).unwrap_or(J::Null),
+    }))
 }
 
 /// The journey's schedule in `journeyc-services.json`; `None` for an event trigger.

@@ -60,6 +60,11 @@ pub fn document(journeys: &[Journey]) -> J {
                 map.insert("trigger".into(), J::Null);
                 map.insert("schedule".into(), s);
             }
+            // A `trigger when` journey: no trigger event, and the condition the router decides.
+            if let (Some(w), Some(map)) = (super::schedule::when_entry(j), entry.as_object_mut()) {
+                map.insert("trigger".into(), J::Null);
+                map.insert("when".into(), w);
+            }
             entry
         })
         .collect();

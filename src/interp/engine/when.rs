@@ -5,7 +5,6 @@
 //! true is passed over, and enters only at a later rise.
 
 use super::{Customer, Engine, Observer};
-use crate::interp::program::EventPayload;
 use crate::interp::time::Instant;
 
 impl Engine<'_> {
@@ -21,7 +20,7 @@ impl Engine<'_> {
         if !now || before || c.run.is_some() {
             return;
         }
-        self.explain_trigger(c, t, &EventPayload::default(), true, obs);
+        // The entry explains the condition with the values it read.
         self.enter_without_event(c, t, obs);
     }
 

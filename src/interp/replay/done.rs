@@ -110,6 +110,11 @@ pub fn forget(
     if !world.keyed.is_empty() || world.instances.iter().any(|c| c.next_fire.is_some()) {
         return None;
     }
+    // A `trigger when` condition last decided true must be remembered: met again as new, the
+    // customer would be entered by a rise that never happened.
+    if world.instances.iter().any(|c| c.when_last == Some(true)) {
+        return None;
+    }
     let mut mask = 0u64;
     // The profile of the journeys the customer is not done in, with its program's defaults.
     let mut profile: Option<(&Vec<Val>, &Vec<Val>)> = None;

@@ -47,6 +47,7 @@ pub(super) fn reset_customer(c: &mut Customer, program: &Program, id_hash: u64) 
     c.recall.store.clear();
     c.id_hash = id_hash;
     c.next_fire = None;
+    c.when_last = None;
     // The engine's own test of "nothing distinguishes this customer from a new one": state
     // added to `Customer` later must be reset here too, or customers would leak into each other.
     debug_assert!(c.is_fresh(program), "a reset customer is fresh");
@@ -251,6 +252,12 @@ impl<'p> Worker<'p> {
             // at each firing time from then on (the first may be the arrival instant itself).
             self.customer.next_fire =
                 crate::interp::clock::next_firing(self.program, &self.customer, t0 - 1);
+        } else if self.program.ir.trigger.when {
+            // A `trigger when` journey: the customer is known from arrival, with the attributes
+            // drawn for them, and enters then if the condition holds (no identify follows in a
+            // simulation, so there is no later rise).
+            self.engine
+                .decide_when(&mut self.customer, t0, &mut self.tally);
         } else {
             self.send_event(t0, self.program.trigger.0, 0, 0);
         }
