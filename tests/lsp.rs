@@ -376,6 +376,24 @@ fn a_session_answers_every_feature() {
     assert!(labels.contains(&"send".to_string()) && labels.contains(&"milestone".to_string()));
     let labels = complete(&mut c, &MAIN.replace("set plan", "set "), "set ");
     assert_eq!(labels, ["plan", "seats"]);
+    // After `trigger`: the events, and the two entries without one; after `trigger when`, the
+    // attributes the condition may read.
+    let half = MAIN.replace(
+        "trigger signed_up where plan == trial and seats > 0",
+        "trigger ",
+    );
+    let labels = complete(&mut c, &half, "trigger ");
+    assert!(
+        labels.contains(&"signed_up".to_string())
+            && labels.contains(&"every".to_string())
+            && labels.contains(&"when".to_string()),
+        "{labels:?}"
+    );
+    let half = MAIN.replace(
+        "trigger signed_up where plan == trial and seats > 0",
+        "trigger when ",
+    );
+    assert_eq!(complete(&mut c, &half, "trigger when "), ["plan", "seats"]);
 
     // Every request on a broken document still answers.
     let broken_text = "journey x {\n  trigger \n  onboarding { send ";

@@ -140,6 +140,7 @@ pub fn explanation(code: &str) -> Option<&'static str> {
         "E0216" => include_str!("../../docs/codes/E0216.md"),
         "E0219" => include_str!("../../docs/codes/E0219.md"),
         "E0224" => include_str!("../../docs/codes/E0224.md"),
+        "E0225" => include_str!("../../docs/codes/E0225.md"),
         "E0221" => include_str!("../../docs/codes/E0221.md"),
         "E0300" => include_str!("../../docs/codes/E0300.md"),
         "E0301" => include_str!("../../docs/codes/E0301.md"),

@@ -221,10 +221,12 @@ pub fn describe(j: &Journey) -> Graph {
             super::clock::hhmm(s.minute_of_day),
             if s.local { " local" } else { "" }
         ),
+        None if j.trigger.when => "trigger when".to_string(),
         None => format!("trigger {}", j.trigger.event),
     };
     if let Some(c) = &j.trigger.condition {
-        let _ = write!(trigger, " where {c}");
+        let word = if j.trigger.when { "" } else { " where" };
+        let _ = write!(trigger, "{word} {c}");
     }
     // `per FIELD`: each key is its own instance of the journey.
     if let Some(f) = &j.per {

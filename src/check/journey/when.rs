@@ -42,6 +42,11 @@ fn not_attributes(cx: &mut Ctx, e: &Expr) {
         _ => None,
     };
     let Some(what) = what else { return };
+    let help = if what == "`now`" {
+        "`trigger when` is decided at each identify, and `now` moves without one: for a time of day, start the journey with `trigger every day 09:00 where ...`; for a time an attribute holds, start on the event that sets it and `wait until ATTR - 3d`"
+    } else {
+        "`trigger when` is decided again at each identify, on the customer's attributes only; keep the fact in an attribute (set by an identify call), or test it in the journey's first step with `if`"
+    };
     cx.sink.push(
         Diagnostic::error(
             codes::WHEN_READS_NON_ATTRIBUTE,
@@ -49,6 +54,6 @@ fn not_attributes(cx: &mut Ctx, e: &Expr) {
             format!("a `trigger when` condition cannot read {what}"),
         )
         .label(e.span, "changes without an identify to notice it")
-        .help("`trigger when` is decided again at each identify, on the customer's attributes only; keep the fact in an attribute (set by an identify call), or test it in the journey's first step with `if`"),
+        .help(help),
     );
 }

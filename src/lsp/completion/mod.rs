@@ -141,6 +141,23 @@ impl Completer<'_> {
                 ));
                 return out;
             }
+            // `trigger E`, or an entry without an event: `trigger every ...`, `trigger when COND`.
+            "trigger" if self.item_kind() == "journey" => {
+                let mut out = events(m);
+                out.push(item(
+                    "every".to_string(),
+                    CompletionItemKind::KEYWORD,
+                    "trigger every DAY HH:MM: on a schedule, for every known customer",
+                ));
+                out.push(item(
+                    "when".to_string(),
+                    CompletionItemKind::KEYWORD,
+                    "trigger when COND: when an identify makes the condition true",
+                ));
+                return out;
+            }
+            // `trigger when COND`: attributes only (E0225).
+            "when" if prev == "trigger" && !m.events.contains_key("when") => return attributes(m),
             "trigger" | "goal" | "converts" | "requires" => return events(m),
             // `exit on E`, and a branch `on E { ... }` of `wait up to D { ... }`.
             "on" if prev == "exit" || self.in_wait_branches() => return events(m),
