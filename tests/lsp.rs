@@ -376,6 +376,14 @@ fn a_session_answers_every_feature() {
     assert!(labels.contains(&"send".to_string()) && labels.contains(&"milestone".to_string()));
     let labels = complete(&mut c, &MAIN.replace("set plan", "set "), "set ");
     assert_eq!(labels, ["plan", "seats"]);
+    // `requires E where event.`: the fields of E.
+    let half = format!(
+        "{MAIN}touchpoint receipt {{ channel email  template \"r\"  requires upgraded, signed_up where event."
+    );
+    assert_eq!(
+        complete(&mut c, &half, "signed_up where event."),
+        ["source"]
+    );
     // After `trigger`: the events, and the two entries without one; after `trigger when`, the
     // attributes the condition may read.
     let half = MAIN.replace(

@@ -482,10 +482,18 @@ impl Completer<'_> {
     /// The event `event.FIELD` reads at the cursor: the one named by the nearest `wait`,
     /// `trigger`, `goal`, `exit on` or behaviour rule before it.
     fn event_in_scope(&self) -> Option<String> {
-        self.toks.windows(2).rev().find_map(|w| {
-            let known = self.model.events.contains_key(w[1].text);
-            (known && matches!(w[0].text, "wait" | "trigger" | "goal" | "on"))
-                .then(|| w[1].text.to_string())
+        let t = self.toks;
+        (1..t.len()).rev().find_map(|i| {
+            let known = self.model.events.contains_key(t[i].text);
+            // `requires E where event.F`, `requires A, B where event.F`: the event before it.
+            let listed = (1..=i)
+                .rev()
+                .step_by(2)
+                .map(|j| t[j - 1].text)
+                .find(|w| *w != ",")
+                == Some("requires");
+            (known && (listed || matches!(t[i - 1].text, "wait" | "trigger" | "goal" | "on")))
+                .then(|| t[i].text.to_string())
         })
     }
 
