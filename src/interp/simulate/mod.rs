@@ -12,6 +12,7 @@ pub mod hist;
 pub mod html;
 pub mod html_chart;
 pub mod html_compare;
+pub mod html_zones;
 pub mod keys;
 pub mod model;
 pub mod paired;
@@ -23,6 +24,7 @@ pub mod stats;
 pub mod tally;
 pub mod text;
 pub mod world;
+pub mod zones;
 
 use crate::ir::simulation::Simulation;
 use crate::ir::Journey;

@@ -8,6 +8,7 @@
 //! number) instead of clearing arrays for every customer.
 
 use super::hist::Hist;
+use super::zones::{reads_zones, ZoneTally};
 use crate::interp::engine::{Action, ExitReason, Observer, Suppression};
 use crate::interp::program::{CNode, Program};
 use crate::interp::time::Instant;
@@ -57,6 +58,10 @@ pub struct Aggregate {
     /// A keyed journey's (`per FIELD`) per node: instances that reached it (empty otherwise;
     /// `entries` counts the instances that entered).
     pub node_instances: Vec<u64>,
+    /// Per customer time zone: customers, sends held by quiet hours and deliveries by local
+    /// hour; `None` for a journey that reads no zone (see [`super::zones`]), whose hot path
+    /// then tests this once per send.
+    pub zones: Option<Box<ZoneTally>>,
 }
 
 impl Aggregate {
@@ -82,6 +87,7 @@ impl Aggregate {
             exit_on: vec![0; p.exits.len()],
             split_assigned: splits.iter().map(variants).collect(),
             split_converted: splits.iter().map(variants).collect(),
+            zones: reads_zones(p).then(|| Box::new(ZoneTally::new(p))),
             ..Aggregate::default()
         }
     }
@@ -130,6 +136,11 @@ impl Aggregate {
             self.node_instances.resize(o.node_instances.len(), 0);
         }
         add(&mut self.node_instances, &o.node_instances);
+        match (self.zones.as_deref_mut(), o.zones.as_deref()) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, Some(b)) => self.zones = Some(Box::new(b.clone())),
+            _ => {}
+        }
     }
 }
 
@@ -268,6 +279,15 @@ impl Tally {
         Outcome { tally: self }
     }
 
+    /// The customer's attributes once drawn (before the trigger): their time zone, for a
+    /// journey that counts by zone.
+    #[inline]
+    pub fn arrived(&mut self, attrs: &[crate::interp::value::Val]) {
+        if let Some(z) = self.agg.zones.as_deref_mut() {
+            z.arrive(attrs);
+        }
+    }
+
     pub fn begin_customer(&mut self) {
         self.stamp += 1;
         self.assigned.clear();
@@ -378,6 +398,9 @@ impl Observer for Tally {
                 }
                 self.messages[self.channel_of[*touchpoint]] += 1;
                 self.just_sent.push((time, *touchpoint));
+                if let Some(z) = a.zones.as_deref_mut() {
+                    z.delivered(time);
+                }
             }
             Action::Suppressed {
                 touchpoint, reason, ..
@@ -385,7 +408,12 @@ impl Observer for Tally {
                 Suppression::Cap => a.suppressed_cap[*touchpoint] += 1,
                 Suppression::Consent => a.suppressed_consent[*touchpoint] += 1,
             },
-            Action::Deferred { touchpoint, .. } => a.deferred[*touchpoint] += 1,
+            Action::Deferred { touchpoint, .. } => {
+                a.deferred[*touchpoint] += 1;
+                if let Some(z) = a.zones.as_deref_mut() {
+                    z.held();
+                }
+            }
             Action::Milestone { milestone } => {
                 if Self::first(&mut self.milestone_stamp, *milestone, stamp) {
                     let since = time - self.entered_at.unwrap_or(time);
@@ -423,10 +451,14 @@ impl Observer for Tally {
                 self.inside = false;
                 self.last_left = Some(*reason);
             }
+            Action::Set { attr, value } => {
+                if let Some(z) = a.zones.as_deref_mut() {
+                    z.set(*attr, value);
+                }
+            }
             Action::EventMatched { .. }
             | Action::TimedOut
             | Action::Branch { .. }
-            | Action::Set { .. }
             | Action::Ignored { .. } => {}
         }
     }
