@@ -300,7 +300,7 @@ fn zone_section(o: &mut String, zones: &[super::report::ZoneRow]) {
     }
     let _ = writeln!(
         o,
-        "\nLocal hour of delivery (% of each zone's messages by the hour on the customer's clock; · none)"
+        "\nLocal hour of delivery (% of each zone's messages by the hour on the customer's own clock)"
     );
     let mut head = format!("  {:<20}", "hour");
     for h in 0..24 {
@@ -314,6 +314,14 @@ fn zone_section(o: &mut String, zones: &[super::report::ZoneRow]) {
         }
         let _ = writeln!(o, "{}", line.trim_end());
     }
+    let _ = writeln!(
+        o,
+        "  (·: no message at that hour; <1: under half a percent; held sends go when the quiet hours end;"
+    );
+    let _ = writeln!(
+        o,
+        "  every channel counts: one without quiet hours, or a transactional message, goes at any hour)"
+    );
 }
 
 #[cfg(test)]
