@@ -150,8 +150,14 @@ fn held_sends_are_counted_in_the_customer_s_zone() {
     assert_eq!(count(&tokyo["delivered"]), in_tokyo);
     assert_eq!(count(&ny["delivered"]), in_ny);
     let (th, nh) = (hours(tokyo), hours(ny));
-    assert_eq!(th[8], in_tokyo, "every Tokyo message at 08:00 Tokyo: {th:?}");
-    assert_eq!(nh[9], in_ny, "every New York message at 09:00 New York: {nh:?}");
+    assert_eq!(
+        th[8], in_tokyo,
+        "every Tokyo message at 08:00 Tokyo: {th:?}"
+    );
+    assert_eq!(
+        nh[9], in_ny,
+        "every New York message at 09:00 New York: {nh:?}"
+    );
     // The zones' held sends are the report's deferred sends.
     let deferred: u64 = r["touchpoints"]
         .as_array()
@@ -251,7 +257,12 @@ fn threads_do_not_change_a_byte() {
 /// `zones` key, no text or HTML section.
 #[test]
 fn a_project_without_zones_has_no_zone_section() {
-    let saas = ["simulate", "examples/saas_trial.journey", "--customers", "500"];
+    let saas = [
+        "simulate",
+        "examples/saas_trial.journey",
+        "--customers",
+        "500",
+    ];
     let mut args = saas.to_vec();
     args.extend(["--format", "json"]);
     let out = journeyc(&args, &root());
@@ -420,7 +431,11 @@ fn the_page_shows_the_zones() {
         &["--simulation", "spread", "--html", "page.html"],
     );
     let html = std::fs::read_to_string(dir.path().join("page.html")).expect("the page");
-    assert_eq!(html.matches("<svg class=\"bar hours\"").count(), 3, "two zones and all");
+    assert_eq!(
+        html.matches("<svg class=\"bar hours\"").count(),
+        3,
+        "two zones and all"
+    );
     let seen = visible_text(&html);
     assert!(seen.contains("Customer time zones"), "{seen}");
     let section = zone_section(&stdout(&out));

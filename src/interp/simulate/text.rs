@@ -343,7 +343,10 @@ mod tests {
         assert_eq!(hour_cell(1, 0.001), "<1");
         assert_eq!(hour_cell(5, 0.126), "13");
         assert_eq!(hour_cell(9, 1.0), "100");
-        assert_eq!(fit("America/Argentina/Buenos_Aires", 20), "America/Argentina/B…");
+        assert_eq!(
+            fit("America/Argentina/Buenos_Aires", 20),
+            "America/Argentina/B…"
+        );
         assert_eq!(fit("Asia/Tokyo", 20), "Asia/Tokyo");
     }
 }

@@ -13,8 +13,9 @@
 //! number them differently: [`ZoneCount`]s are merged by name, and the report sorts them by
 //! name, so the result does not depend on which thread ran which customer.
 
+use super::runner::{ARRIVAL_WINDOW, HORIZON, SIM_EPOCH};
 use crate::interp::program::Program;
-use crate::interp::time::Instant;
+use crate::interp::time::{Instant, DAY, HOUR};
 use crate::interp::value::Val;
 use jiff::tz::TimeZone;
 
@@ -77,7 +78,7 @@ pub fn reads_zones(p: &Program) -> bool {
 #[derive(Clone, Debug)]
 pub struct ZoneTally {
     zone_attr: Option<usize>,
-    rules: Vec<TimeZone>,
+    rules: Vec<Offsets>,
     pub counts: Vec<ZoneCount>,
     current: usize,
 }
@@ -103,7 +104,7 @@ impl ZoneTally {
         if let Some(i) = self.counts.iter().position(|c| c.name == name) {
             return i;
         }
-        self.rules.push(tz.clone());
+        self.rules.push(Offsets::new(tz));
         self.counts.push(ZoneCount::new(name));
         self.counts.len() - 1
     }
@@ -147,22 +148,84 @@ impl ZoneTally {
     /// A message sent at `t`: counted at its local hour in the customer's zone.
     #[inline]
     pub fn delivered(&mut self, t: Instant) {
-        let (Some(c), Some(tz)) = (
+        let (Some(c), Some(rules)) = (
             self.counts.get_mut(self.current),
             self.rules.get(self.current),
         ) else {
             return;
         };
-        c.local_hour[local_hour(t, tz)] += 1;
+        c.local_hour[hour_at(t, rules.offset(t))] += 1;
     }
+}
+
+/// The instants a simulation can send at: from a day before the first arrival to a day after
+/// the last customer's horizon ([`super::runner`]).
+const WINDOW: (Instant, Instant) = (SIM_EPOCH - DAY, SIM_EPOCH + ARRIVAL_WINDOW + HORIZON + DAY);
+
+/// A zone's UTC offsets over the simulation's [`WINDOW`], read from its rules once: a handful
+/// of spans (a zone with DST changes twice a year), so that the offset of a send is a short
+/// scan instead of a search of the zone's rules (which cost more than the rest of counting a
+/// send). Outside the window the rules are read.
+#[derive(Clone, Debug)]
+struct Offsets {
+    tz: TimeZone,
+    /// From the window's start: each instant the offset changes, with the offset (seconds east
+    /// of UTC) from then on, in time order.
+    spans: Vec<(Instant, i64)>,
+}
+
+impl Offsets {
+    fn new(tz: &TimeZone) -> Offsets {
+        let (start, end) = WINDOW;
+        let mut spans = vec![(start, offset_by_rules(tz, start))];
+        if let Ok(from) = jiff::Timestamp::from_second(start) {
+            for tr in tz.following(from) {
+                let at = tr.timestamp().as_second();
+                if at >= end {
+                    break;
+                }
+                spans.push((at, i64::from(tr.offset().seconds())));
+            }
+        }
+        Offsets {
+            tz: tz.clone(),
+            spans,
+        }
+    }
+
+    /// The zone's offset at `t`, in seconds east of UTC.
+    #[inline]
+    fn offset(&self, t: Instant) -> i64 {
+        let (start, end) = WINDOW;
+        if t < start || t >= end {
+            return offset_by_rules(&self.tz, t);
+        }
+        let mut offset = 0;
+        for (from, o) in &self.spans {
+            if *from > t {
+                break;
+            }
+            offset = *o;
+        }
+        offset
+    }
+}
+
+/// The offset of `tz` at `t` from its rules (jiff's zone database).
+fn offset_by_rules(tz: &TimeZone, t: Instant) -> i64 {
+    jiff::Timestamp::from_second(t)
+        .map(|ts| i64::from(tz.to_offset(ts).seconds()))
+        .unwrap_or(0)
+}
+
+/// The wall-clock hour (0..23) at `t` with a UTC offset of `offset` seconds.
+fn hour_at(t: Instant, offset: i64) -> usize {
+    (t.saturating_add(offset).rem_euclid(DAY) / HOUR) as usize
 }
 
 /// The hour (0..23) of the wall clock in `tz` at `t`.
 pub fn local_hour(t: Instant, tz: &TimeZone) -> usize {
-    let offset = jiff::Timestamp::from_second(t)
-        .map(|ts| i64::from(tz.to_offset(ts).seconds()))
-        .unwrap_or(0);
-    (t.saturating_add(offset).rem_euclid(86_400) / 3_600) as usize
+    hour_at(t, offset_by_rules(tz, t))
 }
 
 #[cfg(test)]
@@ -188,6 +251,41 @@ mod tests {
         assert_eq!(local_hour(july, ny.tz()), 8);
         // Before the epoch too.
         assert_eq!(local_hour(-1, &TimeZone::UTC), 23);
+    }
+
+    /// The offsets read once over the window are the zone's rules at every instant: across DST
+    /// changes both ways, in zones of half-hour shifts and of none, and outside the window.
+    #[test]
+    fn offsets_over_the_window_are_the_zone_s_rules() {
+        let names = [
+            "America/New_York",
+            "Europe/Berlin",
+            "Asia/Tokyo",
+            "Australia/Lord_Howe",
+            "America/Santiago",
+            "UTC",
+        ];
+        let (start, end) = WINDOW;
+        for name in names {
+            let z = Zone::get(name).expect("zone");
+            let o = Offsets::new(z.tz());
+            let mut t = start - 3 * DAY;
+            while t < end + 3 * DAY {
+                // Each 7919 s, and on both sides of every change.
+                for u in [t, t - 1] {
+                    assert_eq!(o.offset(u), offset_by_rules(z.tz(), u), "{name} at {u}");
+                }
+                t += 7_919;
+            }
+            for (at, _) in &o.spans {
+                for u in [*at - 1, *at, *at + 1] {
+                    assert_eq!(o.offset(u), offset_by_rules(z.tz(), u), "{name} at {u}");
+                }
+            }
+            if name == "America/New_York" {
+                assert_eq!(o.spans.len(), 3, "{:?}", o.spans);
+            }
+        }
     }
 
     fn tally(zone_attr: Option<usize>) -> ZoneTally {
