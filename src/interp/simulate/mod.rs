@@ -2,8 +2,9 @@
 //!
 //! [`model`] compiles the population and behaviour model to tables, [`rng`] gives each customer
 //! its own random stream, [`runner`] moves customers through the engine on worker threads,
-//! [`tally`] counts on the fly, [`report`] turns the counts into rates and intervals ([`stats`],
-//! [`hist`]), and [`text`], [`html`] and [`compare`] write them. JSON is the report serialised.
+//! [`tally`] counts on the fly (by customer time zone too, in [`zones`], for a project that
+//! reads zones), [`report`] turns the counts into rates and intervals ([`stats`], [`hist`]), and
+//! [`text`], [`html`] and [`compare`] write them. JSON is the report serialised.
 //! The model is defined in `docs/simulation.md`.
 
 pub mod compare;

@@ -2,7 +2,8 @@
 //!
 //! [`Tally`] observes one customer at a time and folds them into an [`Aggregate`] of integer
 //! counts and bounded histograms: memory does not grow with the number of customers, and since
-//! integer sums do not depend on order, aggregates merged from any number of threads are equal.
+//! integer sums do not depend on order, aggregates merged from any number of threads are equal
+//! (per-zone counts are merged by zone name and reported sorted by it: [`super::zones`]).
 //! "Reached" counts customers, not visits: a step visited twice by one customer counts once,
 //! which is what a funnel shows. Per-customer deduplication uses stamps (the customer's serial
 //! number) instead of clearing arrays for every customer.
