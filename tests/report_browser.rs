@@ -217,6 +217,19 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
     let edited = source.replace("      send activation_nudge\n", "");
     assert_ne!(source, edited);
     std::fs::write(&after, edited).expect("writable");
+    // The same journey with customers in three zones and local quiet hours: the page's section
+    // on time zones (a long zone name among them).
+    let zoned = source
+        .replacen("customer {", "customer {\n  tz: timezone = \"UTC\"", 1)
+        .replace("quiet 21:00..08:00 }", "quiet 21:00..08:00 local }")
+        .replacen(
+            "  population {\n",
+            "  population {\n    tz = \"Asia/Tokyo\" 40% | \"America/Argentina/Buenos_Aires\" 35% | \"Europe/Berlin\" 25%\n",
+            1,
+        );
+    assert!(zoned.contains("local }") && zoned.contains("Buenos_Aires"));
+    let zoned_path = dir.path().join("zones.journey");
+    std::fs::write(&zoned_path, zoned).expect("writable");
     std::fs::write(dir.path().join("control.html"), CONTROL).expect("writable");
     let fixed = ["--customers", "3000", "--seed", "7", "--threads", "2"];
     // Every example's report (one of them several journeys together, one with `goto`), and the
@@ -236,6 +249,10 @@ fn reports_read_well_at_any_width_and_load_nothing() -> Result<(), tool_runner::
         )
     })
     .collect();
+    runs.push((
+        "zones.html".into(),
+        vec![zoned_path.to_string_lossy().into_owned()],
+    ));
     runs.push((
         "compare.html".into(),
         vec![

@@ -520,6 +520,9 @@ pub(super) fn report_body(o: &mut String, r: &Report, prefix: &str) {
     outcomes(o, r);
     milestones(o, r);
     messages(o, r);
+    if let Some(zones) = &r.zones {
+        super::html_zones::section(o, zones);
+    }
     graph(o, r, prefix);
 }
 

@@ -2,8 +2,9 @@
 //!
 //! [`model`] compiles the population and behaviour model to tables, [`rng`] gives each customer
 //! its own random stream, [`runner`] moves customers through the engine on worker threads,
-//! [`tally`] counts on the fly, [`report`] turns the counts into rates and intervals ([`stats`],
-//! [`hist`]), and [`text`], [`html`] and [`compare`] write them. JSON is the report serialised.
+//! [`tally`] counts on the fly (by customer time zone too, in [`zones`], for a project that
+//! reads zones), [`report`] turns the counts into rates and intervals ([`stats`], [`hist`]), and
+//! [`text`], [`html`] and [`compare`] write them. JSON is the report serialised.
 //! The model is defined in `docs/simulation.md`.
 
 pub mod compare;
@@ -12,6 +13,7 @@ pub mod hist;
 pub mod html;
 pub mod html_chart;
 pub mod html_compare;
+pub mod html_zones;
 pub mod keys;
 pub mod model;
 pub mod paired;
@@ -23,6 +25,7 @@ pub mod stats;
 pub mod tally;
 pub mod text;
 pub mod world;
+pub mod zones;
 
 use crate::ir::simulation::Simulation;
 use crate::ir::Journey;

@@ -36,6 +36,60 @@ pub struct Report {
     /// absent for a journey of one instance per customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instances: Option<u64>,
+    /// Per customer time zone, sorted by name: only for a project with a `timezone` attribute
+    /// or a channel with `quiet FROM..TO local` (absent otherwise, so other reports are as
+    /// before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<ZoneRow>>,
+}
+
+/// One customer time zone's row: who was in it, what quiet hours held and when messages
+/// arrived on the customers' wall clock.
+#[derive(Clone, Debug, Serialize)]
+pub struct ZoneRow {
+    /// The IANA name (`UTC` for customers whose `timezone` attribute is not set).
+    pub zone: String,
+    /// Customers whose zone this was on arrival (entered or not).
+    pub customers: u64,
+    /// Sends held by quiet hours (then sent or suppressed at the end of the window).
+    pub held: u64,
+    /// Messages sent, transactional ones included.
+    pub delivered: u64,
+    /// `delivered` by the hour of the customer's local clock when sent: `local_hour[8]` is
+    /// messages sent from 08:00 to 08:59 local.
+    pub local_hour: [u64; 24],
+}
+
+impl ZoneRow {
+    /// The share of the zone's deliveries at each local hour (0 when it had none).
+    pub fn shares(&self) -> [f64; 24] {
+        let mut out = [0.0; 24];
+        for (o, n) in out.iter_mut().zip(&self.local_hour) {
+            *o = rate(*n, self.delivered);
+        }
+        out
+    }
+}
+
+/// Every zone added up (the totals row of the text and the page): the local hours are each
+/// customer's own, so the sum reads "at what hour of their day customers got messages".
+pub fn zone_total(rows: &[ZoneRow]) -> ZoneRow {
+    let mut t = ZoneRow {
+        zone: "all zones".to_string(),
+        customers: 0,
+        held: 0,
+        delivered: 0,
+        local_hour: [0; 24],
+    };
+    for r in rows {
+        t.customers += r.customers;
+        t.held += r.held;
+        t.delivered += r.delivered;
+        for (a, b) in t.local_hour.iter_mut().zip(&r.local_hour) {
+            *a += *b;
+        }
+    }
+    t
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -479,6 +533,18 @@ impl Report {
             graph: crate::ir::graph::describe(j),
             per: j.per.clone(),
             instances: j.per.as_ref().map(|_| a.entries),
+            zones: a.zones.as_deref().map(|z| {
+                super::zones::sorted(&z.counts)
+                    .into_iter()
+                    .map(|c| ZoneRow {
+                        delivered: c.delivered(),
+                        zone: c.name,
+                        customers: c.customers,
+                        held: c.held,
+                        local_hour: c.local_hour,
+                    })
+                    .collect()
+            }),
         }
     }
 }

@@ -247,6 +247,7 @@ impl<'p> Worker<'p> {
         let t0 = SIM_EPOCH + self.rng.below(ARRIVAL_WINDOW as u64) as i64;
         self.model
             .populate(&mut self.customer.attrs, &mut self.rng, t0);
+        self.tally.arrived(&self.customer.attrs);
         if self.program.ir.trigger.schedule.is_some() {
             // A scheduled journey: the customer is known from arrival, and the trigger fires
             // at each firing time from then on (the first may be the arrival instant itself).

@@ -2,12 +2,14 @@
 //!
 //! [`Tally`] observes one customer at a time and folds them into an [`Aggregate`] of integer
 //! counts and bounded histograms: memory does not grow with the number of customers, and since
-//! integer sums do not depend on order, aggregates merged from any number of threads are equal.
+//! integer sums do not depend on order, aggregates merged from any number of threads are equal
+//! (per-zone counts are merged by zone name and reported sorted by it: [`super::zones`]).
 //! "Reached" counts customers, not visits: a step visited twice by one customer counts once,
 //! which is what a funnel shows. Per-customer deduplication uses stamps (the customer's serial
 //! number) instead of clearing arrays for every customer.
 
 use super::hist::Hist;
+use super::zones::{reads_zones, ZoneTally};
 use crate::interp::engine::{Action, ExitReason, Observer, Suppression};
 use crate::interp::program::{CNode, Program};
 use crate::interp::time::Instant;
@@ -57,6 +59,10 @@ pub struct Aggregate {
     /// A keyed journey's (`per FIELD`) per node: instances that reached it (empty otherwise;
     /// `entries` counts the instances that entered).
     pub node_instances: Vec<u64>,
+    /// Per customer time zone: customers, sends held by quiet hours and deliveries by local
+    /// hour; `None` for a journey that reads no zone (see [`super::zones`]), whose hot path
+    /// then tests this once per send.
+    pub zones: Option<Box<ZoneTally>>,
 }
 
 impl Aggregate {
@@ -82,6 +88,7 @@ impl Aggregate {
             exit_on: vec![0; p.exits.len()],
             split_assigned: splits.iter().map(variants).collect(),
             split_converted: splits.iter().map(variants).collect(),
+            zones: reads_zones(p).then(|| Box::new(ZoneTally::new(p))),
             ..Aggregate::default()
         }
     }
@@ -130,6 +137,11 @@ impl Aggregate {
             self.node_instances.resize(o.node_instances.len(), 0);
         }
         add(&mut self.node_instances, &o.node_instances);
+        match (self.zones.as_deref_mut(), o.zones.as_deref()) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, Some(b)) => self.zones = Some(Box::new(b.clone())),
+            _ => {}
+        }
     }
 }
 
@@ -268,6 +280,15 @@ impl Tally {
         Outcome { tally: self }
     }
 
+    /// The customer's attributes once drawn (before the trigger): their time zone, for a
+    /// journey that counts by zone.
+    #[inline]
+    pub fn arrived(&mut self, attrs: &[crate::interp::value::Val]) {
+        if let Some(z) = self.agg.zones.as_deref_mut() {
+            z.arrive(attrs);
+        }
+    }
+
     pub fn begin_customer(&mut self) {
         self.stamp += 1;
         self.assigned.clear();
@@ -378,6 +399,9 @@ impl Observer for Tally {
                 }
                 self.messages[self.channel_of[*touchpoint]] += 1;
                 self.just_sent.push((time, *touchpoint));
+                if let Some(z) = a.zones.as_deref_mut() {
+                    z.delivered(time);
+                }
             }
             Action::Suppressed {
                 touchpoint, reason, ..
@@ -385,7 +409,12 @@ impl Observer for Tally {
                 Suppression::Cap => a.suppressed_cap[*touchpoint] += 1,
                 Suppression::Consent => a.suppressed_consent[*touchpoint] += 1,
             },
-            Action::Deferred { touchpoint, .. } => a.deferred[*touchpoint] += 1,
+            Action::Deferred { touchpoint, .. } => {
+                a.deferred[*touchpoint] += 1;
+                if let Some(z) = a.zones.as_deref_mut() {
+                    z.held();
+                }
+            }
             Action::Milestone { milestone } => {
                 if Self::first(&mut self.milestone_stamp, *milestone, stamp) {
                     let since = time - self.entered_at.unwrap_or(time);
@@ -423,10 +452,14 @@ impl Observer for Tally {
                 self.inside = false;
                 self.last_left = Some(*reason);
             }
+            Action::Set { attr, value } => {
+                if let Some(z) = a.zones.as_deref_mut() {
+                    z.set(*attr, value);
+                }
+            }
             Action::EventMatched { .. }
             | Action::TimedOut
             | Action::Branch { .. }
-            | Action::Set { .. }
             | Action::Ignored { .. } => {}
         }
     }

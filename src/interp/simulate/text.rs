@@ -175,6 +175,9 @@ pub fn render(r: &Report) -> String {
             c.per_customer.max
         );
     }
+    if let Some(zones) = &r.zones {
+        zone_section(&mut o, zones);
+    }
     if !r.milestones.is_empty() {
         let _ = writeln!(o, "\nMilestones (time from entry)");
         for m in &r.milestones {
@@ -245,6 +248,82 @@ pub fn render(r: &Report) -> String {
     o
 }
 
+/// A zone's name in a column of `width` characters: cut with `…` when longer.
+pub fn fit(name: &str, width: usize) -> String {
+    if name.chars().count() > width {
+        let cut: String = name.chars().take(width.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        name.to_string()
+    }
+}
+
+/// One hour's cell of the local-hour table: the share of the zone's deliveries in percent,
+/// `·` when none at all, `<1` when some but under half a percent.
+pub fn hour_cell(n: u64, share: f64) -> String {
+    match n {
+        0 => "·".to_string(),
+        _ if share < 0.005 => "<1".to_string(),
+        _ => format!("{:.0}", share * 100.0),
+    }
+}
+
+/// Customer time zones: per zone the customers, sends held by quiet hours and messages
+/// delivered, then the local hour of delivery as a table of shares (24 columns of 3
+/// characters beside a 20-character name: 94 columns).
+fn zone_section(o: &mut String, zones: &[super::report::ZoneRow]) {
+    let total = super::report::zone_total(zones);
+    let width = zones
+        .iter()
+        .map(|z| z.zone.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(22);
+    let _ = writeln!(
+        o,
+        "\nCustomer time zones (held: sends held by quiet hours; delivered: messages sent)"
+    );
+    let _ = writeln!(
+        o,
+        "  {:<width$} {:>10} {:>10} {:>10}",
+        "zone", "customers", "held", "delivered"
+    );
+    for z in zones.iter().chain([&total]) {
+        let _ = writeln!(
+            o,
+            "  {:<width$} {:>10} {:>10} {:>10}",
+            z.zone,
+            count(z.customers),
+            count(z.held),
+            count(z.delivered)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nLocal hour of delivery (% of each zone's messages by the hour on the customer's own clock)"
+    );
+    let mut head = format!("  {:<20}", "hour");
+    for h in 0..24 {
+        let _ = write!(head, "{h:>3}");
+    }
+    let _ = writeln!(o, "{head}");
+    for z in zones.iter().chain([&total]) {
+        let mut line = format!("  {:<20}", fit(&z.zone, 20));
+        for (n, share) in z.local_hour.iter().zip(z.shares()) {
+            let _ = write!(line, "{:>3}", hour_cell(*n, share));
+        }
+        let _ = writeln!(o, "{}", line.trim_end());
+    }
+    let _ = writeln!(
+        o,
+        "  (·: no message at that hour; <1: under half a percent; held sends go when the quiet hours end;"
+    );
+    let _ = writeln!(
+        o,
+        "  every channel counts: one without quiet hours, or a transactional message, goes at any hour)"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +335,18 @@ mod tests {
         assert_eq!(pct(0.1234), "12.3%");
         assert_eq!(approx(86_400 + 3_599), "1d1h");
         assert_eq!(approx(3_600 + 89), "1h1m");
+    }
+
+    #[test]
+    fn hour_cells_tell_none_from_little() {
+        assert_eq!(hour_cell(0, 0.0), "·");
+        assert_eq!(hour_cell(1, 0.001), "<1");
+        assert_eq!(hour_cell(5, 0.126), "13");
+        assert_eq!(hour_cell(9, 1.0), "100");
+        assert_eq!(
+            fit("America/Argentina/Buenos_Aires", 20),
+            "America/Argentina/B…"
+        );
+        assert_eq!(fit("Asia/Tokyo", 20), "Asia/Tokyo");
     }
 }

@@ -427,6 +427,9 @@ impl<'c> WorldWorker<'c> {
                 }
             }
         }
+        for (t, c) in self.counts.tallies.iter_mut().zip(&self.world.instances) {
+            t.arrived(&c.attrs);
+        }
         let draws = std::mem::take(&mut self.arrival_fields);
         self.draw_fields(0, 0, &draws, t0);
         self.arrival_fields = draws;
