@@ -19,11 +19,31 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::Timestamp;
 use std::sync::OnceLock;
 
-/// A time zone value: a zone of the bundled IANA database, known by its name. Cheap to clone
-/// (jiff shares the parsed rules); equal when the names are equal. In replay state files and
-/// JSON it is its name, `"Asia/Tokyo"`.
-#[derive(Clone)]
-pub struct Zone(TimeZone);
+/// A time zone value: a zone of the bundled IANA database, known by its name; equal when the
+/// names are equal. In replay state files and JSON it is its name, `"Asia/Tokyo"`.
+///
+/// It is `Copy`: each zone's rules are loaded once per process and kept (see [`intern`]), so a
+/// [`Val`] holding a zone needs no drop or reference count, and the values of journeys that
+/// read no zone are cloned and dropped as cheaply as before zones existed (the simulation's hot
+/// path clones and drops values at every customer and event).
+#[derive(Clone, Copy)]
+pub struct Zone(&'static TimeZone);
+
+/// The zone named `name`, loaded once and kept for the life of the process: a bounded leak, one
+/// per zone of the database ever used (a few hundred at most).
+fn intern(name: &str, tz: TimeZone) -> &'static TimeZone {
+    static ZONES: OnceLock<std::sync::Mutex<Vec<&'static TimeZone>>> = OnceLock::new();
+    let mut zones = ZONES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(z) = zones.iter().find(|z| z.iana_name() == Some(name)) {
+        return z;
+    }
+    let z: &'static TimeZone = Box::leak(Box::new(tz));
+    zones.push(z);
+    z
+}
 
 impl Zone {
     /// The zone with exactly this IANA name (`"Asia/Tokyo"`, `"UTC"`); case and spelling must
@@ -31,7 +51,7 @@ impl Zone {
     /// sentence for a diagnostic, with a did-you-mean when a name is close.
     pub fn get(name: &str) -> Result<Zone, String> {
         match TimeZone::get(name) {
-            Ok(tz) if tz.iana_name() == Some(name) => Ok(Zone(tz)),
+            Ok(tz) if tz.iana_name() == Some(name) => Ok(Zone(intern(name, tz))),
             _ => Err(match suggest(name) {
                 Some(s) => format!("`{name}` is not a time zone; did you mean `{s}`?"),
                 None => format!(
@@ -47,8 +67,8 @@ impl Zone {
     }
 
     /// The zone's rules.
-    pub fn tz(&self) -> &TimeZone {
-        &self.0
+    pub fn tz(&self) -> &'static TimeZone {
+        self.0
     }
 }
 
@@ -125,19 +145,19 @@ pub fn program_customer_zone<'a>(
 /// Whether a send at `t` matches a test's `expect sent T at [DATE] HH:MM local`, read in the
 /// expectation's zone (an unknown zone, which the checker rules out, is UTC).
 pub fn local_expect_holds(l: &crate::ir::scenario::LocalExpect, t: Instant) -> bool {
-    let tz = Zone::get(&l.zone).map(|z| z.0).unwrap_or(TimeZone::UTC);
-    let dt = instant_to_local(t, &tz);
+    let tz = Zone::get(&l.zone).map_or(&UTC, |z| z.0);
+    let dt = instant_to_local(t, tz);
     let on_day = l.date.is_none_or(|(y, m, d)| {
         i32::from(dt.year()) == y && dt.month() as u32 == m && dt.day() as u32 == d
     });
-    on_day && local_minute_of_day(t, &tz) == l.minute && dt.second() == 0
+    on_day && local_minute_of_day(t, tz) == l.minute && dt.second() == 0
 }
 
 /// An instant as the local clock of the named zone shows it, `2026-01-06 08:00 Asia/Tokyo`,
 /// for test reports.
 pub fn show_local(t: Instant, zone: &str) -> String {
-    let tz = Zone::get(zone).map(|z| z.0).unwrap_or(TimeZone::UTC);
-    let dt = instant_to_local(t, &tz);
+    let tz = Zone::get(zone).map_or(&UTC, |z| z.0);
+    let dt = instant_to_local(t, tz);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02} {zone}",
         dt.year(),
