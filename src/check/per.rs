@@ -13,41 +13,29 @@ use std::collections::BTreeSet;
 pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
     let Some(per) = &j.decl.per else { return };
     let file = j.file;
-    // A scheduled trigger enters without an event: there is no field to key instances by.
-    if let Some(schedule) = j.schedule() {
+    // A scheduled trigger or a condition trigger enters without an event: there is no field to
+    // key instances by.
+    let without_event = j
+        .schedule()
+        .map(|s| (s.span, "a scheduled trigger", "a scheduled journey"))
+        .or_else(|| {
+            j.when()
+                .map(|w| (w.span, "`trigger when`", "a `trigger when` journey"))
+        });
+    if let Some((span, trigger, journey)) = without_event {
         sink.push(
             Diagnostic::error(
                 codes::UNKNOWN_KEY_FIELD,
                 file,
                 format!(
-                    "journey `{}` is keyed by `{}`, but a scheduled trigger has no event to read it from",
+                    "journey `{}` is keyed by `{}`, but {trigger} has no event to read it from",
                     j.decl.name.name, per.name
                 ),
             )
             .label(per.span, "one instance per value of this field")
-            .label(schedule.span, "enters without an event")
+            .label(span, "enters without an event")
             .help(format!(
-                "remove `per {}` (a scheduled journey has one instance per customer), or start the journey with `trigger EVENT` on an event that carries `{}`",
-                per.name, per.name
-            )),
-        );
-        return;
-    }
-    // So does a condition trigger.
-    if let Some(when) = j.when() {
-        sink.push(
-            Diagnostic::error(
-                codes::UNKNOWN_KEY_FIELD,
-                file,
-                format!(
-                    "journey `{}` is keyed by `{}`, but `trigger when` has no event to read it from",
-                    j.decl.name.name, per.name
-                ),
-            )
-            .label(per.span, "one instance per value of this field")
-            .label(when.span, "enters without an event")
-            .help(format!(
-                "remove `per {}` (a `trigger when` journey has one instance per customer), or start the journey with `trigger EVENT` on an event that carries `{}`",
+                "remove `per {}` ({journey} has one instance per customer), or start the journey with `trigger EVENT` on an event that carries `{}`",
                 per.name, per.name
             )),
         );
