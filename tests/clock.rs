@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{journeyc, project};
+use support::{journeyc, project, run_lines as lines, sent_at as sends, RunLine};
 
 const DECLS: &str = r#"
 customer {
@@ -18,7 +18,7 @@ touchpoint evening_tip { channel email  template "tip" }
 "#;
 
 /// The `(customer, time, action, touchpoint)` of each line a replay wrote.
-fn replay(journey: &str, log: &str, extra: &[&str]) -> Vec<(String, String, String, String)> {
+fn replay(journey: &str, log: &str, extra: &[&str]) -> Vec<RunLine> {
     let src = format!("{DECLS}\n{journey}");
     let dir = project(&[("j.journey", &src), ("log.jsonl", log)]);
     let mut args = vec!["run", "j.journey", "--events", "log.jsonl"];
@@ -31,29 +31,6 @@ fn replay(journey: &str, log: &str, extra: &[&str]) -> Vec<(String, String, Stri
         String::from_utf8_lossy(&out.stderr)
     );
     lines(&String::from_utf8_lossy(&out.stdout))
-}
-
-fn lines(stdout: &str) -> Vec<(String, String, String, String)> {
-    stdout
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-            (s("customer"), s("time"), s("action"), s("touchpoint"))
-        })
-        .collect()
-}
-
-/// The times at which `customer` was sent `touchpoint`.
-fn sends(
-    out: &[(String, String, String, String)],
-    customer: &str,
-    touchpoint: &str,
-) -> Vec<String> {
-    out.iter()
-        .filter(|(c, _, a, t)| c == customer && a == "sent" && t == touchpoint)
-        .map(|(_, time, _, _)| time.clone())
-        .collect()
 }
 
 fn track(user: &str, event: &str, at: &str) -> String {
@@ -423,11 +400,7 @@ touchpoint night_note { channel email  template "night" }
 "#;
 
 /// A replay of `journey` with the zoned declarations.
-fn replay_zoned(
-    journey: &str,
-    log: &[String],
-    until: &str,
-) -> Vec<(String, String, String, String)> {
+fn replay_zoned(journey: &str, log: &[String], until: &str) -> Vec<RunLine> {
     let src = format!("{ZONED}\n{journey}");
     let log = log.join("\n");
     let dir = project(&[("j.journey", &src), ("log.jsonl", &log)]);

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{journeyc, project};
+use support::{journeyc, project, run_lines as lines, sent_at as sends, RunLine};
 
 const DECLS: &str = r#"
 enum plan { free, trial, pro }
@@ -32,19 +32,7 @@ journey team_trial {
 }
 "#;
 
-/// The `(customer, time, action, touchpoint)` of each line a run wrote.
-fn lines(stdout: &str) -> Vec<(String, String, String, String)> {
-    stdout
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-            (s("customer"), s("time"), s("action"), s("touchpoint"))
-        })
-        .collect()
-}
-
-fn replay(journeys: &str, log: &str, extra: &[&str]) -> Vec<(String, String, String, String)> {
+fn replay(journeys: &str, log: &str, extra: &[&str]) -> Vec<RunLine> {
     let src = format!("{DECLS}\n{journeys}");
     let dir = project(&[("j.journey", &src), ("log.jsonl", log)]);
     let mut args = vec!["run", "j.journey", "--events", "log.jsonl"];
@@ -57,13 +45,6 @@ fn replay(journeys: &str, log: &str, extra: &[&str]) -> Vec<(String, String, Str
         String::from_utf8_lossy(&out.stderr)
     );
     lines(&String::from_utf8_lossy(&out.stdout))
-}
-
-fn sends(out: &[(String, String, String, String)], customer: &str, tp: &str) -> Vec<String> {
-    out.iter()
-        .filter(|(c, _, a, t)| c == customer && a == "sent" && t == tp)
-        .map(|(_, time, _, _)| time.clone())
-        .collect()
 }
 
 fn identify(user: &str, traits: &str, at: &str) -> String {

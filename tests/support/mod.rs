@@ -82,3 +82,27 @@ pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// A line a `journeyc run` wrote, as `(customer, time, action, touchpoint)` (empty strings for
+/// what the line does not have).
+pub type RunLine = (String, String, String, String);
+
+/// The lines of a `journeyc run`'s standard output.
+pub fn run_lines(stdout: &str) -> Vec<RunLine> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+            (s("customer"), s("time"), s("action"), s("touchpoint"))
+        })
+        .collect()
+}
+
+/// The times at which `customer` was sent `touchpoint`.
+pub fn sent_at(out: &[RunLine], customer: &str, touchpoint: &str) -> Vec<String> {
+    out.iter()
+        .filter(|(c, _, a, t)| c == customer && a == "sent" && t == touchpoint)
+        .map(|(_, time, _, _)| time.clone())
+        .collect()
+}
