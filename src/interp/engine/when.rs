@@ -33,3 +33,64 @@ impl Engine<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::interp::engine::{Customer, Engine, Observer};
+    use crate::interp::program::Program;
+    use crate::interp::time::Instant;
+    use crate::interp::value::Val;
+
+    struct Quiet;
+    impl Observer for Quiet {
+        fn action(&mut self, _: Instant, _: Option<usize>, _: &crate::interp::engine::Action) {}
+    }
+
+    fn program() -> Program {
+        let text = "customer { vip: bool = false }\nchannel email\ntouchpoint hi { channel email  template \"hi\" }\njourney j {\n  trigger when vip\n  entry always\n  stage s { send hi }\n}\n";
+        let project = crate::project::load_text(std::path::Path::new("when.journey"), text);
+        let checked = crate::check::check_project(&project);
+        assert!(
+            !checked.diagnostics.has_errors(),
+            "{:?}",
+            checked.diagnostics
+        );
+        let model = &checked.models[0];
+        let j = model.journeys.values().next().expect("a journey");
+        let ir = crate::ir::lower::lower_journey(model, j, &project.sources);
+        Program::compile(&ir).expect("compiles")
+    }
+
+    /// `is_fresh` decides whether a simulation's reset customer (and a replay's forgotten one)
+    /// is as new: each piece of state it reads must count.
+    #[test]
+    fn a_customer_is_fresh_only_without_state_that_changes_what_comes_next() {
+        let p = program();
+        let c = Customer::new(&p, "a");
+        assert!(c.is_fresh(&p));
+        let mut scheduled = Customer::new(&p, "a");
+        scheduled.next_fire = Some(0);
+        assert!(!scheduled.is_fresh(&p));
+        let mut matched = Customer::new(&p, "a");
+        matched.when_last = Some(true);
+        assert!(!matched.is_fresh(&p));
+        // A condition last found false is as good as never decided: the next true is a rise.
+        matched.when_last = Some(false);
+        assert!(matched.is_fresh(&p));
+    }
+
+    #[test]
+    fn only_a_rise_enters() {
+        let p = program();
+        let e = Engine::new(&p);
+        let mut c = Customer::new(&p, "a");
+        e.decide_when(&mut c, 0, &mut Quiet);
+        assert_eq!((c.entries, c.when_last), (0, Some(false)));
+        c.attrs[0] = Val::Bool(true);
+        e.decide_when(&mut c, 10, &mut Quiet);
+        assert_eq!((c.entries, c.when_last), (1, Some(true)));
+        // Still true: no second entry, though `entry always` would allow one.
+        e.decide_when(&mut c, 20, &mut Quiet);
+        assert_eq!(c.entries, 1);
+    }
+}
