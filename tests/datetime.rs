@@ -271,7 +271,7 @@ fn bpmn_waits_until_a_feel_date_and_time() {
 }
 
 #[test]
-fn step_functions_wait_on_a_timestamp_path_and_refuse_arithmetic() {
+fn step_functions_wait_on_a_timestamp_path_or_on_the_clock_service() {
     let plain = EXPORTED.replace("      wait until next_appointment + 1h\n", "");
     let (code, out, err) = build(&plain, "asl");
     assert_eq!(code, 0, "{err}");
@@ -287,9 +287,23 @@ fn step_functions_wait_on_a_timestamp_path_and_refuse_arithmetic() {
         text.contains(r#""TimestampGreaterThanPath": "$$.State.EnteredTime""#),
         "{text}"
     );
-    let (code, _, err) = build(EXPORTED, "asl");
+    // A time moved by a duration: the clock service computes it, then a `Wait` on its answer.
+    let (code, text, err) = build(EXPORTED, "asl");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains(r#""at.$": "$.customer.next_appointment""#),
+        "{text}"
+    );
+    assert!(text.contains(r#""offset_secs": 3600"#), "{text}");
+    assert!(
+        text.contains(r#""TimestampPath": "$.clock.until""#),
+        "{text}"
+    );
+    // A time with no value of the data in it has no Step Functions form: refused, not dropped.
+    let moved = EXPORTED.replace("next_appointment + 1h", "now + 1h");
+    let (code, _, err) = build(&moved, "asl");
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("`wait until next_appointment + 1h`"), "{err}");
+    assert!(err.contains("`wait until now + 1h`"), "{err}");
 }
 
 /// Completion labels and the hover text at `cursor_after` in `text`.

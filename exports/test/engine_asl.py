@@ -45,9 +45,6 @@ class Clock:
         self.lock = threading.Lock()
         self.delays = []  # (execution ARN, seconds, threading.Event) of Wait states parked
         self.timed_out = set()  # task tokens whose deadline passed
-        # Per execution: the seconds until the time the clock service answered last, which a
-        # `Wait` on `TimestampPath` waits (moto would count them from the real clock).
-        self.clock_waits = {}
 
 
 CLOCK = Clock()
@@ -80,13 +77,24 @@ def _eval_wait_for_task_token(self, env, timeout_seconds, callback_endpoint, hea
 _timestamp_wait_seconds = timestamp_mod.Timestamp._get_wait_seconds
 
 
+class Until(int):
+    """The seconds a `Wait` on a timestamp waits, carrying the timestamp itself (seconds since
+    1970), so that the router measures it on the simulated clock, not moto's real one."""
+
+    def __new__(cls, instant):
+        obj = super().__new__(cls, 0)
+        obj.instant = instant
+        return obj
+
+
 def _get_wait_seconds(self, env):
-    # moto reads the timestamp at the document's path and checks its form; the seconds come from
-    # the simulated clock, through the answer of the clock service.
-    _timestamp_wait_seconds(self, env)
-    execution = env.states.context_object.context_object_data["Execution"]["Id"]
-    with CLOCK.lock:
-        return CLOCK.clock_waits.pop(execution, 0)
+    # moto reads the timestamp at the document's path and checks its form (`...Z`), then
+    # measures it against the real clock; the harness keeps the timestamp instead.
+    self.string.eval(env=env)
+    text = env.stack.pop()
+    if self._from_timestamp_string(timestamp=text) is None:
+        return _timestamp_wait_seconds(self, env)  # moto's own failure
+    return Until(journey_router.parse_rfc3339(text))
 
 
 wait_mod.WaitFunction._wait_interval = _wait_interval
@@ -176,6 +184,9 @@ class AslEngine:
                             body.get("customer"))
                 if body["type"] == "history":
                     return ("history", body["node"], body["reads"], body["task_token"])
+                if body["type"] == "clock" and "at" in body:
+                    return ("clock_at", body["node"], body["at"], body["offset_secs"],
+                            body["task_token"])
                 if body["type"] == "clock":
                     return ("clock", body["node"], body["task_token"])
                 # The deadline is the state's own TimeoutSeconds, so the document is what is tested.
@@ -185,6 +196,8 @@ class AslEngine:
                 mine = [d for d in CLOCK.delays if d[0] == self.execution]
                 if mine:
                     CLOCK.delays.remove(mine[0])
+                    if isinstance(mine[0][1], Until):
+                        return ("until", mine[0][1].instant, mine[0][2])
                     return ("delay", mine[0][1], mine[0][2])
             status, output = self._status()
             if status != "RUNNING":
@@ -209,8 +222,6 @@ class AslEngine:
         self.sfn.send_task_success(taskToken=token, output=json.dumps(answer))
 
     def clock_done(self, token, until_abs, wait_secs):
-        with CLOCK.lock:
-            CLOCK.clock_waits[self.execution] = wait_secs
         until = journey_router.rfc3339(until_abs)
         self.sfn.send_task_success(taskToken=token, output=json.dumps({"until": until}))
 

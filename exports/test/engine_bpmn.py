@@ -59,6 +59,9 @@ def feel_to_python(expr):
 
 
 def _code(s):
+    # Times (`wait until`): FEEL's `date and time`, `duration`, `now()` and `string`.
+    s = s.replace("date and time(", "_dt(").replace("duration(", "_dur(")
+    s = s.replace("now()", "_now()").replace("string(", "_str(")
     s = re.sub(r"(?<![!<>=])=(?!=)", "==", s)
     s = re.sub(r"\bnull\b", "None", s)
     s = re.sub(r"\btrue\b", "True", s)
@@ -83,10 +86,38 @@ def _contains(items, x):
     return x in items
 
 
+def _dt(text):
+    """FEEL `date and time(text)`; null stays null."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+
+
+def _dur(text):
+    """FEEL `duration(\"P1DT2H\")` (days, hours, minutes, seconds)."""
+    m = re.fullmatch(r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", text)
+    if m is None:
+        raise ValueError(f"not a duration: {text!r}")
+    sign = -1 if m.group(1) else 1
+    d, h, mi, se = (int(g or 0) for g in m.groups()[1:])
+    return sign * timedelta(days=d, hours=h, minutes=mi, seconds=se)
+
+
+def _now():
+    return SimClock.now
+
+
+def _str(x):
+    return str(x)
+
+
+FEEL_FUNCTIONS = {"_contains": _contains, "_dt": _dt, "_dur": _dur, "_now": _now, "_str": _str}
+
+
 class FeelEngine(PythonScriptEngine):
     def _scope(self, task):
         scope = Scope({k: Record(v) if isinstance(v, dict) else v for k, v in task.data.items()})
-        scope["_contains"] = _contains
+        scope.update(FEEL_FUNCTIONS)
         return scope
 
     def evaluate(self, task, expression, external_context=None):
@@ -95,12 +126,14 @@ class FeelEngine(PythonScriptEngine):
             return text
         if not text.startswith("="):
             raise ValueError(f"not a FEEL expression: {text!r}")
-        return eval(feel_to_python(text[1:]), {"__builtins__": {}, "_contains": _contains}, self._scope(task))
+        value = eval(feel_to_python(text[1:]), {"__builtins__": {}, **FEEL_FUNCTIONS}, self._scope(task))
+        # A timer's `timeDate` is read as ISO 8601 text.
+        return value.isoformat() if isinstance(value, datetime) else value
 
     def execute(self, task, script, external_context=None):
         target, _, value = script.partition(" = ")
         task.data[target.strip()] = eval(
-            feel_to_python(value), {"__builtins__": {}, "_contains": _contains}, self._scope(task)
+            feel_to_python(value), {"__builtins__": {}, **FEEL_FUNCTIONS}, self._scope(task)
         )
         return True
 
@@ -228,6 +261,12 @@ class BpmnEngine:
                     return ("delay", node["secs"], node["id"])
                 if bid.endswith(".timer") and bid[: -len(".timer")] in self.clock_nodes:
                     return ("delay", self.clock_wait, bid)
+                # `wait until TIME`: the timer's own `timeDate`, measured on the simulated clock.
+                until = next((n for n in self.spec["nodes"] if n["type"] == "wait_until"
+                              and bid in (n["id"], f"{n['id']}.wait")), None)
+                if until is not None:
+                    value = FeelEngine().evaluate(t, t.task_spec.event_definition.expression)
+                    return ("until", journey_router.parse_rfc3339(value), bid)
                 if node is not None and node["type"] == "wait_any":
                     # The event-based gateway of a wait for several events.
                     return ("wait", node["id"], node["timeout_secs"], node["id"])

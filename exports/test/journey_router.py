@@ -10,7 +10,10 @@ this module drives either one through an adapter, on a simulated clock:
 A park is ("send", node, touchpoint, handle, customer), ("wait", node, timeout or None, handle),
 ("delay", deadline, handle), ("history", node, reads, handle) (answered at once with
 engine.history_done), ("clock", node, handle) (answered at once with engine.clock_done: the
-time a `wait until` ends, after which the engine parks on a delay) or ("ended", reason). Times
+time a `wait until` ends, after which the engine parks on a delay), ("clock_at", node, at,
+offset, handle) (the clock service adds `offset` seconds to the RFC 3339 time `at`: `wait until
+x - 24h` in Step Functions), ("until", instant, handle) (a wait for an absolute instant, seconds
+since 1970: a timer on a datetime; one already past ends at once) or ("ended", reason). Times
 are seconds after the scenario's start. A send's `customer` is the attributes the sender sees
 (ASL: the message's `customer`, sent for local quiet hours; BPMN: the job's variables), from
 which it reads the customer's zone.
@@ -179,6 +182,11 @@ def next_clock(t_abs, day, minute, zone=None):
     raise ValueError("no such time within two weeks")
 
 
+def parse_rfc3339(text):
+    """Seconds since 1970 of an RFC 3339 time (`Z` or an offset)."""
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
 def rfc3339(t_abs):
     from datetime import timezone
     return datetime.fromtimestamp(t_abs, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -331,6 +339,15 @@ def simulate(engine, spec, scenario, epoch, horizon):
                 _, secs, handle = park
                 state["park"] = ("delay", t + secs, None, handle)
                 return
+            if kind == "until":
+                _, instant, handle = park
+                state["park"] = ("delay", max(t, instant - epoch), None, handle)
+                return
+            if kind == "clock_at":
+                _, node, at, offset, handle = park
+                until = parse_rfc3339(at) + offset
+                engine.clock_done(handle, until, until - epoch - t)
+                continue
             if kind == "history":
                 _, node, reads, handle = park
                 engine.history_done(handle, history.answer(reads, t))

@@ -29,6 +29,7 @@ tagged with the journey, are what tests/export_differential.rs compares with `jo
 
 import json
 
+import journey_router
 from journey_router import History, customer_zone, fmt, holds, quiet_until, spec_node, wait_takes
 
 
@@ -159,6 +160,15 @@ def simulate_world(services, journeys, scenario, epoch, horizon):
             if kind == "history":
                 _, _node, reads, handle = park
                 inst.engine.history_done(handle, history.answer(reads, t))
+                continue
+            if kind == "until":
+                _, instant, handle = park
+                inst.park = ("delay", max(t, instant - epoch), None, handle)
+                return
+            if kind == "clock_at":
+                _, _node, at, offset, handle = park
+                until = journey_router.parse_rfc3339(at) + offset
+                inst.engine.clock_done(handle, until, until - epoch - t)
                 continue
             raise RuntimeError(f"unknown park {park}")
 

@@ -354,22 +354,21 @@ impl Writer<'_> {
                 );
             }
             NodeKind::WaitUntil { at, next } => {
-                // A time carried in the data waits on its path; arithmetic on it (`x - 24h`)
-                // has no ASL form, so it is refused rather than dropped.
-                let path = match at {
-                    Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
-                        asl_rule::path(at)
-                    }
-                    _ => None,
-                };
-                let Some(path) = path else {
+                // A time carried in the data waits on its path; one plus or minus durations
+                // (`x - 24h`) is computed by the clock service (the States Language has no date
+                // arithmetic); anything else is refused rather than dropped.
+                let Some((path, offset)) = clock::offset_path(at) else {
                     return Err(self.unsupported(
                         id,
-                        format!("`wait until {at}` (a `Wait` reads a timestamp from the input, `TimestampPath`: compute the time before the journey, pass it as an attribute and `wait until ATTRIBUTE`)"),
+                        format!("`wait until {at}` (a `Wait` reads a timestamp from the input, `TimestampPath`: only a datetime attribute or event field, plus or minus durations, has a Step Functions form; compute other times before the journey and pass them as an attribute)"),
                     ));
                 };
                 // A time not set (or not a timestamp) continues at once, as the interpreter does.
-                let wait = format!("{id}.wait");
+                let wait = if offset == 0 {
+                    format!("{id}.wait")
+                } else {
+                    format!("{id}.compute")
+                };
                 out.insert(
                     id.into(),
                     json!({
@@ -384,10 +383,14 @@ impl Writer<'_> {
                         "Default": next_name(next),
                     }),
                 );
-                out.insert(
-                    wait,
-                    json!({ "Type": "Wait", "TimestampPath": path, "Next": next_name(next) }),
-                );
+                if offset == 0 {
+                    out.insert(
+                        wait,
+                        json!({ "Type": "Wait", "TimestampPath": path, "Next": next_name(next) }),
+                    );
+                } else {
+                    self.wait_offset(n, &path, offset, next, out);
+                }
             }
             NodeKind::WaitEvent {
                 event,

@@ -466,6 +466,26 @@ fn node(j: &Journey, n: &Node, out: &mut Out) -> Result<(), String> {
                     "`wait until {at}` (only attributes, event fields, datetimes and `now`, plus or minus durations, have a FEEL form)"
                 ));
             };
+            // A time that is not set is not waited for (as in the interpreter): an exclusive
+            // gateway arms the timer only when every value the time reads is set.
+            let wait = match super::feel_time::set_guard(at) {
+                Some(guard) => {
+                    let wait = format!("{id}.wait");
+                    out.flow(id, &wait, Some(guard));
+                    let default = out.flow(id, &target(next), None);
+                    out.w.empty(
+                        "bpmn:exclusiveGateway",
+                        &[
+                            ("id", id),
+                            ("name", &format!("is the time of wait until {at} set?")),
+                            ("default", &default),
+                        ],
+                    );
+                    wait
+                }
+                None => id.to_string(),
+            };
+            let id = wait.as_str();
             out.w.open(
                 "bpmn:intermediateCatchEvent",
                 &[("id", id), ("name", &format!("wait until {at}"))],

@@ -71,6 +71,20 @@ pub fn compare(op: BinOp, lhs: &Expr, rhs: &Expr, o: &str) -> Option<String> {
     Some(format!("({guards}{a} {o} {b})"))
 }
 
+/// `x != null and ...` for every value `e` reads, so that a timer on an unset time is not
+/// armed (the interpreter does not wait then); `None` when `e` reads no value.
+pub fn set_guard(e: &Expr) -> Option<String> {
+    let mut reads = Vec::new();
+    variables(e, &mut reads);
+    (!reads.is_empty()).then(|| {
+        reads
+            .iter()
+            .map(|v| format!("{v} != null"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    })
+}
+
 fn variables(e: &Expr, out: &mut Vec<String>) {
     match e {
         Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {

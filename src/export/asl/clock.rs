@@ -7,7 +7,7 @@
 
 use super::{next_name, Writer};
 use crate::ir::clock::{hhmm, Weekday};
-use crate::ir::Node;
+use crate::ir::{BinOp, Expr, Node, Value};
 use serde_json::{json, Map, Value as J};
 
 impl Writer<'_> {
@@ -44,6 +44,88 @@ impl Writer<'_> {
                 },
                 "ResultPath": "$.clock",
                 "Next": wait,
+            }),
+        );
+        out.insert(
+            wait,
+            json!({ "Type": "Wait", "TimestampPath": "$.clock.until", "Next": next_name(next) }),
+        );
+    }
+}
+
+/// The input path of the time `e` names and the seconds to add to it: `starts_at - 24h` is
+/// (`$.customer.starts_at`, -86400). `None` for a time that is not a value of the data plus or
+/// minus constant durations (`now + 1d`, a constant datetime, arithmetic on two values).
+pub(super) fn offset_path(e: &Expr) -> Option<(String, i64)> {
+    let secs = |d: &Expr| match d {
+        Expr::Const {
+            value: Value::Duration(s),
+        } => i64::try_from(*s).ok(),
+        _ => None,
+    };
+    match e {
+        Expr::Attr { .. } | Expr::EventField { .. } | Expr::TriggerField { .. } => {
+            Some((super::asl_rule::path(e)?, 0))
+        }
+        Expr::Binary {
+            operator: BinOp::Add,
+            lhs,
+            rhs,
+        } => match (offset_path(lhs), secs(rhs)) {
+            (Some((p, o)), Some(d)) => Some((p, o.checked_add(d)?)),
+            _ => {
+                let (p, o) = offset_path(rhs)?;
+                Some((p, o.checked_add(secs(lhs)?)?))
+            }
+        },
+        Expr::Binary {
+            operator: BinOp::Sub,
+            lhs,
+            rhs,
+        } => {
+            let (p, o) = offset_path(lhs)?;
+            Some((p, o.checked_sub(secs(rhs)?)?))
+        }
+        _ => None,
+    }
+}
+
+impl Writer<'_> {
+    /// `wait until PATH ± D`: the clock service adds the offset to the time at `path` (which
+    /// the Choice before has found set) and answers `{"until": TIMESTAMP}`; a `Wait` then waits
+    /// for it (docs/exports.md, "Waiting until a datetime").
+    pub(super) fn wait_offset(
+        &self,
+        n: &Node,
+        path: &str,
+        offset: i64,
+        next: &Option<String>,
+        out: &mut Map<String, J>,
+    ) {
+        let id = n.id.as_str();
+        let compute = format!("{id}.compute");
+        let wait = format!("{id}.wait");
+        let mut body = Map::new();
+        body.insert("type".into(), J::from("clock"));
+        body.insert("journey".into(), J::from(self.j.name.as_str()));
+        body.insert("node".into(), J::from(id));
+        body.insert("at.$".into(), J::from(path));
+        body.insert("offset_secs".into(), J::from(offset));
+        body.insert("customer_id.$".into(), J::from("$.customer_id"));
+        body.insert("execution.$".into(), J::from("$$.Execution.Id"));
+        body.insert("task_token.$".into(), J::from("$$.Task.Token"));
+        out.insert(
+            compute,
+            json!({
+                "Type": "Task",
+                "Comment": format!("the clock service answers {{\"until\": TIMESTAMP}}: the time at {path} plus {offset} seconds"),
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {
+                    "QueueUrl": format!("{}clock", self.o.queue_url_prefix),
+                    "MessageBody": body,
+                },
+                "ResultPath": "$.clock",
+                "Next": wait.as_str(),
             }),
         );
         out.insert(
