@@ -381,6 +381,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
     def fire(t):
         kind, _, node, handle = state["park"]
         state["park"] = None
+        engine.now(t)  # before the engine resumes: a Choice on `now` reads the simulated clock
         if kind == "delay":
             note(t, "delay over")
             engine.release(handle)
@@ -423,6 +424,7 @@ def simulate(engine, spec, scenario, epoch, horizon):
             fire(deadline())
         if state["ended"] is not None:
             break
+        engine.now(t)
         if "identify" in step:
             # The router's profile changes; a running execution keeps the attributes it
             # started with (docs/exports.md).

@@ -84,6 +84,7 @@ fn names(e: &Expr, out: &mut Vec<String>) {
     match &e.kind {
         ExprKind::Name(n) => out.push(n.clone()),
         ExprKind::EventField(f) => out.push(format!("event.{}", f.name)),
+        ExprKind::TriggerField(f) => out.push(format!("trigger.{}", f.name)),
         ExprKind::Binary { lhs, rhs, .. } => {
             names(lhs, out);
             names(rhs, out);
@@ -96,7 +97,7 @@ fn names(e: &Expr, out: &mut Vec<String>) {
 /// What a wait's time reads.
 #[derive(Default)]
 struct Reads {
-    /// Attributes without a default and event fields, in the order written.
+    /// Attributes without a default, and event and trigger fields, in the order written.
     unset: Vec<(String, crate::source::Span)>,
     /// Any attribute or event field at all.
     customer: bool,
@@ -119,6 +120,11 @@ impl Reads {
             ExprKind::EventField(f) => {
                 self.customer = true;
                 self.unset.push((format!("event.{}", f.name), e.span));
+            }
+            // The trigger's fields are the customer's too (an appointment each booking carries).
+            ExprKind::TriggerField(f) => {
+                self.customer = true;
+                self.unset.push((format!("trigger.{}", f.name), e.span));
             }
             ExprKind::Unary { expr, .. } => self.walk(cx, expr),
             ExprKind::Binary { lhs, rhs, .. } => {
