@@ -118,6 +118,37 @@ fn a_time_already_past_continues_at_once() {
 }
 
 #[test]
+fn a_time_exactly_now_does_not_wait() {
+    // Booked exactly 24 hours ahead: the day-before time is the booking's own instant, which
+    // is not after now, so the wait does not park (docs/semantics.md: "at or before now").
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(JOURNEY, dir.path().join("j.journey")).expect("copy");
+    std::fs::write(
+        dir.path().join("log.jsonl"),
+        r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"next_appointment":"2026-01-06T09:00:00Z"}}
+{"type":"track","userId":"u1","event":"appointment_booked","timestamp":"2026-01-05T09:00:00Z","properties":{"appointment_id":"a1","starts_at":"2026-01-06T09:00:00Z"}}
+"#,
+    )
+    .expect("write");
+    let (code, out, err) = journeyc(
+        dir.path(),
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--explain",
+            "u1",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("did not wait: its time, 2026-01-05T09:00:00Z, was already past"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_time_no_longer_set_continues_at_once() {
     let unset = r#"{"type":"identify","userId":"u1","timestamp":"2026-01-06T09:00:00Z","traits":{"next_appointment":null}}
 "#;

@@ -510,3 +510,41 @@ fn three_overlapping_orders_get_exactly_their_messages() {
         "{t:#?}"
     );
 }
+
+#[test]
+fn an_identify_reaches_every_instance_of_a_keyed_journey() {
+    // An identify during an instance's wait changes the attribute the instance reads next
+    // (docs/semantics.md, "One world": an identify updates the attribute in every journey).
+    let src = format!(
+        "customer {{ vip: bool = false }}\n{DECLS}\n{}",
+        r#"
+journey orders per order_id {
+  trigger placed
+  entry always
+  stage s {
+    wait 1d
+    if vip { send confirm } else { send late }
+  }
+}
+"#
+    );
+    let ps = programs(&src);
+    let cast = Cast::new(&ps);
+    let mut w = World::new(&cast, "c1");
+    let mut run = Run {
+        ps: &ps,
+        log: Log::default(),
+    };
+    let key = vec![(Arc::from("order_id"), Val::Str(Arc::from("A-1")))];
+    w.event(&cast, TEST_EPOCH, "placed", &key, &mut run);
+    w.identify(
+        &cast,
+        TEST_EPOCH + secs("1h"),
+        &[("vip".to_string(), Val::Bool(true))],
+        &mut run,
+    );
+    w.advance(&cast, TEST_EPOCH + secs("30d"), &mut run);
+    let sent: Vec<&str> = run.log.lines.iter().map(|l| l.3.as_str()).collect();
+    assert!(sent.contains(&"sent confirm (email)"), "{sent:?}");
+    assert!(!sent.contains(&"sent late (email)"), "{sent:?}");
+}

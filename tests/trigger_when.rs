@@ -309,3 +309,63 @@ journey pro_welcome {
         ["2026-03-03T08:00:00Z"]
     );
 }
+
+#[test]
+fn a_customer_first_met_by_an_event_or_an_open_is_decided_then() {
+    // `trigger when plan == free` holds on the default profile: a customer the log first shows
+    // through an event the journey reads, or an open, enters at that call.
+    let journey = r#"
+journey free_tips {
+  trigger when plan == free
+  exit on upgraded
+  stage tips { send trial_tips }
+}
+"#;
+    let log = [
+        track("bob", "upgraded", "2026-03-02T08:00:00Z"),
+        r#"{"type":"track","userId":"cat","event":"opened","timestamp":"2026-03-02T09:00:00Z","properties":{"touchpoint":"trial_tips"}}"#.to_string(),
+    ];
+    let out = replay(journey, &log.join("\n"), &[]);
+    assert_eq!(sends(&out, "bob", "trial_tips"), ["2026-03-02T08:00:00Z"]);
+    assert_eq!(sends(&out, "cat", "trial_tips"), ["2026-03-02T09:00:00Z"]);
+}
+
+#[test]
+fn entry_every_spaces_the_entries_of_a_condition_that_rises_often() {
+    let journey = TRIAL.replace("entry always", "entry every 7d");
+    let log = [
+        identify(
+            "ann",
+            r#"{"plan":"trial","seats":5}"#,
+            "2026-03-02T08:00:00Z",
+        ),
+        track("ann", "upgraded", "2026-03-02T09:00:00Z"),
+        identify("ann", r#"{"plan":"pro"}"#, "2026-03-03T08:00:00Z"),
+        identify("ann", r#"{"plan":"trial"}"#, "2026-03-05T08:00:00Z"),
+        track("ann", "upgraded", "2026-03-05T09:00:00Z"),
+        identify("ann", r#"{"plan":"pro"}"#, "2026-03-08T08:00:00Z"),
+        identify("ann", r#"{"plan":"trial"}"#, "2026-03-10T08:00:00Z"),
+    ];
+    let out = replay(&journey, &log.join("\n"), &[]);
+    assert_eq!(
+        sends(&out, "ann", "trial_welcome"),
+        ["2026-03-02T08:00:00Z", "2026-03-10T08:00:00Z"]
+    );
+    // `--explain` says why the rise of 5 March did not enter.
+    let src = format!("{DECLS}\n{journey}");
+    let dir = project(&[("j.journey", &src), ("log.jsonl", &log.join("\n"))]);
+    let args = [
+        "run",
+        "j.journey",
+        "--events",
+        "log.jsonl",
+        "--explain",
+        "ann",
+    ];
+    let out = journeyc(&args, dir.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("did not enter: `entry every` allows the next entry at 2026-03-09T08:00:00Z"),
+        "{text}"
+    );
+}

@@ -28,7 +28,8 @@ impl Engine<'_> {
     /// a later identify that brings it back is a rise. (No entry: the customer is inside.)
     pub(super) fn note_when(&self, c: &mut Customer, t: Instant) {
         let p = self.program;
-        if p.ir.trigger.when && c.when_last.is_some() {
+        // A customer in the journey has had the condition decided (it entered them).
+        if p.ir.trigger.when {
             c.when_last = Some(self.holds(c, &p.trigger.1, None, t));
         }
     }
@@ -47,7 +48,12 @@ mod tests {
     }
 
     fn program() -> Program {
-        let text = "customer { vip: bool = false }\nchannel email\ntouchpoint hi { channel email  template \"hi\" }\njourney j {\n  trigger when vip\n  entry always\n  stage s { send hi }\n}\n";
+        compile("journey j {\n  trigger when vip\n  entry always\n  stage s { send hi }\n}\n")
+    }
+
+    fn compile(journey: &str) -> Program {
+        let text = format!("customer {{ vip: bool = false }}\nevent go\nchannel email\ntouchpoint hi {{ channel email  template \"hi\" }}\n{journey}");
+        let text = text.as_str();
         let project = crate::project::load_text(std::path::Path::new("when.journey"), text);
         let checked = crate::check::check_project(&project);
         assert!(
@@ -92,5 +98,22 @@ mod tests {
         // Still true: no second entry, though `entry always` would allow one.
         e.decide_when(&mut c, 20, &mut Quiet);
         assert_eq!(c.entries, 1);
+    }
+
+    /// A `set` in a journey started by an event leaves the condition state alone: only a
+    /// `trigger when` journey keeps one (a stray value would keep a replay from forgetting).
+    #[test]
+    fn a_set_in_an_event_journey_keeps_no_condition_state() {
+        let p = compile(
+            "journey j {\n  trigger go\n  stage s {\n    set vip = true\n    send hi\n  }\n}\n",
+        );
+        let e = Engine::new(&p);
+        let mut c = Customer::new(&p, "a");
+        let go = crate::interp::program::EventPayload {
+            event: p.event("go"),
+            fields: Vec::new(),
+        };
+        e.event(&mut c, 0, &go, &mut Quiet);
+        assert_eq!((c.entries, c.when_last), (1, None));
     }
 }
