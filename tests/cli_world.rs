@@ -247,3 +247,31 @@ test "a send by the other journey meets expect sent" {
     }
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_failed_test_of_a_keyed_journey_names_each_line_s_instance() {
+    let src = r#"
+event placed { order_id: string }
+channel email
+touchpoint confirm { channel email  template "confirm" }
+journey orders per order_id {
+  trigger placed
+  entry always
+  stage s { send confirm }
+}
+test "two orders, one confirmation expected too many" {
+  journey orders
+  at 0 placed { order_id = "A-1" }
+  at 1h placed { order_id = "A-2" }
+  expect not sent confirm
+}
+"#;
+    let dir = project(&[("j.journey", src)]);
+    let out = journeyc(&["test", "j.journey"], dir.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("[order_id A-1]") && text.contains("[order_id A-2]"),
+        "{text}"
+    );
+}
