@@ -202,6 +202,29 @@ journey monday_digest {
 "#;
 
 #[test]
+fn a_timer_goes_before_a_firing_of_the_same_instant() {
+    // The week's wait ends exactly at the next Monday 09:00: the customer completes first, and
+    // that firing enters them again (docs/semantics.md, "Scheduled triggers").
+    let weekly = r#"
+journey monday_digest {
+  trigger every monday 09:00
+  entry always
+  stage digest {
+    send weekly_digest
+    wait 7d
+    send evening_tip
+  }
+}
+"#;
+    let log = identify("ann", true, "2026-01-05T08:00:00Z");
+    let out = replay(weekly, &log, &["--until", "2026-01-13T00:00:00Z"]);
+    assert_eq!(
+        sends(&out, "ann", "weekly_digest"),
+        ["2026-01-05T09:00:00Z", "2026-01-12T09:00:00Z"]
+    );
+}
+
+#[test]
 fn a_schedule_enters_every_known_customer_at_each_firing() {
     let log = [
         identify("ann", true, "2026-01-01T10:00:00Z"),
