@@ -17,20 +17,9 @@ touchpoint weekly_digest { channel email  template "digest" }
 touchpoint evening_tip { channel email  template "tip" }
 "#;
 
-/// The `(customer, time, action, touchpoint)` of each line a replay wrote.
+/// The lines a replay of `log` over the declarations and `journey` wrote.
 fn replay(journey: &str, log: &str, extra: &[&str]) -> Vec<RunLine> {
-    let src = format!("{DECLS}\n{journey}");
-    let dir = project(&[("j.journey", &src), ("log.jsonl", log)]);
-    let mut args = vec!["run", "j.journey", "--events", "log.jsonl"];
-    args.extend_from_slice(extra);
-    let out = journeyc(&args, dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    lines(&String::from_utf8_lossy(&out.stdout))
+    support::replay_source(&format!("{DECLS}\n{journey}"), log, extra)
 }
 
 fn track(user: &str, event: &str, at: &str) -> String {

@@ -121,27 +121,11 @@ fn a_time_already_past_continues_at_once() {
 fn a_time_exactly_now_does_not_wait() {
     // Booked exactly 24 hours ahead: the day-before time is the booking's own instant, which
     // is not after now, so the wait does not park (docs/semantics.md: "at or before now").
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(JOURNEY, dir.path().join("j.journey")).expect("copy");
-    std::fs::write(
-        dir.path().join("log.jsonl"),
+    let out = explain_u1(
         r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"next_appointment":"2026-01-06T09:00:00Z"}}
 {"type":"track","userId":"u1","event":"appointment_booked","timestamp":"2026-01-05T09:00:00Z","properties":{"appointment_id":"a1","starts_at":"2026-01-06T09:00:00Z"}}
 "#,
-    )
-    .expect("write");
-    let (code, out, err) = journeyc(
-        dir.path(),
-        &[
-            "run",
-            "j.journey",
-            "--events",
-            "log.jsonl",
-            "--explain",
-            "u1",
-        ],
     );
-    assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("did not wait: its time, 2026-01-05T09:00:00Z, was already past"),
         "{out}"
@@ -226,31 +210,33 @@ fn datetime_arithmetic_has_types() {
 
 #[test]
 fn explain_says_why_a_wait_until_did_not_wait() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(JOURNEY, dir.path().join("j.journey")).expect("copy");
-    std::fs::write(
-        dir.path().join("log.jsonl"),
+    let out = explain_u1(
         r#"{"type":"identify","userId":"u1","timestamp":"2026-01-05T08:00:00Z","traits":{"next_appointment":"2026-01-05T12:00:00Z"}}
 {"type":"track","userId":"u1","event":"appointment_booked","timestamp":"2026-01-05T09:00:00Z","properties":{"appointment_id":"a1","starts_at":"2026-01-05T12:00:00Z"}}
 "#,
-    )
-    .expect("write");
-    let (code, out, err) = journeyc(
-        dir.path(),
-        &[
-            "run",
-            "j.journey",
-            "--events",
-            "log.jsonl",
-            "--explain",
-            "u1",
-        ],
     );
-    assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("`wait until next_appointment - 1d` did not wait: its time, 2026-01-04T12:00:00Z, was already past"),
         "{out}"
     );
+}
+
+/// What `journeyc run --explain u1` prints for `log` over the appointment journey.
+fn explain_u1(log: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(JOURNEY, dir.path().join("j.journey")).expect("copy");
+    std::fs::write(dir.path().join("log.jsonl"), log).expect("write");
+    let args = [
+        "run",
+        "j.journey",
+        "--events",
+        "log.jsonl",
+        "--explain",
+        "u1",
+    ];
+    let (code, out, err) = journeyc(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    out
 }
 
 #[test]

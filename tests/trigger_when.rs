@@ -32,19 +32,9 @@ journey team_trial {
 }
 "#;
 
+/// The lines a replay of `log` over the declarations and `journeys` wrote.
 fn replay(journeys: &str, log: &str, extra: &[&str]) -> Vec<RunLine> {
-    let src = format!("{DECLS}\n{journeys}");
-    let dir = project(&[("j.journey", &src), ("log.jsonl", log)]);
-    let mut args = vec!["run", "j.journey", "--events", "log.jsonl"];
-    args.extend_from_slice(extra);
-    let out = journeyc(&args, dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    lines(&String::from_utf8_lossy(&out.stdout))
+    support::replay_source(&format!("{DECLS}\n{journeys}"), log, extra)
 }
 
 fn identify(user: &str, traits: &str, at: &str) -> String {

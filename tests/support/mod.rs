@@ -106,3 +106,20 @@ pub fn sent_at(out: &[RunLine], customer: &str, touchpoint: &str) -> Vec<String>
         .map(|(_, time, _, _)| time.clone())
         .collect()
 }
+
+/// Replays `log` (JSON lines) over the journey file `src` in a scratch project, with `extra`
+/// flags after `journeyc run j.journey --events log.jsonl`, and returns the lines written. The
+/// run must succeed.
+pub fn replay_source(src: &str, log: &str, extra: &[&str]) -> Vec<RunLine> {
+    let dir = project(&[("j.journey", src), ("log.jsonl", log)]);
+    let mut args = vec!["run", "j.journey", "--events", "log.jsonl"];
+    args.extend_from_slice(extra);
+    let out = journeyc(&args, dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run_lines(&String::from_utf8_lossy(&out.stdout))
+}

@@ -19,24 +19,44 @@ impl Writer<'_> {
         out: &mut Map<String, J>,
     ) {
         let id = n.id.as_str();
-        let wait = format!("{id}.wait");
         let mut body = Map::new();
-        body.insert("type".into(), J::from("clock"));
-        body.insert("journey".into(), J::from(self.j.name.as_str()));
-        body.insert("node".into(), J::from(id));
         body.insert("day".into(), day.map_or(J::Null, |d| J::from(d.name())));
         body.insert("time".into(), J::from(hhmm(minute)));
         body.insert("local".into(), J::from(local));
+        let what = crate::ir::clock::describe(day, minute, local);
+        let comment = format!("wait until {what}: the clock service answers {{\"until\": TIMESTAMP}}, the next such time after the task started");
+        self.ask_clock((id, id), body, true, comment, next, out);
+    }
+
+    /// The task state `task` asking the clock service for the time of node `node` (what the
+    /// message carries for this wait, `what`, between the fields every clock message has; with
+    /// `after`, the time the task started), then the `Wait` on its answer.
+    fn ask_clock(
+        &self,
+        (node, task): (&str, &str),
+        what: Map<String, J>,
+        after: bool,
+        comment: String,
+        next: &Option<String>,
+        out: &mut Map<String, J>,
+    ) {
+        let wait = format!("{node}.wait");
+        let mut body = Map::new();
+        body.insert("type".into(), J::from("clock"));
+        body.insert("journey".into(), J::from(self.j.name.as_str()));
+        body.insert("node".into(), J::from(node));
+        body.extend(what);
         body.insert("customer_id.$".into(), J::from("$.customer_id"));
-        body.insert("after.$".into(), J::from("$$.State.EnteredTime"));
+        if after {
+            body.insert("after.$".into(), J::from("$$.State.EnteredTime"));
+        }
         body.insert("execution.$".into(), J::from("$$.Execution.Id"));
         body.insert("task_token.$".into(), J::from("$$.Task.Token"));
-        let what = crate::ir::clock::describe(day, minute, local);
         out.insert(
-            id.into(),
+            task.into(),
             json!({
                 "Type": "Task",
-                "Comment": format!("wait until {what}: the clock service answers {{\"until\": TIMESTAMP}}, the next such time after the task started"),
+                "Comment": comment,
                 "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
                 "Parameters": {
                     "QueueUrl": format!("{}clock", self.o.queue_url_prefix),
@@ -103,34 +123,17 @@ impl Writer<'_> {
         out: &mut Map<String, J>,
     ) {
         let id = n.id.as_str();
-        let compute = format!("{id}.compute");
-        let wait = format!("{id}.wait");
         let mut body = Map::new();
-        body.insert("type".into(), J::from("clock"));
-        body.insert("journey".into(), J::from(self.j.name.as_str()));
-        body.insert("node".into(), J::from(id));
         body.insert("at.$".into(), J::from(path));
         body.insert("offset_secs".into(), J::from(offset));
-        body.insert("customer_id.$".into(), J::from("$.customer_id"));
-        body.insert("execution.$".into(), J::from("$$.Execution.Id"));
-        body.insert("task_token.$".into(), J::from("$$.Task.Token"));
-        out.insert(
-            compute,
-            json!({
-                "Type": "Task",
-                "Comment": format!("the clock service answers {{\"until\": TIMESTAMP}}: the time at {path} plus {offset} seconds"),
-                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                "Parameters": {
-                    "QueueUrl": format!("{}clock", self.o.queue_url_prefix),
-                    "MessageBody": body,
-                },
-                "ResultPath": "$.clock",
-                "Next": wait.as_str(),
-            }),
-        );
-        out.insert(
-            wait,
-            json!({ "Type": "Wait", "TimestampPath": "$.clock.until", "Next": next_name(next) }),
+        let comment = format!("the clock service answers {{\"until\": TIMESTAMP}}: the time at {path} plus {offset} seconds");
+        self.ask_clock(
+            (id, &format!("{id}.compute")),
+            body,
+            false,
+            comment,
+            next,
+            out,
         );
     }
 }
