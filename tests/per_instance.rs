@@ -548,3 +548,185 @@ journey orders per order_id {
     assert!(sent.contains(&"sent confirm (email)"), "{sent:?}");
     assert!(!sent.contains(&"sent late (email)"), "{sent:?}");
 }
+
+// ---------------------------------------------------------------- a world driven by hand
+
+/// A step of [`drive`]: an event with typed fields, or an open of a touchpoint.
+enum Step<'a> {
+    Event(&'a str, &'a str, Vec<(&'a str, Val)>),
+    Open(&'a str, &'a str),
+}
+
+/// Drives one customer's world through `steps`, then `then` more time, and returns the world
+/// and what it recorded (`explain` asks for explanations).
+fn drive<'p>(
+    ps: &'p [Program],
+    cast: &Cast<'p>,
+    steps: &[Step],
+    then: &str,
+    explain: bool,
+) -> (World, Log) {
+    let mut w = World::new(cast, "c1");
+    let mut run = Run {
+        ps,
+        log: Log {
+            explain,
+            ..Log::default()
+        },
+    };
+    let mut last = TEST_EPOCH;
+    for s in steps {
+        match s {
+            Step::Event(at, name, fields) => {
+                last = TEST_EPOCH + secs(at);
+                let fields: Vec<(Arc<str>, Val)> = fields
+                    .iter()
+                    .map(|(n, v)| (Arc::from(*n), v.clone()))
+                    .collect();
+                w.event(cast, last, name, &fields, &mut run);
+            }
+            Step::Open(at, tp) => {
+                last = TEST_EPOCH + secs(at);
+                w.engage(cast, last, journeyc::ir::Engagement::Opened, tp, &mut run);
+            }
+        }
+    }
+    w.advance(cast, last + secs(then), &mut run);
+    (w, run.log)
+}
+
+/// The keys of the instances that sent something, in order.
+fn keys_that_sent(log: &Log) -> Vec<String> {
+    log.lines
+        .iter()
+        .filter(|l| l.3.starts_with("sent "))
+        .filter_map(|l| l.2.clone())
+        .collect()
+}
+
+#[test]
+fn int_and_enum_keys_make_instances_named_by_their_value() {
+    let src = r#"
+enum region { north, south }
+event booked { seat: int, region: region }
+channel email
+touchpoint hi { channel email  template "hi" }
+journey by_seat per seat {
+  trigger booked
+  entry always
+  stage s { send hi }
+}
+journey by_region per region {
+  trigger booked
+  entry always
+  stage s { send hi }
+}
+"#;
+    let ps = programs(src);
+    let cast = Cast::new(&ps);
+    let booked =
+        |seat: i64, region: u32| vec![("seat", Val::Int(seat)), ("region", Val::Enum(region))];
+    let steps = [
+        Step::Event("0", "booked", booked(7, 1)),
+        Step::Event("1h", "booked", booked(9, 0)),
+    ];
+    let (_, log) = drive(&ps, &cast, &steps, "1d", false);
+    let mut keys = keys_that_sent(&log);
+    keys.sort();
+    assert_eq!(keys, ["7", "9", "north", "south"]);
+}
+
+const OPENS: &str = r#"
+event placed { order_id: string }
+channel email
+touchpoint confirm { channel email  template "confirm" }
+touchpoint ask { channel email  template "ask" }
+touchpoint late { channel email  template "late" }
+journey orders per order_id {
+  trigger placed
+  entry every 1d
+  stage s {
+    send confirm
+    wait 2h
+    if opened(confirm) { send ask } else { send late }
+  }
+}
+"#;
+
+fn placed(id: &str) -> Vec<(&'static str, Val)> {
+    vec![("order_id", Val::Str(Arc::from(id)))]
+}
+
+#[test]
+fn an_open_reaches_the_instances_of_a_keyed_journey() {
+    let ps = programs(OPENS);
+    let cast = Cast::new(&ps);
+    let steps = [
+        Step::Event("0", "placed", placed("A-1")),
+        Step::Open("1h", "confirm"),
+    ];
+    let (_, log) = drive(&ps, &cast, &steps, "1d", false);
+    let sent: Vec<&str> = log.lines.iter().map(|l| l.3.as_str()).collect();
+    assert!(sent.contains(&"sent ask (email)"), "{sent:?}");
+}
+
+#[test]
+fn finished_instances_are_forgotten_once_they_can_change_nothing() {
+    let ps = programs(OPENS);
+    let cast = Cast::new(&ps);
+    // Two orders; one still open when looked at, one finished.
+    let steps = [
+        Step::Event("0", "placed", placed("A-1")),
+        Step::Event("3h", "placed", placed("A-2")),
+    ];
+    let (w, _) = drive(&ps, &cast, &steps, "0", false);
+    let open: Vec<&str> = w.open_instances(0).map(|(k, _)| k).collect();
+    assert_eq!(open, ["A-2"]);
+    // `entry every 1d`: A-1's last entry is remembered for a day, then forgotten at the next
+    // call for the journey.
+    assert_eq!(w.keyed.len(), 2);
+    let steps = [
+        Step::Event("0", "placed", placed("A-1")),
+        Step::Event("20h", "placed", placed("B-1")),
+        Step::Event("3d", "placed", placed("C-1")),
+    ];
+    let (w, _) = drive(&ps, &cast, &steps, "0", false);
+    let kept: Vec<&str> = w.keyed.iter().map(|k| k.key.as_str()).collect();
+    assert_eq!(kept, ["C-1"]);
+    // Within the day, a finished order is still remembered.
+    let (w, _) = drive(&ps, &cast, &steps[..2], "0", false);
+    let kept: Vec<&str> = w.keyed.iter().map(|k| k.key.as_str()).collect();
+    assert_eq!(kept, ["A-1", "B-1"]);
+}
+
+#[test]
+fn a_missing_key_is_explained_for_the_trigger_only_and_only_when_asked() {
+    let src = format!(
+        "{DECLS}\n{}",
+        r#"
+journey orders per order_id {
+  trigger placed
+  stage s {
+    send confirm
+    wait shipped up to 2d { send shipped_note }
+  }
+}
+"#
+    );
+    let ps = programs(&src);
+    let cast = Cast::new(&ps);
+    let steps = [
+        Step::Event("0", "placed", Vec::new()),
+        Step::Event("1h", "shipped", Vec::new()),
+    ];
+    let (_, log) = drive(&ps, &cast, &steps, "3d", true);
+    let missing: Vec<&String> = log
+        .details
+        .iter()
+        .filter(|d| d.contains("has no `order_id`"))
+        .collect();
+    assert_eq!(missing.len(), 1, "{:?}", log.details);
+    assert!(missing[0].contains("the `placed` has no"), "{missing:?}");
+    let (_, quiet) = drive(&ps, &cast, &steps, "3d", false);
+    assert!(quiet.details.is_empty(), "{:?}", quiet.details);
+}
