@@ -413,27 +413,11 @@ touchpoint night_note { channel email  template "night" }
 
 /// A replay of `journey` with the zoned declarations.
 fn replay_zoned(journey: &str, log: &[String], until: &str) -> Vec<RunLine> {
-    let src = format!("{ZONED}\n{journey}");
-    let log = log.join("\n");
-    let dir = project(&[("j.journey", &src), ("log.jsonl", &log)]);
-    let out = journeyc(
-        &[
-            "run",
-            "j.journey",
-            "--events",
-            "log.jsonl",
-            "--until",
-            until,
-        ],
-        dir.path(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    lines(&String::from_utf8_lossy(&out.stdout))
+    support::replay_source(
+        &format!("{ZONED}\n{journey}"),
+        &log.join("\n"),
+        &["--until", until],
+    )
 }
 
 fn zone(user: &str, tz: &str, at: &str) -> String {

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{journeyc, project};
+use support::project;
 
 const SRC: &str = r#"
 event placed { order_id: string, express: bool }
@@ -27,21 +27,17 @@ journey orders {
 fn explain_shows_the_trigger_fields_a_condition_read() {
     let log = r#"{"type":"track","userId":"ann","event":"placed","timestamp":"2026-03-02T08:00:00Z","properties":{"order_id":"A-1","express":true}}"#;
     let dir = project(&[("j.journey", SRC), ("log.jsonl", log)]);
-    let out = journeyc(
-        &[
-            "run",
-            "j.journey",
-            "--events",
-            "log.jsonl",
-            "--explain",
-            "ann",
-            "--until",
-            "2026-03-05T00:00:00Z",
-        ],
-        dir.path(),
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let args = [
+        "run",
+        "j.journey",
+        "--events",
+        "log.jsonl",
+        "--explain",
+        "ann",
+        "--until",
+        "2026-03-05T00:00:00Z",
+    ];
+    let text = support::run_ok(&args, dir.path());
     assert!(text.contains("sent fast"), "{text}");
     assert!(
         text.contains("(trigger.express = true, trigger.order_id = \"A-1\")"),

@@ -199,14 +199,7 @@ fn the_last_value_of_the_condition_carries_over_a_saved_state() {
         if file == "b.jsonl" {
             args.extend(["--until", until]);
         }
-        let out = journeyc(&args, dir.path());
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        parts.push_str(&String::from_utf8_lossy(&out.stdout));
+        parts.push_str(&support::run_ok(&args, dir.path()));
     }
     assert_eq!(lines(&parts), whole);
     assert_eq!(
@@ -352,8 +345,7 @@ fn entry_every_spaces_the_entries_of_a_condition_that_rises_often() {
         "--explain",
         "ann",
     ];
-    let out = journeyc(&args, dir.path());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = support::run_ok(&args, dir.path());
     assert!(
         text.contains("did not enter: `entry every` allows the next entry at 2026-03-09T08:00:00Z"),
         "{text}"

@@ -574,6 +574,27 @@ pub enum ExprKind {
     },
 }
 
+impl Expr {
+    /// Calls `f` on every operand of the expression that is not itself an operator (names,
+    /// fields, literals, calls), left to right: what a check of "what may this read" visits.
+    pub fn each_operand(&self, f: &mut dyn FnMut(&Expr)) {
+        match &self.kind {
+            ExprKind::Unary { expr, .. } => expr.each_operand(f),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                lhs.each_operand(f);
+                rhs.each_operand(f);
+            }
+            ExprKind::In { expr, list } => {
+                expr.each_operand(f);
+                for x in list {
+                    x.each_operand(f);
+                }
+            }
+            _ => f(self),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestDecl {
     pub name: StrLit,

@@ -114,12 +114,18 @@ pub fn replay_source(src: &str, log: &str, extra: &[&str]) -> Vec<RunLine> {
     let dir = project(&[("j.journey", src), ("log.jsonl", log)]);
     let mut args = vec!["run", "j.journey", "--events", "log.jsonl"];
     args.extend_from_slice(extra);
-    let out = journeyc(&args, dir.path());
+    run_lines(&run_ok(&args, dir.path()))
+}
+
+/// The standard output of `journeyc ARGS` run in `cwd`, which must succeed (its standard error
+/// is the failure message otherwise).
+pub fn run_ok(args: &[&str], cwd: &Path) -> String {
+    let out = journeyc(args, cwd);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    run_lines(&String::from_utf8_lossy(&out.stdout))
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

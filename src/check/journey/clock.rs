@@ -92,27 +92,17 @@ fn unknown_day(d: Diagnostic, day: &crate::syntax::ast::Ident, every: bool) -> D
 /// current entry, and there is none before the customer enters; history windows are not offered
 /// at a firing time either (docs/semantics.md, "Scheduled triggers").
 fn not_attributes(cx: &mut Ctx, e: &Expr) {
-    match &e.kind {
-        ExprKind::Call { func, .. } | ExprKind::History { func, .. } => cx.sink.push(
-            Diagnostic::error(
-                codes::SCHEDULE_READS_NON_ATTRIBUTE,
-                cx.file,
-                format!("a scheduled trigger's condition cannot call `{}`", func.name),
-            )
-            .label(e.span, "read at a firing time, before any entry")
-            .help("a scheduled trigger decides on the customer's attributes only; keep a fact in an attribute with `set`, or test it in the journey's first step with `if`"),
-        ),
-        ExprKind::Unary { expr, .. } => not_attributes(cx, expr),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            not_attributes(cx, lhs);
-            not_attributes(cx, rhs);
+    e.each_operand(&mut |x| {
+        if let ExprKind::Call { func, .. } | ExprKind::History { func, .. } = &x.kind {
+            cx.sink.push(
+                Diagnostic::error(
+                    codes::SCHEDULE_READS_NON_ATTRIBUTE,
+                    cx.file,
+                    format!("a scheduled trigger's condition cannot call `{}`", func.name),
+                )
+                .label(x.span, "read at a firing time, before any entry")
+                .help("a scheduled trigger decides on the customer's attributes only; keep a fact in an attribute with `set`, or test it in the journey's first step with `if`"),
+            );
         }
-        ExprKind::In { expr, list } => {
-            not_attributes(cx, expr);
-            for x in list {
-                not_attributes(cx, x);
-            }
-        }
-        _ => {}
-    }
+    });
 }

@@ -16,44 +16,27 @@ pub(super) fn when(cx: &mut Ctx, w: &When) {
 
 /// E0225: what a `trigger when` condition may not read.
 fn not_attributes(cx: &mut Ctx, e: &Expr) {
-    let what = match &e.kind {
-        ExprKind::Call { func, .. } | ExprKind::History { func, .. } => {
-            Some(format!("`{}`", func.name))
-        }
-        ExprKind::Name(n) if n == NOW && !cx.model.attrs.contains_key(n) => {
-            Some("`now`".to_string())
-        }
-        ExprKind::Unary { expr, .. } => {
-            not_attributes(cx, expr);
-            None
-        }
-        ExprKind::Binary { lhs, rhs, .. } => {
-            not_attributes(cx, lhs);
-            not_attributes(cx, rhs);
-            None
-        }
-        ExprKind::In { expr, list } => {
-            not_attributes(cx, expr);
-            for x in list {
-                not_attributes(cx, x);
+    e.each_operand(&mut |x| {
+        let what = match &x.kind {
+            ExprKind::Call { func, .. } | ExprKind::History { func, .. } => {
+                format!("`{}`", func.name)
             }
-            None
-        }
-        _ => None,
-    };
-    let Some(what) = what else { return };
-    let help = if what == "`now`" {
-        "`trigger when` is decided at each identify, and `now` moves without one: for a time of day, start the journey with `trigger every day 09:00 where ...`; for a time an attribute holds, start on the event that sets it and `wait until ATTR - 3d`"
-    } else {
-        "`trigger when` is decided again at each identify, on the customer's attributes only; keep the fact in an attribute (set by an identify call), or test it in the journey's first step with `if`"
-    };
-    cx.sink.push(
-        Diagnostic::error(
-            codes::WHEN_READS_NON_ATTRIBUTE,
-            cx.file,
-            format!("a `trigger when` condition cannot read {what}"),
-        )
-        .label(e.span, "changes without an identify to notice it")
-        .help(help),
-    );
+            ExprKind::Name(n) if n == NOW && !cx.model.attrs.contains_key(n) => "`now`".to_string(),
+            _ => return,
+        };
+        let help = if what == "`now`" {
+            "`trigger when` is decided at each identify, and `now` moves without one: for a time of day, start the journey with `trigger every day 09:00 where ...`; for a time an attribute holds, start on the event that sets it and `wait until ATTR - 3d`"
+        } else {
+            "`trigger when` is decided again at each identify, on the customer's attributes only; keep the fact in an attribute (set by an identify call), or test it in the journey's first step with `if`"
+        };
+        cx.sink.push(
+            Diagnostic::error(
+                codes::WHEN_READS_NON_ATTRIBUTE,
+                cx.file,
+                format!("a `trigger when` condition cannot read {what}"),
+            )
+            .label(x.span, "changes without an identify to notice it")
+            .help(help),
+        );
+    });
 }

@@ -349,9 +349,7 @@ impl World {
             self.with(cast, j, obs, |e, c, o| e.event(c, t, &payload, o));
         }
         // A customer met for the first time: the `trigger when` conditions are decided.
-        if !cast.when.is_empty() {
-            self.decide_when(cast, t, obs);
-        }
+        self.decide_when(cast, t, true, obs);
     }
 
     /// An open or click at `t` of touchpoint `touchpoint`, in every journey that has it.
@@ -375,9 +373,7 @@ impl World {
                 self.with(cast, j, obs, |e, c, o| e.engage(c, t, kind, tp, o));
             }
         }
-        if !cast.when.is_empty() {
-            self.decide_when(cast, t, obs);
-        }
+        self.decide_when(cast, t, true, obs);
     }
 
     /// Profile attributes by name (an identify call at `t`), for every journey.
@@ -406,7 +402,7 @@ impl World {
         // The customer's zone may have changed: local clock times move with it.
         self.rezone(cast, t);
         // The attributes changed: a `trigger when` condition may have become true.
-        self.decide_when(cast, t, obs);
+        self.decide_when(cast, t, false, obs);
     }
 
     /// How many sends and arrivals the world remembers for history conditions, over every

@@ -9,14 +9,20 @@ use crate::interp::time::Instant;
 
 impl World {
     /// Decides every `trigger when` journey's condition at `t`; a rise enters the customer.
+    /// With `first_only`, only the conditions never decided (a customer met for the first
+    /// time): after any call but an identify the attributes are as the last decision saw them.
     pub(super) fn decide_when<W: WorldObserver + ?Sized>(
         &mut self,
         cast: &Cast,
         t: Instant,
+        first_only: bool,
         obs: &mut W,
     ) {
         for r in 0..cast.when.len() {
             let j = cast.when[r];
+            if first_only && self.instances[j].when_last.is_some() {
+                continue;
+            }
             self.with(cast, j, obs, |e, c, o| e.decide_when(c, t, o));
         }
     }
