@@ -126,10 +126,8 @@ fn report(sink: &mut Sink, ch: &crate::check::model::ChannelDef, cap: &Cap, side
         }
         seen.iter().map(|n| g.nodes[*n].span).collect()
     };
+    // A path found by `most` starts at a send, so neither list is empty.
     let (sa, sb) = (sends(ga, ma, oa), sends(gb, mb, ob));
-    if sa.is_empty() || sb.is_empty() {
-        return;
-    }
     let plural = |n: u64| if n == 1 { "message" } else { "messages" };
     let mut d = Diagnostic::warning(
         codes::CAP_EXCEEDED_TOGETHER,
