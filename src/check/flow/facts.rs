@@ -527,18 +527,21 @@ impl<'a> PathFacts<'a> {
                     _ => return None,
                 };
                 let known = self.value(name, k)?;
-                let other = constant(self.model, other)?;
-                let same = match (known, other) {
-                    (Const::Lit(a), Const::Lit(b)) => {
-                        if std::mem::discriminant(a) != std::mem::discriminant(b) {
-                            return None;
-                        }
-                        a == b
-                    }
-                    (Const::Name(a), Const::Name(b)) => a == b,
-                    _ => return None,
-                };
+                let same = same_const(known, constant(self.model, other)?)?;
                 Some(same == (*op == BinOp::Eq))
+            }
+            // `ATTR in [A, B]`: true when the known value is one of them, false when it is
+            // none of them (every element a constant of its kind).
+            ExprKind::In { expr, list } => {
+                let ExprKind::Name(a) = &expr.kind else {
+                    return None;
+                };
+                let known = self.value(a, k)?;
+                let mut found = false;
+                for x in list {
+                    found |= same_const(known, constant(self.model, x)?)?;
+                }
+                Some(found)
             }
             _ => None,
         }
@@ -548,6 +551,18 @@ impl<'a> PathFacts<'a> {
         let slot = self.attrs.iter().position(|a| *a == attr)?;
         let v = k.attrs[slot];
         (v > 0).then(|| self.values.get(usize::from(v) - 1).copied())?
+    }
+}
+
+/// Whether two constants are the same value; `None` when they are of different kinds (the
+/// checker reports those comparisons; here they decide nothing).
+fn same_const(a: Const<'_>, b: Const<'_>) -> Option<bool> {
+    match (a, b) {
+        (Const::Lit(a), Const::Lit(b)) => {
+            (std::mem::discriminant(a) == std::mem::discriminant(b)).then(|| a == b)
+        }
+        (Const::Name(a), Const::Name(b)) => Some(a == b),
+        _ => None,
     }
 }
 
