@@ -239,8 +239,29 @@ mod tests {
             "country in [\"US\", \"DE\"] and -seats < -3",
             "opened(welcome) and event.plan >= pro",
             "at_time == 09:05 and day > 2026-01-02 and wait_for == 1d12h and n == 1.5",
+            "not not a",
+            "seats - (1 - seats) > 0",
+            "seats / (2 * seats) > 0",
+            "b == plan in [free]",
+            "(plan in [free]) + 1 > 0",
+            "not plan in [free]",
         ] {
             assert_eq!(reprint(src), src);
         }
+    }
+
+    #[test]
+    fn ordinals_take_the_suffix_of_their_last_digits() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd",
+                "101st", "111th", "112th"
+            ]
+        );
     }
 }
