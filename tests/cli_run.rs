@@ -683,3 +683,64 @@ fn a_replay_keeps_history_a_condition_still_reads() {
     assert_eq!(entered.len(), 1, "{stdout}");
     assert!(entered[0].contains("2026-03-02T09:00:00Z"), "{stdout}");
 }
+
+/// Three sign-ups, the first 30 s later than the second and 10 s later than the third.
+const LATE_LOG: &str = r#"{"type":"track","userId":"u1","event":"signed_up","timestamp":"2026-01-05T09:00:30Z","properties":{"source":"ads"}}
+{"type":"track","userId":"u2","event":"signed_up","timestamp":"2026-01-05T09:00:00Z","properties":{"source":"ads"}}
+{"type":"track","userId":"u3","event":"signed_up","timestamp":"2026-01-05T09:00:20Z","properties":{"source":"ads"}}
+"#;
+
+#[test]
+fn calls_out_of_order_within_the_reorder_window_run_in_time_order_and_are_counted() {
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
+    // The default window (1m), and a window exactly as wide as the latest call is late.
+    for extra in [&[][..], &["--reorder-window", "30s"][..]] {
+        let mut args = vec!["run", "j.journey", "--events", "log.jsonl"];
+        args.extend_from_slice(extra);
+        let out = journeyc(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let lines = support::run_lines(&String::from_utf8_lossy(&out.stdout));
+        let welcomed: Vec<&str> = lines
+            .iter()
+            .filter(|(_, _, a, t)| a == "sent" && t == "welcome")
+            .map(|(c, _, _, _)| c.as_str())
+            .collect();
+        assert_eq!(welcomed, ["u2", "u3", "u1"], "{extra:?}");
+        let window = if extra.is_empty() { "1m" } else { "30s" };
+        assert!(
+            stderr.contains(&format!(
+                "sorted 2 calls that came out of time order, by at most 30s (the reorder window is {window})"
+            )),
+            "{stderr}"
+        );
+    }
+    // In time order: nothing sorted, no line about it.
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("sorted"));
+}
+
+#[test]
+fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
+    let out = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--reorder-window",
+            "29s",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "log.jsonl:2: timestamp 2026-01-05T09:00:00Z is earlier than 2026-01-05T09:00:30Z on line 1, by 30s: more than the reorder window (29s)"
+        ),
+        "{stderr}"
+    );
+}

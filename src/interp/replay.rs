@@ -856,10 +856,12 @@ mod tests {
             .is_err_and(|e| e.contains("longer than 1 MiB")));
         assert_eq!(got[3], (4, Ok("y".to_string())));
         assert_eq!(got[4], (5, Ok("last".to_string())));
-        // A long last line with no newline ends the log.
+        // A long last line with no newline ends the log; one at the limit is read whole.
         let got = lines(format!("x\n{over}").as_bytes());
         assert_eq!(got.len(), 2);
         assert!(got[1].1.is_err());
+        let got = lines(format!("x\n{at_limit}").as_bytes());
+        assert_eq!(got[1].1.as_deref().map(str::len), Ok(MAX_LINE_BYTES));
     }
 
     #[test]
