@@ -92,11 +92,12 @@ pub fn json(p: &Program, touchpoint: usize, data: &[(Arc<str>, Val)]) -> Json {
 }
 
 /// ` with { carrier = "ups", order_id = "A-1" }`, as a journey author writes it, for test
-/// timelines and explanations; empty when there are no values.
+/// timelines and explanations; empty when there are no values ([`values`] gives `None` then,
+/// never an empty list).
 pub fn suffix(p: &Program, touchpoint: usize, data: &Data) -> String {
     match data {
-        Some(d) if !d.is_empty() => format!(" with {}", show(p, touchpoint, d)),
-        _ => String::new(),
+        Some(d) => format!(" with {}", show(p, touchpoint, d)),
+        None => String::new(),
     }
 }
 
