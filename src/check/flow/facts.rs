@@ -330,6 +330,11 @@ pub struct PathFacts<'a> {
     set: Vec<Option<(usize, u8)>>,
     /// Per node: whether time may pass there (a wait, or a send quiet hours may hold).
     holds: Vec<bool>,
+    /// The `sent` bits of touchpoints that go out whatever the search's premise (transactional,
+    /// or on a channel without consent or caps).
+    always_sent: u64,
+    /// Per node: the facts that hold on arrival there on every path from the journey's start.
+    arrival: Vec<Known>,
     model: &'a crate::check::model::Model,
 }
 
@@ -428,15 +433,79 @@ impl<'a> PathFacts<'a> {
                 _ => false,
             })
             .collect();
-        PathFacts {
+        let always_sent = sent
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                model.touchpoints.get(**t).is_some_and(|tp| {
+                    tp.transactional
+                        || model
+                            .channels
+                            .get(&tp.channel)
+                            .is_some_and(|c| c.caps.is_empty() && c.consent.is_none())
+                })
+            })
+            .fold(0u64, |m, (bit, _)| m | 1 << bit);
+        let mut facts = PathFacts {
             sent,
             attrs,
             values,
             sure_send,
             set,
             holds,
+            always_sent,
+            arrival: Vec::new(),
             model,
+        };
+        facts.arrival = facts.must_on_arrival(g);
+        facts
+    }
+
+    /// The facts on arrival at each node that every path from the start gives it (a forward
+    /// must-analysis: at a merge, only the facts both sides agree on). Before the window a
+    /// search starts at, its premise that counted sends go out does not hold: only
+    /// `always_sent` sends count as sent. Nodes no path reaches get no facts.
+    fn must_on_arrival(&self, g: &Graph) -> Vec<Known> {
+        let mut arrival: Vec<Option<Known>> = vec![None; g.nodes.len()];
+        let Some(first) = arrival.get_mut(g.start) else {
+            return Vec::new();
+        };
+        *first = Some(Known::default());
+        let mut queue = std::collections::VecDeque::from([g.start]);
+        while let Some(n) = queue.pop_front() {
+            let Some(k) = arrival[n] else { continue };
+            let mut k = self.at(n, k);
+            k.sent &= self.always_sent;
+            for (i, e) in g.nodes[n].succ.iter().enumerate() {
+                let Some(mut next) = self.step(g, n, i, k) else {
+                    continue;
+                };
+                next.sent &= self.always_sent;
+                let merged = match arrival[e.to] {
+                    None => next,
+                    Some(old) => Known {
+                        sent: old.sent & next.sent,
+                        attrs: std::array::from_fn(|a| {
+                            if old.attrs[a] == next.attrs[a] {
+                                old.attrs[a]
+                            } else {
+                                0
+                            }
+                        }),
+                    },
+                };
+                if arrival[e.to] != Some(merged) {
+                    arrival[e.to] = Some(merged);
+                    queue.push_back(e.to);
+                }
+            }
         }
+        arrival.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    /// The facts a search starting at `n` begins with: those on arrival there, and its send.
+    pub fn start(&self, n: usize) -> Known {
+        self.at(n, self.arrival.get(n).copied().unwrap_or_default())
     }
 
     /// The facts once the customer is at `n` (a send there counts as done).

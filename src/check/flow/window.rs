@@ -69,7 +69,7 @@ pub fn most_sends(
         count: u64,
         parent: Option<(usize, usize)>,
     }
-    let known = facts.at(start, Known::default());
+    let known = facts.start(start);
     let mut states = vec![State {
         node: start,
         time: 0,
