@@ -661,8 +661,4 @@ impl Program {
             .map(|n| n.id.as_str())
             .unwrap_or("?")
     }
-
-    pub fn node_line(&self, node: usize) -> usize {
-        self.ir.nodes.get(node).map(|n| n.source.line).unwrap_or(0)
-    }
 }
