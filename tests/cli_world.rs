@@ -275,3 +275,90 @@ test "two orders, one confirmation expected too many" {
         "{text}"
     );
 }
+
+/// Every example's own tests pass: they are the examples' documentation of what happens, and
+/// between them they use every kind of expectation (sent, suppressed, milestone, reached,
+/// converted, exited, local times).
+#[test]
+fn every_example_passes_its_own_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = std::fs::read_dir(root.join("examples"))
+        .expect("examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "journey"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "examples: {files:?}");
+    for f in files {
+        let out = journeyc(&["test", f.to_str().expect("a UTF-8 path")], root);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}:\n{stdout}", f.display());
+        assert!(stdout.contains(" 0 failed"), "{}:\n{stdout}", f.display());
+    }
+}
+
+#[test]
+fn milestone_stage_and_exit_expectations_hold_only_for_what_happened() {
+    const SRC: &str = r#"
+event signed_up
+event activated
+event churned
+channel email
+touchpoint welcome { channel email  template "welcome" }
+touchpoint tips { channel email  template "tips" }
+journey trial {
+  trigger signed_up
+  exit on churned
+  onboarding {
+    send welcome
+    wait activated up to 2d {
+      milestone active
+    }
+  }
+  stage adoption {
+    send tips
+    wait 7d
+  }
+}
+test "met" {
+  journey trial
+  at 0 signed_up
+  at 1h activated
+  at 3d churned
+  expect milestone active
+  expect reached adoption
+  expect exited
+}
+test "milestone not met" {
+  journey trial
+  at 0 signed_up
+  expect milestone active
+}
+test "stage not reached" {
+  journey trial
+  at 0 signed_up
+  at 1h churned
+  expect reached adoption
+}
+test "not exited" {
+  journey trial
+  at 0 signed_up
+  expect exited
+}
+"#;
+    let dir = project(&[("j.journey", SRC)]);
+    let out = journeyc(&["test", "j.journey"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for (name, verdict) in [
+        ("met", "ok"),
+        ("milestone not met", "FAILED"),
+        ("stage not reached", "FAILED"),
+        ("not exited", "FAILED"),
+    ] {
+        assert!(
+            stdout.contains(&format!("test j.journey: {name} ... {verdict}")),
+            "{name}: {stdout}"
+        );
+    }
+}
