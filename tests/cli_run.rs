@@ -767,3 +767,43 @@ fn explain_places_an_ignored_event_at_the_step_that_waited() {
         "{text}"
     );
 }
+
+#[test]
+fn until_before_the_last_event_is_a_warning_and_the_replay_runs_to_that_event() {
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
+    let early = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--until",
+            "2026-01-06T00:00:00Z",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&early.stderr);
+    assert_eq!(early.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: --until 2026-01-06T00:00:00Z is before the log's last event; the replay ran to the last event"),
+        "{stderr}"
+    );
+    // u3 signed up on 2026-01-08 all the same.
+    let lines = support::run_lines(&String::from_utf8_lossy(&early.stdout));
+    assert_eq!(
+        support::sent_at(&lines, "u3", "welcome"),
+        ["2026-01-08T09:00:00Z"]
+    );
+    let late = journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--until",
+            "2026-01-20T00:00:00Z",
+        ],
+        dir.path(),
+    );
+    assert!(!String::from_utf8_lossy(&late.stderr).contains("warning"));
+}
