@@ -345,6 +345,12 @@ test "not exited" {
   at 0 signed_up
   expect exited
 }
+test "tips not sent" {
+  journey trial
+  at 0 signed_up
+  at 1h churned
+  expect sent tips
+}
 "#;
     let dir = project(&[("j.journey", SRC)]);
     let out = journeyc(&["test", "j.journey"], dir.path());
@@ -355,10 +361,16 @@ test "not exited" {
         ("milestone not met", "FAILED"),
         ("stage not reached", "FAILED"),
         ("not exited", "FAILED"),
+        ("tips not sent", "FAILED"),
     ] {
         assert!(
             stdout.contains(&format!("test j.journey: {name} ... {verdict}")),
             "{name}: {stdout}"
         );
     }
+    // Without a time to compare with, the failure still names the send that never came.
+    assert!(
+        stdout.contains("expectation failed: `expect sent tips`: `tips` was never sent"),
+        "{stdout}"
+    );
 }
