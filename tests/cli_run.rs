@@ -750,18 +750,15 @@ fn explain_places_an_ignored_event_at_the_step_that_waited() {
     const SRC: &str = "event signed_up\nevent ping\nevent pong\nchannel email\ntouchpoint a { channel email  template \"a\" }\njourney first {\n  trigger signed_up\n  onboarding {\n    wait ping up to 10h\n    wait pong up to 10h\n    send a\n  }\n}\n";
     const EVENTS: &str = "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"pong\",\"timestamp\":\"2026-01-05T10:00:00Z\"}\n";
     let dir = project(&[("j.journey", SRC), ("log.jsonl", EVENTS)]);
-    let out = journeyc(
-        &[
-            "run",
-            "j.journey",
-            "--events",
-            "log.jsonl",
-            "--explain",
-            "u1",
-        ],
-        dir.path(),
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let args = [
+        "run",
+        "j.journey",
+        "--events",
+        "log.jsonl",
+        "--explain",
+        "u1",
+    ];
+    let text = support::run_ok(&args, dir.path());
     assert!(
         text.contains("ignored `pong`: waiting for `ping` until 2026-01-05T19:00:00Z, at `onboarding.0.wait`   [j.journey:9 (onboarding.0.wait)]"),
         "{text}"
