@@ -804,3 +804,23 @@ fn until_before_the_last_event_is_a_warning_and_the_replay_runs_to_that_event() 
     );
     assert!(!String::from_utf8_lossy(&late.stderr).contains("warning"));
 }
+
+#[test]
+fn the_summary_counts_opens_as_events_and_reads_a_leap_second_once() {
+    const EVENTS: &str = r#"{"type":"track","userId":"u1","event":"signed_up","timestamp":"2016-12-31T23:59:60Z","properties":{"source":"ads"}}
+{"type":"track","userId":"u1","event":"opened","timestamp":"2017-01-01T00:00:10Z","properties":{"touchpoint":"welcome"}}
+{"type":"track","userId":"u1","event":"opened","timestamp":"2017-01-01T00:00:20Z","properties":{"touchpoint":"welcome"}}
+"#;
+    let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", EVENTS)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("replayed 3 lines: 3 events, 0 identify calls, 1 customer"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("read 1 leap second (`23:59:60`) as `23:59:59`"),
+        "{stderr}"
+    );
+}

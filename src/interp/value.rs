@@ -321,6 +321,23 @@ mod decimal_tests {
         assert!(std::mem::size_of::<Val>() <= 24);
     }
 
+    #[test]
+    fn bools_and_zones_compare_as_written() {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let zone = |n: &str| Val::Zone(super::super::zone::Zone::get(n).expect("a zone"));
+        let s = |x: &str| Val::Str(Arc::from(x));
+        assert_eq!(compare(&Val::Bool(true), &Val::Bool(true)), Some(Equal));
+        assert_eq!(compare(&Val::Bool(false), &Val::Bool(true)), Some(Less));
+        let (tokyo, new_york) = (zone("Asia/Tokyo"), zone("America/New_York"));
+        assert_eq!(compare(&tokyo, &zone("Asia/Tokyo")), Some(Equal));
+        assert_eq!(compare(&tokyo, &new_york), Some(Greater), "by name");
+        // A zone equals a string holding its name, on either side.
+        assert_eq!(compare(&tokyo, &s("Asia/Tokyo")), Some(Equal));
+        assert_eq!(compare(&s("Asia/Tokyo"), &tokyo), Some(Equal));
+        assert_eq!(compare(&s("Europe/Paris"), &tokyo), Some(Greater));
+        assert_eq!(compare(&tokyo, &s("Europe/Paris")), Some(Less));
+    }
+
     fn calc(op: BinOp, a: &str, b: &str) -> Val {
         arith(op, &dec(a), &dec(b))
     }
