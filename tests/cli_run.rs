@@ -824,3 +824,18 @@ fn the_summary_counts_opens_as_events_and_reads_a_leap_second_once() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_customer_out_of_every_journey_keeps_the_sends_a_cap_still_counts() {
+    // After the welcome, the customer is in no journey; an hour later the cap of one email a
+    // day still holds the thank-you back, though the replay has forgotten the rest of them.
+    const SRC: &str = "event signed_up\nevent ordered\nchannel email { cap 1 per 1d }\ntouchpoint welcome { channel email  template \"welcome\" }\ntouchpoint thanks { channel email  template \"thanks\" }\njourney welcome_mail {\n  trigger signed_up\n  onboarding {\n    send welcome\n  }\n}\njourney thank_you {\n  trigger ordered\n  onboarding {\n    send thanks\n  }\n}\n";
+    const EVENTS: &str = "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"ordered\",\"timestamp\":\"2026-01-05T10:00:00Z\"}\n";
+    let lines = support::replay_source(SRC, EVENTS, &[]);
+    let actions: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|(_, _, _, t)| !t.is_empty())
+        .map(|(_, _, a, t)| (a.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(actions, [("sent", "welcome"), ("suppressed", "thanks")]);
+}

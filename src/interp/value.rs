@@ -338,6 +338,48 @@ mod decimal_tests {
         assert_eq!(compare(&tokyo, &s("Europe/Paris")), Some(Less));
     }
 
+    /// `e` with no customer, event or history: constants only.
+    fn eval_const(e: &CExpr) -> Val {
+        let engagement = |_: Engagement, _: usize| false;
+        eval(
+            e,
+            &Env {
+                attrs: &[],
+                event: None,
+                trigger: None,
+                engagement: &engagement,
+                history: None,
+            },
+        )
+    }
+
+    #[test]
+    fn or_and_and_and_negation_evaluate_as_written() {
+        let c = |v: Val| Box::new(CExpr::Const(v));
+        let b = |x: bool| c(Val::Bool(x));
+        for (l, r) in [(false, false), (false, true), (true, false), (true, true)] {
+            assert_eq!(
+                eval_const(&CExpr::Bin(BinOp::Or, b(l), b(r))),
+                Val::Bool(l || r),
+                "{l} or {r}"
+            );
+            assert_eq!(
+                eval_const(&CExpr::Bin(BinOp::And, b(l), b(r))),
+                Val::Bool(l && r),
+                "{l} and {r}"
+            );
+        }
+        // A missing value is false on either side of `or`.
+        assert_eq!(
+            eval_const(&CExpr::Bin(BinOp::Or, c(Val::Missing), b(true))),
+            Val::Bool(true)
+        );
+        assert_eq!(eval_const(&CExpr::Neg(c(dec("1.5")))), dec("-1.5"));
+        assert_eq!(eval_const(&CExpr::Neg(c(Val::Dur(90)))), Val::Dur(-90));
+        assert_eq!(eval_const(&CExpr::Neg(c(Val::Int(3)))), Val::Int(-3));
+        assert_eq!(eval_const(&CExpr::Neg(c(Val::Bool(true)))), Val::Missing);
+    }
+
     fn calc(op: BinOp, a: &str, b: &str) -> Val {
         arith(op, &dec(a), &dec(b))
     }
