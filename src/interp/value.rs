@@ -374,6 +374,11 @@ mod decimal_tests {
             eval_const(&CExpr::Bin(BinOp::Or, c(Val::Missing), b(true))),
             Val::Bool(true)
         );
+        // `!=` holds for two different values, never with a missing one.
+        let ne = |a: Val, b: Val| eval_const(&CExpr::Bin(BinOp::Ne, c(a), c(b)));
+        assert_eq!(ne(Val::Int(1), Val::Int(2)), Val::Bool(true));
+        assert_eq!(ne(Val::Int(2), Val::Int(2)), Val::Bool(false));
+        assert_eq!(ne(Val::Missing, Val::Int(2)), Val::Bool(false));
         assert_eq!(eval_const(&CExpr::Neg(c(dec("1.5")))), dec("-1.5"));
         assert_eq!(eval_const(&CExpr::Neg(c(Val::Dur(90)))), Val::Dur(-90));
         assert_eq!(eval_const(&CExpr::Neg(c(Val::Int(3)))), Val::Int(-3));
