@@ -839,3 +839,19 @@ fn a_customer_out_of_every_journey_keeps_the_sends_a_cap_still_counts() {
         .collect();
     assert_eq!(actions, [("sent", "welcome"), ("suppressed", "thanks")]);
 }
+
+#[test]
+fn a_call_in_between_keeps_the_sends_the_longest_cap_window_still_counts() {
+    // The order at 09:30 is a call of the customer between the welcome and the thank-you:
+    // the replay then drops the sends no cap window holds any more, and the one-a-day cap
+    // must still hold the welcome of 09:00 when the thank-you is due at 10:30.
+    const SRC: &str = "event signed_up\nevent ordered\nchannel email { cap 1 per 1d\n  cap 2 per 1h }\ntouchpoint welcome { channel email  template \"welcome\" }\ntouchpoint thanks { channel email  template \"thanks\" }\njourney welcome_mail {\n  trigger signed_up\n  onboarding {\n    send welcome\n  }\n}\njourney thank_you {\n  trigger ordered\n  onboarding {\n    wait 1h\n    send thanks\n  }\n}\n";
+    const EVENTS: &str = "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"ordered\",\"timestamp\":\"2026-01-05T09:30:00Z\"}\n";
+    let lines = support::replay_source(SRC, EVENTS, &["--until", "2026-01-06T00:00:00Z"]);
+    let actions: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|(_, _, _, t)| !t.is_empty())
+        .map(|(_, _, a, t)| (a.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(actions, [("sent", "welcome"), ("suppressed", "thanks")]);
+}
