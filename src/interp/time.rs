@@ -208,4 +208,149 @@ mod tests {
             Some(day + DAY + 8 * HOUR)
         );
     }
+
+    /// Day numbers of known dates, including the proleptic years before year 1 that the
+    /// negative branches of both conversions serve.
+    #[test]
+    fn day_numbers_of_known_dates() {
+        for (date, days) in [
+            ((1970, 1, 1), 0),
+            ((1969, 12, 31), -1),
+            ((2000, 2, 29), 11_016),
+            ((2000, 3, 1), 11_017),
+            ((1900, 3, 1), -25_508),
+            ((2026, 1, 5), 20_458),
+            ((1, 1, 1), -719_162),
+            ((0, 3, 1), -719_468),
+            ((0, 2, 29), -719_469),
+            ((0, 1, 1), -719_528),
+            ((-1, 12, 31), -719_529),
+            ((-400, 3, 1), -865_565),
+            ((9999, 12, 31), 2_932_896),
+        ] {
+            assert_eq!(days_from_civil(date.0, date.1, date.2), days, "{date:?}");
+            assert_eq!(civil_from_days(days), date, "{days}");
+        }
+    }
+
+    /// Every day from before year 0 to after 9999 follows the one before it: the next day of
+    /// the month, or the first of the next month, and converts back to its number.
+    #[test]
+    fn consecutive_days_follow_the_calendar() {
+        let mut prev = civil_from_days(-900_000);
+        for z in -899_999..3_000_000 {
+            let (y, m, d) = civil_from_days(z);
+            let (py, pm, pd) = prev;
+            let next = if pd < days_in_month(py, pm) {
+                (py, pm, pd + 1)
+            } else if pm < 12 {
+                (py, pm + 1, 1)
+            } else {
+                (py + 1, 1, 1)
+            };
+            assert_eq!((y, m, d), next, "day {z}");
+            assert_eq!(days_from_civil(y, m, d), z);
+            prev = (y, m, d);
+        }
+    }
+
+    #[test]
+    fn months_have_their_lengths_and_february_its_leap_years() {
+        let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        for (m, len) in (1..=12).zip(lengths) {
+            assert_eq!(days_in_month(2023, m), len, "month {m}");
+        }
+        for (year, feb) in [(2024, 29), (2023, 28), (1900, 28), (2000, 29), (2100, 28)] {
+            assert_eq!(days_in_month(year, 2), feb, "{year}");
+        }
+        assert!(parse_rfc3339("2000-02-29T00:00:00Z").is_ok());
+        assert!(parse_rfc3339("1900-02-29T00:00:00Z").is_err());
+        assert!(parse_rfc3339("2026-04-31T00:00:00Z").is_err());
+        assert!(parse_rfc3339("2026-01-31T00:00:00Z").is_ok());
+    }
+
+    #[test]
+    fn times_before_1970_format_as_their_day_and_second() {
+        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(format_rfc3339(-DAY), "1969-12-31T00:00:00Z");
+        assert_eq!(format_rfc3339(3_723), "1970-01-01T01:02:03Z");
+        assert_eq!(minute_of_day(-60), 23 * 60 + 59);
+        assert_eq!(minute_of_day(3_723), 62);
+    }
+
+    /// Each field and separator is read where RFC 3339 puts it, offsets move the instant
+    /// the way their sign says, and anything else is refused.
+    #[test]
+    fn rfc3339_fields_offsets_and_refusals() {
+        let t = parse_rfc3339("2026-01-05T09:08:07Z").expect("valid");
+        assert_eq!(t, 20_458 * DAY + 9 * HOUR + 8 * MINUTE + 7);
+        for same in [
+            "2026-01-05t09:08:07z",
+            "2026-01-05 09:08:07Z",
+            "2026-01-05T09:08:07.999Z",
+            "2026-01-05T10:38:07+01:30",
+            "2026-01-05T07:38:07-01:30",
+            "2026-01-06T09:07:07+23:59",
+            "2026-01-05T09:08:07-00:00",
+        ] {
+            assert_eq!(parse_rfc3339(same), Ok(t), "{same}");
+        }
+        for bad in [
+            "2026-01-05T09:08:07",
+            "2026-01-05T09:08:7Z",
+            "2026/01-05T09:08:07Z",
+            "2026-01/05T09:08:07Z",
+            "2026-01-05X09:08:07Z",
+            "2026-01-05T09-08:07Z",
+            "2026-01-05T09:08-07Z",
+            "2026-01-05T09:08:07.Z",
+            "2026-01-05T09:08:07ZZ",
+            "2026-01-05T09:08:07+0100",
+            "2026-01-05T09:08:07+01:00x",
+            "2026-01-05T09:08:07*01:00",
+            "2026-01-05T09:08:07+24:00",
+            "2026-01-05T09:08:07+01:60",
+            "2026-01-05T09:08:07+01-00",
+            "2026-13-05T09:08:07Z",
+            "2026-00-05T09:08:07Z",
+            "2026-01-00T09:08:07Z",
+            "2026-01-32T09:08:07Z",
+            "2026-01-05T24:00:00Z",
+            "2026-01-05T09:60:07Z",
+            "2026-01-05T09:08:61Z",
+            "+026-01-05T09:08:07Z",
+            "2026-01-05T09:08:07+1:000",
+        ] {
+            assert!(parse_rfc3339(bad).is_err(), "{bad}");
+        }
+        assert!(parse_rfc3339("2026-01-05T23:59:59+23:59").is_ok());
+        assert!(parse_rfc3339("2026-01-05T23:59:59-23:59").is_ok());
+    }
+
+    #[test]
+    fn quiet_hours_within_one_day() {
+        let day = parse_rfc3339("2026-01-05T00:00:00Z").expect("valid");
+        let (from, to) = (13 * 60, 14 * 60 + 30);
+        assert_eq!(
+            quiet_until(day + 13 * HOUR, from, to),
+            Some(day + to as i64 * MINUTE)
+        );
+        assert_eq!(
+            quiet_until(day + 14 * HOUR + 29 * MINUTE + 59, from, to),
+            Some(day + to as i64 * MINUTE)
+        );
+        assert_eq!(quiet_until(day + 14 * HOUR + 30 * MINUTE, from, to), None);
+        assert_eq!(quiet_until(day + 13 * HOUR - 1, from, to), None);
+        assert_eq!(quiet_until(day + 20 * HOUR, from, to), None);
+        assert_eq!(quiet_until(day + HOUR, from, to), None);
+        // Crossing midnight, the end is the next day's from the evening, the same day's after
+        // midnight, and a second before the end is still inside.
+        let (from, to) = (22 * 60, 6 * 60);
+        assert_eq!(
+            quiet_until(day + 6 * HOUR - 1, from, to),
+            Some(day + 6 * HOUR)
+        );
+        assert_eq!(quiet_until(day + 22 * HOUR - 1, from, to), None);
+        assert_eq!(quiet_until(day + 12 * HOUR, from, to), None);
+    }
 }
