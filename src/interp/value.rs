@@ -385,6 +385,66 @@ mod decimal_tests {
         assert_eq!(eval_const(&CExpr::Neg(c(Val::Bool(true)))), Val::Missing);
     }
 
+    /// Each operator keeps the kind its operands give: whole numbers stay whole (division
+    /// truncates), durations and dates move by durations, two instants give a duration.
+    #[test]
+    fn arithmetic_keeps_each_kind() {
+        use BinOp::{Add, Div, Mul, Sub};
+        let op = |o: BinOp, a: Val, b: Val| {
+            eval_const(&CExpr::Bin(
+                o,
+                Box::new(CExpr::Const(a)),
+                Box::new(CExpr::Const(b)),
+            ))
+        };
+        let (i, d, t, day) = (Val::Int, Val::Dur, Val::DateTime, Val::Date);
+        for (o, a, b, want) in [
+            (Add, i(7), i(2), i(9)),
+            (Sub, i(7), i(2), i(5)),
+            (Mul, i(7), i(2), i(14)),
+            (Div, i(7), i(2), i(3)),
+            (Div, i(-7), i(2), i(-3)),
+            (Add, i(i64::MAX), i(1), Val::Missing),
+            (Sub, i(i64::MIN), i(1), Val::Missing),
+            (Div, i(7), i(0), Val::Missing),
+            (Add, d(60), d(30), d(90)),
+            (Sub, d(60), d(90), d(-30)),
+            (Mul, d(60), i(3), d(180)),
+            (Mul, i(3), d(60), d(180)),
+            (Add, t(1_000), d(60), t(1_060)),
+            (Add, d(60), t(1_000), t(1_060)),
+            (Sub, t(1_000), d(60), t(940)),
+            (Sub, t(1_000), t(400), d(600)),
+            (Sub, t(400), t(1_000), d(-600)),
+            (Add, day(10), d(2 * 86_400), day(12)),
+            (Sub, day(10), d(2 * 86_400), day(8)),
+            (Sub, day(10), d(3_600), day(10)),
+            (Add, day(10), d(-2 * 86_400), day(8)),
+            (Sub, i(7), dec("0.5"), dec("6.5")),
+            (Mul, d(60), d(2), Val::Missing),
+            (Add, Val::Str("a".into()), i(1), Val::Missing),
+        ] {
+            assert_eq!(op(o, a.clone(), b.clone()), want, "{a:?} {o:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn in_holds_when_one_item_equals_the_value() {
+        let c = |v: Val| CExpr::Const(v);
+        let is_in = |v: Val, items: &[i64]| {
+            eval_const(&CExpr::In(
+                Box::new(c(v)),
+                items.iter().map(|&n| c(Val::Int(n))).collect(),
+            ))
+        };
+        assert_eq!(is_in(Val::Int(2), &[1, 2]), Val::Bool(true));
+        assert_eq!(is_in(Val::Int(3), &[1, 2]), Val::Bool(false));
+        assert_eq!(is_in(Val::Int(2), &[2]), Val::Bool(true));
+        assert_eq!(is_in(Val::Int(2), &[]), Val::Bool(false));
+        assert_eq!(is_in(Val::Missing, &[1, 2]), Val::Bool(false));
+        assert_eq!(is_in(dec("2.0"), &[1, 2]), Val::Bool(true));
+    }
+
     fn calc(op: BinOp, a: &str, b: &str) -> Val {
         arith(op, &dec(a), &dec(b))
     }
