@@ -841,6 +841,21 @@ fn a_customer_out_of_every_journey_keeps_the_sends_a_cap_still_counts() {
 }
 
 #[test]
+fn a_customer_with_an_open_keyed_instance_is_not_forgotten() {
+    // Nothing is sent before the wait, so only the instance of order A-1 holds the customer:
+    // its timeout must still fire two days later.
+    const SRC: &str = "event order_placed { order_id: string }\nevent order_shipped { order_id: string }\nchannel support_task\ntouchpoint stuck_order { channel support_task  template \"stuck\" }\njourney orders per order_id {\n  trigger order_placed\n  onboarding {\n    wait order_shipped up to 2d {\n      exit\n    } timeout {\n      send stuck_order\n    }\n  }\n}\n";
+    const EVENTS: &str = "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"order_placed\",\"properties\":{\"order_id\":\"A-1\"},\"timestamp\":\"2026-01-05T09:00:00Z\"}\n";
+    let lines = support::replay_source(SRC, EVENTS, &["--until", "2026-01-10T00:00:00Z"]);
+    let sends: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|(_, _, a, _)| a == "sent")
+        .map(|(_, time, _, t)| (time.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(sends, [("2026-01-07T09:00:00Z", "stuck_order")]);
+}
+
+#[test]
 fn a_call_in_between_keeps_the_sends_the_longest_cap_window_still_counts() {
     // The order at 09:30 is a call of the customer between the welcome and the thank-you:
     // the replay then drops the sends no cap window holds any more, and the one-a-day cap
