@@ -82,14 +82,17 @@ fn a_forgotten_customer_keeps_their_profile() {
 #[test]
 fn a_project_of_more_journeys_than_a_done_mask_holds_replays() {
     // A done customer is remembered as one bit per journey, for the first 64; the 65th is
-    // kept whole instead, and is not entered again either.
-    let mut src = String::from("event signed_up\nchannel email\n");
+    // kept whole instead, and is not entered again either. The identify before makes a
+    // profile that is forgotten and met again at the signup.
+    let mut src =
+        String::from("customer { plan: string = \"free\" }\nevent signed_up\nchannel email\n");
     for j in 0..65 {
         src.push_str(&format!(
             "touchpoint t{j} {{ channel email  template \"t\" }}\njourney j{j:02} {{\n  trigger signed_up\n  onboarding {{ send t{j} }}\n}}\n"
         ));
     }
     let log = [
+        identify("u1", r#"{"plan":"pro"}"#, "2026-01-05T08:00:00Z"),
         track("u1", "signed_up", "2026-01-05T09:00:00Z"),
         track("u1", "signed_up", "2026-01-06T09:00:00Z"),
     ]
