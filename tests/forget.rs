@@ -102,3 +102,30 @@ fn a_project_of_more_journeys_than_a_done_mask_holds_replays() {
     assert_eq!(sent.len(), 65, "{sent:?}");
     assert!(sent.iter().all(|(time, _)| *time == "2026-01-05T09:00:00Z"));
 }
+
+#[test]
+fn a_send_that_may_still_convert_keeps_its_customer() {
+    // The journey ends at the send; the conversion a day later (and one at the window's last
+    // second) is still credited to it.
+    let src = "event signed_up\nevent activated\nchannel email\ntouchpoint welcome { channel email  template \"w\"  converts activated within 7d }\njourney welcome_mail {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
+    let log = [
+        track("u1", "signed_up", "2026-01-05T09:00:00Z"),
+        track("u2", "signed_up", "2026-01-05T09:00:00Z"),
+        track("u1", "activated", "2026-01-06T09:00:00Z"),
+        track("u2", "activated", "2026-01-12T09:00:00Z"),
+    ]
+    .join("\n");
+    let lines = replay_source(src, &log, &UNTIL);
+    let credited: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|(_, _, a, _)| a == "credited")
+        .map(|(c, time, _, _)| (c.as_str(), time.as_str()))
+        .collect();
+    assert_eq!(
+        credited,
+        [
+            ("u1", "2026-01-06T09:00:00Z"),
+            ("u2", "2026-01-12T09:00:00Z")
+        ]
+    );
+}
