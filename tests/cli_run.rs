@@ -766,6 +766,52 @@ fn explain_places_an_ignored_event_at_the_step_that_waited() {
 }
 
 #[test]
+fn explain_names_every_kind_of_step_an_event_is_ignored_at() {
+    // Waits for three, two and one event, a clock wait and a send held by quiet hours: `d`,
+    // then `a`, arrive while none of them waits for it.
+    const SRC: &str = "event signed_up\nevent a\nevent b\nevent c\nevent d\nchannel email { quiet 21:00..08:00 }\ntouchpoint t1 { channel email  template \"1\" }\njourney j {\n  trigger signed_up\n  onboarding {\n    split {\n      50% left { }\n      50% right { }\n    }\n    wait up to 1h {\n      on a { }\n      on b { }\n      on c { }\n    }\n    wait up to 1h {\n      on a { }\n      on b { }\n    }\n    wait until 22:00\n    send t1\n    wait up to 1h {\n      on d { }\n    }\n  }\n}\n";
+    let events: String = [
+        ("signed_up", "05T09:00"),
+        ("d", "05T09:30"),
+        ("d", "05T10:30"),
+        ("a", "05T10:45"),
+        ("d", "05T15:00"),
+        ("d", "05T23:00"),
+        ("a", "06T08:30"),
+    ]
+    .iter()
+    .map(|(e, t)| {
+        format!("{{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"{e}\",\"timestamp\":\"2026-01-{t}:00Z\"}}\n")
+    })
+    .collect();
+    let dir = project(&[("j.journey", SRC), ("log.jsonl", &events)]);
+    let args = [
+        "run",
+        "j.journey",
+        "--events",
+        "log.jsonl",
+        "--explain",
+        "u1",
+        "--until",
+        "2026-01-07T00:00:00Z",
+    ];
+    let text = support::run_ok(&args, dir.path());
+    for line in [
+        "assigned to split variant `left`",
+        "2026-01-05T09:30:00Z   ignored `d`: waiting for `a`, `b` or `c` until 2026-01-05T10:00:00Z, at `onboarding.1.wait`",
+        "2026-01-05T10:00:00Z   wait timed out: none of `a`, `b` or `c` within 1h",
+        "2026-01-05T10:30:00Z   ignored `d`: waiting for `a` or `b` until 2026-01-05T11:00:00Z, at `onboarding.2.wait`",
+        "2026-01-05T15:00:00Z   ignored `d`: in `wait until 22:00` until 2026-01-05T22:00:00Z, at `onboarding.3.wait`",
+        "2026-01-05T22:00:00Z   deferred t1 (email) to 2026-01-06T08:00:00Z (quiet hours)",
+        "2026-01-05T23:00:00Z   ignored `d`: held at `send t1` until 2026-01-06T08:00:00Z (quiet hours), at `onboarding.4.send`",
+        "2026-01-06T08:30:00Z   ignored `a`: waiting for `d` until 2026-01-06T09:00:00Z, at `onboarding.5.wait`",
+        "2026-01-06T09:00:00Z   wait timed out: no `d` within 1h",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}
+
+#[test]
 fn until_before_the_last_event_is_a_warning_and_the_replay_runs_to_that_event() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
     let early = journeyc(

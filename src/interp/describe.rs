@@ -119,7 +119,8 @@ pub fn describe(p: &Program, node: Option<usize>, a: &Action) -> String {
                         timeout.map(super::time::format_duration).unwrap_or_default()
                     )),
                     super::program::CNode::WaitAny { branches, timeout, .. } => Some(format!(
-                        "none of {} within {}",
+                        "{} {} within {}",
+                        if branches.len() == 1 { "no" } else { "none of" },
                         either(p, branches),
                         super::time::format_duration(*timeout)
                     )),
