@@ -812,6 +812,29 @@ fn explain_names_every_kind_of_step_an_event_is_ignored_at() {
 }
 
 #[test]
+fn explain_shows_enum_values_by_name_for_attributes_event_and_trigger_fields() {
+    const SRC: &str = "enum tier { silver, gold }\ncustomer { level: tier = silver }\nevent order { tier: tier }\nchannel email\ntouchpoint t1 { channel email  template \"1\" }\njourney j {\n  trigger order where event.tier == gold\n  entry always\n  onboarding {\n    if trigger.tier == gold and level == silver {\n      send t1\n    }\n  }\n}\n";
+    const EVENTS: &str = "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"order\",\"properties\":{\"tier\":\"silver\"},\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"order\",\"properties\":{\"tier\":\"gold\"},\"timestamp\":\"2026-01-05T10:00:00Z\"}\n";
+    let dir = project(&[("j.journey", SRC), ("log.jsonl", EVENTS)]);
+    let args = [
+        "run",
+        "j.journey",
+        "--events",
+        "log.jsonl",
+        "--explain",
+        "u1",
+    ];
+    let text = support::run_ok(&args, dir.path());
+    for line in [
+        "because `event.tier == gold` was false (event.tier = silver)",
+        "because `event.tier == gold` was true (event.tier = gold)",
+        "because `trigger.tier == gold and level == silver` was true (trigger.tier = gold, level = silver)",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}
+
+#[test]
 fn until_before_the_last_event_is_a_warning_and_the_replay_runs_to_that_event() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LOG)]);
     let early = journeyc(

@@ -129,3 +129,37 @@ fn a_send_that_may_still_convert_keeps_its_customer() {
         ]
     );
 }
+
+#[test]
+fn a_state_counts_the_customers_kept_whole_done_and_as_a_profile() {
+    // u1 and u4 are done in `welcome_mail`; u2 has only a profile; u3 and u5 wait a day; the
+    // last call (u6's) is held for the next run, which may bring calls of the same second.
+    let src = "customer { plan: string = \"free\" }\nevent signed_up\nevent started\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\ntouchpoint tip { channel email  template \"t\" }\njourney welcome_mail {\n  trigger signed_up\n  onboarding { send welcome }\n}\njourney tips {\n  trigger started\n  onboarding {\n    wait 1d\n    send tip\n  }\n}\n";
+    let log = [
+        track("u1", "signed_up", "2026-01-05T09:00:00Z"),
+        identify("u2", r#"{"plan":"pro"}"#, "2026-01-05T09:01:00Z"),
+        track("u3", "started", "2026-01-05T09:02:00Z"),
+        track("u4", "signed_up", "2026-01-05T09:03:00Z"),
+        track("u5", "started", "2026-01-05T09:04:00Z"),
+        track("u6", "started", "2026-01-05T09:05:00Z"),
+    ]
+    .join("\n");
+    let dir = support::project(&[("j.journey", src), ("log.jsonl", &log)]);
+    let out = support::journeyc(
+        &[
+            "run",
+            "j.journey",
+            "--events",
+            "log.jsonl",
+            "--state",
+            "s.state",
+        ],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("2 customers kept whole, 2 customers done (entered `once` and left, kept as an id hash), 1 customer kept as a profile, 1 call held for the next run"),
+        "{err}"
+    );
+}
