@@ -132,8 +132,9 @@ fn a_send_that_may_still_convert_keeps_its_customer() {
 
 #[test]
 fn a_state_counts_the_customers_kept_whole_done_and_as_a_profile() {
-    // u1 and u4 are done in `welcome_mail`; u2 has only a profile; u3 and u5 wait a day; the
-    // last call (u6's) is held for the next run, which may bring calls of the same second.
+    // u1 and u4 are done in `welcome_mail`; u2 has only a profile; u3, u5 and u6 wait a day.
+    // Without `--until` the last call (u6's) is held for the next run, which may bring calls
+    // of the same second; with it, the log is known to be whole up to then.
     let src = "customer { plan: string = \"free\" }\nevent signed_up\nevent started\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\ntouchpoint tip { channel email  template \"t\" }\njourney welcome_mail {\n  trigger signed_up\n  onboarding { send welcome }\n}\njourney tips {\n  trigger started\n  onboarding {\n    wait 1d\n    send tip\n  }\n}\n";
     let log = [
         track("u1", "signed_up", "2026-01-05T09:00:00Z"),
@@ -145,21 +146,18 @@ fn a_state_counts_the_customers_kept_whole_done_and_as_a_profile() {
     ]
     .join("\n");
     let dir = support::project(&[("j.journey", src), ("log.jsonl", &log)]);
-    let out = support::journeyc(
-        &[
-            "run",
-            "j.journey",
-            "--events",
-            "log.jsonl",
-            "--state",
-            "s.state",
-        ],
-        dir.path(),
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(
-        err.contains("2 customers kept whole, 2 customers done (entered `once` and left, kept as an id hash), 1 customer kept as a profile, 1 call held for the next run"),
-        "{err}"
-    );
+    for (until, counts) in [
+        (None, "2 customers kept whole, 2 customers done (entered `once` and left, kept as an id hash), 1 customer kept as a profile, 1 call held for the next run"),
+        (Some("2026-01-05T12:00:00Z"), "3 customers kept whole, 2 customers done (entered `once` and left, kept as an id hash), 1 customer kept as a profile, 0 calls held for the next run"),
+    ] {
+        let mut args = vec!["run", "j.journey", "--events", "log.jsonl", "--state"];
+        args.push(if until.is_some() { "until.state" } else { "s.state" });
+        if let Some(u) = until {
+            args.extend(["--until", u]);
+        }
+        let out = support::journeyc(&args, dir.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.contains(counts), "{err}");
+    }
 }

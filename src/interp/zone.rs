@@ -425,4 +425,44 @@ mod tests {
             Some(at("2026-03-08T07:00:00Z"))
         );
     }
+
+    /// `expect sent T at [DATE] HH:MM local` holds for a send at that wall-clock minute (second
+    /// 0) in the zone, on that local date when one is given, and for nothing else.
+    #[test]
+    fn a_local_expectation_holds_at_its_minute_and_date_only() {
+        use crate::ir::scenario::LocalExpect;
+        let tokyo = |date: Option<(i32, u32, u32)>| LocalExpect {
+            date,
+            minute: 8 * 60 + 30,
+            zone: "Asia/Tokyo".to_string(),
+        };
+        // 2026-01-05T23:30Z is 08:30 on the 6th in Tokyo.
+        let t = at("2026-01-05T23:30:00Z");
+        assert!(local_expect_holds(&tokyo(None), t));
+        assert!(local_expect_holds(&tokyo(Some((2026, 1, 6))), t));
+        for other_day in [(2026, 1, 5), (2026, 2, 6), (2025, 1, 6)] {
+            assert!(
+                !local_expect_holds(&tokyo(Some(other_day)), t),
+                "{other_day:?}"
+            );
+        }
+        assert!(!local_expect_holds(&tokyo(None), t + 60));
+        assert!(!local_expect_holds(&tokyo(None), t + 1));
+        assert!(!local_expect_holds(&tokyo(None), t - 3600));
+        // The same instant is 23:30 in UTC.
+        let utc = LocalExpect {
+            zone: "UTC".to_string(),
+            ..tokyo(None)
+        };
+        assert!(!local_expect_holds(&utc, t));
+        assert_eq!(show_local(t, "Asia/Tokyo"), "2026-01-06 08:30 Asia/Tokyo");
+    }
+
+    #[test]
+    fn a_zone_shows_and_compares_by_its_name() {
+        let z = Zone::get("Asia/Tokyo").expect("a zone");
+        assert_eq!(format!("{z:?}"), "Zone(\"Asia/Tokyo\")");
+        assert_eq!(z, Zone::get("Asia/Tokyo").expect("a zone"));
+        assert_ne!(z, Zone::get("Asia/Seoul").expect("a zone"));
+    }
 }
