@@ -509,3 +509,73 @@ fn a_state_that_is_a_folder_an_input_or_the_output_is_refused() {
         "the log is untouched"
     );
 }
+
+/// FNV-1a, 64-bit: the state's checksum (docs/replay.md), written here from its definition.
+fn fnv1a(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+#[test]
+fn a_state_edited_and_sealed_again_is_still_checked_line_by_line() {
+    // A state changed by hand (or by a bug) and given a matching checksum: its lines must
+    // still fit the journeys, or the run stops with an error, never a panic.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let journey = "customer { plan: string = \"free\" }\nevent signed_up\nevent started\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney welcome_mail {\n  trigger signed_up\n  onboarding { send welcome }\n}\njourney tips {\n  trigger started\n  onboarding { send welcome }\n}\n";
+    std::fs::write(d.join("j.journey"), journey).expect("write the journey");
+    // u2 is kept as a profile only, u3 as a profile and done in `welcome_mail` (the second: journeys are in name order).
+    let log = [
+        r#"{"type":"identify","userId":"u2","traits":{"plan":"pro"},"timestamp":"2026-01-05T09:01:00Z"}"#,
+        r#"{"type":"identify","userId":"u3","traits":{"plan":"pro"},"timestamp":"2026-01-05T09:02:00Z"}"#,
+        r#"{"type":"track","userId":"u3","event":"signed_up","timestamp":"2026-01-05T09:03:00Z"}"#,
+    ]
+    .join("\n");
+    run(d, &log, Some("s.state"), Some("2026-01-06T00:00:00Z"));
+    let state = std::fs::read_to_string(d.join("s.state")).expect("the state");
+    let body_end = state.trim_end().rfind('\n').expect("an end line") + 1;
+    let (body, end) = state.split_at(body_end);
+    assert!(body.contains(r#""journeys":2"#), "{body}");
+    assert!(
+        end.contains(&fnv1a(body.as_bytes())),
+        "the checksum is FNV-1a: {end}"
+    );
+    let seal = |body: &str| {
+        let lines = body.lines().count();
+        format!(
+            "{body}{{\"end\":{{\"lines\":{lines},\"checksum\":\"{}\"}}}}\n",
+            fnv1a(body.as_bytes())
+        )
+    };
+    // Sealed again unchanged, it is taken.
+    std::fs::write(d.join("s.state"), seal(body)).expect("write");
+    std::fs::write(d.join("log.jsonl"), "").expect("write the log");
+    let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (from, to) in [
+        // done in a third journey the project does not have
+        (r#""journeys":0"#, r#""journeys":4"#),
+        // a profile of two attributes for a customer block of one
+        (
+            r#""attrs":[{"Str":"pro"}]"#,
+            r#""attrs":[{"Str":"pro"},{"Str":"x"}]"#,
+        ),
+    ] {
+        assert!(body.contains(from), "{from} in {body}");
+        std::fs::write(d.join("s.state"), seal(&body.replace(from, to))).expect("write");
+        let err = refused(d);
+        assert!(
+            err.contains("a customer's profile does not fit the journeys"),
+            "{to}: {err}"
+        );
+    }
+}
