@@ -510,7 +510,7 @@ fn a_state_that_is_a_folder_an_input_or_the_output_is_refused() {
     );
 }
 
-/// FNV-1a, 64-bit: the state's checksum (docs/replay.md), written here from its definition.
+/// FNV-1a, 64-bit: the state's checksum (docs/event-logs.md), written here from its definition.
 fn fnv1a(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
@@ -576,6 +576,28 @@ fn a_state_edited_and_sealed_again_is_still_checked_line_by_line() {
         assert!(
             err.contains("a customer's profile does not fit the journeys"),
             "{to}: {err}"
+        );
+    }
+    // A line of done customers (here one more, u9) must name journeys the project has.
+    let with_done = |journeys: u64| {
+        let (head, rest) = body.split_at(body.find('\n').expect("a header line") + 1);
+        let head = head.replace(r#""done":0"#, r#""done":1"#);
+        format!("{head}{{\"done\":{{\"journeys\":{journeys},\"ids\":[\"0123456789abcdef0123456789abcdef\"]}}}}\n{rest}")
+    };
+    std::fs::write(d.join("s.state"), seal(&with_done(3))).expect("write");
+    let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for journeys in [0, 4, 5] {
+        std::fs::write(d.join("s.state"), seal(&with_done(journeys))).expect("write");
+        let err = refused(d);
+        assert!(
+            err.contains("names journeys this run does not have"),
+            "{journeys}: {err}"
         );
     }
 }
