@@ -418,6 +418,34 @@ mod tests {
                 quiet_until(t, from, to)
             );
         }
+        // Every minute of a day, for a window within the day and one across midnight, with
+        // each window's first and last minute: in UTC the two rules agree.
+        for (from, to) in [(13 * 60, 14 * 60 + 30), (21 * 60, 8 * 60)] {
+            for m in 0..24 * 60 {
+                for s in [0, 59] {
+                    let t = at("2026-01-05T00:00:00Z") + m * 60 + s;
+                    assert_eq!(
+                        quiet_until_local(t, from, to, &utc),
+                        quiet_until(t, from, to),
+                        "{from}..{to} at minute {m}"
+                    );
+                }
+            }
+        }
+        // 13:00..14:30 in Tokyo: 13:00 Tokyo (04:00Z) is quiet until 14:30, 14:30 is not.
+        let (from, to) = (13 * 60, 14 * 60 + 30);
+        assert_eq!(
+            quiet_until_local(at("2026-01-05T04:00:00Z"), from, to, &tokyo),
+            Some(at("2026-01-05T05:30:00Z"))
+        );
+        assert_eq!(
+            quiet_until_local(at("2026-01-05T05:30:00Z"), from, to, &tokyo),
+            None
+        );
+        assert_eq!(
+            quiet_until_local(at("2026-01-05T03:59:59Z"), from, to, &tokyo),
+            None
+        );
         // Quiet 01:00..02:30 on New York's spring-forward day ends when the gap ends, 03:00 EDT.
         let ny = zone("America/New_York");
         assert_eq!(
