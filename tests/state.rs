@@ -338,10 +338,33 @@ fn a_state_of_another_version_of_the_journey_is_refused_naming_the_steps() {
         "{err}"
     );
     assert!(!err.contains("journey `visits` changed"), "{err}");
+    assert!(!err.contains(" more"), "one change is all: {err}");
     assert_eq!(
         std::fs::read(&state).expect("state"),
         before,
         "left as it was"
+    );
+    // Many changes: the first twelve are named, and how many more there are.
+    let changed = JOURNEY
+        .replace(
+            "  onboarding {\n    send welcome",
+            "  onboarding {\n    wait 1m\n    send welcome",
+        )
+        .replace("within 6h", "within 7h")
+        .replace("where plan == trial", "where plan == pro")
+        .replace("cap 2 per 6h", "cap 3 per 6h");
+    std::fs::write(d.join("j.journey"), changed).expect("write");
+    let err = refused(d);
+    let trial = err
+        .split("journey `trial` changed since the state was saved: ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("{err}"));
+    let named: Vec<&str> = trial.split(", ").collect();
+    assert_eq!(named.len(), 13, "{trial}");
+    assert!(
+        named[12].starts_with("and ") && named[12].ends_with(" more"),
+        "{trial}"
     );
     // A journey removed.
     let (one, _) = JOURNEY.split_once("journey visits").expect("two journeys");
