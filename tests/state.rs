@@ -624,3 +624,91 @@ fn a_state_edited_and_sealed_again_is_still_checked_line_by_line() {
         );
     }
 }
+
+#[test]
+fn a_sealed_state_whose_customer_does_not_fit_the_journeys_is_refused() {
+    // u3 waits at `wait ok` after a welcome counted by the cap. Each edit below gives the
+    // customer's line a shape the journeys cannot have, behind a matching checksum: the run
+    // must stop with an error naming the line, where the engine would index out of bounds.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let journey = "customer { plan: string = \"free\" }\nevent started\nevent ok\nchannel email { cap 2 per 1d }\ntouchpoint welcome { channel email  template \"w\" }\ntouchpoint tip { channel email  template \"t\" }\njourney tips {\n  trigger started\n  onboarding {\n    send welcome\n    wait ok up to 1d\n    send tip\n  }\n}\n";
+    std::fs::write(d.join("j.journey"), journey).expect("write the journey");
+    let log =
+        r#"{"type":"track","userId":"u3","event":"started","timestamp":"2026-01-05T09:02:00Z"}"#;
+    run(d, log, Some("s.state"), Some("2026-01-05T10:00:00Z"));
+    let state = std::fs::read_to_string(d.join("s.state")).expect("the state");
+    let body = &state[..state.trim_end().rfind('\n').expect("an end line") + 1];
+    let seal = |body: &str| {
+        format!(
+            "{body}{{\"end\":{{\"lines\":{},\"checksum\":\"{}\"}}}}\n",
+            body.lines().count(),
+            fnv1a(body.as_bytes())
+        )
+    };
+    std::fs::write(d.join("log.jsonl"), "").expect("write the log");
+    std::fs::write(d.join("s.state"), seal(body)).expect("write");
+    let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let send = r#"{"at":1767603720,"journey":0,"touchpoint":1}"#;
+    for (from, to) in [
+        // a send of a touchpoint past the last
+        (
+            send.to_string(),
+            send.replace(r#""touchpoint":1"#, r#""touchpoint":2"#),
+        ),
+        // a log for no channel
+        (format!(r#""logs":[[{send}]]"#), r#""logs":[]"#.to_string()),
+        // waiting at a step past the last (the journey has four)
+        (r#""node":2"#.into(), r#""node":4"#.into()),
+        // the event that entered is past the journey's two
+        (
+            r#""event":{"event":1"#.into(),
+            r#""event":{"event":2"#.into(),
+        ),
+        (r#""attrs":[{"Str":"free"}]"#.into(), r#""attrs":[]"#.into()),
+        (r#""channel_log":[[]]"#.into(), r#""channel_log":[]"#.into()),
+        // a send lent to the instance, which only holds them during a call
+        (
+            r#""channel_log":[[]]"#.into(),
+            format!(r#""channel_log":[[{send}]]"#),
+        ),
+        (
+            r#""journey":0,"watch""#.into(),
+            r#""journey":1,"watch""#.into(),
+        ),
+        (
+            r#""last_sent":[null,1767603720]"#.into(),
+            r#""last_sent":[null]"#.into(),
+        ),
+        (
+            r#""opened":[false,false]"#.into(),
+            r#""opened":[false]"#.into(),
+        ),
+        (
+            r#""clicked":[false,false]"#.into(),
+            r#""clicked":[false]"#.into(),
+        ),
+        (
+            r#""milestones":[]"#.into(),
+            r#""milestones":[false]"#.into(),
+        ),
+        (
+            r#"{"Wait":{"node":2,"until":1767690120}}"#.into(),
+            r#""Running""#.into(),
+        ),
+    ] {
+        assert!(body.contains(&from), "{from} in {body}");
+        std::fs::write(d.join("s.state"), seal(&body.replacen(&from, &to, 1))).expect("write");
+        let err = refused(d);
+        assert!(
+            err.contains("line 2 of the state") && err.contains("does not fit the journeys"),
+            "{to}: {err}"
+        );
+    }
+}
