@@ -42,6 +42,27 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
+/// Parses a calendar date `YYYY-MM-DD` (years 0001 to 9999) into days since 1970-01-01. Only
+/// a day the calendar has: `2026-02-30`, `2026-1-5` and `2026-01-05x` are none.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |from: usize, len: usize| {
+        s.get(from..from + len)
+            .filter(|p| p.bytes().all(|c| c.is_ascii_digit()))?
+            .parse::<u32>()
+            .ok()
+    };
+    let (y, m, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let y = i64::from(y);
+    if y < 1 || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
 /// Formats as RFC 3339 in UTC, e.g. `2026-01-05T09:00:00Z`.
 pub fn format_rfc3339(t: Instant) -> String {
     let days = t.div_euclid(DAY);
@@ -267,6 +288,32 @@ mod tests {
         assert!(parse_rfc3339("1900-02-29T00:00:00Z").is_err());
         assert!(parse_rfc3339("2026-04-31T00:00:00Z").is_err());
         assert!(parse_rfc3339("2026-01-31T00:00:00Z").is_ok());
+    }
+
+    #[test]
+    fn a_date_is_a_day_the_calendar_has() {
+        assert_eq!(parse_date("2026-01-05"), Some(20_458));
+        assert_eq!(parse_date("2000-02-29"), Some(11_016));
+        assert_eq!(parse_date("0001-01-01"), Some(-719_162));
+        assert_eq!(parse_date("9999-12-31"), Some(2_932_896));
+        for bad in [
+            "2026-02-30",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-04-31",
+            "0000-01-01",
+            "2026-1-5",
+            "2026-01-05x",
+            "2026-01-05-01",
+            "2026/01/05",
+            "+026-01-05",
+            "2026-01-+5",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -113,13 +113,7 @@ mod state_decimal {
     }
 }
 
-pub fn parse_date(s: &str) -> Option<i64> {
-    let mut p = s.split('-');
-    let y: i64 = p.next()?.parse().ok()?;
-    let m: u32 = p.next()?.parse().ok()?;
-    let d: u32 = p.next()?.parse().ok()?;
-    Some(super::time::days_from_civil(y, m, d))
-}
+pub use super::time::parse_date;
 
 /// What an expression can read while it is evaluated.
 pub struct Env<'a> {

@@ -296,6 +296,38 @@ mod tests {
         }
     }
 
+    /// Dates, times and datetimes are read from their strings as they are; `"false"` in any
+    /// case is false; a time past 23:59 is refused.
+    #[test]
+    fn dates_times_and_bools_in_strings() {
+        assert_eq!(
+            coerce(&json!("2026-01-05"), &Type::Date),
+            Ok((Val::Date(20_458), None))
+        );
+        assert_eq!(
+            coerce(&json!("2026-01-05T09:00:00Z"), &Type::DateTime),
+            Ok((Val::DateTime(1_767_603_600), None))
+        );
+        for (text, minute) in [("00:00", 0), ("09:30", 570), ("23:59", 1439), ("7:05", 425)] {
+            assert_eq!(
+                coerce(&json!(text), &Type::Time),
+                Ok((Val::Time(minute), None)),
+                "{text}"
+            );
+        }
+        for bad in ["24:00", "12:60", "23:99", "0930", "09:xx", "-1:00"] {
+            assert!(coerce(&json!(bad), &Type::Time).is_err(), "{bad}");
+        }
+        assert!(coerce(&json!("2026-02-30"), &Type::Date).is_err());
+        for (text, b) in [("false", false), ("FALSE", false), ("true", true)] {
+            assert_eq!(
+                coerce(&json!(text), &Type::Bool),
+                Ok((Val::Bool(b), Some(Coercion::BoolInString))),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn uncertain_readings_are_refused() {
         for (v, ty) in [
