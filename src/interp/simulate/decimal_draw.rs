@@ -82,6 +82,14 @@ mod tests {
             matches!(draw, CDraw::Dec(_, steps, _) if steps <= MAX_STEPS),
             "{draw:?}"
         );
+        // Exactly: no places at all, from the low end (0 at no places) up to 2^62 above it.
+        assert!(matches!(draw, CDraw::Dec(0, MAX_STEPS, 0)), "{draw:?}");
+        // 10^17 wide at one place is 10^18 steps (below 2^62); at two it would be 10^19.
+        let draw = range(dec("0.5"), dec("100000000000000000.5"));
+        assert!(
+            matches!(draw, CDraw::Dec(5, 1_000_000_000_000_000_000, 1)),
+            "{draw:?}"
+        );
         let draw = range(Decimal::MIN, Decimal::MAX);
         assert!(matches!(draw, CDraw::Fixed(Val::Dec(d)) if d == Decimal::MIN));
     }
