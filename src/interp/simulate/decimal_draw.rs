@@ -90,6 +90,15 @@ mod tests {
             matches!(draw, CDraw::Dec(5, 1_000_000_000_000_000_000, 1)),
             "{draw:?}"
         );
+        // Half a unit wide, but the low end has no room for a place: drawn at none.
+        let draw = range(
+            dec("-7922816251426433759354395034"),
+            dec("-7922816251426433759354395033.5"),
+        );
+        assert!(
+            matches!(draw, CDraw::Dec(-7922816251426433759354395034, _, 0)),
+            "{draw:?}"
+        );
         let draw = range(Decimal::MIN, Decimal::MAX);
         assert!(matches!(draw, CDraw::Fixed(Val::Dec(d)) if d == Decimal::MIN));
     }
