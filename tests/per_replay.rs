@@ -196,3 +196,36 @@ fn a_simulation_gives_overlapping_orders_each_their_own_messages() {
     assert_eq!(first["reached"].as_u64(), Some(entered));
     assert_eq!(first["instances"].as_u64(), Some(instances));
 }
+
+/// `--compare` does not pair the instances of a keyed journey yet: refused when either version
+/// has `per FIELD`, with a message that says what to do instead.
+#[test]
+fn compare_refuses_a_keyed_journey_on_either_side() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keyed = std::fs::read_to_string(root().join("examples/ecommerce_order.journey"))
+        .expect("the example");
+    let plain = keyed.replacen(
+        "journey order_updates per order_id {",
+        "journey order_updates {",
+        1,
+    );
+    assert_ne!(plain, keyed);
+    std::fs::write(dir.path().join("keyed.journey"), &keyed).expect("write");
+    std::fs::write(dir.path().join("plain.journey"), &plain).expect("write");
+    for (before, after) in [
+        ("keyed.journey", "plain.journey"),
+        ("plain.journey", "keyed.journey"),
+        ("keyed.journey", "keyed.journey"),
+    ] {
+        let out = journeyc(
+            &["simulate", before, "--compare", after, "--customers", "50"],
+            dir.path(),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{before} then {after}: {err}");
+        assert!(
+            err.contains("--compare of a journey with `per FIELD` is not supported yet: simulate each version on its own"),
+            "{before} then {after}: {err}"
+        );
+    }
+}
