@@ -340,6 +340,8 @@ mod tests {
             (json!("inf"), Type::Decimal),
             (json!("0x10"), Type::Int),
             (json!(1e19), Type::Int),
+            // 2^63, the first whole float past the largest int
+            (json!(9_223_372_036_854_775_808.0_f64), Type::Int),
             (json!("gold"), plan()),
             (json!("yes"), Type::Bool),
             (json!(1), Type::Bool),
