@@ -722,6 +722,43 @@ fn calls_out_of_order_within_the_reorder_window_run_in_time_order_and_are_counte
 }
 
 #[test]
+fn calls_of_one_second_run_in_the_log_order_and_are_not_out_of_order() {
+    // Six identifies of one second, then the signup: only the last `seats` is 6, and only the
+    // log's order gets there. None of them is late, so nothing is sorted; a call too early
+    // names the first line of the latest second.
+    const SRC: &str = "customer { seats: int = 0 }\nevent signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up where seats == 6\n  onboarding { send welcome }\n}\n";
+    let at = "2026-01-05T09:00:00Z";
+    let mut log: Vec<String> = (1..=6)
+        .map(|n| {
+            format!(
+                r#"{{"type":"identify","userId":"u1","traits":{{"seats":{n}}},"timestamp":"{at}"}}"#
+            )
+        })
+        .collect();
+    log.push(format!(
+        r#"{{"type":"track","userId":"u1","event":"signed_up","timestamp":"{at}"}}"#
+    ));
+    let dir = project(&[("j.journey", SRC), ("log.jsonl", &log.join("\n"))]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines = support::run_lines(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(support::sent_at(&lines, "u1", "welcome"), [at]);
+    assert!(!stderr.contains("sorted"), "{stderr}");
+    log.push(
+        r#"{"type":"track","userId":"u1","event":"signed_up","timestamp":"2026-01-05T08:58:00Z"}"#
+            .to_string(),
+    );
+    std::fs::write(dir.path().join("log.jsonl"), log.join("\n")).expect("write");
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("log.jsonl:8: timestamp 2026-01-05T08:58:00Z is earlier than 2026-01-05T09:00:00Z on line 1, by 2m"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
     let out = journeyc(

@@ -712,3 +712,42 @@ fn a_sealed_state_whose_customer_does_not_fit_the_journeys_is_refused() {
         );
     }
 }
+
+#[test]
+fn a_call_at_the_end_of_the_previous_run_is_taken() {
+    // The first run ends at 10:00 (`--until`); a call at exactly 10:00 is the next run's. That
+    // run ends at 11:00, and a call a second before it is refused.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let journey = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  entry always\n  onboarding { send welcome }\n}\n";
+    std::fs::write(d.join("j.journey"), journey).expect("write the journey");
+    let call = |t: &str| {
+        format!(r#"{{"type":"track","userId":"u1","event":"signed_up","timestamp":"{t}"}}"#)
+    };
+    run(
+        d,
+        &call("2026-01-05T09:00:00Z"),
+        Some("s.state"),
+        Some("2026-01-05T10:00:00Z"),
+    );
+    let second = run(
+        d,
+        &call("2026-01-05T10:00:00Z"),
+        Some("s.state"),
+        Some("2026-01-05T11:00:00Z"),
+    );
+    assert!(
+        second.actions.contains(r#""action":"sent""#),
+        "{}",
+        second.actions
+    );
+    std::fs::write(d.join("log.jsonl"), call("2026-01-05T10:59:59Z")).expect("write");
+    let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "is before 2026-01-05T11:00:00Z, where the previous run saved in the state ended"
+        ),
+        "{err}"
+    );
+}
