@@ -759,6 +759,28 @@ fn calls_of_one_second_run_in_the_log_order_and_are_not_out_of_order() {
 }
 
 #[test]
+fn signups_of_one_second_are_replayed_in_the_log_order() {
+    // Seven events of one second, each entering its own journey: the sends come out in the
+    // order the log wrote the events, which is not the journeys' order.
+    let order = [4, 1, 7, 3, 6, 2, 5];
+    let mut src = String::from("channel email\n");
+    for n in 1..=7 {
+        src.push_str(&format!("event e{n}\ntouchpoint t{n} {{ channel email  template \"t\" }}\njourney j{n} {{\n  trigger e{n}\n  onboarding {{ send t{n} }}\n}}\n"));
+    }
+    let log: Vec<String> = order
+        .iter()
+        .map(|n| format!(r#"{{"type":"track","userId":"u1","event":"e{n}","timestamp":"2026-01-05T09:00:00Z"}}"#))
+        .collect();
+    let lines = support::replay_source(&src, &log.join("\n"), &[]);
+    let sent: Vec<&str> = lines
+        .iter()
+        .filter(|(_, _, a, _)| a == "sent")
+        .map(|(_, _, _, t)| t.as_str())
+        .collect();
+    assert_eq!(sent, ["t4", "t1", "t7", "t3", "t6", "t2", "t5"]);
+}
+
+#[test]
 fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
     let out = journeyc(
