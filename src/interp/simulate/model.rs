@@ -246,3 +246,69 @@ pub(super) fn draw(kind: &DrawKind) -> CDraw {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interp::simulate::rng::Source;
+
+    /// A stream that answers `below` with the numbers given, in turn (clamped below `n`).
+    struct Scripted(Vec<u64>);
+
+    impl Source for Scripted {
+        fn below(&mut self, n: u64) -> u64 {
+            let x = if self.0.is_empty() {
+                0
+            } else {
+                self.0.remove(0)
+            };
+            x.min(n - 1)
+        }
+        fn unit(&mut self) -> f64 {
+            0.0
+        }
+    }
+
+    fn s(x: &str) -> Val {
+        Val::Str(Arc::from(x))
+    }
+
+    /// Shares are basis points: a number below a value's cumulative share picks it, the first
+    /// number at it picks the next; shares that add up to less than 100% (three thirds) give
+    /// what is left to the last value.
+    #[test]
+    fn choices_pick_by_cumulative_share() {
+        let thirds = CDraw::Choices(vec![3333, 6666, 9999], vec![s("a"), s("b"), s("c")]);
+        for (x, want) in [
+            (0, "a"),
+            (3332, "a"),
+            (3333, "b"),
+            (6665, "b"),
+            (6666, "c"),
+            (9999, "c"),
+        ] {
+            assert_eq!(thirds.sample(&mut Scripted(vec![x])), s(want), "{x}");
+        }
+    }
+
+    /// `now + LO..HI` counts from the moment of the draw; without one it is not set, though it
+    /// takes its number all the same.
+    #[test]
+    fn a_draw_from_now_counts_from_the_moment_of_the_draw() {
+        let d = CDraw::FromNow(3_600, 7_200);
+        assert_eq!(
+            d.sample_at(&mut Scripted(vec![0]), 1_000),
+            Val::DateTime(4_600)
+        );
+        assert_eq!(
+            d.sample_at(&mut Scripted(vec![7_200]), 1_000),
+            Val::DateTime(11_800)
+        );
+        let mut rng = Scripted(vec![5, 9]);
+        assert_eq!(d.sample(&mut rng), Val::Missing);
+        assert_eq!(rng.0, [9], "one number taken");
+        // Every other draw ignores the moment.
+        let ints = CDraw::Int(10, 5);
+        assert_eq!(ints.sample_at(&mut Scripted(vec![5]), 1_000), Val::Int(15));
+    }
+}
