@@ -291,6 +291,27 @@ mod tests {
         }
     }
 
+    /// Ranges include both ends: the stream's lowest number draws the low end, its highest
+    /// the high end.
+    #[test]
+    fn ranges_draw_both_ends() {
+        let dec = |m: i64| Val::Dec(rust_decimal::Decimal::new(m, 2));
+        for (d, lo, hi) in [
+            (CDraw::Int(10, 5), Val::Int(10), Val::Int(15)),
+            (CDraw::Dec(150, 9_849, 2), dec(150), dec(9_999)),
+            (CDraw::Dur(60, 3_540), Val::Dur(60), Val::Dur(3_600)),
+            (CDraw::Date(20_458, 6), Val::Date(20_458), Val::Date(20_464)),
+            (
+                CDraw::DateTime(1_000, 59),
+                Val::DateTime(1_000),
+                Val::DateTime(1_059),
+            ),
+        ] {
+            assert_eq!(d.sample(&mut Scripted(vec![0])), lo, "{d:?}");
+            assert_eq!(d.sample(&mut Scripted(vec![u64::MAX])), hi, "{d:?}");
+        }
+    }
+
     /// `now + LO..HI` counts from the moment of the draw; without one it is not set, though it
     /// takes its number all the same.
     #[test]
