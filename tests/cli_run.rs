@@ -781,6 +781,48 @@ fn signups_of_one_second_are_replayed_in_the_log_order() {
 }
 
 #[test]
+fn a_line_may_hold_a_batch_or_an_array_of_calls() {
+    // Segment's HTTP batch (other keys ignored), a JSON array, and an object that has both
+    // `type` and `batch`, which is one call whose `batch` is a property like any other.
+    const SRC: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
+    let call = |u: &str, t: &str| {
+        format!(
+            r#"{{"type":"track","userId":"{u}","event":"signed_up","timestamp":"2026-01-05T{t}Z"}}"#
+        )
+    };
+    let log = [
+        format!(
+            r#"{{"sentAt":"2026-01-05T09:10:00Z","batch":[{},{}]}}"#,
+            call("u1", "09:00:00"),
+            call("u2", "09:01:00")
+        ),
+        format!("[{},{}]", call("u3", "09:02:00"), call("u4", "09:03:00")),
+        r#"{"type":"track","userId":"u5","event":"signed_up","timestamp":"2026-01-05T09:04:00Z","batch":[1]}"#.to_string(),
+    ]
+    .join("\n");
+    let lines = support::replay_source(SRC, &log, &[]);
+    let welcomed: Vec<&str> = lines
+        .iter()
+        .filter(|(_, _, a, _)| a == "sent")
+        .map(|(c, _, _, _)| c.as_str())
+        .collect();
+    assert_eq!(welcomed, ["u1", "u2", "u3", "u4", "u5"]);
+    // A bad call of a batch is reported by its place in it, on the line's number.
+    let bad = format!(
+        r#"{{"batch":[{},{{"type":"track"}}]}}"#,
+        call("u1", "09:00:00")
+    );
+    let dir = project(&[("j.journey", SRC), ("log.jsonl", &bad)]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("log.jsonl:1: call 2 of the batch: "),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
     let out = journeyc(

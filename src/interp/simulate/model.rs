@@ -312,6 +312,24 @@ mod tests {
         }
     }
 
+    /// A range compiled from the simulation block keeps its whole span: a duration range of
+    /// 400 days reaches its high end (spans are clamped only past 2^42).
+    #[test]
+    fn a_compiled_range_keeps_its_span() {
+        let (lo, hi) = (86_400, 400 * 86_400);
+        let d = draw(&DrawKind::Range(
+            crate::ir::Value::Duration(lo),
+            crate::ir::Value::Duration(hi),
+        ));
+        assert_eq!(d.sample(&mut Scripted(vec![0])), Val::Dur(lo as i64));
+        assert_eq!(d.sample(&mut Scripted(vec![u64::MAX])), Val::Dur(hi as i64));
+        let d = draw(&DrawKind::FromNow(lo, hi));
+        assert_eq!(
+            d.sample_at(&mut Scripted(vec![u64::MAX]), 0),
+            Val::DateTime(hi as i64)
+        );
+    }
+
     /// `now + LO..HI` counts from the moment of the draw; without one it is not set, though it
     /// takes its number all the same.
     #[test]
