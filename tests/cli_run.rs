@@ -823,6 +823,24 @@ fn a_line_may_hold_a_batch_or_an_array_of_calls() {
 }
 
 #[test]
+fn an_empty_or_null_user_id_is_the_anonymous_id() {
+    const SRC: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
+    let log = [
+        r#"{"type":"track","userId":"","anonymousId":"anon-1","event":"signed_up","timestamp":"2026-01-05T09:00:00Z"}"#,
+        r#"{"type":"track","userId":null,"anonymousId":"anon-2","event":"signed_up","timestamp":"2026-01-05T09:01:00Z"}"#,
+        r#"{"type":"track","userId":42,"event":"signed_up","timestamp":"2026-01-05T09:02:00Z"}"#,
+    ]
+    .join("\n");
+    let lines = support::replay_source(SRC, &log, &[]);
+    let welcomed: Vec<&str> = lines
+        .iter()
+        .filter(|(_, _, a, _)| a == "sent")
+        .map(|(c, _, _, _)| c.as_str())
+        .collect();
+    assert_eq!(welcomed, ["anon-1", "anon-2", "42"]);
+}
+
+#[test]
 fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
     let out = journeyc(

@@ -136,6 +136,16 @@ impl Stream {
 mod tests {
     use super::*;
 
+    /// SplitMix64 as published (Steele, Lea and Flood; Vigna's `splitmix64.c`): seeded with 0,
+    /// its first outputs are these.
+    #[test]
+    fn the_sub_stream_is_splitmix64() {
+        let mut s = SubStream { state: 0 };
+        assert_eq!(s.next_u64(), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(s.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+        assert_eq!(s.next_u64(), 0x06c4_5d18_8009_454f);
+    }
+
     #[test]
     fn sub_streams_depend_on_customer_site_and_occurrence() {
         let mut s = Stream::new(7);
