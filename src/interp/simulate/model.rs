@@ -264,9 +264,6 @@ mod tests {
             };
             x.min(n - 1)
         }
-        fn unit(&mut self) -> f64 {
-            0.0
-        }
     }
 
     fn s(x: &str) -> Val {

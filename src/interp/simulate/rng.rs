@@ -27,8 +27,6 @@ pub struct Stream {
 pub trait Source {
     /// Uniform in `0..n` (`n > 0`).
     fn below(&mut self, n: u64) -> u64;
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64;
 }
 
 /// SplitMix64's output function: a bijection on `u64` that mixes every bit into every other.
@@ -60,22 +58,12 @@ impl Source for SubStream {
     fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
     }
-
-    #[inline]
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
 }
 
 impl Source for Stream {
     #[inline]
     fn below(&mut self, n: u64) -> u64 {
         Stream::below(self, n)
-    }
-
-    #[inline]
-    fn unit(&mut self) -> f64 {
-        Stream::unit(self)
     }
 }
 
@@ -123,12 +111,6 @@ impl Stream {
     #[inline]
     pub fn chance(&mut self, ppm: u32) -> bool {
         self.below(1_000_000) < u64::from(ppm)
-    }
-
-    /// Uniform in `[0, 1)`.
-    #[inline]
-    pub fn unit(&mut self) -> f64 {
-        (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
 
