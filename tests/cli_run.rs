@@ -841,6 +841,38 @@ fn an_empty_or_null_user_id_is_the_anonymous_id() {
 }
 
 #[test]
+fn the_summary_names_the_first_five_events_no_journey_reads() {
+    const SRC: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
+    let track = |e: &str, m: u32| {
+        format!(
+            r#"{{"type":"track","userId":"u1","event":"{e}","timestamp":"2026-01-05T09:{m:02}:00Z"}}"#
+        )
+    };
+    let mut log: Vec<String> = ["a", "b", "a", "c", "d", "e", "f", "a"]
+        .iter()
+        .zip(0..)
+        .map(|(e, m)| track(e, m))
+        .collect();
+    let dir = project(&[("j.journey", SRC), ("log.jsonl", &log.join("\n"))]);
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ignored 8 events no journey reads (`a` 3, `b` 1, `c` 1, `d` 1, `e` 1, …)"),
+        "{stderr}"
+    );
+    // Five names or fewer: all of them, and no ellipsis.
+    log.truncate(7);
+    log.retain(|l| !l.contains(r#""event":"f""#));
+    std::fs::write(dir.path().join("log.jsonl"), log.join("\n")).expect("write");
+    let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ignored 6 events no journey reads (`a` 2, `b` 1, `c` 1, `d` 1, `e` 1)"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
     let out = journeyc(

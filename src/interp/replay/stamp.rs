@@ -146,6 +146,23 @@ mod tests {
         assert!(call_time(1, &obj(json!({"timestamp": i64::MAX}))).is_err());
     }
 
+    /// A value that is no timestamp at all, long or holding control characters, is not
+    /// written whole into the message; a short one is.
+    #[test]
+    fn a_long_or_unprintable_value_is_not_shown_whole() {
+        let long = "x".repeat(100);
+        let err = timestamp(7, &long).expect_err("not a timestamp").message;
+        assert!(!err.contains(&long), "{err}");
+        assert!(err.contains("is not an RFC 3339 timestamp"), "{err}");
+        let bell = "2026-01-05\u{7}09:00Z";
+        let err = timestamp(7, bell).expect_err("not a timestamp").message;
+        assert!(!err.contains('\u{7}'), "{err}");
+        let err = timestamp(7, "yesterday")
+            .expect_err("not a timestamp")
+            .message;
+        assert!(err.contains("`yesterday`"), "{err}");
+    }
+
     /// Found by the fuzz corpus: a multi-byte character where the seconds should be.
     #[test]
     fn a_timestamp_with_multi_byte_characters_is_a_bad_line_not_a_panic() {
