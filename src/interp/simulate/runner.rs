@@ -486,6 +486,36 @@ mod tests {
     use super::*;
     use crate::interp::program::stable_hash;
 
+    /// A rule that always fires draws its delay from `min` to `max`, both included; a fixed
+    /// delay is that delay. Either way it takes two numbers.
+    #[test]
+    fn a_rule_draws_its_delay_between_its_bounds() {
+        let rule = |min_secs: i64, span: u64| super::super::model::CRule {
+            item: super::super::model::Item::Ignored,
+            ppm: 1_000_000,
+            min_secs,
+            span,
+            condition: None,
+            site: 1,
+        };
+        let mut rng = Stream::new(3);
+        rng.start(0);
+        for _ in 0..200 {
+            assert_eq!(Worker::roll(&mut rng, &rule(7_200, 0)), Some(7_200));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..2_000 {
+            let d = Worker::roll(&mut rng, &rule(60, 3)).expect("it always fires");
+            seen.insert(d);
+        }
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), [60, 61, 62, 63]);
+        let never = super::super::model::CRule {
+            ppm: 0,
+            ..rule(60, 3)
+        };
+        assert_eq!(Worker::roll(&mut rng, &never), None);
+    }
+
     #[test]
     fn split_keys_hash_the_customer_id() {
         let mut ids = IdHasher::default();
