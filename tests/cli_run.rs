@@ -721,6 +721,33 @@ fn calls_out_of_order_within_the_reorder_window_run_in_time_order_and_are_counte
     assert!(!String::from_utf8_lossy(&out.stderr).contains("sorted"));
 }
 
+/// One journey: a signup gets the welcome.
+const WELCOME: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
+
+/// The customers something was sent to, in the order of the sends.
+fn sent_to(lines: &[support::RunLine]) -> Vec<&str> {
+    lines
+        .iter()
+        .filter(|(_, _, a, _)| a == "sent")
+        .map(|(c, _, _, _)| c.as_str())
+        .collect()
+}
+
+/// What `journeyc run SRC --events EVENTS --explain u1 EXTRA` prints.
+fn explain_u1(src: &str, events: &str, extra: &[&str]) -> String {
+    let dir = project(&[("j.journey", src), ("log.jsonl", events)]);
+    let mut args = vec![
+        "run",
+        "j.journey",
+        "--events",
+        "log.jsonl",
+        "--explain",
+        "u1",
+    ];
+    args.extend_from_slice(extra);
+    support::run_ok(&args, dir.path())
+}
+
 #[test]
 fn calls_of_one_second_run_in_the_log_order_and_are_not_out_of_order() {
     // Six identifies of one second, then the signup: only the last `seats` is 6, and only the
@@ -784,7 +811,6 @@ fn signups_of_one_second_are_replayed_in_the_log_order() {
 fn a_line_may_hold_a_batch_or_an_array_of_calls() {
     // Segment's HTTP batch (other keys ignored), a JSON array, and an object that has both
     // `type` and `batch`, which is one call whose `batch` is a property like any other.
-    const SRC: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
     let call = |u: &str, t: &str| {
         format!(
             r#"{{"type":"track","userId":"{u}","event":"signed_up","timestamp":"2026-01-05T{t}Z"}}"#
@@ -800,19 +826,15 @@ fn a_line_may_hold_a_batch_or_an_array_of_calls() {
         r#"{"type":"track","userId":"u5","event":"signed_up","timestamp":"2026-01-05T09:04:00Z","batch":[1]}"#.to_string(),
     ]
     .join("\n");
-    let lines = support::replay_source(SRC, &log, &[]);
-    let welcomed: Vec<&str> = lines
-        .iter()
-        .filter(|(_, _, a, _)| a == "sent")
-        .map(|(c, _, _, _)| c.as_str())
-        .collect();
+    let lines = support::replay_source(WELCOME, &log, &[]);
+    let welcomed = sent_to(&lines);
     assert_eq!(welcomed, ["u1", "u2", "u3", "u4", "u5"]);
     // A bad call of a batch is reported by its place in it, on the line's number.
     let bad = format!(
         r#"{{"batch":[{},{{"type":"track"}}]}}"#,
         call("u1", "09:00:00")
     );
-    let dir = project(&[("j.journey", SRC), ("log.jsonl", &bad)]);
+    let dir = project(&[("j.journey", WELCOME), ("log.jsonl", &bad)]);
     let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -824,25 +846,19 @@ fn a_line_may_hold_a_batch_or_an_array_of_calls() {
 
 #[test]
 fn an_empty_or_null_user_id_is_the_anonymous_id() {
-    const SRC: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
     let log = [
         r#"{"type":"track","userId":"","anonymousId":"anon-1","event":"signed_up","timestamp":"2026-01-05T09:00:00Z"}"#,
         r#"{"type":"track","userId":null,"anonymousId":"anon-2","event":"signed_up","timestamp":"2026-01-05T09:01:00Z"}"#,
         r#"{"type":"track","userId":42,"event":"signed_up","timestamp":"2026-01-05T09:02:00Z"}"#,
     ]
     .join("\n");
-    let lines = support::replay_source(SRC, &log, &[]);
-    let welcomed: Vec<&str> = lines
-        .iter()
-        .filter(|(_, _, a, _)| a == "sent")
-        .map(|(c, _, _, _)| c.as_str())
-        .collect();
+    let lines = support::replay_source(WELCOME, &log, &[]);
+    let welcomed = sent_to(&lines);
     assert_eq!(welcomed, ["anon-1", "anon-2", "42"]);
 }
 
 #[test]
 fn the_summary_names_the_first_five_events_no_journey_reads() {
-    const SRC: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  onboarding { send welcome }\n}\n";
     let track = |e: &str, m: u32| {
         format!(
             r#"{{"type":"track","userId":"u1","event":"{e}","timestamp":"2026-01-05T09:{m:02}:00Z"}}"#
@@ -853,7 +869,7 @@ fn the_summary_names_the_first_five_events_no_journey_reads() {
         .zip(0..)
         .map(|(e, m)| track(e, m))
         .collect();
-    let dir = project(&[("j.journey", SRC), ("log.jsonl", &log.join("\n"))]);
+    let dir = project(&[("j.journey", WELCOME), ("log.jsonl", &log.join("\n"))]);
     let out = journeyc(&["run", "j.journey", "--events", "log.jsonl"], dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -900,16 +916,7 @@ fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
 fn explain_places_an_ignored_event_at_the_step_that_waited() {
     const SRC: &str = "event signed_up\nevent ping\nevent pong\nchannel email\ntouchpoint a { channel email  template \"a\" }\njourney first {\n  trigger signed_up\n  onboarding {\n    wait ping up to 10h\n    wait pong up to 10h\n    send a\n  }\n}\n";
     const EVENTS: &str = "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"signed_up\",\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"pong\",\"timestamp\":\"2026-01-05T10:00:00Z\"}\n";
-    let dir = project(&[("j.journey", SRC), ("log.jsonl", EVENTS)]);
-    let args = [
-        "run",
-        "j.journey",
-        "--events",
-        "log.jsonl",
-        "--explain",
-        "u1",
-    ];
-    let text = support::run_ok(&args, dir.path());
+    let text = explain_u1(SRC, EVENTS, &[]);
     assert!(
         text.contains("ignored `pong`: waiting for `ping` until 2026-01-05T19:00:00Z, at `onboarding.0.wait`   [j.journey:9 (onboarding.0.wait)]"),
         "{text}"
@@ -935,18 +942,7 @@ fn explain_names_every_kind_of_step_an_event_is_ignored_at() {
         format!("{{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"{e}\",\"timestamp\":\"2026-01-{t}:00Z\"}}\n")
     })
     .collect();
-    let dir = project(&[("j.journey", SRC), ("log.jsonl", &events)]);
-    let args = [
-        "run",
-        "j.journey",
-        "--events",
-        "log.jsonl",
-        "--explain",
-        "u1",
-        "--until",
-        "2026-01-07T00:00:00Z",
-    ];
-    let text = support::run_ok(&args, dir.path());
+    let text = explain_u1(SRC, &events, &["--until", "2026-01-07T00:00:00Z"]);
     for line in [
         "assigned to split variant `left`",
         "2026-01-05T09:30:00Z   ignored `d`: waiting for `a`, `b` or `c` until 2026-01-05T10:00:00Z, at `onboarding.1.wait`",
@@ -966,16 +962,7 @@ fn explain_names_every_kind_of_step_an_event_is_ignored_at() {
 fn explain_shows_enum_values_by_name_for_attributes_event_and_trigger_fields() {
     const SRC: &str = "enum tier { silver, gold }\ncustomer { level: tier = silver }\nevent order { tier: tier }\nchannel email\ntouchpoint t1 { channel email  template \"1\" }\njourney j {\n  trigger order where event.tier == gold\n  entry always\n  onboarding {\n    if trigger.tier == gold and level == silver {\n      send t1\n    }\n  }\n}\n";
     const EVENTS: &str = "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"order\",\"properties\":{\"tier\":\"silver\"},\"timestamp\":\"2026-01-05T09:00:00Z\"}\n{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"order\",\"properties\":{\"tier\":\"gold\"},\"timestamp\":\"2026-01-05T10:00:00Z\"}\n";
-    let dir = project(&[("j.journey", SRC), ("log.jsonl", EVENTS)]);
-    let args = [
-        "run",
-        "j.journey",
-        "--events",
-        "log.jsonl",
-        "--explain",
-        "u1",
-    ];
-    let text = support::run_ok(&args, dir.path());
+    let text = explain_u1(SRC, EVENTS, &[]);
     for line in [
         "because `event.tier == gold` was false (event.tier = silver)",
         "because `event.tier == gold` was true (event.tier = gold)",

@@ -543,6 +543,16 @@ fn fnv1a(bytes: &[u8]) -> String {
     format!("{h:016x}")
 }
 
+/// A state's lines before its end line, with the end line a run writes: their count and their
+/// checksum.
+fn seal(body: &str) -> String {
+    format!(
+        "{body}{{\"end\":{{\"lines\":{},\"checksum\":\"{}\"}}}}\n",
+        body.lines().count(),
+        fnv1a(body.as_bytes())
+    )
+}
+
 #[test]
 fn a_state_edited_and_sealed_again_is_still_checked_line_by_line() {
     // A state changed by hand (or by a bug) and given a matching checksum: its lines must
@@ -567,13 +577,6 @@ fn a_state_edited_and_sealed_again_is_still_checked_line_by_line() {
         end.contains(&fnv1a(body.as_bytes())),
         "the checksum is FNV-1a: {end}"
     );
-    let seal = |body: &str| {
-        let lines = body.lines().count();
-        format!(
-            "{body}{{\"end\":{{\"lines\":{lines},\"checksum\":\"{}\"}}}}\n",
-            fnv1a(body.as_bytes())
-        )
-    };
     // Sealed again unchanged, it is taken.
     std::fs::write(d.join("s.state"), seal(body)).expect("write");
     std::fs::write(d.join("log.jsonl"), "").expect("write the log");
@@ -639,13 +642,6 @@ fn a_sealed_state_whose_customer_does_not_fit_the_journeys_is_refused() {
     run(d, log, Some("s.state"), Some("2026-01-05T10:00:00Z"));
     let state = std::fs::read_to_string(d.join("s.state")).expect("the state");
     let body = &state[..state.trim_end().rfind('\n').expect("an end line") + 1];
-    let seal = |body: &str| {
-        format!(
-            "{body}{{\"end\":{{\"lines\":{},\"checksum\":\"{}\"}}}}\n",
-            body.lines().count(),
-            fnv1a(body.as_bytes())
-        )
-    };
     std::fs::write(d.join("log.jsonl"), "").expect("write the log");
     std::fs::write(d.join("s.state"), seal(body)).expect("write");
     let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state"]);
