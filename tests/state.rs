@@ -709,17 +709,25 @@ fn a_sealed_state_whose_customer_does_not_fit_the_journeys_is_refused() {
     }
 }
 
+/// A folder with one journey: every signup gets the welcome (`entry always`).
+fn welcome_always() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journey = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  entry always\n  onboarding { send welcome }\n}\n";
+    std::fs::write(dir.path().join("j.journey"), journey).expect("write the journey");
+    dir
+}
+
+/// u1 signs up at `t`.
+fn call(t: &str) -> String {
+    format!(r#"{{"type":"track","userId":"u1","event":"signed_up","timestamp":"{t}"}}"#)
+}
+
 #[test]
 fn without_until_a_run_ends_the_reorder_window_before_its_latest_call() {
     // The latest call is at 09:00 and the window is a minute: the run saved in the state
     // replayed everything before 08:59, and the next run may not go back before it.
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = welcome_always();
     let d = dir.path();
-    let journey = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  entry always\n  onboarding { send welcome }\n}\n";
-    std::fs::write(d.join("j.journey"), journey).expect("write the journey");
-    let call = |t: &str| {
-        format!(r#"{{"type":"track","userId":"u1","event":"signed_up","timestamp":"{t}"}}"#)
-    };
     run(d, &call("2026-01-05T09:00:00Z"), Some("s.state"), None);
     std::fs::write(d.join("log.jsonl"), call("2026-01-05T08:58:59Z")).expect("write");
     let out = journeyc(d, &["--events", "log.jsonl", "--state", "s.state"]);
@@ -734,13 +742,8 @@ fn without_until_a_run_ends_the_reorder_window_before_its_latest_call() {
 fn a_call_at_the_end_of_the_previous_run_is_taken() {
     // The first run ends at 10:00 (`--until`); a call at exactly 10:00 is the next run's. That
     // run ends at 11:00, and a call a second before it is refused.
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = welcome_always();
     let d = dir.path();
-    let journey = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  entry always\n  onboarding { send welcome }\n}\n";
-    std::fs::write(d.join("j.journey"), journey).expect("write the journey");
-    let call = |t: &str| {
-        format!(r#"{{"type":"track","userId":"u1","event":"signed_up","timestamp":"{t}"}}"#)
-    };
     run(
         d,
         &call("2026-01-05T09:00:00Z"),
