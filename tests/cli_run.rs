@@ -889,6 +889,31 @@ fn the_summary_names_the_first_five_events_no_journey_reads() {
 }
 
 #[test]
+fn opened_and_clicked_calls_are_engagement_with_the_message_they_name() {
+    const SRC: &str = "event signed_up\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\ntouchpoint c { channel email  template \"c\" }\ntouchpoint o { channel email  template \"o\" }\njourney j {\n  trigger signed_up\n  onboarding {\n    send welcome\n    wait 1h\n    if clicked(welcome) { send c } else if opened(welcome) { send o }\n  }\n}\n";
+    let call = |u: &str, e: &str, t: &str, props: &str| {
+        format!(
+            r#"{{"type":"track","userId":"{u}","event":"{e}","timestamp":"2026-01-05T{t}Z"{props}}}"#
+        )
+    };
+    let engaged = r#","properties":{"touchpoint":"welcome"}"#;
+    let log = [
+        call("u1", "signed_up", "09:00:00", ""),
+        call("u2", "signed_up", "09:00:00", ""),
+        call("u1", "opened", "09:10:00", engaged),
+        call("u2", "clicked", "09:20:00", engaged),
+    ]
+    .join("\n");
+    let lines = support::replay_source(SRC, &log, &["--until", "2026-01-06T00:00:00Z"]);
+    let followups: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|(_, _, a, t)| a == "sent" && t != "welcome")
+        .map(|(c, _, _, t)| (c.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(followups, [("u1", "o"), ("u2", "c")]);
+}
+
+#[test]
 fn a_call_later_than_the_reorder_window_is_a_bad_line_naming_both_times() {
     let dir = project(&[("j.journey", JOURNEY), ("log.jsonl", LATE_LOG)]);
     let out = journeyc(

@@ -138,3 +138,72 @@ impl Keys {
         carried
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program(src: &str) -> Program {
+        let project = crate::project::load_text(std::path::Path::new("keys.journey"), src);
+        let checked = crate::check::check_project(&project);
+        assert!(
+            !checked.diagnostics.has_errors(),
+            "{:?}",
+            checked.diagnostics
+        );
+        let model = &checked.models[0];
+        let j = model.journeys.values().next().expect("a journey");
+        let ir = crate::ir::lower::lower_journey(model, j, &project.sources);
+        Program::compile(&ir).expect("compiles")
+    }
+
+    fn keyed(ty: &str) -> Program {
+        program(&format!(
+            "event placed {{ order: {ty} }}\nevent shipped {{ order: {ty} }}\nchannel email\ntouchpoint t {{ channel email  template \"t\" }}\njourney orders per order {{\n  trigger placed\n  onboarding {{\n    wait shipped up to 1d\n    send t\n  }}\n}}\n"
+        ))
+    }
+
+    #[test]
+    fn keys_are_numbered_per_customer_in_the_order_first_seen() {
+        let mut k = Keys::default();
+        assert!(!k.any(), "no keyed journey");
+        assert_eq!((k.index("a"), k.index("b"), k.index("a")), (0, 1, 0));
+        k.clear();
+        assert!(k.texts.is_empty());
+        assert_eq!(k.index("b"), 0);
+        assert!(Keys::new(&[keyed("string")]).any());
+    }
+
+    #[test]
+    fn a_trigger_gets_a_new_key_and_what_follows_it_carries_its_instance_s() {
+        for (ty, first, second) in [
+            ("string", Val::Str(Arc::from("1")), Val::Str(Arc::from("2"))),
+            ("int", Val::Int(1), Val::Int(2)),
+        ] {
+            let mut k = Keys::new(&[keyed(ty)]);
+            let mut a = Vec::new();
+            assert_eq!(k.attach("placed", NONE, &mut a), 0, "{ty}");
+            assert_eq!(a, [(Arc::from("order"), first.clone())], "{ty}");
+            let mut b = Vec::new();
+            assert_eq!(k.attach("placed", NONE, &mut b), 1, "{ty}");
+            assert_eq!(b, [(Arc::from("order"), second)], "{ty}");
+            // The shipment following the first order's instance carries its key.
+            let mut s = Vec::new();
+            assert_eq!(k.attach("shipped", 0, &mut s), 0, "{ty}");
+            assert_eq!(s, [(Arc::from("order"), first)], "{ty}");
+            // Following no instance, it carries none.
+            let mut none = Vec::new();
+            assert_eq!(k.attach("shipped", NONE, &mut none), NONE, "{ty}");
+            assert!(none.is_empty(), "{ty}");
+            // A drawn key is kept, and is the key the event carries.
+            let drawn = if ty == "int" {
+                Val::Int(42)
+            } else {
+                Val::Str(Arc::from("A-42"))
+            };
+            let mut d = vec![(Arc::from("order"), drawn.clone())];
+            assert_eq!(k.attach("placed", NONE, &mut d), 2, "{ty}");
+            assert_eq!(d, [(Arc::from("order"), drawn)], "{ty}");
+        }
+    }
+}
