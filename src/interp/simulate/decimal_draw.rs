@@ -84,6 +84,9 @@ mod tests {
         );
         // Exactly: no places at all, from the low end (0 at no places) up to 2^62 above it.
         assert!(matches!(draw, CDraw::Dec(0, MAX_STEPS, 0)), "{draw:?}");
+        // The same with a low end that has places: read at none too (2.5 rounds to 3).
+        let draw = range(dec("2.5"), dec("79228162514264337593543950"));
+        assert!(matches!(draw, CDraw::Dec(3, MAX_STEPS, 0)), "{draw:?}");
         // 10^17 wide at one place is 10^18 steps (below 2^62); at two it would be 10^19.
         let draw = range(dec("0.5"), dec("100000000000000000.5"));
         assert!(
