@@ -191,6 +191,11 @@ mod tests {
             let mut s = Vec::new();
             assert_eq!(k.attach("shipped", 0, &mut s), 0, "{ty}");
             assert_eq!(s, [(Arc::from("order"), first)], "{ty}");
+            // An event the keyed journey does not know (another journey's, say) gets no key,
+            // whatever it follows.
+            let mut n = Vec::new();
+            assert_eq!(k.attach("noted", 0, &mut n), NONE, "{ty}");
+            assert!(n.is_empty(), "{ty}");
             // Following no instance, it carries none.
             let mut none = Vec::new();
             assert_eq!(k.attach("shipped", NONE, &mut none), NONE, "{ty}");
