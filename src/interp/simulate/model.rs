@@ -262,7 +262,7 @@ mod tests {
             } else {
                 self.0.remove(0)
             };
-            x.min(n - 1)
+            x.min(n.saturating_sub(1))
         }
     }
 
@@ -343,6 +343,12 @@ mod tests {
         let mut rng = Scripted(vec![5, 9]);
         assert_eq!(d.sample(&mut rng), Val::Missing);
         assert_eq!(rng.0, [9], "one number taken");
+        // A fixed `now + D` too.
+        let fixed = CDraw::FromNow(3_600, 0);
+        let mut rng = Scripted(vec![5, 9]);
+        assert_eq!(fixed.sample(&mut rng), Val::Missing);
+        assert_eq!(fixed.sample_at(&mut rng, 1_000), Val::DateTime(4_600));
+        assert!(rng.0.is_empty(), "one number each");
         // Every other draw ignores the moment.
         let ints = CDraw::Int(10, 5);
         assert_eq!(ints.sample_at(&mut Scripted(vec![5]), 1_000), Val::Int(15));
