@@ -698,6 +698,19 @@ fn a_sealed_state_whose_customer_does_not_fit_the_journeys_is_refused() {
             r#"{"Wait":{"node":2,"until":1767690120}}"#.into(),
             r#""Running""#.into(),
         ),
+        // parked as `wait until` or a clock wait at a step that is neither, or at none
+        (
+            r#"{"Wait":{"node":2,"#.into(),
+            r#"{"Until":{"node":2,"#.into(),
+        ),
+        (
+            r#"{"Wait":{"node":2,"#.into(),
+            r#"{"Until":{"node":9,"#.into(),
+        ),
+        (
+            r#"{"Wait":{"node":2,"#.into(),
+            r#"{"Clock":{"node":2,"#.into(),
+        ),
     ] {
         assert!(body.contains(&from), "{from} in {body}");
         std::fs::write(d.join("s.state"), seal(&body.replacen(&from, &to, 1))).expect("write");
