@@ -933,3 +933,18 @@ simulation s {
   }
 }
 "#;
+
+/// A base rule's `where` reads `sent(T)` for what the journey sent at the arrival instant
+/// (docs/simulation.md), also when that send was the journey's last step: the entry has ended,
+/// but what it sent still counts. It used to read as never sent there.
+#[test]
+fn a_rule_reads_what_an_entry_that_just_ended_sent() {
+    let source = "event signed_up\nevent activated\nchannel email\ntouchpoint welcome { channel email  template \"w\" }\njourney j {\n  trigger signed_up\n  goal activated within 7d\n  onboarding {\n    send welcome\n  }\n}\nsimulation s {\n  journey j\n  customers 200\n  behavior {\n    activated 100% after 1h where sent(welcome)\n  }\n}\n";
+    let v = run_json(source, &[]);
+    assert_eq!(v["goal"]["converted"], 200, "{}", v["goal"]);
+    let v = run_json(
+        &source.replace("where sent(welcome)", "where not sent(welcome)"),
+        &[],
+    );
+    assert_eq!(v["goal"]["converted"], 0, "{}", v["goal"]);
+}

@@ -196,23 +196,8 @@ impl<'p> Worker<'p> {
     }
 
     fn holds(&self, cond: &Option<crate::interp::program::CExpr>) -> bool {
-        match cond {
-            None => true,
-            Some(c) if self.customer.run.is_some() => {
-                self.engine.eval_without_event(&self.customer, c).truthy()
-            }
-            Some(c) => {
-                let never = |_: crate::ir::Engagement, _: usize| false;
-                let env = Env {
-                    attrs: &self.customer.attrs,
-                    event: None,
-                    trigger: None,
-                    engagement: &never,
-                    history: None,
-                };
-                eval(c, &env).truthy()
-            }
-        }
+        cond.as_ref()
+            .is_none_or(|c| rule_condition_holds(&self.engine, &self.customer, c))
     }
 
     /// Draws the responses to the touchpoints sent during the last engine call.
@@ -479,6 +464,33 @@ pub(super) fn in_chunks<T: Send>(
         }
     }
     total.ok_or_else(|| SimError::Model("no worker ran".into()))
+}
+
+/// Whether a behaviour rule's `where` holds for the customer now. In the journey, the engine
+/// reads it (what this entry sent, opened and clicked). Out of it, an entry that ended at this
+/// instant (its last step a send) keeps what it sent in its watch, and `sent(T)` reads it there
+/// (docs/simulation.md, "Behaviour rules"); opens and clicks are not drawn yet.
+pub(super) fn rule_condition_holds(
+    engine: &crate::interp::engine::Engine,
+    customer: &Customer,
+    c: &crate::interp::program::CExpr,
+) -> bool {
+    if customer.run.is_some() {
+        return engine.eval_without_event(customer, c).truthy();
+    }
+    let watch = customer.watch.as_ref();
+    let sent = |kind: crate::ir::Engagement, tp: usize| {
+        kind == crate::ir::Engagement::Sent
+            && watch.is_some_and(|w| w.last_sent.get(tp).is_some_and(Option::is_some))
+    };
+    let env = Env {
+        attrs: &customer.attrs,
+        event: None,
+        trigger: None,
+        engagement: &sent,
+        history: None,
+    };
+    eval(c, &env).truthy()
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use super::SimError;
 use crate::interp::engine::{Action, NotEntered, Observer, Suppression};
 use crate::interp::program::{CExpr, Program};
 use crate::interp::time::Instant;
-use crate::interp::value::{eval, Env, Val};
+use crate::interp::value::Val;
 use crate::interp::world::{Cast, World, WorldObserver};
 use crate::ir::simulation::{Simulation, Subject};
 use crate::ir::Engagement;
@@ -312,22 +312,8 @@ impl<'c> WorldWorker<'c> {
         let Some(c) = rule.condition.get(j).and_then(Option::as_ref) else {
             return false;
         };
-        let customer = &self.world.instances[j];
-        if customer.run.is_some() {
-            crate::interp::engine::Engine::new(&self.cast.programs[j])
-                .eval_without_event(customer, c)
-                .truthy()
-        } else {
-            let never = |_: Engagement, _: usize| false;
-            let env = Env {
-                attrs: &customer.attrs,
-                event: None,
-                trigger: None,
-                engagement: &never,
-                history: None,
-            };
-            eval(c, &env).truthy()
-        }
+        let engine = crate::interp::engine::Engine::new(&self.cast.programs[j]);
+        super::runner::rule_condition_holds(&engine, &self.world.instances[j], c)
     }
 
     /// Draws rule `r`: whether it fires and its delay (always two numbers), then its condition.
