@@ -662,3 +662,25 @@ impl Program {
             .unwrap_or("?")
     }
 }
+
+/// The programs of every journey of a one-file project, for unit tests: the source must check
+/// without errors.
+#[cfg(test)]
+pub fn compile_for_test(file: &str, text: &str) -> Vec<Program> {
+    let project = crate::project::load_text(std::path::Path::new(file), text);
+    let checked = crate::check::check_project(&project);
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{:?}",
+        checked.diagnostics
+    );
+    let model = &checked.models[0];
+    model
+        .journeys
+        .values()
+        .map(|j| {
+            let ir = crate::ir::lower::lower_journey(model, j, &project.sources);
+            Program::compile(&ir).expect("compiles")
+        })
+        .collect()
+}

@@ -53,18 +53,7 @@ mod tests {
 
     fn compile(journey: &str) -> Program {
         let text = format!("customer {{ vip: bool = false }}\nevent go\nchannel email\ntouchpoint hi {{ channel email  template \"hi\" }}\n{journey}");
-        let text = text.as_str();
-        let project = crate::project::load_text(std::path::Path::new("when.journey"), text);
-        let checked = crate::check::check_project(&project);
-        assert!(
-            !checked.diagnostics.has_errors(),
-            "{:?}",
-            checked.diagnostics
-        );
-        let model = &checked.models[0];
-        let j = model.journeys.values().next().expect("a journey");
-        let ir = crate::ir::lower::lower_journey(model, j, &project.sources);
-        Program::compile(&ir).expect("compiles")
+        crate::interp::program::compile_for_test("when.journey", &text).remove(0)
     }
 
     /// `is_fresh` decides whether a simulation's reset customer (and a replay's forgotten one)

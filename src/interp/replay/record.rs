@@ -160,23 +160,8 @@ journey trial {
   }
 }
 "#;
-        let path = std::path::Path::new("records.journey");
-        let project = crate::project::load_text(path, text);
-        let checked = crate::check::check_project(&project);
-        assert!(
-            !checked.diagnostics.has_errors(),
-            "{:?}",
-            checked.diagnostics
-        );
-        let model = &checked.models[0];
-        let programs: Vec<Program> = model
-            .journeys
-            .values()
-            .map(|j| {
-                let ir = crate::ir::lower::lower_journey(model, j, &project.sources);
-                Program::compile(&ir).expect("compiles")
-            })
-            .collect();
+        let programs: Vec<Program> =
+            crate::interp::program::compile_for_test("records.journey", text);
         let mut replay = Replay::new(&programs, None);
         let mut sink = Both(Vec::new());
         let log = [

@@ -144,17 +144,7 @@ mod tests {
     use super::*;
 
     fn program(src: &str) -> Program {
-        let project = crate::project::load_text(std::path::Path::new("keys.journey"), src);
-        let checked = crate::check::check_project(&project);
-        assert!(
-            !checked.diagnostics.has_errors(),
-            "{:?}",
-            checked.diagnostics
-        );
-        let model = &checked.models[0];
-        let j = model.journeys.values().next().expect("a journey");
-        let ir = crate::ir::lower::lower_journey(model, j, &project.sources);
-        Program::compile(&ir).expect("compiles")
+        crate::interp::program::compile_for_test("keys.journey", src).remove(0)
     }
 
     fn keyed(ty: &str) -> Program {
