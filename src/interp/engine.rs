@@ -424,9 +424,19 @@ impl<'p> Engine<'p> {
     /// Evaluates `e` on the customer's attributes and engagement, with no event: a behaviour
     /// rule's `where` is decided before the event it produces exists, so its `event.FIELD`
     /// must not read the fields of whatever event the run took last.
+    /// Out of the journey, an entry that ended at this instant (its last step a send) keeps
+    /// what it sent in its watch, and `sent(T)` reads it there (docs/simulation.md, "Behaviour
+    /// rules"); opens and clicks are not drawn yet.
     pub fn eval_without_event(&self, c: &Customer, e: &CExpr) -> Val {
         let run = c.run.as_ref();
-        let f = |kind: Engagement, tp: usize| engaged(run, kind, tp);
+        let watch = c.watch.as_ref();
+        let f = |kind: Engagement, tp: usize| match run {
+            Some(_) => engaged(run, kind, tp),
+            None => {
+                kind == Engagement::Sent
+                    && watch.is_some_and(|w| w.last_sent.get(tp).is_some_and(Option::is_some))
+            }
+        };
         let env = Env {
             attrs: &c.attrs,
             event: None,

@@ -41,7 +41,9 @@ impl Val {
             ir::Value::Decimal(d) => Val::Dec(*d),
             ir::Value::Bool(b) => Val::Bool(*b),
             ir::Value::Duration(d) => Val::Dur(i64::try_from(*d).unwrap_or(i64::MAX)),
-            ir::Value::Date(s) => parse_date(s).map(Val::Date).unwrap_or(Val::Missing),
+            ir::Value::Date(s) => super::time::parse_date(s)
+                .map(Val::Date)
+                .unwrap_or(Val::Missing),
             ir::Value::Time(t) => Val::Time(*t),
             ir::Value::Enum(e) => Val::Enum(e.index as u32),
             ir::Value::Timezone(z) => super::zone::Zone::get(z)
@@ -112,8 +114,6 @@ mod state_decimal {
         })
     }
 }
-
-pub use super::time::parse_date;
 
 /// What an expression can read while it is evaluated.
 pub struct Env<'a> {

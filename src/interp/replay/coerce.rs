@@ -6,7 +6,8 @@
 //! (field by field, counted in the summary); a value that cannot be read is dropped on its own,
 //! the rest of the call is kept. The rules are listed in docs/event-logs.md.
 
-use super::super::value::{parse_date, Val};
+use super::super::time::parse_date;
+use super::super::value::Val;
 use crate::ir::Type;
 use serde_json::Value as Json;
 use std::sync::Arc;

@@ -12,7 +12,7 @@ use super::SimError;
 use crate::interp::engine::{Customer, Engine};
 use crate::interp::program::{EventPayload, Program};
 use crate::interp::time::{Instant, DAY};
-use crate::interp::value::{eval, Env, Val};
+use crate::interp::value::Val;
 use crate::ir::simulation::Simulation;
 use crate::ir::Journey;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -197,7 +197,7 @@ impl<'p> Worker<'p> {
 
     fn holds(&self, cond: &Option<crate::interp::program::CExpr>) -> bool {
         cond.as_ref()
-            .is_none_or(|c| rule_condition_holds(&self.engine, &self.customer, c))
+            .is_none_or(|c| self.engine.eval_without_event(&self.customer, c).truthy())
     }
 
     /// Draws the responses to the touchpoints sent during the last engine call.
@@ -464,33 +464,6 @@ pub(super) fn in_chunks<T: Send>(
         }
     }
     total.ok_or_else(|| SimError::Model("no worker ran".into()))
-}
-
-/// Whether a behaviour rule's `where` holds for the customer now. In the journey, the engine
-/// reads it (what this entry sent, opened and clicked). Out of it, an entry that ended at this
-/// instant (its last step a send) keeps what it sent in its watch, and `sent(T)` reads it there
-/// (docs/simulation.md, "Behaviour rules"); opens and clicks are not drawn yet.
-pub(super) fn rule_condition_holds(
-    engine: &crate::interp::engine::Engine,
-    customer: &Customer,
-    c: &crate::interp::program::CExpr,
-) -> bool {
-    if customer.run.is_some() {
-        return engine.eval_without_event(customer, c).truthy();
-    }
-    let watch = customer.watch.as_ref();
-    let sent = |kind: crate::ir::Engagement, tp: usize| {
-        kind == crate::ir::Engagement::Sent
-            && watch.is_some_and(|w| w.last_sent.get(tp).is_some_and(Option::is_some))
-    };
-    let env = Env {
-        attrs: &customer.attrs,
-        event: None,
-        trigger: None,
-        engagement: &sent,
-        history: None,
-    };
-    eval(c, &env).truthy()
 }
 
 #[cfg(test)]

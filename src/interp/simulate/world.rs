@@ -312,8 +312,9 @@ impl<'c> WorldWorker<'c> {
         let Some(c) = rule.condition.get(j).and_then(Option::as_ref) else {
             return false;
         };
-        let engine = crate::interp::engine::Engine::new(&self.cast.programs[j]);
-        super::runner::rule_condition_holds(&engine, &self.world.instances[j], c)
+        crate::interp::engine::Engine::new(&self.cast.programs[j])
+            .eval_without_event(&self.world.instances[j], c)
+            .truthy()
     }
 
     /// Draws rule `r`: whether it fires and its delay (always two numbers), then its condition.
