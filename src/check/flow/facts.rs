@@ -477,10 +477,9 @@ impl<'a> PathFacts<'a> {
             let mut k = self.at(n, k);
             k.sent &= self.always_sent;
             for (i, e) in g.nodes[n].succ.iter().enumerate() {
-                let Some(mut next) = self.step(g, n, i, k) else {
+                let Some(next) = self.step(g, n, i, k) else {
                     continue;
                 };
-                next.sent &= self.always_sent;
                 let merged = match arrival[e.to] {
                     None => next,
                     Some(old) => Known {
