@@ -793,6 +793,29 @@ fn a_wait_for_several_events_takes_the_first_drawn_event() {
     assert!(near(rate("timeout: send late"), 0.25), "{v}");
 }
 
+/// An event drawn for the very second a `wait up to` ends is taken by the wait: events before
+/// timers (docs/semantics.md), in a simulation as in a test.
+#[test]
+fn an_event_at_the_instant_a_wait_times_out_is_taken() {
+    let source = "event applied\nevent approved\nchannel email\n\
+        touchpoint ready { channel email  template \"ready\" }\n\
+        touchpoint late { channel email  template \"late\" }\n\
+        journey kyc { trigger applied  onboarding {\n\
+          wait up to 1d { on approved { send ready } }\n\
+          timeout { send late } } }\n\
+        simulation s { journey kyc  customers 300  seed 2\n\
+          behavior { approved 100% after 1d } }\n";
+    let v = run_json(source, &[]);
+    let sent = |name: &str| {
+        v["touchpoints"]
+            .as_array()
+            .and_then(|t| t.iter().find(|x| x["name"] == name))
+            .and_then(|x| x["sent"].as_u64())
+            .unwrap_or_else(|| panic!("no touchpoint `{name}` in {v}"))
+    };
+    assert_eq!((sent("ready"), sent("late")), (300, 0), "{v}");
+}
+
 fn outcome_sum(o: &serde_json::Value) -> u64 {
     let mut sum = 0;
     for (k, v) in o.as_object().expect("outcomes is an object") {

@@ -94,6 +94,21 @@ fn trigger_fields_decide_entry() {
     assert_eq!(v["entered"], 0);
 }
 
+/// `entry once` counts entries, not triggers: a customer whose first order was too small to
+/// enter enters at a later order that is big enough.
+#[test]
+fn a_trigger_that_did_not_enter_leaves_entry_once_unused() {
+    let sim = SIM.replace(
+        "  behavior {",
+        "  behavior {\n    ordered 100% after 2d { amount = 0.0..400.0 }",
+    );
+    assert_ne!(sim, SIM);
+    let v = run_json(&format!("{MODEL}{sim}"));
+    // Not entered only when both orders are at most 100: 1 - 1/4 * 1/4.
+    let rate = v["entered_rate"].as_f64().expect("entered_rate");
+    assert!((rate - 0.9375).abs() < 0.01, "entered {rate}");
+}
+
 #[test]
 fn rule_fields_reach_both_branches_in_the_drawn_shares() {
     let v = run_json(&format!("{MODEL}{SIM}"));

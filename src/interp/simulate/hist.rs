@@ -217,6 +217,51 @@ mod tests {
         assert_eq!(b[9].count, 1);
     }
 
+    /// The sums behind the mean and variance: values 2, 4 and 9 over five customers (two never
+    /// added, so zero) have mean 3 and sample variance (1 + 1 + 9 + 9 + 36) / 4 = 14.
+    #[test]
+    fn mean_and_variance_count_the_missing_values_as_zero() {
+        let mut h = Hist::default();
+        assert_eq!((h.mean_over(0), h.variance_over(0)), (0.0, 0.0));
+        for v in [2, 4, 9] {
+            h.add(v);
+        }
+        assert_eq!(h.count(), 3);
+        assert_eq!(h.mean_over(3), 5.0);
+        assert_eq!(h.mean_over(5), 3.0);
+        assert_eq!(h.variance_over(5), 14.0);
+        assert_eq!(h.variance_over(3), 13.0, "(9 + 1 + 16) / 2");
+        // One value has no spread; two have.
+        assert_eq!(h.variance_over(1), 0.0);
+        let mut two = Hist::default();
+        two.add(10);
+        assert_eq!(two.variance_over(2), 50.0, "10 and a missing 0: (25 + 25) / 1");
+    }
+
+    /// Merging the histograms of two workers gives what one worker adding every value gets.
+    #[test]
+    fn a_merge_is_the_histogram_of_all_the_values() {
+        let (mut a, mut b, mut all) = (Hist::default(), Hist::default(), Hist::default());
+        for v in [5u64, 70, 3_600, 90_000] {
+            a.add(v);
+            all.add(v);
+        }
+        for v in [1u64, 2, 200_000] {
+            b.add(v);
+            all.add(v);
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), 7);
+        assert_eq!(a.max(), 200_000);
+        assert_eq!(a.mean_over(10), all.mean_over(10));
+        assert_eq!(a.variance_over(10), all.variance_over(10));
+        for q in [0.1, 0.25, 0.5, 0.75, 1.0] {
+            assert_eq!(a.quantile(q), all.quantile(q), "q{q}");
+        }
+        assert_eq!(a.quantile(0.1), Some(1), "the smallest value came from the other side");
+        assert_eq!(a.buckets(12), all.buckets(12));
+    }
+
     #[test]
     fn bins_cover_their_values() {
         for v in [0, 1, 63, 64, 65, 127, 128, 1000, 86_400, 1 << 40, u64::MAX] {
