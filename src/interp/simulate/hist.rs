@@ -235,7 +235,11 @@ mod tests {
         assert_eq!(h.variance_over(1), 0.0);
         let mut two = Hist::default();
         two.add(10);
-        assert_eq!(two.variance_over(2), 50.0, "10 and a missing 0: (25 + 25) / 1");
+        assert_eq!(
+            two.variance_over(2),
+            50.0,
+            "10 and a missing 0: (25 + 25) / 1"
+        );
     }
 
     /// Merging the histograms of two workers gives what one worker adding every value gets.
@@ -258,7 +262,11 @@ mod tests {
         for q in [0.1, 0.25, 0.5, 0.75, 1.0] {
             assert_eq!(a.quantile(q), all.quantile(q), "q{q}");
         }
-        assert_eq!(a.quantile(0.1), Some(1), "the smallest value came from the other side");
+        assert_eq!(
+            a.quantile(0.1),
+            Some(1),
+            "the smallest value came from the other side"
+        );
         assert_eq!(a.buckets(12), all.buckets(12));
     }
 

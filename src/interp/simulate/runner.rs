@@ -501,6 +501,48 @@ mod tests {
         assert_eq!(Worker::roll(&mut rng, &never), None);
     }
 
+    /// A schedule's first firing may be the arrival instant itself: a customer who arrives at
+    /// 00:00:00 on the dot enters a `trigger every day 00:00` journey then, not a day later. Only
+    /// those customers convert here (the goal event comes a second after arrival).
+    #[test]
+    fn a_schedule_fires_at_the_arrival_instant() {
+        let text = "event bought\nchannel email\ntouchpoint t { channel email  template \"t\" }\n\
+            journey j {\n  trigger every day 00:00\n  goal bought within 1h\n  onboarding {\n    \
+            send t\n    wait 2d\n  }\n}\n\
+            simulation s { journey j  behavior { bought 100% after 1s } }\n";
+        let path = std::path::Path::new("s.journey");
+        let project = crate::project::load_text(path, text);
+        let checked = crate::check::check_project(&project);
+        assert!(
+            !checked.diagnostics.has_errors(),
+            "{:?}",
+            checked.diagnostics
+        );
+        let model = &checked.models[0];
+        let def = model.simulations.values().next().expect("a simulation");
+        let sim = crate::ir::simulation::lower_simulation(model, def).expect("lowers");
+        let journey = model.journeys.values().next().expect("a journey");
+        let ir = crate::ir::lower::lower_journey(model, journey, &project.sources);
+        let program = Program::compile(&ir).expect("compiles");
+        let seed = 7;
+        let arrival = |i: u64| {
+            let mut rng = Stream::new(seed);
+            rng.start(i);
+            rng.below(ARRIVAL_WINDOW as u64) % 86_400
+        };
+        let on_the_dot = (0..10_000_000)
+            .find(|i| arrival(*i) == 0)
+            .expect("some customer arrives at midnight");
+        let mut w = Worker::new(&program, &sim, seed).expect("a worker");
+        w.customer(on_the_dot);
+        assert_eq!(w.tally().agg.converted_inside, 1, "customer {on_the_dot}");
+        let later = on_the_dot + 1;
+        assert_ne!(arrival(later), 0);
+        w.customer(later);
+        assert_eq!(w.tally().agg.entered, 2);
+        assert_eq!(w.tally().agg.converted_inside, 1, "customer {later}");
+    }
+
     #[test]
     fn split_keys_hash_the_customer_id() {
         let mut ids = IdHasher::default();
