@@ -270,6 +270,49 @@ mod tests {
         assert_eq!(a.buckets(12), all.buckets(12));
     }
 
+    /// Each bar width a reader can name is picked when the largest value needs it: 11 bars of
+    /// it fit in 12, and no narrower width does.
+    #[test]
+    fn bars_take_the_narrowest_readable_width() {
+        let (m, h, d) = (60, 3_600, 86_400);
+        let widths = [
+            m,
+            5 * m,
+            15 * m,
+            30 * m,
+            h,
+            2 * h,
+            3 * h,
+            6 * h,
+            12 * h,
+            d,
+            2 * d,
+            3 * d,
+            7 * d,
+            14 * d,
+            30 * d,
+            91 * d,
+        ];
+        for w in widths {
+            let mut hist = Hist::default();
+            hist.add(11 * w);
+            let bars = hist.buckets(12);
+            assert_eq!((bars[0].from, bars[0].to), (0, w), "max {}", 11 * w);
+            assert_eq!(bars.len(), 12);
+        }
+    }
+
+    /// Above 64 a quantile reads back as the middle of its bin: 1000 and 1007 share the bin
+    /// 1000..1008, whose middle is 1004.
+    #[test]
+    fn a_quantile_is_the_middle_of_its_bin() {
+        let mut h = Hist::default();
+        h.add(1_000);
+        h.add(1_007);
+        assert_eq!(bin_range(bin_of(1_000)), (1_000, 8));
+        assert_eq!(h.quantile(0.5), Some(1_004));
+    }
+
     #[test]
     fn bins_cover_their_values() {
         for v in [0, 1, 63, 64, 65, 127, 128, 1000, 86_400, 1 << 40, u64::MAX] {
