@@ -290,3 +290,88 @@ fn a_world_simulation_counts_each_journeys_funnel_steps() {
     assert!(stage["reached"].as_u64().unwrap_or(0) > 0, "{stage}");
     assert_eq!(first["reached"], stage["reached"], "{stage}");
 }
+
+/// Two journeys in a world, and a response to the first one's send that starts the second.
+const RESPONSES: &str = r#"
+customer { seats: int = 1 }
+event signed_up
+event bought
+channel email { cap 1 per 1d }
+channel push
+touchpoint offer { channel email  template "offer" }
+touchpoint thanks { channel push  template "thanks" }
+touchpoint late { channel email  template "late" }
+touchpoint note { channel push  template "note" }
+journey seller {
+  trigger signed_up
+  onboarding {
+    send offer
+    wait up to 90m { on bought { send thanks } }
+    timeout { send late }
+  }
+}
+journey buyer { trigger bought  onboarding { send note } }
+simulation world {
+  journeys seller, buyer
+  customers 4000
+  seed 5
+  population { seats = 1 50% | 20 50% }
+  behavior { bought 100% after 1h..2h after offer where seats > 10 }
+}
+"#;
+
+/// A response (`after T`) in a world: drawn for each send of `T`, its `where` read in the
+/// journey that sent it, timed from the send with its delay drawn in `1h..2h`, and the event it
+/// produces reaches every journey that knows it (docs/simulation.md, "Several journeys
+/// together").
+#[test]
+fn a_response_in_a_world_reaches_every_journey_at_its_drawn_delay() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("world.journey");
+    std::fs::write(&file, RESPONSES).expect("write");
+    let world = json(&[
+        "simulate",
+        file.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    let seller = report(&world, "seller");
+    let buyer = report(&world, "buyer");
+    assert_eq!(seller["entered"], 4000, "{world}");
+    // Half the customers have more than ten seats: they, and only they, buy.
+    let bought = buyer["entered"].as_u64().expect("entered");
+    assert!((1_880..=2_120).contains(&bought), "{bought} bought");
+    // Of those, the ones who buy within 90 minutes of the offer (half of 1h..2h) are thanked
+    // by the seller, who waits for it.
+    let thanked = sent(seller, "thanks");
+    assert!(
+        (thanked as f64 / bought as f64 - 0.5).abs() < 0.05,
+        "{thanked} of {bought} thanked"
+    );
+    assert_eq!(sent(buyer, "note"), bought);
+    // The seller's `late` comes within a day of its own offer: its own cap holds it, so no
+    // other journey is named as having filled the cap.
+    assert_eq!(sent(seller, "late"), 0);
+    assert_eq!(capped(seller, "late"), 4000 - thanked);
+    let pressure = |channel: &str| {
+        world["contact_pressure"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["channel"] == channel))
+            .unwrap_or_else(|| panic!("no pressure on {channel}: {world}"))
+    };
+    assert_eq!(
+        pressure("email")["capped_by_other_journeys"],
+        serde_json::json!([])
+    );
+    // Messages per customer on push, over every customer who entered a journey (all of them):
+    // the mean is the sends over the customers, and a buyer the seller thanked got two.
+    let push = pressure("push");
+    let mean = push["per_customer"]["mean"].as_f64().expect("mean");
+    let sends = push["sent"].as_u64().expect("sent");
+    assert_eq!(sends, bought + thanked);
+    assert!(
+        (mean - sends as f64 / 4000.0).abs() < 1e-9,
+        "{mean} vs {sends}"
+    );
+    assert_eq!(push["per_customer"]["max"], 2);
+}

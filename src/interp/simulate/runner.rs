@@ -543,6 +543,33 @@ mod tests {
         assert_eq!(w.tally().agg.converted_inside, 1, "customer {later}");
     }
 
+    /// Every customer is handed out once, whatever the thread count, and the progress counter
+    /// the progress bar reads ends at the number of customers.
+    #[test]
+    fn chunks_cover_every_customer_once_and_count_progress() {
+        for (customers, threads) in [(1, 1), (2_500, 3), (CHUNK * 4, 2)] {
+            let progress = AtomicU64::new(0);
+            let seen = in_chunks(
+                customers,
+                threads,
+                &progress,
+                |next| {
+                    let mut seen = Vec::new();
+                    while let Some(chunk) = next() {
+                        seen.extend(chunk);
+                    }
+                    Ok(seen)
+                },
+                |all, part| all.extend(part),
+            )
+            .expect("no worker fails");
+            let mut seen = seen;
+            seen.sort_unstable();
+            assert_eq!(seen, (0..customers).collect::<Vec<_>>());
+            assert_eq!(progress.load(Ordering::Relaxed), customers);
+        }
+    }
+
     #[test]
     fn split_keys_hash_the_customer_id() {
         let mut ids = IdHasher::default();
