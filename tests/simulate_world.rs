@@ -385,3 +385,65 @@ fn world_text_report() {
     );
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
+
+/// In a world as alone: an event drawn for the instant a `wait up to` ends is taken by the wait
+/// (events before timers), and a timer due before the next drawn event fires first, so a
+/// response to what it sent comes in time for the wait after it.
+#[test]
+fn a_world_takes_events_and_timers_in_time_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("order.journey");
+    std::fs::write(
+        &file,
+        r#"
+event signed_up
+event approved
+event bought
+event later
+channel email
+touchpoint ready { channel email  template "ready" }
+touchpoint late { channel email  template "late" }
+touchpoint offer { channel email  template "offer" }
+touchpoint thanks { channel email  template "thanks" }
+touchpoint slow { channel email  template "slow" }
+touchpoint follow_up { channel email  template "follow-up" }
+journey kyc {
+  trigger signed_up
+  onboarding {
+    wait up to 1d { on approved { send ready } }
+    timeout { send late }
+    wait 1d
+    send offer
+    wait up to 2h { on bought { send thanks } }
+    timeout { send slow }
+  }
+}
+journey afterwards { trigger later  onboarding { send follow_up } }
+simulation order {
+  journeys kyc, afterwards
+  customers 300
+  seed 3
+  behavior {
+    approved 100% after 1d
+    later 100% after 30d
+    bought 100% after 1h after offer
+  }
+}
+"#,
+    )
+    .expect("write");
+    let world = json(&[
+        "simulate",
+        file.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    let kyc = report(&world, "kyc");
+    let got = |t: &str| sent(kyc, t);
+    assert_eq!(
+        (got("ready"), got("late"), got("thanks"), got("slow")),
+        (300, 0, 300, 0),
+        "{world}"
+    );
+    assert_eq!(sent(report(&world, "afterwards"), "follow_up"), 300);
+}
