@@ -174,6 +174,36 @@ mod tests {
         assert!(wilson(0, 10).lo == 0.0);
     }
 
+    /// Welch's difference of means: 12 (variance 9, 50 customers) minus 10 (variance 4, 100
+    /// customers) is 2, with standard error sqrt(4/100 + 9/50) = 0.4690, so 2 +- 1.96 * 0.4690.
+    #[test]
+    fn welch_matches_a_known_value() {
+        let d = mean_diff((10.0, 4.0, 100), (12.0, 9.0, 50)).expect("both have customers");
+        assert_eq!(d.diff, 2.0);
+        assert!(
+            (d.lo - 1.0807).abs() < 5e-4 && (d.hi - 2.9193).abs() < 5e-4,
+            "{d:?}"
+        );
+        assert!(d.significant());
+        assert_eq!(mean_diff((1.0, 1.0, 0), (1.0, 1.0, 5)), None);
+        assert_eq!(mean_diff((1.0, 1.0, 5), (1.0, 1.0, 0)), None);
+    }
+
+    /// An interval that touches zero does not leave it out.
+    #[test]
+    fn significant_means_the_interval_leaves_out_zero() {
+        let diff = |lo: f64, hi: f64| Diff {
+            diff: (lo + hi) / 2.0,
+            lo,
+            hi,
+        };
+        assert!(!diff(0.0, 0.2).significant());
+        assert!(!diff(-0.2, 0.0).significant());
+        assert!(!diff(-0.1, 0.1).significant());
+        assert!(diff(0.01, 0.2).significant());
+        assert!(diff(-0.3, -0.1).significant());
+    }
+
     #[test]
     fn newcombe_matches_a_known_value() {
         // 56/70 vs 48/80: difference 0.2, interval 0.0524..0.3339 (Newcombe 1998, method 10).
