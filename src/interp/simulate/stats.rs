@@ -189,6 +189,41 @@ mod tests {
         assert_eq!(mean_diff((1.0, 1.0, 5), (1.0, 1.0, 0)), None);
     }
 
+    /// Agresti and Min's paired interval, by hand: 12 gained and 3 lost of 40 is +0.225. With
+    /// half a customer added to each cell, b = 12.5, c = 3.5 and m = 42: centre 9/42 = 0.21429,
+    /// variance (16 - 81/42) / 42^2 = 0.0079770, so 0.21429 +- 1.96 * 0.089314.
+    #[test]
+    fn paired_rates_match_a_hand_computation() {
+        let d = paired_rate_diff(3, 12, 40).expect("customers");
+        assert_eq!(d.diff, 0.225);
+        assert!(
+            (d.lo - 0.039_233).abs() < 1e-6 && (d.hi - 0.389_338).abs() < 1e-6,
+            "{d:?}"
+        );
+        // The interval never leaves [-1, 1]: every customer lost it.
+        let all = paired_rate_diff(5, 0, 5).expect("customers");
+        assert_eq!((all.diff, all.lo), (-1.0, -1.0));
+        assert!(all.hi < 0.0, "{all:?}");
+        let all = paired_rate_diff(0, 5, 5).expect("customers");
+        assert_eq!((all.diff, all.hi), (1.0, 1.0));
+    }
+
+    /// The paired mean, by hand: differences summing to 30, squares to 110, over 20 customers:
+    /// mean 1.5, variance (110 - 30 * 1.5) / 19 = 3.4211, so 1.5 +- 1.96 * sqrt(3.4211 / 20).
+    #[test]
+    fn paired_means_match_a_hand_computation() {
+        let d = paired_mean_diff(30, 110, 20).expect("customers");
+        assert_eq!(d.diff, 1.5);
+        assert!(
+            (d.lo - 0.689_388).abs() < 1e-6 && (d.hi - 2.310_612).abs() < 1e-6,
+            "{d:?}"
+        );
+        // One customer: no spread to measure.
+        let one = paired_mean_diff(-4, 16, 1).expect("a customer");
+        assert_eq!((one.diff, one.lo, one.hi), (-4.0, -4.0, -4.0));
+        assert_eq!(paired_mean_diff(0, 0, 0), None);
+    }
+
     /// An interval that touches zero does not leave it out.
     #[test]
     fn significant_means_the_interval_leaves_out_zero() {
