@@ -464,3 +464,124 @@ impl Observer for Tally {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An aggregate in which every count differs from every other.
+    fn sample() -> Aggregate {
+        let hist = |v: u64| {
+            let mut h = Hist::default();
+            h.add(v);
+            h
+        };
+        let mut n = 0;
+        let mut next = |len: usize| {
+            (0..len)
+                .map(|_| {
+                    n += 1;
+                    n
+                })
+                .collect::<Vec<u64>>()
+        };
+        Aggregate {
+            customers: 101,
+            entered: 102,
+            entries: 103,
+            node_reached: next(3),
+            stage_reached: next(2),
+            stage_skipped: next(2),
+            sent: next(2),
+            sent_customers: next(2),
+            suppressed_cap: next(2),
+            suppressed_consent: next(2),
+            deferred: next(2),
+            credited: next(2),
+            per_customer: vec![hist(4), hist(9)],
+            milestone_time: vec![hist(60)],
+            goal_time: hist(3_600),
+            goal_count: next(2),
+            converted_inside: 104,
+            completed_then_converted: 105,
+            exit_step_then_converted: 106,
+            exit_on: next(2),
+            exit_step: 107,
+            completed: 108,
+            runaway: 109,
+            still_inside: 110,
+            split_assigned: vec![next(2), next(3)],
+            split_converted: vec![next(2), next(3)],
+            node_instances: next(3),
+            zones: None,
+        }
+    }
+
+    /// Merging the aggregates of two workers adds every count: here an aggregate merged with
+    /// itself doubles each one.
+    #[test]
+    fn a_merge_adds_every_count() {
+        let a = sample();
+        let mut m = a.clone();
+        m.merge(&a);
+        let scalars = |x: &Aggregate| {
+            [
+                x.customers,
+                x.entered,
+                x.entries,
+                x.converted_inside,
+                x.completed_then_converted,
+                x.exit_step_then_converted,
+                x.exit_step,
+                x.completed,
+                x.runaway,
+                x.still_inside,
+                x.goal_time.count(),
+            ]
+        };
+        let vectors = |x: &Aggregate| {
+            let mut all = vec![
+                x.node_reached.clone(),
+                x.stage_reached.clone(),
+                x.stage_skipped.clone(),
+                x.sent.clone(),
+                x.sent_customers.clone(),
+                x.suppressed_cap.clone(),
+                x.suppressed_consent.clone(),
+                x.deferred.clone(),
+                x.credited.clone(),
+                x.goal_count.clone(),
+                x.exit_on.clone(),
+                x.node_instances.clone(),
+                x.per_customer.iter().map(Hist::count).collect(),
+                x.milestone_time.iter().map(Hist::count).collect(),
+            ];
+            all.extend(x.split_assigned.iter().cloned());
+            all.extend(x.split_converted.iter().cloned());
+            all
+        };
+        let doubled = |v: Vec<u64>| v.into_iter().map(|n| 2 * n).collect::<Vec<_>>();
+        assert_eq!(scalars(&m).to_vec(), doubled(scalars(&a).to_vec()));
+        let (got, want) = (vectors(&m), vectors(&a));
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.into_iter().zip(want).enumerate() {
+            assert_eq!(g, doubled(w), "vector {i}");
+        }
+    }
+
+    /// A worker that met no keyed instance has no per-node instance counts yet: a merge takes
+    /// the other's.
+    #[test]
+    fn a_merge_into_an_empty_aggregate_takes_the_instance_counts() {
+        let a = sample();
+        let mut m = Aggregate::default();
+        m.merge(&a);
+        assert_eq!(m.node_instances, a.node_instances);
+        let mut longer = a.clone();
+        longer.node_instances.push(50);
+        let mut m = a.clone();
+        m.merge(&longer);
+        let want: Vec<u64> = a.node_instances.iter().map(|n| 2 * n).chain([50]).collect();
+        assert_eq!(m.node_instances, want);
+    }
+}
