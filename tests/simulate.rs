@@ -197,6 +197,53 @@ fn compare_shows_the_effect_of_an_edit() {
     );
 }
 
+/// Paired, the difference of every row is counted customer by customer (who gained the step,
+/// who lost it), and it equals the difference of the two reports' own rates: for steps,
+/// stages, each milestone, the goal and messages per customer. The edit (a shorter wait for
+/// the first project) moves all of them.
+#[test]
+fn paired_differences_agree_with_the_two_reports() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    let edited = source.replace(
+        "wait project_created up to 3d",
+        "wait project_created up to 1d",
+    );
+    assert_ne!(source, edited);
+    let after = dir.path().join("saas_trial_after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let after_arg = after.to_string_lossy().into_owned();
+    let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["paired"], true);
+    let mut rows: Vec<&serde_json::Value> = Vec::new();
+    for section in ["steps", "milestones", "pressure"] {
+        rows.extend(v[section].as_array().into_iter().flatten());
+    }
+    rows.push(&v["goal"]);
+    let mut moved = std::collections::BTreeSet::new();
+    for row in rows {
+        let num = |k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k} in {row}"));
+        let (before, after, difference) = (num("before"), num("after"), num("difference"));
+        assert!(
+            (difference - (after - before)).abs() < 3e-6,
+            "{row}: {difference} is not {after} - {before}"
+        );
+        if difference != 0.0 {
+            moved.insert(row["name"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    for name in [
+        "engagement.enter",
+        "activated",
+        "team_invited",
+        "goal",
+        "email",
+    ] {
+        assert!(moved.contains(name), "the edit moves {name}: {moved:?}");
+    }
+}
+
 #[test]
 fn compare_falls_back_to_independent_intervals_when_other_customers_enter() {
     let dir = tempfile::tempdir().expect("a temp dir");
