@@ -248,3 +248,46 @@ pub fn run(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The counts of two threads add up, row by row and channel by channel, rows only one
+    /// thread met included.
+    #[test]
+    fn a_merge_adds_the_counts_of_both_threads() {
+        let pairs =
+            |both: u64, changed: &[(&str, (u64, u64))], messages: &[(&str, (i64, u64))]| Pairs {
+                both,
+                only_before: both + 1,
+                only_after: both + 2,
+                changed: changed.iter().map(|(k, c)| (k.to_string(), *c)).collect(),
+                messages: messages.iter().map(|(k, m)| (k.to_string(), *m)).collect(),
+            };
+        let mut a = pairs(
+            10,
+            &[("goal", (2, 3)), ("a.0.send", (4, 0))],
+            &[("email", (-5, 9))],
+        );
+        a.merge(pairs(
+            20,
+            &[("goal", (5, 7)), ("b.0.send", (0, 1))],
+            &[("email", (3, 4)), ("sms", (1, 1))],
+        ));
+        assert_eq!((a.both, a.only_before, a.only_after), (30, 32, 34));
+        let changed: Vec<(&str, (u64, u64))> =
+            a.changed.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+        assert_eq!(
+            changed,
+            [
+                ("a.0.send", (4, 0)),
+                ("b.0.send", (0, 1)),
+                ("goal", (7, 10))
+            ]
+        );
+        let messages: Vec<(&str, (i64, u64))> =
+            a.messages.iter().map(|(k, m)| (k.as_str(), *m)).collect();
+        assert_eq!(messages, [("email", (-2, 13)), ("sms", (1, 1))]);
+    }
+}
