@@ -888,6 +888,7 @@ fn how_customers_left_is_a_partition_when_customers_complete_then_convert() {
         "exit_step_then_converted",
         "exit_step",
         "completed",
+        "still_inside",
     ] {
         assert!(o[key].as_u64() > Some(0), "{key} happens here: {o}");
     }
@@ -978,6 +979,7 @@ customer { seats: int = 1 }
 event go
 event bought
 event cancelled
+event shipped
 channel email
 touchpoint offer { channel email  template "offer" }
 journey j {
@@ -990,13 +992,16 @@ journey j {
     }
     send offer
     wait 2d
+    if seats == 5 {
+      wait shipped
+    }
   }
 }
 simulation s {
   journey j
   customers 6_000
   seed 11
-  population { seats = 1 70% | 50 30% }
+  population { seats = 1 60% | 5 10% | 50 30% }
   behavior {
     bought 60% within 10d
     cancelled 10% within 3d
