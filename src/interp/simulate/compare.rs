@@ -92,7 +92,9 @@ impl Comparison {
     /// when it shows both versions let in the same customers.
     pub fn build(before: Report, after: Report, pairs: Option<&Pairs>) -> Comparison {
         let (na, nb) = (before.entered, after.entered);
-        let pairs = pairs.filter(|p| p.same_customers() && p.both == na && p.both == nb);
+        // The same customers entered both versions exactly when every customer who entered
+        // either entered both.
+        let pairs = pairs.filter(|p| p.both == na && p.both == nb);
         let pairing = Pairing(pairs);
         let counts = |a: Option<u64>, b: Option<u64>| Counts { a, b, na, nb };
         // (id, label, depth, reached) of every stage and step, in journey order.

@@ -101,10 +101,9 @@ impl Keys {
 /// What the edit changed, counted over the customers who entered both versions.
 #[derive(Clone, Debug, Default)]
 pub struct Pairs {
-    /// Customers who entered both versions, only the first, only the second.
+    /// Customers who entered both versions: when it is each version's number of customers who
+    /// entered, both reports' rates are over the same people and the paired intervals apply.
     pub both: u64,
-    pub only_before: u64,
-    pub only_after: u64,
     /// Per row key: customers with the row before but not after, and after but not before.
     pub changed: BTreeMap<String, (u64, u64)>,
     /// Per channel: the sum over customers of (messages after − messages before), and of its
@@ -113,16 +112,8 @@ pub struct Pairs {
 }
 
 impl Pairs {
-    /// Whether the two versions let in exactly the same customers: only then are the rates of
-    /// both reports over the same people, and the paired intervals apply.
-    pub fn same_customers(&self) -> bool {
-        self.only_before == 0 && self.only_after == 0
-    }
-
     fn merge(&mut self, other: Pairs) {
         self.both += other.both;
-        self.only_before += other.only_before;
-        self.only_after += other.only_after;
         for (k, (x, y)) in other.changed {
             let e = self.changed.entry(k).or_default();
             e.0 += x;
@@ -140,26 +131,17 @@ impl Pairs {
 struct Counter<'k> {
     keys: &'k Keys,
     both: u64,
-    only_before: u64,
-    only_after: u64,
     changed: Vec<(u64, u64)>,
     messages: Vec<(i64, u64)>,
 }
 
 impl Counter<'_> {
     fn add(&mut self, a: &Outcome<'_>, b: &Outcome<'_>) {
-        match (a.entered(), b.entered()) {
-            (true, true) => self.both += 1,
-            (true, false) => {
-                self.only_before += 1;
-                return;
-            }
-            (false, true) => {
-                self.only_after += 1;
-                return;
-            }
-            (false, false) => return,
+        // A customer who entered one version only has nothing to pair.
+        if !(a.entered() && b.entered()) {
+            return;
         }
+        self.both += 1;
         for (k, (_, sa, sb)) in self.keys.rates.iter().enumerate() {
             let x = sa.is_some_and(|s| s.read(a));
             let y = sb.is_some_and(|s| s.read(b));
@@ -181,8 +163,6 @@ impl Counter<'_> {
     fn into_pairs(self) -> Pairs {
         Pairs {
             both: self.both,
-            only_before: self.only_before,
-            only_after: self.only_after,
             changed: self
                 .keys
                 .rates
@@ -226,8 +206,6 @@ pub fn run(
             let mut counter = Counter {
                 keys: &keys,
                 both: 0,
-                only_before: 0,
-                only_after: 0,
                 changed: vec![(0, 0); keys.rates.len()],
                 messages: vec![(0, 0); keys.channels.len()],
             };
@@ -260,8 +238,6 @@ mod tests {
         let pairs =
             |both: u64, changed: &[(&str, (u64, u64))], messages: &[(&str, (i64, u64))]| Pairs {
                 both,
-                only_before: both + 1,
-                only_after: both + 2,
                 changed: changed.iter().map(|(k, c)| (k.to_string(), *c)).collect(),
                 messages: messages.iter().map(|(k, m)| (k.to_string(), *m)).collect(),
             };
@@ -275,7 +251,7 @@ mod tests {
             &[("goal", (5, 7)), ("b.0.send", (0, 1))],
             &[("email", (3, 4)), ("sms", (1, 1))],
         ));
-        assert_eq!((a.both, a.only_before, a.only_after), (30, 32, 34));
+        assert_eq!(a.both, 30);
         let changed: Vec<(&str, (u64, u64))> =
             a.changed.iter().map(|(k, c)| (k.as_str(), *c)).collect();
         assert_eq!(
