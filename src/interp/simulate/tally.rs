@@ -569,6 +569,40 @@ mod tests {
         }
     }
 
+    /// How a customer who entered and did not convert left decides their one outcome: the
+    /// `exit on` criterion by its index, an `exit` step, the end of the steps, a runaway loop
+    /// (which the checker's E0303 keeps out of checked journeys, so only the engine's guard
+    /// leads here), or still inside.
+    #[test]
+    fn the_last_way_out_decides_the_outcome() {
+        let programs = crate::interp::program::compile_for_test(
+            "t.journey",
+            "event go\nevent stop\nevent quit\njourney j {\n  trigger go\n  \
+             exit on stop\n  exit on quit\n  onboarding {\n    wait 1d\n  }\n}\n",
+        );
+        let mut t = Tally::new(&programs[0]);
+        for left in [
+            Some(ExitReason::ExitCriterion(1)),
+            Some(ExitReason::ExitStep),
+            Some(ExitReason::Completed),
+            Some(ExitReason::Runaway),
+            Some(ExitReason::Runaway),
+            None,
+        ] {
+            t.begin_customer();
+            t.entered_at = Some(0);
+            t.last_left = left;
+            t.end_customer(left.is_none());
+        }
+        let a = &t.agg;
+        assert_eq!(a.exit_on, [0, 1]);
+        assert_eq!(
+            (a.exit_step, a.completed, a.runaway, a.still_inside),
+            (1, 1, 2, 1)
+        );
+        assert_eq!(a.entered, 6);
+    }
+
     /// A worker that met no keyed instance has no per-node instance counts yet: a merge takes
     /// the other's.
     #[test]
