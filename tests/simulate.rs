@@ -262,6 +262,47 @@ fn compare_falls_back_to_independent_intervals_when_other_customers_enter() {
     let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(v["paired"], false);
+    // Each row still has its difference, with Newcombe's interval for two samples: wide.
+    for row in [&v["goal"], &v["milestones"][0]] {
+        let num = |k: &str| row[k].as_f64().unwrap_or_else(|| panic!("{k} in {row}"));
+        let (lo, hi) = (row["ci95"][0].as_f64(), row["ci95"][1].as_f64());
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            panic!("an interval in {row}")
+        };
+        assert!((num("difference") - (num("after") - num("before"))).abs() < 3e-6);
+        assert!(
+            lo < num("difference") && num("difference") < hi && hi - lo > 0.02,
+            "{row}"
+        );
+    }
+}
+
+/// A milestone only the edited version has gets its own row, with no difference to show.
+#[test]
+fn compare_lists_a_milestone_only_one_version_has() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    let edited = source.replace(
+        "      send book_demo\n",
+        "      send book_demo\n      milestone demo_booked\n",
+    );
+    assert_ne!(source, edited);
+    let after = dir.path().join("saas_trial_after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let after_arg = after.to_string_lossy().into_owned();
+    let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let names: Vec<&str> = v["milestones"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(names, ["activated", "team_invited", "demo_booked"], "{v}");
+    let new = &v["milestones"][2];
+    assert_eq!(new["before"], serde_json::Value::Null);
+    assert!(new["after"].as_f64() > Some(0.0), "{new}");
+    assert_eq!(new["difference"], serde_json::Value::Null);
 }
 
 #[test]

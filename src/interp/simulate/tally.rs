@@ -587,6 +587,8 @@ mod tests {
             Some(ExitReason::Completed),
             Some(ExitReason::Runaway),
             Some(ExitReason::Runaway),
+            // Kept total: a conversion sets `converted_how`, so this one is never met.
+            Some(ExitReason::Converted),
             None,
         ] {
             t.begin_customer();
@@ -600,7 +602,8 @@ mod tests {
             (a.exit_step, a.completed, a.runaway, a.still_inside),
             (1, 1, 2, 1)
         );
-        assert_eq!(a.entered, 6);
+        assert_eq!(a.converted_inside, 1);
+        assert_eq!(a.entered, 7);
     }
 
     /// A worker that met no keyed instance has no per-node instance counts yet: a merge takes
