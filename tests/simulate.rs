@@ -1064,3 +1064,22 @@ fn a_rule_reads_what_an_entry_that_just_ended_sent() {
     );
     assert_eq!(v["goal"]["converted"], 0, "{}", v["goal"]);
 }
+
+/// An `upgrade` section is skipped by a customer without its starting value: the report counts
+/// them (docs/simulation.md, "The report").
+#[test]
+fn an_upgrade_section_counts_the_customers_who_skipped_it() {
+    let source = "enum plan { trial, pro }\ncustomer { plan: plan = trial }\nevent go\n\
+        channel email\ntouchpoint offer { channel email  template \"offer\" }\n\
+        journey j {\n  trigger go\n  onboarding {\n    wait 1d\n  }\n  \
+        upgrade plan trial -> pro {\n    send offer\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 2000\n  seed 4\n  \
+        population { plan = trial 30% | pro 70% }\n}\n";
+    let v = run_json(source, &[]);
+    let upgrade = &v["stages"][1];
+    assert_eq!(upgrade["name"], "upgrade_trial_to_pro", "{v}");
+    let skipped = upgrade["skipped"].as_u64().expect("skipped");
+    let reached = upgrade["reached"].as_u64().expect("reached");
+    assert_eq!(skipped + reached, 2000, "{upgrade}");
+    assert!((skipped as f64 / 2000.0 - 0.7).abs() < 0.03, "{upgrade}");
+}
