@@ -229,3 +229,58 @@ fn compare_refuses_a_keyed_journey_on_either_side() {
         );
     }
 }
+
+/// A keyed journey counts, per step, the instances that reached it: an instance that comes back
+/// to a step (a `goto`) counts once there, though each visit sends again.
+#[test]
+fn an_instance_that_comes_back_to_a_step_counts_once_there() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(
+        dir.path().join("loop.journey"),
+        r#"
+event order_placed { order_id: string }
+event order_paid { order_id: string }
+channel email
+touchpoint pay_reminder { channel email  template "pay" }
+journey payment per order_id {
+  trigger order_placed
+  onboarding {
+    send pay_reminder
+    wait order_paid up to 1d {
+      exit
+    } timeout {
+      goto onboarding
+    }
+  }
+}
+simulation s {
+  journey payment
+  customers 500
+  seed 3
+  behavior {
+    order_paid 100% after 1d..3d after pay_reminder
+  }
+}
+"#,
+    )
+    .expect("write");
+    let out = journeyc(
+        &["simulate", "loop.journey", "--format", "json"],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let instances = r["instances"].as_u64().expect("instances");
+    let send = &r["stages"][0]["steps"][0];
+    assert_eq!(send["label"], "send pay_reminder", "{r}");
+    assert_eq!(send["instances"].as_u64(), Some(instances), "{r}");
+    let sent = r["touchpoints"][0]["sent"].as_u64().expect("sent");
+    assert!(
+        sent > instances + instances / 4,
+        "{sent} reminders for {instances} orders"
+    );
+}
