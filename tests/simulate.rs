@@ -1083,3 +1083,59 @@ fn an_upgrade_section_counts_the_customers_who_skipped_it() {
     assert_eq!(skipped + reached, 2000, "{upgrade}");
     assert!((skipped as f64 / 2000.0 - 0.7).abs() < 0.03, "{upgrade}");
 }
+
+/// A touchpoint's `converts EVENT within D` credits it with each such event within `D` of a
+/// send: the report counts the credits.
+#[test]
+fn a_touchpoint_is_credited_with_the_conversions_it_converts() {
+    let source = "event go\nevent bought\nchannel email\n\
+        touchpoint offer { channel email  template \"offer\"  converts bought within 2d }\n\
+        journey j {\n  trigger go\n  onboarding {\n    send offer\n    wait 5d\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 2000\n  seed 6\n  \
+        behavior {\n    bought 50% within 1d after offer\n    bought 30% after 3d..4d after offer\n  }\n}\n";
+    let v = run_json(source, &[]);
+    let offer = &v["touchpoints"][0];
+    let credited = offer["credited"].as_u64().expect("credited");
+    // Only the purchases within two days of the offer count: half the customers.
+    assert!((credited as f64 / 2000.0 - 0.5).abs() < 0.03, "{offer}");
+}
+
+/// A comparison's rows keep an indented label of up to 52 characters whole and cut a longer one
+/// to 51 and an ellipsis, so the columns after it stay aligned.
+#[test]
+fn compare_cuts_only_labels_longer_than_its_column() {
+    // A step is indented by two: "  send " and 45 characters make 52.
+    let fits = "welcome_note_for_customers_who_signed_up_now1";
+    let long = "reminder_email_for_customers_who_signed_up_yesterday";
+    let source = format!(
+        "event go\nchannel email\n\
+         touchpoint {fits} {{ channel email  template \"a\" }}\n\
+         touchpoint {long} {{ channel email  template \"b\" }}\n\
+         journey j {{\n  trigger go\n  onboarding {{\n    send {fits}\n    wait 1d\n    send {long}\n  }}\n}}\n\
+         simulation s {{\n  journey j\n  customers 100\n}}\n"
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("a.journey"), &source).expect("writable");
+    std::fs::write(
+        dir.path().join("b.journey"),
+        source.replace("wait 1d", "wait 2d"),
+    )
+    .expect("writable");
+    let out = journeyc(
+        &["simulate", "a.journey", "--compare", "b.journey"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let row = |start: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("a row starting `{start}` in:\n{text}"))
+            .trim_start()
+            .to_string()
+    };
+    assert!(row(&format!("send {fits}")).starts_with(&format!("send {fits} ")));
+    let cut: String = format!("  send {long}").chars().take(51).collect();
+    let cut = cut.trim_start();
+    assert!(row(cut).starts_with(&format!("{cut}…")), "{text}");
+}
