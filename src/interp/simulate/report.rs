@@ -624,7 +624,40 @@ fn split_row(n: &ir::Node, assigned: &[u64], converted: &[u64]) -> SplitRow {
 
 #[cfg(test)]
 mod tests {
-    use super::place;
+    use super::{place, Outcomes};
+
+    /// The rows that cannot happen are left out: a runaway loop (which E0303 keeps out of
+    /// checked journeys) and customers still waiting show only when someone did.
+    #[test]
+    fn rare_outcomes_show_only_when_they_happened() {
+        let outcomes = |still_inside: u64, runaway: u64| Outcomes {
+            converted: 0,
+            completed_then_converted: 0,
+            exit_step_then_converted: 0,
+            exit_on: Vec::new(),
+            exit_step: 0,
+            completed: 10,
+            still_inside,
+            runaway,
+            has_goal: false,
+            has_exit_step: false,
+        };
+        let labels = |o: Outcomes| {
+            o.rows()
+                .into_iter()
+                .map(|(l, n)| format!("{l}: {n}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labels(outcomes(0, 0)), ["completed the steps: 10"]);
+        assert_eq!(
+            labels(outcomes(2, 1)),
+            [
+                "completed the steps: 10",
+                "still waiting at the end: 2",
+                "stopped (E0900 runaway): 1"
+            ]
+        );
+    }
 
     #[test]
     fn a_step_is_placed_in_the_journey_s_words() {
