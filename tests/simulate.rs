@@ -1155,3 +1155,32 @@ fn compare_cuts_only_labels_longer_than_its_column() {
     let cut = cut.trim_start();
     assert!(row(cut).starts_with(&format!("{cut}…")), "{text}");
 }
+
+/// The funnel names the block a nested step opens: `then:`, `else if:`, `else:`.
+#[test]
+fn the_funnel_names_each_branch_of_an_if() {
+    let source = "customer { seats: int = 1 }\nevent go\nchannel email\n\
+        touchpoint small { channel email  template \"s\" }\n\
+        touchpoint mid { channel email  template \"m\" }\n\
+        touchpoint big { channel email  template \"b\" }\n\
+        journey j {\n  trigger go\n  onboarding {\n    if seats < 5 {\n      send small\n    } \
+        else if seats < 20 {\n      send mid\n    } else {\n      send big\n    }\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 300\n  population { seats = 1..40 }\n}\n";
+    let v = run_json(source, &[]);
+    let labels: Vec<&str> = v["stages"][0]["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["label"].as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "if seats < 5",
+            "then: send small",
+            "else if: send mid",
+            "else: send big"
+        ],
+        "{v}"
+    );
+}

@@ -669,5 +669,9 @@ mod tests {
             place("onboarding.1.wait.event.0.split"),
             "onboarding, step 2, event block step 1"
         );
+        assert_eq!(
+            place("onboarding.1.wait.event.2.if.else_if_0.1.send"),
+            "onboarding, step 2, event block step 3, else_if_0 block step 2"
+        );
     }
 }
