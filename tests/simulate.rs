@@ -1184,3 +1184,39 @@ fn the_funnel_names_each_branch_of_an_if() {
         "{v}"
     );
 }
+
+/// A split without a holdout compares each variant with all the others together; a lift is
+/// shown only against a reference that converted someone (there is no lift over nothing).
+#[test]
+fn a_split_without_a_holdout_compares_each_variant_with_the_others() {
+    let source = "event go\nevent bought\nchannel email\n\
+        touchpoint a_mail { channel email  template \"a\" }\n\
+        touchpoint b_mail { channel email  template \"b\" }\n\
+        journey j {\n  trigger go\n  goal bought within 10d\n  onboarding {\n    split {\n      \
+        50% a { send a_mail }\n      50% b { send b_mail }\n    }\n    wait 5d\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 2000\n  seed 1\n  \
+        behavior { bought 30% within 2d after a_mail }\n}\n";
+    let v = run_json(source, &[]);
+    let split = &v["splits"][0];
+    assert_eq!(split["reference"], "others", "{split}");
+    let (a, b) = (&split["variants"][0], &split["variants"][1]);
+    let rate = |x: &serde_json::Value| x["rate"].as_f64().expect("a rate");
+    assert!(rate(a) > 0.25 && rate(b) == 0.0, "{split}");
+    let diff = |x: &serde_json::Value| x["versus"]["difference"].as_f64().expect("a difference");
+    assert!((diff(a) - (rate(a) - rate(b))).abs() < 2e-6, "{split}");
+    assert!((diff(b) - (rate(b) - rate(a))).abs() < 2e-6, "{split}");
+    assert_eq!(a["versus"]["lift"], serde_json::Value::Null);
+    assert_eq!(b["versus"]["lift"], -1.0);
+    // The text says the same: a lift for `b` only.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("s.journey"), source).expect("writable");
+    let text = stdout(&journeyc(&["simulate", "s.journey"], dir.path()));
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")) && l.contains("converted"))
+            .unwrap_or_else(|| panic!("variant {name} in:\n{text}"))
+            .to_string()
+    };
+    assert!(!line("a").contains("lift"), "{text}");
+    assert!(line("b").contains("lift -100%"), "{text}");
+}

@@ -298,8 +298,26 @@ mod tests {
             hist.add(11 * w);
             let bars = hist.buckets(12);
             assert_eq!((bars[0].from, bars[0].to), (0, w), "max {}", 11 * w);
+            assert_eq!((bars[11].from, bars[11].to), (11 * w, 12 * w));
             assert_eq!(bars.len(), 12);
         }
+        // Twelve minutes would take 13 one-minute bars: five minutes it is.
+        let mut hist = Hist::default();
+        hist.add(12 * m);
+        let bars = hist.buckets(12);
+        assert_eq!((bars.len(), bars[0].to), (3, 5 * m));
+    }
+
+    /// A value goes to the bar that holds it: 59 seconds is in the first minute, 60 in the
+    /// second.
+    #[test]
+    fn a_value_goes_to_the_bar_that_holds_it() {
+        let mut h = Hist::default();
+        for v in [59, 60, 600] {
+            h.add(v);
+        }
+        let counts: Vec<u64> = h.buckets(12).iter().map(|b| b.count).collect();
+        assert_eq!(counts, [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     }
 
     /// Above 64 a quantile reads back as the middle of its bin: 1000 and 1007 share the bin
