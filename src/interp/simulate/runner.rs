@@ -187,12 +187,8 @@ impl<'p> Worker<'p> {
             .event(&mut self.customer, t, payload, &mut self.tally);
     }
 
-    /// Draws whether a rule fires and its delay: always two numbers, so that the draws after it
-    /// do not depend on the outcome.
     fn roll(rng: &mut Stream, r: &CRule) -> Option<i64> {
-        let hit = rng.chance(r.ppm);
-        let delay = r.min_secs.saturating_add(rng.below(r.span + 1) as i64);
-        hit.then_some(delay)
+        roll(rng, r.ppm, r.min_secs, r.span)
     }
 
     fn holds(&self, cond: &Option<crate::interp::program::CExpr>) -> bool {
@@ -350,6 +346,15 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
             return &buf[i..];
         }
     }
+}
+
+/// Draws whether a rule of probability `ppm` (parts per million) fires, and its delay, from
+/// `min_secs` to `min_secs + span` both included: always two numbers, so that the draws after it
+/// do not depend on the outcome. The world runner draws its rules the same way.
+pub(super) fn roll(rng: &mut Stream, ppm: u32, min_secs: i64, span: u64) -> Option<i64> {
+    let hit = rng.chance(ppm);
+    let delay = min_secs.saturating_add(rng.below(span + 1) as i64);
+    hit.then_some(delay)
 }
 
 /// Split keys of simulated customers: [`crate::interp::program::stable_hash`] of the id

@@ -320,12 +320,9 @@ impl<'c> WorldWorker<'c> {
     /// Draws rule `r`: whether it fires and its delay (always two numbers), then its condition.
     fn roll(&mut self, r: u32, from: Instant, j: usize, key: u32) {
         let rule = &self.rules[r as usize];
-        let hit = self.rng.chance(rule.ppm);
-        let delay = rule
-            .min_secs
-            .saturating_add(self.rng.below(rule.span + 1) as i64);
-        if hit && self.holds(r as usize, j) {
-            let site = rule.site as usize;
+        let fired = super::runner::roll(&mut self.rng, rule.ppm, rule.min_secs, rule.span);
+        if let Some(delay) = fired.filter(|_| self.holds(r as usize, j)) {
+            let site = self.rules[r as usize].site as usize;
             let nth = self.produced[site];
             self.produced[site] = nth.wrapping_add(1);
             self.queue.push(Pending {
