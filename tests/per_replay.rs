@@ -283,4 +283,30 @@ simulation s {
         sent > instances + instances / 4,
         "{sent} reminders for {instances} orders"
     );
+    // The text names the instances only where they differ from the customers: here one order
+    // each, so nowhere; with second orders, at every step.
+    let text = |dir: &Path| {
+        let out = journeyc(&["simulate", "loop.journey"], dir);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let one = text(dir.path());
+    assert!(!one.contains("instances)"), "{one}");
+    let source = std::fs::read_to_string(dir.path().join("loop.journey")).expect("readable");
+    let second = source.replace(
+        "    order_paid 100%",
+        "    order_placed 50% after 2h\n    order_paid 100%",
+    );
+    assert_ne!(source, second);
+    std::fs::write(dir.path().join("loop.journey"), second).expect("write");
+    let two = text(dir.path());
+    let row = two
+        .lines()
+        .find(|l| l.trim_start().starts_with("send pay_reminder"))
+        .unwrap_or_else(|| panic!("the send's row in:\n{two}"));
+    assert!(row.ends_with(" instances)"), "{row}");
 }

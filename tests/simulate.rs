@@ -1098,6 +1098,34 @@ fn an_upgrade_section_counts_the_customers_who_skipped_it() {
     let reached = upgrade["reached"].as_u64().expect("reached");
     assert_eq!(skipped + reached, 2000, "{upgrade}");
     assert!((skipped as f64 / 2000.0 - 0.7).abs() < 0.03, "{upgrade}");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("s.journey"), source).expect("writable");
+    let text = stdout(&journeyc(&["simulate", "s.journey"], dir.path()));
+    let want = format!("  upgrade_trial_to_pro (skipped by {})", fmt_count(skipped));
+    assert!(text.contains(&want), "`{want}` in:\n{text}");
+    assert!(!text.contains("  onboarding (skipped"), "{text}");
+}
+
+/// The funnel keeps a step's line of up to 56 characters whole and cuts a longer one to 55 and
+/// an ellipsis, so the counts after it stay aligned.
+#[test]
+fn the_funnel_cuts_only_labels_longer_than_its_column() {
+    // "    send " and 47 characters make 56.
+    let fits = "welcome_email_for_customers_who_signed_up_today";
+    let long = "reminder_email_for_customers_who_signed_up_yesterday";
+    let source = format!(
+        "event go\nchannel email\n\
+         touchpoint {fits} {{ channel email  template \"a\" }}\n\
+         touchpoint {long} {{ channel email  template \"b\" }}\n\
+         journey j {{\n  trigger go\n  onboarding {{\n    send {fits}\n    send {long}\n  }}\n}}\n\
+         simulation s {{\n  journey j\n  customers 100\n}}\n"
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("a.journey"), &source).expect("writable");
+    let text = stdout(&journeyc(&["simulate", "a.journey"], dir.path()));
+    assert!(text.contains(&format!("\n    send {fits} ")), "{text}");
+    let cut: String = format!("    send {long}").chars().take(55).collect();
+    assert!(text.contains(&format!("\n{cut}… ")), "{text}");
 }
 
 /// A touchpoint's `converts EVENT within D` credits it with each such event within `D` of a
