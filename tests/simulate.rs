@@ -1248,3 +1248,26 @@ fn a_split_without_a_holdout_compares_each_variant_with_the_others() {
     assert!(!line("a").contains("lift"), "{text}");
     assert!(line("b").contains("lift -100%"), "{text}");
 }
+
+/// A split variant nobody was assigned to has nothing to compare: the report says so, rather
+/// than calling it the reference.
+#[test]
+fn a_variant_without_customers_has_nothing_to_compare() {
+    let source = "event go\nevent bought\nchannel email\n\
+        touchpoint a_mail { channel email  template \"a\" }\n\
+        touchpoint b_mail { channel email  template \"b\" }\n\
+        journey j {\n  trigger go\n  goal bought within 10d\n  onboarding {\n    split {\n      \
+        99% a { send a_mail }\n      1% b { send b_mail }\n    }\n    wait 5d\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 30\n  \
+        behavior { bought 30% within 2d after a_mail }\n}\n";
+    let v = run_json(source, &[]);
+    assert_eq!(v["splits"][0]["variants"][1]["customers"], 0, "{v}");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("s.journey"), source).expect("writable");
+    let text = stdout(&journeyc(&["simulate", "s.journey"], dir.path()));
+    let b = text
+        .lines()
+        .find(|l| l.starts_with("  b "))
+        .unwrap_or_else(|| panic!("variant b in:\n{text}"));
+    assert!(b.ends_with("no customers to compare"), "{b}");
+}

@@ -348,5 +348,11 @@ mod tests {
             "America/Argentina/B…"
         );
         assert_eq!(fit("Asia/Tokyo", 20), "Asia/Tokyo");
+        assert_eq!(
+            fit("Asia/Tokyo", 10),
+            "Asia/Tokyo",
+            "a name as wide as the column"
+        );
+        assert_eq!(fit("Asia/Tokyo", 9), "Asia/Tok…");
     }
 }
