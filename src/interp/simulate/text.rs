@@ -259,12 +259,13 @@ pub fn fit(name: &str, width: usize) -> String {
 }
 
 /// One hour's cell of the local-hour table: the share of the zone's deliveries in percent,
-/// `·` when none at all, `<1` when some but under half a percent.
+/// `·` when none at all, `<1` when some but under half a percent. Halves round up (`{:.0}`
+/// would round 0.5% to an even "0", a cell that looks empty but is not).
 pub fn hour_cell(n: u64, share: f64) -> String {
     match n {
         0 => "·".to_string(),
         _ if share < 0.005 => "<1".to_string(),
-        _ => format!("{:.0}", share * 100.0),
+        _ => format!("{}", (share * 100.0).round() as u64),
     }
 }
 
@@ -343,6 +344,8 @@ mod tests {
         assert_eq!(hour_cell(1, 0.001), "<1");
         assert_eq!(hour_cell(5, 0.126), "13");
         assert_eq!(hour_cell(9, 1.0), "100");
+        assert_eq!(hour_cell(1, 0.005), "1", "half a percent rounds up");
+        assert_eq!(hour_cell(5, 0.025), "3");
         assert_eq!(
             fit("America/Argentina/Buenos_Aires", 20),
             "America/Argentina/B…"
