@@ -284,18 +284,20 @@ simulation s {
         "{sent} reminders for {instances} orders"
     );
     // The text names the instances only where they differ from the customers: here one order
-    // each, so nowhere; with second orders, at every step.
+    // each, so nowhere; with second orders, at every step. The HTML page says the same.
     let text = |dir: &Path| {
-        let out = journeyc(&["simulate", "loop.journey"], dir);
+        let out = journeyc(&["simulate", "loop.journey", "--html", "loop.html"], dir);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let page = std::fs::read_to_string(dir.join("loop.html")).expect("the page");
+        (String::from_utf8_lossy(&out.stdout).into_owned(), page)
     };
-    let one = text(dir.path());
+    let (one, page) = text(dir.path());
     assert!(!one.contains("instances)"), "{one}");
+    assert!(!page.contains("instances)"), "{page}");
     let source = std::fs::read_to_string(dir.path().join("loop.journey")).expect("readable");
     let second = source.replace(
         "    order_paid 100%",
@@ -303,7 +305,11 @@ simulation s {
     );
     assert_ne!(source, second);
     std::fs::write(dir.path().join("loop.journey"), second).expect("write");
-    let two = text(dir.path());
+    let (two, page) = text(dir.path());
+    assert!(
+        page.contains("send pay_reminder (") && page.contains(" instances)"),
+        "{page}"
+    );
     let row = two
         .lines()
         .find(|l| l.trim_start().starts_with("send pay_reminder"))

@@ -1100,10 +1100,16 @@ fn an_upgrade_section_counts_the_customers_who_skipped_it() {
     assert!((skipped as f64 / 2000.0 - 0.7).abs() < 0.03, "{upgrade}");
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("s.journey"), source).expect("writable");
-    let text = stdout(&journeyc(&["simulate", "s.journey"], dir.path()));
-    let want = format!("  upgrade_trial_to_pro (skipped by {})", fmt_count(skipped));
-    assert!(text.contains(&want), "`{want}` in:\n{text}");
+    let text = stdout(&journeyc(
+        &["simulate", "s.journey", "--html", "s.html"],
+        dir.path(),
+    ));
+    let want = format!("upgrade_trial_to_pro (skipped by {})", fmt_count(skipped));
+    assert!(text.contains(&format!("  {want}")), "`{want}` in:\n{text}");
     assert!(!text.contains("  onboarding (skipped"), "{text}");
+    let page = visible_text(&std::fs::read_to_string(dir.path().join("s.html")).expect("page"));
+    assert!(page.contains(&want), "`{want}` in:\n{page}");
+    assert!(!page.contains("onboarding (skipped"), "{page}");
 }
 
 /// The funnel keeps a step's line of up to 56 characters whole and cuts a longer one to 55 and
