@@ -1277,3 +1277,93 @@ fn a_variant_without_customers_has_nothing_to_compare() {
         .unwrap_or_else(|| panic!("variant b in:\n{text}"));
     assert!(b.ends_with("no customers to compare"), "{b}");
 }
+
+/// The compare page's rows: both values (rates as percentages, messages per customer with two
+/// decimals, `removed` for a step the edit took out), and two bars in the ratio of the values,
+/// the larger one full. The outcome rows (independent samples) show both values too.
+#[test]
+fn compare_html_rows_show_both_values_in_proportion() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    let edited = source.replace("45% offer_a { send offer_discount }", "45% offer_a { }");
+    assert_ne!(source, edited);
+    let after = dir.path().join("after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let page = dir.path().join("cmp.html");
+    let (after_arg, page_arg) = (
+        after.to_string_lossy().into_owned(),
+        page.to_string_lossy().into_owned(),
+    );
+    let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    simulate(&["--compare", &after_arg, "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("written");
+    let row = |label: &str| -> String {
+        let at = html
+            .find(&format!(
+                "<div class=\"row wide\" style=\"--d:0\"><span class=\"lbl\" title=\"{label}\">"
+            ))
+            .or_else(|| html.find(&format!("<span class=\"lbl\" title=\"{label}\">")))
+            .unwrap_or_else(|| panic!("a row for {label}"));
+        html[at..].lines().next().unwrap_or_default().to_string()
+    };
+    let widths = |r: &str| -> Vec<f64> {
+        r.split("width=\"")
+            .skip(1)
+            .filter_map(|w| w.split('"').next()?.parse().ok())
+            .collect()
+    };
+    let num =
+        |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap_or_else(|| panic!("{k} in {x}"));
+    let pressure = v["pressure"]
+        .as_array()
+        .and_then(|p| p.iter().find(|c| c["name"] == "email"))
+        .expect("an email row");
+    for (label, x, shown) in [
+        (
+            "goal",
+            &v["goal"],
+            format!(
+                "{:.1}% → {:.1}%",
+                num(&v["goal"], "before") * 100.0,
+                num(&v["goal"], "after") * 100.0
+            ),
+        ),
+        (
+            "email",
+            pressure,
+            format!(
+                "{:.2} → {:.2}",
+                num(pressure, "before"),
+                num(pressure, "after")
+            ),
+        ),
+    ] {
+        let r = row(label);
+        assert!(r.contains(&shown), "`{shown}` in {r}");
+        let (b, a) = (num(x, "before"), num(x, "after"));
+        let w = widths(&r);
+        assert_eq!(w.len(), 2, "{r}");
+        let full = b.max(a);
+        assert!(
+            (w[0] - b / full * 100.0).abs() < 0.01 && (w[1] - a / full * 100.0).abs() < 0.01,
+            "{r}"
+        );
+    }
+    let removed = row("offer_a: send offer_discount");
+    assert!(
+        removed.contains("% → -<br>") && removed.contains("removed"),
+        "{removed}"
+    );
+    let completed = row("completed the steps");
+    let shown = completed
+        .split("<span class=\"num\">")
+        .nth(1)
+        .and_then(|s| s.split("<br>").next())
+        .unwrap_or_default();
+    let parts: Vec<&str> = shown.split(" → ").collect();
+    assert!(
+        parts.len() == 2 && parts.iter().all(|p| p.ends_with('%')),
+        "{completed}"
+    );
+}
