@@ -1366,4 +1366,25 @@ fn compare_html_rows_show_both_values_in_proportion() {
         parts.len() == 2 && parts.iter().all(|p| p.ends_with('%')),
         "{completed}"
     );
+
+    // A milestone only the edit has is new; a version nobody enters has no rates to show.
+    let edited = source
+        .replace(
+            "      send book_demo\n",
+            "      send book_demo\n      milestone demo_booked\n",
+        )
+        .replace("country != \"ZZ\"", "country == \"ZZ\"");
+    std::fs::write(&after, edited).expect("writable");
+    simulate(&["--compare", &after_arg, "--html", &page_arg]);
+    let html = std::fs::read_to_string(&page).expect("written");
+    let row = |label: &str| -> String {
+        let at = html
+            .find(&format!("<span class=\"lbl\" title=\"{label}\">"))
+            .unwrap_or_else(|| panic!("a row for {label}"));
+        html[at..].lines().next().unwrap_or_default().to_string()
+    };
+    let new = row("demo_booked");
+    assert!(new.contains(">- → ") && new.contains(">new<"), "{new}");
+    let completed = row("completed the steps");
+    assert!(completed.contains("% → -<br>"), "{completed}");
 }
