@@ -1387,4 +1387,26 @@ fn compare_html_rows_show_both_values_in_proportion() {
     assert!(new.contains(">- → ") && new.contains(">new<"), "{new}");
     let completed = row("completed the steps");
     assert!(completed.contains("% → -<br>"), "{completed}");
+    // And the other way round.
+    let saas = root().join(SAAS).to_string_lossy().into_owned();
+    let out = journeyc(
+        &[
+            "simulate",
+            &after_arg,
+            "--compare",
+            &saas,
+            "--html",
+            &page_arg,
+            "--customers",
+            "300",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).expect("written");
+    let at = html
+        .find("<span class=\"lbl\" title=\"completed the steps\">")
+        .expect("the row");
+    let completed = html[at..].lines().next().unwrap_or_default();
+    assert!(completed.contains("\">- → "), "{completed}");
 }
