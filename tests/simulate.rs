@@ -1410,3 +1410,68 @@ fn compare_html_rows_show_both_values_in_proportion() {
     let completed = html[at..].lines().next().unwrap_or_default();
     assert!(completed.contains("\">- → "), "{completed}");
 }
+
+/// The compare page's "How customers left": one row per `exit on` event of either version,
+/// and the rows for customers still waiting or stopped by a runaway loop only when there are
+/// some.
+#[test]
+fn compare_html_outcome_rows_are_the_ones_that_happen() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    let page = dir.path().join("cmp.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    let rows = |after: &str| -> (serde_json::Value, String) {
+        let file = dir.path().join("after.journey");
+        std::fs::write(&file, after).expect("writable");
+        let after_arg = file.to_string_lossy().into_owned();
+        let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
+        simulate(&["--compare", &after_arg, "--html", &page_arg]);
+        let html = std::fs::read_to_string(&page).expect("written");
+        let at = html
+            .find("<h2>How customers left</h2>")
+            .expect("the section");
+        let end = html[at..]
+            .find("</div>\n</div>")
+            .map_or(html.len(), |e| at + e);
+        (
+            serde_json::from_str(&json).expect("JSON"),
+            html[at..end].to_string(),
+        )
+    };
+    let (v, left) = rows(&source);
+    assert_eq!(
+        left.matches("title=\"exit on cancelled\"").count(),
+        1,
+        "{left}"
+    );
+    let share = |side: &str| {
+        let n = v[side]["outcomes"]["exit_on"][0][1]
+            .as_f64()
+            .expect("a count");
+        n / v[side]["entered"].as_f64().expect("entered") * 100.0
+    };
+    let want = format!("{:.1}% → {:.1}%", share("before"), share("after"));
+    let cancelled = &left[left.find("title=\"exit on cancelled\"").unwrap_or(0)..];
+    assert!(
+        cancelled.lines().next().unwrap_or_default().contains(&want),
+        "{want} in {cancelled}"
+    );
+    assert!(
+        !left.contains("still waiting") && !left.contains("runaway"),
+        "{left}"
+    );
+    // Without its `up to`, the wait for a first project keeps some customers waiting for ever.
+    let (_, left) =
+        rows(&source.replace("wait project_created up to 3d {", "wait project_created {"));
+    let waiting = &left[left
+        .find("title=\"still waiting at the end\"")
+        .expect("the row")..];
+    assert!(
+        waiting
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("0.0% → "),
+        "{waiting}"
+    );
+}
