@@ -1475,3 +1475,40 @@ fn compare_html_outcome_rows_are_the_ones_that_happen() {
         "{waiting}"
     );
 }
+
+/// The page colours each split variant by its verdict against the reference: green when
+/// significantly better, red when significantly worse, blue when it could be chance.
+#[test]
+fn split_variants_are_coloured_by_their_verdict() {
+    let source = "event go\nevent bought\nchannel email\n\
+        touchpoint a_mail { channel email  template \"a\" }\n\
+        touchpoint b_mail { channel email  template \"b\" }\n\
+        touchpoint c_mail { channel email  template \"c\" }\n\
+        journey j {\n  trigger go\n  goal bought within 10d\n  onboarding {\n    split {\n      \
+        34% a { send a_mail }\n      33% b { send b_mail }\n      33% c { send c_mail }\n    }\n    \
+        wait 5d\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 3000\n  seed 1\n  behavior {\n    \
+        bought 30% within 2d after a_mail\n    bought 17% within 2d after c_mail\n  }\n}\n";
+    let v = run_json(source, &[]);
+    let variants = &v["splits"][0]["variants"];
+    let significant = |i: usize| variants[i]["versus"]["significant"].as_bool();
+    assert_eq!(
+        (significant(0), significant(1), significant(2)),
+        (Some(true), Some(true), Some(false)),
+        "{variants}"
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("s.journey"), source).expect("writable");
+    let out = journeyc(&["simulate", "s.journey", "--html", "s.html"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("s.html")).expect("the page");
+    let row = |name: &str| {
+        let at = html
+            .find(&format!("<span class=\"lbl\">{name} ("))
+            .unwrap_or_else(|| panic!("a row for {name}"));
+        html[at..].lines().next().unwrap_or_default().to_string()
+    };
+    assert!(row("a").contains("fill=\"#38a169\""), "{}", row("a"));
+    assert!(row("b").contains("fill=\"#e53e3e\""), "{}", row("b"));
+    assert!(row("c").contains("fill=\"#2b6cb0\""), "{}", row("c"));
+}
