@@ -1276,6 +1276,12 @@ fn a_variant_without_customers_has_nothing_to_compare() {
         .find(|l| l.starts_with("  b "))
         .unwrap_or_else(|| panic!("variant b in:\n{text}"));
     assert!(b.ends_with("no customers to compare"), "{b}");
+    let out = journeyc(&["simulate", "s.journey", "--html", "s.html"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("s.html")).expect("the page");
+    let at = html.find("<li><b>b</b>").expect("b's verdict");
+    let b = html[at..].lines().next().unwrap_or_default();
+    assert!(b.contains(">no customers to compare<"), "{b}");
 }
 
 /// The compare page's rows: both values (rates as percentages, messages per customer with two
@@ -1511,4 +1517,63 @@ fn split_variants_are_coloured_by_their_verdict() {
     assert!(row("a").contains("fill=\"#38a169\""), "{}", row("a"));
     assert!(row("b").contains("fill=\"#e53e3e\""), "{}", row("b"));
     assert!(row("c").contains("fill=\"#2b6cb0\""), "{}", row("c"));
+    // The verdicts under the chart say the same.
+    let verdict = |name: &str| {
+        let at = html
+            .find(&format!("<li><b>{name}</b>"))
+            .unwrap_or_else(|| panic!("a verdict for {name}"));
+        html[at..].lines().next().unwrap_or_default().to_string()
+    };
+    assert!(
+        verdict("a").contains("class=\"better\""),
+        "{}",
+        verdict("a")
+    );
+    assert!(verdict("b").contains("class=\"worse\""), "{}", verdict("b"));
+    assert!(verdict("c").contains("class=\"ns\""), "{}", verdict("c"));
+}
+
+/// The compare page's suppressed sends: per channel, the sends a cap held back as a share of
+/// the sends each version attempted on it.
+#[test]
+fn compare_html_counts_suppressed_sends_per_channel() {
+    let before = "event go\nchannel push\nchannel email { cap 1 per 1d }\n\
+        touchpoint ping { channel push  template \"p\" }\n\
+        touchpoint a { channel email  template \"a\" }\n\
+        touchpoint b { channel email  template \"b\" }\n\
+        touchpoint c { channel email  template \"c\" }\n\
+        journey j {\n  trigger go\n  onboarding {\n    send ping\n    send a\n    send b\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 200\n}\n";
+    let after = before.replace("    send b\n", "    send b\n    send c\n");
+    assert_ne!(before, after);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("before.journey"), before).expect("writable");
+    std::fs::write(dir.path().join("after.journey"), after).expect("writable");
+    let out = journeyc(
+        &[
+            "simulate",
+            "before.journey",
+            "--compare",
+            "after.journey",
+            "--html",
+            "c.html",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("c.html")).expect("the page");
+    let at = html.find("<h2>Suppressed sends</h2>").expect("the section");
+    let end = html[at..].find("<h1>").map_or(html.len(), |e| at + e);
+    let section = &html[at..end];
+    // 200 customers: 400 email sends attempted before (one held each), 600 after (two held).
+    let label = "email (of 400 and 600 sends)";
+    let row = section
+        .find(&format!("title=\"{label}\""))
+        .map(|i| section[i..].lines().next().unwrap_or_default())
+        .unwrap_or_else(|| panic!("a row `{label}` in {section}"));
+    assert!(row.contains("50.0% → 66.7%"), "{row}");
+    assert!(
+        !section.contains("title=\"push"),
+        "push lost nothing: {section}"
+    );
 }
