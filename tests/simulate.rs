@@ -739,6 +739,10 @@ fn nobody_entering_is_said_plainly() {
     assert!(seen.contains("Nobody entered"), "{seen}");
     assert!(!html.contains("NaN") && !html.contains("inf\""), "{html}");
     assert!(seen.contains("No step loses customers"), "{seen}");
+    assert!(
+        !html.contains("<small>per customer</small>"),
+        "no chart of messages per customer when nobody got one"
+    );
 }
 
 #[path = "../benches/support/native.rs"]
@@ -1009,6 +1013,12 @@ fn how_customers_left_is_a_partition_when_customers_complete_then_convert() {
         html[count_at..].starts_with(&format!("{want} <small>")),
         "{}",
         &html[at..(count_at + 40).min(html.len())]
+    );
+    // The drawn journey's goal counts every converted customer, however their steps ended.
+    let goal = fmt_count(converted);
+    assert!(
+        html.contains(&format!(">{goal} · ")),
+        "the goal node shows {goal}"
     );
 }
 
@@ -1576,4 +1586,31 @@ fn compare_html_counts_suppressed_sends_per_channel() {
         !section.contains("title=\"push"),
         "push lost nothing: {section}"
     );
+}
+
+/// A journey of hundreds of steps is not drawn on the page (it would be too big to read): the
+/// page says so and points to `journeyc graph`.
+#[test]
+fn the_page_does_not_draw_a_journey_too_big_to_read() {
+    let sends: String = (0..450).map(|i| format!("    send t{i}\n")).collect();
+    let touchpoints: String = (0..450)
+        .map(|i| format!("touchpoint t{i} {{ channel email  template \"t\" }}\n"))
+        .collect();
+    let source = format!(
+        "event go\nchannel email\n{touchpoints}journey j {{\n  trigger go\n  onboarding {{\n{sends}  }}\n}}\n\
+         simulation s {{\n  journey j\n  customers 10\n}}\n"
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("big.journey"), &source).expect("writable");
+    let out = journeyc(
+        &["simulate", "big.journey", "--html", "big.html"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("big.html")).expect("the page");
+    assert!(
+        html.contains("steps are too many to draw here"),
+        "not drawn"
+    );
+    assert!(!html.contains("class=\"graph\""), "no drawing");
 }
