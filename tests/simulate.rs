@@ -1360,6 +1360,13 @@ fn compare_html_rows_show_both_values_in_proportion() {
         let (b, a) = (num(x, "before"), num(x, "after"));
         let w = widths(&r);
         assert_eq!(w.len(), 2, "{r}");
+        // Two bars share the row's height: each 4.2 high, the second below the first.
+        assert!(
+            r.contains("y=\"0.40\" width=")
+                && r.contains("y=\"5.40\" width=")
+                && r.matches("height=\"4.20\"").count() == 2,
+            "{r}"
+        );
         let full = b.max(a);
         assert!(
             (w[0] - b / full * 100.0).abs() < 0.01 && (w[1] - a / full * 100.0).abs() < 0.01,
