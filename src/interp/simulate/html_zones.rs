@@ -99,3 +99,56 @@ pub fn section(o: &mut String, zones: &[ZoneRow]) {
     }
     o.push_str("</table></div>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each hour with messages is a bar in its column, as tall as its share of the busiest
+    /// hour (a single message still seen); an hour without any draws nothing.
+    #[test]
+    fn hour_bars_are_in_proportion_to_the_busiest_hour() {
+        let mut local_hour = [0; 24];
+        local_hour[9] = 1_000;
+        local_hour[10] = 500;
+        local_hour[23] = 1;
+        let z = ZoneRow {
+            zone: "Europe/Paris".to_string(),
+            customers: 10,
+            held: 0,
+            delivered: 1_501,
+            local_hour,
+        };
+        let svg = hours_svg(&z);
+        let rects: Vec<&str> = svg.split("<rect ").skip(1).collect();
+        assert_eq!(rects.len(), 3, "{svg}");
+        assert!(
+            rects[0].starts_with("x=\"91\" y=\"0.00\" width=\"8\" height=\"40.00\""),
+            "{svg}"
+        );
+        assert!(
+            rects[1].starts_with("x=\"101\" y=\"20.00\" width=\"8\" height=\"20.00\""),
+            "{svg}"
+        );
+        assert!(
+            rects[2].starts_with("x=\"231\" y=\"39.20\" width=\"8\" height=\"0.80\""),
+            "{svg}"
+        );
+        let none = ZoneRow {
+            local_hour: [0; 24],
+            ..z
+        };
+        assert!(!hours_svg(&none).contains("<rect"));
+    }
+
+    #[test]
+    fn the_axis_names_every_sixth_hour() {
+        let a = axis();
+        let labels: Vec<&str> = a
+            .split("<span>")
+            .skip(1)
+            .filter_map(|s| s.split("</span>").next())
+            .collect();
+        assert_eq!(labels, ["0:00", "6:00", "12:00", "18:00"]);
+    }
+}
