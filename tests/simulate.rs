@@ -1089,6 +1089,23 @@ fn a_rule_reads_what_an_entry_that_just_ended_sent() {
         &[],
     );
     assert_eq!(v["goal"]["converted"], 0, "{}", v["goal"]);
+    // Only what was sent counts, and opens are not drawn yet: a customer the entry sent nothing
+    // has not been sent `welcome`, and nobody has opened it.
+    let some = "customer { vip: bool = false }\nevent signed_up\nevent activated\nchannel email\n\
+        touchpoint welcome { channel email  template \"w\" }\n\
+        journey j {\n  trigger signed_up\n  goal activated within 7d\n  onboarding {\n    \
+        if vip {\n      send welcome\n    }\n  }\n}\n\
+        simulation s {\n  journey j\n  customers 400\n  population { vip = true 50% | false 50% }\n  \
+        behavior {\n    activated 100% after 1h where sent(welcome)\n  }\n}\n";
+    let v = run_json(some, &[]);
+    let sent = v["touchpoints"][0]["sent"].as_u64().expect("sent");
+    assert!(sent > 100 && sent < 300, "{sent}");
+    assert_eq!(v["goal"]["converted"].as_u64(), Some(sent), "{}", v["goal"]);
+    let v = run_json(
+        &some.replace("where sent(welcome)", "where opened(welcome)"),
+        &[],
+    );
+    assert_eq!(v["goal"]["converted"], 0, "{}", v["goal"]);
 }
 
 /// An `upgrade` section is skipped by a customer without its starting value: the report counts
