@@ -578,24 +578,31 @@ fn compare_html_has_both_versions() {
     );
 }
 
+/// The edit the compare page's tests make: variant offer_a sends nothing, so fewer convert and
+/// fewer emails go out. Writes it in `dir`; returns the example's text and the arguments for
+/// the edited file and the page.
+fn offer_a_sends_nothing(dir: &Path) -> (String, String, String) {
+    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
+    let edited = source.replace("45% offer_a { send offer_discount }", "45% offer_a { }");
+    assert_ne!(source, edited);
+    let after = dir.join("after.journey");
+    std::fs::write(&after, edited).expect("writable");
+    let page = dir.join("cmp.html");
+    let (after_arg, page_arg) = (
+        after.to_string_lossy().into_owned(),
+        page.to_string_lossy().into_owned(),
+    );
+    (source, after_arg, page_arg)
+}
+
 /// The compare page colours a change by its direction: an edit that lowers the goal is worse
 /// (red), even though the number went down like the messages, which is better.
 #[test]
 fn compare_html_colours_by_direction() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
-    // The edit: variant offer_a sends nothing, so fewer convert and fewer emails go out.
-    let edited = source.replace("45% offer_a { send offer_discount }", "45% offer_a { }");
-    assert_ne!(source, edited);
-    let after = dir.path().join("after.journey");
-    std::fs::write(&after, edited).expect("writable");
-    let page = dir.path().join("cmp.html");
-    let (after_arg, page_arg) = (
-        after.to_string_lossy().into_owned(),
-        page.to_string_lossy().into_owned(),
-    );
+    let (_, after_arg, page_arg) = offer_a_sends_nothing(dir.path());
     simulate(&["--compare", &after_arg, "--html", &page_arg]);
-    let html = std::fs::read_to_string(&page).expect("written");
+    let html = std::fs::read_to_string(&page_arg).expect("written");
     let row = |label: &str| -> String {
         let at = html
             .find(&format!("<span class=\"lbl\" title=\"{label}\">"))
@@ -1317,15 +1324,10 @@ fn a_variant_without_customers_has_nothing_to_compare() {
 #[test]
 fn compare_html_rows_show_both_values_in_proportion() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let source = std::fs::read_to_string(root().join(SAAS)).expect("readable");
-    let edited = source.replace("45% offer_a { send offer_discount }", "45% offer_a { }");
-    assert_ne!(source, edited);
-    let after = dir.path().join("after.journey");
-    std::fs::write(&after, edited).expect("writable");
-    let page = dir.path().join("cmp.html");
-    let (after_arg, page_arg) = (
-        after.to_string_lossy().into_owned(),
-        page.to_string_lossy().into_owned(),
+    let (source, after_arg, page_arg) = offer_a_sends_nothing(dir.path());
+    let (after, page) = (
+        dir.path().join("after.journey"),
+        dir.path().join("cmp.html"),
     );
     let json = stdout(&simulate(&["--compare", &after_arg, "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");

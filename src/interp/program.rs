@@ -663,10 +663,10 @@ impl Program {
     }
 }
 
-/// The programs of every journey of a one-file project, for unit tests: the source must check
-/// without errors.
+/// A one-file project and its checked model, for unit tests: the source must check without
+/// errors.
 #[cfg(test)]
-pub fn compile_for_test(file: &str, text: &str) -> Vec<Program> {
+pub fn check_for_test(file: &str, text: &str) -> (crate::project::Project, crate::check::Checked) {
     let project = crate::project::load_text(std::path::Path::new(file), text);
     let checked = crate::check::check_project(&project);
     assert!(
@@ -674,6 +674,14 @@ pub fn compile_for_test(file: &str, text: &str) -> Vec<Program> {
         "{:?}",
         checked.diagnostics
     );
+    (project, checked)
+}
+
+/// The programs of every journey of a one-file project, for unit tests: the source must check
+/// without errors.
+#[cfg(test)]
+pub fn compile_for_test(file: &str, text: &str) -> Vec<Program> {
+    let (project, checked) = check_for_test(file, text);
     let model = &checked.models[0];
     model
         .journeys

@@ -515,14 +515,7 @@ mod tests {
             journey j {\n  trigger every day 00:00\n  goal bought within 1h\n  onboarding {\n    \
             send t\n    wait 2d\n  }\n}\n\
             simulation s { journey j  behavior { bought 100% after 1s } }\n";
-        let path = std::path::Path::new("s.journey");
-        let project = crate::project::load_text(path, text);
-        let checked = crate::check::check_project(&project);
-        assert!(
-            !checked.diagnostics.has_errors(),
-            "{:?}",
-            checked.diagnostics
-        );
+        let (project, checked) = crate::interp::program::check_for_test("s.journey", text);
         let model = &checked.models[0];
         let def = model.simulations.values().next().expect("a simulation");
         let sim = crate::ir::simulation::lower_simulation(model, def).expect("lowers");
