@@ -1573,14 +1573,15 @@ fn split_variants_are_coloured_by_their_verdict() {
 /// the sends each version attempted on it.
 #[test]
 fn compare_html_counts_suppressed_sends_per_channel() {
-    let before = "event go\nchannel push\nchannel email { cap 1 per 1d }\n\
+    let before = "event go\nchannel push { cap 1 per 1d }\nchannel email { cap 1 per 1d }\nchannel sms\n\
         touchpoint ping { channel push  template \"p\" }\n\
+        touchpoint note { channel sms  template \"n\" }\n\
         touchpoint a { channel email  template \"a\" }\n\
         touchpoint b { channel email  template \"b\" }\n\
         touchpoint c { channel email  template \"c\" }\n\
-        journey j {\n  trigger go\n  onboarding {\n    send ping\n    send a\n    send b\n  }\n}\n\
+        journey j {\n  trigger go\n  onboarding {\n    send note\n    send ping\n    send a\n    send b\n  }\n}\n\
         simulation s {\n  journey j\n  customers 200\n}\n";
-    let after = before.replace("    send b\n", "    send b\n    send c\n");
+    let after = before.replace("    send b\n", "    send b\n    send c\n    send ping\n");
     assert_ne!(before, after);
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("before.journey"), before).expect("writable");
@@ -1601,16 +1602,22 @@ fn compare_html_counts_suppressed_sends_per_channel() {
     let at = html.find("<h2>Suppressed sends</h2>").expect("the section");
     let end = html[at..].find("<h1>").map_or(html.len(), |e| at + e);
     let section = &html[at..end];
+    let row = |label: &str| {
+        section
+            .find(&format!("title=\"{label}\""))
+            .map(|i| section[i..].lines().next().unwrap_or_default())
+            .unwrap_or_else(|| panic!("a row `{label}` in {section}"))
+    };
     // 200 customers: 400 email sends attempted before (one held each), 600 after (two held).
-    let label = "email (of 400 and 600 sends)";
-    let row = section
-        .find(&format!("title=\"{label}\""))
-        .map(|i| section[i..].lines().next().unwrap_or_default())
-        .unwrap_or_else(|| panic!("a row `{label}` in {section}"));
-    assert!(row.contains("50.0% → 66.7%"), "{row}");
-    assert!(
-        !section.contains("title=\"push"),
-        "push lost nothing: {section}"
+    let email = row("email (of 400 and 600 sends)");
+    assert!(email.contains("50.0% → 66.7%"), "{email}");
+    // Push loses a send only after the edit: its row is there all the same. SMS loses none.
+    let push = row("push (of 200 and 400 sends)");
+    assert!(push.contains("0.0% → 50.0%"), "{push}");
+    assert_eq!(
+        section.matches("<div class=\"row wide\"").count(),
+        2,
+        "{section}"
     );
 }
 
