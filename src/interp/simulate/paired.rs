@@ -231,6 +231,43 @@ pub fn run(
 mod tests {
     use super::*;
 
+    /// Only customers who entered both versions are paired: those who entered one version
+    /// only are left out of `both` and of the rows that changed, whichever version they entered.
+    #[test]
+    fn only_customers_who_entered_both_versions_are_paired() {
+        let text = "event signed_up\nevent bought\nchannel email\n\
+            customer { vip: bool }\n\
+            touchpoint t { channel email  template \"t\" }\n\
+            journey all { trigger signed_up  goal bought within 1d  onboarding { send t } }\n\
+            journey vips { trigger signed_up where vip  goal bought within 1d  onboarding { send t } }\n\
+            simulation s { journey all  population { vip = true 30% | false 70% }  \
+            behavior { bought 50% after 1h } }\n";
+        let (project, checked) = crate::interp::program::check_for_test("s.journey", text);
+        let model = &checked.models[0];
+        let def = model.simulations.values().next().expect("a simulation");
+        let sim = crate::ir::simulation::lower_simulation(model, def).expect("lowers");
+        let lower = |name: &str| {
+            let j = model.journeys.get(name).expect("the journey");
+            crate::ir::lower::lower_journey(model, j, &project.sources)
+        };
+        let (all, vips) = (lower("all"), lower("vips"));
+        let progress = AtomicU64::new(0);
+        for (before, after) in [(&all, &vips), (&vips, &all)] {
+            let (a, b, pairs) = run(before, after, &sim, 1_000, 7, 2, &progress).expect("runs");
+            let (everyone, some) = if a.entered > b.entered {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            assert_eq!(everyone.entered, 1_000);
+            assert!(some.entered > 200 && some.entered < 400, "{}", some.entered);
+            assert_eq!(pairs.both, some.entered);
+            // Every paired customer got the one message in both versions.
+            assert_eq!(pairs.messages.get("email"), Some(&(0, 0)));
+            assert_eq!(pairs.changed.get("goal"), Some(&(0, 0)));
+        }
+    }
+
     /// The counts of two threads add up, row by row and channel by channel, rows only one
     /// thread met included.
     #[test]
