@@ -447,3 +447,112 @@ simulation order {
     );
     assert_eq!(sent(report(&world, "afterwards"), "follow_up"), 300);
 }
+
+/// Two journeys of one `exclusive` group: the second's trigger comes while the first holds
+/// some customers and after it let others go.
+const KEPT_OUT: &str = r#"
+event signed_up
+event visited
+channel email
+touchpoint hi { channel email  template "hi" }
+touchpoint offer { channel email  template "offer" }
+journey series { trigger signed_up  exclusive g  onboarding { send hi  wait 2d } }
+journey promo { trigger visited  exclusive g  onboarding { send offer } }
+simulation some {
+  journeys series, promo
+  customers 1000
+  seed 3
+  behavior { visited 100% after 1h..3d }
+}
+simulation all {
+  journeys series, promo
+  customers 300
+  seed 3
+  behavior { visited 100% after 1h..1d }
+}
+simulation later {
+  journeys series, promo
+  customers 300
+  seed 3
+  behavior {
+    visited 100% after 1h
+    visited 100% after 3d
+  }
+}
+"#;
+
+/// A customer whose trigger held while another journey of the `exclusive` group held them is
+/// counted as kept out, not as a customer whose condition failed: with the customers who
+/// entered, they make up everyone the trigger reached. One kept out first and let in later
+/// counts as entered. The text and HTML reports say so, and never say the trigger's condition
+/// failed when the group kept everyone out.
+#[test]
+fn customers_kept_out_by_an_exclusive_group_are_counted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("kept_out.journey");
+    std::fs::write(&file, KEPT_OUT).expect("write");
+    let file = file.to_string_lossy().into_owned();
+    let page = dir.path().join("report.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    let run = |sim: &str, format: &str| {
+        let mut args = vec!["simulate", &file, "--simulation", sim];
+        args.extend(match format {
+            "html" => ["--html", &page_arg],
+            _ => ["--format", format],
+        });
+        let out = journeyc(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        match format {
+            "html" => std::fs::read_to_string(&page).expect("the page is written"),
+            _ => String::from_utf8_lossy(&out.stdout).into_owned(),
+        }
+    };
+    let promo = |sim: &str| {
+        let world: Value = serde_json::from_str(&run(sim, "json")).expect("JSON");
+        let series = report(&world, "series");
+        assert_eq!(
+            series["exclusive"],
+            serde_json::json!({"group": "g", "kept_out": 0, "kept_out_rate": 0.0}),
+            "{series}"
+        );
+        let promo = report(&world, "promo").clone();
+        let entered = promo["entered"].as_u64().unwrap_or(u64::MAX);
+        let kept_out = promo["exclusive"]["kept_out"].as_u64().unwrap_or(u64::MAX);
+        (entered, kept_out, promo)
+    };
+
+    let (entered, kept_out, json) = promo("some");
+    assert_eq!(entered + kept_out, 1000, "{json}");
+    // Uniform from 1h to 3d, the visit falls in the series' two days for 47 of 71 hours.
+    assert!((600..720).contains(&kept_out), "{json}");
+    assert_eq!(json["exclusive"]["kept_out_rate"], kept_out as f64 / 1000.0);
+    let text = run("some", "text");
+    let line = format!(
+        "Kept out: {kept_out} ({:.1}% of customers; the trigger's condition held, but each time \
+         they were in another journey of `exclusive g`)",
+        kept_out as f64 / 10.0
+    );
+    assert!(text.contains(&line), "{text}");
+    assert_eq!(text.matches("Kept out:").count(), 1, "{text}");
+    let html = run("some", "html");
+    assert!(
+        html.contains(&format!("<p>Kept out: <b>{kept_out}</b> (")),
+        "{html}"
+    );
+
+    let (entered, kept_out, json) = promo("all");
+    assert_eq!((entered, kept_out), (0, 300), "{json}");
+    for format in ["text", "html"] {
+        let out = run("all", format);
+        assert!(out.contains("Kept out:"), "{out}");
+        assert!(!out.contains("Nobody entered"), "{out}");
+    }
+
+    let (entered, kept_out, json) = promo("later");
+    assert_eq!((entered, kept_out), (300, 0), "{json}");
+    assert!(!run("later", "text").contains("Kept out"));
+}

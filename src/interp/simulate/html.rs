@@ -501,7 +501,17 @@ pub(super) fn report_body(o: &mut String, r: &Report, prefix: &str) {
         count(r.entered),
         pct(r.entered_rate)
     );
-    if r.entered == 0 {
+    let kept_out = r.exclusive.as_ref().filter(|x| x.kept_out > 0);
+    if let Some(x) = kept_out {
+        let _ = writeln!(
+            o,
+            "<p>Kept out: <b>{}</b> ({} of customers; the trigger's condition held, but each time they were in another journey of <code>exclusive {}</code>).</p>",
+            count(x.kept_out),
+            pct(x.kept_out_rate),
+            esc(&x.group)
+        );
+    }
+    if r.entered == 0 && kept_out.is_none() {
         o.push_str("<p>Nobody entered: the trigger's condition never held for this population (if it reads <code>event.FIELD</code>: behaviour rules give events no fields, so it never holds).</p>\n");
     }
     if let (Some(f), Some(n)) = (&r.per, r.instances) {

@@ -19,6 +19,10 @@ pub struct Report {
     pub entered: u64,
     /// `entered / customers`.
     pub entered_rate: f64,
+    /// For a journey of an `exclusive` group: the customers it kept out. Absent otherwise, so
+    /// other reports are as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive: Option<KeptOut>,
     pub stages: Vec<StageRow>,
     pub touchpoints: Vec<TouchpointRow>,
     pub channels: Vec<ChannelRow>,
@@ -41,6 +45,19 @@ pub struct Report {
     /// before).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zones: Option<Vec<ZoneRow>>,
+}
+
+/// What a journey's `exclusive` group did to its entries.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeptOut {
+    /// The group's name.
+    pub group: String,
+    /// Customers who never entered because, each time the trigger's condition held, they were
+    /// in another journey of the group (a customer kept out once and let in later counts as
+    /// entered).
+    pub kept_out: u64,
+    /// `kept_out / customers`.
+    pub kept_out_rate: f64,
 }
 
 /// One customer time zone's row: who was in it, what quiet hours held and when messages
@@ -523,6 +540,11 @@ impl Report {
             seed,
             entered,
             entered_rate: rate(entered, a.customers),
+            exclusive: j.exclusive.as_ref().map(|group| KeptOut {
+                group: group.clone(),
+                kept_out: a.kept_out,
+                kept_out_rate: rate(a.kept_out, a.customers),
+            }),
             stages,
             touchpoints,
             channels,

@@ -10,7 +10,7 @@
 
 use super::hist::Hist;
 use super::zones::{reads_zones, ZoneTally};
-use crate::interp::engine::{Action, ExitReason, Observer, Suppression};
+use crate::interp::engine::{Action, ExitReason, NotEntered, Observer, Suppression};
 use crate::interp::program::{CNode, Program};
 use crate::interp::time::Instant;
 
@@ -20,6 +20,9 @@ pub struct Aggregate {
     pub customers: u64,
     /// Customers who entered at least once.
     pub entered: u64,
+    /// Customers who never entered because, each time the trigger's condition held, they were
+    /// in another journey of this journey's `exclusive` group (only a world has others).
+    pub kept_out: u64,
     pub entries: u64,
     /// Per node: customers who reached it.
     pub node_reached: Vec<u64>,
@@ -101,6 +104,7 @@ impl Aggregate {
         }
         self.customers += o.customers;
         self.entered += o.entered;
+        self.kept_out += o.kept_out;
         self.entries += o.entries;
         add(&mut self.node_reached, &o.node_reached);
         add(&mut self.stage_reached, &o.stage_reached);
@@ -161,6 +165,8 @@ pub struct Tally {
     channel_of: Vec<usize>,
     messages: Vec<u64>,
     entered_at: Option<Instant>,
+    /// Whether the customer's trigger was refused by the `exclusive` group at least once.
+    kept_out: bool,
     converted: bool,
     /// Whether the customer is in the journey now, and how their last entry ended.
     inside: bool,
@@ -239,6 +245,7 @@ impl Tally {
             channel_of: p.touchpoints.iter().map(|t| t.channel).collect(),
             messages: vec![0; p.channels.len()],
             entered_at: None,
+            kept_out: false,
             converted: false,
             inside: false,
             last_left: None,
@@ -293,6 +300,7 @@ impl Tally {
         self.stamp += 1;
         self.assigned.clear();
         self.entered_at = None;
+        self.kept_out = false;
         self.converted = false;
         self.inside = false;
         self.last_left = None;
@@ -323,6 +331,7 @@ impl Tally {
             }
         }
         if !entered {
+            self.agg.kept_out += u64::from(self.kept_out);
             return;
         }
         let a = &mut self.agg;
@@ -359,6 +368,12 @@ impl Tally {
 }
 
 impl Observer for Tally {
+    fn not_entered(&mut self, _time: Instant, why: NotEntered) {
+        if matches!(why, NotEntered::Exclusive { .. }) {
+            self.kept_out = true;
+        }
+    }
+
     #[inline]
     fn visit(&mut self, node: usize) {
         if Self::first(&mut self.node_stamp, node, self.stamp) {
@@ -488,6 +503,7 @@ mod tests {
         Aggregate {
             customers: 101,
             entered: 102,
+            kept_out: 111,
             entries: 103,
             node_reached: next(3),
             stage_reached: next(2),
@@ -536,6 +552,7 @@ mod tests {
                 x.completed,
                 x.runaway,
                 x.still_inside,
+                x.kept_out,
                 x.goal_time.count(),
             ]
         };

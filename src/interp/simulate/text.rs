@@ -85,7 +85,18 @@ pub fn render(r: &Report) -> String {
         count(r.entered),
         pct(r.entered_rate)
     );
-    if r.entered == 0 {
+    let kept_out = r.exclusive.as_ref().filter(|x| x.kept_out > 0);
+    if let Some(x) = kept_out {
+        let _ = writeln!(
+            o,
+            "Kept out: {} ({} of customers; the trigger's condition held, but each time they \
+             were in another journey of `exclusive {}`)",
+            count(x.kept_out),
+            pct(x.kept_out_rate),
+            x.group
+        );
+    }
+    if r.entered == 0 && kept_out.is_none() {
         let _ = writeln!(
             o,
             "Nobody entered: the trigger's condition never held for this population (if it \
