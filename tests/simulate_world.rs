@@ -554,5 +554,8 @@ fn customers_kept_out_by_an_exclusive_group_are_counted() {
 
     let (entered, kept_out, json) = promo("later");
     assert_eq!((entered, kept_out), (300, 0), "{json}");
-    assert!(!run("later", "text").contains("Kept out"));
+    for format in ["text", "html"] {
+        let out = run("later", format);
+        assert!(!out.contains("Kept out"), "{out}");
+    }
 }
