@@ -380,3 +380,41 @@ fn the_language_server_offers_until_and_now_and_explains_them() {
     let (_, shown) = lsp_at(&src, "wait until");
     assert!(shown.contains("`wait until DATETIME`"), "{shown}");
 }
+
+/// A date plus or minus a duration moves by the whole days of the duration, a part of a day
+/// dropped toward zero, so that `d - D` and `d + (-D)` are the same day, whichever sign `D`
+/// has (docs/semantics.md, "Datetimes"). Each branch sends its own touchpoint, so a failing
+/// case names itself.
+#[test]
+fn a_date_moves_by_whole_days_either_way() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        ("later", "renewal + 36h == 2026-03-11"),
+        ("earlier", "renewal - 36h == 2026-03-09"),
+        ("negative_plus", "renewal + (-36h) == 2026-03-09"),
+        ("negative_minus", "renewal - (-36h) == 2026-03-11"),
+        ("hour_minus", "renewal - 1h == 2026-03-10"),
+        ("hour_plus", "renewal + (-1h) == 2026-03-10"),
+        ("whole_days", "renewal - 2d == 2026-03-08"),
+    ];
+    let mut src =
+        String::from("customer { renewal: date = 2026-03-10 }\nevent go\nchannel email\n");
+    for (name, _) in &cases {
+        src.push_str(&format!(
+            "touchpoint {name} {{ channel email  template \"{name}\" }}\n"
+        ));
+    }
+    src.push_str("journey j {\n  trigger go\n  onboarding {\n");
+    for (name, cond) in &cases {
+        src.push_str(&format!("    if {cond} {{ send {name} }}\n"));
+    }
+    src.push_str("  }\n}\ntest \"dates move by whole days\" {\n  journey j\n  at 0 go\n");
+    for (name, _) in &cases {
+        src.push_str(&format!("  expect sent {name}\n"));
+    }
+    src.push_str("}\n");
+    std::fs::write(dir.path().join("dates.journey"), &src).expect("write");
+    let (code, out, err) = journeyc(dir.path(), &["test", "dates.journey"]);
+    assert_eq!(code, 0, "{src}\n{out}\n{err}");
+    assert!(out.contains("1 passed"), "{out}");
+}

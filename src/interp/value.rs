@@ -259,8 +259,14 @@ fn arith(op: BinOp, a: &Val, b: &Val) -> Val {
         (BinOp::Sub, Val::DateTime(a), Val::DateTime(b)) => {
             a.checked_sub(*b).map_or(Val::Missing, Val::Dur)
         }
-        (BinOp::Add, Val::Date(d), Val::Dur(s)) => Val::Date(d + s.div_euclid(86_400)),
-        (BinOp::Sub, Val::Date(d), Val::Dur(s)) => Val::Date(d - s.div_euclid(86_400)),
+        // A date moves by the whole days of the duration, a part of a day dropped toward zero,
+        // so that `d - D` and `d + (-D)` are the same day (docs/language.md, "Types").
+        (BinOp::Add, Val::Date(d), Val::Dur(s)) => {
+            d.checked_add(s / 86_400).map_or(Val::Missing, Val::Date)
+        }
+        (BinOp::Sub, Val::Date(d), Val::Dur(s)) => {
+            d.checked_sub(s / 86_400).map_or(Val::Missing, Val::Date)
+        }
         // Exact: a sum, difference or product that exceeds a decimal's range (about ±7.9e28),
         // and a division by zero, is a value that is not set, like whole-number overflow.
         // Division rounds to 28 significant digits, half to even (docs/language.md).
@@ -414,6 +420,16 @@ mod decimal_tests {
             (Sub, day(10), d(2 * 86_400), day(8)),
             (Sub, day(10), d(3_600), day(10)),
             (Add, day(10), d(-2 * 86_400), day(8)),
+            // A part of a day is dropped toward zero, whichever way the date moves.
+            (Add, day(10), d(36 * 3_600), day(11)),
+            (Sub, day(10), d(36 * 3_600), day(9)),
+            (Add, day(10), d(-36 * 3_600), day(9)),
+            (Sub, day(10), d(-36 * 3_600), day(11)),
+            (Add, day(10), d(-3_600), day(10)),
+            (Sub, day(10), d(-3_600), day(10)),
+            (Add, day(10), d(86_399), day(10)),
+            (Add, day(i64::MAX), d(86_400), Val::Missing),
+            (Sub, day(i64::MIN), d(86_400), Val::Missing),
             (Sub, i(7), dec("0.5"), dec("6.5")),
             (Mul, d(60), d(2), Val::Missing),
             (Add, Val::Str("a".into()), i(1), Val::Missing),
