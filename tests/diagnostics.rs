@@ -207,3 +207,34 @@ fn a_shared_import_is_unused_only_where_no_importer_uses_it() {
         render(&project, &diags)
     );
 }
+
+/// W0406's page: its wrong example warns, naming the trigger's `where` as what decides the
+/// condition, and its fixed one checks clean.
+#[test]
+fn w0406_page_examples_warn_and_check_clean() {
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0406.md"))
+            .unwrap_or_default();
+    let blocks: Vec<&str> = page
+        .split("```journey\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert_eq!(blocks.len(), 2, "a wrong and a fixed example");
+    let diagnose = |text: &str| {
+        let project = project::load_text(Path::new("page.journey"), text);
+        let diags = check_project(&project).diagnostics.into_vec();
+        render(&project, &diags)
+    };
+    let wrong = diagnose(blocks[0]);
+    assert!(wrong.contains("W0406"), "{wrong}");
+    assert!(
+        wrong.contains("this condition is always true: the branches after it never run"),
+        "{wrong}"
+    );
+    assert!(
+        wrong.contains("this already decides `plan` there"),
+        "{wrong}"
+    );
+    assert_eq!(diagnose(blocks[1]), "");
+}

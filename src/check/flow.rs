@@ -9,6 +9,7 @@ mod crowd;
 mod facts;
 mod goal_wait;
 mod graph;
+mod known;
 mod loops;
 mod path;
 mod reach;
@@ -46,6 +47,7 @@ pub fn check(j: &JourneyDef, model: &Model, sink: &mut Sink) {
     for s in &sections {
         reach::local(&mut cx, &s.body);
     }
+    known::check(&mut cx, &g, &reachable);
     reach::goals(&mut cx, &g, &reachable);
     goal_wait::check(&mut cx, &g, &reachable);
     loops::check(&mut cx, &g, &reachable);

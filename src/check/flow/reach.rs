@@ -1,12 +1,12 @@
 //! What can never happen: steps and stages no path reaches (W0400), waits that never end
-//! (W0401), goals no customer can reach (W0403) and conditions that never change (W0406).
+//! (W0401) and goals no customer can reach (W0403).
 
 use super::graph::{Graph, NodeKind};
 use super::text;
 use super::Ctx;
 use crate::diagnostics::{codes, Diagnostic};
 use crate::source::Span;
-use crate::syntax::ast::{Block, ExprKind, Literal, SectionKind, Step, StepKind};
+use crate::syntax::ast::{Block, SectionKind, Step, StepKind};
 
 /// W0400 for sections: one that no path reaches is reported on its header, and its steps are not
 /// reported again one by one.
@@ -147,7 +147,7 @@ fn step_words(step: &Step) -> String {
     }
 }
 
-/// W0401 and W0406, which need no paths: every wait for an event, every `if`, reached or not.
+/// W0401, which needs no paths: every wait for an event, reached or not.
 pub fn local(cx: &mut Ctx, b: &Block) {
     for step in &b.steps {
         match &step.kind {
@@ -180,28 +180,9 @@ pub fn local(cx: &mut Ctx, b: &Block) {
                     local(cx, blk);
                 }
             }
+            // W0406 is `known`'s: it needs what every path to the `if` knows.
             StepKind::If(i) => {
-                for (k, (cond, body)) in i.branches.iter().enumerate() {
-                    if let ExprKind::Lit(Literal::Bool(v)) = cond.kind {
-                        let (msg, help) = if v {
-                            let rest = if k + 1 < i.branches.len() || i.otherwise.is_some() {
-                                ": the branches after it never run"
-                            } else {
-                                ""
-                            };
-                            (format!("this condition is always true{rest}"), "remove the `if` and keep the steps that should always run, or write the condition you meant")
-                        } else {
-                            (
-                                "this condition is always false: its branch never runs".to_string(),
-                                "remove the branch, or write the condition you meant",
-                            )
-                        };
-                        cx.sink.push(
-                            Diagnostic::warning(codes::SHADOWED_BRANCH, cx.file, msg)
-                                .label(cond.span, format!("always `{v}`"))
-                                .help(help),
-                        );
-                    }
+                for (_, body) in &i.branches {
                     local(cx, body);
                 }
                 if let Some(o) = &i.otherwise {

@@ -1,0 +1,761 @@
+//! W0406: an `if` condition that is the same for every customer who reaches it. A literal
+//! (`if false`, `if vip and false`) is one; so is a condition that what is known on every path
+//! to it already decides: the trigger's `where`, the arm of an enclosing `if`, an earlier
+//! `else if` that catches the same customers first, a wait's `where`, or a `set`.
+//!
+//! A forward must-analysis over the graph: per node, for each attribute, the values it may have
+//! on arrival there, joined at merges. Taking an arm narrows the attributes its condition reads
+//! (and the arms before it, which did not hold); `set ATTR = VALUE` fixes one. Anything that lets
+//! time pass (a wait, a send quiet hours may hold) forgets everything, since an `identify` may
+//! change any attribute meanwhile, though not between two steps that run at one instant. Only
+//! what every path agrees on is kept, so a condition some customer could see either way is never
+//! reported.
+//!
+//! The domains follow the rule for missing values (docs/semantics.md): a comparison with an
+//! attribute that is not set is false, and so is a bool attribute that is not set. A condition is
+//! therefore always true only where its attributes are known to be set, and always false where no
+//! value they may have makes it true.
+
+use super::graph::{EdgeKind, Graph, NodeKind};
+use super::Ctx;
+use crate::check::model::{Model, Type};
+use crate::diagnostics::{codes, Diagnostic};
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Expr, ExprKind, IfStep, Literal, UnOp};
+use std::collections::BTreeMap;
+
+/// W0406 for every `if` a path reaches.
+pub fn check(cx: &mut Ctx, g: &Graph, reachable: &[bool]) {
+    let an = Analysis { model: cx.model };
+    let start = an.start(cx);
+    let arrival = an.arrival(g, start);
+    for (n, node) in g.nodes.iter().enumerate() {
+        let (true, NodeKind::If(ifs), Some(Some(k))) = (reachable[n], node.kind, arrival.get(n))
+        else {
+            continue;
+        };
+        report(cx, &an, ifs, k.clone());
+    }
+}
+
+/// The arms of one `if`, each under what is known once the arms before it did not hold.
+fn report(cx: &mut Ctx, an: &Analysis, ifs: &IfStep, known: Known) {
+    let mut k = known;
+    for (j, (cond, _)) in ifs.branches.iter().enumerate() {
+        let Some(v) = an.eval(cond, &k) else {
+            match an.assume(cond, false, k) {
+                Some(next) => {
+                    k = next;
+                    continue;
+                }
+                None => return,
+            }
+        };
+        let (msg, help) = if v {
+            let rest = if j + 1 < ifs.branches.len() || ifs.otherwise.is_some() {
+                ": the branches after it never run"
+            } else {
+                ""
+            };
+            (
+                format!("this condition is always true{rest}"),
+                "remove the `if` and keep the steps that should always run, or write the condition you meant",
+            )
+        } else {
+            (
+                "this condition is always false: its branch never runs".to_string(),
+                "remove the branch, or write the condition you meant",
+            )
+        };
+        let mut d = Diagnostic::warning(codes::SHADOWED_BRANCH, cx.file, msg)
+            .label(cond.span, format!("always `{v}`"));
+        let mut why: Vec<(Span, String)> = Vec::new();
+        for attr in an.attrs_read(cond) {
+            if let Some((start, end)) = k.get(&attr).and_then(|d| d.why) {
+                let s = Span::new(start, end);
+                if !why.iter().any(|(w, _)| (w.start, w.end) == (start, end)) {
+                    why.push((s, attr));
+                }
+            }
+        }
+        for (span, attr) in why {
+            d = d.label(span, format!("this already decides `{attr}` there"));
+        }
+        cx.sink.push(d.help(help));
+        if v {
+            return;
+        }
+    }
+}
+
+/// Per attribute, what every path agrees on; an attribute not in the map may be anything.
+type Known = BTreeMap<String, Dom>;
+
+/// What is known of one attribute on arrival somewhere.
+#[derive(Clone, Debug, PartialEq)]
+struct Dom {
+    /// It has a value (it is not "not set").
+    set: bool,
+    vals: Vals,
+    /// The condition or `set` the knowledge comes from (its byte range), while every path
+    /// agrees on it. Not a [`Span`]: spans compare equal wherever they were written.
+    why: Option<(usize, usize)>,
+}
+
+/// The values an attribute may have, when it has one.
+#[derive(Clone, Debug, PartialEq)]
+enum Vals {
+    /// An enum's values by position, or a bool's (`false` is 0): bit `i` when value `i` may be.
+    Finite { possible: u64, count: u32 },
+    /// A whole number from `lo` to `hi`.
+    Range { lo: i64, hi: i64 },
+    /// A string: the one it is, or some it is not.
+    Str {
+        is: Option<String>,
+        not: Vec<String>,
+    },
+    /// No value: the attribute is not set (or, if it is known to be set, no customer gets
+    /// here).
+    Nothing,
+}
+
+/// A constant an attribute is compared with.
+#[derive(Clone, Debug, PartialEq)]
+enum Val {
+    /// An enum value's position, or a bool (`false` is 0).
+    Index(u32),
+    Int(i64),
+    Str(String),
+}
+
+/// What a condition says of one attribute.
+#[derive(Clone, Debug)]
+enum Pred {
+    Cmp(BinOp, Val),
+    In(Vec<Val>),
+}
+
+impl Pred {
+    fn holds(&self, v: &Val) -> bool {
+        match self {
+            Pred::Cmp(op, c) => {
+                let ord = match (v, c) {
+                    (Val::Index(a), Val::Index(b)) => a.cmp(b),
+                    (Val::Int(a), Val::Int(b)) => a.cmp(b),
+                    (Val::Str(a), Val::Str(b)) => a.cmp(b),
+                    _ => return false,
+                };
+                match op {
+                    BinOp::Eq => ord.is_eq(),
+                    BinOp::Ne => ord.is_ne(),
+                    BinOp::Lt => ord.is_lt(),
+                    BinOp::Le => ord.is_le(),
+                    BinOp::Gt => ord.is_gt(),
+                    BinOp::Ge => ord.is_ge(),
+                    _ => false,
+                }
+            }
+            Pred::In(list) => list.contains(v),
+        }
+    }
+}
+
+impl Vals {
+    /// Whether some value makes `p` true, and whether some value makes it false.
+    fn split(&self, p: &Pred) -> (bool, bool) {
+        match self {
+            Vals::Nothing => (false, false),
+            Vals::Finite { possible, count } => {
+                let (mut yes, mut no) = (false, false);
+                for i in (0..*count).filter(|i| possible & (1 << i) != 0) {
+                    if p.holds(&Val::Index(i)) {
+                        yes = true;
+                    } else {
+                        no = true;
+                    }
+                }
+                (yes, no)
+            }
+            Vals::Range { lo, hi } => {
+                let (lo, hi) = (*lo, *hi);
+                if lo > hi {
+                    return (false, false);
+                }
+                // The predicates are monotone pieces with edges at the constants: the ends, the
+                // constants and their neighbours inside the range are enough to see both sides.
+                let mut probes = vec![lo, hi];
+                let consts: Vec<i64> = match p {
+                    Pred::Cmp(_, Val::Int(c)) => vec![*c],
+                    Pred::In(list) => list
+                        .iter()
+                        .filter_map(|v| match v {
+                            Val::Int(c) => Some(*c),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for c in consts {
+                    for x in [c.checked_sub(1), Some(c), c.checked_add(1)]
+                        .into_iter()
+                        .flatten()
+                    {
+                        if lo <= x && x <= hi {
+                            probes.push(x);
+                        }
+                    }
+                }
+                // An `in` list leaves out the values between its members.
+                if let Pred::In(list) = p {
+                    let inside = list
+                        .iter()
+                        .filter(|v| matches!(v, Val::Int(c) if lo <= *c && *c <= hi))
+                        .count() as u128;
+                    let width = (i128::from(hi) - i128::from(lo) + 1) as u128;
+                    if width > inside {
+                        return (probes.iter().any(|x| p.holds(&Val::Int(*x))), true);
+                    }
+                }
+                let yes = probes.iter().any(|x| p.holds(&Val::Int(*x)));
+                let no = probes.iter().any(|x| !p.holds(&Val::Int(*x)));
+                (yes, no)
+            }
+            Vals::Str { is: Some(s), .. } => {
+                let h = p.holds(&Val::Str(s.clone()));
+                (h, !h)
+            }
+            Vals::Str { is: None, not } => {
+                let excluded = |v: &Val| matches!(v, Val::Str(s) if not.contains(s));
+                let yes = match p {
+                    Pred::Cmp(BinOp::Eq, v) => !excluded(v),
+                    Pred::In(list) => list.iter().any(|v| !excluded(v)),
+                    _ => true,
+                };
+                let no = match p {
+                    Pred::Cmp(BinOp::Ne, v) => !excluded(v),
+                    _ => true,
+                };
+                (yes, no)
+            }
+        }
+    }
+
+    /// The values left once `p` is known to be `truth` (possibly none).
+    fn narrow(&self, p: &Pred, truth: bool) -> Vals {
+        let out = match self {
+            Vals::Nothing => Vals::Nothing,
+            Vals::Finite { possible, count } => {
+                let kept = (0..*count)
+                    .filter(|i| possible & (1 << i) != 0 && p.holds(&Val::Index(*i)) == truth)
+                    .fold(0u64, |m, i| m | 1 << i);
+                Vals::Finite {
+                    possible: kept,
+                    count: *count,
+                }
+            }
+            Vals::Range { lo, hi } => {
+                let (mut lo, mut hi) = (*lo, *hi);
+                let cut = |op: BinOp| if truth { Some(op) } else { negate(op) };
+                match p {
+                    Pred::Cmp(op, Val::Int(c)) => match cut(*op) {
+                        Some(BinOp::Eq) => (lo, hi) = (lo.max(*c), hi.min(*c)),
+                        Some(BinOp::Lt) => hi = hi.min(c.saturating_sub(1)),
+                        Some(BinOp::Le) => hi = hi.min(*c),
+                        Some(BinOp::Gt) => lo = lo.max(c.saturating_add(1)),
+                        Some(BinOp::Ge) => lo = lo.max(*c),
+                        // `!= c`: only an end can be cut off.
+                        _ => {
+                            if lo == *c {
+                                lo = lo.saturating_add(1);
+                            } else if hi == *c {
+                                hi = hi.saturating_sub(1);
+                            }
+                        }
+                    },
+                    Pred::In(list) if truth => {
+                        let ints = list.iter().filter_map(|v| match v {
+                            Val::Int(c) if lo <= *c && *c <= hi => Some(*c),
+                            _ => None,
+                        });
+                        let (a, b) =
+                            ints.fold((i64::MAX, i64::MIN), |(a, b), c| (a.min(c), b.max(c)));
+                        (lo, hi) = (a, b);
+                    }
+                    _ => {}
+                }
+                Vals::Range { lo, hi }
+            }
+            Vals::Str { is, not } => match (p, truth) {
+                (Pred::Cmp(BinOp::Eq, Val::Str(s)), true)
+                | (Pred::Cmp(BinOp::Ne, Val::Str(s)), false) => match is {
+                    Some(x) if x != s => Vals::Nothing,
+                    _ if not.contains(s) => Vals::Nothing,
+                    _ => Vals::Str {
+                        is: Some(s.clone()),
+                        not: Vec::new(),
+                    },
+                },
+                (Pred::Cmp(BinOp::Ne, Val::Str(s)), true)
+                | (Pred::Cmp(BinOp::Eq, Val::Str(s)), false) => match is {
+                    Some(x) if x == s => Vals::Nothing,
+                    Some(_) => self.clone(),
+                    None => {
+                        let mut not = not.clone();
+                        if !not.contains(s) {
+                            not.push(s.clone());
+                            not.sort();
+                        }
+                        Vals::Str { is: None, not }
+                    }
+                },
+                (Pred::In(list), false) => {
+                    let mut out = self.clone();
+                    for v in list {
+                        out = out.narrow(&Pred::Cmp(BinOp::Eq, v.clone()), false);
+                    }
+                    out
+                }
+                (Pred::In(list), true) => match list.as_slice() {
+                    [one] => self.narrow(&Pred::Cmp(BinOp::Eq, one.clone()), true),
+                    _ if self.split(p).0 => self.clone(),
+                    _ => Vals::Nothing,
+                },
+                _ => self.clone(),
+            },
+        };
+        if out.is_empty() {
+            Vals::Nothing
+        } else {
+            out
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Vals::Nothing => true,
+            Vals::Finite { possible, .. } => *possible == 0,
+            Vals::Range { lo, hi } => lo > hi,
+            Vals::Str { .. } => false,
+        }
+    }
+
+    /// Values either side may have.
+    fn join(&self, other: &Vals) -> Vals {
+        match (self, other) {
+            (Vals::Nothing, x) | (x, Vals::Nothing) => x.clone(),
+            (Vals::Finite { possible: a, count }, Vals::Finite { possible: b, .. }) => {
+                Vals::Finite {
+                    possible: a | b,
+                    count: *count,
+                }
+            }
+            (Vals::Range { lo: a, hi: b }, Vals::Range { lo: c, hi: d }) => Vals::Range {
+                lo: *a.min(c),
+                hi: *b.max(d),
+            },
+            (Vals::Str { is: a, not: na }, Vals::Str { is: b, not: nb }) => match (a, b) {
+                (Some(x), Some(y)) if x == y => self.clone(),
+                (Some(_), Some(_)) => Vals::Str {
+                    is: None,
+                    not: Vec::new(),
+                },
+                (Some(x), None) | (None, Some(x)) => {
+                    let n = if a.is_none() { na } else { nb };
+                    Vals::Str {
+                        is: None,
+                        not: n.iter().filter(|s| *s != x).cloned().collect(),
+                    }
+                }
+                (None, None) => Vals::Str {
+                    is: None,
+                    not: na.iter().filter(|s| nb.contains(s)).cloned().collect(),
+                },
+            },
+            (a, _) => a.clone(),
+        }
+    }
+}
+
+/// The comparison that holds when `op` does not (`None` for `==`'s opposite, `!=`, which an
+/// interval cannot hold).
+fn negate(op: BinOp) -> Option<BinOp> {
+    Some(match op {
+        BinOp::Ne => BinOp::Eq,
+        BinOp::Lt => BinOp::Ge,
+        BinOp::Le => BinOp::Gt,
+        BinOp::Gt => BinOp::Le,
+        BinOp::Ge => BinOp::Lt,
+        _ => return None,
+    })
+}
+
+/// The same comparison read from the other side (`5 < seats` is `seats > 5`).
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        o => o,
+    }
+}
+
+struct Analysis<'m> {
+    model: &'m Model,
+}
+
+impl Analysis<'_> {
+    /// What holds at the first step: the condition the customer entered by.
+    fn start(&self, cx: &Ctx) -> Known {
+        let j = cx.journey;
+        let cond = j
+            .trigger()
+            .and_then(|t| t.condition.as_ref())
+            .or_else(|| j.schedule().and_then(|s| s.condition.as_ref()))
+            .or_else(|| j.when().map(|w| &w.condition));
+        match cond {
+            Some(c) => self.assume(c, true, Known::new()).unwrap_or_default(),
+            None => Known::new(),
+        }
+    }
+
+    /// Per node, what every path from the start agrees on at arrival (`None`: no path).
+    fn arrival(&self, g: &Graph, start: Known) -> Vec<Option<Known>> {
+        let mut arrival: Vec<Option<Known>> = vec![None; g.nodes.len()];
+        let Some(first) = arrival.get_mut(g.start) else {
+            return arrival;
+        };
+        *first = Some(start);
+        let mut queue = std::collections::VecDeque::from([g.start]);
+        while let Some(n) = queue.pop_front() {
+            let Some(k) = arrival[n].clone() else {
+                continue;
+            };
+            for (i, e) in g.nodes[n].succ.iter().enumerate() {
+                let Some(next) = self.step(g, n, i, k.clone()) else {
+                    continue;
+                };
+                let merged = match &arrival[e.to] {
+                    None => next,
+                    Some(old) => join(old, &next),
+                };
+                if arrival[e.to].as_ref() != Some(&merged) {
+                    arrival[e.to] = Some(merged);
+                    queue.push_back(e.to);
+                }
+            }
+        }
+        arrival
+    }
+
+    /// What is known after leaving `n` by its edge `i`; `None` when no customer can take it.
+    fn step(&self, g: &Graph, n: usize, i: usize, k: Known) -> Option<Known> {
+        let node = &g.nodes[n];
+        let edge = node.succ.get(i)?.kind;
+        match (node.kind, edge) {
+            (NodeKind::If(ifs), EdgeKind::Arm(arm)) => {
+                let mut k = k;
+                for (j, (c, _)) in ifs.branches.iter().enumerate().take(arm + 1) {
+                    k = self.assume(c, j == arm, k)?;
+                }
+                Some(k)
+            }
+            (NodeKind::If(ifs), EdgeKind::Otherwise) => {
+                let mut k = k;
+                for (c, _) in &ifs.branches {
+                    k = self.assume(c, false, k)?;
+                }
+                Some(k)
+            }
+            (NodeKind::Set { attr, value }, _) => {
+                let mut k = k;
+                match self.fixed(&attr.name, value) {
+                    Some(d) => {
+                        k.insert(attr.name.clone(), d);
+                    }
+                    None => {
+                        k.remove(&attr.name);
+                    }
+                }
+                Some(k)
+            }
+            // The event came and its `where` held, at the instant the next steps run.
+            (NodeKind::Wait(w), EdgeKind::Event) => match &w.condition {
+                Some(c) => self.assume(c, true, Known::new()),
+                None => Some(Known::new()),
+            },
+            (NodeKind::WaitAny(w), EdgeKind::On(b)) => {
+                match w.branches.get(b).and_then(|b| b.condition.as_ref()) {
+                    Some(c) => self.assume(c, true, Known::new()),
+                    None => Some(Known::new()),
+                }
+            }
+            _ if self.lets_time_pass(g, n) => Some(Known::new()),
+            _ => Some(k),
+        }
+    }
+
+    /// Whether an `identify` may come between this step and the next.
+    fn lets_time_pass(&self, g: &Graph, n: usize) -> bool {
+        match g.nodes[n].kind {
+            NodeKind::Delay(_)
+            | NodeKind::WaitUntil(_)
+            | NodeKind::Wait(_)
+            | NodeKind::WaitAny(_)
+            | NodeKind::Clock(_) => true,
+            NodeKind::Send(t) => self
+                .model
+                .touchpoints
+                .get(&t.name)
+                .filter(|tp| !tp.transactional)
+                .and_then(|tp| self.model.channels.get(&tp.channel))
+                .is_some_and(|c| c.quiet.is_some()),
+            _ => false,
+        }
+    }
+
+    /// What `set ATTR = VALUE` makes known, when the value is a constant.
+    fn fixed(&self, attr: &str, value: &Expr) -> Option<Dom> {
+        let v = self.constant(attr, value)?;
+        let vals = self.full(attr)?.narrow(&Pred::Cmp(BinOp::Eq, v), true);
+        Some(Dom {
+            set: true,
+            vals,
+            why: Some((value.span.start, value.span.end)),
+        })
+    }
+
+    /// Every value of the attribute's type, for the types the analysis follows.
+    fn full(&self, attr: &str) -> Option<Vals> {
+        match self.model.attr_type(attr)? {
+            Type::Bool => Some(Vals::Finite {
+                possible: 0b11,
+                count: 2,
+            }),
+            Type::Enum(e) => {
+                let count = u32::try_from(self.model.enums.get(e)?.values.len()).ok()?;
+                (count <= 64).then(|| Vals::Finite {
+                    possible: if count == 64 {
+                        u64::MAX
+                    } else {
+                        (1 << count) - 1
+                    },
+                    count,
+                })
+            }
+            Type::Int => Some(Vals::Range {
+                lo: i64::MIN,
+                hi: i64::MAX,
+            }),
+            Type::Str => Some(Vals::Str {
+                is: None,
+                not: Vec::new(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `e` as a constant of the attribute's type.
+    fn constant(&self, attr: &str, e: &Expr) -> Option<Val> {
+        let ty = self.model.attr_type(attr)?;
+        match (ty, &e.kind) {
+            (Type::Bool, ExprKind::Lit(Literal::Bool(b))) => Some(Val::Index(u32::from(*b))),
+            (Type::Int, ExprKind::Lit(Literal::Int(i))) => Some(Val::Int(*i)),
+            (
+                Type::Int,
+                ExprKind::Unary {
+                    op: UnOp::Neg,
+                    expr,
+                },
+            ) => match &expr.kind {
+                ExprKind::Lit(Literal::Int(i)) => i.checked_neg().map(Val::Int),
+                _ => None,
+            },
+            (Type::Str, ExprKind::Lit(Literal::Str(s))) => Some(Val::Str(s.clone())),
+            (Type::Enum(ty), ExprKind::Name(v)) if self.model.attr_type(v).is_none() => self
+                .model
+                .enum_index(ty, v)
+                .and_then(|i| u32::try_from(i).ok())
+                .map(Val::Index),
+            _ => None,
+        }
+    }
+
+    /// `e` as something said of one attribute the analysis follows.
+    fn atom<'e>(&self, e: &'e Expr) -> Option<(&'e str, Pred)> {
+        match &e.kind {
+            ExprKind::Name(a) if self.model.attr_type(a) == Some(&Type::Bool) => {
+                Some((a.as_str(), Pred::Cmp(BinOp::Eq, Val::Index(1))))
+            }
+            ExprKind::Binary { op, lhs, rhs }
+                if matches!(
+                    op,
+                    BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+                ) =>
+            {
+                let (attr, other, op) = match (&lhs.kind, &rhs.kind) {
+                    (ExprKind::Name(a), _) if self.full(a).is_some() => (a, rhs, *op),
+                    (_, ExprKind::Name(a)) if self.full(a).is_some() => (a, lhs, flip(*op)),
+                    _ => return None,
+                };
+                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
+                let ty = self.model.attr_type(attr)?;
+                if ordered && matches!(ty, Type::Bool | Type::Str) {
+                    return None;
+                }
+                Some((attr.as_str(), Pred::Cmp(op, self.constant(attr, other)?)))
+            }
+            ExprKind::In { expr, list } => {
+                let ExprKind::Name(a) = &expr.kind else {
+                    return None;
+                };
+                self.full(a)?;
+                let vals = list
+                    .iter()
+                    .map(|x| self.constant(a, x))
+                    .collect::<Option<Vec<_>>>()?;
+                Some((a.as_str(), Pred::In(vals)))
+            }
+            _ => None,
+        }
+    }
+
+    /// `e` under `k`: `Some` when it is the same for every customer `k` allows.
+    fn eval(&self, e: &Expr, k: &Known) -> Option<bool> {
+        match &e.kind {
+            ExprKind::Lit(Literal::Bool(b)) => Some(*b),
+            ExprKind::Unary {
+                op: UnOp::Not,
+                expr,
+            } => self.eval(expr, k).map(|b| !b),
+            ExprKind::Binary {
+                op: BinOp::And,
+                lhs,
+                rhs,
+            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            ExprKind::Binary {
+                op: BinOp::Or,
+                lhs,
+                rhs,
+            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            _ => {
+                let (attr, p) = self.atom(e)?;
+                let d = k.get(attr)?;
+                match d.vals.split(&p) {
+                    // A value that is not set makes the comparison false too.
+                    (false, _) => Some(false),
+                    (true, false) if d.set => Some(true),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// What is known once `e` is known to be `truth`; `None` when that cannot be.
+    fn assume(&self, e: &Expr, truth: bool, k: Known) -> Option<Known> {
+        match &e.kind {
+            ExprKind::Lit(Literal::Bool(b)) => (*b == truth).then_some(k),
+            ExprKind::Unary {
+                op: UnOp::Not,
+                expr,
+            } => self.assume(expr, !truth, k),
+            ExprKind::Binary {
+                op: BinOp::And,
+                lhs,
+                rhs,
+            } if truth => self.assume(rhs, true, self.assume(lhs, true, k)?),
+            ExprKind::Binary {
+                op: BinOp::Or,
+                lhs,
+                rhs,
+            } if !truth => self.assume(rhs, false, self.assume(lhs, false, k)?),
+            // `a and b` false, `a or b` true: one of two things, unless one side is decided.
+            ExprKind::Binary {
+                op: op @ (BinOp::And | BinOp::Or),
+                lhs,
+                rhs,
+            } => match (self.eval(lhs, &k), self.eval(rhs, &k), op) {
+                (Some(true), _, BinOp::And) => self.assume(rhs, false, k),
+                (_, Some(true), BinOp::And) => self.assume(lhs, false, k),
+                (Some(false), _, BinOp::Or) => self.assume(rhs, true, k),
+                (_, Some(false), BinOp::Or) => self.assume(lhs, true, k),
+                (Some(false), Some(false), BinOp::And) | (Some(true), Some(true), BinOp::Or) => {
+                    None
+                }
+                _ => Some(k),
+            },
+            _ => {
+                let Some((attr, p)) = self.atom(e) else {
+                    return Some(k);
+                };
+                let mut k = k;
+                let d = match k.remove(attr) {
+                    Some(d) => d,
+                    None => Dom {
+                        set: false,
+                        vals: self.full(attr)?,
+                        why: None,
+                    },
+                };
+                let vals = d.vals.narrow(&p, truth);
+                let set = d.set || truth;
+                // No value left: the attribute is not set, unless it is known to be.
+                if set && vals.is_empty() {
+                    return None;
+                }
+                // A condition that tells nothing new leaves the credit where it was.
+                let why = if vals == d.vals {
+                    d.why
+                } else {
+                    Some((e.span.start, e.span.end))
+                };
+                k.insert(attr.to_string(), Dom { set, vals, why });
+                Some(k)
+            }
+        }
+    }
+
+    /// The attributes `e` reads that the analysis follows, in the order it reads them.
+    fn attrs_read(&self, e: &Expr) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        e.each_operand(&mut |x| {
+            if let ExprKind::Name(a) = &x.kind {
+                if self.full(a).is_some() && !out.contains(a) {
+                    out.push(a.clone());
+                }
+            }
+        });
+        out
+    }
+}
+
+/// What both sides know: an attribute known on one side only may be anything.
+fn join(a: &Known, b: &Known) -> Known {
+    a.iter()
+        .filter_map(|(attr, x)| {
+            let y = b.get(attr)?;
+            Some((
+                attr.clone(),
+                Dom {
+                    set: x.set && y.set,
+                    vals: x.vals.join(&y.vals),
+                    // A side with no value (not set) says nothing of the values.
+                    why: match (&x.vals, &y.vals) {
+                        (Vals::Nothing, _) => y.why,
+                        (_, Vals::Nothing) => x.why,
+                        _ if x.why == y.why => x.why,
+                        _ => None,
+                    },
+                },
+            ))
+        })
+        .collect()
+}
