@@ -759,3 +759,197 @@ fn join(a: &Known, b: &Known) -> Known {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(lo: i64, hi: i64) -> Vals {
+        Vals::Range { lo, hi }
+    }
+    fn cmp(op: BinOp, c: i64) -> Pred {
+        Pred::Cmp(op, Val::Int(c))
+    }
+    fn ints(list: &[i64]) -> Pred {
+        Pred::In(list.iter().map(|c| Val::Int(*c)).collect())
+    }
+    fn s(x: &str) -> Val {
+        Val::Str(x.to_string())
+    }
+    fn is(x: &str) -> Vals {
+        Vals::Str {
+            is: Some(x.to_string()),
+            not: Vec::new(),
+        }
+    }
+    fn not(xs: &[&str]) -> Vals {
+        Vals::Str {
+            is: None,
+            not: xs.iter().map(|x| x.to_string()).collect(),
+        }
+    }
+    fn finite(possible: u64) -> Vals {
+        Vals::Finite { possible, count: 3 }
+    }
+
+    #[test]
+    fn a_predicate_compares_values_of_its_kind_only() {
+        use BinOp::*;
+        for (op, want) in [
+            (Eq, [false, true, false]),
+            (Ne, [true, false, true]),
+            (Lt, [true, false, false]),
+            (Le, [true, true, false]),
+            (Gt, [false, false, true]),
+            (Ge, [false, true, true]),
+        ] {
+            let got = [1, 2, 3].map(|v| cmp(op, 2).holds(&Val::Int(v)));
+            assert_eq!(got, want, "{op:?}");
+            let got = [1, 2, 3].map(|v| Pred::Cmp(op, Val::Index(2)).holds(&Val::Index(v)));
+            assert_eq!(got, want, "{op:?} on indexes");
+        }
+        assert!(Pred::Cmp(Eq, s("US")).holds(&s("US")));
+        assert!(Pred::Cmp(Ne, s("US")).holds(&s("DE")));
+        assert!(!Pred::Cmp(Eq, s("US")).holds(&s("DE")));
+        assert!(!cmp(Eq, 1).holds(&Val::Index(1)));
+        assert!(!Pred::Cmp(Add, Val::Int(1)).holds(&Val::Int(1)));
+        assert!(ints(&[1, 3]).holds(&Val::Int(3)));
+        assert!(!ints(&[1, 3]).holds(&Val::Int(2)));
+    }
+
+    /// `split` says whether some value makes the predicate true, and whether some makes it
+    /// false.
+    #[test]
+    fn a_range_splits_at_its_constants() {
+        use BinOp::*;
+        let r = range(0, 10);
+        for (p, want) in [
+            (cmp(Gt, 5), (true, true)),
+            (cmp(Gt, 10), (false, true)),
+            (cmp(Gt, -1), (true, false)),
+            (cmp(Ge, 0), (true, false)),
+            (cmp(Ge, 11), (false, true)),
+            (cmp(Lt, 0), (false, true)),
+            (cmp(Le, 10), (true, false)),
+            (cmp(Eq, 3), (true, true)),
+            (cmp(Eq, 11), (false, true)),
+            (cmp(Ne, 3), (true, true)),
+            (ints(&[20, 30]), (false, true)),
+            (ints(&[0, 5]), (true, true)),
+        ] {
+            assert_eq!(r.split(&p), want, "{p:?}");
+        }
+        assert_eq!(range(3, 3).split(&cmp(Eq, 3)), (true, false));
+        assert_eq!(range(3, 3).split(&cmp(Ne, 3)), (false, true));
+        assert_eq!(range(1, 2).split(&ints(&[1, 2])), (true, false));
+        assert_eq!(range(1, 3).split(&ints(&[1, 3])), (true, true));
+        assert_eq!(range(1, 3).split(&ints(&[1, 2, 3, 9])), (true, false));
+        assert_eq!(range(5, 4).split(&cmp(Gt, 0)), (false, false));
+        assert_eq!(
+            range(i64::MIN, i64::MAX).split(&ints(&[i64::MIN, i64::MAX])),
+            (true, true)
+        );
+        assert_eq!(Vals::Nothing.split(&cmp(Gt, 0)), (false, false));
+    }
+
+    #[test]
+    fn strings_split_by_what_they_are_or_are_not() {
+        use BinOp::*;
+        let us = || Pred::Cmp(Eq, s("US"));
+        assert_eq!(is("US").split(&us()), (true, false));
+        assert_eq!(is("DE").split(&us()), (false, true));
+        assert_eq!(is("US").split(&Pred::Cmp(Ne, s("US"))), (false, true));
+        assert_eq!(not(&["US"]).split(&us()), (false, true));
+        assert_eq!(not(&["US"]).split(&Pred::Cmp(Ne, s("US"))), (true, false));
+        assert_eq!(not(&["US"]).split(&Pred::Cmp(Ne, s("DE"))), (true, true));
+        assert_eq!(not(&[]).split(&us()), (true, true));
+        assert_eq!(not(&["US"]).split(&Pred::In(vec![s("US")])), (false, true));
+        assert_eq!(
+            not(&["US"]).split(&Pred::In(vec![s("US"), s("DE")])),
+            (true, true)
+        );
+        assert_eq!(
+            is("DE").split(&Pred::In(vec![s("US"), s("DE")])),
+            (true, false)
+        );
+    }
+
+    #[test]
+    fn narrowing_keeps_the_values_the_condition_allows() {
+        use BinOp::*;
+        let r = range(0, 10);
+        for (p, truth, want) in [
+            (cmp(Eq, 3), true, range(3, 3)),
+            (cmp(Eq, 3), false, range(0, 10)),
+            (cmp(Eq, 0), false, range(1, 10)),
+            (cmp(Eq, 10), false, range(0, 9)),
+            (cmp(Ne, 10), true, range(0, 9)),
+            (cmp(Ne, 3), false, range(3, 3)),
+            (cmp(Lt, 4), true, range(0, 3)),
+            (cmp(Lt, 4), false, range(4, 10)),
+            (cmp(Le, 4), true, range(0, 4)),
+            (cmp(Le, 4), false, range(5, 10)),
+            (cmp(Gt, 4), true, range(5, 10)),
+            (cmp(Gt, 4), false, range(0, 4)),
+            (cmp(Ge, 4), true, range(4, 10)),
+            (cmp(Ge, 4), false, range(0, 3)),
+            (cmp(Gt, 10), true, Vals::Nothing),
+            (ints(&[2, 7, 20]), true, range(2, 7)),
+            (ints(&[2, 7]), false, range(0, 10)),
+            (ints(&[20]), true, Vals::Nothing),
+        ] {
+            assert_eq!(r.narrow(&p, truth), want, "{p:?} {truth}");
+        }
+        let three = finite(0b111);
+        assert_eq!(
+            three.narrow(&Pred::Cmp(Ge, Val::Index(1)), true),
+            finite(0b110)
+        );
+        assert_eq!(
+            three.narrow(&Pred::Cmp(Ge, Val::Index(1)), false),
+            finite(0b001)
+        );
+        assert_eq!(
+            finite(0b001).narrow(&Pred::Cmp(Eq, Val::Index(2)), true),
+            Vals::Nothing
+        );
+        assert_eq!(Vals::Nothing.narrow(&cmp(Gt, 0), false), Vals::Nothing);
+    }
+
+    #[test]
+    fn narrowing_a_string_remembers_what_it_is_or_is_not() {
+        use BinOp::*;
+        let eq = |x: &str| Pred::Cmp(Eq, s(x));
+        let ne = |x: &str| Pred::Cmp(Ne, s(x));
+        assert_eq!(not(&[]).narrow(&eq("US"), true), is("US"));
+        assert_eq!(not(&[]).narrow(&ne("US"), false), is("US"));
+        assert_eq!(is("DE").narrow(&eq("US"), true), Vals::Nothing);
+        assert_eq!(not(&["US"]).narrow(&eq("US"), true), Vals::Nothing);
+        assert_eq!(is("US").narrow(&eq("US"), true), is("US"));
+        assert_eq!(not(&["US"]).narrow(&ne("DE"), true), not(&["DE", "US"]));
+        assert_eq!(not(&["US"]).narrow(&eq("US"), false), not(&["US"]));
+        assert_eq!(not(&[]).narrow(&eq("US"), false), not(&["US"]));
+        assert_eq!(is("US").narrow(&ne("US"), true), Vals::Nothing);
+        assert_eq!(is("US").narrow(&ne("DE"), true), is("US"));
+        let both = Pred::In(vec![s("US"), s("DE")]);
+        assert_eq!(not(&[]).narrow(&both, false), not(&["DE", "US"]));
+        assert_eq!(is("US").narrow(&both, false), Vals::Nothing);
+        assert_eq!(not(&[]).narrow(&Pred::In(vec![s("FR")]), true), is("FR"));
+        assert_eq!(not(&[]).narrow(&both, true), not(&[]));
+        assert_eq!(not(&["US", "DE"]).narrow(&both, true), Vals::Nothing);
+    }
+
+    #[test]
+    fn a_join_keeps_the_values_either_side_may_have() {
+        assert_eq!(finite(0b001).join(&finite(0b100)), finite(0b101));
+        assert_eq!(range(0, 3).join(&range(7, 9)), range(0, 9));
+        assert_eq!(range(5, 9).join(&range(0, 2)), range(0, 9));
+        assert_eq!(is("US").join(&is("US")), is("US"));
+        assert_eq!(is("US").join(&is("DE")), not(&[]));
+        assert_eq!(is("US").join(&not(&["US", "DE"])), not(&["DE"]));
+        assert_eq!(not(&["US", "DE"]).join(&is("DE")), not(&["US"]));
+        assert_eq!(not(&["US", "DE"]).join(&not(&["DE", "FR"])), not(&["DE"]));
+        assert_eq!(Vals::Nothing.join(&range(1, 2)), range(1, 2));
+        assert_eq!(range(1, 2).join(&Vals::Nothing), range(1, 2));
+    }
+}
