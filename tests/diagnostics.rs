@@ -6,6 +6,8 @@
 //! import. Paths in the output are relative to the crate root (cargo runs tests there), so the
 //! snapshots hold no absolute paths.
 
+mod support;
+
 use journeyc::check::check_project;
 use journeyc::diagnostics::render::{human, HumanStyle};
 use journeyc::diagnostics::{codes, Diagnostic};
@@ -212,21 +214,13 @@ fn a_shared_import_is_unused_only_where_no_importer_uses_it() {
 /// condition, and its fixed one checks clean.
 #[test]
 fn w0406_page_examples_warn_and_check_clean() {
-    let page =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0406.md"))
-            .unwrap_or_default();
-    let blocks: Vec<&str> = page
-        .split("```journey\n")
-        .skip(1)
-        .filter_map(|b| b.split("```").next())
-        .collect();
-    assert_eq!(blocks.len(), 2, "a wrong and a fixed example");
+    let blocks = support::code_page_examples("W0406");
     let diagnose = |text: &str| {
         let project = project::load_text(Path::new("page.journey"), text);
         let diags = check_project(&project).diagnostics.into_vec();
         render(&project, &diags)
     };
-    let wrong = diagnose(blocks[0]);
+    let wrong = diagnose(&blocks[0]);
     assert!(wrong.contains("W0406"), "{wrong}");
     assert!(
         wrong.contains("this condition is always true: the branches after it never run"),
@@ -236,5 +230,5 @@ fn w0406_page_examples_warn_and_check_clean() {
         wrong.contains("this already decides `plan` there"),
         "{wrong}"
     );
-    assert_eq!(diagnose(blocks[1]), "");
+    assert_eq!(diagnose(&blocks[1]), "");
 }

@@ -1,5 +1,7 @@
 //! One test per rule of docs/semantics.md: each fails if its rule is broken.
 
+mod support;
+
 use journeyc::interp::describe::describe;
 use journeyc::interp::engine::{Customer, Engine};
 use journeyc::interp::program::{EventPayload, Program};
@@ -1858,15 +1860,7 @@ fn a_goal_takes_its_event_before_a_wait() {
 
 #[test]
 fn w0408_warns_that_the_goal_takes_the_event_of_a_wait() {
-    let page =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0408.md"))
-            .unwrap_or_default();
-    let blocks: Vec<&str> = page
-        .split("```journey\n")
-        .skip(1)
-        .filter_map(|b| b.split("```").next())
-        .collect();
-    assert_eq!(blocks.len(), 2, "a wrong and a fixed example");
+    let blocks = support::code_page_examples("W0408");
     let dir = tempfile::tempdir().expect("temp dir");
     let check = |text: &str| {
         std::fs::write(dir.path().join("p.journey"), text).expect("write");
@@ -1875,14 +1869,14 @@ fn w0408_warns_that_the_goal_takes_the_event_of_a_wait() {
             + &String::from_utf8_lossy(&out.stdout);
         (out.status.code(), all)
     };
-    let (code, wrong) = check(blocks[0]);
+    let (code, wrong) = check(&blocks[0]);
     assert_eq!(code, Some(1), "{wrong}");
     assert!(wrong.contains("W0408"), "{wrong}");
     assert!(
         wrong.contains("the block of `wait upgraded` never runs"),
         "{wrong}"
     );
-    assert_eq!(check(blocks[1]).0, Some(0));
+    assert_eq!(check(&blocks[1]).0, Some(0));
     // A goal with `where`, or a wait that can end after the goal's window: no warning.
     let (_, with_where) = check(
         &blocks[0]

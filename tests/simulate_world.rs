@@ -1,6 +1,8 @@
 //! `journeyc simulate` on several journeys together (issue 15): one world per simulated
 //! customer, caps shared, contact pressure across journeys in the report.
 
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -163,15 +165,7 @@ fn the_html_report_has_a_table_of_pressure_across_journeys() {
 /// group) checks clean.
 #[test]
 fn w0407_warns_about_journeys_crowding_a_cap_unless_they_are_exclusive() {
-    let page =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/codes/W0407.md"))
-            .unwrap_or_default();
-    let blocks: Vec<&str> = page
-        .split("```journey\n")
-        .skip(1)
-        .filter_map(|b| b.split("```").next())
-        .collect();
-    assert_eq!(blocks.len(), 2, "a wrong and a fixed example");
+    let blocks = support::code_page_examples("W0407");
     let dir = tempfile::tempdir().expect("temp dir");
     let check = |text: &str| {
         let file = dir.path().join("p.journey");
@@ -183,7 +177,7 @@ fn w0407_warns_about_journeys_crowding_a_cap_unless_they_are_exclusive() {
             file.to_str().unwrap_or_default(),
         ])
     };
-    let wrong = check(blocks[0]);
+    let wrong = check(&blocks[0]);
     assert_eq!(wrong.status.code(), Some(1));
     let err = String::from_utf8_lossy(&wrong.stderr).to_string()
         + &String::from_utf8_lossy(&wrong.stdout);
@@ -192,7 +186,7 @@ fn w0407_warns_about_journeys_crowding_a_cap_unless_they_are_exclusive() {
         err.contains("`welcome_series` and `spring_promotion`"),
         "{err}"
     );
-    let fixed = check(blocks[1]);
+    let fixed = check(&blocks[1]);
     assert_eq!(fixed.status.code(), Some(0), "{fixed:?}");
 }
 

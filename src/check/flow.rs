@@ -10,6 +10,7 @@ mod facts;
 mod goal_wait;
 mod graph;
 mod known;
+mod logic;
 mod loops;
 mod path;
 mod reach;

@@ -129,3 +129,26 @@ pub fn run_ok(args: &[&str], cwd: &Path) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The wrong and the fixed example of a code's page (`docs/codes/CODE.md`): its two
+/// ```` ```journey ```` blocks, in order.
+pub fn code_page_examples(code: &str) -> [String; 2] {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/codes")
+        .join(format!("{code}.md"));
+    let page = std::fs::read_to_string(&path).unwrap_or_default();
+    let blocks: Vec<String> = page
+        .split("```journey\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .map(str::to_string)
+        .collect();
+    match <[String; 2]>::try_from(blocks) {
+        Ok(pair) => pair,
+        Err(blocks) => panic!(
+            "{} should have a wrong and a fixed example, has {} blocks",
+            path.display(),
+            blocks.len()
+        ),
+    }
+}

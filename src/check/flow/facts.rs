@@ -552,36 +552,18 @@ impl<'a> PathFacts<'a> {
 
     /// `e` under the facts: `Some` when they decide it.
     fn eval(&self, e: &Expr, k: Known) -> Option<bool> {
+        super::logic::decide(e, &|x| self.part(x, k))
+    }
+
+    /// A part of a condition (not a literal, `not`, `and` or `or`) under the facts.
+    fn part(&self, e: &Expr, k: Known) -> Option<bool> {
         match &e.kind {
-            ExprKind::Lit(Literal::Bool(b)) => Some(*b),
             ExprKind::Call { func, arg, .. } if func.name == "sent" => {
                 let bit = self.sent.iter().position(|s| *s == arg.name)?;
                 (k.sent & (1 << bit) != 0).then_some(true)
             }
             ExprKind::Name(a) => match self.value(a, k)? {
                 Const::Lit(Literal::Bool(b)) => Some(*b),
-                _ => None,
-            },
-            ExprKind::Unary {
-                op: UnOp::Not,
-                expr,
-            } => self.eval(expr, k).map(|b| !b),
-            ExprKind::Binary {
-                op: BinOp::And,
-                lhs,
-                rhs,
-            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
-                _ => None,
-            },
-            ExprKind::Binary {
-                op: BinOp::Or,
-                lhs,
-                rhs,
-            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
                 _ => None,
             },
             ExprKind::Binary {

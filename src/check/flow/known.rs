@@ -622,41 +622,16 @@ impl Analysis<'_> {
 
     /// `e` under `k`: `Some` when it is the same for every customer `k` allows.
     fn eval(&self, e: &Expr, k: &Known) -> Option<bool> {
-        match &e.kind {
-            ExprKind::Lit(Literal::Bool(b)) => Some(*b),
-            ExprKind::Unary {
-                op: UnOp::Not,
-                expr,
-            } => self.eval(expr, k).map(|b| !b),
-            ExprKind::Binary {
-                op: BinOp::And,
-                lhs,
-                rhs,
-            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
+        super::logic::decide(e, &|x| {
+            let (attr, p) = self.atom(x)?;
+            let d = k.get(attr)?;
+            match d.vals.split(&p) {
+                // A value that is not set makes the comparison false too.
+                (false, _) => Some(false),
+                (true, false) if d.set => Some(true),
                 _ => None,
-            },
-            ExprKind::Binary {
-                op: BinOp::Or,
-                lhs,
-                rhs,
-            } => match (self.eval(lhs, k), self.eval(rhs, k)) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            },
-            _ => {
-                let (attr, p) = self.atom(e)?;
-                let d = k.get(attr)?;
-                match d.vals.split(&p) {
-                    // A value that is not set makes the comparison false too.
-                    (false, _) => Some(false),
-                    (true, false) if d.set => Some(true),
-                    _ => None,
-                }
             }
-        }
+        })
     }
 
     /// What is known once `e` is known to be `truth`; `None` when that cannot be.
