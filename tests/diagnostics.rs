@@ -227,7 +227,7 @@ fn w0406_page_examples_warn_and_check_clean() {
         "{wrong}"
     );
     assert!(
-        wrong.contains("this already decides `plan` there"),
+        wrong.contains("what `plan` can be is narrowed here"),
         "{wrong}"
     );
     assert_eq!(diagnose(&blocks[1]), "");

@@ -69,17 +69,21 @@ fn report(cx: &mut Ctx, an: &Analysis, ifs: &IfStep, known: Known) {
         };
         let mut d = Diagnostic::warning(codes::SHADOWED_BRANCH, cx.file, msg)
             .label(cond.span, format!("always `{v}`"));
-        let mut why: Vec<(Span, String)> = Vec::new();
-        for attr in an.attrs_read(cond) {
-            if let Some((start, end)) = k.get(&attr).and_then(|d| d.why) {
-                let s = Span::new(start, end);
-                if !why.iter().any(|(w, _)| (w.start, w.end) == (start, end)) {
-                    why.push((s, attr));
+        // Where what is known of each attribute it reads was learnt, at most three places.
+        let mut why: Vec<((usize, usize), String)> = Vec::new();
+        for attr in Analysis::names_read(cond) {
+            for w in k.get(&attr).map(|d| d.why.as_slice()).unwrap_or_default() {
+                if !why.iter().any(|(x, _)| x == w) {
+                    why.push((*w, attr.clone()));
                 }
             }
         }
-        for (span, attr) in why {
-            d = d.label(span, format!("this already decides `{attr}` there"));
+        why.sort();
+        for ((start, end), attr) in why.into_iter().take(3) {
+            d = d.label(
+                Span::new(start, end),
+                format!("what `{attr}` can be is narrowed here"),
+            );
         }
         cx.sink.push(d.help(help));
         if v {
@@ -97,9 +101,9 @@ struct Dom {
     /// It has a value (it is not "not set").
     set: bool,
     vals: Vals,
-    /// The condition or `set` the knowledge comes from (its byte range), while every path
-    /// agrees on it. Not a [`Span`]: spans compare equal wherever they were written.
-    why: Option<(usize, usize)>,
+    /// The conditions and `set`s that narrowed it to `vals` (byte ranges, sorted). Not
+    /// [`Span`]s: spans compare equal wherever they were written.
+    why: Vec<(usize, usize)>,
 }
 
 /// The values an attribute may have, when it has one.
@@ -521,7 +525,7 @@ impl Analysis<'_> {
         Some(Dom {
             set: true,
             vals,
-            why: Some((value.span.start, value.span.end)),
+            why: vec![(value.span.start, value.span.end)],
         })
     }
 
@@ -535,11 +539,7 @@ impl Analysis<'_> {
             Type::Enum(e) => {
                 let count = u32::try_from(self.model.enums.get(e)?.values.len()).ok()?;
                 (count <= 64).then(|| Vals::Finite {
-                    possible: if count == 64 {
-                        u64::MAX
-                    } else {
-                        (1 << count) - 1
-                    },
+                    possible: u64::MAX.checked_shr(64 - count).unwrap_or(0),
                     count,
                 })
             }
@@ -595,7 +595,7 @@ impl Analysis<'_> {
             {
                 let (attr, other, op) = match (&lhs.kind, &rhs.kind) {
                     (ExprKind::Name(a), _) if self.full(a).is_some() => (a, rhs, *op),
-                    (_, ExprKind::Name(a)) if self.full(a).is_some() => (a, lhs, flip(*op)),
+                    (_, ExprKind::Name(a)) => (a, lhs, flip(*op)),
                     _ => return None,
                 };
                 let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
@@ -674,10 +674,13 @@ impl Analysis<'_> {
                 let mut k = k;
                 let d = match k.remove(attr) {
                     Some(d) => d,
-                    None => Dom {
-                        set: false,
-                        vals: self.full(attr)?,
-                        why: None,
+                    None => match self.full(attr) {
+                        Some(vals) => Dom {
+                            set: false,
+                            vals,
+                            why: Vec::new(),
+                        },
+                        None => return Some(k),
                     },
                 };
                 let vals = d.vals.narrow(&p, truth);
@@ -686,29 +689,44 @@ impl Analysis<'_> {
                 if set && vals.is_empty() {
                     return None;
                 }
-                // A condition that tells nothing new leaves the credit where it was.
-                let why = if vals == d.vals {
-                    d.why
-                } else {
-                    Some((e.span.start, e.span.end))
-                };
+                // A condition that tells nothing new of the values gets no credit.
+                let mut why = d.why;
+                if vals != d.vals {
+                    why.push((e.span.start, e.span.end));
+                    why.sort();
+                    why.dedup();
+                }
                 k.insert(attr.to_string(), Dom { set, vals, why });
                 Some(k)
             }
         }
     }
 
-    /// The attributes `e` reads that the analysis follows, in the order it reads them.
-    fn attrs_read(&self, e: &Expr) -> Vec<String> {
+    /// The names `e` reads (attributes and enum values), in the order it reads them.
+    fn names_read(e: &Expr) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         e.each_operand(&mut |x| {
             if let ExprKind::Name(a) = &x.kind {
-                if self.full(a).is_some() && !out.contains(a) {
-                    out.push(a.clone());
-                }
+                out.push(a.clone());
             }
         });
         out
+    }
+}
+
+/// Where the joined values were learnt: the side whose values they are (a side with no value,
+/// not set, says nothing of them), or else both sides' places.
+fn join_why(x: &Dom, y: &Dom) -> Vec<(usize, usize)> {
+    let vals = x.vals.join(&y.vals);
+    if vals == x.vals {
+        x.why.clone()
+    } else if vals == y.vals {
+        y.why.clone()
+    } else {
+        let mut why: Vec<(usize, usize)> = x.why.iter().chain(&y.why).copied().collect();
+        why.sort();
+        why.dedup();
+        why
     }
 }
 
@@ -722,13 +740,7 @@ fn join(a: &Known, b: &Known) -> Known {
                 Dom {
                     set: x.set && y.set,
                     vals: x.vals.join(&y.vals),
-                    // A side with no value (not set) says nothing of the values.
-                    why: match (&x.vals, &y.vals) {
-                        (Vals::Nothing, _) => y.why,
-                        (_, Vals::Nothing) => x.why,
-                        _ if x.why == y.why => x.why,
-                        _ => None,
-                    },
+                    why: join_why(x, y),
                 },
             ))
         })
