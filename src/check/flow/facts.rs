@@ -573,7 +573,7 @@ impl<'a> PathFacts<'a> {
             } => {
                 let (name, other) = match (&lhs.kind, &rhs.kind) {
                     (ExprKind::Name(a), _) if self.attrs.contains(&a.as_str()) => (a, rhs),
-                    (_, ExprKind::Name(a)) if self.attrs.contains(&a.as_str()) => (a, lhs),
+                    (_, ExprKind::Name(a)) => (a, lhs),
                     _ => return None,
                 };
                 let known = self.value(name, k)?;

@@ -185,8 +185,9 @@ impl Vals {
                 if lo > hi {
                     return (false, false);
                 }
-                // The predicates are monotone pieces with edges at the constants: the ends, the
-                // constants and their neighbours inside the range are enough to see both sides.
+                // A predicate changes its value only next to its constants: the range's ends,
+                // the constants and their neighbours inside the range see both sides. (A value
+                // an `in` list leaves out is next to a member or is an end.)
                 let mut probes = vec![lo, hi];
                 let consts: Vec<i64> = match p {
                     Pred::Cmp(_, Val::Int(c)) => vec![*c],
@@ -207,17 +208,6 @@ impl Vals {
                         if lo <= x && x <= hi {
                             probes.push(x);
                         }
-                    }
-                }
-                // An `in` list leaves out the values between its members.
-                if let Pred::In(list) = p {
-                    let inside = list
-                        .iter()
-                        .filter(|v| matches!(v, Val::Int(c) if lo <= *c && *c <= hi))
-                        .count() as u128;
-                    let width = (i128::from(hi) - i128::from(lo) + 1) as u128;
-                    if width > inside {
-                        return (probes.iter().any(|x| p.holds(&Val::Int(*x))), true);
                     }
                 }
                 let yes = probes.iter().any(|x| p.holds(&Val::Int(*x)));
@@ -662,9 +652,7 @@ impl Analysis<'_> {
                 (_, Some(true), BinOp::And) => self.assume(lhs, false, k),
                 (Some(false), _, BinOp::Or) => self.assume(rhs, true, k),
                 (_, Some(false), BinOp::Or) => self.assume(lhs, true, k),
-                (Some(false), Some(false), BinOp::And) | (Some(true), Some(true), BinOp::Or) => {
-                    None
-                }
+                // Both sides true under `and` (false under `or`) is caught by the arms above.
                 _ => Some(k),
             },
             _ => {
@@ -823,6 +811,7 @@ mod tests {
             (cmp(Ne, 3), (true, true)),
             (ints(&[20, 30]), (false, true)),
             (ints(&[0, 5]), (true, true)),
+            (ints(&[5]), (true, true)),
         ] {
             assert_eq!(r.split(&p), want, "{p:?}");
         }
@@ -830,6 +819,7 @@ mod tests {
         assert_eq!(range(3, 3).split(&cmp(Ne, 3)), (false, true));
         assert_eq!(range(1, 2).split(&ints(&[1, 2])), (true, false));
         assert_eq!(range(1, 3).split(&ints(&[1, 3])), (true, true));
+        assert_eq!(range(1, 5).split(&ints(&[1, 2, 4, 5])), (true, true));
         assert_eq!(range(1, 3).split(&ints(&[1, 2, 3, 9])), (true, false));
         assert_eq!(range(5, 4).split(&cmp(Gt, 0)), (false, false));
         assert_eq!(
@@ -924,6 +914,41 @@ mod tests {
         assert_eq!(not(&[]).narrow(&Pred::In(vec![s("FR")]), true), is("FR"));
         assert_eq!(not(&[]).narrow(&both, true), not(&[]));
         assert_eq!(not(&["US", "DE"]).narrow(&both, true), Vals::Nothing);
+    }
+
+    /// Every value of a followed type is possible, and no bit past the last value is set.
+    #[test]
+    fn a_type_starts_with_all_its_values() {
+        let values: Vec<String> = (0..64).map(|i| format!("v{i}")).collect();
+        let text = format!(
+            "enum plan {{ free, trial, pro }}\nenum wide {{ {} }}\n\
+             customer {{ plan: plan = free  wide: wide = v0  vip: bool = false  seats: int = 0  \
+             name: string = \"\"  spend: decimal = 0.0 }}\n",
+            values.join(", ")
+        );
+        let (_, checked) = crate::interp::program::check_for_test("t.journey", &text);
+        let an = Analysis {
+            model: &checked.models[0],
+        };
+        assert_eq!(an.full("plan"), Some(finite(0b111)));
+        assert_eq!(
+            an.full("vip"),
+            Some(Vals::Finite {
+                possible: 0b11,
+                count: 2
+            })
+        );
+        assert_eq!(
+            an.full("wide"),
+            Some(Vals::Finite {
+                possible: u64::MAX,
+                count: 64
+            })
+        );
+        assert_eq!(an.full("seats"), Some(range(i64::MIN, i64::MAX)));
+        assert_eq!(an.full("name"), Some(not(&[])));
+        assert_eq!(an.full("spend"), None);
+        assert_eq!(an.full("nobody"), None);
     }
 
     #[test]
