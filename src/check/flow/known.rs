@@ -21,7 +21,7 @@ use super::Ctx;
 use crate::check::model::{Model, Type};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::source::Span;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, IfStep, Literal, UnOp};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, IfStep, Literal, SectionKind, UnOp};
 use std::collections::BTreeMap;
 
 /// W0406 for every `if` a path reaches.
@@ -484,6 +484,26 @@ impl Analysis<'_> {
                     None => Some(Known::new()),
                 }
             }
+            // An upgrade section runs only for customers whose attribute has its starting
+            // value when they reach it, and is skipped by the others.
+            (NodeKind::Enter, EdgeKind::Next | EdgeKind::Skip) => {
+                let section = g.sections.get(node.section).map(|s| &s.section.kind);
+                let Some(SectionKind::Upgrade { attr, from, .. }) = section else {
+                    return Some(k);
+                };
+                let Some(Type::Enum(ty)) = self.model.attr_type(&attr.name) else {
+                    return Some(k);
+                };
+                let from = (self.model.enum_index(ty, &from.name))
+                    .and_then(|i| u32::try_from(i).ok())
+                    .map(|i| (i, from.span));
+                let Some((i, span)) = from else {
+                    return Some(k);
+                };
+                let p = Pred::Cmp(BinOp::Eq, Val::Index(i));
+                let runs = matches!(edge, EdgeKind::Next);
+                self.learn(&attr.name, &p, runs, span, k)
+            }
             _ if self.lets_time_pass(g, n) => Some(Known::new()),
             _ => Some(k),
         }
@@ -655,39 +675,43 @@ impl Analysis<'_> {
                 // Both sides true under `and` (false under `or`) is caught by the arms above.
                 _ => Some(k),
             },
-            _ => {
-                let Some((attr, p)) = self.atom(e) else {
-                    return Some(k);
-                };
-                let mut k = k;
-                let d = match k.remove(attr) {
-                    Some(d) => d,
-                    None => match self.full(attr) {
-                        Some(vals) => Dom {
-                            set: false,
-                            vals,
-                            why: Vec::new(),
-                        },
-                        None => return Some(k),
-                    },
-                };
-                let vals = d.vals.narrow(&p, truth);
-                let set = d.set || truth;
-                // No value left: the attribute is not set, unless it is known to be.
-                if set && vals.is_empty() {
-                    return None;
-                }
-                // A condition that tells nothing new of the values gets no credit.
-                let mut why = d.why;
-                if vals != d.vals {
-                    why.push((e.span.start, e.span.end));
-                    why.sort();
-                    why.dedup();
-                }
-                k.insert(attr.to_string(), Dom { set, vals, why });
-                Some(k)
-            }
+            _ => match self.atom(e) {
+                Some((attr, p)) => self.learn(attr, &p, truth, e.span, k),
+                None => Some(k),
+            },
         }
+    }
+
+    /// What is known once `p` of `attr` is known to be `truth` (said at `span`); `None` when
+    /// that cannot be.
+    fn learn(&self, attr: &str, p: &Pred, truth: bool, span: Span, k: Known) -> Option<Known> {
+        let mut k = k;
+        let d = match k.remove(attr) {
+            Some(d) => d,
+            None => match self.full(attr) {
+                Some(vals) => Dom {
+                    set: false,
+                    vals,
+                    why: Vec::new(),
+                },
+                None => return Some(k),
+            },
+        };
+        let vals = d.vals.narrow(p, truth);
+        let set = d.set || truth;
+        // No value left: the attribute is not set, unless it is known to be.
+        if set && vals.is_empty() {
+            return None;
+        }
+        // A condition that tells nothing new of the values gets no credit.
+        let mut why = d.why;
+        if vals != d.vals {
+            why.push((span.start, span.end));
+            why.sort();
+            why.dedup();
+        }
+        k.insert(attr.to_string(), Dom { set, vals, why });
+        Some(k)
     }
 
     /// The names `e` reads (attributes and enum values), in the order it reads them.
