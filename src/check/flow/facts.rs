@@ -310,9 +310,9 @@ pub fn known_true<'e>(
 /// (W0402, W0407): touchpoints sent on the path, so `sent(T)` is true after `send T`, and
 /// attribute values a `set ATTR = VALUE` fixed, so a condition read right after it is decided.
 ///
-/// A `set` fact lasts until time may pass (a wait, or a send quiet hours may hold): an
-/// `identify` may change the attribute meanwhile, but not between two instantaneous steps. A sent fact lasts for the rest of
-/// the path (it is the same entry). Only sends that surely go out are facts: transactional
+/// A `set` fact lasts until time may pass ([`lets_time_pass`]): an `identify` may change the
+/// attribute meanwhile, but not between two instantaneous steps. A sent fact lasts for the
+/// rest of the path (it is the same entry). Only sends that surely go out are facts: transactional
 /// ones, ones on a channel without consent or caps, and the sends the search counts (its
 /// premise is that they go out). Which arm of an `if` a path may take then follows: an arm
 /// whose condition the facts make false, or one after an arm they make true, is never taken.
@@ -418,20 +418,8 @@ impl<'a> PathFacts<'a> {
                 Some((slot, v))
             })
             .collect();
-        let holds = g
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(n, node)| match node.kind {
-                _ if g.passes_time(n) => true,
-                NodeKind::Send(t) => model
-                    .touchpoints
-                    .get(&t.name)
-                    .filter(|tp| !tp.transactional)
-                    .and_then(|tp| model.channels.get(&tp.channel))
-                    .is_some_and(|c| c.quiet.is_some()),
-                _ => false,
-            })
+        let holds = (0..g.nodes.len())
+            .map(|n| lets_time_pass(model, g, n))
             .collect();
         let always_sent = sent
             .iter()
@@ -601,6 +589,23 @@ impl<'a> PathFacts<'a> {
         let slot = self.attrs.iter().position(|a| *a == attr)?;
         let v = k.attrs[slot];
         (v > 0).then(|| self.values.get(usize::from(v) - 1).copied())?
+    }
+}
+
+/// Whether an `identify` may come between step `n` and the next, changing any attribute: a wait
+/// of any kind (`wait until` too, which may wait, though it gives no time for a cap's window),
+/// or a send quiet hours may hold. What a path knows of attributes ends there.
+pub fn lets_time_pass(model: &crate::check::model::Model, g: &Graph, n: usize) -> bool {
+    match g.nodes[n].kind {
+        NodeKind::WaitUntil(_) => true,
+        _ if g.passes_time(n) => true,
+        NodeKind::Send(t) => model
+            .touchpoints
+            .get(&t.name)
+            .filter(|tp| !tp.transactional)
+            .and_then(|tp| model.channels.get(&tp.channel))
+            .is_some_and(|c| c.quiet.is_some()),
+        _ => false,
     }
 }
 

@@ -504,27 +504,8 @@ impl Analysis<'_> {
                 let runs = matches!(edge, EdgeKind::Next);
                 self.learn(&attr.name, &p, runs, span, k)
             }
-            _ if self.lets_time_pass(g, n) => Some(Known::new()),
+            _ if super::facts::lets_time_pass(self.model, g, n) => Some(Known::new()),
             _ => Some(k),
-        }
-    }
-
-    /// Whether an `identify` may come between this step and the next.
-    fn lets_time_pass(&self, g: &Graph, n: usize) -> bool {
-        match g.nodes[n].kind {
-            NodeKind::Delay(_)
-            | NodeKind::WaitUntil(_)
-            | NodeKind::Wait(_)
-            | NodeKind::WaitAny(_)
-            | NodeKind::Clock(_) => true,
-            NodeKind::Send(t) => self
-                .model
-                .touchpoints
-                .get(&t.name)
-                .filter(|tp| !tp.transactional)
-                .and_then(|tp| self.model.channels.get(&tp.channel))
-                .is_some_and(|c| c.quiet.is_some()),
-            _ => false,
         }
     }
 
